@@ -1,0 +1,196 @@
+import type { Clock } from './clock';
+import { planDelivery, type EventFaults } from './faults';
+import type { Random } from './random';
+
+/** A subscriber's handle, as `@forge/bridge` `events.on` resolves it. */
+export interface Subscription {
+  unsubscribe(): void;
+}
+
+/** One endpoint on the bus: a module instance. */
+export interface BusMember {
+  /** Unique per instance (a restarted module gets a new id). */
+  id: string;
+  /** The manifest module key. */
+  moduleKey: string;
+  /** The app the module belongs to; plain events stay inside an app, public ones cross apps. */
+  appId: string;
+}
+
+/** What happened to one delivery, for tests and the playground's inspector. */
+export interface DeliveryRecord {
+  event: string;
+  from: string;
+  to: string;
+  public: boolean;
+  bytes: number;
+  fate: 'delivered' | 'dropped' | 'duplicated' | 'delayed' | 'gone';
+  delayMs: number;
+}
+
+/** Counters over every emit since the bus was made. */
+export interface BusStats {
+  emitted: number;
+  delivered: number;
+  dropped: number;
+  duplicated: number;
+  delayed: number;
+  bytes: number;
+  listenerErrors: number;
+}
+
+/** Options for {@link createEventBus}. */
+export interface EventBusOptions {
+  clock: Clock;
+  random: Random;
+  /** Faults to inject; can be changed later with `setFaults`. */
+  faults?: EventFaults;
+  /**
+   * Whether an emitter's own listeners receive its events. Forge does not document it, so both
+   * answers must work. @default true
+   */
+  selfDelivery?: boolean;
+  /** Called when a listener throws; the error stays in the receiving module, as in an iframe. */
+  onListenerError?: (error: unknown, member: BusMember, event: string) => void;
+}
+
+/** The page's event router behind `emit`/`on`/`emitPublic`/`onPublic`. */
+export interface EventBus {
+  subscribe(member: BusMember, event: string, callback: (payload: unknown) => unknown, isPublic?: boolean): Subscription;
+  emit(member: BusMember, event: string, payload: unknown, isPublic?: boolean): void;
+  /** Removes every subscription a module instance holds (it was unloaded or restarted). */
+  removeMember(memberId: string): void;
+  setFaults(faults: EventFaults | undefined): void;
+  setSelfDelivery(on: boolean): void;
+  /** Watches every delivery decision; returns a function that stops watching. */
+  observe(listener: (record: DeliveryRecord) => void): () => void;
+  stats(): BusStats;
+  /** Deliveries scheduled but not yet made. */
+  inFlight(): number;
+}
+
+interface Sub {
+  member: BusMember;
+  event: string;
+  isPublic: boolean;
+  callback: (payload: unknown) => unknown;
+  active: boolean;
+}
+
+/** Copies a payload the way `postMessage` of JSON would, so no receiver shares objects with the emitter. */
+function copyPayload(payload: unknown): { copy: () => unknown; bytes: number } {
+  if (payload === undefined) return { copy: () => undefined, bytes: 0 };
+  const json = JSON.stringify(payload);
+  if (json === undefined) return { copy: () => undefined, bytes: 0 };
+  return { copy: () => JSON.parse(json), bytes: json.length };
+}
+
+/**
+ * Creates the event router of one page. Nothing is buffered: an event reaches only the
+ * subscriptions that exist when it is emitted. Deliveries without delay happen on a microtask,
+ * in emit order per link; delayed ones wait on the clock.
+ */
+export function createEventBus(options: EventBusOptions): EventBus {
+  const { clock, random } = options;
+  let faults = options.faults;
+  let selfDelivery = options.selfDelivery ?? true;
+  const subs = new Set<Sub>();
+  const observers = new Set<(record: DeliveryRecord) => void>();
+  const stats: BusStats = { emitted: 0, delivered: 0, dropped: 0, duplicated: 0, delayed: 0, bytes: 0, listenerErrors: 0 };
+  let inFlight = 0;
+
+  const report = (record: DeliveryRecord) => {
+    for (const o of observers) o(record);
+  };
+
+  const deliver = (sub: Sub, value: () => unknown, record: DeliveryRecord) => {
+    inFlight--;
+    if (!sub.active) {
+      report({ ...record, fate: 'gone' });
+      return;
+    }
+    stats.delivered++;
+    report(record);
+    try {
+      const result = sub.callback(value());
+      if (result && typeof (result as Promise<unknown>).then === 'function') {
+        (result as Promise<unknown>).then(undefined, (error) => listenerError(error, sub));
+      }
+    } catch (error) {
+      listenerError(error, sub);
+    }
+  };
+
+  const listenerError = (error: unknown, sub: Sub) => {
+    stats.listenerErrors++;
+    options.onListenerError?.(error, sub.member, sub.event);
+  };
+
+  return {
+    subscribe(member, event, callback, isPublic = false) {
+      if (typeof event !== 'string') throw new TypeError('[emulator] events.on needs a string event name');
+      if (typeof callback !== 'function') throw new TypeError('[emulator] events.on needs a callback function');
+      const sub: Sub = { member, event, isPublic, callback, active: true };
+      subs.add(sub);
+      return {
+        unsubscribe() {
+          sub.active = false;
+          subs.delete(sub);
+        },
+      };
+    },
+
+    emit(member, event, payload, isPublic = false) {
+      if (typeof event !== 'string') throw new TypeError('[emulator] events.emit needs a string event name');
+      const { copy, bytes } = copyPayload(payload);
+      stats.emitted++;
+      for (const sub of [...subs]) {
+        if (sub.event !== event || sub.isPublic !== isPublic) continue;
+        if (!isPublic && sub.member.appId !== member.appId) continue;
+        if (sub.member.id === member.id && !selfDelivery) continue;
+        const base = { event, from: member.id, to: sub.member.id, public: isPublic, bytes };
+        const plan = planDelivery(faults, random, [member.id, member.moduleKey], [sub.member.id, sub.member.moduleKey]);
+        if (plan.copies.length === 0) {
+          stats.dropped++;
+          report({ ...base, fate: 'dropped', delayMs: 0 });
+          continue;
+        }
+        if (plan.copies.length > 1) stats.duplicated++;
+        plan.copies.forEach((ms, i) => {
+          inFlight++;
+          stats.bytes += bytes;
+          const fate = i > 0 ? 'duplicated' : ms > 0 ? 'delayed' : 'delivered';
+          const record: DeliveryRecord = { ...base, fate, delayMs: ms };
+          if (ms > 0) {
+            stats.delayed++;
+            clock.setTimeout(() => deliver(sub, copy, record), ms);
+          } else {
+            queueMicrotask(() => deliver(sub, copy, record));
+          }
+        });
+      }
+    },
+
+    removeMember(memberId) {
+      for (const sub of subs) {
+        if (sub.member.id === memberId) {
+          sub.active = false;
+          subs.delete(sub);
+        }
+      }
+    },
+
+    setFaults(next) {
+      faults = next;
+    },
+    setSelfDelivery(on) {
+      selfDelivery = on;
+    },
+    observe(listener) {
+      observers.add(listener);
+      return () => observers.delete(listener);
+    },
+    stats: () => ({ ...stats }),
+    inFlight: () => inFlight,
+  };
+}

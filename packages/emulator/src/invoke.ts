@@ -1,0 +1,215 @@
+import type { Clock } from './clock';
+import type { Random } from './random';
+
+/**
+ * A resolver function as `@forge/resolver`'s `getDefinitions()` builds it:
+ * `(event, runtime) => result`.
+ */
+export type ResolverHandler = (event: ResolverEvent, runtime: ResolverRuntime) => unknown;
+
+/** The first argument Forge passes to a resolver function. */
+export interface ResolverEvent {
+  call: { functionKey: string; payload?: unknown };
+  context: Record<string, unknown>;
+}
+
+/** The second argument Forge passes to a resolver function (the backend runtime payload). */
+export interface ResolverRuntime {
+  installContext: string;
+  principal?: { accountId: string };
+  license?: Record<string, unknown>;
+  installation?: Record<string, unknown>;
+}
+
+/** Invocation limits, Forge's by default (FORGE.md). */
+export interface InvokeLimits {
+  /** Request payload, JSON bytes. @default 500_000 */
+  requestBytes: number;
+  /** Response, JSON bytes. @default 5_000_000 */
+  responseBytes: number;
+  /** @default 25_000 */
+  timeoutMs: number;
+  /** Calls per window from one page; the bridge itself also limits each module. @default 500 */
+  pageCalls: number;
+  /** @default 25_000 */
+  pageWindowMs: number;
+  /** Calls per user per minute before the platform answers 429. @default 1200 */
+  userCallsPerMinute: number;
+}
+
+/** Forge's documented invocation limits. */
+export const FORGE_INVOKE_LIMITS: InvokeLimits = {
+  requestBytes: 500_000,
+  responseBytes: 5_000_000,
+  timeoutMs: 25_000,
+  pageCalls: 500,
+  pageWindowMs: 25_000,
+  userCallsPerMinute: 1200,
+};
+
+/** Codes of {@link InvokeError}; the emulator's own, since Forge's exact rejection shape is undocumented. */
+export type InvokeErrorCode =
+  | 'FUNCTION_ERROR'
+  | 'NO_RESOLVER'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'RESPONSE_TOO_LARGE'
+  | 'TIMEOUT'
+  | 'RATE_LIMITED'
+  | 'INJECTED_FAILURE';
+
+/** Why an `invoke` was rejected by the emulated platform. */
+export class InvokeError extends Error {
+  readonly code: InvokeErrorCode;
+  constructor(code: InvokeErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'InvokeError';
+    this.code = code;
+  }
+}
+
+/** A fault decided per call: fail it, slow it, or lose its response after the function ran. */
+export type InvokeFault =
+  | { fail: string }
+  | { delayMs: number }
+  | { loseResponse: true };
+
+/** Decides a fault for each invocation; return `undefined` for none. */
+export type InvokeFaults = (call: { functionKey: string; moduleKey: string }) => InvokeFault | undefined;
+
+/**
+ * Seeded invoke faults: `failRate` of calls fail before running, `loseRate` run but their
+ * response is lost (the caller sees a failure), and every call waits `latencyMs`.
+ */
+export function createInvokeFaults(random: Random, o: { failRate?: number; loseRate?: number; latencyMs?: number | readonly [number, number] }): InvokeFaults {
+  return () => {
+    if (random.chance(o.failRate ?? 0)) return { fail: 'injected failure' };
+    if (random.chance(o.loseRate ?? 0)) return { loseResponse: true };
+    const l = o.latencyMs ?? 0;
+    const ms = typeof l === 'number' ? l : random.int(l[0], l[1]);
+    return ms > 0 ? { delayMs: ms } : undefined;
+  };
+}
+
+/** One call as a module makes it. */
+export interface InvokeCall {
+  functionKey: unknown;
+  payload?: unknown;
+  /** The `FullContext` of the calling module. */
+  context: Record<string, unknown>;
+  moduleKey: string;
+  accountId?: string;
+  handler?: ResolverHandler;
+  runtime: Omit<ResolverRuntime, 'principal'>;
+}
+
+/** Counters of an invoker. */
+export interface InvokeStats {
+  calls: number;
+  failed: number;
+  requestBytes: number;
+  responseBytes: number;
+}
+
+/** Runs `invoke` calls of one page against resolver handlers, under Forge's limits. */
+export interface Invoker {
+  invoke(call: InvokeCall): Promise<unknown>;
+  setFaults(faults: InvokeFaults | undefined): void;
+  stats(): InvokeStats;
+}
+
+const jsonBytes = (value: unknown) => (value === undefined ? 0 : new TextEncoder().encode(JSON.stringify(value)).length);
+
+/**
+ * Creates the invoke path of one page. Request and response cross as JSON copies, as they do
+ * over the network.
+ */
+export function createInvoker(options: { clock: Clock; limits?: Partial<InvokeLimits>; faults?: InvokeFaults; userCalls?: Map<string, number[]> }): Invoker {
+  const { clock } = options;
+  const limits = { ...FORGE_INVOKE_LIMITS, ...options.limits };
+  let faults = options.faults;
+  const stats: InvokeStats = { calls: 0, failed: 0, requestBytes: 0, responseBytes: 0 };
+  let windowStart = -Infinity;
+  let windowCalls = 0;
+  const userCalls = options.userCalls ?? new Map<string, number[]>();
+
+  const sleep = (ms: number) => new Promise<void>((resolve) => clock.setTimeout(resolve, ms));
+
+  async function run(call: InvokeCall): Promise<unknown> {
+    const { functionKey } = call;
+    if (typeof functionKey !== 'string') throw new InvokeError('FUNCTION_ERROR', 'functionKey must be a string!');
+    if (!call.handler) {
+      throw new InvokeError('NO_RESOLVER', `[emulator] module '${call.moduleKey}' has no resolver function, so invoke('${functionKey}') cannot run`);
+    }
+    const now = clock.now();
+    if (now - windowStart >= limits.pageWindowMs) {
+      windowStart = now;
+      windowCalls = 0;
+    }
+    if (++windowCalls > limits.pageCalls) {
+      throw new InvokeError('RATE_LIMITED', `Resolver calls are rate limited at ${limits.pageCalls}req/${limits.pageWindowMs / 1000}s`);
+    }
+    const user = call.accountId ?? 'anonymous';
+    const recent = (userCalls.get(user) ?? []).filter((t) => now - t < 60_000);
+    recent.push(now);
+    userCalls.set(user, recent);
+    if (recent.length > limits.userCallsPerMinute) {
+      throw new InvokeError('RATE_LIMITED', `There was an error invoking the function - 429 Too Many Requests (${limits.userCallsPerMinute} calls per user per minute)`);
+    }
+
+    const size = jsonBytes(call.payload);
+    stats.requestBytes += size;
+    if (size > limits.requestBytes) {
+      throw new InvokeError('PAYLOAD_TOO_LARGE', `There was an error invoking the function - request payload of ${size} bytes exceeds the ${limits.requestBytes} byte limit`);
+    }
+    const fault = faults?.({ functionKey, moduleKey: call.moduleKey });
+    if (fault && 'fail' in fault) throw new InvokeError('INJECTED_FAILURE', `There was an error invoking the function - ${fault.fail}`);
+    if (fault && 'delayMs' in fault) await sleep(fault.delayMs);
+
+    const payload = call.payload === undefined ? undefined : JSON.parse(JSON.stringify(call.payload));
+    const event = { call: { functionKey, payload }, context: JSON.parse(JSON.stringify(call.context)) };
+    const runtime: ResolverRuntime = { ...call.runtime, ...(call.accountId ? { principal: { accountId: call.accountId } } : {}) };
+
+    let timer: { id: number } | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = clock.setTimeout(
+        () => reject(new InvokeError('TIMEOUT', `There was an error invoking the function - the function timed out after ${limits.timeoutMs / 1000} seconds`)),
+        limits.timeoutMs,
+      );
+    });
+    let result: unknown;
+    try {
+      result = await Promise.race([Promise.resolve().then(() => call.handler!(event, runtime)), timeout]);
+    } catch (error) {
+      if (error instanceof InvokeError) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      throw new InvokeError('FUNCTION_ERROR', `There was an error invoking the function - ${message}`, { cause: error });
+    } finally {
+      if (timer) clock.clearTimeout(timer);
+    }
+    if (fault && 'loseResponse' in fault) {
+      throw new InvokeError('INJECTED_FAILURE', 'There was an error invoking the function - the response was lost');
+    }
+    const out = jsonBytes(result);
+    stats.responseBytes += out;
+    if (out > limits.responseBytes) {
+      throw new InvokeError('RESPONSE_TOO_LARGE', `There was an error invoking the function - response of ${out} bytes exceeds the ${limits.responseBytes} byte limit`);
+    }
+    return result === undefined ? undefined : JSON.parse(JSON.stringify(result));
+  }
+
+  return {
+    async invoke(call) {
+      stats.calls++;
+      try {
+        return await run(call);
+      } catch (error) {
+        stats.failed++;
+        throw error;
+      }
+    },
+    setFaults(next) {
+      faults = next;
+    },
+    stats: () => ({ ...stats }),
+  };
+}

@@ -1,0 +1,61 @@
+/** Options a module passes to `realtime.subscribe/publish` (only what the emulator reads). */
+export interface RealtimeOptions {
+  contextOverrides?: unknown[];
+  token?: string;
+}
+
+/** A subscriber's handle, as `realtime.subscribe` resolves it. */
+export interface RealtimeSubscription {
+  unsubscribe(): Promise<void>;
+}
+
+/** A basic Forge Realtime hub shared by every page of a site: publish/subscribe by channel. */
+export interface RealtimeHub {
+  subscribe(scope: string, channel: string, onEvent: (payload: unknown, error?: unknown) => void): RealtimeSubscription;
+  publish(scope: string, channel: string, payload: unknown): { eventId: string; eventTimestamp: string };
+  /** Counts of publishes and deliveries. */
+  stats(): { published: number; delivered: number };
+}
+
+/**
+ * The channel scope a call lands in. Global channels are per installation; default ones are per
+ * module and product context, so a background script and a feed do not share them (FORGE.md).
+ */
+export function realtimeScope(options: { installation: string; moduleKey: string; context: Record<string, unknown>; isGlobal?: boolean }): string {
+  if (options.isGlobal) return `${options.installation}|global`;
+  const extension = (options.context.extension ?? {}) as { content?: { id?: unknown }; space?: { key?: unknown } };
+  return `${options.installation}|${options.moduleKey}|${String(extension.content?.id ?? '')}|${String(extension.space?.key ?? '')}`;
+}
+
+/** Creates a {@link RealtimeHub}. Payloads are delivered as JSON copies, on a microtask, to current subscribers. */
+export function createRealtimeHub(): RealtimeHub {
+  const channels = new Map<string, Set<(payload: unknown) => void>>();
+  let nextId = 1;
+  const stats = { published: 0, delivered: 0 };
+  return {
+    subscribe(scope, channel, onEvent) {
+      const key = `${scope}#${channel}`;
+      const listener = (payload: unknown) => onEvent(payload);
+      let set = channels.get(key);
+      if (!set) channels.set(key, (set = new Set()));
+      set.add(listener);
+      return {
+        async unsubscribe() {
+          channels.get(key)?.delete(listener);
+        },
+      };
+    },
+    publish(scope, channel, payload) {
+      stats.published++;
+      const json = typeof payload === 'string' ? payload : JSON.stringify(payload);
+      for (const listener of channels.get(`${scope}#${channel}`) ?? []) {
+        queueMicrotask(() => {
+          stats.delivered++;
+          listener(typeof payload === 'string' ? json : JSON.parse(json));
+        });
+      }
+      return { eventId: `evt-${nextId++}`, eventTimestamp: new Date().toISOString() };
+    },
+    stats: () => ({ ...stats }),
+  };
+}

@@ -1,0 +1,81 @@
+import { createRealClock, type Clock } from './clock';
+import { createRandom, type Random } from './random';
+import { createRealtimeHub, type RealtimeHub } from './realtime';
+
+/** The signature of `global.__forge_fetch__`, through which `@forge/kvs` reaches storage. */
+export type ForgeFetch = (context: unknown, path: string, init: { method?: string; headers?: Record<string, string>; body?: string }) => Promise<Response>;
+
+/** Options for {@link createSite}. */
+export interface SiteOptions {
+  /** @default the real clock */
+  clock?: Clock;
+  /** Seed of every random choice the emulator makes (faults, start order). @default 1 */
+  seed?: number;
+  /** The storage backend `@forge/kvs` talks to, e.g. `createKvsFetch()`. */
+  forgeFetch?: ForgeFetch;
+  /** @default 'emulated-cloud' */
+  cloudId?: string;
+  /** @default 'https://emulated.atlassian.net' */
+  siteUrl?: string;
+  /** @default 'ari:cloud:ecosystem::app/00000000-0000-0000-0000-000000000000' */
+  appId?: string;
+  /** @default 'DEVELOPMENT' */
+  environmentType?: 'DEVELOPMENT' | 'STAGING' | 'PRODUCTION';
+  /** License details passed to resolvers; absent by default, as outside paid production apps. */
+  license?: Record<string, unknown>;
+}
+
+/**
+ * One app installation on one site: what every page of it shares — storage, realtime, per-user
+ * rate limits, identity. Pages (tabs, users) are made from a site.
+ */
+export interface Site {
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly realtime: RealtimeHub;
+  readonly cloudId: string;
+  readonly siteUrl: string;
+  readonly appId: string;
+  readonly environmentId: string;
+  readonly environmentType: 'DEVELOPMENT' | 'STAGING' | 'PRODUCTION';
+  readonly installContext: string;
+  readonly installationId: string;
+  readonly license: Record<string, unknown> | undefined;
+  /** Invoke timestamps per user, for the per-user rate limit shared by all of a user's pages. */
+  readonly userCalls: Map<string, number[]>;
+  readonly forgeFetch: ForgeFetch | undefined;
+  /**
+   * Points `target.__forge_fetch__` at this site's storage, so the real `@forge/kvs` loaded in
+   * `target` (a Node process, a realm) uses it. Returns a function that restores the old value.
+   */
+  installForgeFetch(target?: Record<string, unknown>): () => void;
+}
+
+/** Creates a {@link Site}. */
+export function createSite(options: SiteOptions = {}): Site {
+  const cloudId = options.cloudId ?? 'emulated-cloud';
+  const forgeFetch = options.forgeFetch;
+  return {
+    clock: options.clock ?? createRealClock(),
+    random: createRandom(options.seed ?? 1),
+    realtime: createRealtimeHub(),
+    cloudId,
+    siteUrl: options.siteUrl ?? 'https://emulated.atlassian.net',
+    appId: options.appId ?? 'ari:cloud:ecosystem::app/00000000-0000-0000-0000-000000000000',
+    environmentId: 'emulated-environment',
+    environmentType: options.environmentType ?? 'DEVELOPMENT',
+    installContext: `ari:cloud:confluence::site/${cloudId}`,
+    installationId: `emulated-installation-${cloudId}`,
+    license: options.license,
+    userCalls: new Map(),
+    forgeFetch,
+    installForgeFetch(target = globalThis as unknown as Record<string, unknown>) {
+      if (!forgeFetch) throw new Error('[emulator] this site has no storage: pass `forgeFetch` (e.g. createKvsFetch()) to createSite');
+      const previous = target.__forge_fetch__;
+      target.__forge_fetch__ = forgeFetch;
+      return () => {
+        target.__forge_fetch__ = previous;
+      };
+    },
+  };
+}
