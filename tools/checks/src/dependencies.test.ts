@@ -1,0 +1,54 @@
+import { importedPackages, listWorkspaces, shippedSources } from './workspace';
+
+// DESIGN.md §4: what each package may depend on at run time. Dependencies point down only.
+// Test files may use anything their package lists as a devDependency.
+const ALLOWED: Record<string, string[]> = {
+  '@bgstore/protocol': [],
+  '@bgstore/core': ['@bgstore/protocol', 'immer', 'zustand'],
+  '@bgstore/react': ['@bgstore/core', '@bgstore/protocol', 'react', 'zustand'],
+  '@bgstore/forge': ['@bgstore/core', '@bgstore/protocol', '@forge/bridge'],
+  '@bgstore/resolver': ['@bgstore/protocol', '@bgstore/core', '@forge/kvs', '@forge/resolver'],
+  '@bgstore/emulator': ['@forge/bridge', '@forge/react', '@forge/resolver', '@forge/kvs', '@forge/manifest', 'react', 'esbuild'],
+};
+
+const workspaces = listWorkspaces();
+const libraries = workspaces.filter((w) => w.dir.startsWith('packages/'));
+
+describe('package dependency direction (DESIGN.md §4)', () => {
+  it('finds the workspaces', () => {
+    expect(libraries.map((w) => w.name)).toContain('@bgstore/emulator');
+  });
+
+  it.each(libraries.map((w) => [w.name, w] as const))('%s has a rule in the table', (name) => {
+    expect(Object.keys(ALLOWED)).toContain(name);
+  });
+
+  it.each(libraries.map((w) => [w.name, w] as const))('%s declares only allowed run-time dependencies', (name, w) => {
+    const declared = Object.keys({ ...w.manifest.dependencies, ...w.manifest.peerDependencies });
+    expect(declared.filter((d) => !(ALLOWED[name] ?? []).includes(d))).toEqual([]);
+  });
+
+  it.each(libraries.map((w) => [w.name, w] as const))('%s imports only allowed packages from shipped code', (name, w) => {
+    const offending = shippedSources(w.dir).flatMap((file) =>
+      importedPackages(file)
+        .filter((p) => !(ALLOWED[name] ?? []).includes(p))
+        .map((p) => `${file}: ${p}`),
+    );
+    expect(offending).toEqual([]);
+  });
+
+  it('keeps the emulator free of bgstore: no workspace package in any of its dependency lists', () => {
+    const emulator = workspaces.find((w) => w.name === '@bgstore/emulator')!;
+    const all = Object.keys({ ...emulator.manifest.dependencies, ...emulator.manifest.peerDependencies, ...emulator.manifest.devDependencies });
+    expect(all.filter((d) => d.startsWith('@bgstore/'))).toEqual([]);
+  });
+
+  it('reads imports the way the rule needs', () => {
+    const fs = require('node:fs') as typeof import('node:fs');
+    const os = require('node:os') as typeof import('node:os');
+    const path = require('node:path') as typeof import('node:path');
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'deps-')), 'x.ts');
+    fs.writeFileSync(file, "import a from 'immer';\nimport type { B } from '@forge/bridge/out/types';\nexport { c } from './local';\nconst d = require('zustand/vanilla');\nimport 'side-effect';\nimport fs from 'node:fs';\nimport path from 'path';\n");
+    expect(importedPackages(file).sort()).toEqual(['@forge/bridge', 'immer', 'side-effect', 'zustand']);
+  });
+});
