@@ -8,8 +8,8 @@ const announce = () => events.emit('example.count', { count });
 
 void events.on('example.request', () => announce());
 void events.on('example.increment', async () => {
-  const result = await invoke<{ count: number }>('increment');
-  count = result.count;
+  const result = await invoke<{ count?: number }>('increment');
+  if (typeof result.count === 'number') count = result.count;
   await announce();
 });
 void invoke<{ count: number }>('getCount').then((r) => {
