@@ -1,0 +1,222 @@
+import vm from 'node:vm';
+import { createRealClock, type Clock, type TimerHandle } from '../clock';
+import type { CallBridge } from '../page';
+import { loadBundle, type Bundle, type BundleOptions } from './realmBundle';
+
+/** Options for {@link createNodeRealm}. */
+export interface NodeRealmOptions {
+  /** Shown in error reports and as the vm context's name. */
+  name: string;
+  /** The module's entry file (TS/TSX/JS); bundled with esbuild before it runs. */
+  entry: string;
+  /**
+   * Installed as `__bridge.callBridge` before the entry runs. Leave it out to get a realm without
+   * `__bridge`, where importing `@forge/bridge` fails as it does outside a Forge frame.
+   */
+  callBridge?: CallBridge;
+  /** Drives the realm's `setTimeout`/`setInterval`. @default the real clock */
+  clock?: Clock;
+  /** Extra globals, installed after the defaults (so they can replace one) and before the entry runs. */
+  globals?: Record<string, unknown>;
+  /** How to bundle the entry. */
+  bundle?: BundleOptions;
+  /**
+   * Receives errors thrown by the realm's timer, immediate and microtask callbacks, which a browser
+   * would report on the frame's `window` without stopping anything.
+   * @default logs with `console.error`
+   */
+  onError?: (error: unknown) => void;
+}
+
+/** A module running in its own `vm` context: its own globals, its own copy of every package. */
+export interface NodeRealm {
+  /** The entry's `module.exports`. */
+  readonly exports: unknown;
+  /** The realm's global object (as the host sees it). */
+  readonly context: vm.Context;
+  /** True once {@link NodeRealm.dispose} ran. */
+  readonly disposed: boolean;
+  /**
+   * Makes the realm inert, like a removed iframe: pending timers and immediates are cancelled, new
+   * ones are never scheduled, and its `callBridge` calls are dropped (they return a promise that
+   * never settles).
+   */
+  dispose(): void;
+}
+
+type Callback = (...args: unknown[]) => unknown;
+
+const scripts = new WeakMap<Bundle, vm.Script>();
+
+/**
+ * Runs a module's entry in a fresh realm, as Forge runs each module in its own iframe. The entry is
+ * bundled (cached across realms), `self`/`window`/`globalThis` are the realm's global, and
+ * `__bridge` is in place before any of the module's code runs.
+ * @example
+ * let tree;
+ * const realm = await createNodeRealm({ name: 'feed', entry: require.resolve('./feed.tsx'),
+ *   callBridge: (method, args) => { if (method === 'reconcile') tree = (args as { forgeDoc: unknown }).forgeDoc; } });
+ * realm.dispose();
+ */
+export async function createNodeRealm(options: NodeRealmOptions): Promise<NodeRealm> {
+  const bundle = await loadBundle(options.entry, options.bundle);
+  const clock = options.clock ?? createRealClock();
+  const report = options.onError ?? ((error: unknown) => console.error(`[emulator] uncaught error in realm '${options.name}':`, error));
+  let disposed = false;
+
+  const guard = (fn: Callback, args: unknown[]) => () => {
+    if (disposed) return;
+    try {
+      fn(...args);
+    } catch (error) {
+      report(error);
+    }
+  };
+
+  const timers = new Map<number, TimerHandle>();
+  let nextTimerId = 1;
+  const setTimer = (fn: unknown, ms: unknown, args: unknown[], repeat: boolean): number => {
+    if (typeof fn !== 'function') throw new TypeError('[emulator] setTimeout/setInterval with a string of code is not supported in a realm');
+    if (disposed) return 0;
+    const id = nextTimerId++;
+    const delay = Math.max(0, Number(ms) || 0);
+    const run = guard(fn as Callback, args);
+    const arm = () => {
+      timers.set(
+        id,
+        clock.setTimeout(() => {
+          if (!timers.has(id) || disposed) return;
+          // An interval re-arms before running, so the callback can clear it.
+          if (repeat) arm();
+          else timers.delete(id);
+          run();
+        }, delay),
+      );
+    };
+    arm();
+    return id;
+  };
+  const clearTimer = (id: unknown) => {
+    const handle = timers.get(Number(id));
+    if (!handle) return;
+    timers.delete(Number(id));
+    clock.clearTimeout(handle);
+  };
+
+  const immediates = new Set<NodeJS.Immediate>();
+  const realmSetImmediate = (fn: Callback, ...args: unknown[]) => {
+    if (disposed) return undefined;
+    const run = guard(fn, args);
+    const immediate = setImmediate(() => {
+      immediates.delete(immediate);
+      run();
+    });
+    immediates.add(immediate);
+    return immediate;
+  };
+  const realmClearImmediate = (immediate: NodeJS.Immediate | undefined) => {
+    if (!immediate || !immediates.delete(immediate)) return;
+    clearImmediate(immediate);
+  };
+
+  const bridge = options.callBridge;
+  const callBridge: CallBridge | undefined = bridge && ((method, args) => (disposed ? new Promise(() => undefined) : bridge(method, args)));
+
+  const sandbox: Record<string, unknown> = {
+    console,
+    setTimeout: (fn: unknown, ms?: unknown, ...args: unknown[]) => setTimer(fn, ms, args, false),
+    clearTimeout: clearTimer,
+    setInterval: (fn: unknown, ms?: unknown, ...args: unknown[]) => setTimer(fn, ms, args, true),
+    clearInterval: clearTimer,
+    setImmediate: realmSetImmediate,
+    clearImmediate: realmClearImmediate,
+    queueMicrotask: (fn: Callback) => {
+      if (!disposed) queueMicrotask(guard(fn, []));
+    },
+    structuredClone,
+    TextEncoder,
+    TextDecoder,
+    URL,
+    URLSearchParams,
+    AbortController,
+    AbortSignal,
+    EventTarget,
+    Event,
+    Blob,
+    FileReader: fileReader,
+    atob,
+    btoa,
+    crypto: globalThis.crypto,
+    performance: { now: () => performance.now(), timeOrigin: performance.timeOrigin },
+    ...(callBridge ? { __bridge: { callBridge } } : {}),
+  };
+  const context = vm.createContext(sandbox, { name: `forge module ${options.name}` });
+  vm.runInContext('globalThis.self = globalThis; globalThis.window = globalThis;', context);
+  for (const [key, value] of Object.entries(options.globals ?? {})) context[key] = value;
+
+  const dispose = () => {
+    if (disposed) return;
+    disposed = true;
+    for (const handle of timers.values()) clock.clearTimeout(handle);
+    timers.clear();
+    for (const immediate of immediates) clearImmediate(immediate);
+    immediates.clear();
+  };
+
+  const module = vm.runInContext('({ exports: {} })', context) as { exports: unknown };
+  try {
+    const run = scriptFor(bundle).runInContext(context) as (module: unknown, exports: unknown) => void;
+    run.call(module.exports, module, module.exports);
+  } catch (error) {
+    dispose();
+    throw error;
+  }
+
+  return {
+    exports: module.exports,
+    context,
+    get disposed() {
+      return disposed;
+    },
+    dispose,
+  };
+}
+
+function scriptFor(bundle: Bundle): vm.Script {
+  let script = scripts.get(bundle);
+  if (!script) {
+    // Compiled once per bundle: a Script runs in any number of contexts.
+    script = new vm.Script(`(function (module, exports) {${bundle.code}\n})`, { filename: bundle.entry });
+    scripts.set(bundle, script);
+  }
+  return script;
+}
+
+/**
+ * The one `FileReader` method `@forge/bridge` uses (to send Blobs in event payloads); Node has no
+ * `FileReader`. Called with `new`, it returns the reader object.
+ */
+function fileReader() {
+  const reader = {
+    result: null as string | null,
+    error: null as unknown,
+    onload: null as null | (() => void),
+    onloadend: null as null | (() => void),
+    onerror: null as null | ((error: unknown) => void),
+    readAsDataURL(blob: Blob) {
+      blob.arrayBuffer().then(
+        (buffer) => {
+          reader.result = `data:${blob.type || 'application/octet-stream'};base64,${Buffer.from(buffer).toString('base64')}`;
+          reader.onload?.();
+          reader.onloadend?.();
+        },
+        (error: unknown) => {
+          reader.error = error;
+          reader.onerror?.(error);
+          reader.onloadend?.();
+        },
+      );
+    },
+  };
+  return reader;
+}
