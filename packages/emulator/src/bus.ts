@@ -15,6 +15,8 @@ export interface BusMember {
   moduleKey: string;
   /** The app the module belongs to; plain events stay inside an app, public ones cross apps. */
   appId: string;
+  /** Parses a payload's JSON into the receiver's realm. @default JSON.parse */
+  parse?: (json: string) => unknown;
 }
 
 /** What happened to one delivery, for tests and the playground's inspector. */
@@ -77,12 +79,10 @@ interface Sub {
   active: boolean;
 }
 
-/** Copies a payload the way `postMessage` of JSON would, so no receiver shares objects with the emitter. */
-function copyPayload(payload: unknown): { copy: () => unknown; bytes: number } {
-  if (payload === undefined) return { copy: () => undefined, bytes: 0 };
-  const json = JSON.stringify(payload);
-  if (json === undefined) return { copy: () => undefined, bytes: 0 };
-  return { copy: () => JSON.parse(json), bytes: json.length };
+/** Serialises a payload once; each receiver parses its own copy, so none shares objects with the emitter. */
+function encodePayload(payload: unknown): { json: string | undefined; bytes: number } {
+  const json = payload === undefined ? undefined : JSON.stringify(payload);
+  return { json, bytes: json?.length ?? 0 };
 }
 
 /**
@@ -103,7 +103,7 @@ export function createEventBus(options: EventBusOptions): EventBus {
     for (const o of observers) o(record);
   };
 
-  const deliver = (sub: Sub, value: () => unknown, record: DeliveryRecord) => {
+  const deliver = (sub: Sub, json: string | undefined, record: DeliveryRecord) => {
     inFlight--;
     if (!sub.active) {
       report({ ...record, fate: 'gone' });
@@ -112,7 +112,7 @@ export function createEventBus(options: EventBusOptions): EventBus {
     stats.delivered++;
     report(record);
     try {
-      const result = sub.callback(value());
+      const result = sub.callback(json === undefined ? undefined : (sub.member.parse ?? JSON.parse)(json));
       if (result && typeof (result as Promise<unknown>).then === 'function') {
         (result as Promise<unknown>).then(undefined, (error) => listenerError(error, sub));
       }
@@ -142,7 +142,7 @@ export function createEventBus(options: EventBusOptions): EventBus {
 
     emit(member, event, payload, isPublic = false) {
       if (typeof event !== 'string') throw new TypeError('[emulator] events.emit needs a string event name');
-      const { copy, bytes } = copyPayload(payload);
+      const { json, bytes } = encodePayload(payload);
       stats.emitted++;
       for (const sub of [...subs]) {
         if (sub.event !== event || sub.isPublic !== isPublic) continue;
@@ -163,9 +163,9 @@ export function createEventBus(options: EventBusOptions): EventBus {
           const record: DeliveryRecord = { ...base, fate, delayMs: ms };
           if (ms > 0) {
             stats.delayed++;
-            clock.setTimeout(() => deliver(sub, copy, record), ms);
+            clock.setTimeout(() => deliver(sub, json, record), ms);
           } else {
-            queueMicrotask(() => deliver(sub, copy, record));
+            queueMicrotask(() => deliver(sub, json, record));
           }
         });
       }

@@ -16,3 +16,5 @@ export { createRealtimeHub, realtimeScope } from './realtime';
 export type { RealtimeHub, RealtimeOptions, RealtimeSubscription } from './realtime';
 export { createSite } from './site';
 export type { ForgeFetch, Site, SiteOptions } from './site';
+export { click, findAll, findButton, findByText, findByType, getText, renderText, toPlainTree, UiKitQueryError } from './uikit';
+export type { ForgeDoc, PlainNode, TextMatcher } from './uikit';

@@ -15,10 +15,22 @@ export interface Realm {
   exports: unknown;
   /** Makes the realm inert: timers cleared, no more work. */
   dispose(): void;
+  /**
+   * Parses JSON into the realm's own objects, as `postMessage` into a frame does. Without it,
+   * payloads are parsed in the page's realm.
+   */
+  parseJson?(text: string): unknown;
 }
 
 /** Makes a realm for a module; the page passes the module's `callBridge`, installed before the entry runs. */
-export type RealmFactory = (options: { name: string; entry: string; callBridge: CallBridge; clock: Clock }) => Promise<Realm>;
+export type RealmFactory = (options: {
+  name: string;
+  entry: string;
+  callBridge: CallBridge;
+  clock: Clock;
+  /** Receives errors the module's own callbacks throw (timers, microtasks), as a frame's `window.onerror`. */
+  onError: (error: unknown) => void;
+}) => Promise<Realm>;
 
 /** One UI module of the app on the page. */
 export interface ModuleSpec {
@@ -150,6 +162,7 @@ export function createPage(options: PageOptions): Page {
   });
 
   function callBridgeFor(inst: Instance, spec: ModuleSpec): CallBridge {
+    const toRealm = (value: unknown) => (value === undefined ? undefined : inst.member.parse!(JSON.stringify(value)));
     return (method, rawArgs) => {
       if (!inst.alive) return new Promise(() => undefined);
       const args = (rawArgs ?? {}) as Record<string, unknown>;
@@ -172,10 +185,10 @@ export function createPage(options: PageOptions): Page {
             handler: spec.resolver,
             runtime: { installContext: site.installContext, license: site.license, installation: { ari: site.installationId, contexts: [site.installContext] } },
           });
-          return args.metadata ? call.then((body) => ({ body, metadata: {} })) : call;
+          return call.then((body) => toRealm(args.metadata ? { body, metadata: {} } : body));
         }
         case 'getContext':
-          return Promise.resolve(JSON.parse(JSON.stringify(inst.context)));
+          return Promise.resolve(toRealm(inst.context));
         case 'reconcile':
           inst.tree = (args as { forgeDoc?: ForgeDoc }).forgeDoc;
           for (const w of [...inst.waiters]) w();
@@ -190,7 +203,7 @@ export function createPage(options: PageOptions): Page {
         case 'subscribeRealtimeChannel': {
           const scope = realtimeScope({ installation: site.installationId, moduleKey: spec.key, context: inst.context, isGlobal: Boolean(args.isGlobal) });
           const sub = site.realtime.subscribe(scope, String(args.channelName), (payload) => {
-            if (inst.alive) (args.onEvent as (p: unknown) => void)(payload);
+            if (inst.alive) (args.onEvent as (p: unknown) => void)(typeof payload === 'string' ? payload : toRealm(payload));
           });
           inst.realtime.add(sub);
           return Promise.resolve(sub);
@@ -207,7 +220,7 @@ export function createPage(options: PageOptions): Page {
     if (instances.get(key)?.alive) throw new Error(`[emulator] module '${key}' is already running; use restart()`);
     const instanceId = `${id}/${key}#${++generation}`;
     const inst: Instance = {
-      member: { id: instanceId, moduleKey: key, appId: site.appId },
+      member: { id: instanceId, moduleKey: key, appId: site.appId, parse: (json) => (inst.realm?.parseJson ?? JSON.parse)(json) },
       waiters: new Set(),
       realtime: new Set(),
       errors: [],
@@ -215,7 +228,13 @@ export function createPage(options: PageOptions): Page {
       alive: true,
     };
     instances.set(key, inst);
-    inst.realm = await makeRealm({ name: instanceId, entry: spec.entry, callBridge: callBridgeFor(inst, spec), clock: site.clock });
+    inst.realm = await makeRealm({
+      name: instanceId,
+      entry: spec.entry,
+      callBridge: callBridgeFor(inst, spec),
+      clock: site.clock,
+      onError: (error) => inst.errors.push(error),
+    });
   }
 
   function stopOne(key: string) {

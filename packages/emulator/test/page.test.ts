@@ -53,6 +53,22 @@ describe('page with the real @forge/bridge', () => {
     expect(probe(p, 'feed').log()).toEqual([{ event: 'state', payload: { n: 1 } }]);
   });
 
+  it('hands payloads, contexts and invoke results to a module as objects of its own realm', async () => {
+    const { handler } = resolverHandler();
+    const p = page([...probes('bg'), { key: 'feed', type: 'confluence:homepageFeed', entry: PROBE, resolver: handler }]);
+    await p.start();
+    const feed = probe(p, 'feed');
+    await feed.listen('state');
+    await probe(p, 'bg').emit('state', { list: [{ a: 1 }] });
+    await settle();
+    const payload = feed.log()[0]!.payload as { list: unknown[] };
+    expect([feed.isOwnPlain(payload), feed.isOwnPlain(payload.list), feed.isOwnPlain(payload.list[0])]).toEqual([true, true, true]);
+    expect(feed.isOwnPlain(await feed.context())).toBe(true);
+    expect(feed.isOwnPlain(await feed.call('echo', { x: [1] }))).toBe(true);
+    // The test process is another realm: the same payload is not a plain object of this one.
+    expect(Object.getPrototypeOf(payload) === Object.prototype).toBe(false);
+  });
+
   it('loses events for a module that subscribes late', async () => {
     const p = page(probes('bg', 'feed'));
     await p.start();

@@ -21,3 +21,6 @@ export function setGlobal(name: string, value: unknown): void {
 export const getGlobal = (name: string) => (globalThis as Record<string, unknown>)[name];
 export const sameBridge = (other: unknown) => other === events;
 export const bridgeEvents = events;
+/** True when `value` is a plain object or array of this realm, as immer and zustand expect. */
+export const isOwnPlain = (value: unknown) =>
+  value !== null && typeof value === 'object' && (Object.getPrototypeOf(value) === Object.prototype || Array.isArray(value) && value instanceof Array);

@@ -1,0 +1,5 @@
+// @bgstore/emulator/node — the Node-only half: module realms in `vm` contexts, the on-disk store.
+export { createNodeRealm } from './realm';
+export type { NodeRealm, NodeRealmOptions } from './realm';
+export { bundleModule, clearBundleCache, loadBundle } from './realmBundle';
+export type { Bundle, BundleOptions } from './realmBundle';
