@@ -3,3 +3,5 @@ export { createNodeRealm } from './realm';
 export type { NodeRealm, NodeRealmOptions } from './realm';
 export { bundleModule, clearBundleCache, loadBundle } from './realmBundle';
 export type { Bundle, BundleOptions } from './realmBundle';
+export { createFileKvsBackend } from './fileKvsStore';
+export type { FileKvsBackend, FileKvsBackendOptions } from './fileKvsStore';
