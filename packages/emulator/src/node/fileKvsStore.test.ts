@@ -109,4 +109,14 @@ describe('file KVS backend', () => {
     expect(fs.readFileSync(file, 'utf8')).toBe('');
     b.close();
   });
+
+  it('creates the file and its missing directories', () => {
+    const nested = path.join(dir, 'a', 'b', 'kvs.log');
+    const b = createFileKvsBackend(nested);
+    b.apply([put('k', 1)]);
+    b.close();
+    const again = createFileKvsBackend(nested);
+    expect(again.get('kv', 'k')?.value).toBe(1);
+    again.close();
+  });
 });

@@ -98,7 +98,7 @@ function writeAll(fd: number, buf: Buffer): void {
 }
 
 /**
- * Creates a {@link KvsBackend} stored in `file` (created if missing; its directory must exist).
+ * Creates a {@link KvsBackend} stored in `file` (created, with its directory, if missing).
  * Every `apply` is appended and fsynced before it returns, so it survives a process crash;
  * loading is synchronous and recovers from a torn last write. One process per file.
  * @example
@@ -111,6 +111,7 @@ export function createFileKvsBackend(file: string, options: FileKvsBackendOption
   const state = createKvsState();
   let commits = 0;
   let size = 0;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
   if (fs.existsSync(file)) {
     const buf = fs.readFileSync(file);
     const r = replay(file, buf, state);
