@@ -1,6 +1,7 @@
-import { ForgeKvsAPIError, kvs } from '@forge/kvs';
+import { kvs } from '@forge/kvs';
 import { createManualClock } from '../clock';
 import { createKvsFaults, type KvsFault } from './faults';
+import { kvsFailure } from './kvsTestKit';
 import { createKvsFetch } from './forgeFetch';
 
 const g = globalThis as { __forge_fetch__?: unknown };
@@ -9,21 +10,11 @@ afterEach(() => {
   delete g.__forge_fetch__;
 });
 
-async function failure(p: Promise<unknown>): Promise<ForgeKvsAPIError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof ForgeKvsAPIError) return e;
-    throw e;
-  }
-  throw new Error('expected the call to fail');
-}
-
 describe('KVS faults', () => {
   it('gives 429 RATE_LIMIT_EXCEEDED through the real client and writes nothing', async () => {
     const fetch = createKvsFetch({ clock: createManualClock(), faults: createKvsFaults({ seed: 1, rateLimitRate: 1 }) });
     g.__forge_fetch__ = fetch;
-    const err = await failure(kvs.set('a', 1));
+    const err = await kvsFailure(kvs.set('a', 1));
     expect(err.code).toBe('RATE_LIMIT_EXCEEDED');
     expect(err.responseDetails.status).toBe(429);
     expect(fetch.dump()).toEqual({});
@@ -32,13 +23,13 @@ describe('KVS faults', () => {
 
   it('gives 500 INTERNAL_SERVER_ERROR for injected failures', async () => {
     g.__forge_fetch__ = createKvsFetch({ clock: createManualClock(), faults: createKvsFaults({ seed: 1, failRate: 1 }) });
-    expect((await failure(kvs.get('a'))).code).toBe('INTERNAL_SERVER_ERROR');
+    expect((await kvsFailure(kvs.get('a'))).code).toBe('INTERNAL_SERVER_ERROR');
   });
 
   it('applies a write whose response is lost', async () => {
     const fetch = createKvsFetch({ clock: createManualClock(), faults: createKvsFaults({ seed: 1, lostResponseRate: 1 }) });
     g.__forge_fetch__ = fetch;
-    const err = await failure(kvs.transact().set('a', 1).set('b', 2).execute());
+    const err = await kvsFailure(kvs.transact().set('a', 1).set('b', 2).execute());
     expect(err.responseDetails.status).toBe(500);
     expect(fetch.dump()).toEqual({ kv: { a: 1, b: 2 } });
     expect(fetch.stats()).toMatchObject({ writes: 1, faults: { lostResponses: 1 } });
@@ -73,7 +64,7 @@ describe('KVS faults', () => {
     const fetch = createKvsFetch({ clock: createManualClock(), faults: createKvsFaults({ seed: 1, failRate: 1, paths: (p) => p.endsWith('/get') }) });
     g.__forge_fetch__ = fetch;
     await kvs.set('a', 1);
-    expect((await failure(kvs.get('a'))).code).toBe('INTERNAL_SERVER_ERROR');
+    expect((await kvsFailure(kvs.get('a'))).code).toBe('INTERNAL_SERVER_ERROR');
   });
 
   it('accepts a hand-written fault hook', async () => {
@@ -83,7 +74,7 @@ describe('KVS faults', () => {
     });
     g.__forge_fetch__ = fetch;
     await kvs.set('y', 1);
-    const err = await failure(kvs.set('x', 1));
+    const err = await kvsFailure(kvs.set('x', 1));
     expect([err.code, err.responseDetails.status]).toEqual(['SERVICE_UNAVAILABLE', 503]);
   });
 });

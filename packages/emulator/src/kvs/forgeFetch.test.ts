@@ -1,5 +1,6 @@
-import { ForgeKvsAPIError, kvs, MetadataField, WhereConditions } from '@forge/kvs';
+import { kvs, MetadataField, WhereConditions } from '@forge/kvs';
 import { createManualClock } from '../clock';
+import { kvsFailure } from './kvsTestKit';
 import { createKvsFetch, type KvsFetch } from './forgeFetch';
 
 const g = globalThis as { __forge_fetch__?: unknown };
@@ -15,16 +16,6 @@ beforeEach(() => {
 afterAll(() => {
   delete g.__forge_fetch__;
 });
-
-async function failure(p: Promise<unknown>): Promise<ForgeKvsAPIError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof ForgeKvsAPIError) return e;
-    throw e;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('createKvsFetch with the real @forge/kvs', () => {
   it('round-trips get, set and delete', async () => {
@@ -57,7 +48,7 @@ describe('createKvsFetch with the real @forge/kvs', () => {
 
   it('fails FAIL_IF_EXISTS on an existing key with 409 KEY_CONFLICT', async () => {
     await kvs.set('k', 1, { keyPolicy: 'FAIL_IF_EXISTS' });
-    const err = await failure(kvs.set('k', 2, { keyPolicy: 'FAIL_IF_EXISTS' }));
+    const err = await kvsFailure(kvs.set('k', 2, { keyPolicy: 'FAIL_IF_EXISTS' }));
     expect(err.code).toBe('KEY_CONFLICT');
     expect(err.responseDetails.status).toBe(409);
     expect(await kvs.get('k')).toBe(1);
@@ -71,7 +62,7 @@ describe('createKvsFetch with the real @forge/kvs', () => {
   });
 
   it('rejects returnValue without keyPolicy OVERRIDE', async () => {
-    const err = await failure(kvs.set('k', 1, { keyPolicy: 'FAIL_IF_EXISTS', returnValue: 'LATEST' } as never));
+    const err = await kvsFailure(kvs.set('k', 1, { keyPolicy: 'FAIL_IF_EXISTS', returnValue: 'LATEST' } as never));
     expect(err.code).toBe('INVALID_KEY_POLICY_RETURN_VALUE_COMBINATION');
   });
 
