@@ -21,6 +21,17 @@ describe('KVS faults', () => {
     expect(fetch.stats().faults.failed).toBe(1);
   });
 
+  it('turns faults on and off on a running store', async () => {
+    const fetch = createKvsFetch({ clock: createManualClock() });
+    g.__forge_fetch__ = fetch;
+    await kvs.set('a', 1);
+    fetch.setFaults(createKvsFaults({ seed: 1, failRate: 1 }));
+    expect((await kvsFailure(kvs.set('a', 2))).code).toBe('INTERNAL_SERVER_ERROR');
+    fetch.setFaults(undefined);
+    await kvs.set('a', 3);
+    expect(await kvs.get('a')).toBe(3);
+  });
+
   it('gives 500 INTERNAL_SERVER_ERROR for injected failures', async () => {
     g.__forge_fetch__ = createKvsFetch({ clock: createManualClock(), faults: createKvsFaults({ seed: 1, failRate: 1 }) });
     expect((await kvsFailure(kvs.get('a'))).code).toBe('INTERNAL_SERVER_ERROR');

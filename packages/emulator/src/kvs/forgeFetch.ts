@@ -69,6 +69,8 @@ export interface KvsInspectEntry {
 export interface KvsFetch {
   (context: unknown, path: string, init?: KvsFetchInit): Promise<Response>;
   readonly backend: KvsBackend;
+  /** Replaces the injected faults (`undefined` for none), e.g. from a test or the playground. */
+  setFaults(faults: KvsFaults | undefined): void;
   stats(): KvsStats;
   resetStats(): void;
   /** Every stored record (expired ones included, flagged), optionally of one namespace. */
@@ -110,6 +112,7 @@ export function createKvsFetch(options: KvsFetchOptions = {}): KvsFetch {
   const limits: KvsLimits = { ...FORGE_KVS_LIMITS, ...options.limits };
   const entities = buildEntities(options.entities);
   let stats = emptyStats();
+  let faults = options.faults;
   let traceSeq = 0;
 
   const respond = (status: number, body: unknown, path: string): Response => {
@@ -162,7 +165,7 @@ export function createKvsFetch(options: KvsFetchOptions = {}): KvsFetch {
       body = undefined;
     }
 
-    const fault: KvsFault | undefined = options.faults?.({ path, body });
+    const fault: KvsFault | undefined = faults?.({ path, body });
     if (fault?.delayMs !== undefined && fault.delayMs > 0) {
       stats.faults.delayed++;
       await new Promise<void>((resolve) => clock.setTimeout(resolve, fault.delayMs ?? 0));
@@ -208,6 +211,9 @@ export function createKvsFetch(options: KvsFetchOptions = {}): KvsFetch {
 
   return Object.assign(fetch, {
     backend,
+    setFaults(next: KvsFaults | undefined) {
+      faults = next;
+    },
     stats: () => structuredClone(stats),
     resetStats() {
       stats = emptyStats();
