@@ -1,0 +1,124 @@
+import { createReassembler, decodeMessage, encodeFrames, type IgnoreReason, type Message } from '@bgstore/protocol';
+import type { Clock, Logger, Transport, Unsubscribe } from './ports';
+
+/** Message counters of one peer. */
+export interface ChannelStats {
+  sent: number;
+  /** JSON characters sent (chunks included). */
+  bytesSent: number;
+  received: number;
+  /** Messages ignored, by reason; `echo` = the peer's own message came back. */
+  ignored: Partial<Record<IgnoreReason | 'echo' | 'unexpected', number>>;
+  sendErrors: number;
+}
+
+/** A peer's link to the bus: validated messages in, framed (chunked when large) messages out. */
+export interface Channel {
+  send(message: Message): void;
+  /** Counts a decoded message the peer had no use for (e.g. a host message on the replica channel). */
+  ignore(reason: 'unexpected'): void;
+  stats(): ChannelStats;
+  close(): void;
+}
+
+export interface ChannelOptions {
+  transport: Transport;
+  store: string;
+  id: string;
+  listen: string;
+  send: string;
+  clock: Clock;
+  maxMessageSize: number;
+  createId: () => string;
+  logger?: Logger;
+  onMessage: (message: Message) => void;
+}
+
+const toFunction = (u: Unsubscribe): (() => void) => (typeof u === 'function' ? u : () => u.unsubscribe());
+
+/** Opens a {@link Channel}: never throws on bad input; everything ignored is counted and logged once per reason. */
+export function createChannel(o: ChannelOptions): Channel {
+  const stats: ChannelStats = { sent: 0, bytesSent: 0, received: 0, ignored: {}, sendErrors: 0 };
+  const reassembler = createReassembler();
+  const logged = new Set<string>();
+  let closed = false;
+
+  const ignore = (reason: keyof ChannelStats['ignored'], detail: string) => {
+    stats.ignored[reason] = (stats.ignored[reason] ?? 0) + 1;
+    if (reason !== 'echo' && !logged.has(reason)) {
+      logged.add(reason);
+      (o.logger ?? console).warn(`[bgstore] ${o.store}: ignoring a message (${reason}: ${detail}); further ones of this kind are only counted`);
+    }
+  };
+
+  const receive = (payload: unknown, depth = 0) => {
+    if (closed) return;
+    const decoded = decodeMessage(payload, o.store);
+    if (!decoded.ok) return ignore(decoded.reason, decoded.detail);
+    const message = decoded.message;
+    if (message.from === o.id) return ignore('echo', '');
+    if (message.type === 'chunk') {
+      if (depth > 0) return ignore('malformed', 'a chunk inside a chunk');
+      const json = reassembler.add(message, o.clock.now());
+      if (json === undefined) return;
+      let whole: unknown;
+      try {
+        whole = JSON.parse(json);
+      } catch {
+        return ignore('malformed', 'chunks do not join into JSON');
+      }
+      return receive(whole, depth + 1);
+    }
+    stats.received++;
+    o.onMessage(message);
+  };
+
+  const handler = (payload: unknown) => {
+    try {
+      receive(payload);
+    } catch (error) {
+      // A bug in a handler must not take the module down; it surfaces once in the log.
+      ignore('malformed', `handler threw ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+
+  let unsubscribe: (() => void) | undefined;
+  try {
+    const sub = o.transport.on(o.listen, handler);
+    if (sub && typeof (sub as Promise<Unsubscribe>).then === 'function') {
+      (sub as Promise<Unsubscribe>).then(
+        (u) => {
+          unsubscribe = toFunction(u);
+          if (closed) unsubscribe();
+        },
+        () => ignore('malformed', 'transport.on failed'),
+      );
+    } else {
+      unsubscribe = toFunction(sub as Unsubscribe);
+    }
+  } catch (error) {
+    throw new Error(`[bgstore] ${o.store}: could not subscribe to '${o.listen}': ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+
+  return {
+    send(message) {
+      if (closed) return;
+      for (const { message: frame, size } of encodeFrames(message, o.maxMessageSize, o.createId)) {
+        stats.sent++;
+        stats.bytesSent += size;
+        try {
+          const r = o.transport.emit(o.send, frame);
+          if (r && typeof (r as Promise<unknown>).then === 'function') (r as Promise<unknown>).then(undefined, () => stats.sendErrors++);
+        } catch {
+          stats.sendErrors++;
+        }
+      }
+    },
+    ignore: (reason) => ignore(reason, 'not a message this peer handles'),
+    stats: () => structuredClone(stats),
+    close() {
+      closed = true;
+      unsubscribe?.();
+    },
+  };
+}

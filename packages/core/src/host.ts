@@ -1,0 +1,258 @@
+import { downEvent, PROTOCOL_VERSION, SyncError, upEvent, type DownMessage, type Envelope, type HelloMessage, type IntentsMessage, type Message, type WirePatch } from '@bgstore/protocol';
+import { createChannel, type ChannelStats } from './channel';
+import { createClientTable, type Processed } from './clientTable';
+import type { ActionRecipes, InferActions, StoreDefinition } from './defineStore';
+import { randomId, systemClock, type Clock, type Logger, type Persistence, type Transport } from './ports';
+import { runIntent } from './runIntent';
+
+/** Options of {@link createHost}. */
+export interface HostOptions<TState> {
+  transport: Transport;
+  /** Where state and processed intents are kept between boots. @default none: memory only */
+  persistence?: Persistence<TState>;
+  clock?: Clock;
+  /** Id source for the epoch, the host's client id and chunk ids. @default randomId */
+  createId?: () => string;
+  /** A beat `{epoch, version}` is sent after this long without other traffic, so a replica that missed the last patch catches up. @default 2000 */
+  heartbeatMs?: number;
+  /** Patches kept to answer a lagging replica without a snapshot, as entries… @default 256 */
+  logEntries?: number;
+  /** …and as JSON characters. @default 1_000_000 */
+  logSize?: number;
+  /** Messages longer than this (JSON characters) are sent in chunks. @default 60_000 */
+  maxMessageSize?: number;
+  logger?: Logger;
+}
+
+/** Where a host is. */
+export type HostPhase = 'loading' | 'live' | 'closed';
+
+/** Counters of a host. */
+export interface HostStats {
+  phase: HostPhase;
+  epoch: string;
+  version: number;
+  intentsApplied: number;
+  intentsRejected: number;
+  duplicates: number;
+  snapshotsSent: number;
+  catchUpsSent: number;
+  channel: ChannelStats;
+}
+
+/** The authoritative store, run by the background script. */
+export interface Host<TState, TActions extends ActionRecipes<TState>> {
+  getState(): TState;
+  subscribe(listener: (state: TState, previous: TState) => void): () => void;
+  /** Runs actions on the host itself; each resolves once applied, or rejects with a `SyncError`. */
+  actions: InferActions<TActions>;
+  /** Resolves once the persisted state is loaded and replicas are being served. */
+  ready: Promise<void>;
+  readonly epoch: string;
+  version(): number;
+  stats(): HostStats;
+  close(): void;
+}
+
+interface LogEntry {
+  base: number;
+  next: number;
+  patches: WirePatch[];
+  size: number;
+}
+
+/**
+ * Creates the authoritative host of a store: it runs intents, numbers versions under a random
+ * epoch, broadcasts patches, answers `hello`s with the patches a replica missed or a snapshot.
+ * @example
+ * const host = createHost(board, { transport });
+ * await host.ready;
+ */
+export function createHost<TState, TActions extends ActionRecipes<TState>>(definition: StoreDefinition<TState, TActions>, options: HostOptions<TState>): Host<TState, TActions> {
+  const clock = options.clock ?? systemClock;
+  const createId = options.createId ?? randomId;
+  const heartbeatMs = options.heartbeatMs ?? 2000;
+  const logEntries = options.logEntries ?? 256;
+  const logSize = options.logSize ?? 1_000_000;
+  const epoch = createId();
+  const id = `host-${epoch}`;
+  const store = definition.name;
+
+  let phase: HostPhase = 'loading';
+  let state = definition.initialState;
+  let version = 0;
+  let table = createClientTable();
+  const log: LogEntry[] = [];
+  let logChars = 0;
+  const listeners = new Set<(state: TState, previous: TState) => void>();
+  const buffered: Message[] = [];
+  const counters = { intentsApplied: 0, intentsRejected: 0, duplicates: 0, snapshotsSent: 0, catchUpsSent: 0 };
+  let lastSent = clock.now();
+  let beatTimer: unknown;
+
+  const envelope = (): Envelope => ({ bgstore: PROTOCOL_VERSION, store, from: id });
+  const send = (message: DownMessage) => {
+    lastSent = clock.now();
+    channel.send(message);
+  };
+
+  const channel = createChannel({
+    transport: options.transport,
+    store,
+    id,
+    listen: upEvent(store),
+    send: downEvent(store),
+    clock,
+    maxMessageSize: options.maxMessageSize ?? 60_000,
+    createId,
+    logger: options.logger,
+    onMessage(message) {
+      if (phase === 'loading') {
+        if (buffered.length < 1000) buffered.push(message);
+        return;
+      }
+      if (phase === 'live') dispatch(message);
+    },
+  });
+
+  // Persistence: one save at a time; changes made meanwhile are saved right after.
+  let saving = false;
+  let dirty = false;
+  const save = () => {
+    if (!options.persistence) return;
+    dirty = true;
+    if (saving) return;
+    saving = true;
+    dirty = false;
+    options.persistence
+      .save({ state, clients: table.toJSON() })
+      .catch((error: unknown) => (options.logger ?? console).warn(`[bgstore] ${store}: saving failed: ${error instanceof Error ? error.message : String(error)}`))
+      .finally(() => {
+        saving = false;
+        if (dirty) save();
+      });
+  };
+
+  const commit = (next: TState, patches: WirePatch[], acks: [string, number][]) => {
+    const previous = state;
+    state = next;
+    const base = version++;
+    const entry: LogEntry = { base, next: version, patches, size: JSON.stringify(patches).length };
+    log.push(entry);
+    logChars += entry.size;
+    while (log.length > logEntries || (logChars > logSize && log.length > 1)) logChars -= log.shift()!.size;
+    send({ ...envelope(), type: 'patch', epoch, base, next: version, patches, ...(acks.length ? { acks } : {}) });
+    save();
+    for (const l of [...listeners]) l(state, previous);
+  };
+
+  function onHello(m: HelloMessage) {
+    if (m.epoch === epoch && m.version === version) {
+      send({ ...envelope(), type: 'beat', epoch, version, to: m.from });
+      return;
+    }
+    if (m.epoch === epoch && m.version !== null && m.version < version) {
+      const start = log.findIndex((e) => e.base === m.version);
+      if (start >= 0) {
+        counters.catchUpsSent++;
+        const patches = log.slice(start).flatMap((e) => e.patches);
+        send({ ...envelope(), type: 'patch', epoch, base: m.version, next: version, patches, to: m.from });
+        return;
+      }
+    }
+    counters.snapshotsSent++;
+    send({ ...envelope(), type: 'snapshot', epoch, version, state, to: m.from });
+  }
+
+  function onIntents(m: IntentsMessage) {
+    const now = clock.now();
+    table.advanceFloor(m.from, m.floor, now);
+    let next = state;
+    const patches: WirePatch[] = [];
+    const acks: [string, number][] = [];
+    const reAcks: number[] = [];
+    for (const item of m.items) {
+      const seen = table.lookup(m.from, item.seq);
+      if (seen) {
+        counters.duplicates++;
+        if (seen.ok) reAcks.push(item.seq);
+        else send({ ...envelope(), type: 'reject', to: m.from, seq: item.seq, code: seen.code, message: seen.message });
+        continue;
+      }
+      const outcome = runIntent(definition, next, item.name, item.args);
+      const processed: Processed = outcome.ok ? { ok: true } : { ok: false, code: outcome.code, message: outcome.message };
+      table.record(m.from, item.seq, processed, now);
+      if (outcome.ok) {
+        counters.intentsApplied++;
+        if (outcome.patches.length === 0) {
+          reAcks.push(item.seq);
+        } else {
+          next = outcome.state;
+          patches.push(...outcome.patches);
+          acks.push([m.from, item.seq]);
+        }
+      } else {
+        counters.intentsRejected++;
+        send({ ...envelope(), type: 'reject', to: m.from, seq: item.seq, code: outcome.code, message: outcome.message });
+      }
+    }
+    if (patches.length) commit(next, patches, acks);
+    else if (acks.length === 0 && reAcks.length) save();
+    if (reAcks.length) send({ ...envelope(), type: 'ack', to: m.from, epoch, version, seqs: reAcks });
+  }
+
+  const beat = () => {
+    if (phase !== 'live') return;
+    if (clock.now() - lastSent >= heartbeatMs) send({ ...envelope(), type: 'beat', epoch, version });
+    beatTimer = clock.setTimeout(beat, Math.max(1, heartbeatMs - (clock.now() - lastSent)));
+  };
+
+  const ready = (async () => {
+    const doc = options.persistence ? await options.persistence.load() : undefined;
+    if ((phase as HostPhase) === 'closed') return;
+    if (doc) {
+      state = doc.state;
+      table = createClientTable(doc.clients);
+    }
+    phase = 'live';
+    send({ ...envelope(), type: 'beat', epoch, version });
+    for (const m of buffered.splice(0)) dispatch(m);
+    beatTimer = clock.setTimeout(beat, heartbeatMs);
+  })();
+
+  function dispatch(m: Message) {
+    if (m.type === 'hello') onHello(m);
+    else if (m.type === 'intents') onIntents(m);
+    else channel.ignore('unexpected');
+  }
+
+  const actions = {} as Record<string, (...args: unknown[]) => Promise<void>>;
+  for (const name of Object.keys(definition.actions)) {
+    actions[name] = async (...args: unknown[]) => {
+      await ready;
+      if ((phase as HostPhase) === 'closed') throw new SyncError('CLOSED', `[bgstore] host of '${store}' is closed`);
+      const outcome = runIntent(definition, state, name, args);
+      if (!outcome.ok) throw new SyncError(outcome.code, outcome.message);
+      if (outcome.patches.length) commit(outcome.state, outcome.patches, []);
+    };
+  }
+
+  return {
+    getState: () => state,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    actions: actions as InferActions<TActions>,
+    ready,
+    epoch,
+    version: () => version,
+    stats: () => ({ phase, epoch, version, ...counters, channel: channel.stats() }),
+    close() {
+      phase = 'closed';
+      if (beatTimer !== undefined) clock.clearTimeout(beatTimer);
+      channel.close();
+      listeners.clear();
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import type { ChunkMessage, Envelope, Message } from './messages';
+
+/** One message to send, with the length of its JSON. */
+export interface Frame {
+  message: Message;
+  size: number;
+}
+
+/**
+ * Serialises a message, splitting it into chunk messages when its JSON is longer than `maxSize`
+ * characters. Returns what to send, in order.
+ */
+export function encodeFrames(message: Message, maxSize: number, nextId: () => string): Frame[] {
+  const json = JSON.stringify(message);
+  if (json.length <= maxSize) return [{ message, size: json.length }];
+  const envelope: Envelope = { bgstore: message.bgstore, store: message.store, from: message.from };
+  // Leave room for the chunk's own fields.
+  const size = Math.max(256, maxSize - 256);
+  const n = Math.ceil(json.length / size);
+  const id = nextId();
+  return Array.from({ length: n }, (_, i): Frame => {
+    const chunk: ChunkMessage = { ...envelope, type: 'chunk', id, i, n, data: json.slice(i * size, (i + 1) * size) };
+    return { message: chunk, size: JSON.stringify(chunk).length };
+  });
+}
+
+/** Reassembles chunked messages; incomplete ones expire. */
+export interface Reassembler {
+  /** Adds a chunk; returns the whole message's JSON text once every piece is in. */
+  add(chunk: ChunkMessage, now: number): string | undefined;
+  /** Chunked messages still incomplete. */
+  pending(): number;
+  /** How many incomplete messages were dropped (expired or over budget). */
+  dropped(): number;
+}
+
+/** Creates a {@link Reassembler} that keeps at most `maxPending` partial messages for `ttlMs` each. */
+export function createReassembler(options: { ttlMs?: number; maxPending?: number } = {}): Reassembler {
+  const ttl = options.ttlMs ?? 10_000;
+  const maxPending = options.maxPending ?? 16;
+  const partial = new Map<string, { parts: (string | undefined)[]; got: number; started: number }>();
+  let dropped = 0;
+  const expire = (now: number) => {
+    for (const [key, p] of partial) {
+      if (now - p.started > ttl) {
+        partial.delete(key);
+        dropped++;
+      }
+    }
+  };
+  return {
+    add(chunk, now) {
+      expire(now);
+      const key = `${chunk.from}|${chunk.id}`;
+      let p = partial.get(key);
+      if (!p) {
+        if (partial.size >= maxPending) {
+          const oldest = partial.keys().next().value!;
+          partial.delete(oldest);
+          dropped++;
+        }
+        p = { parts: new Array(chunk.n), got: 0, started: now };
+        partial.set(key, p);
+      }
+      if (p.parts.length !== chunk.n || chunk.i >= chunk.n) return undefined;
+      if (p.parts[chunk.i] === undefined) {
+        p.parts[chunk.i] = chunk.data;
+        p.got++;
+      }
+      if (p.got < chunk.n) return undefined;
+      partial.delete(key);
+      return p.parts.join('');
+    },
+    pending: () => partial.size,
+    dropped: () => dropped,
+  };
+}

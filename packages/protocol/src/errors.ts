@@ -1,0 +1,28 @@
+/**
+ * Why bgstore refused or could not finish something. Every code is documented in PROTOCOL.md.
+ * - `UNKNOWN_ACTION`: the host has no action of that name (often: modules built from different versions).
+ * - `INVALID_ARGS`: arguments are not a JSON array, or the action's validator refused them.
+ * - `ACTION_FAILED`: the action's recipe threw; the state is unchanged.
+ * - `NON_JSON_STATE`: the recipe produced a value that is not JSON (a Date, a Map, `undefined`, NaN…).
+ * - `TIMEOUT`: no answer from the host in time; the action may or may not have been applied.
+ * - `CLOSED`: the replica or host was closed before the action finished.
+ */
+export type SyncErrorCode = 'UNKNOWN_ACTION' | 'INVALID_ARGS' | 'ACTION_FAILED' | 'NON_JSON_STATE' | 'TIMEOUT' | 'CLOSED';
+
+/** Every {@link SyncErrorCode}, for validation. */
+export const SYNC_ERROR_CODES: readonly SyncErrorCode[] = ['UNKNOWN_ACTION', 'INVALID_ARGS', 'ACTION_FAILED', 'NON_JSON_STATE', 'TIMEOUT', 'CLOSED'];
+
+/** The one error type of bgstore: a {@link SyncErrorCode}, a message that says what to do, and a cause. */
+export class SyncError extends Error {
+  readonly code: SyncErrorCode;
+  constructor(code: SyncErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message.startsWith('[bgstore]') ? message : `[bgstore] ${message}`, options);
+    this.name = 'SyncError';
+    this.code = code;
+  }
+}
+
+/** True for a {@link SyncError}, also one from another realm or bundle copy. */
+export function isSyncError(value: unknown): value is SyncError {
+  return value instanceof SyncError || (value instanceof Error && value.name === 'SyncError' && SYNC_ERROR_CODES.includes((value as SyncError).code));
+}

@@ -1,0 +1,26 @@
+// @bgstore/protocol — the wire protocol (PROTOCOL.md): messages, decoding, chunking, errors.
+export { createReassembler, encodeFrames } from './chunk';
+export type { Frame, Reassembler } from './chunk';
+export { decodeMessage } from './decode';
+export type { Decoded, IgnoreReason } from './decode';
+export { isSyncError, SYNC_ERROR_CODES, SyncError } from './errors';
+export type { SyncErrorCode } from './errors';
+export { findNonJson, isJson } from './json';
+export type { JsonValue } from './json';
+export { downEvent, PROTOCOL_VERSION, upEvent } from './messages';
+export type {
+  AckMessage,
+  BeatMessage,
+  ChunkMessage,
+  DownMessage,
+  Envelope,
+  HelloMessage,
+  IntentsMessage,
+  Message,
+  PatchMessage,
+  RejectMessage,
+  SnapshotMessage,
+  UpMessage,
+  WireIntent,
+  WirePatch,
+} from './messages';

@@ -1,0 +1,109 @@
+import type { SyncErrorCode } from './errors';
+
+/** The protocol version every message carries; a peer ignores messages of another version. */
+export const PROTOCOL_VERSION = 1;
+
+/** An immer patch as it travels: JSON, with an array path. */
+export interface WirePatch {
+  op: 'add' | 'replace' | 'remove';
+  path: (string | number)[];
+  value?: unknown;
+}
+
+/** One action call from a replica: `clientId` is the message's `from`. */
+export interface WireIntent {
+  seq: number;
+  name: string;
+  args: unknown[];
+}
+
+/** Fields of every message. */
+export interface Envelope {
+  /** Protocol version; also marks the message as bgstore's. */
+  bgstore: typeof PROTOCOL_VERSION;
+  /** The store's name: several stores share the bus. */
+  store: string;
+  /** The sender's id (a host's or a replica's client id). */
+  from: string;
+}
+
+/** Replica → host: "bring me up to date". `epoch`/`version` are what it has, or null. */
+export interface HelloMessage extends Envelope {
+  type: 'hello';
+  epoch: string | null;
+  version: number | null;
+}
+
+/** Replica → host: action calls. `floor`: the sender will never send a seq below it again. */
+export interface IntentsMessage extends Envelope {
+  type: 'intents';
+  floor: number;
+  items: WireIntent[];
+}
+
+/** Host → replicas: "I am epoch E at version V" — on start, when idle, and as an up-to-date reply. */
+export interface BeatMessage extends Envelope {
+  type: 'beat';
+  epoch: string;
+  version: number;
+  to?: string;
+}
+
+/** Host → replica(s): the whole state at `version`. */
+export interface SnapshotMessage extends Envelope {
+  type: 'snapshot';
+  epoch: string;
+  version: number;
+  state: unknown;
+  to?: string;
+}
+
+/** Host → replicas: patches taking `base` to `next`; `acks` lists the intents they include. */
+export interface PatchMessage extends Envelope {
+  type: 'patch';
+  epoch: string;
+  base: number;
+  next: number;
+  patches: WirePatch[];
+  acks?: [clientId: string, seq: number][];
+  to?: string;
+}
+
+/** Host → replica: these intents are applied, their effects included as of `version`. */
+export interface AckMessage extends Envelope {
+  type: 'ack';
+  to: string;
+  epoch: string;
+  version: number;
+  seqs: number[];
+}
+
+/** Host → replica: this intent was refused and changed nothing. */
+export interface RejectMessage extends Envelope {
+  type: 'reject';
+  to: string;
+  seq: number;
+  code: SyncErrorCode;
+  message: string;
+}
+
+/** One piece of a message too large to send whole; `data` pieces joined are the message's JSON. */
+export interface ChunkMessage extends Envelope {
+  type: 'chunk';
+  id: string;
+  i: number;
+  n: number;
+  data: string;
+}
+
+/** Every message a replica sends. */
+export type UpMessage = HelloMessage | IntentsMessage;
+/** Every message a host sends. */
+export type DownMessage = BeatMessage | SnapshotMessage | PatchMessage | AckMessage | RejectMessage;
+/** Every message. */
+export type Message = UpMessage | DownMessage | ChunkMessage;
+
+/** The bus event a store's replicas send on. */
+export const upEvent = (store: string) => `bgstore:${store}:up`;
+/** The bus event a store's host sends on. */
+export const downEvent = (store: string) => `bgstore:${store}:down`;
