@@ -30,6 +30,8 @@ export type RealmFactory = (options: {
   clock: Clock;
   /** Receives errors the module's own callbacks throw (timers, microtasks), as a frame's `window.onerror`. */
   onError: (error: unknown) => void;
+  /** Extra globals from the module spec. */
+  globals?: Record<string, unknown>;
 }) => Promise<Realm>;
 
 /** One UI module of the app on the page. */
@@ -44,6 +46,8 @@ export interface ModuleSpec {
   resolver?: ResolverHandler;
   /** Extra extension context, e.g. `{ content: { id: '42', type: 'page' }, space: { key: 'TEAM' } }`. */
   extension?: Record<string, unknown>;
+  /** Extra globals for the module's realm (test hooks); Forge itself gives modules none. */
+  globals?: Record<string, unknown>;
 }
 
 /** Options for {@link createPage}. */
@@ -234,6 +238,7 @@ export function createPage(options: PageOptions): Page {
       callBridge: callBridgeFor(inst, spec),
       clock: site.clock,
       onError: (error) => inst.errors.push(error),
+      globals: spec.globals,
     });
   }
 

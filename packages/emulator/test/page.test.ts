@@ -121,6 +121,13 @@ describe('page with the real @forge/bridge', () => {
     expect(probe(p, 'feed').log()).toEqual([]);
   });
 
+  it('installs a module spec’s extra globals in its realm only', async () => {
+    const p = page([{ ...probes('bg')[0]!, globals: { hook: 'for bg' } }, ...probes('x', 'feed').slice(1)]);
+    await p.start();
+    expect(probe(p, 'bg').getGlobal('hook')).toBe('for bg');
+    expect(probe(p, 'feed').getGlobal('hook')).toBeUndefined();
+  });
+
   it('answers getContext with the module’s FullContext', async () => {
     const p = page([{ key: 'byline', type: 'confluence:contentBylineItem', entry: PROBE, extension: { content: { id: '42', type: 'page' }, space: { key: 'TEAM' } } }], { accountId: 'acc-1' });
     await p.start();
