@@ -1,4 +1,4 @@
-import { downEvent, PROTOCOL_VERSION, SyncError, upEvent, type DownMessage, type Envelope, type HelloMessage, type IntentsMessage, type Message, type WirePatch } from '@bgstore/protocol';
+import { createEpoch, downEvent, PROTOCOL_VERSION, SyncError, upEvent, type DownMessage, type Envelope, type HelloMessage, type IntentsMessage, type Message, type WirePatch } from '@bgstore/protocol';
 import { createChannel, type ChannelStats } from './channel';
 import { createClientTable, type Processed } from './clientTable';
 import type { ActionRecipes, InferActions, StoreDefinition } from './defineStore';
@@ -74,8 +74,9 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
   const heartbeatMs = options.heartbeatMs ?? 2000;
   const logEntries = options.logEntries ?? 256;
   const logSize = options.logSize ?? 1_000_000;
-  const epoch = createId();
-  const id = `host-${epoch}`;
+  const hostId = createId();
+  const epoch = createEpoch(clock.now(), hostId);
+  const id = `host-${hostId}`;
   const store = definition.name;
 
   let phase: HostPhase = 'loading';

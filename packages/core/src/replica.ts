@@ -1,6 +1,7 @@
 import { applyPatches, enablePatches, type Patch } from 'immer';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import {
+  compareEpochs,
   downEvent,
   PROTOCOL_VERSION,
   SyncError,
@@ -37,6 +38,11 @@ export interface ReplicaOptions {
   helloMaxMs?: number;
   /** How long a patch that arrived early is held for the one before it, before resyncing. @default 100 */
   gapHoldMs?: number;
+  /**
+   * A replica follows only newer host boots, except when its own host has been silent this long
+   * (it died): then any live host is followed. Keep it above the host's `heartbeatMs`. @default 6000
+   */
+  hostSilenceMs?: number;
   /** Messages longer than this (JSON characters) are sent in chunks. @default 60_000 */
   maxMessageSize?: number;
   logger?: Logger;
@@ -121,6 +127,7 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
   const helloMinMs = options.helloMinMs ?? 100;
   const helloMaxMs = options.helloMaxMs ?? 5000;
   const gapHoldMs = options.gapHoldMs ?? 100;
+  const hostSilenceMs = options.hostSilenceMs ?? 6000;
   const store = definition.name;
   const clientId = createId();
 
@@ -135,7 +142,7 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
   let epoch: string | null = null;
   let version = 0;
   let known = 0; // the highest version the host is known to have reached in this epoch
-  const retired: string[] = [];
+  let lastHeard = -Infinity; // when this epoch's host was last heard from
   const held = new Map<number, PatchMessage>();
   const pending = new Map<number, Pending>();
   const outbox: Pending[] = [];
@@ -194,11 +201,14 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
     setStatus({ epoch, version: epoch === null ? null : version, pending: pending.size });
   };
 
-  /** Drops confirmed intents whose effects the state now includes (or whose epoch is gone). */
+  /**
+   * Drops confirmed intents whose effects the state now includes: confirmed in this epoch at or
+   * below this version, or by an older host boot (whose work the current boot loaded).
+   */
   const settleAcked = () => {
     for (const [seq, p] of pending) {
-      if (!p.ack) continue;
-      if (p.ack.epoch === epoch ? p.ack.version <= version : retired.includes(p.ack.epoch)) pending.delete(seq);
+      if (!p.ack || epoch === null) continue;
+      if (p.ack.epoch === epoch ? p.ack.version <= version : compareEpochs(p.ack.epoch, epoch) < 0) pending.delete(seq);
     }
   };
 
@@ -253,35 +263,49 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
   };
 
   const adoptEpoch = (next: string) => {
-    if (epoch !== null && epoch !== next) {
-      retired.push(epoch);
-      if (retired.length > 16) retired.shift();
-      held.clear();
-      known = 0;
-      // Intents the old host never confirmed go to the new one at once; it applies each at most once.
-      for (const p of pending.values()) if (!p.ack) p.lastSent = -Infinity;
+    if (epoch === next) return;
+    held.clear();
+    known = 0;
+    for (const [seq, p] of pending) {
+      // Confirmed by another host boot: its effects are in this snapshot if that boot saved them.
+      if (p.ack && p.ack.epoch !== next) pending.delete(seq);
+      // Never confirmed: goes to this host at once, which applies each at most once.
+      else if (!p.ack) p.lastSent = -Infinity;
     }
     epoch = next;
   };
 
   // ---- incoming ---------------------------------------------------------------------------
 
+  /**
+   * Whether a message of another epoch may move this replica: yes from a newer boot; from an older
+   * one only when this replica's own host has gone silent (so a dead host's late messages never
+   * pull a replica back, and a live host is followed even if boots tie on their start time).
+   */
+  const mayFollow = (other: string) => epoch === null || compareEpochs(other, epoch) > 0 || clock.now() - lastHeard > hostSilenceMs;
+
+  const heard = (m: { epoch: string }) => {
+    if (m.epoch === epoch) lastHeard = clock.now();
+  };
+
   function onBeat(m: BeatMessage) {
-    if (retired.includes(m.epoch)) return void counters.stale++;
-    if (epoch === null || m.epoch !== epoch) return requestSync(epoch === null ? undefined : 'epoch');
+    heard(m);
+    if (epoch === null) return requestSync();
+    if (m.epoch !== epoch) return mayFollow(m.epoch) ? requestSync('epoch') : void counters.stale++;
     known = Math.max(known, m.version);
     if (m.version === version && status.getState().phase !== 'live') markLive();
     watchGap();
   }
 
   function onSnapshot(m: SnapshotMessage) {
-    if (retired.includes(m.epoch)) return void counters.stale++;
+    if (m.epoch !== epoch && !mayFollow(m.epoch)) return void counters.stale++;
     if (epoch === m.epoch && m.version < version) return void counters.duplicates++;
     if (epoch === m.epoch && m.version === version) {
       if (status.getState().phase !== 'live') markLive();
       return void counters.duplicates++;
     }
     adoptEpoch(m.epoch);
+    lastHeard = clock.now();
     confirmed = shareStructure(confirmed, m.state as TState);
     version = m.version;
     known = Math.max(known, version);
@@ -295,9 +319,9 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
   }
 
   function onPatch(m: PatchMessage) {
-    if (retired.includes(m.epoch)) return void counters.stale++;
+    heard(m);
     if (epoch === null) return requestSync();
-    if (m.epoch !== epoch) return requestSync('epoch');
+    if (m.epoch !== epoch) return mayFollow(m.epoch) ? requestSync('epoch') : void counters.stale++;
     known = Math.max(known, m.next);
     if (m.next <= version) return void counters.duplicates++;
     if (m.base > version) {
@@ -342,6 +366,7 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
   }
 
   function onAck(m: AckMessage) {
+    heard(m);
     for (const seq of m.seqs) {
       const p = pending.get(seq);
       if (!p || p.ack) continue;

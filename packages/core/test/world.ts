@@ -11,7 +11,7 @@ export interface World {
   run(ms?: number): Promise<void>;
 }
 
-export function createWorld(options: { seed?: number; faults?: EventFaults; selfDelivery?: boolean } = {}): World {
+export function createWorld(options: { seed?: number; faults?: EventFaults; selfDelivery?: boolean; trace?: boolean } = {}): World {
   const clock = createManualClock();
   const random = createRandom(options.seed ?? 1);
   const bus = createEventBus({ clock, random, faults: options.faults, selfDelivery: options.selfDelivery ?? true, onListenerError: (e) => { throw e; } });
@@ -21,9 +21,17 @@ export function createWorld(options: { seed?: number; faults?: EventFaults; self
     bus,
     transport(name) {
       const member = { id: `${name}#${++n}`, moduleKey: name, appId: 'app' };
+      const trace = (what: string, payload: unknown) => options.trace && console.log(`${clock.now()} ${member.id} ${what} ${JSON.stringify(payload).slice(0, 300)}`);
       return {
-        emit: (event, payload) => bus.emit(member, event, payload),
-        on: (event, handler) => bus.subscribe(member, event, handler),
+        emit: (event, payload) => {
+          trace('SEND', payload);
+          bus.emit(member, event, payload);
+        },
+        on: (event, handler) =>
+          bus.subscribe(member, event, (payload) => {
+            trace('RECV', payload);
+            handler(payload);
+          }),
       };
     },
     async run(ms = 0) {

@@ -2,6 +2,7 @@
 export { createReassembler, encodeFrames } from './chunk';
 export type { Frame, Reassembler } from './chunk';
 export { decodeMessage } from './decode';
+export { compareEpochs, createEpoch } from './epoch';
 export type { Decoded, IgnoreReason } from './decode';
 export { isSyncError, SYNC_ERROR_CODES, SyncError } from './errors';
 export type { SyncErrorCode } from './errors';
