@@ -18,6 +18,30 @@ export type InferActions<TActions> = { [K in keyof TActions]: (...args: InferArg
 /** The state type of a store definition. */
 export type InferState<TDefinition> = TDefinition extends { readonly initialState: infer S } ? S : never;
 
+/**
+ * Where a store's durable document lives, from the caller's Forge context (never from the payload):
+ * one per site, per space, per content item, per user — or a function of the context returning a key.
+ */
+export type StoreScope = 'site' | 'space' | 'content' | 'user' | ((context: StoreContext) => string);
+
+/** The parts of a resolver's `req.context` that scopes and authorization look at. */
+export interface StoreContext {
+  accountId?: string;
+  cloudId?: string;
+  installContext?: string;
+  moduleKey?: string;
+  extension?: { type?: string; content?: { id?: string | number; type?: string }; space?: { key?: string; id?: string | number }; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+/** One action call as the resolver sees it before applying it. */
+export interface StoreIntent {
+  clientId: string;
+  seq: number;
+  name: string;
+  args: unknown[];
+}
+
 /** Options of {@link defineStore}. */
 export interface StoreOptions<TState, TActions extends ActionRecipes<TState>> {
   /** Names the store; namespaces its events, so it must be the same in every module. Letters, digits, `-_.:`. */
@@ -32,6 +56,12 @@ export interface StoreOptions<TState, TActions extends ActionRecipes<TState>> {
   schemaVersion?: number;
   /** Turns a stored state of an older `schemaVersion` into the current shape. */
   migrate?: (state: unknown, fromVersion: number) => TState;
+  /** Where the durable document lives. @default 'site' */
+  scope?: StoreScope;
+  /** Decides, in the resolver, whether a caller may apply an intent: `true` or the reason not. */
+  authorize?: (context: StoreContext, intent: StoreIntent) => true | string;
+  /** Whether anonymous viewers (no `accountId`) may write. They may always read. @default false */
+  allowAnonymousWrites?: boolean;
 }
 
 /** A store definition: written once, imported by the host, every replica and the resolver. */
@@ -42,6 +72,9 @@ export interface StoreDefinition<TState, TActions extends ActionRecipes<TState>>
   readonly validate: ActionValidators<TActions>;
   readonly schemaVersion: number;
   readonly migrate?: (state: unknown, fromVersion: number) => TState;
+  readonly scope: StoreScope;
+  readonly authorize?: (context: StoreContext, intent: StoreIntent) => true | string;
+  readonly allowAnonymousWrites: boolean;
 }
 
 const NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -75,5 +108,8 @@ export function defineStore<TState, TActions extends ActionRecipes<TState>>(opti
     validate: options.validate ?? {},
     schemaVersion,
     migrate: options.migrate,
+    scope: options.scope ?? 'site',
+    authorize: options.authorize,
+    allowAnonymousWrites: options.allowAnonymousWrites ?? false,
   });
 }

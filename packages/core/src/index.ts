@@ -1,8 +1,10 @@
 // @bgstore/core — defineStore, the authoritative host, zustand replicas. Knows nothing of Forge or React.
 export { createChannel } from './channel';
 export type { ChannelStats } from './channel';
+export { commitIntents, emptyDoc, upgradeDoc } from './commit';
+export type { Authorize, DurableDoc, DurableIntent, DurableOutcome } from './commit';
 export { defineStore } from './defineStore';
-export type { ActionRecipe, ActionRecipes, ActionValidators, InferActions, InferArgs, InferState, StoreDefinition, StoreOptions } from './defineStore';
+export type { ActionRecipe, ActionRecipes, ActionValidators, InferActions, InferArgs, InferState, StoreContext, StoreDefinition, StoreIntent, StoreOptions, StoreScope } from './defineStore';
 export { createHost } from './host';
 export type { Host, HostOptions, HostPhase, HostStats } from './host';
 export { coalescePatches } from './patches';

@@ -6,11 +6,39 @@
  * - `NON_JSON_STATE`: the recipe produced a value that is not JSON (a Date, a Map, `undefined`, NaN…).
  * - `TIMEOUT`: no answer from the host in time; the action may or may not have been applied.
  * - `CLOSED`: the replica or host was closed before the action finished.
+ * - `UNAUTHORIZED`: the store's `authorize` hook, or the anonymous-write rule, refused the caller.
+ * - `SCHEMA_TOO_NEW`: the stored document was written by a newer `schemaVersion`; this bundle is old.
+ * - `TOO_LARGE`: the document or a request exceeds what Forge storage or invoke accept.
+ * - `STORAGE_FAILED`: storage kept failing; the host retries, nothing accepted is dropped.
+ * - `BAD_REQUEST`: a malformed request reached the resolver (unknown store, wrong shape).
  */
-export type SyncErrorCode = 'UNKNOWN_ACTION' | 'INVALID_ARGS' | 'ACTION_FAILED' | 'NON_JSON_STATE' | 'TIMEOUT' | 'CLOSED';
+export type SyncErrorCode =
+  | 'UNKNOWN_ACTION'
+  | 'INVALID_ARGS'
+  | 'ACTION_FAILED'
+  | 'NON_JSON_STATE'
+  | 'TIMEOUT'
+  | 'CLOSED'
+  | 'UNAUTHORIZED'
+  | 'SCHEMA_TOO_NEW'
+  | 'TOO_LARGE'
+  | 'STORAGE_FAILED'
+  | 'BAD_REQUEST';
 
 /** Every {@link SyncErrorCode}, for validation. */
-export const SYNC_ERROR_CODES: readonly SyncErrorCode[] = ['UNKNOWN_ACTION', 'INVALID_ARGS', 'ACTION_FAILED', 'NON_JSON_STATE', 'TIMEOUT', 'CLOSED'];
+export const SYNC_ERROR_CODES: readonly SyncErrorCode[] = [
+  'UNKNOWN_ACTION',
+  'INVALID_ARGS',
+  'ACTION_FAILED',
+  'NON_JSON_STATE',
+  'TIMEOUT',
+  'CLOSED',
+  'UNAUTHORIZED',
+  'SCHEMA_TOO_NEW',
+  'TOO_LARGE',
+  'STORAGE_FAILED',
+  'BAD_REQUEST',
+];
 
 /** The one error type of bgstore: a {@link SyncErrorCode}, a message that says what to do, and a cause. */
 export class SyncError extends Error {
