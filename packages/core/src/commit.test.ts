@@ -17,7 +17,7 @@ describe('commitIntents', () => {
     const again = commitIntents(board, first.doc, [intent(1, 'add', 'c1', 'one'), intent(2, 'toggle', 'nope')], { now: 2 });
     expect(again.changed).toBe(false);
     expect(again.doc).toBe(first.doc);
-    expect(again.outcomes).toEqual(first.outcomes);
+    expect(again.outcomes).toEqual(first.outcomes.map((o) => ({ ...o, duplicate: true })));
   });
 
   it('refuses what authorize refuses, with UNAUTHORIZED and its reason', () => {

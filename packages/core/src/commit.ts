@@ -20,10 +20,12 @@ export interface DurableIntent {
   seq: number;
   name: string;
   args: unknown[];
+  /** The host already refused it: storage records the refusal without running it, so a late copy never applies. */
+  refused?: { code: SyncErrorCode; message: string };
 }
 
-/** What became of one committed intent. */
-export type DurableOutcome = { clientId: string; seq: number } & ({ ok: true } | { ok: false; code: SyncErrorCode; message: string });
+/** What became of one committed intent; `duplicate` when an earlier commit already had it. */
+export type DurableOutcome = { clientId: string; seq: number; duplicate?: true } & ({ ok: true } | { ok: false; code: SyncErrorCode; message: string });
 
 /** Decides whether an intent may be applied: `true`, or the reason it may not. */
 export type Authorize = (intent: DurableIntent) => true | string;
@@ -74,10 +76,16 @@ export function commitIntents<TState, TActions extends ActionRecipes<TState>>(
     const { clientId, seq } = intent;
     const seen = table.lookup(clientId, seq);
     if (seen) {
-      outcomes.push({ clientId, seq, ...seen });
+      outcomes.push({ clientId, seq, duplicate: true, ...seen });
       continue;
     }
     changed = true;
+    if (intent.refused) {
+      const outcome = { ok: false as const, code: intent.refused.code, message: intent.refused.message };
+      table.record(clientId, seq, outcome, options.now);
+      outcomes.push({ clientId, seq, ...outcome });
+      continue;
+    }
     const verdict = options.authorize ? safeAuthorize(options.authorize, intent) : true;
     if (verdict !== true) {
       const outcome = { ok: false as const, code: 'UNAUTHORIZED' as const, message: `[bgstore] ${definition.name}.${intent.name}: ${verdict}` };

@@ -64,15 +64,16 @@ type Scenario = typeof scenarioArb extends fc.Arbitrary<infer T> ? T : never;
 
 export async function run(s: Scenario, trace = false) {
   const w = createWorld({ seed: s.seed, faults: s.faults, selfDelivery: s.selfDelivery, trace });
-  const persistence = createMemoryPersistence<Ledger['initialState']>();
+  const persistence = createMemoryPersistence(ledger);
   const options = { clock: w.clock, createId: idSource(s.seed) };
-  const startHost = () => createHost(ledger, { ...options, transport: w.transport('bg'), persistence, heartbeatMs: 500 });
+  const startHost = () => createHost(ledger, { ...options, transport: w.transport('bg'), persistence, heartbeatMs: 500, flushDelayMs: 100, revisionCheckMs: 0 });
   const startReplica = () => createReplica(ledger, { ...options, transport: w.transport('feed'), optimistic: s.optimistic, intentTimeoutMs: 3_600_000, retryMs: 300, gapHoldMs: 50, hostSilenceMs: 1500 });
 
   let host: Host<Ledger['initialState'], Ledger['actions']> | undefined = s.hostFirst ? startHost() : undefined;
   const replicas: Replica<Ledger['initialState'], Ledger['actions']>[] = Array.from({ length: s.replicas }, startReplica);
   host ??= startHost();
   const outcomes = new Map<string, 'pending' | 'resolved' | 'rejected' | 'closed'>();
+  const authors = new Map<string, Replica<Ledger['initialState'], Ledger['actions']>>();
   const views = new Map<Replica<Ledger['initialState'], Ledger['actions']>, string[][]>();
   const watch = (r: Replica<Ledger['initialState'], Ledger['actions']>) => {
     const seen: string[][] = [r.getState().log];
@@ -96,7 +97,9 @@ export async function run(s: Scenario, trace = false) {
     } else {
       const id = `op${++op}`;
       outcomes.set(id, 'pending');
-      replicas[step.replica % replicas.length]!.actions[step.action](id, `c${step.card}`).then(
+      const author = replicas[step.replica % replicas.length]!;
+      authors.set(id, author);
+      author.actions[step.action](id, `c${step.card}`).then(
         () => outcomes.set(id, 'resolved'),
         (e: { code?: string }) => outcomes.set(id, e.code === 'CLOSED' ? 'closed' : 'rejected'),
       );
@@ -127,9 +130,13 @@ export async function run(s: Scenario, trace = false) {
     if (outcome === 'resolved') expect(state.log).toContain(id);
     if (outcome === 'rejected') expect(state.log).not.toContain(id);
   }
-  // No flicker: once a resolved op shows in a live replica's view, it stays.
-  for (const [, seen] of views) {
+  // Durable: the stored document is the host's state.
+  expect(persistence.peek().state).toEqual(state);
+  // No flicker: once a resolved op shows in its optimistic author's view, it stays — even when a
+  // host dies before saving it. (Other replicas show what the current host has.)
+  if (s.optimistic) {
     for (const [id, outcome] of outcomes) {
+      const seen = views.get(authors.get(id)!)!;
       if (outcome !== 'resolved') continue;
       const first = seen.findIndex((log) => log.includes(id));
       if (first >= 0) expect(seen.slice(first).every((log) => log.includes(id))).toBe(true);

@@ -1,15 +1,27 @@
-import { createEpoch, downEvent, PROTOCOL_VERSION, SyncError, upEvent, type DownMessage, type Envelope, type HelloMessage, type IntentsMessage, type Message, type WirePatch } from '@bgstore/protocol';
+import { createEpoch, downEvent, PROTOCOL_VERSION, SyncError, upEvent, type DownMessage, type DurableStatus, type Envelope, type HelloMessage, type IntentsMessage, type Message, type WirePatch } from '@bgstore/protocol';
 import { createChannel, type ChannelStats } from './channel';
 import { createClientTable, type Processed } from './clientTable';
+import type { DurableIntent } from './commit';
+import { createCommitQueue, type CommitQueue } from './commitQueue';
 import type { ActionRecipes, InferActions, StoreDefinition } from './defineStore';
 import { randomId, systemClock, type Clock, type Logger, type Persistence, type Transport } from './ports';
+import { diffState } from './diffState';
 import { runIntent } from './runIntent';
 
 /** Options of {@link createHost}. */
 export interface HostOptions<TState> {
   transport: Transport;
-  /** Where state and processed intents are kept between boots. @default none: memory only */
+  /**
+   * Durable storage: the host loads from it before serving replicas and commits accepted intents
+   * to it in batches. @default none: the state lives as long as the host
+   */
   persistence?: Persistence<TState>;
+  /** Wait this long after the first unsaved intent before committing a batch. @default 200 */
+  flushDelayMs?: number;
+  /** Check storage for other tabs' commits this often; 0 turns it off. @default 30_000 */
+  revisionCheckMs?: number;
+  /** First retry delay after a failed commit or load; doubles up to 30 s. @default 500 */
+  retryMinMs?: number;
   clock?: Clock;
   /** Id source for the epoch, the host's client id and chunk ids. @default randomId */
   createId?: () => string;
@@ -25,7 +37,7 @@ export interface HostOptions<TState> {
 }
 
 /** Where a host is. */
-export type HostPhase = 'loading' | 'live' | 'closed';
+export type HostPhase = 'loading' | 'live' | 'failed' | 'closed';
 
 /** Counters of a host. */
 export interface HostStats {
@@ -37,6 +49,9 @@ export interface HostStats {
   duplicates: number;
   snapshotsSent: number;
   catchUpsSent: number;
+  rebases: number;
+  /** Durability, when the host persists. */
+  durable: DurableStatus | null;
   channel: ChannelStats;
 }
 
@@ -48,6 +63,10 @@ export interface Host<TState, TActions extends ActionRecipes<TState>> {
   actions: InferActions<TActions>;
   /** Resolves once the persisted state is loaded and replicas are being served. */
   ready: Promise<void>;
+  /** Commits unsaved intents now, without waiting for the debounce. */
+  flush(): void;
+  /** Asks storage whether other tabs committed, and rebases if so. */
+  checkRevision(): Promise<void>;
   readonly epoch: string;
   version(): number;
   stats(): HostStats;
@@ -87,7 +106,9 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
   let logChars = 0;
   const listeners = new Set<(state: TState, previous: TState) => void>();
   const buffered: Message[] = [];
-  const counters = { intentsApplied: 0, intentsRejected: 0, duplicates: 0, snapshotsSent: 0, catchUpsSent: 0 };
+  const counters = { intentsApplied: 0, intentsRejected: 0, duplicates: 0, snapshotsSent: 0, catchUpsSent: 0, rebases: 0 };
+  let localSeq = 0;
+  let queue: CommitQueue<TState> | undefined;
   let lastSent = clock.now();
   let beatTimer: unknown;
 
@@ -116,24 +137,6 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
     },
   });
 
-  // Persistence: one save at a time; changes made meanwhile are saved right after.
-  let saving = false;
-  let dirty = false;
-  const save = () => {
-    if (!options.persistence) return;
-    dirty = true;
-    if (saving) return;
-    saving = true;
-    dirty = false;
-    options.persistence
-      .save({ state, clients: table.toJSON() })
-      .catch((error: unknown) => (options.logger ?? console).warn(`[bgstore] ${store}: saving failed: ${error instanceof Error ? error.message : String(error)}`))
-      .finally(() => {
-        saving = false;
-        if (dirty) save();
-      });
-  };
-
   const commit = (next: TState, patches: WirePatch[], acks: [string, number][]) => {
     const previous = state;
     state = next;
@@ -143,13 +146,12 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
     logChars += entry.size;
     while (log.length > logEntries || (logChars > logSize && log.length > 1)) logChars -= log.shift()!.size;
     send({ ...envelope(), type: 'patch', epoch, base, next: version, patches, ...(acks.length ? { acks } : {}) });
-    save();
     for (const l of [...listeners]) l(state, previous);
   };
 
   function onHello(m: HelloMessage) {
     if (m.epoch === epoch && m.version === version) {
-      send({ ...envelope(), type: 'beat', epoch, version, to: m.from });
+      send({ ...envelope(), type: 'beat', epoch, version, to: m.from, ...durableField() });
       return;
     }
     if (m.epoch === epoch && m.version !== null && m.version < version) {
@@ -162,7 +164,7 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
       }
     }
     counters.snapshotsSent++;
-    send({ ...envelope(), type: 'snapshot', epoch, version, state, to: m.from });
+    send({ ...envelope(), type: 'snapshot', epoch, version, state, to: m.from, ...durableField() });
   }
 
   function onIntents(m: IntentsMessage) {
@@ -177,7 +179,7 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
       if (seen) {
         counters.duplicates++;
         if (seen.ok) reAcks.push(item.seq);
-        else send({ ...envelope(), type: 'reject', to: m.from, seq: item.seq, code: seen.code, message: seen.message });
+        else if (!queue?.isUnsaved(m.from, item.seq)) send({ ...envelope(), type: 'reject', to: m.from, seq: item.seq, code: seen.code, message: seen.message });
         continue;
       }
       const outcome = runIntent(definition, next, item.name, item.args);
@@ -185,6 +187,7 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
       table.record(m.from, item.seq, processed, now);
       if (outcome.ok) {
         counters.intentsApplied++;
+        queue?.push({ clientId: m.from, seq: item.seq, name: item.name, args: item.args });
         if (outcome.patches.length === 0) {
           reAcks.push(item.seq);
         } else {
@@ -194,29 +197,74 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
         }
       } else {
         counters.intentsRejected++;
-        send({ ...envelope(), type: 'reject', to: m.from, seq: item.seq, code: outcome.code, message: outcome.message });
+        if (queue) queue.push({ clientId: m.from, seq: item.seq, name: item.name, args: item.args, refused: { code: outcome.code, message: outcome.message } });
+        else send({ ...envelope(), type: 'reject', to: m.from, seq: item.seq, code: outcome.code, message: outcome.message });
       }
     }
     if (patches.length) commit(next, patches, acks);
-    else if (acks.length === 0 && reAcks.length) save();
-    if (reAcks.length) send({ ...envelope(), type: 'ack', to: m.from, epoch, version, seqs: reAcks });
+    if (reAcks.length) {
+      const saved = queue ? reAcks.filter((seq) => !queue!.isUnsaved(m.from, seq)) : [];
+      send({ ...envelope(), type: 'ack', to: m.from, epoch, version, seqs: reAcks, ...(saved.length ? { saved } : {}) });
+    }
   }
 
   const beat = () => {
     if (phase !== 'live') return;
-    if (clock.now() - lastSent >= heartbeatMs) send({ ...envelope(), type: 'beat', epoch, version });
+    if (clock.now() - lastSent >= heartbeatMs) send({ ...envelope(), type: 'beat', epoch, version, ...durableField() });
     beatTimer = clock.setTimeout(beat, Math.max(1, heartbeatMs - (clock.now() - lastSent)));
   };
 
-  const ready = (async () => {
-    const doc = options.persistence ? await options.persistence.load() : undefined;
-    if ((phase as HostPhase) === 'closed') return;
-    if (doc) {
-      state = doc.state;
-      table = createClientTable(doc.clients);
+  const durableField = () => (queue ? { durable: queue.status() } : {});
+
+  /** Storage moved in a way this host did not predict: its state becomes storage's plus what is unsaved. */
+  const rebase = (durableState: TState, unsaved: readonly DurableIntent[]) => {
+    let next = durableState;
+    for (const i of unsaved) {
+      if (i.refused) continue;
+      const r = runIntent(definition, next, i.name, i.args);
+      if (r.ok) next = r.state;
     }
+    const patches = diffState(state, next);
+    if (patches.length === 0) return;
+    counters.rebases++;
+    commit(next, patches, []);
+  };
+
+  if (options.persistence) {
+    queue = createCommitQueue({
+      definition,
+      persistence: options.persistence,
+      clock,
+      flushDelayMs: options.flushDelayMs,
+      revisionCheckMs: options.revisionCheckMs,
+      retryMinMs: options.retryMinMs,
+      logger: options.logger,
+      onRebase: rebase,
+      onStatus: (durable, saved, refused) => {
+        send({ ...envelope(), type: 'status', epoch, version, durable, ...(saved.length ? { saved } : {}) });
+        // Refusals reach callers only once stored, so a late copy of a refused intent never applies.
+        for (const r of refused) if (!r.ok) send({ ...envelope(), type: 'reject', to: r.clientId, seq: r.seq, code: r.code, message: r.message });
+      },
+    });
+  }
+
+  const ready = (async () => {
+    if (queue) {
+      try {
+        const loaded = await queue.load();
+        if ((phase as HostPhase) === 'closed') return;
+        state = loaded.state;
+        table = createClientTable(loaded.clients);
+      } catch (error) {
+        phase = 'failed';
+        (options.logger ?? console).warn(`[bgstore] ${store}: the host cannot load its state: ${error instanceof Error ? error.message : String(error)}`);
+        send({ ...envelope(), type: 'status', epoch, version, durable: queue.status() });
+        return;
+      }
+    }
+    if ((phase as HostPhase) === 'closed') return;
     phase = 'live';
-    send({ ...envelope(), type: 'beat', epoch, version });
+    send({ ...envelope(), type: 'beat', epoch, version, ...durableField() });
     for (const m of buffered.splice(0)) dispatch(m);
     beatTimer = clock.setTimeout(beat, heartbeatMs);
   })();
@@ -232,8 +280,10 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
     actions[name] = async (...args: unknown[]) => {
       await ready;
       if ((phase as HostPhase) === 'closed') throw new SyncError('CLOSED', `[bgstore] host of '${store}' is closed`);
+      if ((phase as HostPhase) === 'failed') throw new SyncError('STORAGE_FAILED', `[bgstore] host of '${store}' could not load its state`);
       const outcome = runIntent(definition, state, name, args);
       if (!outcome.ok) throw new SyncError(outcome.code, outcome.message);
+      queue?.push({ clientId: id, seq: ++localSeq, name, args });
       if (outcome.patches.length) commit(outcome.state, outcome.patches, []);
     };
   }
@@ -248,10 +298,13 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
     ready,
     epoch,
     version: () => version,
-    stats: () => ({ phase, epoch, version, ...counters, channel: channel.stats() }),
+    flush: () => queue?.flush(),
+    checkRevision: () => queue?.checkRevision() ?? Promise.resolve(),
+    stats: () => ({ phase, epoch, version, ...counters, durable: queue?.status() ?? null, channel: channel.stats() }),
     close() {
       phase = 'closed';
       if (beatTimer !== undefined) clock.clearTimeout(beatTimer);
+      queue?.close();
       channel.close();
       listeners.clear();
     },

@@ -8,8 +8,9 @@ export type { ActionRecipe, ActionRecipes, ActionValidators, InferActions, Infer
 export { createHost } from './host';
 export type { Host, HostOptions, HostPhase, HostStats } from './host';
 export { coalescePatches } from './patches';
-export { createMemoryPersistence, randomId, systemClock } from './ports';
-export type { ClientRecord, Clock, Logger, PersistedDoc, Persistence, Transport, Unsubscribe } from './ports';
+export { createMemoryPersistence } from './memoryPersistence';
+export { randomId, systemClock } from './ports';
+export type { ClientRecord, Clock, CommitBatch, CommitResult, LoadedDoc, Logger, Persistence, Transport, Unsubscribe } from './ports';
 export { createReplica } from './replica';
 export type { ReadonlyStore, Replica, ReplicaOptions, ReplicaStats, ResyncReason, SyncPhase, SyncStatus } from './replica';
 export { runIntent } from './runIntent';

@@ -1,3 +1,5 @@
+import type { DurableIntent, DurableOutcome } from './commit';
+
 /**
  * How bgstore messages travel: `@forge/bridge` events in Forge, an in-memory bus in tests.
  * Payloads must arrive as JSON copies; delivery may be lossy, duplicated, reordered, and may or
@@ -19,18 +21,41 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
-/** Where a host keeps its state between boots. The durable (resolver + KVS) implementation comes with `@bgstore/forge`. */
+/**
+ * Where a host keeps its state between boots: durable storage that re-runs intents on the latest
+ * stored state (the resolver and KVS in Forge, `createMemoryPersistence` in tests).
+ */
 export interface Persistence<TState> {
-  /** The last saved document, or undefined for a new store. */
-  load(): Promise<PersistedDoc<TState> | undefined>;
-  /** Saves the document; the host calls it after changes, one call at a time. */
-  save(doc: PersistedDoc<TState>): Promise<void>;
+  /** The stored document (a new store loads its initial state at revision 0). */
+  load(): Promise<LoadedDoc<TState>>;
+  /**
+   * Commits a batch of intents on top of the latest stored state. `state` comes back when the
+   * result is not `baseRevision`'s state with the batch applied (other tabs or users committed, or
+   * some intents were already stored), so the host rebases on it.
+   */
+  commit(batch: CommitBatch): Promise<CommitResult<TState>>;
+  /** The stored revision, cheaply, to notice other tabs' commits. Optional. */
+  revision?(): Promise<number>;
 }
 
-/** What a host persists: the state, and which intents of which clients it already processed. */
-export interface PersistedDoc<TState> {
+/** What `load` gives: the state, its revision, and which intents it already includes. */
+export interface LoadedDoc<TState> {
+  revision: number;
   state: TState;
   clients: Record<string, ClientRecord>;
+}
+
+/** A batch of accepted intents and the revision the host applied them on. */
+export interface CommitBatch {
+  baseRevision: number;
+  intents: DurableIntent[];
+}
+
+/** What a commit did. */
+export interface CommitResult<TState> {
+  revision: number;
+  outcomes: DurableOutcome[];
+  state?: TState;
 }
 
 /** Intents of one client already processed: every seq ≤ `floor`, plus `seqs`; `rejected` keeps refusals. */
@@ -63,21 +88,4 @@ export function randomId(): string {
   let out = '';
   for (const b of bytes) out += alphabet[b & 63];
   return out;
-}
-
-/**
- * Keeps the document in memory (a JSON copy), so a host restarted with the same object resumes
- * its state and never applies an intent twice. State is lost with the process.
- */
-export function createMemoryPersistence<TState>(initial?: PersistedDoc<TState>): Persistence<TState> & { peek(): PersistedDoc<TState> | undefined } {
-  let json = initial ? JSON.stringify(initial) : undefined;
-  return {
-    async load() {
-      return json === undefined ? undefined : JSON.parse(json);
-    },
-    async save(doc) {
-      json = JSON.stringify(doc);
-    },
-    peek: () => (json === undefined ? undefined : JSON.parse(json)),
-  };
 }

@@ -8,10 +8,12 @@ import {
   upEvent,
   type AckMessage,
   type BeatMessage,
+  type DurableStatus,
   type Envelope,
   type PatchMessage,
   type RejectMessage,
   type SnapshotMessage,
+  type StatusMessage,
   type SyncErrorCode,
 } from '@bgstore/protocol';
 import { createChannel, type ChannelStats } from './channel';
@@ -66,6 +68,11 @@ export interface SyncStatus {
   lastError: SyncError | null;
   resyncs: number;
   lastResync: { reason: ResyncReason; at: number } | null;
+  /**
+   * How far the host's state is saved (revision, unsaved intents, saving, last storage error), or
+   * null when the host keeps its state in memory only (or has not said yet).
+   */
+  durable: DurableStatus | null;
 }
 
 /** A read-only store, compatible with zustand's `useStore(store, selector)`. */
@@ -95,16 +102,22 @@ export interface Replica<TState, TActions extends ActionRecipes<TState>> extends
   close(): void;
 }
 
-interface Pending {
+/** An action call, from `replica.actions.x()` until its promise settles. */
+interface Call {
   seq: number;
   name: string;
   args: unknown[];
   resolve: () => void;
   reject: (error: SyncError) => void;
+  /** Unconfirmed calls time out at this time. */
   deadline: number;
   lastSent: number;
-  /** Set once the host applied it: its effects are in the state as of this version. */
+  /** Set once a host applied it: its effects are in that host's state as of this version. */
   ack?: { epoch: string; version: number };
+  /** The replica's state includes its effects (only then does the optimistic view stop replaying it). */
+  inView: boolean;
+  /** Its promise resolved: applied and saved. It stays until `inView`, so the view never loses it. */
+  settled: boolean;
 }
 
 const readonlyView = <T>(api: StoreApi<T>): ReadonlyStore<T> => ({ getState: api.getState, getInitialState: api.getInitialState, subscribe: api.subscribe });
@@ -132,7 +145,7 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
   const clientId = createId();
 
   const state = createStore<TState>()(() => definition.initialState);
-  const status = createStore<SyncStatus>()(() => ({ phase: 'connecting', epoch: null, version: null, pending: 0, lastError: null, resyncs: 0, lastResync: null }));
+  const status = createStore<SyncStatus>()(() => ({ phase: 'connecting', epoch: null, version: null, pending: 0, lastError: null, resyncs: 0, lastResync: null, durable: null }));
   const setStatus = (patch: Partial<SyncStatus>) => {
     const current = status.getState();
     if (Object.entries(patch).some(([k, v]) => current[k as keyof SyncStatus] !== v)) status.setState(patch);
@@ -144,8 +157,11 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
   let known = 0; // the highest version the host is known to have reached in this epoch
   let lastHeard = -Infinity; // when this epoch's host was last heard from
   const held = new Map<number, PatchMessage>();
-  const pending = new Map<number, Pending>();
-  const outbox: Pending[] = [];
+  // Every call until its promise settles, in seq order. A call settles when the host applied it
+  // and — if the host persists — storage has it; until then a restarted host is sent it again.
+  const calls = new Map<number, Call>();
+  let hostPersists: boolean | undefined;
+  const outbox: Call[] = [];
   let nextSeq = 0;
   let closed = false;
   let helloTimer: unknown;
@@ -179,6 +195,8 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
           return m.to === clientId ? onAck(m) : undefined;
         case 'reject':
           return m.to === clientId ? onReject(m) : undefined;
+        case 'status':
+          return onStatus(m);
         default:
           channel.ignore('unexpected');
       }
@@ -192,23 +210,41 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
   const recompute = () => {
     let view = confirmed;
     if (optimistic) {
-      for (const p of pending.values()) {
-        const out = runIntent(definition, view, p.name, p.args);
+      for (const c of calls.values()) {
+        if (c.inView) continue;
+        const out = runIntent(definition, view, c.name, c.args);
         if (out.ok) view = out.state;
       }
     }
     if (view !== state.getState()) state.setState(view, true);
-    setStatus({ epoch, version: epoch === null ? null : version, pending: pending.size });
+    setStatus({ epoch, version: epoch === null ? null : version, pending: calls.size });
   };
 
   /**
-   * Drops confirmed intents whose effects the state now includes: confirmed in this epoch at or
+   * Marks confirmed calls whose effects the state now includes: confirmed in this epoch at or
    * below this version, or by an older host boot (whose work the current boot loaded).
    */
   const settleAcked = () => {
-    for (const [seq, p] of pending) {
-      if (!p.ack || epoch === null) continue;
-      if (p.ack.epoch === epoch ? p.ack.version <= version : compareEpochs(p.ack.epoch, epoch) < 0) pending.delete(seq);
+    if (epoch === null) return;
+    for (const c of calls.values()) {
+      if (!c.ack || c.inView) continue;
+      if (c.ack.epoch === epoch ? c.ack.version <= version : compareEpochs(c.ack.epoch, epoch) < 0) {
+        c.inView = true;
+        if (c.settled) calls.delete(c.seq);
+      }
+    }
+  };
+
+  const settle = (c: Call, error?: SyncError) => {
+    if (c.settled) return;
+    c.settled = true;
+    if (error) {
+      calls.delete(c.seq);
+      setStatus({ lastError: error });
+      c.reject(error);
+    } else {
+      if (c.inView) calls.delete(c.seq);
+      c.resolve();
     }
   };
 
@@ -266,13 +302,30 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
     if (epoch === next) return;
     held.clear();
     known = 0;
-    for (const [seq, p] of pending) {
-      // Confirmed by another host boot: its effects are in this snapshot if that boot saved them.
-      if (p.ack && p.ack.epoch !== next) pending.delete(seq);
-      // Never confirmed: goes to this host at once, which applies each at most once.
-      else if (!p.ack) p.lastSent = -Infinity;
+    // Calls the old boot applied may be unsaved, and unconfirmed ones are unknown to the new boot:
+    // all go to it at once; it applies only those its storage lacks.
+    for (const c of [...calls.values()]) {
+      // Confirmed by this very boot (before its first snapshot reached us), or saved by a newer
+      // one this replica has not reached yet: keep replaying it until the state has it.
+      if (c.ack && compareEpochs(c.ack.epoch, next) >= 0 && (c.settled || c.ack.epoch === next)) continue;
+      // Saved by an older boot: the new boot loaded it.
+      if (c.settled) {
+        calls.delete(c.seq);
+        continue;
+      }
+      c.ack = undefined;
+      c.inView = false;
+      c.lastSent = -Infinity;
     }
+    hostPersists = undefined;
     epoch = next;
+  };
+
+  /** Learns whether this epoch's host persists; one that does not makes every confirmed call final. */
+  const learnPersistence = (durable: DurableStatus | undefined) => {
+    hostPersists = durable !== undefined;
+    if (!hostPersists) for (const c of [...calls.values()]) if (c.ack) settle(c);
+    setStatus({ durable: durable ?? null });
   };
 
   // ---- incoming ---------------------------------------------------------------------------
@@ -293,8 +346,22 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
     if (epoch === null) return requestSync();
     if (m.epoch !== epoch) return mayFollow(m.epoch) ? requestSync('epoch') : void counters.stale++;
     known = Math.max(known, m.version);
+    learnPersistence(m.durable);
     if (m.version === version && status.getState().phase !== 'live') markLive();
     watchGap();
+  }
+
+  function onStatus(m: StatusMessage) {
+    if (epoch !== null && m.epoch !== epoch) return;
+    hostPersists = true;
+    for (const [client, seq] of m.saved ?? []) {
+      if (client !== clientId || !calls.has(seq)) continue;
+      confirm(seq, m.epoch, m.version);
+      settle(calls.get(seq)!);
+    }
+    settleAcked();
+    setStatus({ durable: m.durable });
+    recompute();
   }
 
   function onSnapshot(m: SnapshotMessage) {
@@ -305,6 +372,7 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
       return void counters.duplicates++;
     }
     adoptEpoch(m.epoch);
+    learnPersistence(m.durable);
     lastHeard = clock.now();
     confirmed = shareStructure(confirmed, m.state as TState);
     version = m.version;
@@ -349,11 +417,7 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
     counters.patchesApplied++;
     for (const [client, seq] of m.acks ?? []) {
       if (client !== clientId) continue;
-      const p = pending.get(seq);
-      if (p && !p.ack) {
-        p.ack = { epoch: m.epoch, version: m.next };
-        p.resolve();
-      }
+      confirm(seq, m.epoch, m.next);
     }
     return true;
   }
@@ -365,62 +429,63 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
     }
   }
 
+  function confirm(seq: number, ackEpoch: string, ackVersion: number) {
+    const c = calls.get(seq);
+    if (!c || c.ack) return;
+    c.ack = { epoch: ackEpoch, version: ackVersion };
+    if (hostPersists === false) settle(c);
+  }
+
   function onAck(m: AckMessage) {
     heard(m);
-    for (const seq of m.seqs) {
-      const p = pending.get(seq);
-      if (!p || p.ack) continue;
-      p.ack = { epoch: m.epoch, version: m.version };
-      p.resolve();
+    for (const seq of m.seqs) confirm(seq, m.epoch, m.version);
+    for (const seq of m.saved ?? []) {
+      const c = calls.get(seq);
+      if (c?.ack) settle(c);
     }
     settleAcked();
     recompute();
   }
 
   function onReject(m: RejectMessage) {
-    const p = pending.get(m.seq);
-    if (!p || p.ack) return;
-    pending.delete(m.seq);
-    const error = new SyncError(m.code, m.message);
-    setStatus({ lastError: error });
-    p.reject(error);
+    const c = calls.get(m.seq);
+    if (!c) return;
+    settle(c, new SyncError(m.code, m.message));
     recompute();
   }
 
   // ---- outgoing intents -------------------------------------------------------------------
 
+  /** The lowest seq this replica may still send: any call not yet settled. */
   const floor = () => {
-    for (const p of pending.values()) if (!p.ack) return p.seq;
+    for (const c of calls.values()) if (!c.settled) return c.seq;
     return nextSeq + 1;
   };
 
-  const sendIntents = (items: Pending[]) => {
+  const sendIntents = (items: Call[]) => {
     if (items.length === 0) return;
     const now = clock.now();
-    for (const p of items) p.lastSent = now;
-    channel.send({ ...envelope(), type: 'intents', floor: floor(), items: items.map((p) => ({ seq: p.seq, name: p.name, args: p.args })) });
+    for (const c of items) c.lastSent = now;
+    channel.send({ ...envelope(), type: 'intents', floor: floor(), items: items.map((c) => ({ seq: c.seq, name: c.name, args: c.args })) });
   };
 
-  const flushUnsent = () => sendIntents([...pending.values()].filter((p) => !p.ack && p.lastSent === -Infinity));
+  const flushUnsent = () => sendIntents([...calls.values()].filter((c) => !c.settled && !c.ack && c.lastSent === -Infinity));
 
   const tick = () => {
     retryTimer = undefined;
     if (closed) return;
     const now = clock.now();
     let changed = false;
-    for (const [seq, p] of pending) {
-      if (now < p.deadline) continue;
-      pending.delete(seq);
+    for (const c of [...calls.values()]) {
+      if (c.settled || c.ack || now < c.deadline) continue;
       changed = true;
-      if (!p.ack) {
-        const error = new SyncError('TIMEOUT', `[bgstore] ${store}.${p.name}: no answer from the background script in ${intentTimeoutMs} ms; it may or may not have been applied`);
-        setStatus({ lastError: error });
-        p.reject(error);
-      }
+      settle(c, new SyncError('TIMEOUT', `[bgstore] ${store}.${c.name}: no answer from the background script in ${intentTimeoutMs} ms; it may or may not have been applied`));
     }
-    sendIntents([...pending.values()].filter((p) => !p.ack && now - p.lastSent >= retryMs));
+    // Unconfirmed calls go again every retryMs; applied ones not yet reported saved (the status
+    // saying so may be lost) are asked about less often, and the host answers with `saved`.
+    sendIntents([...calls.values()].filter((c) => !c.settled && now - c.lastSent >= (c.ack ? 5 * retryMs : retryMs)));
     if (changed) recompute();
-    if (pending.size) retryTimer = clock.setTimeout(tick, retryMs);
+    if ([...calls.values()].some((c) => !c.settled)) retryTimer = clock.setTimeout(tick, retryMs);
   };
 
   const fail = (code: SyncErrorCode, message: string) => Promise.reject(new SyncError(code, message));
@@ -430,14 +495,14 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
     actions[name] = (...args: unknown[]) => {
       if (closed) return fail('CLOSED', `[bgstore] replica of '${store}' is closed`);
       return new Promise<void>((resolve, reject) => {
-        const p: Pending = { seq: ++nextSeq, name, args, resolve, reject, deadline: clock.now() + intentTimeoutMs, lastSent: -Infinity };
-        pending.set(p.seq, p);
-        outbox.push(p);
+        const c: Call = { seq: ++nextSeq, name, args, resolve, reject, deadline: clock.now() + intentTimeoutMs, lastSent: -Infinity, inView: false, settled: false };
+        calls.set(c.seq, c);
+        outbox.push(c);
         if (!flushScheduled) {
           flushScheduled = true;
           queueMicrotask(() => {
             flushScheduled = false;
-            sendIntents(outbox.splice(0).filter((x) => pending.has(x.seq) && !x.ack));
+            sendIntents(outbox.splice(0).filter((x) => calls.has(x.seq) && !x.ack));
           });
         }
         if (retryTimer === undefined) retryTimer = clock.setTimeout(tick, retryMs);
@@ -461,8 +526,8 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
       closed = true;
       for (const t of [helloTimer, gapTimer, retryTimer]) if (t !== undefined) clock.clearTimeout(t);
       channel.close();
-      for (const p of pending.values()) if (!p.ack) p.reject(new SyncError('CLOSED', `[bgstore] replica of '${store}' closed before ${p.name} was confirmed`));
-      pending.clear();
+      for (const c of [...calls.values()]) if (!c.settled) settle(c, new SyncError('CLOSED', `[bgstore] replica of '${store}' closed before ${c.name} was confirmed${c.ack ? ' as saved' : ''}`));
+      calls.clear();
       setStatus({ phase: 'closed', pending: 0 });
     },
   };

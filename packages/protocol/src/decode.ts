@@ -27,6 +27,13 @@ function assertPatch(p: unknown, i: number): asserts p is WirePatch {
   check(p.op === 'remove' || 'value' in p, `patch ${i} has no value`);
 }
 
+const isPair = (a: unknown) => Array.isArray(a) && a.length === 2 && isStr(a[0]) && isSeq(a[1]);
+
+function assertDurable(d: unknown, where: string): void {
+  check(isObj(d) && isCount(d.revision) && isCount(d.unsaved) && typeof d.saving === 'boolean', `${where}.durable needs revision, unsaved, saving`);
+  check(d.error === null || (isObj(d.error) && typeof d.error.code === 'string' && typeof d.error.message === 'string'), `${where}.durable.error must be null or {code, message}`);
+}
+
 function assertBody(m: Obj): void {
   const optionalTo = () => check(m.to === undefined || isStr(m.to), '`to` must be a string');
   switch (m.type) {
@@ -44,22 +51,30 @@ function assertBody(m: Obj): void {
     case 'beat':
       check(isStr(m.epoch) && isCount(m.version), 'beat needs epoch and version');
       optionalTo();
+      if (m.durable !== undefined) assertDurable(m.durable, 'beat');
       return;
     case 'snapshot':
       check(isStr(m.epoch) && isCount(m.version), 'snapshot needs epoch and version');
       check('state' in m && m.state !== undefined, 'snapshot needs state');
       optionalTo();
+      if (m.durable !== undefined) assertDurable(m.durable, 'snapshot');
+      return;
+    case 'status':
+      check(isStr(m.epoch) && isCount(m.version), 'status needs epoch and version');
+      assertDurable(m.durable, 'status');
+      check(m.saved === undefined || (Array.isArray(m.saved) && m.saved.every(isPair)), 'status.saved must be [clientId, seq][]');
       return;
     case 'patch':
       check(isStr(m.epoch) && isCount(m.base) && isCount(m.next) && m.next > m.base, 'patch needs epoch and base < next');
       check(Array.isArray(m.patches), 'patch.patches must be an array');
       m.patches.forEach(assertPatch);
-      check(m.acks === undefined || (Array.isArray(m.acks) && m.acks.every((a) => Array.isArray(a) && a.length === 2 && isStr(a[0]) && isSeq(a[1]))), 'patch.acks must be [clientId, seq][]');
+      check(m.acks === undefined || (Array.isArray(m.acks) && m.acks.every(isPair)), 'patch.acks must be [clientId, seq][]');
       optionalTo();
       return;
     case 'ack':
       check(isStr(m.to) && isStr(m.epoch) && isCount(m.version), 'ack needs to, epoch, version');
       check(Array.isArray(m.seqs) && m.seqs.every(isSeq), 'ack.seqs must be positive integers');
+      check(m.saved === undefined || (Array.isArray(m.saved) && m.saved.every(isSeq)), 'ack.saved must be positive integers');
       return;
     case 'reject':
       check(isStr(m.to) && isSeq(m.seq), 'reject needs to and seq');

@@ -17,6 +17,18 @@ export interface WireIntent {
   args: unknown[];
 }
 
+/** How far the host's state is saved, for "Saving…", "Saved", "Couldn't save, retrying". */
+export interface DurableStatus {
+  /** The stored document's revision the host last loaded or wrote. */
+  revision: number;
+  /** Accepted intents not yet committed to storage. */
+  unsaved: number;
+  /** A commit is in flight. */
+  saving: boolean;
+  /** Why the last load or commit failed (the host retries), or null. */
+  error: { code: string; message: string } | null;
+}
+
 /** Fields of every message. */
 export interface Envelope {
   /** Protocol version; also marks the message as bgstore's. */
@@ -47,6 +59,8 @@ export interface BeatMessage extends Envelope {
   epoch: string;
   version: number;
   to?: string;
+  /** Present when the host persists; absent when its state lives in memory only. */
+  durable?: DurableStatus;
 }
 
 /** Host → replica(s): the whole state at `version`. */
@@ -56,6 +70,17 @@ export interface SnapshotMessage extends Envelope {
   version: number;
   state: unknown;
   to?: string;
+  durable?: DurableStatus;
+}
+
+/** Host → replicas: the durability status changed; `saved` lists intents now in storage. */
+export interface StatusMessage extends Envelope {
+  type: 'status';
+  epoch: string;
+  /** The host's version when it sent this: `saved` intents are in its state as of it. */
+  version: number;
+  durable: DurableStatus;
+  saved?: [clientId: string, seq: number][];
 }
 
 /** Host → replicas: patches taking `base` to `next`; `acks` lists the intents they include. */
@@ -76,6 +101,8 @@ export interface AckMessage extends Envelope {
   epoch: string;
   version: number;
   seqs: number[];
+  /** Those of `seqs` that storage already has (hosts that persist). */
+  saved?: number[];
 }
 
 /** Host → replica: this intent was refused and changed nothing. */
@@ -99,7 +126,7 @@ export interface ChunkMessage extends Envelope {
 /** Every message a replica sends. */
 export type UpMessage = HelloMessage | IntentsMessage;
 /** Every message a host sends. */
-export type DownMessage = BeatMessage | SnapshotMessage | PatchMessage | AckMessage | RejectMessage;
+export type DownMessage = BeatMessage | SnapshotMessage | PatchMessage | AckMessage | RejectMessage | StatusMessage;
 /** Every message. */
 export type Message = UpMessage | DownMessage | ChunkMessage;
 

@@ -11,6 +11,8 @@ const valid: Message[] = [
   { ...env, type: 'ack', to: 'b', epoch: '0.x', version: 2, seqs: [1, 2] },
   { ...env, type: 'reject', to: 'b', seq: 1, code: 'ACTION_FAILED', message: 'no' },
   { ...env, type: 'chunk', id: 'c', i: 0, n: 2, data: '{"' },
+  { ...env, type: 'status', epoch: '0.x', version: 3, durable: { revision: 4, unsaved: 2, saving: true, error: null }, saved: [['b', 1]] },
+  { ...env, type: 'beat', epoch: '0.x', version: 1, durable: { revision: 0, unsaved: 0, saving: false, error: { code: 'STORAGE_FAILED', message: 'x' } } },
 ];
 
 describe('decodeMessage', () => {
@@ -37,6 +39,9 @@ describe('decodeMessage', () => {
     ['malformed', { ...env, type: 'snapshot', epoch: 'e', version: 1 }],
     ['malformed', { ...env, type: 'reject', to: 'b', seq: 1, code: 'WHATEVER', message: '' }],
     ['malformed', { ...env, type: 'chunk', id: 'c', i: 2, n: 2, data: '' }],
+    ['malformed', { ...env, type: 'status', epoch: 'e', durable: { revision: 1, unsaved: 0 } }],
+    ['malformed', { ...env, type: 'status', epoch: 'e', version: 1, durable: { revision: 1, unsaved: 0, saving: false, error: null }, saved: [['b', 0]] }],
+    ['malformed', { ...env, type: 'status', epoch: 'e', durable: { revision: 1, unsaved: 0, saving: false, error: null } }],
   ])('ignores with reason %s: %j', (reason, payload) => {
     expect(decodeMessage(payload, 's')).toMatchObject({ ok: false, reason });
   });
