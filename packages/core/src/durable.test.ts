@@ -102,7 +102,7 @@ describe('a host that persists', () => {
     const tabA = createWorld();
     const tabB = createWorld();
     const persistence = createMemoryPersistence(board);
-    const hostA = createHost(board, { transport: tabA.transport('bg'), clock: tabA.clock, persistence, revisionCheckMs: 1000 });
+    createHost(board, { transport: tabA.transport('bg'), clock: tabA.clock, persistence, revisionCheckMs: 1000 });
     const feedA = createReplica(board, { transport: tabA.transport('feed'), clock: tabA.clock });
     const hostB = createHost(board, { transport: tabB.transport('bg'), clock: tabB.clock, persistence });
     await Promise.all([tabA.run(10), tabB.run(10)]);
