@@ -1,0 +1,45 @@
+import { invoke as bridgeInvoke } from '@forge/bridge';
+import type { ActionRecipes, CommitBatch, CommitResult, LoadedDoc, Persistence, StoreDefinition } from '@bgstore/core';
+import { isResolverError, RESOLVER_FUNCTIONS, SyncError, type CommitResponse, type LoadResponse, type RevisionResponse } from '@bgstore/protocol';
+
+/** Calls a resolver function; `@forge/bridge`'s `invoke` by default. */
+export type Invoke = (functionKey: string, payload: Record<string, unknown>) => Promise<unknown>;
+
+/** Options of {@link createInvokePersistence}. */
+export interface InvokePersistenceOptions {
+  /** @default invoke from @forge/bridge */
+  invoke?: Invoke;
+}
+
+async function call<T>(invoke: Invoke, key: string, payload: Record<string, unknown>): Promise<T> {
+  const answer = await invoke(key, payload);
+  if (isResolverError(answer)) throw new SyncError(answer.error.code, answer.error.message);
+  if (typeof answer !== 'object' || answer === null) {
+    throw new SyncError('STORAGE_FAILED', `[bgstore] ${key} answered ${JSON.stringify(answer)}; is registerStores(resolver, [...]) wired into this module's resolver function?`);
+  }
+  return answer as T;
+}
+
+/**
+ * Persistence through the app's resolver function (`registerStores` on the backend): the host loads
+ * and commits over `invoke`, and the resolver re-runs intents on the stored state in KVS.
+ * @example
+ * startHost(board, { persistence: createInvokePersistence(board) }); // what startHost does by default
+ */
+export function createInvokePersistence<TState, TActions extends ActionRecipes<TState>>(definition: StoreDefinition<TState, TActions>, options: InvokePersistenceOptions = {}): Persistence<TState> {
+  const invoke: Invoke = options.invoke ?? ((key, payload) => bridgeInvoke(key, payload) as Promise<unknown>);
+  const store = definition.name;
+  return {
+    async load(): Promise<LoadedDoc<TState>> {
+      const r = await call<LoadResponse>(invoke, RESOLVER_FUNCTIONS.load, { store });
+      return { revision: r.revision, state: r.state as TState, clients: r.clients ?? {} };
+    },
+    async commit(batch: CommitBatch): Promise<CommitResult<TState>> {
+      const r = await call<CommitResponse>(invoke, RESOLVER_FUNCTIONS.commit, { store, baseRevision: batch.baseRevision, intents: batch.intents });
+      return r as CommitResult<TState>;
+    },
+    async revision(): Promise<number> {
+      return (await call<RevisionResponse>(invoke, RESOLVER_FUNCTIONS.revision, { store })).revision;
+    },
+  };
+}
