@@ -71,7 +71,9 @@ export function createManualClock(start = 0): ManualClock {
 
   const flushMicrotasks = async () => {
     for (let i = 0; i < 20; i++) await Promise.resolve();
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    // A macrotask turn, so I/O-free async work queued behind promises also runs (setImmediate
+    // in Node; a zero timeout where it is missing, as in browsers and jsdom).
+    await new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
   };
 
   return {

@@ -36,11 +36,11 @@ export const FORGE_KVS_LIMITS: KvsLimits = {
 // Copied from Forge's error documentation; without the `u` flag `\s-#` is `\s`, `-`, `#`.
 const KEY_PATTERN = /^(?!\s+$)[a-zA-Z0-9:._\s-#]+$/;
 
-const encoder = new TextEncoder();
+let encoder: TextEncoder | undefined; // created on first use: some test environments (jsdom) lack it at import
 
 /** UTF-8 length of a string. */
 export function byteLength(s: string): number {
-  return encoder.encode(s).length;
+  return (encoder ??= new TextEncoder()).encode(s).length;
 }
 
 /** True for a plain JSON object (not an array, not null). */

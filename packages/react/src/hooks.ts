@@ -1,0 +1,47 @@
+import type { ActionRecipes, InferActions, ReadonlyStore, Replica, SyncStatus } from '@bgstore/core';
+import { useReplica } from './useReplica';
+
+/**
+ * The sync status of a replica: phase (connecting / live / resyncing / closed), version, pending
+ * actions, last error, and how far the host's state is saved.
+ * @example
+ * const saving = useSyncStatus(replica, (s) => s.durable?.saving ?? false);
+ */
+export function useSyncStatus<TSelected = SyncStatus>(
+  replica: { sync: ReadonlyStore<SyncStatus> },
+  selector?: (status: SyncStatus) => TSelected,
+  equalityFn?: (a: TSelected, b: TSelected) => boolean,
+): TSelected {
+  return useReplica(replica.sync, selector as (status: SyncStatus) => TSelected, equalityFn);
+}
+
+/**
+ * The typed actions of a replica (stable: the same object on every render).
+ * @example
+ * const { add } = useActions(replica);
+ * <Button onClick={() => add(id(), title)}>Add</Button>
+ */
+export function useActions<TState, TActions extends ActionRecipes<TState>>(replica: Replica<TState, TActions>): InferActions<TActions> {
+  return replica.actions;
+}
+
+/** Hooks bound to one replica, for a module that only ever uses that one. */
+export interface StoreHooks<TState, TActions extends ActionRecipes<TState>> {
+  useStore: <TSelected = TState>(selector?: (state: TState) => TSelected, equalityFn?: (a: TSelected, b: TSelected) => boolean) => TSelected;
+  useSyncStatus: <TSelected = SyncStatus>(selector?: (status: SyncStatus) => TSelected, equalityFn?: (a: TSelected, b: TSelected) => boolean) => TSelected;
+  actions: InferActions<TActions>;
+}
+
+/**
+ * Binds the hooks to a replica once, at module level.
+ * @example
+ * const replica = connect(board);
+ * export const { useStore, useSyncStatus, actions } = createStoreHooks(replica);
+ */
+export function createStoreHooks<TState, TActions extends ActionRecipes<TState>>(replica: Replica<TState, TActions>): StoreHooks<TState, TActions> {
+  return {
+    useStore: (selector, equalityFn) => useReplica(replica, selector as (state: TState) => never, equalityFn),
+    useSyncStatus: (selector, equalityFn) => useReplica(replica.sync, selector as (status: SyncStatus) => never, equalityFn),
+    actions: replica.actions,
+  };
+}

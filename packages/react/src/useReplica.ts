@@ -1,0 +1,41 @@
+import { useCallback, useRef, useSyncExternalStore } from 'react';
+import type { ReadonlyStore } from '@bgstore/core';
+
+const identity = <T>(value: T) => value;
+
+/**
+ * Reads a replica (or any read-only store, such as `replica.sync`) and re-renders only when the
+ * selected value changes. Replicas keep the identity of untouched slices, so selecting a slice is
+ * enough; a selector that builds a new object each time needs an `equalityFn` (e.g. `shallow`).
+ * @example
+ * const cards = useReplica(replica, (s) => s.cards);
+ * const { open, done } = useReplica(replica, (s) => ({ open: s.open, done: s.done }), shallow);
+ */
+export function useReplica<TState, TSelected = TState>(
+  store: ReadonlyStore<TState>,
+  selector: (state: TState) => TSelected = identity as (state: TState) => TSelected,
+  equalityFn: (a: TSelected, b: TSelected) => boolean = Object.is,
+): TSelected {
+  const cache = useRef<{ state: TState; selector: (state: TState) => TSelected; selected: TSelected } | null>(null);
+  const subscribe = useCallback((onChange: () => void) => store.subscribe(() => onChange()), [store]);
+  const getSelection = () => {
+    const state = store.getState();
+    const last = cache.current;
+    if (last && last.state === state && last.selector === selector) return last.selected;
+    const selected = selector(state);
+    // Keep the previous selection when equal, so React sees no change and skips the render.
+    const kept = last && equalityFn(last.selected, selected) ? last.selected : selected;
+    cache.current = { state, selector, selected: kept };
+    return kept;
+  };
+  return useSyncExternalStore(subscribe, getSelection, getSelection);
+}
+
+/** Shallow equality of two objects or arrays: same keys, `Object.is` values. */
+export function shallow<T>(a: T, b: T): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && Object.is((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
