@@ -175,6 +175,15 @@ describe('page with the real @forge/bridge', () => {
     expect(new Set(orders).size).toBeGreaterThan(1);
   });
 
+  it('gives modules the site’s clock as Date.now and performance.now', async () => {
+    const clock = createManualClock(5_000);
+    const p = page(probes('bg'), { site: createSite({ clock }) });
+    await p.start();
+    expect(probe(p, 'bg').now()).toEqual([5_000, 5_000]);
+    clock.advance(250);
+    expect(probe(p, 'bg').now()).toEqual([5_250, 5_250]);
+  });
+
   it('applies event faults with the site’s clock', async () => {
     const clock = createManualClock();
     const p = page(probes('bg', 'feed'), { site: createSite({ clock }), events: { faults: { delay: 100 } } });

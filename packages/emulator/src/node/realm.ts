@@ -14,7 +14,10 @@ export interface NodeRealmOptions {
    * `__bridge`, where importing `@forge/bridge` fails as it does outside a Forge frame.
    */
   callBridge?: CallBridge;
-  /** Drives the realm's `setTimeout`/`setInterval`. @default the real clock */
+  /**
+   * Drives the realm's `setTimeout`/`setInterval`, `Date.now()` and `performance.now()`, so code
+   * that measures time sees the same clock its timers run on. @default the real clock
+   */
   clock?: Clock;
   /** Extra globals, installed after the defaults (so they can replace one) and before the entry runs. */
   globals?: Record<string, unknown>;
@@ -152,11 +155,12 @@ export async function createNodeRealm(options: NodeRealmOptions): Promise<NodeRe
     atob,
     btoa,
     crypto: globalThis.crypto,
-    performance: { now: () => performance.now(), timeOrigin: performance.timeOrigin },
+    performance: options.clock ? { now: () => clock.now(), timeOrigin: 0 } : { now: () => performance.now(), timeOrigin: performance.timeOrigin },
     ...(callBridge ? { __bridge: { callBridge } } : {}),
   };
   const context = vm.createContext(sandbox, { name: `forge module ${options.name}` });
   vm.runInContext('globalThis.self = globalThis; globalThis.window = globalThis;', context);
+  if (options.clock) (vm.runInContext('Date', context) as DateConstructor).now = () => clock.now();
   for (const [key, value] of Object.entries(options.globals ?? {})) context[key] = value;
 
   const dispose = () => {

@@ -24,3 +24,4 @@ export const bridgeEvents = events;
 /** True when `value` is a plain object or array of this realm, as immer and zustand expect. */
 export const isOwnPlain = (value: unknown) =>
   value !== null && typeof value === 'object' && (Object.getPrototypeOf(value) === Object.prototype || Array.isArray(value) && value instanceof Array);
+export const now = () => [Date.now(), performance.now()];
