@@ -48,7 +48,7 @@ describe('package dependency direction (DESIGN.md §4)', () => {
     const os = require('node:os') as typeof import('node:os');
     const path = require('node:path') as typeof import('node:path');
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'deps-')), 'x.ts');
-    fs.writeFileSync(file, "import a from 'immer';\nimport type { B } from '@forge/bridge/out/types';\nexport { c } from './local';\nconst d = require('zustand/vanilla');\nimport 'side-effect';\nimport fs from 'node:fs';\nimport path from 'path';\n");
+    fs.writeFileSync(file, "/** @example import x from 'in-a-comment'; */\n// import y from 'also-a-comment';\nimport a from 'immer';\nimport type { B } from '@forge/bridge/out/types';\nexport { c } from './local';\nconst d = require('zustand/vanilla');\nimport 'side-effect';\nimport fs from 'node:fs';\nimport path from 'path';\n");
     expect(importedPackages(file).sort()).toEqual(['@forge/bridge', 'immer', 'side-effect', 'zustand']);
   });
 });

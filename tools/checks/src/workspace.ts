@@ -49,7 +49,8 @@ const builtins = new Set(builtinModules);
 
 /** The packages a file imports (bare specifiers, reduced to the package name; `node:` built-ins omitted). */
 export function importedPackages(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
+  // Comments (JSDoc examples among them) are not imports.
+  const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
   const specs = [...text.matchAll(/(?:import|export)[^'"`]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)|^import\s+['"]([^'"]+)['"]/gm)]
     .map((m) => m[1] ?? m[2] ?? m[3] ?? m[4]!)
     .filter((s) => !s.startsWith('.') && !s.startsWith('node:'));
