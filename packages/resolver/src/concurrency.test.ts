@@ -1,0 +1,57 @@
+import fc from 'fast-check';
+import { defineStore } from '@bgstore/core';
+import { RESOLVER_FUNCTIONS as F } from '@bgstore/protocol';
+import { createBackend, intent } from '../test/harness';
+
+// Property: several pages commit random intents to one document at once, through storage that
+// fails, throttles (429) and loses responses (the write lands, the caller sees an error and
+// retries the same batch). Every accepted intent ends up applied exactly once.
+const ledger = defineStore({
+  name: 'ledger',
+  initialState: { log: [] as string[] },
+  actions: { add: (draft, op: string) => void draft.log.push(op) },
+});
+
+describe('concurrent commits under storage faults (property)', () => {
+  it('apply every accepted intent exactly once', async () => {
+    const seed = process.env.BGSTORE_SEED ? Number(process.env.BGSTORE_SEED) : undefined;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          seed: fc.integer({ min: 1, max: 1_000_000 }),
+          pages: fc.integer({ min: 2, max: 5 }),
+          batches: fc.array(fc.record({ page: fc.nat(4), size: fc.integer({ min: 1, max: 4 }) }), { minLength: 1, maxLength: 12 }),
+          faults: fc.record({ failRate: fc.constantFrom(0, 0.1, 0.3), rateLimitRate: fc.constantFrom(0, 0.1), lostResponseRate: fc.constantFrom(0, 0.1, 0.3) }),
+        }),
+        async ({ seed, pages, batches, faults }) => {
+          const { call, kvs } = createBackend([ledger], { faults: { seed, ...faults }, maxAttempts: 3, retryDelayMs: 0 });
+          const seqs = Array.from({ length: pages }, () => 0);
+          const sent = new Set<string>();
+          // Each page retries its batch until the commit answers (as the host's queue does).
+          const commit = async (page: number, ops: ReturnType<typeof intent>[]) => {
+            for (let attempt = 0; attempt < 50; attempt++) {
+              const r = await call(F.commit, { store: 'ledger', baseRevision: 0, intents: ops });
+              if (!('error' in r)) return r;
+            }
+            throw new Error(`page ${page} could not commit after 50 attempts`);
+          };
+          await Promise.all(
+            batches.map(({ page, size }) => {
+              const p = page % pages;
+              const ops = Array.from({ length: size }, () => {
+                const seq = ++seqs[p]!;
+                sent.add(`p${p}-${seq}`);
+                return intent(`page-${p}`, seq, 'add', `p${p}-${seq}`);
+              });
+              return commit(p, ops);
+            }),
+          );
+          kvs.setFaults(undefined);
+          const loaded = (await call(F.load, { store: 'ledger' })) as { state: { log: string[] } };
+          expect([...loaded.state.log].sort()).toEqual([...sent].sort());
+        },
+      ),
+      { numRuns: Number(process.env.BGSTORE_RUNS ?? 100), seed },
+    );
+  }, 120_000);
+});

@@ -1,0 +1,7 @@
+// @bgstore/resolver — bgstore's backend: load/commit resolver functions over Forge KVS.
+export { DOC_ENTITY, DOC_ENTITY_DECLARATION } from './docStore';
+export { registerStores } from './registerStores';
+export type { RegisteredStore, RegisterStoresOptions, ResolverLike } from './registerStores';
+export { documentKey } from './scope';
+export { RESOLVER_FUNCTIONS } from '@bgstore/protocol';
+export type { CommitRequest, CommitResponse, LoadRequest, LoadResponse, ResolverError, RevisionRequest, RevisionResponse } from '@bgstore/protocol';

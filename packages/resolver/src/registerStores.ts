@@ -1,0 +1,132 @@
+import { commitIntents, emptyDoc, upgradeDoc, type ActionRecipes, type DurableDoc, type StoreContext, type StoreDefinition } from '@bgstore/core';
+import { isSyncError, RESOLVER_FUNCTIONS, SyncError, type CommitResponse, type LoadResponse, type ResolverError, type RevisionResponse, type StoredIntent } from '@bgstore/protocol';
+import { readDoc, readRevision, writeDoc } from './docStore';
+import { documentKey } from './scope';
+
+/** What `registerStores` needs of a `@forge/resolver` Resolver. */
+export interface ResolverLike {
+  define(functionKey: string, fn: (request: { payload: unknown; context: unknown }) => unknown): unknown;
+}
+
+/** Options of {@link registerStores}. */
+export interface RegisterStoresOptions {
+  /** Commit attempts when other commits win the compare-and-set race or storage fails. @default 6 */
+  maxAttempts?: number;
+  /** At most this many intents per commit. @default 1000 */
+  maxIntents?: number;
+  /** Largest accepted payload, JSON characters (invoke takes 500 KB). @default 500_000 */
+  maxPayload?: number;
+  /** @default Date.now */
+  now?: () => number;
+  /** First wait before retrying after a storage failure (doubles per attempt, at most 2 s). @default 50 */
+  retryDelayMs?: number;
+}
+
+type AnyDefinition = StoreDefinition<unknown, ActionRecipes<unknown>>;
+
+/** Any store definition made by `defineStore` (its state and action types do not matter here). */
+export interface RegisteredStore {
+  readonly name: string;
+  readonly schemaVersion: number;
+  readonly actions: object;
+}
+
+const fail = (code: ResolverError['error']['code'], message: string): ResolverError => ({ error: { code, message: message.startsWith('[bgstore]') ? message : `[bgstore] ${message}` } });
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function parseIntents(raw: unknown, max: number): StoredIntent[] {
+  if (!Array.isArray(raw)) throw new SyncError('BAD_REQUEST', 'intents must be an array');
+  if (raw.length > max) throw new SyncError('TOO_LARGE', `at most ${max} intents per commit, got ${raw.length}`);
+  return raw.map((i, n) => {
+    const ok = isObj(i) && typeof i.clientId === 'string' && i.clientId.length > 0 && i.clientId.length <= 200 && Number.isSafeInteger(i.seq) && (i.seq as number) > 0 && typeof i.name === 'string' && Array.isArray(i.args);
+    if (!ok) throw new SyncError('BAD_REQUEST', `intents[${n}] must be {clientId, seq, name, args[]}`);
+    if (i.refused !== undefined && !(isObj(i.refused) && typeof i.refused.code === 'string' && typeof i.refused.message === 'string')) throw new SyncError('BAD_REQUEST', `intents[${n}].refused must be {code, message}`);
+    return i as unknown as StoredIntent;
+  });
+}
+
+/**
+ * Defines bgstore's resolver functions (`bgstore.load`, `bgstore.commit`, `bgstore.revision`) for
+ * the given stores. Every answer is data: failures come back as `{error: {code, message}}`.
+ * @example
+ * const resolver = new Resolver();
+ * registerStores(resolver, [board]);
+ * export const handler = resolver.getDefinitions();
+ */
+export function registerStores(resolver: ResolverLike, definitions: readonly RegisteredStore[], options: RegisterStoresOptions = {}): void {
+  const stores = new Map<string, AnyDefinition>();
+  for (const d of definitions as readonly AnyDefinition[]) {
+    if (typeof d?.name !== 'string' || typeof d.actions !== 'object') throw new TypeError('[bgstore] registerStores takes store definitions made by defineStore');
+    if (stores.has(d.name)) throw new Error(`[bgstore] registerStores: two stores are named '${d.name}'`);
+    stores.set(d.name, d);
+  }
+  const maxAttempts = options.maxAttempts ?? 6;
+  const maxIntents = options.maxIntents ?? 1000;
+  const maxPayload = options.maxPayload ?? 500_000;
+  const now = options.now ?? Date.now;
+  const retryDelayMs = options.retryDelayMs ?? 50;
+
+  const handle = <T>(run: (definition: AnyDefinition, payload: Record<string, unknown>, context: StoreContext) => Promise<T>) =>
+    async ({ payload, context }: { payload: unknown; context: unknown }): Promise<T | ResolverError> => {
+      try {
+        if (!isObj(payload)) return fail('BAD_REQUEST', 'the payload must be an object');
+        if (JSON.stringify(payload).length > maxPayload) return fail('TOO_LARGE', `the payload is over ${maxPayload} characters; the host sends smaller batches`);
+        const definition = typeof payload.store === 'string' ? stores.get(payload.store) : undefined;
+        if (!definition) return fail('BAD_REQUEST', `unknown store ${JSON.stringify(payload.store)}; registered: ${[...stores.keys()].join(', ')}`);
+        return await run(definition, payload, (isObj(context) ? context : {}) as StoreContext);
+      } catch (error) {
+        if (isSyncError(error)) return fail(error.code, error.message);
+        const code = (error as { code?: unknown }).code;
+        return fail('STORAGE_FAILED', `storage failed${typeof code === 'string' ? ` (${code})` : ''}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    };
+
+  const load = async (definition: AnyDefinition, key: string) => {
+    const stored = await readDoc(key);
+    return { stored, doc: stored ? upgradeDoc(definition, stored.doc) : (emptyDoc(definition) as DurableDoc<unknown>) };
+  };
+
+  resolver.define(
+    RESOLVER_FUNCTIONS.load,
+    handle(async (definition, _payload, context): Promise<LoadResponse> => {
+      const { doc } = await load(definition, documentKey(definition, context));
+      return { revision: doc.revision, schemaVersion: doc.schemaVersion, state: doc.state, clients: doc.clients };
+    }),
+  );
+
+  resolver.define(
+    RESOLVER_FUNCTIONS.revision,
+    handle(async (definition, _payload, context): Promise<RevisionResponse> => ({ revision: await readRevision(documentKey(definition, context)) })),
+  );
+
+  resolver.define(
+    RESOLVER_FUNCTIONS.commit,
+    handle(async (definition, payload, context): Promise<CommitResponse | ResolverError> => {
+      const baseRevision = payload.baseRevision;
+      if (!Number.isSafeInteger(baseRevision) || (baseRevision as number) < 0) return fail('BAD_REQUEST', 'baseRevision must be a non-negative integer');
+      const intents = parseIntents(payload.intents, maxIntents);
+      if (!context.accountId && !definition.allowAnonymousWrites) {
+        return fail('UNAUTHORIZED', `store '${definition.name}' does not let anonymous viewers write (allowAnonymousWrites)`);
+      }
+      const key = documentKey(definition, context);
+      const authorize = definition.authorize ? (intent: StoredIntent) => definition.authorize!(context, intent) : undefined;
+      let lastError: unknown;
+      for (let attempt = 0; attempt < maxAttempts; attempt++) {
+        try {
+          const { stored, doc } = await load(definition, key);
+          const result = commitIntents(definition, doc, intents, { now: now(), authorize });
+          if (result.changed) await writeDoc(key, stored, result.doc);
+          const rebase = doc.revision !== baseRevision || result.outcomes.some((o) => o.duplicate);
+          return { revision: result.doc.revision, outcomes: result.outcomes, ...(rebase ? { state: result.doc.state } : {}) };
+        } catch (error) {
+          if (isSyncError(error)) throw error;
+          lastError = error;
+          // A lost compare-and-set race retries at once; other storage failures back off first.
+          if ((error as { code?: unknown }).code !== 'CONDITIONAL_CHECK_FAILED') await sleep(Math.min(2000, retryDelayMs * 2 ** attempt));
+        }
+      }
+      throw lastError;
+    }),
+  );
+}
