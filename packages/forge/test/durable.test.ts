@@ -1,0 +1,104 @@
+import Resolver from '@forge/resolver';
+import { createInvokeFaults, createKvsFaults, createKvsFetch, createManualClock, createPage, createRandom, createSite, type ModuleSpec, type Page } from '@bgstore/emulator';
+import { createNodeRealm } from '@bgstore/emulator/node';
+import type { Host, Replica } from '@bgstore/core';
+import { DOC_ENTITY_DECLARATION, registerStores } from '@bgstore/resolver';
+import { RESOLVER_FUNCTIONS } from '@bgstore/protocol';
+import { board } from './modules/store';
+
+type Board = typeof board;
+const BG = require.resolve('./modules/durableBackground.ts');
+const FEED = require.resolve('./modules/feed.ts');
+
+function setup(seed: number, faults = false) {
+  const clock = createManualClock();
+  const kvs = createKvsFetch({ entities: [DOC_ENTITY_DECLARATION as never], clock, faults: faults ? createKvsFaults({ seed, failRate: 0.1, rateLimitRate: 0.05, lostResponseRate: 0.1 }) : undefined });
+  const site = createSite({ clock, seed, forgeFetch: kvs });
+  const restore = site.installForgeFetch();
+  const resolver = new Resolver();
+  registerStores(resolver, [board], { retryDelayMs: 0 });
+  const handler = resolver.getDefinitions() as unknown as ModuleSpec['resolver'];
+  const modules: ModuleSpec[] = [
+    { key: 'bg', type: 'confluence:backgroundScript', entry: BG, resolver: handler },
+    { key: 'feed', type: 'confluence:homepageFeed', entry: FEED, resolver: handler },
+  ];
+  const pages: Page[] = [];
+  const open = (accountId = 'user-1') => {
+    const page = createPage({
+      site,
+      realm: createNodeRealm,
+      modules,
+      accountId,
+      invoke: faults ? { faults: createInvokeFaults(createRandom(seed + pages.length), { failRate: 0.1, loseRate: 0.1, latencyMs: [5, 60] }) } : undefined,
+    });
+    pages.push(page);
+    return page;
+  };
+  const stored = async () => (await handler!({ call: { functionKey: RESOLVER_FUNCTIONS.load, payload: { store: 'board' } }, context: {} }, { installContext: site.installContext, principal: { accountId: 'reader' } })) as { revision: number; state: Board['initialState'] };
+  return { clock, kvs, site, open, pages, stored, close: () => (pages.forEach((p) => p.close()), restore()) };
+}
+
+const host = (p: Page) => (p.module('bg').exports as { host: Host<Board['initialState'], Board['actions']> }).host;
+const feed = (p: Page) => (p.module('feed').exports as { replica: Replica<Board['initialState'], Board['actions']> }).replica;
+
+describe('durable state on the emulator with the real @forge/resolver and @forge/kvs', () => {
+  it('survives a background-script restart; the feed sees loading, then the stored state', async () => {
+    const t = setup(1);
+    try {
+      const page = t.open();
+      await page.start();
+      const added = feed(page).actions.add('c1', 'kept');
+      await t.clock.advanceAsync(1000);
+      await added;
+      expect((await t.stored()).state.cards).toEqual([{ id: 'c1', title: 'kept' }]);
+      await page.restart('bg');
+      await page.restart('feed');
+      expect(feed(page).sync.getState().phase).toBe('connecting');
+      await t.clock.advanceAsync(1000);
+      expect(feed(page).sync.getState()).toMatchObject({ phase: 'live', durable: { revision: 1, unsaved: 0 } });
+      expect(feed(page).getState().cards).toEqual([{ id: 'c1', title: 'kept' }]);
+    } finally {
+      t.close();
+    }
+  });
+
+  it.each([
+    [2, 11],
+    [5, 12],
+  ])('converges %i concurrent pages on one stored state, every accepted action applied once, through storage and invoke faults (seed %i)', async (n, seed) => {
+    const t = setup(seed, true);
+    try {
+      const pages = Array.from({ length: n }, (_, i) => t.open(`user-${i % 2}`));
+      for (const p of pages) await p.startShuffled();
+      const random = createRandom(seed);
+      const calls: { id: string; result: Promise<string> }[] = [];
+      for (let i = 0; i < 40; i++) {
+        const page = pages[random.int(0, n - 1)]!;
+        const id = `op${i}`;
+        calls.push({ id, result: feed(page).actions.add(id, `card ${i}`).then(() => 'saved', (e: { code: string }) => e.code) });
+        await t.clock.advanceAsync(random.int(0, 80));
+      }
+      // Faults stop; time passes until every call settled and every host has caught up.
+      t.kvs.setFaults(undefined);
+      pages.forEach((p) => p.setInvokeFaults(undefined));
+      let revision = -1;
+      for (let step = 0; step < 200; step++) {
+        await t.clock.advanceAsync(250);
+        revision = (await t.stored()).revision;
+        const settled = (await Promise.all(calls.map((c) => Promise.race([c.result, Promise.resolve('pending')])))).every((r) => r !== 'pending');
+        if (settled && pages.every((p) => host(p).stats().durable?.revision === revision && host(p).stats().durable?.unsaved === 0)) break;
+      }
+      const outcomes = await Promise.all(calls.map((c) => c.result));
+      expect(outcomes.every((o) => o === 'saved')).toBe(true);
+      const { state } = await t.stored();
+      expect([...state.log].sort()).toEqual(calls.map((c) => c.id).sort());
+      for (const p of pages) {
+        expect(host(p).getState()).toEqual(state);
+        await t.clock.advanceAsync(500);
+        expect(feed(p).getState()).toEqual(state);
+      }
+    } finally {
+      t.close();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,5 @@
+// A background script with the default storage: the app's resolver over invoke.
+import { startHost } from '../../src';
+import { board } from './store';
+
+export const host = startHost(board, { heartbeatMs: 300, flushDelayMs: 50, revisionCheckMs: 700, retryMinMs: 100 });
