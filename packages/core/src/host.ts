@@ -22,6 +22,8 @@ export interface HostOptions<TState> {
   revisionCheckMs?: number;
   /** First retry delay after a failed commit or load; doubles up to 30 s. @default 500 */
   retryMinMs?: number;
+  /** Called whenever the durability status changes (e.g. to announce a new revision to other tabs). */
+  onDurable?: (status: DurableStatus) => void;
   clock?: Clock;
   /** Id source for the epoch, the host's client id and chunk ids. @default randomId */
   createId?: () => string;
@@ -241,6 +243,7 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
       logger: options.logger,
       onRebase: rebase,
       onStatus: (durable, saved, refused) => {
+        options.onDurable?.(durable);
         send({ ...envelope(), type: 'status', epoch, version, durable, ...(saved.length ? { saved } : {}) });
         // Refusals reach callers only once stored, so a late copy of a refused intent never applies.
         for (const r of refused) if (!r.ok) send({ ...envelope(), type: 'reject', to: r.clientId, seq: r.seq, code: r.code, message: r.message });

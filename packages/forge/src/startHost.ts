@@ -1,3 +1,4 @@
+import { realtime } from '@forge/bridge';
 import { createHost, type ActionRecipes, type Host, type HostOptions, type Persistence, type StoreDefinition } from '@bgstore/core';
 import { createBridgeTransport } from './bridgeTransport';
 import { createInvokePersistence } from './invokePersistence';
@@ -12,6 +13,13 @@ export interface StartHostOptions<TState> extends Omit<HostOptions<TState>, 'tra
    * @default createInvokePersistence(definition)
    */
   persistence?: Persistence<TState> | false;
+  /**
+   * Announce each new stored revision on a Forge Realtime global channel, and check storage when
+   * another tab announces one — so other tabs and users see changes in seconds instead of at the
+   * next periodic check. Realtime is in Preview and limited to ~50 operations/s per installation;
+   * storage stays the source of truth. @default false
+   */
+  realtimeHint?: boolean | { channel?: string };
 }
 
 type Doc = { visibilityState?: string; addEventListener?(type: string, fn: () => void): void; removeEventListener?(type: string, fn: () => void): void };
@@ -27,12 +35,33 @@ type Doc = { visibilityState?: string; addEventListener?(type: string, fn: () =>
  * startHost(board);
  */
 export function startHost<TState, TActions extends ActionRecipes<TState>>(definition: StoreDefinition<TState, TActions>, options: StartHostOptions<TState> = {}): Host<TState, TActions> {
-  const { transport, persistence, ...rest } = options;
+  const { transport, persistence, realtimeHint, ...rest } = options;
+  const channel = typeof realtimeHint === 'object' && realtimeHint.channel ? realtimeHint.channel : `bgstore-${definition.name}-revision`;
+  let announced = -1;
   const host = createHost(definition, {
     ...rest,
+    onDurable(status) {
+      rest.onDurable?.(status);
+      if (!realtimeHint || status.saving || status.revision <= announced) return;
+      announced = status.revision;
+      void Promise.resolve(realtime.publishGlobal(channel, { store: definition.name, revision: status.revision })).catch(() => undefined);
+    },
     transport: transport ?? createBridgeTransport(),
     persistence: persistence === false ? undefined : (persistence ?? createInvokePersistence(definition)),
   });
+  if (realtimeHint && persistence !== false) {
+    const subscription = Promise.resolve(
+      realtime.subscribeGlobal(channel, (payload: unknown) => {
+        const revision = (payload as { revision?: unknown } | null)?.revision;
+        if (typeof revision === 'number' && revision > (host.stats().durable?.revision ?? 0)) void host.checkRevision();
+      }),
+    ).catch(() => undefined);
+    const close = host.close;
+    host.close = () => {
+      void subscription.then((s) => s?.unsubscribe());
+      close();
+    };
+  }
   const doc = (globalThis as { document?: Doc }).document;
   if (doc?.addEventListener && persistence !== false) {
     const onVisibility = () => (doc.visibilityState === 'hidden' ? host.flush() : void host.checkRevision());

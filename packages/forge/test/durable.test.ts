@@ -10,7 +10,7 @@ type Board = typeof board;
 const BG = require.resolve('./modules/durableBackground.ts');
 const FEED = require.resolve('./modules/feed.ts');
 
-function setup(seed: number, faults = false) {
+function setup(seed: number, faults = false, hostOptions?: object) {
   const clock = createManualClock();
   const kvs = createKvsFetch({ entities: [DOC_ENTITY_DECLARATION as never], clock, faults: faults ? createKvsFaults({ seed, failRate: 0.1, rateLimitRate: 0.05, lostResponseRate: 0.1 }) : undefined });
   const site = createSite({ clock, seed, forgeFetch: kvs });
@@ -19,7 +19,7 @@ function setup(seed: number, faults = false) {
   registerStores(resolver, [board], { retryDelayMs: 0 });
   const handler = resolver.getDefinitions() as unknown as ModuleSpec['resolver'];
   const modules: ModuleSpec[] = [
-    { key: 'bg', type: 'confluence:backgroundScript', entry: BG, resolver: handler },
+    { key: 'bg', type: 'confluence:backgroundScript', entry: BG, resolver: handler, globals: { __hostOptions: hostOptions } },
     { key: 'feed', type: 'confluence:homepageFeed', entry: FEED, resolver: handler },
   ];
   const pages: Page[] = [];
@@ -101,4 +101,25 @@ describe('durable state on the emulator with the real @forge/resolver and @forge
       t.close();
     }
   }, 60_000);
+
+  it.each([
+    [false, 'waits for the next periodic check'],
+    [true, 'learns it at once from the Realtime hint'],
+  ])('with realtimeHint %s, another tab %s', async (hint) => {
+    const t = setup(3, false, { revisionCheckMs: 60_000, realtimeHint: hint });
+    try {
+      const [a, b] = [t.open('alice'), t.open('bob')];
+      await a.start();
+      await b.start();
+      await t.clock.advanceAsync(500);
+      const added = feed(a).actions.add('from-a', 'hello');
+      await t.clock.advanceAsync(1000);
+      await added;
+      expect(feed(b).getState().cards.map((c) => c.id)).toEqual(hint ? ['from-a'] : []);
+      await t.clock.advanceAsync(60_000);
+      expect(feed(b).getState().cards.map((c) => c.id)).toEqual(['from-a']);
+    } finally {
+      t.close();
+    }
+  });
 });

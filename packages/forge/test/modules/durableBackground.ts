@@ -2,4 +2,5 @@
 import { startHost } from '../../src';
 import { board } from './store';
 
-export const host = startHost(board, { heartbeatMs: 300, flushDelayMs: 50, revisionCheckMs: 700, retryMinMs: 100 });
+const g = globalThis as { __hostOptions?: object };
+export const host = startHost(board, { heartbeatMs: 300, flushDelayMs: 50, revisionCheckMs: 700, retryMinMs: 100, ...g.__hostOptions });
