@@ -1,53 +1,53 @@
-// `npm start` until the browser playground lands (issue #5): runs the example app on the emulator
-// in this terminal — two tabs, each a background script plus a homepage feed, one stored document.
+// The example team board on the emulator, in this terminal: two tabs of two users, each a
+// background script and three modules, sharing one on-disk store. (`npm start` opens the browser
+// playground; this is `npm run demo`.)
 import { join } from 'node:path';
-import { createKvsFetch, createPage, createSite, type ModuleSpec } from '@bgstore/emulator';
+import { DOC_ENTITY_DECLARATION } from '@bgstore/resolver';
+import { createKvsFetch, createPage, createSite, type ModuleSpec, type Page } from '@bgstore/emulator';
 import { createFileKvsBackend, createNodeRealm } from '@bgstore/emulator/node';
 import { handler } from '../src/resolvers';
 
 const dataDir = process.env.BGSTORE_DATA_DIR ?? join(__dirname, '..', '..', '..', '.bgstore-data');
 const resolver = handler as ModuleSpec['resolver'];
+const entry = (name: string) => join(__dirname, '..', 'src', 'frontend', `${name}.tsx`);
 const modules: ModuleSpec[] = [
-  { key: 'background', type: 'confluence:backgroundScript', entry: join(__dirname, '../src/frontend/background.tsx'), resolver },
-  { key: 'feed', type: 'confluence:homepageFeed', entry: join(__dirname, '../src/frontend/feed.tsx'), resolver },
+  { key: 'background', type: 'confluence:backgroundScript', entry: entry('background'), resolver },
+  { key: 'board', type: 'confluence:homepageFeed', entry: entry('board'), resolver },
+  { key: 'summary', type: 'confluence:homepageFeed', entry: entry('summary'), resolver },
 ];
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const show = (label: string, page: Page) => {
+  for (const key of ['board', 'summary']) console.log(`  ${label} ${key.padEnd(8)} ${page.module(key).text().replace(/\n/g, ' | ')}`);
+};
+
 async function main() {
-  const kvs = createKvsFetch({ backend: createFileKvsBackend(join(dataDir, 'kvs.log')) });
+  const kvs = createKvsFetch({ backend: createFileKvsBackend(join(dataDir, 'kvs.log')), entities: [DOC_ENTITY_DECLARATION as never] });
   const site = createSite({ forgeFetch: kvs });
   site.installForgeFetch();
-  const show = (label: string, text: string) => console.log(`  ${label.padEnd(14)} ${text.replace(/\n/g, ' | ')}`);
+  console.log(`bgstore emulator — the example team board, storage in ${dataDir}\n`);
+  const tabA = createPage({ site, realm: createNodeRealm, modules, id: 'tab-A', accountId: 'alice' });
+  const tabB = createPage({ site, realm: createNodeRealm, modules, id: 'tab-B', accountId: 'bob' });
+  await tabA.start(['board', 'summary', 'background']);
+  await tabB.start();
+  await tabA.module('board').waitFor((t) => !!t && !/Loading/.test(tabA.module('board').text()));
+  await tabB.module('board').waitFor((t) => !!t && !/Loading/.test(tabB.module('board').text()));
+  show('tab A (alice)', tabA);
+  show('tab B (bob)  ', tabB);
 
-  console.log(`bgstore emulator — example app, storage in ${dataDir}\n`);
-  const tabA = createPage({ site, realm: createNodeRealm, modules, id: 'tab-A' });
-  const tabB = createPage({ site, realm: createNodeRealm, modules, id: 'tab-B' });
-  await tabA.start(['feed', 'background']);
-  await tabB.start(['background', 'feed']);
-  const feedA = tabA.module('feed');
-  const feedB = tabB.module('feed');
-  await feedA.waitFor(() => /Count/.test(feedA.text()));
-  await feedB.waitFor(() => /Count/.test(feedB.text()));
-  show('tab A feed:', feedA.text());
-  show('tab B feed:', feedB.text());
+  console.log('\nalice clicks "Add" in tab A');
+  const before = tabA.module('summary').text();
+  await tabA.module('board').click('Add');
+  await tabA.module('summary').waitFor(() => tabA.module('summary').text() !== before);
+  await sleep(300);
+  show('tab A (alice)', tabA);
+  console.log('\nwaiting for tab B to see it through storage (the app checks every 3 s)…');
+  await tabB.module('summary').waitFor(() => tabB.module('summary').text().split('Saved')[0] === tabA.module('summary').text().split('Saved')[0], 10_000);
+  show('tab B (bob)  ', tabB);
 
-  console.log('\nclick "Add" in tab A');
-  const before = feedA.text();
-  await feedA.click('Add');
-  await feedA.waitFor(() => feedA.text() !== before);
-  show('tab A feed:', feedA.text());
-  show('tab B feed:', `${feedB.text()}   <- events never leave a tab: B is stale`);
-
-  console.log('\nreload tab B');
-  await tabB.restart('background');
-  await tabB.restart('feed');
-  await tabB.module('feed').waitFor(() => tabB.module('feed').text() === feedA.text());
-  show('tab B feed:', tabB.module('feed').text());
-
-  const bus = tabA.bus.stats();
   const k = kvs.stats();
-  console.log(`\ntab A bus: ${bus.emitted} emits, ${bus.delivered} deliveries, ${bus.bytes} bytes`);
-  console.log(`storage: ${k.reads} reads, ${k.writes} writes, ${k.bytesWritten} bytes written`);
-  console.log('\nRun it again: the count is kept on disk. `npm test` runs the test suites.');
+  console.log(`\nstorage: ${k.reads} reads, ${k.writes} writes, ${k.bytesWritten} bytes written`);
+  console.log('Run it again: the board is kept on disk. `npm test` runs the test suites.');
   tabA.close();
   tabB.close();
 }

@@ -30,7 +30,7 @@ describe('manifest.yml', () => {
 
   it('is caught by the validator when a resource path does not exist', () => {
     // A copy beside the original, so relative paths resolve the same way.
-    const broken = readFileSync(join(ROOT, 'manifest.yml'), 'utf8').replace('frontend/feed.tsx', 'frontend/missing.tsx');
+    const broken = readFileSync(join(ROOT, 'manifest.yml'), 'utf8').replace('frontend/board.tsx', 'frontend/missing.tsx');
     const path = join(ROOT, '.manifest-check.yml');
     writeFileSync(path, broken);
     try {

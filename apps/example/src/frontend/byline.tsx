@@ -1,0 +1,13 @@
+// confluence:contentBylineItem — on content pages, the open cards at a glance.
+import React from 'react';
+import ForgeReconciler, { Text } from '@forge/react';
+import { useReplica, useSyncStatus } from '@bgstore/react';
+import { replica } from './replica';
+
+function Byline() {
+  const open = useReplica(replica, (s) => s.cards.filter((c) => c.status !== 'done').length);
+  const phase = useSyncStatus(replica, (s) => s.phase);
+  return <Text>{phase === 'connecting' ? 'Team board…' : `Team board: ${open} open`}</Text>;
+}
+
+ForgeReconciler.render(<Byline />);

@@ -1,0 +1,5 @@
+import { connect } from '@bgstore/forge';
+import { teamBoard } from '../store';
+
+/** This module's copy of the team board (one per module; each module is its own frame). */
+export const replica = connect(teamBoard, { optimistic: true });
