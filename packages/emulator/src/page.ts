@@ -61,6 +61,8 @@ export interface PageOptions {
   invoke?: { faults?: InvokeFaults; limits?: Partial<InvokeLimits> };
   /** Page id, used in module instance ids. @default `page-N` */
   id?: string;
+  /** Called after every UI Kit render of a module, e.g. to draw it. */
+  onReconcile?: (moduleKey: string, tree: ForgeDoc | undefined) => void;
 }
 
 /** A running (or stopped) module instance on a page. */
@@ -196,6 +198,7 @@ export function createPage(options: PageOptions): Page {
         case 'reconcile':
           inst.tree = (args as { forgeDoc?: ForgeDoc }).forgeDoc;
           for (const w of [...inst.waiters]) w();
+          options.onReconcile?.(spec.key, inst.tree);
           return undefined;
         case 'onError':
           inst.errors.push(args.error);

@@ -41,3 +41,6 @@ function Board() {
 }
 
 ForgeReconciler.render(<Board />);
+
+// The playground's inspector reads the replica through the module's exports.
+export { replica } from './replica';

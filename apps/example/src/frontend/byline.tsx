@@ -11,3 +11,6 @@ function Byline() {
 }
 
 ForgeReconciler.render(<Byline />);
+
+// The playground's inspector reads the replica through the module's exports.
+export { replica } from './replica';

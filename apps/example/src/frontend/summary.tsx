@@ -22,3 +22,6 @@ function Summary() {
 }
 
 ForgeReconciler.render(<Summary />);
+
+// The playground's inspector reads the replica through the module's exports.
+export { replica } from './replica';

@@ -1,0 +1,44 @@
+// The playground page: a Confluence-like home page with the example app's modules, each in its
+// own iframe, on the emulator's page (routing, invoke, faults) — storage on the server's disk.
+import { createPage, createSite, type ModuleSpec, type Page, type ResolverEvent, type ResolverRuntime } from '@bgstore/emulator';
+import { createIframeRealms } from './iframeRealm';
+import { startInspector } from './inspector';
+import { renderUiKit } from './renderUiKit';
+
+interface ModuleInfo {
+  key: string;
+  type: string;
+  title: string;
+  extension?: Record<string, unknown>;
+}
+
+declare const __MODULES__: ModuleInfo[];
+
+// The resolver runs on the server (Node), with storage on disk: invoke is an HTTP call.
+const resolver = async (event: ResolverEvent, runtime: ResolverRuntime) => {
+  const response = await fetch('/invoke', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ event, runtime }) });
+  const body = (await response.json()) as { result?: unknown; error?: string };
+  if (!response.ok) throw new Error(body.error ?? `invoke failed with ${response.status}`);
+  return body.result;
+};
+
+const slot = (key: string) => document.querySelector<HTMLElement>(`[data-slot="${key}"]`)!;
+const params = new URLSearchParams(location.search);
+const accountId = params.get('user') ?? 'alice';
+
+const modules: ModuleSpec[] = __MODULES__.map((m) => ({ key: m.key, type: m.type, entry: `/module/${m.key}.js`, resolver, extension: m.extension }));
+const site = createSite({ seed: Number(params.get('seed') ?? Date.now() % 100_000) });
+const page: Page = createPage({
+  site,
+  modules,
+  accountId,
+  realm: createIframeRealms(slot),
+  onReconcile: (key, tree) => {
+    const frame = slot(key).querySelector('iframe');
+    if (frame) renderUiKit(frame, tree);
+  },
+});
+
+document.querySelector('#user')!.textContent = accountId;
+(window as unknown as { playground: Page }).playground = page;
+void page.start(['board', 'summary', 'byline', 'background']).then(() => startInspector(page, document.querySelector('#inspector')!));

@@ -1,0 +1,111 @@
+// `npm start`: serves the playground on 127.0.0.1 — the example app in a browser on the emulator,
+// with the resolver running here in Node against an on-disk store that survives restarts.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { createKvsFetch } from '@bgstore/emulator';
+import { createFileKvsBackend } from '@bgstore/emulator/node';
+import { DOC_ENTITY_DECLARATION } from '@bgstore/resolver';
+import { handler } from '../../example/src/resolvers';
+import { EXAMPLE_FRONTEND, MODULES } from './modules';
+import { pageHtml, PLAYGROUND_CSS, UIKIT_CSS } from './page';
+
+export interface PlaygroundOptions {
+  /** @default 4321; 0 picks a free port */
+  port?: number;
+  /** @default <repo>/.bgstore-data/playground */
+  dataDir?: string;
+}
+
+async function bundle(entry: string, define: Record<string, string> = {}): Promise<string> {
+  const out = await build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    globalName: '__bgstoreModule',
+    platform: 'browser',
+    jsx: 'automatic',
+    target: 'es2022',
+    define: { 'process.env.NODE_ENV': '"production"', ...define },
+    logLevel: 'silent',
+  });
+  return out.outputFiles[0]!.text;
+}
+
+const readBody = (req: IncomingMessage) =>
+  new Promise<string>((resolve, reject) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => resolve(body));
+    req.on('error', reject);
+  });
+
+/** Starts the playground server; resolves with its address. */
+export async function startPlayground(options: PlaygroundOptions = {}): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+  const dataDir = options.dataDir ?? join(__dirname, '..', '..', '..', '.bgstore-data', 'playground');
+  const kvs = createKvsFetch({ backend: createFileKvsBackend(join(dataDir, 'kvs.log')), entities: [DOC_ENTITY_DECLARATION as never] });
+  (globalThis as { __forge_fetch__?: unknown }).__forge_fetch__ = kvs;
+  const cache = new Map<string, Promise<string>>();
+  const cached = (key: string, make: () => Promise<string>) => {
+    if (!cache.has(key)) cache.set(key, make());
+    return cache.get(key)!;
+  };
+  const clientInfo = JSON.stringify(MODULES.map(({ key, type, title, ...m }) => ({ key, type, title, extension: 'extension' in m ? m.extension : undefined })));
+
+  const server = createServer(async (req, res) => {
+    const send = (status: number, type: string, body: string) => {
+      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+      res.end(body);
+    };
+    try {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      if (req.method === 'POST' && url.pathname === '/invoke') {
+        const { event, runtime } = JSON.parse(await readBody(req)) as { event: unknown; runtime: unknown };
+        try {
+          const result = await (handler as unknown as (e: unknown, r: unknown) => Promise<unknown>)(event, runtime);
+          return send(200, 'application/json', JSON.stringify({ result: result ?? null }));
+        } catch (error) {
+          return send(500, 'application/json', JSON.stringify({ error: error instanceof Error ? error.message : String(error) }));
+        }
+      }
+      if (url.pathname === '/') return send(200, 'text/html; charset=utf-8', pageHtml());
+      if (url.pathname === '/favicon.ico') return send(204, 'image/x-icon', '');
+      if (url.pathname === '/playground.css') return send(200, 'text/css', PLAYGROUND_CSS);
+      if (url.pathname === '/uikit.css') return send(200, 'text/css', UIKIT_CSS);
+      if (url.pathname === '/client.js') return send(200, 'text/javascript', await cached('client', () => bundle(join(__dirname, 'client', 'main.ts'), { __MODULES__: clientInfo })));
+      const module = /^\/module\/([a-z-]+)\.js$/.exec(url.pathname);
+      const spec = module && MODULES.find((m) => m.key === module[1]);
+      if (spec) return send(200, 'text/javascript', await cached(spec.key, () => bundle(join(EXAMPLE_FRONTEND, spec.file))));
+      return send(404, 'text/plain', 'not found');
+    } catch (error) {
+      return send(500, 'text/plain', error instanceof Error ? error.stack ?? error.message : String(error));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 4321, '127.0.0.1', resolve));
+  const address = server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : options.port}/`;
+  return {
+    url,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          (kvs.backend as { close?: () => void }).close?.();
+          resolve();
+        });
+      }),
+  };
+}
+
+if (require.main === module) {
+  const port = Number(process.env.PORT ?? process.argv.find((a) => a.startsWith('--port='))?.slice(7) ?? 4321);
+  startPlayground({ port }).then(
+    ({ url }) => console.log(`bgstore playground: ${url}  (storage in .bgstore-data/playground; Ctrl-C to stop)`),
+    (error) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

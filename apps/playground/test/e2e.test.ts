@@ -1,0 +1,81 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { startPlayground } from '../src/server';
+import { launchChromium } from './browser';
+
+// End to end in headless Chromium: the playground page, each module in its own iframe running the
+// example app's real bundle, the resolver and an on-disk store on the server.
+let browser: Browser;
+let server: Awaited<ReturnType<typeof startPlayground>>;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'bgstore-playground-'));
+  server = await startPlayground({ port: 0, dataDir });
+  browser = await launchChromium();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const frame = (page: Page, key: string) => page.frameLocator(`[data-slot="${key}"] iframe`).locator('body');
+const open = async (user: string) => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 800 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${server.url}?user=${user}`);
+  await expectText(page, 'board', /Team board/);
+  return { page, errors };
+};
+async function expectText(page: Page, key: string, pattern: RegExp, timeout = 15_000) {
+  const start = Date.now();
+  let text = '';
+  while (Date.now() - start < timeout) {
+    text = await frame(page, key).innerText().catch(() => '');
+    if (pattern.test(text)) return text;
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`[e2e] ${key} never showed ${pattern}; it shows: ${JSON.stringify(text)}`);
+}
+
+describe('the playground in headless Chromium', () => {
+  it('syncs feeds and byline, persists across a reload, converges across tabs, and recovers from a background-script restart', async () => {
+    const { page: alice, errors } = await open('alice');
+    await expectText(alice, 'board', /No cards yet/);
+
+    // Add a card in one feed: the other feed and the byline follow.
+    await frame(alice, 'board').getByRole('button', { name: 'Add' }).click();
+    await expectText(alice, 'board', /Card 1 — todo/);
+    await expectText(alice, 'summary', /To do 1 · Doing 0 · Done 0/);
+    await expectText(alice, 'byline', /Team board: 1 open/);
+    await expectText(alice, 'summary', /SAVED/i);
+
+    // Reload: the card was stored.
+    await alice.reload();
+    await expectText(alice, 'board', /Card 1 — todo/);
+
+    // A second tab, another user: their change reaches the first tab through storage.
+    const { page: bob } = await open('bob');
+    await expectText(bob, 'board', /Card 1 — todo/);
+    await frame(bob, 'board').getByRole('button', { name: 'Take Card 1' }).click();
+    await expectText(bob, 'board', /Card 1 — todo \(you\)/);
+    await expectText(alice, 'board', /Card 1 — todo \(bob\)/);
+
+    // Restart the background script from the inspector, and add right away: nothing is lost.
+    await alice.getByRole('button', { name: 'Restart the background script' }).click();
+    await frame(alice, 'board').getByRole('button', { name: 'Add' }).click();
+    await expectText(alice, 'board', /Card 2 — todo/);
+    await expectText(alice, 'summary', /To do 2 · Doing 0 · Done 0/);
+    await expectText(alice, 'byline', /Team board: 2 open/);
+    await alice.reload();
+    await expectText(alice, 'summary', /To do 2 · Doing 0 · Done 0/);
+    await expectText(bob, 'summary', /To do 2 · Doing 0 · Done 0/);
+    expect(errors).toEqual([]);
+    await alice.screenshot({ path: join(dataDir, 'playground.png') });
+  }, 90_000);
+});
