@@ -1,0 +1,152 @@
+// npm run bench [-- --quick]: bgstore against the floor (hand-written minimal patches) and naive
+// full-state sync, side by side in one run on the emulator's JSON-copying bus. Writes a table to
+// stdout and bench-results.json (quick mode: bench-results.quick.json) at the repository root.
+import './noBridge';
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { createBgstore, createFloor, createNaive, drain, type System } from './systems';
+import { bgstoreStorage, floorStorage, naiveStorage } from './storage';
+
+const quick = process.argv.includes('--quick');
+const ITEMS = quick ? [100, 10_000] : [100, 10_000, 100_000];
+const REPLICAS = quick ? [1, 5] : [1, 5, 10];
+const BURSTS = quick ? [1000] : [1000, 10_000];
+const HEAP_ITEMS = quick ? 10_000 : 100_000;
+const samples = (items: number) => (quick ? 30 : items >= 100_000 ? 40 : 200);
+
+type Row = { scenario: string; metric: string; unit: string; bgstore: number; floor: number; naive: number };
+const results: Row[] = [];
+const makers = { bgstore: createBgstore, floor: createFloor, naive: createNaive } as const;
+type Name = keyof typeof makers;
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
+};
+const round = (x: number, d = 3) => Number(x.toFixed(d));
+const gc = () => (globalThis as { gc?: () => void }).gc?.();
+
+function add(scenario: string, metric: string, unit: string, values: Record<Name, number>) {
+  results.push({ scenario, metric, unit, bgstore: round(values.bgstore), floor: round(values.floor), naive: round(values.naive) });
+}
+
+/** Sequential changes from one replica: bytes on the bus, latency to every replica, unrelated re-renders. */
+async function syncScenario(items: number, replicas: number) {
+  const scenario = `items=${items} replicas=${replicas}`;
+  const out = { bytes: {} as Record<Name, number>, p50: {} as Record<Name, number>, p99: {} as Record<Name, number>, rerenders: {} as Record<Name, number>, joinMs: {} as Record<Name, number>, joinMsgs: {} as Record<Name, number> };
+  for (const name of Object.keys(makers) as Name[]) {
+    const system: System = await makers[name](items, replicas);
+    const k = samples(items);
+    let rerenders = 0;
+    const unsub = system.stores()[0]!.subscribe((s, p) => void (s.meta !== p.meta && rerenders++));
+    for (let i = 0; i < 5; i++) await system.change(i); // warm-up
+    rerenders = 0;
+    const bytes0 = system.bus.stats().bytes;
+    const times: number[] = [];
+    for (let i = 0; i < k; i++) {
+      const t0 = performance.now();
+      await system.change((i * 7919) % items);
+      times.push(performance.now() - t0);
+    }
+    out.bytes[name] = (system.bus.stats().bytes - bytes0) / k;
+    out.p50[name] = pct(times, 50);
+    out.p99[name] = pct(times, 99);
+    out.rerenders[name] = rerenders;
+    unsub();
+    const join = await system.join();
+    out.joinMs[name] = join.ms;
+    out.joinMsgs[name] = join.messages;
+    system.close();
+    await drain();
+  }
+  add(scenario, 'bytes_per_intent', 'bytes', out.bytes);
+  add(scenario, 'e2e_ms_p50', 'ms', out.p50);
+  add(scenario, 'e2e_ms_p99', 'ms', out.p99);
+  add(scenario, 'unrelated_rerenders', `count per ${samples(items)} changes`, out.rerenders);
+  add(scenario, 'late_join_ms', 'ms', out.joinMs);
+  add(scenario, 'late_join_messages', 'messages', out.joinMsgs);
+}
+
+/** Host CPU per change, with no replica listening (what the background script itself spends). */
+async function hostScenario(items: number) {
+  const k = quick ? 100 : items >= 100_000 ? 100 : 1000;
+  const us = {} as Record<Name, number>;
+  for (const name of Object.keys(makers) as Name[]) {
+    const system = await makers[name](items, 0);
+    const host = name === 'bgstore' ? (system as Awaited<ReturnType<typeof createBgstore>>).host : undefined;
+    // Floor and naive changes resolve once every replica applied; with none listening their
+    // work (apply, serialise, emit) is synchronous, so they are timed without awaiting.
+    const change = async (i: number) => {
+      if (host) await host.actions.toggle(i);
+      else void system.change(i);
+    };
+    for (let i = 0; i < 10; i++) await change(i);
+    const t0 = performance.now();
+    for (let i = 0; i < k; i++) await change((i * 31) % items);
+    us[name] = ((performance.now() - t0) * 1000) / k;
+    system.close();
+  }
+  add(`items=${items}`, 'host_us_per_intent', 'µs', us);
+}
+
+async function storageScenario(items: number, burst: number) {
+  const b = await bgstoreStorage(items, burst);
+  const f = floorStorage(items, burst);
+  const n = naiveStorage(items, burst);
+  const per = (x: number) => (x * 1000) / burst;
+  const scenario = `items=${items} burst=${burst}`;
+  add(scenario, 'kvs_writes_per_1000', 'writes', { bgstore: per(b.writes), floor: per(f.writes), naive: per(n.writes) });
+  add(scenario, 'kvs_bytes_per_1000', 'bytes', { bgstore: per(b.bytes), floor: per(f.bytes), naive: per(n.bytes) });
+  add(scenario, 'invokes_per_1000', 'calls', { bgstore: per(b.invokes), floor: per(f.invokes), naive: per(n.invokes) });
+}
+
+/** Heap per replica: two systems measured from a fresh baseline each, so the host's share cancels out. */
+async function heapScenario(items: number, replicas = 5) {
+  const mb = {} as Record<Name, number>;
+  const footprint = async (name: Name, count: number) => {
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const system = await makers[name](items, count);
+    gc();
+    const used = process.memoryUsage().heapUsed - before;
+    system.close();
+    await drain();
+    return used;
+  };
+  for (const name of Object.keys(makers) as Name[]) {
+    await footprint(name, 1 + replicas); // warm-up: first-use allocations are not the replicas'
+    const one = await footprint(name, 1);
+    const many = await footprint(name, 1 + replicas);
+    mb[name] = (many - one) / replicas / 1024 / 1024;
+  }
+  add(`items=${items}`, 'replica_heap_mb', 'MB', mb);
+}
+
+async function main() {
+  const started = Date.now();
+  for (const items of ITEMS) for (const replicas of REPLICAS) await syncScenario(items, replicas);
+  for (const items of ITEMS) await hostScenario(items);
+  for (const burst of BURSTS) for (const items of quick ? [100] : [100, 10_000]) await storageScenario(items, burst);
+  await heapScenario(HEAP_ITEMS);
+
+  const machine = { node: process.version, platform: `${process.platform} ${process.arch}`, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memory_gb: Math.round(totalmem() / 2 ** 30), date: new Date().toISOString(), mode: quick ? 'quick' : 'full', seconds: Math.round((Date.now() - started) / 1000) };
+  const file = join(__dirname, '..', '..', '..', quick ? 'bench-results.quick.json' : 'bench-results.json');
+  writeFileSync(file, `${JSON.stringify({ machine, results }, null, 2)}\n`);
+
+  const ratio = (a: number, b: number) => (b === 0 ? (a === 0 ? '=' : '∞') : `${(a / b).toFixed(a / b < 0.01 ? 4 : 2)}×`);
+  console.log(`bgstore bench (${machine.mode}) — ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, ${machine.date}`);
+  console.log(['scenario', 'metric', 'bgstore', 'floor', 'naive', 'bg/floor', 'bg/naive'].map((h, i) => h.padEnd([26, 22, 12, 12, 14, 10, 10][i]!)).join(''));
+  for (const r of results) {
+    console.log([r.scenario, r.metric, String(r.bgstore), String(r.floor), String(r.naive), ratio(r.bgstore, r.floor), ratio(r.bgstore, r.naive)].map((c, i) => c.padEnd([26, 22, 12, 12, 14, 10, 10][i]!)).join(''));
+  }
+  console.log(`\nwrote ${file} in ${machine.seconds} s`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

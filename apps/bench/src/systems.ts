@@ -1,0 +1,177 @@
+// The three ways to sync one store across modules that the bench compares, over the emulator's
+// JSON-copying event bus: bgstore, a hand-written floor, and naive full-state sync.
+import { applyPatches, enablePatches, produce } from 'immer';
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { createHost, createReplica, defineStore, type Host, type Transport } from '@bgstore/core';
+import { createEventBus, createRandom, createRealClock, type EventBus } from '@bgstore/emulator';
+
+enablePatches();
+
+export interface Item {
+  id: string;
+  title: string;
+  done: boolean;
+}
+export interface State {
+  items: Item[];
+  meta: { title: string };
+}
+
+export const makeState = (n: number): State => ({
+  items: Array.from({ length: n }, (_, i) => ({ id: `item-${i}`, title: `Item number ${i}`, done: false })),
+  meta: { title: 'Bench board' },
+});
+
+export const benchStore = (n: number) =>
+  defineStore({
+    name: 'bench',
+    initialState: makeState(n),
+    actions: {
+      toggle: (draft, i: number) => {
+        const item = draft.items[i];
+        if (item) item.done = !item.done;
+      },
+    },
+  });
+
+/** A bus with members; each member's transport copies payloads as JSON, like the bridge. */
+export function createBusWorld() {
+  const bus: EventBus = createEventBus({ clock: createRealClock(), random: createRandom(1), selfDelivery: false });
+  let n = 0;
+  const transport = (name: string): Transport => {
+    const member = { id: `${name}#${++n}`, moduleKey: name, appId: 'bench' };
+    return { emit: (event, payload) => bus.emit(member, event, payload), on: (event, handler) => bus.subscribe(member, event, handler) };
+  };
+  return { bus, transport };
+}
+
+/** Lets every queued microtask delivery run. */
+export const drain = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** One system under test: make a change, and know when every replica has it. */
+export interface System {
+  name: 'bgstore' | 'floor' | 'naive';
+  bus: EventBus;
+  /** Sends change number `k` (toggle item `i`); resolves when every replica applied it. */
+  change(i: number): Promise<void>;
+  replicaStates(): State[];
+  /** A replica that starts late: time and bus messages until it has the state. */
+  join(): Promise<{ ms: number; messages: number }>;
+  /** Subscribes to every replica's store (for re-render counting). */
+  stores(): { getState(): State; subscribe(l: (s: State, p: State) => void): () => void }[];
+  close(): void;
+}
+
+export type BenchHost = Host<State, ReturnType<typeof benchStore>['actions']>;
+
+export async function createBgstore(n: number, replicas: number): Promise<System & { host: BenchHost }> {
+  const { bus, transport } = createBusWorld();
+  const def = benchStore(n);
+  const host = createHost(def, { transport: transport('bg'), heartbeatMs: 60_000 });
+  await host.ready;
+  // Each replica gets its own copy of the definition, as each Forge module bundles its own.
+  const rs = Array.from({ length: replicas }, (_, k) => createReplica(benchStore(n), { transport: transport(`feed${k}`), retryMs: 60_000 }));
+  for (let t = 0; t < 1000 && rs.some((r) => r.sync.getState().phase !== 'live'); t++) await drain();
+  const target = () => host.version();
+  return {
+    name: 'bgstore',
+    bus,
+    host,
+    async change(i) {
+      const done = rs[0]!.actions.toggle(i);
+      await done;
+      while (rs.some((r) => r.sync.getState().version !== target())) await drain();
+    },
+    replicaStates: () => rs.map((r) => r.getState() as State),
+    async join() {
+      const before = bus.stats().emitted;
+      const t0 = performance.now();
+      const late = createReplica(benchStore(n), { transport: transport('late'), retryMs: 60_000 });
+      while (late.sync.getState().phase !== 'live') await drain();
+      const result = { ms: performance.now() - t0, messages: bus.stats().emitted - before };
+      late.close();
+      return result;
+    },
+    stores: () => rs as never,
+    close: () => (rs.forEach((r) => r.close()), host.close()),
+  };
+}
+
+/** The floor: one hand-written emit of the minimal JSON patch, applied by hand with immer. */
+export async function createFloor(n: number, replicas: number): Promise<System> {
+  const { bus, transport } = createBusWorld();
+  const host = transport('bg');
+  let state = makeState(n);
+  const stores: StoreApi<State>[] = [];
+  let applied = 0;
+  let waiting: (() => void) | undefined;
+  for (let k = 0; k < replicas; k++) {
+    const store = createStore<State>()(() => JSON.parse(JSON.stringify(state)) as State);
+    stores.push(store);
+    await transport(`feed${k}`).on('floor:patch', (p) => {
+      store.setState(applyPatches(store.getState(), p as never), true);
+      if (++applied % replicas === 0) waiting?.();
+    });
+  }
+  await host.on('floor:request', () => void host.emit('floor:state', state));
+  return {
+    name: 'floor',
+    bus,
+    join: () => joinByRequest(bus, transport, 'floor'),
+    async change(i) {
+      const done = !state.items[i]!.done;
+      state = produce(state, (d) => void (d.items[i]!.done = done));
+      const wait = new Promise<void>((r) => (waiting = r));
+      await host.emit('floor:patch', [{ op: 'replace', path: ['items', i, 'done'], value: done }]);
+      await wait;
+    },
+    replicaStates: () => stores.map((s) => s.getState()),
+    stores: () => stores,
+    close: () => undefined,
+  };
+}
+
+/** Naive: the whole state emitted on every change and set into each replica's zustand store. */
+export async function createNaive(n: number, replicas: number): Promise<System> {
+  const { bus, transport } = createBusWorld();
+  const host = transport('bg');
+  let state = makeState(n);
+  const stores: StoreApi<State>[] = [];
+  let applied = 0;
+  let waiting: (() => void) | undefined;
+  for (let k = 0; k < replicas; k++) {
+    const store = createStore<State>()(() => JSON.parse(JSON.stringify(state)) as State);
+    stores.push(store);
+    await transport(`feed${k}`).on('naive:state', (s) => {
+      store.setState(s as State, true);
+      if (++applied % replicas === 0) waiting?.();
+    });
+  }
+  await host.on('naive:request', () => void host.emit('naive:state-full', state));
+  return {
+    name: 'naive',
+    bus,
+    join: () => joinByRequest(bus, transport, 'naive', 'naive:state-full'),
+    async change(i) {
+      state = { ...state, items: state.items.map((it, j) => (j === i ? { ...it, done: !it.done } : it)) };
+      const wait = new Promise<void>((r) => (waiting = r));
+      await host.emit('naive:state', state);
+      await wait;
+    },
+    replicaStates: () => stores.map((s) => s.getState()),
+    stores: () => stores,
+    close: () => undefined,
+  };
+}
+
+/** The hand-written late join of the Forge docs: ask, and take the whole state in the answer. */
+async function joinByRequest(bus: EventBus, transport: (name: string) => Transport, prefix: string, answer = `${prefix}:state`) {
+  const before = bus.stats().emitted;
+  const t0 = performance.now();
+  const late = transport('late');
+  let got: unknown;
+  await late.on(answer, (s) => void (got = s));
+  await late.emit(`${prefix}:request`, {});
+  while (got === undefined) await drain();
+  return { ms: performance.now() - t0, messages: bus.stats().emitted - before };
+}
