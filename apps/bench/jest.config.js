@@ -1,1 +1,0 @@
-module.exports = require('../../jest.preset')({ dir: __dirname, displayName: 'bench' });
