@@ -2,7 +2,7 @@ import { isSyncError, type DurableStatus, type SyncErrorCode } from '@bgstore/pr
 import type { DurableIntent, DurableOutcome } from './commit';
 import type { ActionRecipes, StoreDefinition } from './defineStore';
 import type { Clock, LoadedDoc, Logger, Persistence } from './ports';
-import { runIntent } from './runIntent';
+import { replayIntents } from './runIntent';
 
 /** Options of the host's commit queue. */
 export interface CommitQueueOptions<TState, TActions extends ActionRecipes<TState>> {
@@ -79,15 +79,6 @@ export function createCommitQueue<TState, TActions extends ActionRecipes<TState>
   const status = (): DurableStatus => ({ revision: durable.revision, unsaved: queue.length + inflight.length, saving: inflight.length > 0, error });
   const report = (saved: [string, number][] = [], refusals: DurableOutcome[] = []) => o.onStatus(status(), saved, refusals);
 
-  const replay = (state: TState, intents: readonly DurableIntent[]) => {
-    let s = state;
-    for (const i of intents) {
-      if (i.refused) continue;
-      const r = runIntent(definition, s, i.name, i.args);
-      if (r.ok) s = r.state;
-    }
-    return s;
-  };
 
   const schedule = (ms: number) => {
     if (closed || timer !== undefined) return;
@@ -150,7 +141,7 @@ export function createCommitQueue<TState, TActions extends ActionRecipes<TState>
     const fresh = inflight.filter((intent, i) => !intent.refused && outcomes[i]?.ok && !outcomes[i]?.duplicate);
     const expected = inflight.filter((intent) => !intent.refused).length;
     const predicted = next.state === undefined && refused.length === 0 && fresh.length === expected;
-    durable = { revision: next.revision, state: next.state ?? replay(base.state, fresh) };
+    durable = { revision: next.revision, state: next.state ?? replayIntents(definition, base.state, fresh) };
     const saved = outcomes.filter((x) => x.ok).map((x): [string, number] => [x.clientId, x.seq]);
     inflight = [];
     if (!predicted) o.onRebase(durable.state, queue);

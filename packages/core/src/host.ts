@@ -6,7 +6,7 @@ import { createCommitQueue, type CommitQueue } from './commitQueue';
 import type { ActionRecipes, InferActions, StoreDefinition } from './defineStore';
 import { randomId, systemClock, type Clock, type Logger, type Persistence, type Transport } from './ports';
 import { diffState } from './diffState';
-import { runIntent } from './runIntent';
+import { replayIntents, runIntent } from './runIntent';
 
 /** Options of {@link createHost}. */
 export interface HostOptions<TState> {
@@ -220,12 +220,7 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
 
   /** Storage moved in a way this host did not predict: its state becomes storage's plus what is unsaved. */
   const rebase = (durableState: TState, unsaved: readonly DurableIntent[]) => {
-    let next = durableState;
-    for (const i of unsaved) {
-      if (i.refused) continue;
-      const r = runIntent(definition, next, i.name, i.args);
-      if (r.ok) next = r.state;
-    }
+    const next = replayIntents(definition, durableState, unsaved);
     const patches = diffState(state, next);
     if (patches.length === 0) return;
     counters.rebases++;

@@ -13,7 +13,7 @@ export { randomId, systemClock } from './ports';
 export type { ClientRecord, Clock, CommitBatch, CommitResult, LoadedDoc, Logger, Persistence, Transport, Unsubscribe } from './ports';
 export { createReplica } from './replica';
 export type { ReadonlyStore, Replica, ReplicaOptions, ReplicaStats, ResyncReason, SyncPhase, SyncStatus } from './replica';
-export { runIntent } from './runIntent';
+export { replayIntents, runIntent } from './runIntent';
 export type { IntentOutcome } from './runIntent';
 export { shareStructure } from './shareStructure';
 export { isSyncError, SyncError } from '@bgstore/protocol';

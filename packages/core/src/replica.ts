@@ -19,7 +19,7 @@ import {
 import { createChannel, type ChannelStats } from './channel';
 import type { ActionRecipes, InferActions, StoreDefinition } from './defineStore';
 import { randomId, systemClock, type Clock, type Logger, type Transport } from './ports';
-import { runIntent } from './runIntent';
+import { replayIntents } from './runIntent';
 import { shareStructure } from './shareStructure';
 
 /** Options of {@link createReplica}. */
@@ -208,14 +208,7 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
   // ---- view -------------------------------------------------------------------------------
 
   const recompute = () => {
-    let view = confirmed;
-    if (optimistic) {
-      for (const c of calls.values()) {
-        if (c.inView) continue;
-        const out = runIntent(definition, view, c.name, c.args);
-        if (out.ok) view = out.state;
-      }
-    }
+    const view = optimistic ? replayIntents(definition, confirmed, [...calls.values()].filter((c) => !c.inView)) : confirmed;
     if (view !== state.getState()) state.setState(view, true);
     setStatus({ epoch, version: epoch === null ? null : version, pending: calls.size });
   };

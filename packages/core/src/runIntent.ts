@@ -62,3 +62,21 @@ export function runIntent<TState, TActions extends ActionRecipes<TState>>(
   }
   return { ok: true, state: next, patches: coalescePatches(state, next, raw) };
 }
+
+/**
+ * Replays intents on a state in order, as hosts rebase and optimistic replicas render: refused
+ * ones (`refused` set) are skipped, and one that fails now simply has no effect.
+ */
+export function replayIntents<TState, TActions extends ActionRecipes<TState>>(
+  definition: StoreDefinition<TState, TActions>,
+  state: TState,
+  intents: Iterable<{ name: string; args: unknown[]; refused?: unknown }>,
+): TState {
+  let next = state;
+  for (const intent of intents) {
+    if (intent.refused) continue;
+    const r = runIntent(definition, next, intent.name, intent.args);
+    if (r.ok) next = r.state;
+  }
+  return next;
+}
