@@ -9,11 +9,11 @@ const BG = require.resolve('./modules/background.ts');
 const FEED = require.resolve('./modules/feed.ts');
 const UI = require.resolve('./modules/uiFeed.tsx');
 
-function makePage(o: { seed?: number; selfDelivery?: boolean; faults?: EventFaults; persistence?: unknown; optimistic?: boolean; modules?: ModuleSpec[] } = {}) {
+function makePage(o: { seed?: number; selfDelivery?: boolean; faults?: EventFaults; persistence?: unknown; hostOptions?: object; optimistic?: boolean; modules?: ModuleSpec[] } = {}) {
   const clock = createManualClock();
   const site = createSite({ clock, seed: o.seed ?? 1 });
   const modules: ModuleSpec[] = o.modules ?? [
-    { key: 'bg', type: 'confluence:backgroundScript', entry: BG, globals: { __persistence: o.persistence } },
+    { key: 'bg', type: 'confluence:backgroundScript', entry: BG, globals: { __persistence: o.persistence, __hostOptions: o.hostOptions } },
     { key: 'feed', type: 'confluence:homepageFeed', entry: FEED, globals: { __optimistic: o.optimistic } },
     { key: 'byline', type: 'confluence:contentBylineItem', entry: FEED, extension: { content: { id: '7' } } },
   ];
@@ -93,6 +93,37 @@ describe('bgstore on the emulator with the real @forge/bridge', () => {
     expect(host(page).epoch).not.toBe(epoch);
     expect([...host(page).getState().log].sort()).toEqual(['a', 'b']);
     expect([...persistence.peek().state.log].sort()).toEqual(['a', 'b']);
+    expect(replica(page, 'byline').getState()).toEqual(host(page).getState());
+  });
+
+  it.each([
+    ['saved', 50, { intentsApplied: 0, duplicates: 1 }],
+    ['not yet saved', 60_000, { intentsApplied: 1, duplicates: 0 }],
+  ])('applies once an action the old background script applied (%s) but whose confirmation was lost', async (_, flushDelayMs, resent) => {
+    const persistence = createMemoryPersistence(board);
+    const hostOptions = { flushDelayMs };
+    const { page, clock } = makePage({ persistence, hostOptions });
+    pages.push(page);
+    await page.start();
+    await converge(page, clock);
+    const epoch = host(page).epoch;
+    page.setEventFaults({ links: { 'bg->feed': { drop: 1 } } });
+    const call = replica(page, 'feed').actions.add('once', 'only once');
+    await clock.advanceAsync(500);
+    expect(host(page).getState().log).toEqual(['once']);
+    expect(persistence.peek().state.log).toEqual(flushDelayMs < 500 ? ['once'] : []);
+    expect(replica(page, 'feed').sync.getState().pending).toBe(1);
+    hostOptions.flushDelayMs = 50;
+    await page.restart('bg');
+    page.setEventFaults(undefined);
+    await converge(page, clock);
+    await call;
+    expect(host(page).epoch).not.toBe(epoch);
+    expect(host(page).getState().log).toEqual(['once']);
+    // The feed sent it again to the new boot, which knew it from storage (saved) or applied it (unsaved).
+    expect(host(page).stats()).toMatchObject(resent);
+    expect(persistence.peek().state.log).toEqual(['once']);
+    expect(replica(page, 'feed').getState()).toEqual(host(page).getState());
     expect(replica(page, 'byline').getState()).toEqual(host(page).getState());
   });
 

@@ -1,0 +1,72 @@
+import { defineStore } from '@bgstore/core';
+import type { BridgeEvents } from './bridgeTransport';
+
+type Callback = (payload: unknown) => unknown;
+
+/** Bridge events in one process: JSON copies, delivered on a later tick, subscriptions as `@forge/bridge` gives them. */
+function createFakeEvents() {
+  const subscribers = new Map<string, Set<Callback>>();
+  const events = {
+    emit(event: string, payload?: unknown) {
+      const copy = JSON.stringify(payload);
+      for (const callback of subscribers.get(event) ?? []) setTimeout(() => callback(JSON.parse(copy)), 0);
+      return Promise.resolve();
+    },
+    on(event: string, callback: Callback) {
+      const set = subscribers.get(event) ?? new Set<Callback>();
+      subscribers.set(event, set.add(callback));
+      return Promise.resolve({ unsubscribe: () => void set.delete(callback) });
+    },
+  } satisfies BridgeEvents;
+  const listening = () => [...subscribers.values()].reduce((n, s) => n + s.size, 0);
+  return { events, listening };
+}
+
+const counter = defineStore({ name: 'counter', initialState: { n: 0 }, actions: { add: (d, by: number) => void (d.n += by) } });
+const until = async (predicate: () => boolean) => {
+  for (let i = 0; i < 200 && !predicate(); i++) await new Promise((r) => setTimeout(r, 5));
+  expect(predicate()).toBe(true);
+};
+
+// @forge/bridge reads globalThis.__bridge when imported, as in a Forge iframe: install it first.
+const bridge = createFakeEvents();
+const calls: { method: string; args: { event?: string } }[] = [];
+(globalThis as { __bridge?: unknown }).__bridge = {
+  callBridge(method: string, args: { event: string; payload?: unknown; callback?: Callback }) {
+    calls.push({ method, args });
+    if (method === 'emit') return bridge.events.emit(args.event, args.payload);
+    if (method === 'on') return bridge.events.on(args.event, args.callback!);
+    return Promise.reject(new Error(`not faked: ${method}`));
+  },
+};
+const load = () => import('./index');
+
+describe('@bgstore/forge', () => {
+  it('syncs a host and a replica over injected events and unsubscribes on close', async () => {
+    const { connect, createBridgeTransport, startHost } = await load();
+    const { events, listening } = createFakeEvents();
+    const host = startHost(counter, { persistence: false, transport: createBridgeTransport(events) });
+    const replica = connect(counter, { transport: createBridgeTransport(events) });
+    await replica.actions.add(2);
+    expect(host.getState()).toEqual({ n: 2 });
+    await until(() => replica.getState().n === 2);
+    expect(listening()).toBe(2);
+    replica.close();
+    host.close();
+    await until(() => listening() === 0);
+  });
+
+  it('uses @forge/bridge events by default, on one event pair per store', async () => {
+    const { connect, startHost } = await load();
+    const host = startHost(counter, { persistence: false });
+    const replica = connect(counter, { optimistic: true });
+    await replica.actions.add(5);
+    await until(() => replica.getState().n === 5 && replica.sync.getState().pending === 0);
+    expect(host.getState()).toEqual({ n: 5 });
+    const used = new Set(calls.map((c) => `${c.method} ${c.args.event}`));
+    expect([...used].sort()).toEqual(['emit bgstore:counter:down', 'emit bgstore:counter:up', 'on bgstore:counter:down', 'on bgstore:counter:up']);
+    replica.close();
+    host.close();
+    await until(() => bridge.listening() === 0);
+  });
+});
