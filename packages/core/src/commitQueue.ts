@@ -165,11 +165,11 @@ export function createCommitQueue<TState, TActions extends ActionRecipes<TState>
     }
   }
 
-  const scheduleCheck = () => {
+  const scheduleCheck = (ms = revisionCheckMs) => {
     if (revisionCheckMs <= 0 || closed) return;
     checkTimer = clock.setTimeout(() => {
-      void checkRevision().finally(scheduleCheck);
-    }, revisionCheckMs);
+      void checkRevision().finally(() => scheduleCheck());
+    }, ms);
   };
 
   return {
@@ -179,7 +179,9 @@ export function createCommitQueue<TState, TActions extends ActionRecipes<TState>
           const loaded = await persistence.load();
           durable = { revision: loaded.revision, state: loaded.state };
           error = null;
-          scheduleCheck();
+          // A commit of the previous boot may still have been on its way when this one loaded:
+          // look again soon, not only after a full interval.
+          scheduleCheck(Math.min(revisionCheckMs, 2000));
           return loaded;
         } catch (e) {
           error = errorOf(e);
