@@ -1,122 +1,122 @@
 import { act, render, screen } from '@testing-library/react';
-import { useRef } from 'react';
-import { createHost, createReplica } from '@bgstore/core';
-import { createStoreHooks, shallow, useActions, useReplica, useSyncStatus } from '.';
-import { board } from '../../core/test/board';
-import { createWorld } from '../../core/test/world';
+import { createStoreHooks, useActions, useReplica, useSyncStatus } from '.';
+import { countListeners, createPage } from '../test/harness';
 
-function setup() {
-  const w = createWorld();
-  const host = createHost(board, { transport: w.transport('bg'), clock: w.clock });
-  const replica = createReplica(board, { transport: w.transport('feed'), clock: w.clock });
-  const run = (ms = 10) => act(() => w.run(ms));
-  return { w, host, replica, run };
-}
-
-function useRenderCount() {
-  const n = useRef(0);
-  n.current++;
-  return n.current;
-}
-
-describe('useReplica', () => {
-  it('does not re-render a component whose slice is untouched, and re-renders the one whose slice changed', async () => {
-    const { host, replica, run } = setup();
-    await run();
-    const renders = { title: 0, cards: 0 };
-    function Title() {
-      renders.title = useRenderCount();
-      return <p>{useReplica(replica, (s) => s.meta.title)}</p>;
+describe('useSyncStatus', () => {
+  it('shows connecting until a host answers, then live, then closed', async () => {
+    const { replica, startHost, run } = createPage({ host: false });
+    const feed = replica();
+    function Phase() {
+      return <p>{useSyncStatus(feed, (s) => s.phase)}</p>;
     }
-    function Cards() {
-      renders.cards = useRenderCount();
-      return <p>{useReplica(replica, (s) => s.cards).length} cards</p>;
-    }
-    render(
-      <>
-        <Title />
-        <Cards />
-      </>,
-    );
-    expect(renders).toEqual({ title: 1, cards: 1 });
-    await act(() => host.actions.add('c1', 'one'));
-    await run();
-    await act(() => host.actions.add('c2', 'two'));
-    await run();
-    expect(screen.getByText('2 cards')).toBeTruthy();
-    expect(renders).toEqual({ title: 1, cards: 3 });
+    render(<Phase />);
+    expect(screen.getByText('connecting')).toBeTruthy();
+    await run(1000);
+    expect(screen.getByText('connecting')).toBeTruthy();
+    startHost();
+    await run(1000);
+    expect(screen.getByText('live')).toBeTruthy();
+    act(() => feed.close());
+    expect(screen.getByText('closed')).toBeTruthy();
   });
 
-  it('does not loop or re-render with an object-returning selector and shallow equality', async () => {
-    const { host, replica, run } = setup();
-    await run();
-    let renders = 0;
-    function Summary() {
-      renders++;
-      const { title, count } = useReplica(replica, (s) => ({ title: s.meta.title, count: s.count }), shallow);
-      return <p>{`${title}: ${count}`}</p>;
+  it('returns the whole status without a selector', async () => {
+    const { replica, run } = createPage();
+    const feed = replica();
+    function Status() {
+      const s = useSyncStatus(feed);
+      return <p>{`${s.phase} v${s.version ?? '-'} pending ${s.pending}`}</p>;
     }
-    render(<Summary />);
-    await act(() => host.actions.add('c1', 'one'));
+    render(<Status />);
+    expect(screen.getByText('connecting v- pending 0')).toBeTruthy();
     await run();
-    expect(screen.getByText('Team board: 1')).toBeTruthy();
-    const before = renders;
-    // The selector builds a new object on every change; shallow equality keeps it from re-rendering.
-    await act(() => host.actions.toggle('c1'));
-    await run();
-    expect(replica.getState().cards[0]?.done).toBe(true);
-    expect(renders).toBe(before);
+    expect(screen.getByText('live v0 pending 0')).toBeTruthy();
   });
 
-  it('stops listening when the component unmounts', async () => {
-    const { replica, run } = setup();
-    await run();
-    let listeners = 0;
-    const counted = {
-      ...replica,
-      subscribe(listener: Parameters<typeof replica.subscribe>[0]) {
-        listeners++;
-        const stop = replica.subscribe(listener);
-        return () => {
-          listeners--;
-          stop();
-        };
-      },
-    };
-    function Count() {
-      return <p>{useReplica(counted, (s) => s.count)}</p>;
+  it('unsubscribes from the status on unmount', async () => {
+    const { replica, run } = createPage();
+    const feed = replica();
+    const sync = countListeners(feed.sync);
+    function Phase() {
+      return <p>{useSyncStatus({ sync: sync.store }, (s) => s.phase)}</p>;
     }
-    const { unmount } = render(<Count />);
-    expect(listeners).toBe(1);
+    const { unmount } = render(<Phase />);
+    expect(sync.live()).toBe(1);
     unmount();
-    expect(listeners).toBe(0);
+    expect(sync.live()).toBe(0);
+    await run();
   });
 });
 
-describe('useSyncStatus and useActions', () => {
-  it('shows connecting, then live, and sends actions that reach every replica', async () => {
-    const w = createWorld();
-    const replica = createReplica(board, { transport: w.transport('feed'), clock: w.clock });
-    const other = createReplica(board, { transport: w.transport('other'), clock: w.clock });
-    function Status() {
-      const phase = useSyncStatus(replica, (s) => s.phase);
-      const { add } = useActions(replica);
-      return <button onClick={() => void add('c1', 'from a button')}>{phase}</button>;
+describe('useActions', () => {
+  it('sends an action from a click that reaches the host and every replica', async () => {
+    const { host, replica, run } = createPage();
+    const feed = replica('feed');
+    const byline = replica('byline');
+    await run();
+    function AddButton() {
+      const { add } = useActions(feed);
+      const count = useReplica(feed, (s) => s.count);
+      return <button onClick={() => void add('c1', 'from a button')}>{`${count} cards`}</button>;
     }
-    render(<Status />);
-    expect(screen.getByRole('button').textContent).toBe('connecting');
-    const host = createHost(board, { transport: w.transport('bg'), clock: w.clock });
-    await act(() => w.run(1000));
-    expect(screen.getByRole('button').textContent).toBe('live');
+    function Byline() {
+      return <p>{useReplica(byline, (s) => s.cards.map((c) => c.title).join(', ') || 'empty')}</p>;
+    }
+    render(
+      <>
+        <AddButton />
+        <Byline />
+      </>,
+    );
+    expect(screen.getByText('empty')).toBeTruthy();
     act(() => screen.getByRole('button').click());
-    await act(() => w.run(100));
-    expect(host.getState().count).toBe(1);
-    expect(other.getState()).toEqual(host.getState());
+    await run(100);
+    expect(host!.getState().count).toBe(1);
+    expect(screen.getByRole('button').textContent).toBe('1 cards');
+    expect(screen.getByText('from a button')).toBeTruthy();
+    expect(feed.getState()).toEqual(host!.getState());
+    expect(byline.getState()).toEqual(host!.getState());
   });
 
-  it('binds all hooks to one replica with createStoreHooks', async () => {
-    const { host, replica, run } = setup();
-    const hooks = createStoreHooks(replica);
+  it('renders an optimistic action before the host answers', async () => {
+    const { host, replica, run } = createPage({ optimistic: true });
+    const feed = replica();
+    await run();
+    function Cards() {
+      const { add } = useActions(feed);
+      const pending = useSyncStatus(feed, (s) => s.pending);
+      const count = useReplica(feed, (s) => s.count);
+      return <button onClick={() => void add('c1', 'one')}>{`${count} cards, ${pending} pending`}</button>;
+    }
+    render(<Cards />);
+    act(() => screen.getByRole('button').click());
+    expect(screen.getByRole('button').textContent).toBe('1 cards, 1 pending');
+    expect(host!.getState().count).toBe(0);
+    await run(100);
+    expect(screen.getByRole('button').textContent).toBe('1 cards, 0 pending');
+  });
+
+  it('returns the same actions object on every render', async () => {
+    const { host, replica, run } = createPage();
+    const feed = replica();
+    await run();
+    const seen = new Set<unknown>();
+    function Count() {
+      seen.add(useActions(feed));
+      return <p>{useReplica(feed, (s) => s.count)}</p>;
+    }
+    render(<Count />);
+    await act(() => host!.actions.add('c1', 'one'));
+    await run();
+    expect(screen.getByText('1')).toBeTruthy();
+    expect(seen.size).toBe(1);
+  });
+});
+
+describe('createStoreHooks', () => {
+  it('binds the state, status and actions of one replica', async () => {
+    const { host, replica, run } = createPage();
+    const hooks = createStoreHooks(replica());
     function Board() {
       const count = hooks.useStore((s) => s.count);
       const version = hooks.useSyncStatus((s) => s.version);
@@ -126,7 +126,7 @@ describe('useSyncStatus and useActions', () => {
     await run();
     await act(() => hooks.actions.add('c1', 'one'));
     await run();
-    expect(host.getState().count).toBe(1);
+    expect(host!.getState().count).toBe(1);
     expect(screen.getByText('1 @ 1')).toBeTruthy();
   });
 });

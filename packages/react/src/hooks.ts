@@ -16,10 +16,12 @@ export function useSyncStatus<TSelected = SyncStatus>(
 }
 
 /**
- * The typed actions of a replica (stable: the same object on every render).
+ * The typed actions of a replica: the same object on every render, so it is safe in effect and
+ * callback dependencies. Each call resolves once the host applied it and rejects with a `SyncError`
+ * (refused, timed out, closed), so catch it; the last error is also in `useSyncStatus`.
  * @example
  * const { add } = useActions(replica);
- * <Button onClick={() => add(id(), title)}>Add</Button>
+ * <Button onClick={() => add(id(), title).catch(console.error)}>Add</Button>
  */
 export function useActions<TState, TActions extends ActionRecipes<TState>>(replica: Replica<TState, TActions>): InferActions<TActions> {
   return replica.actions;
@@ -27,8 +29,11 @@ export function useActions<TState, TActions extends ActionRecipes<TState>>(repli
 
 /** Hooks bound to one replica, for a module that only ever uses that one. */
 export interface StoreHooks<TState, TActions extends ActionRecipes<TState>> {
+  /** {@link useReplica} over the bound replica. */
   useStore: <TSelected = TState>(selector?: (state: TState) => TSelected, equalityFn?: (a: TSelected, b: TSelected) => boolean) => TSelected;
+  /** {@link useSyncStatus} over the bound replica. */
   useSyncStatus: <TSelected = SyncStatus>(selector?: (status: SyncStatus) => TSelected, equalityFn?: (a: TSelected, b: TSelected) => boolean) => TSelected;
+  /** The bound replica's actions (not a hook: usable outside components too). */
   actions: InferActions<TActions>;
 }
 

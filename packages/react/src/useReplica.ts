@@ -1,5 +1,14 @@
 import { useCallback, useRef, useSyncExternalStore } from 'react';
 import type { ReadonlyStore } from '@bgstore/core';
+import { shallow as zustandShallow } from 'zustand/vanilla/shallow';
+
+/**
+ * Shallow equality of two objects, arrays, Maps or Sets (zustand's): pass it as `equalityFn` when a
+ * selector builds a new object or array on every call.
+ * @example
+ * const { title, count } = useReplica(replica, (s) => ({ title: s.meta.title, count: s.count }), shallow);
+ */
+export const shallow: <T>(a: T, b: T) => boolean = zustandShallow;
 
 const identity = <T>(value: T) => value;
 
@@ -29,13 +38,4 @@ export function useReplica<TState, TSelected = TState>(
     return kept;
   };
   return useSyncExternalStore(subscribe, getSelection, getSelection);
-}
-
-/** Shallow equality of two objects or arrays: same keys, `Object.is` values. */
-export function shallow<T>(a: T, b: T): boolean {
-  if (Object.is(a, b)) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && Object.is((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
