@@ -17,4 +17,4 @@ export { replayIntents, runIntent } from './runIntent';
 export type { IntentOutcome } from './runIntent';
 export { shareStructure } from './shareStructure';
 export { isSyncError, SyncError } from '@bgstore/protocol';
-export type { SyncErrorCode } from '@bgstore/protocol';
+export type { DurableStatus, SyncErrorCode } from '@bgstore/protocol';
