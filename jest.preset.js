@@ -6,6 +6,8 @@ module.exports = ({ dir, displayName, testEnvironment = 'node', ...rest }) => ({
   testEnvironment,
   testMatch: ['<rootDir>/**/*.test.ts', '<rootDir>/**/*.test.tsx'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  // Shared 2-core machines run several suites at once: time limits here guard against hangs, not speed.
+  testTimeout: 30_000,
   transform: {
     '^.+\\.(t|j)sx?$': [
       require.resolve('@swc/jest'),
