@@ -97,8 +97,18 @@ export async function createBgstore(n: number, replicas: number): Promise<System
   };
 }
 
-/** The floor: one hand-written emit of the minimal JSON patch, applied by hand with immer. */
-export async function createFloor(n: number, replicas: number): Promise<System> {
+/**
+ * A hand-written sync over bridge events, as an app would write it without a framework: the host
+ * emits one message per change, every replica applies it by hand, and a late replica asks for the
+ * whole state (the Forge docs' handshake). `message` says what is sent, `apply` how it lands.
+ */
+async function createHandWritten(
+  name: 'floor' | 'naive',
+  n: number,
+  replicas: number,
+  message: (state: State, i: number) => { next: State; payload: unknown },
+  apply: (current: State, payload: unknown) => State,
+): Promise<System> {
   const { bus, transport } = createBusWorld();
   const host = transport('bg');
   let state = makeState(n);
@@ -108,21 +118,21 @@ export async function createFloor(n: number, replicas: number): Promise<System> 
   for (let k = 0; k < replicas; k++) {
     const store = createStore<State>()(() => JSON.parse(JSON.stringify(state)) as State);
     stores.push(store);
-    await transport(`feed${k}`).on('floor:patch', (p) => {
-      store.setState(applyPatches(store.getState(), p as never), true);
+    await transport(`feed${k}`).on(`${name}:change`, (payload) => {
+      store.setState(apply(store.getState(), payload), true);
       if (++applied % replicas === 0) waiting?.();
     });
   }
-  await host.on('floor:request', () => void host.emit('floor:state', state));
+  await host.on(`${name}:request`, () => void host.emit(`${name}:state`, state));
   return {
-    name: 'floor',
+    name,
     bus,
-    join: () => joinByRequest(bus, transport, 'floor'),
+    join: () => joinByRequest(bus, transport, name),
     async change(i) {
-      const done = !state.items[i]!.done;
-      state = produce(state, (d) => void (d.items[i]!.done = done));
+      const { next, payload } = message(state, i);
+      state = next;
       const wait = new Promise<void>((r) => (waiting = r));
-      await host.emit('floor:patch', [{ op: 'replace', path: ['items', i, 'done'], value: done }]);
+      await host.emit(`${name}:change`, payload);
       await wait;
     },
     replicaStates: () => stores.map((s) => s.getState()),
@@ -130,42 +140,36 @@ export async function createFloor(n: number, replicas: number): Promise<System> 
     close: () => undefined,
   };
 }
+
+/** The floor: one hand-written emit of the minimal JSON patch, applied by hand with immer. */
+export const createFloor = (n: number, replicas: number) =>
+  createHandWritten(
+    'floor',
+    n,
+    replicas,
+    (state, i) => {
+      const done = !state.items[i]!.done;
+      return { next: produce(state, (d) => void (d.items[i]!.done = done)), payload: [{ op: 'replace', path: ['items', i, 'done'], value: done }] };
+    },
+    (current, patches) => applyPatches(current, patches as never),
+  );
 
 /** Naive: the whole state emitted on every change and set into each replica's zustand store. */
-export async function createNaive(n: number, replicas: number): Promise<System> {
-  const { bus, transport } = createBusWorld();
-  const host = transport('bg');
-  let state = makeState(n);
-  const stores: StoreApi<State>[] = [];
-  let applied = 0;
-  let waiting: (() => void) | undefined;
-  for (let k = 0; k < replicas; k++) {
-    const store = createStore<State>()(() => JSON.parse(JSON.stringify(state)) as State);
-    stores.push(store);
-    await transport(`feed${k}`).on('naive:state', (s) => {
-      store.setState(s as State, true);
-      if (++applied % replicas === 0) waiting?.();
-    });
-  }
-  await host.on('naive:request', () => void host.emit('naive:state-full', state));
-  return {
-    name: 'naive',
-    bus,
-    join: () => joinByRequest(bus, transport, 'naive', 'naive:state-full'),
-    async change(i) {
-      state = { ...state, items: state.items.map((it, j) => (j === i ? { ...it, done: !it.done } : it)) };
-      const wait = new Promise<void>((r) => (waiting = r));
-      await host.emit('naive:state', state);
-      await wait;
+export const createNaive = (n: number, replicas: number) =>
+  createHandWritten(
+    'naive',
+    n,
+    replicas,
+    (state, i) => {
+      const next = { ...state, items: state.items.map((it, j) => (j === i ? { ...it, done: !it.done } : it)) };
+      return { next, payload: next };
     },
-    replicaStates: () => stores.map((s) => s.getState()),
-    stores: () => stores,
-    close: () => undefined,
-  };
-}
+    (_, whole) => whole as State,
+  );
 
 /** The hand-written late join of the Forge docs: ask, and take the whole state in the answer. */
-async function joinByRequest(bus: EventBus, transport: (name: string) => Transport, prefix: string, answer = `${prefix}:state`) {
+async function joinByRequest(bus: EventBus, transport: (name: string) => Transport, prefix: string) {
+  const answer = `${prefix}:state`;
   const before = bus.stats().emitted;
   const t0 = performance.now();
   const late = transport('late');
