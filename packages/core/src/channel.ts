@@ -103,7 +103,7 @@ export function createChannel(o: ChannelOptions): Channel {
   return {
     send(message) {
       if (closed) return;
-      for (const { message: frame, size } of encodeFrames(message, o.maxMessageSize, o.createId)) {
+      for (const { payload: frame, size } of encodeFrames(message, o.maxMessageSize, o.createId)) {
         stats.sent++;
         stats.bytesSent += size;
         try {

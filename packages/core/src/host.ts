@@ -25,7 +25,7 @@ export interface HostOptions<TState> {
   /** Called whenever the durability status changes (e.g. to announce a new revision to other tabs). */
   onDurable?: (status: DurableStatus) => void;
   clock?: Clock;
-  /** Id source for the epoch, the host's client id and chunk ids. @default randomId */
+  /** Id source for the epoch's random part and chunk ids. @default randomId */
   createId?: () => string;
   /** A beat `{epoch, version}` is sent after this long without other traffic, so a replica that missed the last patch catches up. @default 2000 */
   heartbeatMs?: number;
@@ -95,9 +95,9 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
   const heartbeatMs = options.heartbeatMs ?? 2000;
   const logEntries = options.logEntries ?? 256;
   const logSize = options.logSize ?? 1_000_000;
-  const hostId = createId();
-  const epoch = createEpoch(clock.now(), hostId);
-  const id = `host-${hostId}`;
+  // A host's id is its epoch: down messages name it once, and its own calls are stored under it.
+  const epoch = createEpoch(clock.now(), options.createId ? options.createId() : randomId(6));
+  const id = epoch;
   const store = definition.name;
 
   let phase: HostPhase = 'loading';

@@ -78,10 +78,14 @@ export const systemClock: Clock = {
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
-/** A random id: 16 url-safe characters from `crypto.getRandomValues` (or Math.random where absent). */
-export function randomId(): string {
+/**
+ * A random id of `length` url-safe characters (6 bits each) from `crypto.getRandomValues`, or
+ * Math.random where absent. The default 11 (66 bits) keeps client ids apart across every tab that
+ * ever writes one document.
+ */
+export function randomId(length = 11): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_';
-  const bytes = new Uint8Array(16);
+  const bytes = new Uint8Array(length);
   const c = (globalThis as { crypto?: { getRandomValues?(a: Uint8Array): Uint8Array } }).crypto;
   if (c?.getRandomValues) c.getRandomValues(bytes);
   else for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);

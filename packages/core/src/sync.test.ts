@@ -1,4 +1,5 @@
 import { createHost, createMemoryPersistence, createReplica, isSyncError, SyncError } from '.';
+import { decodeMessage } from '@bgstore/protocol';
 import { board } from '../test/board';
 import { createWorld } from '../test/world';
 
@@ -68,7 +69,10 @@ describe('host and replicas', () => {
     const sent: unknown[] = [];
     w.bus.observe(() => undefined);
     const spy = w.transport('spy');
-    spy.on('bgstore:board:down', (m) => sent.push(m));
+    spy.on('bgstore:board:down', (m) => {
+      const d = decodeMessage(m, 'board');
+      if (d.ok) sent.push(d.message);
+    });
     await host.actions.addFirst('new', 'on top');
     await w.run(1);
     const patch = sent.find((m) => (m as { type: string }).type === 'patch') as { patches: { op: string; path: unknown[] }[] };

@@ -1,26 +1,29 @@
-import type { ChunkMessage, Envelope, Message } from './messages';
+import type { ChunkMessage, Message } from './messages';
+import { encodeMessage, type WireMessage } from './wire';
 
-/** One message to send, with the length of its JSON. */
+/** One payload to emit, with the length of its JSON. */
 export interface Frame {
-  message: Message;
+  /** The wire form of the message, or of one of its chunks. */
+  payload: WireMessage;
   size: number;
 }
 
 /**
- * Serialises a message, splitting it into chunk messages when its JSON is longer than `maxSize`
- * characters. Returns what to send, in order.
+ * Encodes a message in its wire form, splitting it into chunk messages when its JSON is longer
+ * than `maxSize` characters. Returns what to emit, in order.
  */
 export function encodeFrames(message: Message, maxSize: number, nextId: () => string): Frame[] {
-  const json = JSON.stringify(message);
-  if (json.length <= maxSize) return [{ message, size: json.length }];
-  const envelope: Envelope = { bgstore: message.bgstore, store: message.store, from: message.from };
+  const payload = encodeMessage(message);
+  const json = JSON.stringify(payload);
+  if (json.length <= maxSize) return [{ payload, size: json.length }];
   // Leave room for the chunk's own fields.
   const size = Math.max(256, maxSize - 256);
   const n = Math.ceil(json.length / size);
   const id = nextId();
   return Array.from({ length: n }, (_, i): Frame => {
-    const chunk: ChunkMessage = { ...envelope, type: 'chunk', id, i, n, data: json.slice(i * size, (i + 1) * size) };
-    return { message: chunk, size: JSON.stringify(chunk).length };
+    const chunk: ChunkMessage = { bgstore: message.bgstore, store: message.store, from: message.from, type: 'chunk', id, i, n, data: json.slice(i * size, (i + 1) * size) };
+    const wire = encodeMessage(chunk);
+    return { payload: wire, size: JSON.stringify(wire).length };
   });
 }
 

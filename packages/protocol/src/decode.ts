@@ -1,5 +1,6 @@
 import { SYNC_ERROR_CODES } from './errors';
 import { PROTOCOL_VERSION, type Message, type WirePatch } from './messages';
+import { unpackMessage, WireShapeError, type WireMessage } from './wire';
 
 /** Why a received message was ignored; peers count these and never throw. */
 export type IgnoreReason = 'not-bgstore' | 'other-protocol' | 'foreign-store' | 'malformed';
@@ -90,22 +91,25 @@ function assertBody(m: Obj): void {
 }
 
 /**
- * Validates a received payload as a message of `store`. Never throws: anything else comes back
- * with the reason it is ignored.
+ * Validates a received wire payload as a message of `store` and returns its object form. Never
+ * throws: anything else comes back with the reason it is ignored.
  * @example
  * const d = decodeMessage(payload, 'board');
  * if (!d.ok) stats.ignored[d.reason]++;
  */
 export function decodeMessage(raw: unknown, store: string): Decoded {
-  if (!isObj(raw) || !('bgstore' in raw)) return { ok: false, reason: 'not-bgstore', detail: 'no `bgstore` field' };
-  if (raw.bgstore !== PROTOCOL_VERSION) return { ok: false, reason: 'other-protocol', detail: `protocol ${String(raw.bgstore)}, expected ${PROTOCOL_VERSION}` };
-  if (raw.store !== store) return { ok: false, reason: 'foreign-store', detail: `store ${JSON.stringify(raw.store)}` };
+  if (isObj(raw) && 'bgstore' in raw) return { ok: false, reason: 'other-protocol', detail: `protocol ${String(raw.bgstore)}, expected ${PROTOCOL_VERSION}` };
+  if (!Array.isArray(raw) || typeof raw[0] !== 'number') return { ok: false, reason: 'not-bgstore', detail: 'not a [version, store, type, from, …] array' };
+  if (raw[0] !== PROTOCOL_VERSION) return { ok: false, reason: 'other-protocol', detail: `protocol ${raw[0]}, expected ${PROTOCOL_VERSION}` };
+  if (raw[1] !== store) return { ok: false, reason: 'foreign-store', detail: `store ${JSON.stringify(raw[1])}` };
   try {
-    check(isStr(raw.from), '`from` must be a non-empty string');
-    assertBody(raw);
+    check(typeof raw[2] === 'string', 'the type tag must be a string');
+    check(isStr(raw[3]), 'the sender id must be a non-empty string');
+    const message = unpackMessage(raw as WireMessage);
+    assertBody(message as unknown as Obj);
+    return { ok: true, message };
   } catch (error) {
-    if (error instanceof Malformed) return { ok: false, reason: 'malformed', detail: error.message };
+    if (error instanceof Malformed || error instanceof WireShapeError) return { ok: false, reason: 'malformed', detail: error.message };
     throw error;
   }
-  return { ok: true, message: raw as unknown as Message };
 }

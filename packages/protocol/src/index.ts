@@ -9,6 +9,8 @@ export type { SyncErrorCode } from './errors';
 export { findNonJson, isJson } from './json';
 export type { JsonValue } from './json';
 export { downEvent, PROTOCOL_VERSION, upEvent } from './messages';
+export { encodeMessage } from './wire';
+export type { WireMessage } from './wire';
 export { isResolverError, RESOLVER_FUNCTIONS } from './resolverApi';
 export type { CommitRequest, CommitResponse, LoadRequest, LoadResponse, ResolverError, RevisionRequest, RevisionResponse, StoredClient, StoredIntent } from './resolverApi';
 export type {

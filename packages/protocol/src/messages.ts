@@ -1,7 +1,7 @@
 import type { SyncErrorCode } from './errors';
 
 /** The protocol version every message carries; a peer ignores messages of another version. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** An immer patch as it travels: JSON, with an array path. */
 export interface WirePatch {
@@ -35,7 +35,7 @@ export interface Envelope {
   bgstore: typeof PROTOCOL_VERSION;
   /** The store's name: several stores share the bus. */
   store: string;
-  /** The sender's id (a host's or a replica's client id). */
+  /** The sender's id: a replica's client id, or a host's epoch. */
   from: string;
 }
 
