@@ -69,8 +69,9 @@ export async function createBgstore(n: number, replicas: number): Promise<System
   const def = benchStore(n);
   const host = createHost(def, { transport: transport('bg'), heartbeatMs: 60_000 });
   await host.ready;
-  // Each replica gets its own copy of the definition, as each Forge module bundles its own.
-  const rs = Array.from({ length: replicas }, (_, k) => createReplica(benchStore(n), { transport: transport(`feed${k}`), retryMs: 60_000 }));
+  // Each replica gets its own copy of the definition, as each Forge module bundles its own, and
+  // like a real module's its initial state is the empty default: the data comes from the host.
+  const rs = Array.from({ length: replicas }, (_, k) => createReplica(benchStore(0), { transport: transport(`feed${k}`), retryMs: 60_000 }));
   for (let t = 0; t < 1000 && rs.some((r) => r.sync.getState().phase !== 'live'); t++) await drain();
   const target = () => host.version();
   return {
@@ -86,7 +87,7 @@ export async function createBgstore(n: number, replicas: number): Promise<System
     async join() {
       const before = bus.stats().emitted;
       const t0 = performance.now();
-      const late = createReplica(benchStore(n), { transport: transport('late'), retryMs: 60_000 });
+      const late = createReplica(benchStore(0), { transport: transport('late'), retryMs: 60_000 });
       while (late.sync.getState().phase !== 'live') await drain();
       const result = { ms: performance.now() - t0, messages: bus.stats().emitted - before };
       late.close();

@@ -10,6 +10,8 @@ export interface ChannelStats {
   /** Messages ignored, by reason; `echo` = the peer's own message came back. */
   ignored: Partial<Record<IgnoreReason | 'echo' | 'unexpected', number>>;
   sendErrors: number;
+  /** Pieces of long messages addressed to another peer, skipped without joining them. */
+  chunksSkipped: number;
 }
 
 /** A peer's link to the bus: validated messages in, framed (chunked when large) messages out. */
@@ -38,7 +40,7 @@ const toFunction = (u: Unsubscribe): (() => void) => (typeof u === 'function' ? 
 
 /** Opens a {@link Channel}: never throws on bad input; everything ignored is counted and logged once per reason. */
 export function createChannel(o: ChannelOptions): Channel {
-  const stats: ChannelStats = { sent: 0, bytesSent: 0, received: 0, ignored: {}, sendErrors: 0 };
+  const stats: ChannelStats = { sent: 0, bytesSent: 0, received: 0, ignored: {}, sendErrors: 0, chunksSkipped: 0 };
   const reassembler = createReassembler();
   const logged = new Set<string>();
   let closed = false;
@@ -59,6 +61,7 @@ export function createChannel(o: ChannelOptions): Channel {
     if (message.from === o.id) return ignore('echo', '');
     if (message.type === 'chunk') {
       if (depth > 0) return ignore('malformed', 'a chunk inside a chunk');
+      if (message.to !== undefined && message.to !== o.id) return void stats.chunksSkipped++;
       const json = reassembler.add(message, o.clock.now());
       if (json === undefined) return;
       let whole: unknown;

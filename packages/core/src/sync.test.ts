@@ -179,6 +179,22 @@ describe('replica catch-up and resync', () => {
     expect(host.stats().channel.sent).toBeGreaterThan(host.stats().snapshotsSent + 100);
   });
 
+  it('lets replicas skip the pieces of a snapshot addressed to another', async () => {
+    const w = createWorld();
+    const host = createHost(board, { transport: w.transport('bg'), clock: w.clock, maxMessageSize: 1000 });
+    const early = createReplica(board, { transport: w.transport('early'), clock: w.clock });
+    for (let i = 0; i < 100; i++) await host.actions.add(`c${i}`, `a card with a longish title number ${i}`);
+    await w.run(100);
+    expect(early.getState()).toEqual(host.getState());
+    const late = createReplica(board, { transport: w.transport('late'), clock: w.clock });
+    await w.run(1000);
+    expect(late.getState()).toEqual(host.getState());
+    expect(early.getState()).toEqual(host.getState());
+    expect(late.stats().channel.chunksSkipped).toBe(0);
+    expect(early.stats().channel.chunksSkipped).toBeGreaterThan(5);
+    expect(early.stats().snapshotsApplied).toBe(1);
+  });
+
   it('follows a restarted host: unconfirmed actions are sent again and applied once', async () => {
     const w = createWorld();
     const persistence = createMemoryPersistence(board);

@@ -20,8 +20,9 @@ export function encodeFrames(message: Message, maxSize: number, nextId: () => st
   const size = Math.max(256, maxSize - 256);
   const n = Math.ceil(json.length / size);
   const id = nextId();
+  const to = 'to' in message ? message.to : undefined;
   return Array.from({ length: n }, (_, i): Frame => {
-    const chunk: ChunkMessage = { bgstore: message.bgstore, store: message.store, from: message.from, type: 'chunk', id, i, n, data: json.slice(i * size, (i + 1) * size) };
+    const chunk: ChunkMessage = { bgstore: message.bgstore, store: message.store, from: message.from, type: 'chunk', id, i, n, data: json.slice(i * size, (i + 1) * size), ...(to === undefined ? {} : { to }) };
     const wire = encodeMessage(chunk);
     return { payload: wire, size: JSON.stringify(wire).length };
   });

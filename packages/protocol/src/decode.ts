@@ -84,6 +84,7 @@ function assertBody(m: Obj): void {
       return;
     case 'chunk':
       check(isStr(m.id) && isCount(m.i) && isSeq(m.n) && m.i < m.n && typeof m.data === 'string', 'chunk needs id, i < n, data');
+      optionalTo();
       return;
     default:
       check(false, `unknown message type ${JSON.stringify(m.type)}`);

@@ -121,6 +121,8 @@ export interface ChunkMessage extends Envelope {
   i: number;
   n: number;
   data: string;
+  /** The whole message's addressee: other peers skip these pieces without joining them. */
+  to?: string;
 }
 
 /** Every message a replica sends. */

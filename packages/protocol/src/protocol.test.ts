@@ -18,6 +18,7 @@ const valid: Message[] = [
   { ...host, type: 'ack', to: 'b', version: 2, seqs: [1, 2], saved: [2] },
   { ...env, type: 'reject', to: 'b', seq: 1, code: 'ACTION_FAILED', message: 'no' },
   { ...env, type: 'chunk', id: 'c', i: 0, n: 2, data: '{"' },
+  { ...env, from: '0.x', type: 'chunk', id: 'c', i: 1, n: 2, data: '"}', to: 'b' },
   { ...host, type: 'status', version: 3, durable: { revision: 4, unsaved: 2, saving: true, error: null }, saved: [['b', 1]] },
   { ...host, type: 'beat', version: 1, durable: { revision: 0, unsaved: 0, saving: false, error: { code: 'STORAGE_FAILED', message: 'x' } } },
 ];
@@ -87,9 +88,10 @@ describe('chunks', () => {
   it('passes a short message whole and splits a long one into pieces that join in any order', () => {
     const small: Message = { ...host, type: 'beat', version: 1 };
     expect(encodeFrames(small, 1000, () => 'id')).toEqual([{ payload: encodeMessage(small), size: JSON.stringify(encodeMessage(small)).length }]);
-    const big: Message = { ...host, type: 'snapshot', version: 1, state: { text: 'x"\\é'.repeat(2000) } };
+    const big: Message = { ...host, type: 'snapshot', version: 1, state: { text: 'x"\\é'.repeat(2000) }, to: 'b' };
     const frames = encodeFrames(big, 1000, () => 'id').map((f) => accepted(f.payload));
     expect(frames.length).toBeGreaterThan(5);
+    expect(frames.every((f) => f.type === 'chunk' && f.to === 'b')).toBe(true);
     encodeFrames(big, 1000, () => 'id').forEach((f) => expect(JSON.stringify(f.payload).length).toBeLessThanOrEqual(1500));
     const r = createReassembler();
     const shuffled = [...frames].reverse();

@@ -100,7 +100,7 @@ export function encodeMessage(m: Message): WireMessage {
     case 'reject':
       return body(m.to, m.seq, m.code, m.message);
     case 'chunk':
-      return body(m.id, m.i, m.n, m.data);
+      return body(m.id, m.i, m.n, m.data, m.to);
   }
 }
 
@@ -136,6 +136,6 @@ export function unpackMessage(w: WireMessage): Message {
     case 'reject':
       return { ...env, type, to: b[0] as string, seq: b[1] as number, code: b[2] as never, message: b[3] as string };
     case 'chunk':
-      return { ...env, type, id: b[0] as string, i: b[1] as number, n: b[2] as number, data: b[3] as string };
+      return keep({ ...env, type, id: b[0] as string, i: b[1] as number, n: b[2] as number, data: b[3] as string, to: opt(b[4], str) });
   }
 }
