@@ -22,9 +22,11 @@ describe('concurrent commits under storage faults (property)', () => {
           pages: fc.integer({ min: 2, max: 5 }),
           batches: fc.array(fc.record({ page: fc.nat(4), size: fc.integer({ min: 1, max: 4 }) }), { minLength: 1, maxLength: 12 }),
           faults: fc.record({ failRate: fc.constantFrom(0, 0.1, 0.3), rateLimitRate: fc.constantFrom(0, 0.1), lostResponseRate: fc.constantFrom(0, 0.1, 0.3) }),
+          // 16: the document is stored in many small pieces; 4096: whole in its head.
+          minPiece: fc.constantFrom(16, 4096),
         }),
-        async ({ seed, pages, batches, faults }) => {
-          const { call, kvs } = createBackend([ledger], { faults: { seed, ...faults }, maxAttempts: 3, retryDelayMs: 0 });
+        async ({ seed, pages, batches, faults, minPiece }) => {
+          const { call, kvs } = createBackend([ledger], { faults: { seed, ...faults }, maxAttempts: 3, retryDelayMs: 0, minPiece });
           const seqs = Array.from({ length: pages }, () => 0);
           const sent = new Set<string>();
           // Each page retries its batch until the commit answers (as the host's queue does).

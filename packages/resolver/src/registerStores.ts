@@ -20,6 +20,12 @@ export interface RegisterStoresOptions {
   now?: () => number;
   /** First wait before retrying after a storage failure (doubles per attempt, at most 2 s). @default 50 */
   retryDelayMs?: number;
+  /**
+   * Smallest target size, in characters, of the pieces a document is stored in; a document up to
+   * twice this is stored whole in its head. A commit writes only the pieces its changes touch.
+   * @default 4096
+   */
+  minPiece?: number;
 }
 
 type AnyDefinition = StoreDefinition<unknown, ActionRecipes<unknown>>;
@@ -66,6 +72,9 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
   const maxPayload = options.maxPayload ?? 500_000;
   const now = options.now ?? Date.now;
   const retryDelayMs = options.retryDelayMs ?? 50;
+  if (options.minPiece !== undefined && !(Number.isSafeInteger(options.minPiece) && options.minPiece >= 16)) {
+    throw new TypeError(`[bgstore] registerStores: minPiece must be an integer of at least 16, got ${String(options.minPiece)}`);
+  }
 
   const handle = <T>(run: (definition: AnyDefinition, payload: Record<string, unknown>, context: StoreContext) => Promise<T>) =>
     async ({ payload, context }: { payload: unknown; context: unknown }): Promise<T | ResolverError> => {
@@ -116,7 +125,7 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
         try {
           const { stored, doc } = await load(definition, key);
           const result = commitIntents(definition, doc, intents, { now: now(), authorize });
-          if (result.changed) await writeDoc(key, stored, result.doc);
+          if (result.changed) await writeDoc(key, stored, result.doc, { minPiece: options.minPiece });
           const rebase = doc.revision !== baseRevision || result.outcomes.some((o) => o.duplicate);
           return { revision: result.doc.revision, outcomes: result.outcomes, ...(rebase ? { state: result.doc.state } : {}) };
         } catch (error) {
