@@ -107,6 +107,16 @@ async function storageScenario(items: number, burst: number) {
   add(scenario, 'invokes_per_1000', 'calls', { bgstore: per(b.invokes), floor: per(f.invokes), naive: per(n.invokes) });
 }
 
+/** Actions saved one at a time (each awaited): what a lone click costs in storage. */
+async function loneStorageScenario(items: number, count: number) {
+  const b = await bgstoreStorage(items, count, true);
+  const f = floorStorage(items, count);
+  const n = naiveStorage(items, count);
+  const per = (x: number) => x / count;
+  add(`items=${items} alone=${count}`, 'kvs_bytes_per_lone_action', 'bytes', { bgstore: per(b.bytes), floor: per(f.bytes), naive: per(n.bytes) });
+  add(`items=${items} alone=${count}`, 'kvs_writes_per_lone_action', 'writes', { bgstore: per(b.writes), floor: per(f.writes), naive: per(n.writes) });
+}
+
 /** Heap per replica: two systems measured from a fresh baseline each, so the host's share cancels out. */
 async function heapScenario(items: number, replicas = 5) {
   const mb = {} as Record<Name, number>;
@@ -134,6 +144,7 @@ async function main() {
   for (const items of ITEMS) for (const replicas of REPLICAS) await syncScenario(items, replicas);
   for (const items of ITEMS) await hostScenario(items);
   for (const burst of BURSTS) for (const items of quick ? [100] : [100, 10_000]) await storageScenario(items, burst);
+  for (const items of quick ? [10_000] : [100, 10_000]) await loneStorageScenario(items, quick ? 5 : 20);
   await heapScenario(HEAP_ITEMS);
 
   const machine = { node: process.version, platform: `${process.platform} ${process.arch}`, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memory_gb: Math.round(totalmem() / 2 ** 30), date: new Date().toISOString(), mode: quick ? 'quick' : 'full', seconds: Math.round((Date.now() - started) / 1000) };

@@ -1,5 +1,5 @@
-// Storage cost of a burst of actions: bgstore measured end to end (host → invoke → resolver →
-// the emulator's KVS); the floor and naive figures follow from their write pattern.
+// Storage cost of actions, in a burst or one at a time: bgstore measured end to end (host → invoke →
+// resolver → the emulator's KVS); the floor and naive figures follow from their write pattern.
 import Resolver from '@forge/resolver';
 import { createHost, createReplica } from '@bgstore/core';
 import { createKvsFetch } from '@bgstore/emulator';
@@ -13,8 +13,12 @@ export interface StorageFigures {
   invokes: number;
 }
 
-/** bgstore: a burst of `burst` actions from a replica, until the host has saved them all. */
-export async function bgstoreStorage(items: number, burst: number): Promise<StorageFigures> {
+/**
+ * bgstore: a burst of `burst` actions from a replica on neighbouring items, until the host has
+ * saved them all; or (`alone`) `burst` actions on items spread over the state, each awaited until
+ * saved before the next, as one user clicking now and then.
+ */
+export async function bgstoreStorage(items: number, burst: number, alone = false): Promise<StorageFigures> {
   const kvs = createKvsFetch({ entities: [DOC_ENTITY_DECLARATION as never] });
   (globalThis as { __forge_fetch__?: unknown }).__forge_fetch__ = kvs;
   const def = benchStore(items);
@@ -27,14 +31,20 @@ export async function bgstoreStorage(items: number, burst: number): Promise<Stor
     return handler({ call: { functionKey, payload: JSON.parse(JSON.stringify(payload)) }, context: {} }, { installContext: 'bench', principal: { accountId: 'bench' } }).then((r) => JSON.parse(JSON.stringify(r)));
   };
   const { transport } = createBusWorld();
-  const host = createHost(def, { transport: transport('bg'), persistence: createInvokePersistence(def, { invoke }), heartbeatMs: 60_000, flushDelayMs: 200, revisionCheckMs: 0 });
+  const host = createHost(def, { transport: transport('bg'), persistence: createInvokePersistence(def, { invoke }), heartbeatMs: 60_000, flushDelayMs: alone ? 5 : 200, revisionCheckMs: 0 });
   await host.ready;
   const replica = createReplica(def, { transport: transport('feed'), retryMs: 60_000 });
   while (replica.sync.getState().phase !== 'live') await drain();
+  // The document is stored once before measuring, as it would be on a site in use.
+  await replica.actions.toggle(0);
+  await replica.actions.toggle(0);
   kvs.resetStats();
   invokes = 0;
-  const calls = Array.from({ length: burst }, (_, k) => replica.actions.toggle(k % items));
-  await Promise.all(calls);
+  if (alone) {
+    for (let k = 0; k < burst; k++) await replica.actions.toggle((k * 7919) % items);
+  } else {
+    await Promise.all(Array.from({ length: burst }, (_, k) => replica.actions.toggle(k % items)));
+  }
   const stats = kvs.stats();
   replica.close();
   host.close();

@@ -13,12 +13,13 @@ export const DOC_ENTITY_DECLARATION = {
 } as const;
 
 // Layout. The head (a `bgstore-doc` entity under the document's key) holds the revision, and in
-// `data` either the whole body (`{"b": json}`, small documents) or the names of the pieces that
-// joined make the body (`{"p": [...]}`). A piece is stored under `<key>:<name>`, its name being a
-// hash of its text, so pieces never change once written: a commit writes only the pieces that are
-// new, swaps the head on condition of the revision it read, and deletes pieces no longer named
-// (`g` lists those it had no room to delete yet). Pieces are cut where the content says (a rolling
-// hash), so changing one item rewrites the piece around it, not every piece after it.
+// `data` the state and the client table, each either whole (small ones) or as the names of the
+// pieces that joined make its JSON. A piece is stored under `<key>:<name>`, its name being a hash
+// of its text, so pieces never change once written: a commit writes only the pieces that are new,
+// swaps the head on condition of the revision it read, and deletes pieces no longer named (`g`
+// lists those it had no room to delete yet). Pieces are cut where the content says (a rolling
+// hash), so changing one item rewrites the piece around it, not every piece after it. The client
+// table changes on every commit, so it is kept apart from the state, in the head while small.
 //
 // Layout 1 (heads whose `data` is a slice of the body, pieces `<key>:c<i>` carrying `{r, d}`) is
 // still read; the first commit moves it to this layout.
@@ -30,11 +31,15 @@ interface Head {
   data: string;
 }
 interface HeadData {
-  /** The whole body (small documents). */
-  b?: string;
-  /** Piece names, in order. */
+  /** The layout: 2. */
+  v: 2;
+  /** The state's JSON (small states), or the names of its pieces in order. */
+  s?: string;
   p?: string[];
-  /** The target piece size the pieces were cut with. */
+  /** The client table's JSON (small tables), or the names of its pieces in order. */
+  c?: string;
+  q?: string[];
+  /** The target piece size the state was cut with. */
   t?: number;
   /** Pieces no longer named, still to delete. */
   g?: string[];
@@ -59,6 +64,8 @@ const PIECE_BYTES = 200_000;
 const MAX_OPERATIONS = 25;
 const MAX_TRANSACTION_BYTES = 4_000_000;
 const MAX_TARGET = 131_072;
+/** Parts up to this many characters stay in the head (which is written on every commit anyway). */
+const MAX_INLINE = 32_768;
 /** A body larger than this is refused: `bgstore.load` must answer within invoke's 5 MB. */
 const MAX_BODY_BYTES = 4_000_000;
 
@@ -145,15 +152,7 @@ async function getPiece(key: string): Promise<string | undefined> {
   }
 }
 
-const readHeadData = (head: Head): HeadData | undefined => {
-  if (!head.data.startsWith('{"b"') && !head.data.startsWith('{"p"')) return undefined; // layout 1
-  return JSON.parse(head.data) as HeadData;
-};
-
-const toDoc = (head: Head, body: string): DurableDoc<unknown> => {
-  const parsed = JSON.parse(body) as { state: unknown; clients: Record<string, ClientRecord> };
-  return { revision: head.revision, schemaVersion: head.schemaVersion, state: parsed.state, clients: parsed.clients };
-};
+const readHeadData = (head: Head): HeadData | undefined => (head.data.startsWith('{"v":2') ? (JSON.parse(head.data) as HeadData) : undefined);
 
 /**
  * Reads a document: its head, then the pieces it names. A piece missing means another commit
@@ -169,17 +168,19 @@ export async function readDoc(key: string): Promise<StoredDoc | undefined> {
       const names = Array.from({ length: head.chunks - 1 }, (_, i) => `c${i + 1}`);
       const rest = await Promise.all(names.map((name) => kvs.get<{ r: number; d: string }>(pieceKey(key, name))));
       if (rest.some((p) => p?.r !== head.revision)) continue;
-      return { doc: toDoc(head, [head.data, ...rest.map((p) => p!.d)].join('')), pieces: [], garbage: names };
+      const body = JSON.parse([head.data, ...rest.map((p) => p!.d)].join('')) as { state: unknown; clients: Record<string, ClientRecord> };
+      return { doc: { revision: head.revision, schemaVersion: head.schemaVersion, state: body.state, clients: body.clients }, pieces: [], garbage: names };
     }
-    if (data.b !== undefined) return { doc: toDoc(head, data.b), pieces: [], garbage: data.g ?? [] };
-    const names = data.p ?? [];
+    const names = [...(data.p ?? []), ...(data.q ?? [])];
     const texts = await Promise.all([...new Set(names)].map(async (name) => [name, await getPiece(pieceKey(key, name))] as const));
     if (texts.some(([, text]) => typeof text !== 'string')) continue;
-    const byName = new Map(texts);
+    const byName = new Map(texts as [string, string][]);
     for (const [name, text] of byName) {
-      if (nameOf(text!) !== name) throw new SyncError('STORAGE_FAILED', `[bgstore] document ${key}: piece ${name} does not match its name; the stored document is damaged`);
+      if (nameOf(text) !== name) throw new SyncError('STORAGE_FAILED', `[bgstore] document ${key}: piece ${name} does not match its name; the stored document is damaged`);
     }
-    return { doc: toDoc(head, names.map((name) => byName.get(name)!).join('')), pieces: names, garbage: data.g ?? [], target: data.t };
+    const join = (inline: string | undefined, list: string[] | undefined) => inline ?? (list ?? []).map((name) => byName.get(name)!).join('');
+    const doc = { revision: head.revision, schemaVersion: head.schemaVersion, state: JSON.parse(join(data.s, data.p)) as unknown, clients: JSON.parse(join(data.c, data.q)) as Record<string, ClientRecord> };
+    return { doc, pieces: names, garbage: data.g ?? [], target: data.t };
   }
   throw new SyncError('STORAGE_FAILED', `[bgstore] document ${key} kept changing while it was read`);
 }
@@ -204,42 +205,42 @@ export interface WriteStats {
  */
 export async function writeDoc(key: string, previous: StoredDoc | undefined, next: DurableDoc<unknown>, options: PieceOptions = {}): Promise<WriteStats> {
   const minPiece = options.minPiece ?? 4096;
-  const body = JSON.stringify({ state: next.state, clients: next.clients });
-  if (utf8(body) > MAX_BODY_BYTES) {
-    throw new SyncError('TOO_LARGE', `[bgstore] the document would be ${utf8(body)} bytes; at most ${MAX_BODY_BYTES} can be stored (bgstore.load answers within invoke's 5 MB). Nothing was written: keep less in this store, or split it`);
+  const state = JSON.stringify(next.state);
+  const clients = JSON.stringify(next.clients);
+  const size = utf8(state) + utf8(clients);
+  if (size > MAX_BODY_BYTES) {
+    throw new SyncError('TOO_LARGE', `[bgstore] the document would be ${size} bytes; at most ${MAX_BODY_BYTES} can be stored (bgstore.load answers within invoke's 5 MB). Nothing was written: keep less in this store, or split it`);
   }
   const stored = new Set([...(previous?.pieces ?? []), ...(previous?.garbage ?? [])]);
+  const inline = (text: string, limit: number) => text.length <= limit && storedBytes(text) <= limit * 2;
 
-  let data: HeadData;
-  let fresh: [name: string, text: string][] = [];
-  if (body.length <= 2 * minPiece && storedBytes(body) <= PIECE_BYTES / 2) {
-    data = { b: body };
-  } else {
-    const plan = (texts: string[]) => {
-      const names = texts.map(nameOf);
-      const seen = new Set(stored);
-      const added: [string, string][] = [];
-      names.forEach((name, i) => {
-        if (!seen.has(name)) added.push([name, texts[i]!]);
-        seen.add(name);
-      });
-      return { names, added };
-    };
-    const target = targetFor(body.length, minPiece, previous?.target);
-    let p = plan(cutPieces(body, target));
-    // Content-chosen cuts can come out too many for one transaction; fixed cuts are the fewest.
-    if (p.added.length + 1 > MAX_OPERATIONS) p = plan(fixedPieces(body));
-    data = { p: p.names, t: target };
-    fresh = p.added;
-  }
+  /** The pieces of both parts, and which of them storage does not have yet. */
+  const plan = (stateCut: (text: string) => string[]) => {
+    const p = inline(state, Math.min(2 * minPiece, MAX_INLINE)) ? undefined : stateCut(state);
+    const q = inline(clients, MAX_INLINE) ? undefined : cutPieces(clients, targetFor(clients.length, minPiece, undefined));
+    const data: HeadData = { v: 2, ...(p ? { p: p.map(nameOf) } : { s: state }), ...(q ? { q: q.map(nameOf) } : { c: clients }) };
+    const seen = new Set(stored);
+    const fresh: [string, string][] = [];
+    for (const text of [...(p ?? []), ...(q ?? [])]) {
+      const name = nameOf(text);
+      if (!seen.has(name)) fresh.push([name, text]);
+      seen.add(name);
+    }
+    return { data, fresh };
+  };
+  const target = targetFor(state.length, minPiece, previous?.target);
+  let { data, fresh } = plan((text) => cutPieces(text, target));
+  // Content-chosen cuts can come out too many for one transaction; fixed cuts are the fewest.
+  if (fresh.length + 1 > MAX_OPERATIONS) ({ data, fresh } = plan(fixedPieces));
+  else if (data.p) data.t = target;
 
-  const bytes = fresh.reduce((n, [, text]) => n + storedBytes(text) + 64, storedBytes(JSON.stringify(data)));
   const operations = 1 + fresh.length;
+  const bytes = fresh.reduce((n, [, text]) => n + storedBytes(text) + 64, storedBytes(JSON.stringify(data)));
   if (operations > MAX_OPERATIONS || bytes > MAX_TRANSACTION_BYTES) {
     throw new SyncError('TOO_LARGE', `[bgstore] the document would need ${bytes} bytes in ${operations} writes; one commit can write at most ${MAX_TRANSACTION_BYTES} bytes in ${MAX_OPERATIONS} operations. Nothing was written: keep less in this store, or split it`);
   }
   // Pieces no longer named are deleted while there is room; the rest wait in `g`.
-  const named = new Set(data.p ?? []);
+  const named = new Set([...(data.p ?? []), ...(data.q ?? [])]);
   const unused = [...stored].filter((name) => !named.has(name));
   const deleting = unused.slice(0, MAX_OPERATIONS - operations);
   if (unused.length > deleting.length) data.g = unused.slice(deleting.length);
@@ -247,7 +248,7 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
   const conditions = previous ? new Filter<Head>().and('revision', FilterConditions.equalTo(previous.doc.revision)) : new Filter<Head>().and('revision', FilterConditions.notExists());
   const tx = kvs.transact();
   for (const [name, text] of fresh) tx.set<string>(pieceKey(key, name), text);
-  tx.set<Head>(key, { revision: next.revision, schemaVersion: next.schemaVersion, chunks: data.p?.length ?? 1, data: JSON.stringify(data) }, { entityName: DOC_ENTITY, conditions });
+  tx.set<Head>(key, { revision: next.revision, schemaVersion: next.schemaVersion, chunks: named.size, data: JSON.stringify(data) }, { entityName: DOC_ENTITY, conditions });
   for (const name of deleting) tx.delete(pieceKey(key, name));
   await tx.execute();
   return { operations: operations + deleting.length, bytes };
