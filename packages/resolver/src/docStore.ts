@@ -33,11 +33,11 @@ interface Head {
 interface HeadData {
   /** The layout: 2. */
   v: 2;
-  /** The state's JSON (small states), or the names of its pieces in order. */
-  s?: string;
+  /** The state itself (small states), or the names of the pieces of its JSON, in order. */
+  s?: unknown;
   p?: string[];
-  /** The client table's JSON (small tables), or the names of its pieces in order. */
-  c?: string;
+  /** The client table itself (small tables), or the names of the pieces of its JSON, in order. */
+  c?: Record<string, ClientRecord>;
   q?: string[];
   /** The target piece size the state was cut with. */
   t?: number;
@@ -178,8 +178,10 @@ export async function readDoc(key: string): Promise<StoredDoc | undefined> {
     for (const [name, text] of byName) {
       if (nameOf(text) !== name) throw new SyncError('STORAGE_FAILED', `[bgstore] document ${key}: piece ${name} does not match its name; the stored document is damaged`);
     }
-    const join = (inline: string | undefined, list: string[] | undefined) => inline ?? (list ?? []).map((name) => byName.get(name)!).join('');
-    const doc = { revision: head.revision, schemaVersion: head.schemaVersion, state: JSON.parse(join(data.s, data.p)) as unknown, clients: JSON.parse(join(data.c, data.q)) as Record<string, ClientRecord> };
+    const join = (list: string[] | undefined) => JSON.parse((list ?? []).map((name) => byName.get(name)!).join('')) as unknown;
+    const state = 's' in data ? data.s : join(data.p);
+    const clients = ('c' in data ? data.c : join(data.q)) as Record<string, ClientRecord>;
+    const doc = { revision: head.revision, schemaVersion: head.schemaVersion, state, clients };
     return { doc, pieces: names, garbage: data.g ?? [], target: data.t };
   }
   throw new SyncError('STORAGE_FAILED', `[bgstore] document ${key} kept changing while it was read`);
@@ -218,7 +220,7 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
   const plan = (stateCut: (text: string) => string[]) => {
     const p = inline(state, Math.min(2 * minPiece, MAX_INLINE)) ? undefined : stateCut(state);
     const q = inline(clients, MAX_INLINE) ? undefined : cutPieces(clients, targetFor(clients.length, minPiece, undefined));
-    const data: HeadData = { v: 2, ...(p ? { p: p.map(nameOf) } : { s: state }), ...(q ? { q: q.map(nameOf) } : { c: clients }) };
+    const data: HeadData = { v: 2, ...(p ? { p: p.map(nameOf) } : { s: next.state }), ...(q ? { q: q.map(nameOf) } : { c: next.clients }) };
     const seen = new Set(stored);
     const fresh: [string, string][] = [];
     for (const text of [...(p ?? []), ...(q ?? [])]) {

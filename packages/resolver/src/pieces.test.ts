@@ -30,7 +30,7 @@ function storage(kvs: ReturnType<typeof createBackend>['kvs']) {
   const heads = Object.entries(dump['entity:bgstore-doc'] ?? {});
   if (heads.length !== 1) throw new Error(`expected one document, found ${heads.length}`);
   const [key, head] = heads[0]! as [string, { data: string }];
-  const data = JSON.parse(head.data) as { s?: string; p?: string[]; c?: string; q?: string[]; g?: string[] };
+  const data = JSON.parse(head.data) as { s?: unknown; p?: string[]; c?: unknown; q?: string[]; g?: string[] };
   const pieces = Object.keys(dump.kv ?? {}).filter((k) => k.startsWith(`${key}:`)).map((k) => k.slice(key.length + 1)).sort();
   /** What the head names, and what it names or still has to delete. */
   const named = [...new Set([...(data.p ?? []), ...(data.q ?? [])])].sort();
