@@ -55,7 +55,7 @@ export interface StoredDoc {
 
 /** How pieces are sized. */
 export interface PieceOptions {
-  /** Smallest target piece size in characters; a body up to twice this stays in the head. @default 4096 */
+  /** Smallest target piece size in characters; a state up to twice this stays in the head. @default 4096 */
   minPiece?: number;
 }
 
@@ -192,12 +192,6 @@ export async function readRevision(key: string): Promise<number> {
   return (await kvs.entity<Head>(DOC_ENTITY).get(key))?.revision ?? 0;
 }
 
-/** What one commit writes: how many operations and bytes, for tests and the bench. */
-export interface WriteStats {
-  operations: number;
-  bytes: number;
-}
-
 /**
  * Writes `next` in one transaction, on condition that the stored head is still `previous`'s
  * revision (or absent): the pieces it does not have yet, the head, and deletion of pieces no
@@ -205,7 +199,7 @@ export interface WriteStats {
  * @throws SyncError `TOO_LARGE` (nothing written) when it cannot fit one transaction;
  *   `ForgeKvsAPIError` `CONDITIONAL_CHECK_FAILED` when another commit won the race
  */
-export async function writeDoc(key: string, previous: StoredDoc | undefined, next: DurableDoc<unknown>, options: PieceOptions = {}): Promise<WriteStats> {
+export async function writeDoc(key: string, previous: StoredDoc | undefined, next: DurableDoc<unknown>, options: PieceOptions = {}): Promise<void> {
   const minPiece = options.minPiece ?? 4096;
   const state = JSON.stringify(next.state);
   const clients = JSON.stringify(next.clients);
@@ -253,5 +247,4 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
   tx.set<Head>(key, { revision: next.revision, schemaVersion: next.schemaVersion, chunks: named.size, data: JSON.stringify(data) }, { entityName: DOC_ENTITY, conditions });
   for (const name of deleting) tx.delete(pieceKey(key, name));
   await tx.execute();
-  return { operations: operations + deleting.length, bytes };
 }

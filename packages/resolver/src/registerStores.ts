@@ -21,8 +21,8 @@ export interface RegisterStoresOptions {
   /** First wait before retrying after a storage failure (doubles per attempt, at most 2 s). @default 50 */
   retryDelayMs?: number;
   /**
-   * Smallest target size, in characters, of the pieces a document is stored in; a document up to
-   * twice this is stored whole in its head. A commit writes only the pieces its changes touch.
+   * Smallest target size, in characters, of the pieces a document's state is stored in; a state up
+   * to twice this is kept whole in its head. A commit writes only the pieces its changes touch.
    * @default 4096
    */
   minPiece?: number;
