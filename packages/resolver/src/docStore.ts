@@ -214,11 +214,13 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
   const plan = (stateCut: (text: string) => string[]) => {
     const p = inline(state, Math.min(2 * minPiece, MAX_INLINE)) ? undefined : stateCut(state);
     const q = inline(clients, MAX_INLINE) ? undefined : cutPieces(clients, targetFor(clients.length, minPiece, undefined));
-    const data: HeadData = { v: 2, ...(p ? { p: p.map(nameOf) } : { s: next.state }), ...(q ? { q: q.map(nameOf) } : { c: next.clients }) };
+    const named = (texts: string[]) => texts.map((text) => [nameOf(text), text] as const);
+    const pieces = { p: p && named(p), q: q && named(q) };
+    const names = (list: (readonly [string, string])[]) => list.map(([name]) => name);
+    const data: HeadData = { v: 2, ...(pieces.p ? { p: names(pieces.p) } : { s: next.state }), ...(pieces.q ? { q: names(pieces.q) } : { c: next.clients }) };
     const seen = new Set(stored);
     const fresh: [string, string][] = [];
-    for (const text of [...(p ?? []), ...(q ?? [])]) {
-      const name = nameOf(text);
+    for (const [name, text] of [...(pieces.p ?? []), ...(pieces.q ?? [])]) {
       if (!seen.has(name)) fresh.push([name, text]);
       seen.add(name);
     }
