@@ -1,4 +1,5 @@
-import { commitIntents, defineStore, emptyDoc, upgradeDoc, type DurableDoc } from '.';
+import { defineStore } from '.';
+import { commitIntents, emptyDoc, upgradeDoc, type DurableDoc } from './durable';
 import { board } from '../test/board';
 
 const intent = (seq: number, name: string, ...args: unknown[]) => ({ clientId: 'tab-1', seq, name, args });

@@ -7,7 +7,7 @@ describe('a host that persists', () => {
     const w = createWorld();
     const persistence = createMemoryPersistence(board);
     const first = createHost(board, { transport: w.transport('bg'), clock: w.clock, persistence });
-    await first.actions.add('c1', 'stored');
+    await first.actions.add('c1', 'stored').applied;
     first.flush();
     await w.run(10);
     first.close();
@@ -83,7 +83,7 @@ describe('a host that persists', () => {
     const hostB = createHost(board, { transport: tabB.transport('bg'), clock: tabB.clock, persistence });
     const feedA = createReplica(board, { transport: tabA.transport('feed'), clock: tabA.clock });
     await Promise.all([tabA.run(10), tabB.run(10)]);
-    await hostB.actions.add('b1', 'from tab B');
+    await hostB.actions.add('b1', 'from tab B').applied;
     await tabB.run(500);
     const snapshots = hostA.stats().snapshotsSent;
     const added = feedA.actions.add('a1', 'from tab A');
@@ -93,7 +93,7 @@ describe('a host that persists', () => {
     expect(feedA.getState()).toEqual(hostA.getState());
     expect(hostA.stats().rebases).toBe(1);
     expect(hostA.stats().snapshotsSent).toBe(snapshots);
-    await hostB.checkRevision();
+    hostB.checkRevision();
     await tabB.run(10);
     expect(hostB.getState()).toEqual(hostA.getState());
   });
@@ -106,7 +106,7 @@ describe('a host that persists', () => {
     const feedA = createReplica(board, { transport: tabA.transport('feed'), clock: tabA.clock });
     const hostB = createHost(board, { transport: tabB.transport('bg'), clock: tabB.clock, persistence });
     await Promise.all([tabA.run(10), tabB.run(10)]);
-    await hostB.actions.rename('renamed in B');
+    await hostB.actions.rename('renamed in B').applied;
     await tabB.run(500);
     await tabA.run(1500);
     expect(feedA.getState().meta.title).toBe('renamed in B');

@@ -1,20 +1,13 @@
 // @bgstore/core — defineStore, the authoritative host, zustand replicas. Knows nothing of Forge or React.
-export { createChannel } from './channel';
-export type { ChannelStats } from './channel';
-export { commitIntents, emptyDoc, upgradeDoc } from './commit';
-export type { Authorize, DurableDoc, DurableIntent, DurableOutcome } from './commit';
-export { defineStore } from './defineStore';
-export type { ActionRecipe, ActionRecipes, ActionValidators, InferActions, InferArgs, InferState, StoreContext, StoreDefinition, StoreIntent, StoreOptions, StoreScope } from './defineStore';
-export { createHost } from './host';
-export type { Host, HostOptions, HostPhase, HostStats } from './host';
-export { coalescePatches } from './patches';
-export { createMemoryPersistence } from './memoryPersistence';
-export { randomId, systemClock } from './ports';
-export type { ClientRecord, Clock, CommitBatch, CommitResult, LoadedDoc, Logger, Persistence, Transport, Unsubscribe } from './ports';
-export { createReplica } from './replica';
-export type { ReadonlyStore, Replica, ReplicaOptions, ReplicaStats, ResyncReason, SyncPhase, SyncStatus } from './replica';
-export { replayIntents, runIntent } from './runIntent';
-export type { IntentOutcome } from './runIntent';
-export { shareStructure } from './shareStructure';
+// Durability and testing internals live at `@bgstore/core/durable`.
+export { defineStore } from './state/defineStore';
+export type { ActionCall, ActionRecipe, ActionRecipes, ActionValidators, InferActions, InferArgs, InferState, StoreDefinition, StoreOptions } from './state/defineStore';
+export { createHost } from './host/createHost';
+export type { Host, HostOptions, HostPhase, HostStats } from './host/createHost';
+export { createReplica } from './replica/createReplica';
+export type { ReadonlyStore, Replica, ReplicaOptions, ReplicaStats, ResyncReason, SyncPhase, SyncStatus } from './replica/createReplica';
+export type { CallStage } from './replica/machine';
+export { createMemoryPersistence } from './durable/memoryPersistence';
+export type { Clock, CommitBatch, CommitResult, LoadedDoc, Logger, Persistence, Transport, Unsubscribe } from './runtime/ports';
 export { isSyncError, SyncError } from '@bgstore/protocol';
 export type { DurableStatus, SyncErrorCode } from '@bgstore/protocol';

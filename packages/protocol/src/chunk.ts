@@ -32,25 +32,38 @@ export function encodeFrames(message: Message, maxSize: number, nextId: () => st
 export interface Reassembler {
   /** Adds a chunk; returns the whole message's JSON text once every piece is in. */
   add(chunk: ChunkMessage, now: number): string | undefined;
+  /** Drops incomplete messages older than the time to live; call it from a timer (`nextExpiry`). */
+  expire(now: number): void;
+  /** When the oldest incomplete message expires, or undefined when none is held. */
+  nextExpiry(): number | undefined;
   /** Chunked messages still incomplete. */
   pending(): number;
+  /** Characters held in incomplete messages. */
+  bytes(): number;
   /** How many incomplete messages were dropped (expired or over budget). */
   dropped(): number;
 }
 
-/** Creates a {@link Reassembler} that keeps at most `maxPending` partial messages for `ttlMs` each. */
-export function createReassembler(options: { ttlMs?: number; maxPending?: number } = {}): Reassembler {
+/**
+ * Creates a {@link Reassembler} that keeps at most `maxPending` partial messages, of at most
+ * `maxBytes` characters in all (the oldest go first), for `ttlMs` each.
+ */
+export function createReassembler(options: { ttlMs?: number; maxPending?: number; maxBytes?: number } = {}): Reassembler {
   const ttl = options.ttlMs ?? 10_000;
   const maxPending = options.maxPending ?? 16;
-  const partial = new Map<string, { parts: (string | undefined)[]; got: number; started: number }>();
+  const maxBytes = options.maxBytes ?? 8_000_000;
+  const partial = new Map<string, { parts: (string | undefined)[]; got: number; started: number; bytes: number }>();
+  let held = 0;
   let dropped = 0;
+  const drop = (key: string) => {
+    const p = partial.get(key);
+    if (!p) return;
+    partial.delete(key);
+    held -= p.bytes;
+    dropped++;
+  };
   const expire = (now: number) => {
-    for (const [key, p] of partial) {
-      if (now - p.started > ttl) {
-        partial.delete(key);
-        dropped++;
-      }
-    }
+    for (const [key, p] of partial) if (now - p.started > ttl) drop(key);
   };
   return {
     add(chunk, now) {
@@ -58,24 +71,35 @@ export function createReassembler(options: { ttlMs?: number; maxPending?: number
       const key = `${chunk.from}|${chunk.id}`;
       let p = partial.get(key);
       if (!p) {
-        if (partial.size >= maxPending) {
-          const oldest = partial.keys().next().value!;
-          partial.delete(oldest);
-          dropped++;
-        }
-        p = { parts: new Array(chunk.n), got: 0, started: now };
+        if (partial.size >= maxPending) drop(partial.keys().next().value!);
+        p = { parts: new Array(chunk.n), got: 0, started: now, bytes: 0 };
         partial.set(key, p);
       }
       if (p.parts.length !== chunk.n || chunk.i >= chunk.n) return undefined;
       if (p.parts[chunk.i] === undefined) {
         p.parts[chunk.i] = chunk.data;
         p.got++;
+        p.bytes += chunk.data.length;
+        held += chunk.data.length;
+        while (held > maxBytes && partial.size > 0) {
+          const oldest = partial.keys().next().value!;
+          drop(oldest);
+          if (oldest === key) return undefined;
+        }
       }
       if (p.got < chunk.n) return undefined;
       partial.delete(key);
+      held -= p.bytes;
       return p.parts.join('');
     },
+    expire,
+    nextExpiry() {
+      let at: number | undefined;
+      for (const p of partial.values()) at = Math.min(at ?? Infinity, p.started + ttl + 1);
+      return at;
+    },
     pending: () => partial.size,
+    bytes: () => held,
     dropped: () => dropped,
   };
 }

@@ -1,5 +1,6 @@
 import { SYNC_ERROR_CODES } from './errors';
 import { PROTOCOL_VERSION, type Message, type WirePatch } from './messages';
+import { isId, LIMITS } from './vocabulary';
 import { unpackMessage, WireShapeError, type WireMessage } from './wire';
 
 /** Why a received message was ignored; peers count these and never throw. */
@@ -11,7 +12,8 @@ export type Decoded = { ok: true; message: Message } | { ok: false; reason: Igno
 type Obj = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 512;
+const isStr = isId;
+const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= LIMITS.actionName;
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const isSeq = (v: unknown): v is number => isCount(v) && v > 0;
 
@@ -41,24 +43,27 @@ function assertBody(m: Obj): void {
     case 'hello':
       check(m.epoch === null || isStr(m.epoch), 'hello.epoch must be a string or null');
       check(m.version === null || isCount(m.version), 'hello.version must be a count or null');
+      check(m.fingerprint === undefined || isStr(m.fingerprint), 'hello.fingerprint must be a string');
       return;
     case 'intents':
-      check(isSeq(m.floor), 'intents.floor must be a positive integer');
+      check(isSeq(m.settledBelow), 'intents.settledBelow must be a positive integer');
       check(Array.isArray(m.items) && m.items.length > 0, 'intents.items must be a non-empty array');
       m.items.forEach((it, i) => {
-        check(isObj(it) && isSeq(it.seq) && isStr(it.name) && Array.isArray(it.args), `intents.items[${i}] must be {seq, name, args[]}`);
+        check(isObj(it) && isSeq(it.seq) && isName(it.name) && Array.isArray(it.args), `intents.items[${i}] must be {seq, name, args[]}`);
       });
       return;
     case 'beat':
       check(isStr(m.epoch) && isCount(m.version), 'beat needs epoch and version');
       optionalTo();
       if (m.durable !== undefined) assertDurable(m.durable, 'beat');
+      check(m.digest === undefined || isStr(m.digest), 'beat.digest must be a string');
       return;
     case 'snapshot':
       check(isStr(m.epoch) && isCount(m.version), 'snapshot needs epoch and version');
       check('state' in m && m.state !== undefined, 'snapshot needs state');
       optionalTo();
       if (m.durable !== undefined) assertDurable(m.durable, 'snapshot');
+      check(m.fingerprint === undefined || isStr(m.fingerprint), 'snapshot.fingerprint must be a string');
       return;
     case 'status':
       check(isStr(m.epoch) && isCount(m.version), 'status needs epoch and version');

@@ -11,6 +11,8 @@
  * - `TOO_LARGE`: the document or a request exceeds what Forge storage or invoke accept.
  * - `STORAGE_FAILED`: storage kept failing; the host retries, nothing accepted is dropped.
  * - `BAD_REQUEST`: a malformed request reached the resolver (unknown store, wrong shape).
+ * - `BUILD_MISMATCH`: modules on the page run different builds of the store (an old bundle after a deploy); reload the page.
+ * - `MISCONFIGURED`: storage is set up wrong (an entity or scope missing from `manifest.yml`); retrying cannot help.
  */
 export type SyncErrorCode =
   | 'UNKNOWN_ACTION'
@@ -23,7 +25,9 @@ export type SyncErrorCode =
   | 'SCHEMA_TOO_NEW'
   | 'TOO_LARGE'
   | 'STORAGE_FAILED'
-  | 'BAD_REQUEST';
+  | 'BAD_REQUEST'
+  | 'BUILD_MISMATCH'
+  | 'MISCONFIGURED';
 
 /** Every {@link SyncErrorCode}, for validation. */
 export const SYNC_ERROR_CODES: readonly SyncErrorCode[] = [
@@ -38,7 +42,12 @@ export const SYNC_ERROR_CODES: readonly SyncErrorCode[] = [
   'TOO_LARGE',
   'STORAGE_FAILED',
   'BAD_REQUEST',
+  'BUILD_MISMATCH',
+  'MISCONFIGURED',
 ];
+
+/** Codes that retrying the same request cannot fix: a host drops the batch and shows the reason. */
+export const PERMANENT_CODES: readonly SyncErrorCode[] = ['UNAUTHORIZED', 'BAD_REQUEST', 'TOO_LARGE', 'SCHEMA_TOO_NEW', 'MISCONFIGURED', 'BUILD_MISMATCH'];
 
 /** The one error type of bgstore: a {@link SyncErrorCode}, a message that says what to do, and a cause. */
 export class SyncError extends Error {

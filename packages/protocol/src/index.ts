@@ -4,7 +4,9 @@ export type { Frame, Reassembler } from './chunk';
 export { decodeMessage } from './decode';
 export { compareEpochs, createEpoch } from './epoch';
 export type { Decoded, IgnoreReason } from './decode';
-export { isSyncError, SYNC_ERROR_CODES, SyncError } from './errors';
+export { isSyncError, PERMANENT_CODES, SYNC_ERROR_CODES, SyncError } from './errors';
+export { digest, isId, jsonBytes, LIMITS, utf8Bytes } from './vocabulary';
+export type { ClientRecord, Intent, Outcome, Refusal, StoredIntent } from './vocabulary';
 export type { SyncErrorCode } from './errors';
 export { findNonJson, isJson } from './json';
 export type { JsonValue } from './json';
@@ -12,7 +14,7 @@ export { downEvent, PROTOCOL_VERSION, upEvent } from './messages';
 export { encodeMessage } from './wire';
 export type { WireMessage } from './wire';
 export { isResolverError, RESOLVER_FUNCTIONS } from './resolverApi';
-export type { CommitRequest, CommitResponse, LoadRequest, LoadResponse, ResolverError, RevisionRequest, RevisionResponse, StoredClient, StoredIntent } from './resolverApi';
+export type { CommitRequest, CommitResponse, LoadRequest, LoadResponse, ResolverError, RevisionRequest, RevisionResponse, StoredClient } from './resolverApi';
 export type {
   AckMessage,
   BeatMessage,

@@ -3,7 +3,8 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 
 /**
  * Returns the path of the first value that is not JSON-safe (a non-plain object, `undefined`, a
- * function, NaN/Infinity, a symbol, a bigint), or `undefined` when all of `value` is JSON.
+ * function, NaN/Infinity, a symbol, a bigint, an own `__proto__` key, nesting deeper than 200), or
+ * `undefined` when all of `value` is JSON.
  * @example findNonJson({ a: [1, new Date()] }) // ['a', 1]
  */
 export function findNonJson(value: unknown, path: (string | number)[] = [], depth = 0): (string | number)[] | undefined {
@@ -26,6 +27,7 @@ export function findNonJson(value: unknown, path: (string | number)[] = [], dept
       const proto = Object.getPrototypeOf(value);
       if (proto !== null && Object.getPrototypeOf(proto) !== null) return path; // not a plain object of any realm
       for (const key of Object.keys(value)) {
+        if (key === '__proto__') return [...path, key];
         const bad = findNonJson((value as Record<string, unknown>)[key], [...path, key], depth + 1);
         if (bad) return bad;
       }

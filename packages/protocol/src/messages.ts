@@ -44,12 +44,17 @@ export interface HelloMessage extends Envelope {
   type: 'hello';
   epoch: string | null;
   version: number | null;
+  /** The replica's build of the store definition (`fingerprintOf`); absent from older builds. */
+  fingerprint?: string;
 }
 
-/** Replica → host: action calls. `floor`: the sender will never send a seq below it again. */
+/**
+ * Replica → host: action calls. Every seq below `settledBelow` has its final answer at the sender,
+ * which will never send it again (it is the client table's `floor` plus one).
+ */
 export interface IntentsMessage extends Envelope {
   type: 'intents';
-  floor: number;
+  settledBelow: number;
   items: WireIntent[];
 }
 
@@ -61,6 +66,8 @@ export interface BeatMessage extends Envelope {
   to?: string;
   /** Present when the host persists; absent when its state lives in memory only. */
   durable?: DurableStatus;
+  /** A digest of the host's state at `version` (`stateDigest`), sent now and then: a replica at that version compares. */
+  digest?: string;
 }
 
 /** Host → replica(s): the whole state at `version`. */
@@ -71,6 +78,8 @@ export interface SnapshotMessage extends Envelope {
   state: unknown;
   to?: string;
   durable?: DurableStatus;
+  /** The host's build of the store definition; a replica of another build does not apply the state. */
+  fingerprint?: string;
 }
 
 /** Host → replicas: the durability status changed; `saved` lists intents now in storage. */

@@ -6,8 +6,8 @@ const host = { ...env, from: '0.x', epoch: '0.x' } as const;
 const valid: Message[] = [
   { ...env, type: 'hello', epoch: null, version: null },
   { ...env, type: 'hello', epoch: '0.x', version: 3 },
-  { ...env, type: 'intents', floor: 1, items: [{ seq: 1, name: 'add', args: [1, 'two', { three: [3] }] }] },
-  { ...env, type: 'intents', floor: 2, items: [{ seq: 5, name: 'add', args: [] }, { seq: 3, name: 'b', args: [null] }] },
+  { ...env, type: 'intents', settledBelow: 1, items: [{ seq: 1, name: 'add', args: [1, 'two', { three: [3] }] }] },
+  { ...env, type: 'intents', settledBelow: 2, items: [{ seq: 5, name: 'add', args: [] }, { seq: 3, name: 'b', args: [null] }] },
   { ...host, type: 'beat', version: 0 },
   { ...host, type: 'beat', version: 0, to: 'b' },
   { ...host, type: 'snapshot', version: 2, state: { a: [1] }, to: 'b' },
@@ -37,7 +37,7 @@ describe('wire form', () => {
   it('is a short positional array: a one-field patch to one replica costs about as much as the patch itself', () => {
     const patch: Message = { ...host, type: 'patch', base: 41, next: 42, patches: [{ op: 'replace', path: ['items', 1234, 'done'], value: true }], acks: [['aUasEg0N8Qr', 7]] };
     expect(encodeMessage(patch)).toEqual([PROTOCOL_VERSION, 's', 'p', '0.x', 41, [[1, 'items', 1234, 'done', true]], ['aUasEg0N8Qr', 7]]);
-    const intents: Message = { ...env, type: 'intents', floor: 7, items: [{ seq: 7, name: 'toggle', args: [1234] }] };
+    const intents: Message = { ...env, type: 'intents', settledBelow: 7, items: [{ seq: 7, name: 'toggle', args: [1234] }] };
     expect(encodeMessage(intents)).toEqual([PROTOCOL_VERSION, 's', 'i', 'a', [[7, 'toggle', 1234]]]);
   });
 

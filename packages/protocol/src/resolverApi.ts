@@ -1,4 +1,5 @@
 import type { SyncErrorCode } from './errors';
+import type { ClientRecord, Outcome, StoredIntent } from './vocabulary';
 
 /** The resolver function keys bgstore defines (`registerStores`) and calls (`startHost`). */
 export const RESOLVER_FUNCTIONS = {
@@ -12,22 +13,8 @@ export interface ResolverError {
   error: { code: SyncErrorCode; message: string };
 }
 
-/** An intent on its way to storage (`refused`: the host refused it; storage only records that). */
-export interface StoredIntent {
-  clientId: string;
-  seq: number;
-  name: string;
-  args: unknown[];
-  refused?: { code: SyncErrorCode; message: string };
-}
-
-/** What storage remembers per client: every seq ≤ floor, plus `seqs`, were processed. */
-export interface StoredClient {
-  floor: number;
-  seqs: number[];
-  rejected: [seq: number, code: string, message: string][];
-  seen: number;
-}
+/** What storage remembers per client (the caller's own clients only). */
+export type StoredClient = ClientRecord;
 
 export interface LoadRequest {
   store: string;
@@ -43,10 +30,12 @@ export interface CommitRequest {
   store: string;
   baseRevision: number;
   intents: StoredIntent[];
+  /** Per client of this caller: every seq ≤ floor has settled at the client, so gaps below it close. */
+  floors?: [clientId: string, floor: number][];
 }
 export interface CommitResponse {
   revision: number;
-  outcomes: ({ clientId: string; seq: number; duplicate?: true } & ({ ok: true } | { ok: false; code: SyncErrorCode; message: string }))[];
+  outcomes: Outcome[];
   /** The stored state, when it is not `baseRevision`'s state with the batch applied. */
   state?: unknown;
 }

@@ -84,13 +84,13 @@ export function encodeMessage(m: Message): WireMessage {
   const body = (...xs: unknown[]) => [...head, ...trim(xs)] as WireMessage;
   switch (m.type) {
     case 'hello':
-      return [...head, m.epoch, m.version];
+      return [...head, m.epoch, m.version, ...(m.fingerprint === undefined ? [] : [m.fingerprint])];
     case 'intents':
-      return body(m.items.map(packIntent), m.floor === m.items[0]?.seq ? undefined : m.floor);
+      return body(m.items.map(packIntent), m.settledBelow === m.items[0]?.seq ? undefined : m.settledBelow);
     case 'beat':
-      return body(m.version, m.to, m.durable && packDurable(m.durable));
+      return body(m.version, m.to, m.durable && packDurable(m.durable), m.digest);
     case 'snapshot':
-      return body(m.version, m.state, m.to, m.durable && packDurable(m.durable));
+      return body(m.version, m.state, m.to, m.durable && packDurable(m.durable), m.fingerprint);
     case 'status':
       return body(m.version, packDurable(m.durable), m.saved && packPairs(m.saved));
     case 'patch':
@@ -115,15 +115,15 @@ export function unpackMessage(w: WireMessage): Message {
   const epoch = from;
   switch (type) {
     case 'hello':
-      return { ...env, type, epoch: b[0] as string | null, version: b[1] as number | null };
+      return keep({ ...env, type, epoch: b[0] as string | null, version: b[1] as number | null, fingerprint: opt(b[2], str) });
     case 'intents': {
       const items = list(b[0], 'intents.items').map(unpackIntent);
-      return { ...env, type, floor: (b[1] ?? items[0]?.seq) as number, items };
+      return { ...env, type, settledBelow: (b[1] ?? items[0]?.seq) as number, items };
     }
     case 'beat':
-      return keep({ ...env, type, epoch, version: b[0] as number, to: opt(b[1], str), durable: opt(b[2], unpackDurable) });
+      return keep({ ...env, type, epoch, version: b[0] as number, to: opt(b[1], str), durable: opt(b[2], unpackDurable), digest: opt(b[3], str) });
     case 'snapshot':
-      return keep({ ...env, type, epoch, version: b[0] as number, state: b[1], to: opt(b[2], str), durable: opt(b[3], unpackDurable) });
+      return keep({ ...env, type, epoch, version: b[0] as number, state: b[1], to: opt(b[2], str), durable: opt(b[3], unpackDurable), fingerprint: opt(b[4], str) });
     case 'status':
       return keep({ ...env, type, epoch, version: b[0] as number, durable: unpackDurable(b[1]), saved: opt(b[2], (v) => unpackPairs(v, 'status.saved')) });
     case 'patch': {

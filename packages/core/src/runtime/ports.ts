@@ -1,4 +1,6 @@
-import type { DurableIntent, DurableOutcome } from './commit';
+import type { ClientRecord, Outcome, StoredIntent } from '@bgstore/protocol';
+
+export type { ClientRecord };
 
 /**
  * How bgstore messages travel: `@forge/bridge` events in Forge, an in-memory bus in tests.
@@ -48,22 +50,16 @@ export interface LoadedDoc<TState> {
 /** A batch of accepted intents and the revision the host applied them on. */
 export interface CommitBatch {
   baseRevision: number;
-  intents: DurableIntent[];
+  intents: StoredIntent[];
+  /** Per client in the batch: every seq ≤ floor has settled at the client (gaps below it close). */
+  floors?: [clientId: string, floor: number][];
 }
 
 /** What a commit did. */
 export interface CommitResult<TState> {
   revision: number;
-  outcomes: DurableOutcome[];
+  outcomes: Outcome[];
   state?: TState;
-}
-
-/** Intents of one client already processed: every seq ≤ `floor`, plus `seqs`; `rejected` keeps refusals. */
-export interface ClientRecord {
-  floor: number;
-  seqs: number[];
-  rejected: [seq: number, code: string, message: string][];
-  seen: number;
 }
 
 /** Receives bgstore's diagnostics; each kind of ignored message is reported once. @default console.warn */

@@ -20,6 +20,9 @@ export interface Channel {
   /** Counts a decoded message the peer had no use for (e.g. a host message on the replica channel). */
   ignore(reason: 'unexpected'): void;
   stats(): ChannelStats;
+  /** When held pieces of long messages next expire (for the peer's wake-up), and the expiry itself. */
+  nextWake(): number | undefined;
+  tick(now: number): void;
   close(): void;
 }
 
@@ -119,6 +122,8 @@ export function createChannel(o: ChannelOptions): Channel {
     },
     ignore: (reason) => ignore(reason, 'not a message this peer handles'),
     stats: () => structuredClone(stats),
+    nextWake: () => reassembler.nextExpiry(),
+    tick: (now) => reassembler.expire(now),
     close() {
       closed = true;
       unsubscribe?.();

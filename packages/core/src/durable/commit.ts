@@ -1,8 +1,7 @@
-import { SyncError, type SyncErrorCode } from '@bgstore/protocol';
-import { createClientTable } from './clientTable';
-import type { ActionRecipes, StoreDefinition } from './defineStore';
-import type { ClientRecord } from './ports';
-import { runIntent } from './runIntent';
+import { SyncError, type ClientRecord, type Outcome, type StoredIntent } from '@bgstore/protocol';
+import type { ActionRecipes, StoreDefinition } from '../state/defineStore';
+import { runIntent } from '../state/runIntent';
+import { createClientTable, type ClientTableOptions } from './clientTable';
 
 /** A store's durable document: what storage holds for one store and scope. */
 export interface DurableDoc<TState> {
@@ -14,21 +13,19 @@ export interface DurableDoc<TState> {
   clients: Record<string, ClientRecord>;
 }
 
-/** One intent as a host commits it: who sent it, its sequence number, the action and arguments. */
-export interface DurableIntent {
-  clientId: string;
-  seq: number;
-  name: string;
-  args: unknown[];
-  /** The host already refused it: storage records the refusal without running it, so a late copy never applies. */
-  refused?: { code: SyncErrorCode; message: string };
-}
-
-/** What became of one committed intent; `duplicate` when an earlier commit already had it. */
-export type DurableOutcome = { clientId: string; seq: number; duplicate?: true } & ({ ok: true } | { ok: false; code: SyncErrorCode; message: string });
-
 /** Decides whether an intent may be applied: `true`, or the reason it may not. */
-export type Authorize = (intent: DurableIntent) => true | string;
+export type Authorize = (intent: StoredIntent) => true | string;
+
+/** Options of {@link commitIntents}. */
+export interface CommitOptions {
+  now: number;
+  /** The write policy, per intent. */
+  authorize?: Authorize;
+  /** The client table's bounds (storage's own: `whenFull: 'refuse'`). */
+  table?: ClientTableOptions;
+  /** Per client: every seq ≤ floor has settled at the client, so gaps below it close. */
+  floors?: readonly (readonly [clientId: string, floor: number])[];
+}
 
 /** A new document for a store with nothing stored yet. */
 export function emptyDoc<TState, TActions extends ActionRecipes<TState>>(definition: StoreDefinition<TState, TActions>): DurableDoc<TState> {
@@ -60,18 +57,20 @@ export function upgradeDoc<TState, TActions extends ActionRecipes<TState>>(defin
 /**
  * Applies a batch of intents to a stored document, as the resolver does on every commit: each
  * `clientId+seq` at most once (a repeat gets its first outcome again), refusals recorded with their
- * reason, the revision raised by one if anything changed. Pure: never throws, never writes.
+ * reason, each intent judged alone (one bad intent never sinks the batch), the revision raised by
+ * one if anything changed. Pure: never throws, never writes.
  */
 export function commitIntents<TState, TActions extends ActionRecipes<TState>>(
   definition: StoreDefinition<TState, TActions>,
   doc: DurableDoc<TState>,
-  intents: readonly DurableIntent[],
-  options: { now: number; authorize?: Authorize; maxClients?: number } = { now: 0 },
-): { doc: DurableDoc<TState>; outcomes: DurableOutcome[]; changed: boolean } {
-  const table = createClientTable(doc.clients, { maxClients: options.maxClients });
+  intents: readonly StoredIntent[],
+  options: CommitOptions = { now: 0 },
+): { doc: DurableDoc<TState>; outcomes: Outcome[]; changed: boolean } {
+  const table = createClientTable(doc.clients, options.table);
   let state = doc.state;
   let changed = false;
-  const outcomes: DurableOutcome[] = [];
+  const outcomes: Outcome[] = [];
+  for (const [clientId, floor] of options.floors ?? []) table.advanceFloor(clientId, floor, options.now);
   for (const intent of intents) {
     const { clientId, seq } = intent;
     const seen = table.lookup(clientId, seq);
@@ -79,21 +78,9 @@ export function commitIntents<TState, TActions extends ActionRecipes<TState>>(
       outcomes.push({ clientId, seq, duplicate: true, ...seen });
       continue;
     }
+    const refusal = table.admit(clientId, seq, options.now) ?? intent.refused ?? policyRefusal(definition, options.authorize, intent);
+    const result = refusal ? ({ ok: false, ...refusal } as const) : runIntent(definition, state, intent.name, intent.args);
     changed = true;
-    if (intent.refused) {
-      const outcome = { ok: false as const, code: intent.refused.code, message: intent.refused.message };
-      table.record(clientId, seq, outcome, options.now);
-      outcomes.push({ clientId, seq, ...outcome });
-      continue;
-    }
-    const verdict = options.authorize ? safeAuthorize(options.authorize, intent) : true;
-    if (verdict !== true) {
-      const outcome = { ok: false as const, code: 'UNAUTHORIZED' as const, message: `[bgstore] ${definition.name}.${intent.name}: ${verdict}` };
-      table.record(clientId, seq, outcome, options.now);
-      outcomes.push({ clientId, seq, ...outcome });
-      continue;
-    }
-    const result = runIntent(definition, state, intent.name, intent.args);
     if (result.ok) {
       state = result.state;
       table.record(clientId, seq, { ok: true }, options.now);
@@ -108,10 +95,22 @@ export function commitIntents<TState, TActions extends ActionRecipes<TState>>(
   return { doc: { revision: doc.revision + 1, schemaVersion: definition.schemaVersion, state, clients: table.toJSON() }, outcomes, changed };
 }
 
-function safeAuthorize(authorize: Authorize, intent: DurableIntent): true | string {
+function policyRefusal(definition: { name: string }, authorize: Authorize | undefined, intent: StoredIntent) {
+  if (!authorize) return undefined;
+  let verdict: true | string;
   try {
-    return authorize(intent);
+    verdict = authorize(intent);
   } catch (error) {
-    return `authorize() threw: ${error instanceof Error ? error.message : String(error)}`;
+    verdict = `authorize() threw: ${error instanceof Error ? error.message : String(error)}`;
   }
+  return verdict === true ? undefined : { code: 'UNAUTHORIZED' as const, message: `[bgstore] ${definition.name}.${intent.name}: ${verdict}` };
+}
+
+/**
+ * A commit's answer, the same from every persistence: the stored state comes back whenever the
+ * host cannot predict it — storage had moved past `baseRevision`, or some intents were stored already.
+ */
+export function commitAnswer<TState>(before: DurableDoc<TState>, baseRevision: number, result: { doc: DurableDoc<TState>; outcomes: Outcome[] }) {
+  const rebase = before.revision !== baseRevision || result.outcomes.some((o) => o.duplicate);
+  return { revision: result.doc.revision, outcomes: result.outcomes, ...(rebase ? { state: result.doc.state } : {}) };
 }

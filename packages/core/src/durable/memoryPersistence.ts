@@ -1,6 +1,6 @@
-import { commitIntents, emptyDoc, type DurableDoc } from './commit';
-import type { ActionRecipes, StoreDefinition } from './defineStore';
-import type { Persistence } from './ports';
+import type { ActionRecipes, StoreDefinition } from '../state/defineStore';
+import type { Persistence } from '../runtime/ports';
+import { commitAnswer, commitIntents, emptyDoc, type DurableDoc } from './commit';
 
 /**
  * Keeps the durable document in memory and commits with the resolver's own logic, so a host
@@ -28,12 +28,11 @@ export function createMemoryPersistence<TState, TActions extends ActionRecipes<T
     },
     async commit(batch) {
       maybeFail();
-      const before = doc.revision;
-      const result = commitIntents(definition, doc, batch.intents, { now: options.now?.() ?? Date.now() });
+      const before = doc;
+      const result = commitIntents(definition, doc, batch.intents, { now: options.now?.() ?? Date.now(), floors: batch.floors });
       doc = result.doc;
       if (result.changed) commits++;
-      const rebase = before !== batch.baseRevision || result.outcomes.some((o) => o.duplicate);
-      return copy({ revision: doc.revision, outcomes: result.outcomes, ...(rebase ? { state: doc.state } : {}) });
+      return copy(commitAnswer(before, batch.baseRevision, result));
     },
     async revision() {
       maybeFail();

@@ -1,3 +1,4 @@
+import { digest } from '@bgstore/protocol';
 import type { Draft } from 'immer';
 
 /** An action: an immer recipe over the state, with the arguments a caller passes. Pure and deterministic. */
@@ -12,35 +13,25 @@ export type ActionValidators<TActions> = { [K in keyof TActions]?: (args: unknow
 /** What a caller passes to an action: the recipe's parameters after the draft. */
 export type InferArgs<TRecipe> = TRecipe extends (draft: never, ...args: infer A) => unknown ? A : never;
 
-/** The typed action functions of a replica or host: each resolves once the host applied it. */
-export type InferActions<TActions> = { [K in keyof TActions]: (...args: InferArgs<TActions[K]>) => Promise<void> };
+/**
+ * One action call. It settles when its outcome is final: resolved once the change is stored (or,
+ * with a host that keeps its state in memory only, once applied), rejected with a `SyncError` when
+ * refused, timed out or closed. `applied` resolves earlier, once the host's state has the change,
+ * so a UI can show "saving…"; it rejects like the call when the call is refused first.
+ * @example
+ * const call = replica.actions.add('c1', 'Write docs');
+ * await call.applied; // the host has it; every module shows it
+ * await call;         // it is stored
+ */
+export interface ActionCall extends Promise<void> {
+  readonly applied: Promise<void>;
+}
+
+/** The typed action functions of a replica or host: each returns an {@link ActionCall}. */
+export type InferActions<TActions> = { [K in keyof TActions]: (...args: InferArgs<TActions[K]>) => ActionCall };
 
 /** The state type of a store definition. */
 export type InferState<TDefinition> = TDefinition extends { readonly initialState: infer S } ? S : never;
-
-/**
- * Where a store's durable document lives, from the caller's Forge context (never from the payload):
- * one per site, per space, per content item, per user — or a function of the context returning a key.
- */
-export type StoreScope = 'site' | 'space' | 'content' | 'user' | ((context: StoreContext) => string);
-
-/** The parts of a resolver's `req.context` that scopes and authorization look at. */
-export interface StoreContext {
-  accountId?: string;
-  cloudId?: string;
-  installContext?: string;
-  moduleKey?: string;
-  extension?: { type?: string; content?: { id?: string | number; type?: string }; space?: { key?: string; id?: string | number }; [key: string]: unknown };
-  [key: string]: unknown;
-}
-
-/** One action call as the resolver sees it before applying it. */
-export interface StoreIntent {
-  clientId: string;
-  seq: number;
-  name: string;
-  args: unknown[];
-}
 
 /** Options of {@link defineStore}. */
 export interface StoreOptions<TState, TActions extends ActionRecipes<TState>> {
@@ -48,20 +39,14 @@ export interface StoreOptions<TState, TActions extends ActionRecipes<TState>> {
   name: string;
   /** The state before any action: plain JSON. */
   initialState: TState;
-  /** Immer recipes `(draft, ...args) => void`, run by the host (and optimistically by replicas). */
+  /** Immer recipes `(draft, ...args) => void`, run by the host (and optimistically by replicas). Pure and deterministic. */
   actions: TActions;
-  /** Per-action argument checks, run by the host before the recipe. */
+  /** Per-action argument checks, run at the call site, on the host and in the resolver. */
   validate?: ActionValidators<TActions>;
   /** Version of the state's shape, for stored documents. @default 1 */
   schemaVersion?: number;
   /** Turns a stored state of an older `schemaVersion` into the current shape. */
   migrate?: (state: unknown, fromVersion: number) => TState;
-  /** Where the durable document lives. @default 'site' */
-  scope?: StoreScope;
-  /** Decides, in the resolver, whether a caller may apply an intent: `true` or the reason not. */
-  authorize?: (context: StoreContext, intent: StoreIntent) => true | string;
-  /** Whether anonymous viewers (no `accountId`) may write. They may always read. @default false */
-  allowAnonymousWrites?: boolean;
 }
 
 /** A store definition: written once, imported by the host, every replica and the resolver. */
@@ -72,9 +57,8 @@ export interface StoreDefinition<TState, TActions extends ActionRecipes<TState>>
   readonly validate: ActionValidators<TActions>;
   readonly schemaVersion: number;
   readonly migrate?: (state: unknown, fromVersion: number) => TState;
-  readonly scope: StoreScope;
-  readonly authorize?: (context: StoreContext, intent: StoreIntent) => true | string;
-  readonly allowAnonymousWrites: boolean;
+  /** Tells builds apart: name, schema version and action names. Modules of one page must agree. */
+  readonly fingerprint: string;
 }
 
 const NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -101,6 +85,11 @@ export function defineStore<TState, TActions extends ActionRecipes<TState>>(opti
   }
   const schemaVersion = options.schemaVersion ?? 1;
   if (!Number.isSafeInteger(schemaVersion) || schemaVersion < 1) throw new TypeError('[bgstore] schemaVersion must be a positive integer');
+  const moved = ['scope', 'authorize', 'allowAnonymousWrites'].filter((k) => k in options);
+  if (moved.length) {
+    throw new TypeError(`[bgstore] store '${options.name}': ${moved.join(', ')} moved to the resolver: registerStores(resolver, [${options.name}], { policies: { '${options.name}': { ${moved.join(', ')} } } }) — server policy no longer ships in frontend bundles (see the changelog)`);
+  }
+  const fingerprint = digest(JSON.stringify([options.name, schemaVersion, Object.keys(options.actions).sort()]));
   return Object.freeze({
     name: options.name,
     initialState: options.initialState,
@@ -108,8 +97,6 @@ export function defineStore<TState, TActions extends ActionRecipes<TState>>(opti
     validate: options.validate ?? {},
     schemaVersion,
     migrate: options.migrate,
-    scope: options.scope ?? 'site',
-    authorize: options.authorize,
-    allowAnonymousWrites: options.allowAnonymousWrites ?? false,
+    fingerprint,
   });
 }

@@ -1,0 +1,156 @@
+import { LIMITS, type ClientRecord, type Refusal, type SyncErrorCode } from '@bgstore/protocol';
+
+/** The outcome remembered for a processed intent. */
+export type Processed = { ok: true } | ({ ok: false } & Refusal);
+
+/**
+ * Remembers which intents of each client were processed, so each `clientId+seq` runs at most once,
+ * and a refused one is refused again with its reason.
+ */
+export interface ClientTable {
+  /** The outcome if `seq` of `clientId` was processed before. */
+  lookup(clientId: string, seq: number): Processed | undefined;
+  /** Why `seq` of `clientId` may not be processed now (a seq far ahead, too many gaps, a full table), or undefined. */
+  admit(clientId: string, seq: number, now?: number): Refusal | undefined;
+  /** Records an outcome; `override` turns an applied intent into a refused one (storage refused it later). */
+  record(clientId: string, seq: number, outcome: Processed, now: number, override?: boolean): void;
+  /** The client will never send a seq ≤ `floor` again: what lies under it is done. Never past what was processed. */
+  advanceFloor(clientId: string, floor: number, now: number): void;
+  floorOf(clientId: string): number;
+  toJSON(): Record<string, ClientRecord>;
+}
+
+export interface ClientTableOptions {
+  /** Records kept in all. @default 1000 */
+  maxClients?: number;
+  /**
+   * When full: `evict` the least recently seen record (a host's table, which storage backs), or
+   * `refuse` new clients (storage's own table: a record others' traffic pushed out could let an intent apply twice).
+   * @default 'evict'
+   */
+  whenFull?: 'evict' | 'refuse';
+  /** Records per caller (the part of a key before `|`), least recently seen of that caller's go first. @default Infinity */
+  perCaller?: number;
+  /** Records unseen this long may go. @default Infinity */
+  ttlMs?: number;
+}
+
+interface Entry {
+  floor: number;
+  seqs: Set<number>;
+  rejected: Map<number, Refusal>;
+  seen: number;
+}
+
+const callerOf = (key: string) => key.slice(0, Math.max(0, key.lastIndexOf('|')));
+const cut = (message: string) => (message.length > LIMITS.refusalMessage ? `${message.slice(0, LIMITS.refusalMessage - 1)}…` : message);
+
+/**
+ * Creates a {@link ClientTable}. Per client it keeps a floor (every seq at or below it is done), the
+ * processed seqs above it (at most `LIMITS.gapSeqs`), and the last `LIMITS.rejectedPerClient`
+ * refusals (messages cut to `LIMITS.refusalMessage`), so its size is bounded per record.
+ */
+export function createClientTable(initial: Record<string, ClientRecord> = {}, options: ClientTableOptions = {}): ClientTable {
+  const maxClients = options.maxClients ?? 1000;
+  const perCaller = options.perCaller ?? Infinity;
+  const ttlMs = options.ttlMs ?? Infinity;
+  const clients = new Map<string, Entry>();
+  for (const [id, r] of Object.entries(initial)) {
+    if (id === '__proto__') continue;
+    clients.set(id, { floor: r.floor, seqs: new Set(r.seqs), rejected: new Map(r.rejected.map(([s, code, message]) => [s, { code: code as SyncErrorCode, message }])), seen: r.seen });
+  }
+
+  const high = (c: Entry) => Math.max(c.floor, ...c.seqs);
+  const leastSeen = (keys: Iterable<string>) => {
+    let oldest: string | undefined;
+    let seen = Infinity;
+    for (const k of keys) {
+      const v = clients.get(k)!;
+      if (v.seen < seen) [oldest, seen] = [k, v.seen];
+    }
+    return oldest;
+  };
+  const expire = (now: number) => {
+    if (ttlMs === Infinity) return;
+    for (const [k, v] of clients) if (now - v.seen > ttlMs) clients.delete(k);
+  };
+  /** Makes room for one more record of `key`'s caller; false when only others' records could go. */
+  const makeRoom = (key: string, now: number): boolean => {
+    expire(now);
+    if (perCaller !== Infinity) {
+      const caller = callerOf(key);
+      const own = [...clients.keys()].filter((k) => callerOf(k) === caller);
+      if (own.length >= perCaller) clients.delete(leastSeen(own)!);
+    }
+    if (clients.size < maxClients) return true;
+    if (options.whenFull === 'refuse') return false;
+    clients.delete(leastSeen(clients.keys())!);
+    return true;
+  };
+  const entry = (key: string, now: number) => {
+    let c = clients.get(key);
+    if (!c) {
+      makeRoom(key, now);
+      c = { floor: 0, seqs: new Set(), rejected: new Map(), seen: now };
+      clients.set(key, c);
+    }
+    c.seen = Math.max(c.seen, now);
+    return c;
+  };
+  const compact = (c: Entry) => {
+    while (c.seqs.has(c.floor + 1)) c.seqs.delete(++c.floor);
+    for (const s of c.seqs) if (s <= c.floor) c.seqs.delete(s);
+  };
+
+  return {
+    lookup(clientId, seq) {
+      const c = clients.get(clientId);
+      if (!c) return undefined;
+      const rejected = c.rejected.get(seq);
+      if (rejected) return { ok: false, ...rejected };
+      return seq <= c.floor || c.seqs.has(seq) ? { ok: true } : undefined;
+    },
+    admit(clientId, seq, now = 0) {
+      const c = clients.get(clientId);
+      if (!c) {
+        if (clients.size >= maxClients && options.whenFull === 'refuse') {
+          expire(now);
+          if (clients.size >= maxClients && !(perCaller !== Infinity && [...clients.keys()].some((k) => callerOf(k) === callerOf(clientId)))) {
+            return { code: 'TOO_LARGE', message: `[bgstore] this store remembers ${maxClients} clients already (each for a while, so none of their intents applies twice); try again later` };
+          }
+        }
+        return seq > LIMITS.seqJump ? { code: 'BAD_REQUEST', message: `[bgstore] seq ${seq} of a new client is implausible` } : undefined;
+      }
+      if (seq > high(c) + LIMITS.seqJump) return { code: 'BAD_REQUEST', message: `[bgstore] seq ${seq} runs too far ahead of this client's ${high(c)}` };
+      if (seq > c.floor + 1 && c.seqs.size >= LIMITS.gapSeqs) return { code: 'TOO_LARGE', message: `[bgstore] this client has ${c.seqs.size} intents processed out of order; earlier ones must arrive first` };
+      return undefined;
+    },
+    record(clientId, seq, outcome, now, override = false) {
+      const c = entry(clientId, now);
+      if (!override || outcome.ok) c.seqs.add(seq);
+      if (!outcome.ok) {
+        if (override && !(seq <= c.floor || c.seqs.has(seq))) c.seqs.add(seq);
+        c.rejected.delete(seq);
+        c.rejected.set(seq, { code: outcome.code, message: cut(outcome.message) });
+        while (c.rejected.size > LIMITS.rejectedPerClient) c.rejected.delete(c.rejected.keys().next().value!);
+      }
+      compact(c);
+    },
+    advanceFloor(clientId, floor, now) {
+      const c = clients.get(clientId);
+      if (!c) return;
+      c.seen = Math.max(c.seen, now);
+      const to = Math.min(floor, high(c));
+      if (to > c.floor) {
+        c.floor = to;
+        compact(c);
+      }
+    },
+    floorOf: (clientId) => clients.get(clientId)?.floor ?? 0,
+    toJSON() {
+      const out: Record<string, ClientRecord> = {};
+      for (const [id, c] of clients) out[id] = { floor: c.floor, seqs: [...c.seqs], rejected: [...c.rejected].map(([s, r]) => [s, r.code, r.message]), seen: c.seen };
+      return out;
+    },
+  };
+}

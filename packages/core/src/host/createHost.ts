@@ -1,0 +1,233 @@
+import { createEpoch, downEvent, LIMITS, SyncError, upEvent, type DurableStatus } from '@bgstore/protocol';
+import { createChannel, type ChannelStats } from '../runtime/channel';
+import { createCalls } from '../runtime/calls';
+import { randomId, systemClock, type Clock, type Logger, type Persistence, type Transport } from '../runtime/ports';
+import { createWakeup } from '../runtime/schedule';
+import { durableStatus } from '../durable/saveQueue';
+import type { ActionRecipes, InferActions, StoreDefinition } from '../state/defineStore';
+import { checkIntent } from '../state/runIntent';
+import { createHostMachine, nextWake, step, type HostCounters, type HostEvent, type HostPhase } from './machine';
+
+/** Options of {@link createHost}. */
+export interface HostOptions<TState> {
+  transport: Transport;
+  /**
+   * Durable storage: the host loads from it before serving replicas and commits accepted intents
+   * to it in batches. @default none: the state lives as long as the host
+   */
+  persistence?: Persistence<TState>;
+  /** Wait this long after the first unsaved intent before committing a batch. @default 200 */
+  flushDelayMs?: number;
+  /** Check storage for other tabs' commits this often; 0 turns it off. @default 30_000 */
+  revisionCheckMs?: number;
+  /** First retry delay after a failed commit or load; doubles (with jitter) up to 30 s. @default 500 */
+  retryMinMs?: number;
+  /** Called whenever the durability status changes (e.g. to announce a new revision to other tabs). */
+  onDurable?: (status: DurableStatus) => void;
+  clock?: Clock;
+  /** Id source for the epoch's random part and chunk ids. @default randomId */
+  createId?: () => string;
+  /** A beat `{epoch, version}` is sent after this long without other traffic, so a replica that missed the last patch catches up. @default 2000 */
+  heartbeatMs?: number;
+  /** A beat carries a digest of the state (replicas compare and heal) at most this often. @default 10_000 */
+  digestMs?: number;
+  /** Patches kept to answer a lagging replica without a snapshot, as entries… @default 256 */
+  logEntries?: number;
+  /** …and as JSON bytes. @default 1_000_000 */
+  logSize?: number;
+  /** Messages longer than this (JSON characters) are sent in chunks. @default 60_000 */
+  maxMessageSize?: number;
+  logger?: Logger;
+}
+
+export type { HostPhase };
+
+/** Counters of a host, for diagnostics (never for decisions). */
+export interface HostStats extends HostCounters {
+  phase: HostPhase;
+  epoch: string;
+  version: number;
+  /** Durability, when the host persists. */
+  durable: DurableStatus | null;
+  channel: ChannelStats;
+}
+
+/** The authoritative store, run by the background script. */
+export interface Host<TState, TActions extends ActionRecipes<TState>> {
+  getState(): TState;
+  subscribe(listener: (state: TState, previous: TState) => void): () => void;
+  /** Runs actions on the host itself; the same contract as a replica's (`.applied`, then stored or refused). */
+  actions: InferActions<TActions>;
+  /** Resolves once the persisted state is loaded and replicas are being served (or loading failed for good). */
+  ready: Promise<void>;
+  /** Commits unsaved intents now, without waiting for the debounce. */
+  flush(): void;
+  /** Asks storage whether other tabs committed, and rebases if so. */
+  checkRevision(): void;
+  readonly epoch: string;
+  version(): number;
+  stats(): HostStats;
+  /** Stops serving; `onClose` callbacks run once. */
+  close(): void;
+  /** Runs `fn` when the host closes (adapters release what they hold). */
+  onClose(fn: () => void): void;
+}
+
+/**
+ * Creates the authoritative host of a store: it runs intents, numbers versions under a random
+ * epoch, broadcasts patches, answers `hello`s with the patches a replica missed or a snapshot, and
+ * commits to `persistence` when given.
+ * @example
+ * const host = createHost(board, { transport });
+ * await host.ready;
+ */
+export function createHost<TState, TActions extends ActionRecipes<TState>>(definition: StoreDefinition<TState, TActions>, options: HostOptions<TState>): Host<TState, TActions> {
+  const clock = options.clock ?? systemClock;
+  const createId = options.createId ?? randomId;
+  const logger = options.logger ?? console;
+  const persistence = options.persistence;
+  // A host's id is its epoch: down messages name it once, and its own calls are stored under it.
+  const epoch = createEpoch(clock.now(), options.createId ? options.createId() : randomId(6));
+  const m = createHostMachine(
+    definition as unknown as StoreDefinition<TState, ActionRecipes<TState>>,
+    epoch,
+    {
+      heartbeatMs: options.heartbeatMs ?? 2000,
+      digestMs: options.digestMs ?? 10_000,
+      logEntries: options.logEntries ?? 256,
+      logBytes: options.logSize ?? 1_000_000,
+      snapshotBurst: 8,
+      snapshotsPerSecond: 4,
+      flushDelayMs: options.flushDelayMs ?? 200,
+      retryMinMs: options.retryMinMs ?? 500,
+      retryMaxMs: 30_000,
+      revisionCheckMs: options.revisionCheckMs ?? 30_000,
+      maxBatchIntents: 500,
+      maxBatchBytes: LIMITS.commitBytes,
+    },
+    persistence !== undefined,
+    clock.now(),
+  );
+  const listeners = new Set<(state: TState, previous: TState) => void>();
+  const closers: (() => void)[] = [];
+  const calls = createCalls();
+  let markReady!: () => void;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+
+  const channel = createChannel({
+    transport: options.transport,
+    store: definition.name,
+    id: epoch,
+    listen: upEvent(definition.name),
+    send: downEvent(definition.name),
+    clock,
+    maxMessageSize: options.maxMessageSize ?? 60_000,
+    createId,
+    logger: options.logger,
+    onMessage(message) {
+      if (message.type !== 'hello' && message.type !== 'intents') return channel.ignore('unexpected');
+      run({ type: 'message', message });
+    },
+  });
+  const wake = createWakeup(
+    clock,
+    () => {
+      const a = nextWake(m);
+      const b = channel.nextWake();
+      return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+    },
+    () => {
+      channel.tick(clock.now());
+      run({ type: 'tick' });
+    },
+  );
+
+  /** Performs a storage call and feeds its answer back as an event. */
+  const io = <T>(call: () => Promise<T>, ok: (value: T) => HostEvent, failed: (error: unknown) => HostEvent) => {
+    Promise.resolve()
+      .then(call)
+      .then(
+        (value) => run(ok(value)),
+        (error: unknown) => run(failed(error)),
+      );
+  };
+
+  function run(event: HostEvent): void {
+    if (m.phase === 'closed') return;
+    const before = m.phase;
+    for (const e of step(m, event, clock.now())) {
+      switch (e.type) {
+        case 'send':
+          channel.send(e.message);
+          break;
+        case 'load':
+          io(() => persistence!.load(), (doc) => ({ type: 'loaded', doc: doc as never }), (error) => ({ type: 'load-failed', error }));
+          break;
+        case 'commit':
+          io(() => persistence!.commit(e.batch), (result) => ({ type: 'saved', result: result as never }), (error) => ({ type: 'save-failed', error }));
+          break;
+        case 'check-revision':
+          io(async () => (persistence!.revision ? persistence!.revision() : (await persistence!.load()).revision), (revision) => ({ type: 'revision', revision }), (error) => ({ type: 'revision-failed', error }));
+          break;
+        case 'applied':
+          calls.applied(e.seq);
+          break;
+        case 'settled':
+          calls.settle(e.seq, e.error);
+          break;
+        case 'changed':
+          for (const l of [...listeners]) l(m.state, e.previous as TState);
+          break;
+        case 'durable':
+          if (m.save) options.onDurable?.(durableStatus(m.save));
+          break;
+        case 'warn':
+          logger.warn(e.message);
+          break;
+      }
+    }
+    if (before === 'loading' && m.phase !== 'loading') markReady();
+    wake.arm();
+  }
+
+  const actions = {} as Record<string, (...args: unknown[]) => unknown>;
+  for (const name of Object.keys(definition.actions)) {
+    actions[name] = (...args: unknown[]) => {
+      if (m.phase === 'closed') return calls.refused(new SyncError('CLOSED', `[bgstore] host of '${definition.name}' is closed`));
+      const refusal = checkIntent(definition, name, args);
+      if (refusal) return calls.refused(new SyncError(refusal.code, refusal.message));
+      const call = calls.open(m.localSeq + 1);
+      run({ type: 'call', name, args: JSON.parse(JSON.stringify(args)) as unknown[] });
+      return call;
+    };
+  }
+
+  run({ type: 'start' });
+
+  const close = () => {
+    if (m.phase === 'closed') return;
+    run({ type: 'close' });
+    wake.close();
+    channel.close();
+    listeners.clear();
+    markReady();
+    for (const fn of closers.splice(0)) fn();
+  };
+
+  return {
+    getState: () => m.state,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    actions: actions as InferActions<TActions>,
+    ready,
+    epoch,
+    version: () => m.version,
+    flush: () => run({ type: 'flush' }),
+    checkRevision: () => run({ type: 'check-revision' }),
+    stats: () => ({ ...m.counters, phase: m.phase, epoch, version: m.version, durable: m.save ? durableStatus(m.save) : null, channel: channel.stats() }),
+    close,
+    onClose: (fn) => void closers.push(fn),
+  };
+}

@@ -1,0 +1,87 @@
+import { findNonJson, jsonBytes, LIMITS, type Refusal, type WirePatch } from '@bgstore/protocol';
+import { immer } from '../runtime/immer';
+import type { ActionRecipes, StoreDefinition } from './defineStore';
+import { coalescePatches } from './patches';
+
+/** What running one intent gave: the next state and its patches, or why it was refused. */
+export type IntentOutcome<TState> = ({ ok: true; state: TState; patches: WirePatch[] }) | ({ ok: false } & Refusal);
+
+const describePath = (path: (string | number)[]) => (path.length ? path.map((k) => `[${JSON.stringify(k)}]`).join('') : '(root)');
+
+/**
+ * Checks an action call before it runs, the same way on the replica (at the call site), the host and
+ * the resolver: a known action, JSON arguments that fit a commit, and the definition's validator.
+ * Returns the refusal, or undefined when the call may run.
+ */
+export function checkIntent<TState, TActions extends ActionRecipes<TState>>(definition: StoreDefinition<TState, TActions>, name: unknown, args: unknown): Refusal | undefined {
+  const store = definition.name;
+  if (typeof name !== 'string' || !Object.prototype.hasOwnProperty.call(definition.actions, name)) {
+    return { code: 'UNKNOWN_ACTION', message: `[bgstore] store '${store}' has no action ${JSON.stringify(name)}; are all modules built from the same store definition?` };
+  }
+  if (!Array.isArray(args)) return { code: 'INVALID_ARGS', message: `[bgstore] ${store}.${name}: arguments must be an array` };
+  const bad = findNonJson(args);
+  if (bad) {
+    return { code: 'INVALID_ARGS', message: `[bgstore] ${store}.${name}: argument ${describePath(bad)} is not JSON (use plain objects, arrays, strings, finite numbers, booleans, null; no own __proto__ keys)` };
+  }
+  const bytes = jsonBytes(args);
+  if (bytes > LIMITS.intentBytes) return { code: 'TOO_LARGE', message: `[bgstore] ${store}.${name}: arguments are ${bytes} bytes of JSON, over the ${LIMITS.intentBytes} an intent may have (a commit must fit Forge's invoke)` };
+  const validator = definition.validate[name];
+  if (!validator) return undefined;
+  let verdict: true | string;
+  try {
+    verdict = validator(args);
+  } catch (error) {
+    verdict = `validator threw: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  return verdict === true ? undefined : { code: 'INVALID_ARGS', message: `[bgstore] ${store}.${name}: ${typeof verdict === 'string' ? verdict : 'arguments refused by the validator'}` };
+}
+
+type Recipe = (draft: unknown, ...a: unknown[]) => unknown;
+const recipeOf = (definition: StoreDefinition<unknown, ActionRecipes<unknown>>, name: string) => definition.actions[name] as unknown as Recipe;
+
+/**
+ * Runs action `name` with `args` on `state` as the host does: checks the call, runs the recipe once
+ * with immer, refuses non-JSON results, and coalesces the patches. Never throws. The resolver
+ * re-runs intents with the same function, so both sides agree on every outcome.
+ */
+export function runIntent<TState, TActions extends ActionRecipes<TState>>(definition: StoreDefinition<TState, TActions>, state: TState, name: string, args: unknown): IntentOutcome<TState> {
+  const refused = checkIntent(definition, name, args);
+  if (refused) return { ok: false, ...refused };
+  const store = definition.name;
+  const recipe = recipeOf(definition as never, name);
+  let next: TState;
+  let raw: WirePatch[];
+  try {
+    [next, raw] = immer.produceWithPatches(state, (draft) => recipe(draft, ...(args as unknown[])) as never) as unknown as [TState, WirePatch[]];
+  } catch (error) {
+    return { ok: false, code: 'ACTION_FAILED', message: `[bgstore] ${store}.${name} threw: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  for (const p of raw) {
+    if (p.op === 'remove') continue;
+    const bad = findNonJson(p.value);
+    if (bad) return { ok: false, code: 'NON_JSON_STATE', message: `[bgstore] ${store}.${name} put a non-JSON value at ${describePath([...p.path, ...bad])}; state must be plain JSON` };
+  }
+  return { ok: true, state: next, patches: coalescePatches(state, next, raw) };
+}
+
+/**
+ * Replays already-checked intents on a state, in order, as hosts rebase and optimistic replicas
+ * render: without patches (nobody reads them), and one that fails now simply has no effect.
+ */
+export function replayIntents<TState, TActions extends ActionRecipes<TState>>(
+  definition: StoreDefinition<TState, TActions>,
+  state: TState,
+  intents: Iterable<{ name: string; args: unknown[]; refused?: unknown }>,
+): TState {
+  let next = state;
+  for (const intent of intents) {
+    if (intent.refused || !Object.prototype.hasOwnProperty.call(definition.actions, intent.name)) continue;
+    const recipe = recipeOf(definition as never, intent.name);
+    try {
+      next = immer.produce(next, (draft) => recipe(draft, ...intent.args) as never) as TState;
+    } catch {
+      // It fails on this state: the host will refuse it too, and the view shows it without effect.
+    }
+  }
+  return next;
+}

@@ -1,0 +1,102 @@
+// The words every package uses for an action call on its way to storage and back. One type each:
+// an intent, a refusal, an outcome, a client record. PROTOCOL.md §Vocabulary.
+import type { SyncErrorCode } from './errors';
+
+/** One action call: who sent it (`clientId`), its number (`seq`, from 1, per client), the action and its arguments. */
+export interface Intent {
+  clientId: string;
+  seq: number;
+  name: string;
+  args: unknown[];
+}
+
+/** Why an intent changed nothing. */
+export interface Refusal {
+  code: SyncErrorCode;
+  message: string;
+}
+
+/** An intent on its way to storage; `refused` when the host already refused it (storage only records that). */
+export interface StoredIntent extends Intent {
+  refused?: Refusal;
+}
+
+/** What became of one intent: applied, or refused with a reason; `duplicate` when storage already had it. */
+export type Outcome = { clientId: string; seq: number; duplicate?: true } & ({ ok: true } | ({ ok: false } & Refusal));
+
+/**
+ * What is remembered of one client so none of its intents applies twice: every seq ≤ `floor` is
+ * done, and so is each of `seqs` (all above `floor`); `rejected` keeps recent refusals with their
+ * reason; `seen` is when the client last committed (ms).
+ */
+export interface ClientRecord {
+  floor: number;
+  seqs: number[];
+  rejected: [seq: number, code: string, message: string][];
+  seen: number;
+}
+
+/**
+ * bgstore's limits, defined once: peers, hosts and the resolver check the same numbers.
+ * Sizes are UTF-8 bytes of JSON unless said otherwise.
+ */
+export const LIMITS = {
+  /** A client id or an epoch, in characters. */
+  idLength: 64,
+  /** An action name, in characters. */
+  actionName: 128,
+  /** A refusal's message, in characters (longer ones are cut). */
+  refusalMessage: 300,
+  /** invoke's request limit (Forge); a commit request stays under `commitBytes`. */
+  invokeBytes: 500_000,
+  /** A commit request's JSON, leaving room for invoke's own envelope. */
+  commitBytes: 450_000,
+  /** One intent's JSON: it must fit a commit alone. */
+  intentBytes: 400_000,
+  /** Gapped seqs remembered per client above its floor; more are refused until the gap closes. */
+  gapSeqs: 256,
+  /** Refusals remembered per client. */
+  rejectedPerClient: 16,
+  /** Client records kept per caller (account, or anonymous page); the least recently seen of a caller's own go first. */
+  clientsPerCaller: 32,
+  /** Client records kept per document, of every caller; past it new callers are refused, never others forgotten. */
+  clientsPerDoc: 20_000,
+  /** A client record unseen this long (ms) may be forgotten: no host retries that long. */
+  clientTtlMs: 30 * 24 * 3600 * 1000,
+  /** How far a client's seq may run ahead of the highest one seen. */
+  seqJump: 100_000,
+} as const;
+
+/** True when `id` may name a client or a host: 1–64 url-safe characters or `.`. */
+export const isId = (id: unknown): id is string => typeof id === 'string' && id.length > 0 && id.length <= LIMITS.idLength && /^[A-Za-z0-9_.-]+$/.test(id) && id !== '__proto__';
+
+/** UTF-8 bytes of a string. */
+export function utf8Bytes(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/** UTF-8 bytes of a value's JSON. */
+export const jsonBytes = (value: unknown): number => utf8Bytes(JSON.stringify(value) ?? '');
+
+/**
+ * A short, stable digest of a string (FNV-1a, 32 bits, base 36). Not cryptographic: it tells builds
+ * and states apart, it does not authenticate them.
+ */
+export function digest(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(36);
+}
