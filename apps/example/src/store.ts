@@ -16,7 +16,6 @@ const NEXT: Record<Status, Status> = { todo: 'doing', doing: 'done', done: 'todo
 /** The team board: one per Confluence site, shared by every tab and user. */
 export const teamBoard = defineStore({
   name: 'team-board',
-  scope: 'site',
   initialState: { cards: [] as Card[], nextNumber: 1 },
   actions: {
     addCard: (draft, id: string, title: string) => {

@@ -12,7 +12,15 @@ export interface InvokePersistenceOptions {
 }
 
 async function call<T>(invoke: Invoke, key: string, payload: Record<string, unknown>): Promise<T> {
-  const answer = await invoke(key, payload);
+  let answer: unknown;
+  try {
+    answer = await invoke(key, payload);
+  } catch (error) {
+    // invoke's own limits are permanent for this request: retrying the same bytes cannot help.
+    const text = error instanceof Error ? error.message : String(error);
+    if (/PAYLOAD_TOO_LARGE|payload of \d+ bytes exceeds/i.test(text)) throw new SyncError('TOO_LARGE', `[bgstore] ${key}: ${text}`, { cause: error });
+    throw error;
+  }
   if (isResolverError(answer)) throw new SyncError(answer.error.code, answer.error.message);
   if (typeof answer !== 'object' || answer === null) {
     throw new SyncError('STORAGE_FAILED', `[bgstore] ${key} answered ${JSON.stringify(answer)}; is registerStores(resolver, [...]) wired into this module's resolver function?`);

@@ -53,24 +53,16 @@ export function startHost<TState, TActions extends ActionRecipes<TState>>(defini
     const subscription = Promise.resolve(
       realtime.subscribeGlobal(channel, (payload: unknown) => {
         const revision = (payload as { revision?: unknown } | null)?.revision;
-        if (typeof revision === 'number' && revision > (host.stats().durable?.revision ?? 0)) void host.checkRevision();
+        if (typeof revision === 'number' && revision > (host.stats().durable?.revision ?? 0)) host.checkRevision();
       }),
     ).catch(() => undefined);
-    const close = host.close;
-    host.close = () => {
-      void subscription.then((s) => s?.unsubscribe());
-      close();
-    };
+    host.onClose(() => void subscription.then((s) => s?.unsubscribe()));
   }
   const doc = (globalThis as { document?: Doc }).document;
   if (doc?.addEventListener && persistence !== false) {
-    const onVisibility = () => (doc.visibilityState === 'hidden' ? host.flush() : void host.checkRevision());
+    const onVisibility = () => (doc.visibilityState === 'hidden' ? host.flush() : host.checkRevision());
     doc.addEventListener('visibilitychange', onVisibility);
-    const close = host.close;
-    host.close = () => {
-      doc.removeEventListener?.('visibilitychange', onVisibility);
-      close();
-    };
+    host.onClose(() => doc.removeEventListener?.('visibilitychange', onVisibility));
   }
   return host;
 }

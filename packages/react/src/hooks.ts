@@ -17,8 +17,9 @@ export function useSyncStatus<TSelected = SyncStatus>(
 
 /**
  * The typed actions of a replica: the same object on every render, so it is safe in effect and
- * callback dependencies. Each call resolves once the host applied it and rejects with a `SyncError`
- * (refused, timed out, closed), so catch it; the last error is also in `useSyncStatus`.
+ * callback dependencies. Each call returns an `ActionCall`: it resolves once the change is stored
+ * (`call.applied` earlier, once the host has it) and rejects with a `SyncError` (refused, timed
+ * out, closed), so catch it; the last error is also in `useSyncStatus`.
  * @example
  * const { add } = useActions(replica);
  * <Button onClick={() => add(id(), title).catch(console.error)}>Add</Button>

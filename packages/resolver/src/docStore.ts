@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Filter, FilterConditions, kvs } from '@forge/kvs';
-import type { ClientRecord, DurableDoc } from '@bgstore/core';
+import type { ClientRecord, DurableDoc } from '@bgstore/core/durable';
 import { SyncError } from '@bgstore/protocol';
 
 /** The custom entity holding each document's head; declare it in `manifest.yml` (see README). */

@@ -1,7 +1,9 @@
-// @bgstore/resolver — bgstore's backend: load/commit resolver functions over Forge KVS.
+// @bgstore/resolver — bgstore's backend: load/commit resolver functions over Forge KVS, with each
+// store's server policy (scope, who may read and write).
 export { DOC_ENTITY, DOC_ENTITY_DECLARATION } from './docStore';
 export { registerStores } from './registerStores';
 export type { RegisteredStore, RegisterStoresOptions, ResolverLike } from './registerStores';
+export type { StoreContext, StoreIntent, StorePolicy, StoreScope } from './policy';
 export { documentKey } from './scope';
 export { RESOLVER_FUNCTIONS } from '@bgstore/protocol';
 export type { CommitRequest, CommitResponse, LoadRequest, LoadResponse, ResolverError, RevisionRequest, RevisionResponse } from '@bgstore/protocol';

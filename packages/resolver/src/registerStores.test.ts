@@ -115,8 +115,8 @@ describe('registerStores with the real @forge/resolver and @forge/kvs', () => {
   });
 
   it('keeps scopes apart: another space’s document can be neither read nor written', async () => {
-    const spaced = defineStore({ name: 'notes', scope: 'space', initialState: { notes: [] as string[] }, actions: { add: (d, n: string) => void d.notes.push(n) } });
-    const { call } = createBackend([spaced]);
+    const spaced = defineStore({ name: 'notes', initialState: { notes: [] as string[] }, actions: { add: (d, n: string) => void d.notes.push(n) } });
+    const { call } = createBackend([spaced], { policies: { notes: { scope: 'space' } } });
     const team = { extension: { space: { key: 'TEAM' } } };
     const other = { extension: { space: { key: 'OTHER' } } };
     await call(F.commit, { store: 'notes', baseRevision: 0, intents: [intent('t', 1, 'add', 'secret')] }, team);
@@ -128,8 +128,8 @@ describe('registerStores with the real @forge/resolver and @forge/kvs', () => {
   });
 
   it('keeps user-scoped documents per account and site-scoped ones per site', async () => {
-    const prefs = defineStore({ name: 'prefs', scope: 'user', initialState: { theme: 'light' }, actions: { set: (d, t: string) => void (d.theme = t) } });
-    const { call } = createBackend([prefs, board]);
+    const prefs = defineStore({ name: 'prefs', initialState: { theme: 'light' }, actions: { set: (d, t: string) => void (d.theme = t) } });
+    const { call } = createBackend([prefs, board], { policies: { prefs: { scope: 'user' } } });
     await call(F.commit, { store: 'prefs', baseRevision: 0, intents: [intent('t', 1, 'set', 'dark')] }, { accountId: 'alice' });
     expect(await call(F.load, { store: 'prefs' }, { accountId: 'bob' })).toMatchObject({ state: { theme: 'light' } });
     await call(F.commit, { store: 'board', baseRevision: 0, intents: [intent('t', 1, 'add', 'c', 'C')] }, { cloudId: 'site-a' });
@@ -137,21 +137,16 @@ describe('registerStores with the real @forge/resolver and @forge/kvs', () => {
   });
 
   it('lets anonymous viewers read but not write, unless the store allows it', async () => {
-    const open = defineStore({ name: 'open', allowAnonymousWrites: true, initialState: { n: 0 }, actions: { inc: (d) => void d.n++ } });
-    const { call } = createBackend([board, open]);
+    const open = defineStore({ name: 'open', initialState: { n: 0 }, actions: { inc: (d) => void d.n++ } });
+    const { call } = createBackend([board, open], { policies: { open: { allowAnonymousWrites: true } } });
     expect(await call(F.load, { store: 'board' }, { accountId: null })).toMatchObject({ revision: 0 });
     expect(await call(F.commit, { store: 'board', baseRevision: 0, intents: [intent('t', 1, 'add', 'c', 'C')] }, { accountId: null })).toEqual({ error: { code: 'UNAUTHORIZED', message: expect.stringContaining('anonymous') } });
     expect(await call(F.commit, { store: 'open', baseRevision: 0, intents: [intent('t', 1, 'inc')] }, { accountId: null })).toMatchObject({ revision: 1 });
   });
 
   it('applies authorize per intent with the caller’s context', async () => {
-    const guarded = defineStore({
-      name: 'guarded',
-      initialState: { n: 0 },
-      actions: { inc: (d) => void d.n++ },
-      authorize: (context, i) => (context.accountId === 'admin' || i.name !== 'inc' ? true : 'only admins count'),
-    });
-    const { call } = createBackend([guarded]);
+    const guarded = defineStore({ name: 'guarded', initialState: { n: 0 }, actions: { inc: (d) => void d.n++ } });
+    const { call } = createBackend([guarded], { policies: { guarded: { authorize: (context, i) => (context.accountId === 'admin' || i.name !== 'inc' ? true : 'only admins count') } } });
     const refused = await call(F.commit, { store: 'guarded', baseRevision: 0, intents: [intent('t', 1, 'inc')] }, { accountId: 'bob' });
     expect(refused).toMatchObject({ outcomes: [{ ok: false, code: 'UNAUTHORIZED', message: expect.stringContaining('only admins count') }] });
     expect(await call(F.commit, { store: 'guarded', baseRevision: 1, intents: [intent('t', 2, 'inc')] }, { accountId: 'admin' })).toMatchObject({ outcomes: [{ ok: true }] });

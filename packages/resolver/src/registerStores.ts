@@ -1,6 +1,8 @@
-import { commitIntents, emptyDoc, upgradeDoc, type ActionRecipes, type DurableDoc, type StoreContext, type StoreDefinition } from '@bgstore/core';
-import { isSyncError, RESOLVER_FUNCTIONS, SyncError, type CommitResponse, type LoadResponse, type ResolverError, type RevisionResponse, type StoredIntent } from '@bgstore/protocol';
+import type { ActionRecipes, StoreDefinition } from '@bgstore/core';
+import { commitAnswer, commitIntents, emptyDoc, upgradeDoc, type DurableDoc } from '@bgstore/core/durable';
+import { isId, isSyncError, jsonBytes, LIMITS, RESOLVER_FUNCTIONS, SYNC_ERROR_CODES, SyncError, type ClientRecord, type CommitResponse, type LoadResponse, type Outcome, type ResolverError, type RevisionResponse, type StoredIntent } from '@bgstore/protocol';
 import { readDoc, readRevision, writeDoc } from './docStore';
+import { assertMayRead, callerKey, verdictOf, type StoreContext, type StorePolicy } from './policy';
 import { documentKey } from './scope';
 
 /** What `registerStores` needs of a `@forge/resolver` Resolver. */
@@ -10,11 +12,13 @@ export interface ResolverLike {
 
 /** Options of {@link registerStores}. */
 export interface RegisterStoresOptions {
+  /** Server policy per store name: scope, write and read authorisation, anonymous access. @default site scope, signed-in writers, anyone reads */
+  policies?: Record<string, StorePolicy>;
   /** Commit attempts when other commits win the compare-and-set race or storage fails. @default 6 */
   maxAttempts?: number;
   /** At most this many intents per commit. @default 1000 */
   maxIntents?: number;
-  /** Largest accepted payload, JSON characters (invoke takes 500 KB). @default 500_000 */
+  /** Largest accepted payload, UTF-8 bytes of JSON (invoke takes 500,000). @default 500_000 */
   maxPayload?: number;
   /** @default Date.now */
   now?: () => number;
@@ -37,27 +41,65 @@ export interface RegisteredStore {
   readonly actions: object;
 }
 
+/** Storage's own client table: records of one caller never push out another's; full means refuse. */
+const TABLE = { maxClients: LIMITS.clientsPerDoc, perCaller: LIMITS.clientsPerCaller, ttlMs: LIMITS.clientTtlMs, whenFull: 'refuse' } as const;
+
+/** KVS answers that mean storage is set up wrong: retrying cannot help. */
+const MISCONFIGURED = new Set(['INVALID_ENTITY_TYPE', 'ENTITY_TYPE_TOO_SHORT', 'ENTITY_TYPE_TOO_LARGE', 'NOT_FOUND_ENTITY', 'FORBIDDEN', 'PERMISSION_DENIED', 'MISSING_SCOPE']);
+
 const fail = (code: ResolverError['error']['code'], message: string): ResolverError => ({ error: { code, message: message.startsWith('[bgstore]') ? message : `[bgstore] ${message}` } });
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const isSeq = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
+const cut = (s: string) => (s.length > LIMITS.refusalMessage ? `${s.slice(0, LIMITS.refusalMessage - 1)}…` : s);
 
-function parseIntents(raw: unknown, max: number): StoredIntent[] {
+/**
+ * Reads a commit's intents. Each is judged alone: a malformed one is refused (`BAD_REQUEST`) by its
+ * own outcome, the others go on. Only a payload that is not a list at all is refused whole.
+ */
+function parseIntents(raw: unknown, max: number): { intents: StoredIntent[]; refused: Outcome[] } {
   if (!Array.isArray(raw)) throw new SyncError('BAD_REQUEST', 'intents must be an array');
   if (raw.length > max) throw new SyncError('TOO_LARGE', `at most ${max} intents per commit, got ${raw.length}`);
-  return raw.map((i, n) => {
-    const ok = isObj(i) && typeof i.clientId === 'string' && i.clientId.length > 0 && i.clientId.length <= 200 && Number.isSafeInteger(i.seq) && (i.seq as number) > 0 && typeof i.name === 'string' && Array.isArray(i.args);
-    if (!ok) throw new SyncError('BAD_REQUEST', `intents[${n}] must be {clientId, seq, name, args[]}`);
-    if (i.refused !== undefined && !(isObj(i.refused) && typeof i.refused.code === 'string' && typeof i.refused.message === 'string')) throw new SyncError('BAD_REQUEST', `intents[${n}].refused must be {code, message}`);
-    return i as unknown as StoredIntent;
+  const intents: StoredIntent[] = [];
+  const refused: Outcome[] = [];
+  raw.forEach((i, n) => {
+    if (!isObj(i) || typeof i.clientId !== 'string' || !isSeq(i.seq)) throw new SyncError('BAD_REQUEST', `intents[${n}] must have a string clientId and a positive integer seq`);
+    const shape = isId(i.clientId) && typeof i.name === 'string' && i.name.length <= LIMITS.actionName && Array.isArray(i.args);
+    if (!shape) return void refused.push({ clientId: i.clientId.slice(0, LIMITS.idLength), seq: i.seq, ok: false, code: 'BAD_REQUEST', message: `[bgstore] intents[${n}] must be {clientId (1–${LIMITS.idLength} url-safe characters), seq, name, args[]}` });
+    const intent: StoredIntent = { clientId: i.clientId, seq: i.seq, name: i.name as string, args: i.args as unknown[] };
+    if (i.refused !== undefined) {
+      // A host's own refusal is recorded as told, but only with a known code and a bounded message.
+      const r = isObj(i.refused) ? i.refused : {};
+      const code = (SYNC_ERROR_CODES as readonly unknown[]).includes(r.code) ? (r.code as StoredIntent['refused'] & object)['code'] : 'BAD_REQUEST';
+      intent.refused = { code, message: cut(typeof r.message === 'string' ? r.message : 'refused by the host') };
+      intent.args = [];
+    }
+    intents.push(intent);
   });
+  return { intents, refused };
+}
+
+function floorsOf(raw: unknown): [string, number][] {
+  if (!Array.isArray(raw)) return [];
+  return raw.filter((f): f is [string, number] => Array.isArray(f) && isId(f[0]) && Number.isSafeInteger(f[1]) && f[1] >= 0).slice(0, 1000);
+}
+
+/** A caller's own records, under their bare client ids. */
+function ownClients(clients: Record<string, ClientRecord>, context: StoreContext, anyClientId?: string): Record<string, ClientRecord> {
+  if (!context.accountId) return {};
+  const prefix = `${callerKey(context, anyClientId ?? '')}|`;
+  const out: Record<string, ClientRecord> = {};
+  for (const [key, record] of Object.entries(clients)) if (key.startsWith(prefix)) out[key.slice(prefix.length)] = record;
+  return out;
 }
 
 /**
  * Defines bgstore's resolver functions (`bgstore.load`, `bgstore.commit`, `bgstore.revision`) for
- * the given stores. Every answer is data: failures come back as `{error: {code, message}}`.
+ * the given stores, with each store's server policy. Every answer is data: failures come back as
+ * `{error: {code, message}}`. Only `context` is trusted; everything in a payload may be forged.
  * @example
  * const resolver = new Resolver();
- * registerStores(resolver, [board]);
+ * registerStores(resolver, [board], { policies: { board: { scope: 'space' } } });
  * export const handler = resolver.getDefinitions();
  */
 export function registerStores(resolver: ResolverLike, definitions: readonly RegisteredStore[], options: RegisterStoresOptions = {}): void {
@@ -67,6 +109,9 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
     if (stores.has(d.name)) throw new Error(`[bgstore] registerStores: two stores are named '${d.name}'`);
     stores.set(d.name, d);
   }
+  const policies = options.policies ?? {};
+  for (const name of Object.keys(policies)) if (!stores.has(name)) throw new TypeError(`[bgstore] registerStores: a policy names store '${name}', which is not registered`);
+  const policyOf = (name: string): StorePolicy => (Object.hasOwn(policies, name) ? policies[name]! : {});
   const maxAttempts = options.maxAttempts ?? 6;
   const maxIntents = options.maxIntents ?? 1000;
   const maxPayload = options.maxPayload ?? 500_000;
@@ -76,20 +121,32 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
     throw new TypeError(`[bgstore] registerStores: minPiece must be an integer of at least 16, got ${String(options.minPiece)}`);
   }
 
-  const handle = <T>(run: (definition: AnyDefinition, payload: Record<string, unknown>, context: StoreContext) => Promise<T>) =>
+  const handle = <T>(run: (definition: AnyDefinition, payload: Record<string, unknown>, context: StoreContext, policy: StorePolicy) => Promise<T>) =>
     async ({ payload, context }: { payload: unknown; context: unknown }): Promise<T | ResolverError> => {
       try {
         if (!isObj(payload)) return fail('BAD_REQUEST', 'the payload must be an object');
-        if (JSON.stringify(payload).length > maxPayload) return fail('TOO_LARGE', `the payload is over ${maxPayload} characters; the host sends smaller batches`);
-        const definition = typeof payload.store === 'string' ? stores.get(payload.store) : undefined;
-        if (!definition) return fail('BAD_REQUEST', `unknown store ${JSON.stringify(payload.store)}; registered: ${[...stores.keys()].join(', ')}`);
-        return await run(definition, payload, (isObj(context) ? context : {}) as StoreContext);
+        let bytes: number;
+        try {
+          bytes = jsonBytes(payload);
+        } catch {
+          return fail('BAD_REQUEST', 'the payload is not JSON');
+        }
+        if (bytes > maxPayload) return fail('TOO_LARGE', `the payload is ${bytes} bytes, over ${maxPayload}; the host sends smaller batches`);
+        const definition = typeof payload.store === 'string' && stores.has(payload.store) ? stores.get(payload.store) : undefined;
+        if (!definition) return fail('BAD_REQUEST', `unknown store ${JSON.stringify(payload.store)?.slice(0, 80)}; registered: ${[...stores.keys()].join(', ')}`);
+        return await run(definition, payload, (isObj(context) ? context : {}) as StoreContext, policyOf(definition.name));
       } catch (error) {
         if (isSyncError(error)) return fail(error.code, error.message);
         const code = (error as { code?: unknown }).code;
+        if (typeof code === 'string' && MISCONFIGURED.has(code)) {
+          return fail('MISCONFIGURED', `storage is not set up for bgstore (${code}): declare the '${'bgstore-doc'}' entity under app.storage.entities in manifest.yml (DOC_ENTITY_DECLARATION) and the storage:app scope, then deploy again`);
+        }
+        if (error instanceof RangeError) return fail('BAD_REQUEST', `the payload is too deeply nested: ${error.message}`);
         return fail('STORAGE_FAILED', `storage failed${typeof code === 'string' ? ` (${code})` : ''}: ${error instanceof Error ? error.message : String(error)}`);
       }
     };
+
+  const keyOf = (definition: AnyDefinition, policy: StorePolicy, context: StoreContext) => documentKey(definition.name, policy.scope ?? 'site', context);
 
   const load = async (definition: AnyDefinition, key: string) => {
     const stored = await readDoc(key);
@@ -98,36 +155,47 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
 
   resolver.define(
     RESOLVER_FUNCTIONS.load,
-    handle(async (definition, _payload, context): Promise<LoadResponse> => {
-      const { doc } = await load(definition, documentKey(definition, context));
-      return { revision: doc.revision, schemaVersion: doc.schemaVersion, state: doc.state, clients: doc.clients };
+    handle(async (definition, _payload, context, policy): Promise<LoadResponse> => {
+      assertMayRead(definition.name, policy, context);
+      const { doc } = await load(definition, keyOf(definition, policy, context));
+      // Only the caller's own client records: nobody learns another caller's client ids.
+      return { revision: doc.revision, schemaVersion: doc.schemaVersion, state: doc.state, clients: ownClients(doc.clients, context) };
     }),
   );
 
   resolver.define(
     RESOLVER_FUNCTIONS.revision,
-    handle(async (definition, _payload, context): Promise<RevisionResponse> => ({ revision: await readRevision(documentKey(definition, context)) })),
+    handle(async (definition, _payload, context, policy): Promise<RevisionResponse> => {
+      assertMayRead(definition.name, policy, context);
+      return { revision: await readRevision(keyOf(definition, policy, context)) };
+    }),
   );
 
   resolver.define(
     RESOLVER_FUNCTIONS.commit,
-    handle(async (definition, payload, context): Promise<CommitResponse | ResolverError> => {
+    handle(async (definition, payload, context, policy): Promise<CommitResponse | ResolverError> => {
       const baseRevision = payload.baseRevision;
       if (!Number.isSafeInteger(baseRevision) || (baseRevision as number) < 0) return fail('BAD_REQUEST', 'baseRevision must be a non-negative integer');
-      const intents = parseIntents(payload.intents, maxIntents);
-      if (!context.accountId && !definition.allowAnonymousWrites) {
-        return fail('UNAUTHORIZED', `store '${definition.name}' does not let anonymous viewers write (allowAnonymousWrites)`);
+      const parsed = parseIntents(payload.intents, maxIntents);
+      if (!context.accountId && !policy.allowAnonymousWrites) {
+        return fail('UNAUTHORIZED', `store '${definition.name}' does not let anonymous viewers write (allowAnonymousWrites in its registerStores policy)`);
       }
-      const key = documentKey(definition, context);
-      const authorize = definition.authorize ? (intent: StoredIntent) => definition.authorize!(context, intent) : undefined;
+      // Dedupe identity is the caller plus the client id: a caller can only ever name its own records.
+      const own = (clientId: string) => `${callerKey(context, clientId)}|${clientId}`;
+      const bare = new Map(parsed.intents.map((i) => [own(i.clientId), i.clientId]));
+      const intents = parsed.intents.map((i) => ({ ...i, clientId: own(i.clientId) }));
+      const floors = floorsOf(payload.floors).map(([c, f]): [string, number] => [own(c), f]);
+      const authorize = policy.authorize ? (intent: StoredIntent) => verdictOf(() => policy.authorize!(context, { ...intent, clientId: bare.get(intent.clientId) ?? intent.clientId })) : undefined;
+      const key = keyOf(definition, policy, context);
+      const strip = (o: Outcome): Outcome => ({ ...o, clientId: bare.get(o.clientId) ?? o.clientId });
       let lastError: unknown;
       for (let attempt = 0; attempt < maxAttempts; attempt++) {
         try {
           const { stored, doc } = await load(definition, key);
-          const result = commitIntents(definition, doc, intents, { now: now(), authorize });
+          const result = commitIntents(definition, doc, intents, { now: now(), authorize, table: TABLE, floors });
           if (result.changed) await writeDoc(key, stored, result.doc, { minPiece: options.minPiece });
-          const rebase = doc.revision !== baseRevision || result.outcomes.some((o) => o.duplicate);
-          return { revision: result.doc.revision, outcomes: result.outcomes, ...(rebase ? { state: result.doc.state } : {}) };
+          const answer = commitAnswer(doc, baseRevision as number, result);
+          return { ...answer, outcomes: [...answer.outcomes.map(strip), ...parsed.refused] };
         } catch (error) {
           if (isSyncError(error)) throw error;
           lastError = error;

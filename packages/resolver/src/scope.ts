@@ -1,5 +1,5 @@
-import type { ActionRecipes, StoreContext, StoreDefinition } from '@bgstore/core';
 import { SyncError } from '@bgstore/protocol';
+import type { StoreContext, StoreScope } from './policy';
 import { createHash } from 'node:crypto';
 
 /**
@@ -10,11 +10,10 @@ const escapeKey = (value: string) => value.replace(/[^A-Za-z0-9_-]/g, (c) => `.$
 
 /**
  * The KVS key of a store's document for the caller, from `req.context` only (never the payload):
- * one per site, space, content item or user, as the definition's `scope` says.
+ * one per site, space, content item or user, as the store policy's `scope` says.
  * @throws SyncError `BAD_REQUEST` when the context lacks what the scope needs
  */
-export function documentKey<TState, TActions extends ActionRecipes<TState>>(definition: StoreDefinition<TState, TActions>, context: StoreContext): string {
-  const { scope, name } = definition;
+export function documentKey(name: string, scope: StoreScope, context: StoreContext): string {
   const missing = (what: string) => new SyncError('BAD_REQUEST', `[bgstore] store '${name}' is scoped per ${what}, but this module's context has no ${what}; use it from a module that has one, or change the scope`);
   let part: string;
   if (typeof scope === 'function') {
