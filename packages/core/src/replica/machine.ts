@@ -20,7 +20,7 @@
 // boot sends unsaved calls back to `queued`: they go to it again, and it applies only what its
 // storage lacks. A settled call stays in `calls` until the confirmed state shows its effects, so an
 // optimistic view never flickers.
-import { compareEpochs, jsonBytes, PROTOCOL_VERSION, SyncError, type AckMessage, type BeatMessage, type DurableStatus, type Message, type PatchMessage, type RejectMessage, type SnapshotMessage, type StatusMessage, type WirePatch } from '@bgstore/protocol';
+import { compareEpochs, jsonBytes, PERMANENT_CODES, PROTOCOL_VERSION, SyncError, type AckMessage, type BeatMessage, type DurableStatus, type Message, type PatchMessage, type RejectMessage, type SnapshotMessage, type StatusMessage, type WirePatch } from '@bgstore/protocol';
 import { immer } from '../runtime/immer';
 import { deepFreeze, freezeChanged } from '../runtime/freeze';
 import type { ActionRecipes, StoreDefinition } from '../state/defineStore';
@@ -102,6 +102,8 @@ export interface ReplicaMachine<TState> {
   gapAt: number | undefined;
   /** A newer host boot was heard: until this replica follows it, the old boot's late messages do not make it live. */
   leaving: { epoch: string; at: number } | undefined;
+  /** A hello went out and no snapshot or direct beat answered it yet: only then is a snapshot taken. */
+  asked: boolean;
   /** A snapshot was asked for whatever the version (the state is suspect): one at the same version is applied. */
   wantSnapshot: boolean;
   lastError: SyncError | null;
@@ -149,6 +151,7 @@ export function createReplicaMachine<TState>(definition: StoreDefinition<TState,
     lastHelloAt: -Infinity,
     gapAt: undefined,
     wantSnapshot: false,
+    asked: false,
     leaving: undefined,
     lastError: null,
     resyncs: 0,
@@ -252,6 +255,7 @@ class Turn<TState> {
   sendHello(full = false) {
     const { m } = this;
     m.lastHelloAt = this.now;
+    m.asked = true;
     const has = m.epoch !== null && !full && !m.wantSnapshot;
     this.send({ bgstore: PROTOCOL_VERSION, store: m.definition.name, from: m.clientId, type: 'hello', epoch: has ? m.epoch : null, version: has ? m.version : null, fingerprint: m.definition.fingerprint });
   }
@@ -398,7 +402,7 @@ class Turn<TState> {
     const { m } = this;
     // Only an answer to this replica's own hello moves it: a stray or stale snapshot (another
     // module's, or a buggy module's) never replaces the state.
-    if (s.to !== m.clientId) return void m.counters.unasked++;
+    if (s.to !== m.clientId || !m.asked) return void m.counters.unasked++;
     if (s.fingerprint !== undefined && s.fingerprint !== m.definition.fingerprint) {
       m.counters.buildMismatches++;
       m.lastError = new SyncError('BUILD_MISMATCH', `[bgstore] the background script runs a different build of store '${m.definition.name}' than this module (an old bundle after a deploy?); reload the page`);
@@ -412,6 +416,7 @@ class Turn<TState> {
     }
     if (m.lastError?.code === 'BUILD_MISMATCH') m.lastError = null;
     m.wantSnapshot = false;
+    m.asked = false;
     this.adoptEpoch(s.epoch);
     this.learnPersistence(s.durable);
     m.lastHeard = this.now;
@@ -514,7 +519,12 @@ class Turn<TState> {
   onStatus(s: StatusMessage) {
     const { m } = this;
     if (m.epoch !== null && s.epoch !== m.epoch) return this.otherEpoch(s.epoch);
-    if (s.epoch !== m.epoch) return;
+    if (m.epoch === null) {
+      // A host that cannot load says why; a replica still waiting shows it (e.g. storage set up wrong).
+      m.durable = s.durable;
+      if (s.durable.error && (PERMANENT_CODES as readonly string[]).includes(s.durable.error.code)) m.lastError = new SyncError(s.durable.error.code as never, s.durable.error.message);
+      return;
+    }
     m.hostPersists = true;
     for (const [client, seq] of s.saved ?? []) {
       if (client !== m.clientId) continue;

@@ -12,6 +12,10 @@ export interface ChannelStats {
   sendErrors: number;
   /** Pieces of long messages addressed to another peer, skipped without joining them. */
   chunksSkipped: number;
+  /** Characters held in half-received long messages (bounded, and expired by the peer's timer). */
+  chunkBytesHeld: number;
+  /** Half-received long messages dropped (expired or over budget). */
+  chunksDropped: number;
 }
 
 /** A peer's link to the bus: validated messages in, framed (chunked when large) messages out. */
@@ -43,7 +47,7 @@ const toFunction = (u: Unsubscribe): (() => void) => (typeof u === 'function' ? 
 
 /** Opens a {@link Channel}: never throws on bad input; everything ignored is counted and logged once per reason. */
 export function createChannel(o: ChannelOptions): Channel {
-  const stats: ChannelStats = { sent: 0, bytesSent: 0, received: 0, ignored: {}, sendErrors: 0, chunksSkipped: 0 };
+  const stats: ChannelStats = { sent: 0, bytesSent: 0, received: 0, ignored: {}, sendErrors: 0, chunksSkipped: 0, chunkBytesHeld: 0, chunksDropped: 0 };
   const reassembler = createReassembler();
   const logged = new Set<string>();
   let closed = false;
@@ -121,7 +125,7 @@ export function createChannel(o: ChannelOptions): Channel {
       }
     },
     ignore: (reason) => ignore(reason, 'not a message this peer handles'),
-    stats: () => structuredClone(stats),
+    stats: () => ({ ...structuredClone(stats), chunkBytesHeld: reassembler.bytes(), chunksDropped: reassembler.dropped() }),
     nextWake: () => reassembler.nextExpiry(),
     tick: (now) => reassembler.expire(now),
     close() {
