@@ -86,7 +86,7 @@ export function takeBatch(q: SaveQueue<unknown>, now: number, t: SaveTiming, sto
 }
 
 /** Storage answered a commit. */
-export function onSaved<TState>(q: SaveQueue<TState>, result: CommitResult<TState>, definition: StoreDefinition<TState, ActionRecipes<TState>>, now: number, t: SaveTiming): SaveOutcome<TState> {
+export function onSaved<TState>(q: SaveQueue<TState>, result: CommitResult<TState>, definition: StoreDefinition<TState, ActionRecipes<TState>>, now: number): SaveOutcome<TState> {
   const batch = q.inflight;
   q.inflight = [];
   q.attempt = 0;

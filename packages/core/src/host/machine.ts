@@ -465,7 +465,7 @@ class HostTurn<TState> {
   onSaved(result: CommitResult<TState>) {
     const { m } = this;
     const q = m.save!;
-    const r = onSaved(q, result, m.definition, this.now, m.timing);
+    const r = onSaved(q, result, m.definition, this.now);
     this.learnRefusals(r.refused);
     if (r.rebase !== undefined) this.rebase();
     this.reportDurable(r.saved, r.refused);
