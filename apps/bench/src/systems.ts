@@ -1,11 +1,8 @@
 // The three ways to sync one store across modules that the bench compares, over the emulator's
 // JSON-copying event bus: bgstore, a hand-written floor, and naive full-state sync.
-import { applyPatches, enablePatches, produce } from 'immer';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createHost, createReplica, defineStore, type Host, type Transport } from '@bgstore/core';
 import { createEventBus, createRandom, createRealClock, type EventBus } from '@bgstore/emulator';
-
-enablePatches();
 
 export interface Item {
   id: string;
@@ -142,7 +139,16 @@ async function createHandWritten(
   };
 }
 
-/** The floor: one hand-written emit of the minimal JSON patch, applied by hand with immer. */
+/** Copies the containers along `path` and sets the value at its end: the least an immutable update can do. */
+function setIn<T>(root: T, path: (string | number)[], value: unknown): T {
+  if (path.length === 0) return value as T;
+  const [key, ...rest] = path;
+  const copy = (Array.isArray(root) ? [...root] : { ...(root as object) }) as Record<string | number, unknown>;
+  copy[key!] = setIn(copy[key!], rest, value);
+  return copy as T;
+}
+
+/** The floor: one hand-written emit of the minimal change, applied by a hand-written structural copy (no immer, no freezing). */
 export const createFloor = (n: number, replicas: number) =>
   createHandWritten(
     'floor',
@@ -150,9 +156,12 @@ export const createFloor = (n: number, replicas: number) =>
     replicas,
     (state, i) => {
       const done = !state.items[i]!.done;
-      return { next: produce(state, (d) => void (d.items[i]!.done = done)), payload: [{ op: 'replace', path: ['items', i, 'done'], value: done }] };
+      return { next: setIn(state, ['items', i, 'done'], done), payload: [['items', i, 'done'], done] };
     },
-    (current, patches) => applyPatches(current, patches as never),
+    (current, payload) => {
+      const [path, value] = payload as [(string | number)[], unknown];
+      return setIn(current, path, value);
+    },
   );
 
 /** Naive: the whole state emitted on every change and set into each replica's zustand store. */
