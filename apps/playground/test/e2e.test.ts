@@ -34,8 +34,8 @@ afterAll(async () => {
 });
 
 const frame = (page: Page, key: string) => page.frameLocator(`[data-slot="${key}"] iframe`).locator('body');
-const open = async (user: string) => {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 800 } });
+const open = async (user: string, width = 1400) => {
+  const page = await browser.newPage({ viewport: { width, height: 800 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(`${server.url}?user=${user}`);
@@ -88,4 +88,18 @@ describeInBrowser('the playground in headless Chromium', () => {
     expect(errors).toEqual([]);
     await alice.screenshot({ path: join(dataDir, 'playground.png') });
   }, 90_000);
+
+  it('#14 sizes module frames to their content and fits an 800 px wide window', async () => {
+    const { page, errors } = await open('carol', 800);
+    for (let i = 0; i < 7; i++) await frame(page, 'board').getByRole('button', { name: 'Add' }).click();
+    await expectText(page, 'summary', /Saved/i);
+    const sizes = await page.evaluate(() => {
+      const board = document.querySelector<HTMLIFrameElement>('[data-slot="board"] iframe')!;
+      return { page: document.documentElement.scrollWidth, frame: board.getBoundingClientRect().height, content: board.contentDocument!.documentElement.scrollHeight };
+    });
+    expect(sizes.page).toBeLessThanOrEqual(800);
+    expect(sizes.content).toBeGreaterThan(300);
+    expect(Math.abs(sizes.frame - sizes.content)).toBeLessThanOrEqual(1);
+    expect(errors).toEqual([]);
+  }, 60_000);
 });
