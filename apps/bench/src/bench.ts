@@ -153,10 +153,9 @@ async function main() {
 
   const ratio = (a: number, b: number) => (b === 0 ? (a === 0 ? '=' : '∞') : `${(a / b).toFixed(a / b < 0.01 ? 4 : 2)}×`);
   console.log(`bgstore bench (${machine.mode}) — ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, ${machine.date}`);
-  console.log(['scenario', 'metric', 'bgstore', 'floor', 'naive', 'bg/floor', 'bg/naive'].map((h, i) => h.padEnd([26, 22, 12, 12, 14, 10, 10][i]!)).join(''));
-  for (const r of results) {
-    console.log([r.scenario, r.metric, String(r.bgstore), String(r.floor), String(r.naive), ratio(r.bgstore, r.floor), ratio(r.bgstore, r.naive)].map((c, i) => c.padEnd([26, 22, 12, 12, 14, 10, 10][i]!)).join(''));
-  }
+  const table = [['scenario', 'metric', 'bgstore', 'floor', 'naive', 'bg/floor', 'bg/naive'], ...results.map((r) => [r.scenario, r.metric, String(r.bgstore), String(r.floor), String(r.naive), ratio(r.bgstore, r.floor), ratio(r.bgstore, r.naive)])];
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)) + 2);
+  for (const row of table) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('').trimEnd());
   console.log(`\nwrote ${file} in ${machine.seconds} s`);
 }
 

@@ -1,6 +1,6 @@
 import { importedPackages, listWorkspaces, shippedSources } from './workspace';
 
-// DESIGN.md §4: what each package may depend on at run time. Dependencies point down only.
+// What each package may depend on at run time (README, Contributing). Dependencies point down only.
 // Test files may use anything their package lists as a devDependency.
 const ALLOWED: Record<string, string[]> = {
   '@bgstore/protocol': [],
@@ -14,7 +14,7 @@ const ALLOWED: Record<string, string[]> = {
 const workspaces = listWorkspaces();
 const libraries = workspaces.filter((w) => w.dir.startsWith('packages/'));
 
-describe('package dependency direction (DESIGN.md §4)', () => {
+describe('package dependency direction', () => {
   it('finds the workspaces', () => {
     expect(libraries.map((w) => w.name)).toContain('@bgstore/emulator');
   });
