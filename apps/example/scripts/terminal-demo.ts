@@ -40,7 +40,7 @@ async function main() {
   await tabA.module('summary').waitFor(() => tabA.module('summary').text() !== before);
   await sleep(300);
   show('tab A (alice)', tabA);
-  console.log('\nwaiting for tab B to see it through storage (the app checks every 3 s)…');
+  console.log('\ntab B hears of the new revision over Forge Realtime and loads it from storage…');
   const counts = (page: Page) => page.module('summary').text().split('\n')[0];
   await tabB.module('summary').waitFor(() => counts(tabB) === counts(tabA), 10_000);
   show('tab B (bob)  ', tabB);

@@ -70,8 +70,8 @@ describe('the example team board on the emulator (real bridge, UI Kit, resolver,
       await b.module('board').click('Take Card 1');
       await t.run(500);
       expect(b.module('board').text()).toContain('Card 1 — todo (you)');
-      // Tab A learns of B's change from storage, within the app's 3 s revision check.
-      await t.run(3500);
+      // Tab A learns of B's change at once, from B's Realtime announcement.
+      await t.run(500);
       expect(a.module('board').text()).toContain('Card 1 — todo (bob)');
     } finally {
       t.close();
