@@ -56,11 +56,12 @@ async function timeUntil(clock: Clock & { advanceAsync?(ms: number): Promise<voi
 
 /**
  * `trials` changes, each from a feed in turn, while every event delivery is lost with probability
- * `loss`; each sample is the time from the action call until every feed's state has the change and
- * every feed is at the host's version. Virtual time (the emulator's manual clock): recovery is
- * made of timers (retries, heartbeat, backoff), and a seeded run replays exactly.
+ * `loss`. `repair`: from the host applying the change until every feed's state has it (at the
+ * host's version) — how fast lost patches are repaired; `click`: from the action call, so a lost
+ * intent's retries count too. Virtual time (the emulator's manual clock): recovery is made of
+ * timers (retries, heartbeat, backoff), and a seeded run replays exactly.
  */
-export async function recoverScenario(options: { loss: number; feeds?: number; trials: number; seed?: number; hostOptions?: StartHostOptions<State> }): Promise<number[]> {
+export async function recoverScenario(options: { loss: number; feeds?: number; trials: number; seed?: number; hostOptions?: StartHostOptions<State> }): Promise<{ repair: number[]; click: number[] }> {
   const feeds = options.feeds ?? 3;
   const clock = createManualClock(1_000_000);
   const site = createSite({ clock, seed: options.seed ?? 1, forgeFetch: createKvsFetch({ clock, entities: [DOC_ENTITY_DECLARATION as never] }) });
@@ -72,17 +73,20 @@ export async function recoverScenario(options: { loss: number; feeds?: number; t
     const host = hostOf(page);
     const replicas = feedsOf(page, feeds);
     page.setEventFaults({ drop: options.loss });
-    const samples: number[] = [];
+    const repair: number[] = [];
+    const click: number[] = [];
     for (let i = 0; i < options.trials; i++) {
       const id = `n${i}`;
       void replicas[i % feeds]!.actions.add(id).catch(() => undefined);
-      const everywhere = () =>
-        host.getState().notes.includes(id) && replicas.every((r) => r.sync.getState().epoch === host.epoch && r.sync.getState().version === host.version() && r.getState().notes.includes(id));
-      samples.push(await timeUntil(clock, everywhere, 120_000));
+      const applied = await timeUntil(clock, () => host.getState().notes.includes(id), 120_000, 1);
+      const everywhere = () => replicas.every((r) => r.sync.getState().epoch === host.epoch && r.sync.getState().version === host.version() && r.getState().notes.includes(id));
+      const repaired = await timeUntil(clock, everywhere, 120_000);
+      repair.push(repaired);
+      click.push(applied + repaired);
       // Users do not click in lockstep with the heartbeat.
       await clock.advanceAsync(site.random.int(0, 3000));
     }
-    return samples;
+    return { repair, click };
   } finally {
     page.close();
     restore();
@@ -144,8 +148,9 @@ export async function latencyScenarios(quick: boolean, seed = 1): Promise<Latenc
   const add = (scenario: string, metric: string, samples: number[]) =>
     rows.push({ scenario, metric, unit: 'ms', p50: Math.round(percentile(samples, 50)), p99: Math.round(percentile(samples, 99)), samples: samples.length });
   for (const loss of [0.1, 0.5]) {
-    const samples = await recoverScenario({ loss, trials: quick ? 40 : 300, seed });
-    add(`feeds=3 loss=${loss * 100}% (virtual time)`, 'recover_ms', samples);
+    const { repair, click } = await recoverScenario({ loss, trials: quick ? 40 : 300, seed });
+    add(`feeds=3 loss=${loss * 100}% (virtual time)`, 'recover_ms', repair);
+    add(`feeds=3 loss=${loss * 100}% (virtual time)`, 'click_to_all_ms', click);
   }
   add('2 pages, Realtime hint', 'cross_tab_ms', await crossTabScenario({ trials: quick ? 6 : 40, realtimeHint: true, revisionCheckMs: 15_000 }));
   if (!quick) add('2 pages, polling every 3 s', 'cross_tab_ms', await crossTabScenario({ trials: 20, realtimeHint: false, revisionCheckMs: 3000 }));
