@@ -8,6 +8,7 @@ const ALLOWED: Record<string, string[]> = {
   '@bgstore/react': ['@bgstore/core', '@bgstore/protocol', 'react', 'zustand'],
   '@bgstore/forge': ['@bgstore/core', '@bgstore/protocol', '@forge/bridge'],
   '@bgstore/resolver': ['@bgstore/protocol', '@bgstore/core', '@forge/kvs', '@forge/resolver'],
+  '@bgstore/devtools': ['@bgstore/core', '@bgstore/forge', '@bgstore/react', '@forge/bridge', '@forge/react', 'react', 'zustand'],
   '@bgstore/emulator': ['@forge/bridge', '@forge/react', '@forge/resolver', '@forge/kvs', '@forge/manifest', 'react', 'esbuild'],
 };
 
