@@ -50,7 +50,7 @@ h1 { margin: 0 0 8px; } .hint { color: #44546f; }
 
 export const UIKIT_CSS = `
 body { margin: 0; padding: 8px; font: 14px/1.4 -apple-system, system-ui, sans-serif; color: #172b4d; }
-.uikit-stack { display: flex; flex-direction: column; gap: 8px; } .uikit-inline { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; }
+.uikit-stack { display: flex; flex-direction: column; gap: 8px; } .uikit-stack > .button { align-self: flex-start; } .uikit-inline { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; }
 p, h3 { margin: 0; } h3 { font-size: 16px; }
 .button { border: 0; border-radius: 3px; padding: 4px 10px; background: #f1f2f4; cursor: pointer; } .button.primary { background: #0c66e4; color: #fff; } .button.subtle { background: none; color: #44546f; } .button:disabled { opacity: .5; cursor: default; }
 .uikit-lozenge { font-size: 11px; font-weight: 700; text-transform: uppercase; padding: 0 4px; border-radius: 3px; background: #dcdfe4; }

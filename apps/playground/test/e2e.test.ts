@@ -53,6 +53,17 @@ async function expectText(page: Page, key: string, pattern: RegExp, timeout = 15
   throw new Error(`[e2e] ${key} never showed ${pattern}; it shows: ${JSON.stringify(text)}`);
 }
 
+async function expectRow(page: Page, row: string, pattern: RegExp, timeout = 10_000) {
+  const start = Date.now();
+  let text = '';
+  while (Date.now() - start < timeout) {
+    text = await page.locator(`#inspector [data-row="${row}"]`).first().innerText().catch(() => '');
+    if (pattern.test(text)) return;
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`[e2e] the inspector's ${row} row never showed ${pattern}; it shows: ${JSON.stringify(text)}`);
+}
+
 describeInBrowser('the playground in headless Chromium', () => {
   it('syncs feeds and byline, persists across a reload, converges across tabs, and recovers from a background-script restart', async () => {
     const { page: alice, errors } = await open('alice');
@@ -64,6 +75,11 @@ describeInBrowser('the playground in headless Chromium', () => {
     await expectText(alice, 'summary', /To do 1 · Doing 0 · Done 0/);
     await expectText(alice, 'byline', /Team board: 1 open/);
     await expectText(alice, 'summary', /SAVED/i);
+
+    // The inspector is @bgstore/devtools' panel: every module reports, and the action is listed.
+    await expectRow(alice, 'summary', /live[\s\S]*version 1/i);
+    await expectRow(alice, 'background (host)', /applied 1/);
+    await expectRow(alice, 'addCard', /saved[\s\S]*by board/i);
 
     // Reload: the card was stored.
     await alice.reload();

@@ -1,6 +1,7 @@
 // confluence:backgroundScript — holds the authoritative team board for every module on the page.
 import React from 'react';
 import ForgeReconciler from '@forge/react';
+import { reportDiagnostics } from '@bgstore/devtools';
 import { startHost } from '@bgstore/forge';
 import { teamBoard } from '../store';
 
@@ -9,5 +10,6 @@ import { teamBoard } from '../store';
 // (it is in Preview), storage is polled every 3 s instead; and every 15 s in any case, should an
 // announcement be lost.
 export const host = startHost(teamBoard, { realtimeHint: { fallbackCheckMs: 3000 }, revisionCheckMs: 15_000 });
+reportDiagnostics({ store: teamBoard.name, host });
 
 ForgeReconciler.render(<React.Fragment />);
