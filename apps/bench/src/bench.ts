@@ -7,6 +7,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createBgstore, createFloor, createNaive, drain, type System } from './systems';
 import { bgstoreStorage, floorStorage, naiveStorage } from './storage';
+import { latencyScenarios, printLatency } from './recovery';
 
 const quick = process.argv.includes('--quick');
 const ITEMS = quick ? [100, 10_000] : [100, 10_000, 100_000];
@@ -146,17 +147,19 @@ async function main() {
   for (const burst of BURSTS) for (const items of quick ? [100] : [100, 10_000]) await storageScenario(items, burst);
   for (const items of quick ? [10_000] : [100, 10_000]) await loneStorageScenario(items, quick ? 5 : 20);
   await heapScenario(HEAP_ITEMS);
+  const latency = await latencyScenarios(quick, Number(process.env.BGSTORE_SEED ?? 1));
 
   const machine = { node: process.version, platform: `${process.platform} ${process.arch}`, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memory_gb: Math.round(totalmem() / 2 ** 30), date: new Date().toISOString(), mode: quick ? 'quick' : 'full', seconds: Math.round((Date.now() - started) / 1000) };
   const file = join(__dirname, '..', '..', '..', quick ? 'bench-results.quick.json' : 'bench-results.json');
-  writeFileSync(file, `${JSON.stringify({ machine, results }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ machine, results, latency }, null, 2)}\n`);
 
   const ratio = (a: number, b: number) => (b === 0 ? (a === 0 ? '=' : '∞') : `${(a / b).toFixed(a / b < 0.01 ? 4 : 2)}×`);
   console.log(`bgstore bench (${machine.mode}) — ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, ${machine.date}`);
-  console.log(['scenario', 'metric', 'bgstore', 'floor', 'naive', 'bg/floor', 'bg/naive'].map((h, i) => h.padEnd([26, 22, 12, 12, 14, 10, 10][i]!)).join(''));
-  for (const r of results) {
-    console.log([r.scenario, r.metric, String(r.bgstore), String(r.floor), String(r.naive), ratio(r.bgstore, r.floor), ratio(r.bgstore, r.naive)].map((c, i) => c.padEnd([26, 22, 12, 12, 14, 10, 10][i]!)).join(''));
-  }
+  const table = [['scenario', 'metric', 'bgstore', 'floor', 'naive', 'bg/floor', 'bg/naive'], ...results.map((r) => [r.scenario, r.metric, String(r.bgstore), String(r.floor), String(r.naive), ratio(r.bgstore, r.floor), ratio(r.bgstore, r.naive)])];
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)) + 2);
+  for (const row of table) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('').trimEnd());
+  console.log('\nrecovery and cross-tab latency (bgstore through @bgstore/forge, modules in emulator realms):');
+  printLatency(latency);
   console.log(`\nwrote ${file} in ${machine.seconds} s`);
 }
 

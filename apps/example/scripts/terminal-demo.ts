@@ -30,8 +30,7 @@ async function main() {
   const tabB = createPage({ site, realm: createNodeRealm, modules, id: 'tab-B', accountId: 'bob' });
   await tabA.start(['board', 'summary', 'background']);
   await tabB.start();
-  await tabA.module('board').waitFor((t) => !!t && !/Loading/.test(tabA.module('board').text()));
-  await tabB.module('board').waitFor((t) => !!t && !/Loading/.test(tabB.module('board').text()));
+  for (const tab of [tabA, tabB]) for (const key of ['board', 'summary']) await tab.module(key).waitFor(() => !/Loading/.test(tab.module(key).text()));
   show('tab A (alice)', tabA);
   show('tab B (bob)  ', tabB);
 
@@ -41,8 +40,9 @@ async function main() {
   await tabA.module('summary').waitFor(() => tabA.module('summary').text() !== before);
   await sleep(300);
   show('tab A (alice)', tabA);
-  console.log('\nwaiting for tab B to see it through storage (the app checks every 3 s)…');
-  await tabB.module('summary').waitFor(() => tabB.module('summary').text().split('Saved')[0] === tabA.module('summary').text().split('Saved')[0], 10_000);
+  console.log('\ntab B hears of the new revision over Forge Realtime and loads it from storage…');
+  const counts = (page: Page) => page.module('summary').text().split('\n')[0];
+  await tabB.module('summary').waitFor(() => counts(tabB) === counts(tabA), 10_000);
   show('tab B (bob)  ', tabB);
 
   const k = kvs.stats();

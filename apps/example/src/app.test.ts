@@ -17,7 +17,7 @@ function setup() {
   const site = createSite({ clock, forgeFetch: createKvsFetch({ clock, entities: [DOC_ENTITY_DECLARATION as never] }) });
   const restore = site.installForgeFetch();
   const pages: Page[] = [];
-  const open = (accountId = 'alice') => {
+  const open = (accountId: string | null = 'alice') => {
     const page = createPage({ site, realm: createNodeRealm, modules, accountId });
     pages.push(page);
     return page;
@@ -70,9 +70,82 @@ describe('the example team board on the emulator (real bridge, UI Kit, resolver,
       await b.module('board').click('Take Card 1');
       await t.run(500);
       expect(b.module('board').text()).toContain('Card 1 — todo (you)');
-      // Tab A learns of B's change from storage, within the app's 3 s revision check.
-      await t.run(3500);
+      // Tab A learns of B's change at once, from B's Realtime announcement.
+      await t.run(500);
       expect(a.module('board').text()).toContain('Card 1 — todo (bob)');
+    } finally {
+      t.close();
+    }
+  });
+
+  it('#14 deletes a card from the board, and every module follows', async () => {
+    const t = setup();
+    try {
+      const page = t.open();
+      await page.start();
+      await t.run(500);
+      await page.module('board').click('Add');
+      await page.module('board').click('Add');
+      await t.run(500);
+      await page.module('board').click('Delete Card 1');
+      await t.run(500);
+      expect(page.module('board').text()).not.toContain('Card 1');
+      expect(page.module('board').text()).toContain('Card 2 — todo');
+      expect(page.module('summary').text()).toContain('To do 1 · Doing 0 · Done 0');
+      expect(page.module('byline').text()).toContain('Team board: 1 open');
+    } finally {
+      t.close();
+    }
+  });
+
+  it('#14 labels unowned cards "Take" (disabled) while there is no user, never "Drop"', async () => {
+    const t = setup();
+    try {
+      const alice = t.open('alice');
+      await alice.start();
+      await t.run(500);
+      await alice.module('board').click('Add');
+      await t.run(500);
+      const anonymous = t.open(null);
+      await anonymous.start();
+      await t.run(500);
+      const board = anonymous.module('board');
+      expect(board.text()).toContain('Card 1 — todo');
+      expect(board.text()).toContain('Take Card 1');
+      expect(board.text()).not.toContain('Drop');
+      await expect(board.click('Take Card 1')).rejects.toThrow(/disabled/);
+    } finally {
+      t.close();
+    }
+  });
+
+  it('#14 the save badge says Saving while an action is unconfirmed and Reconnecting while catching up, not Saved', async () => {
+    const t = setup();
+    try {
+      const page = t.open();
+      await page.start();
+      await t.run(500);
+      expect(page.module('summary').text()).toMatch(/Saved$/);
+      // The host never hears the board: its action stays pending.
+      page.setEventFaults({ links: { 'board->background': { drop: 1 } } });
+      void page.module('board').click('Add');
+      await t.run(500);
+      expect(page.module('board').text()).toContain('Saving 1…');
+      // The board misses one of the host's patches and cannot reach it to ask again: it is catching
+      // up, not saving.
+      const host = (page.module('background').exports as { host: { actions: { addCard(id: string, title: string): Promise<void> } } }).host;
+      page.setEventFaults({ links: { 'board->background': { drop: 1 }, 'background->board': { delay: 5000 } } });
+      void host.actions.addCard('h1', 'From the host');
+      await t.run(10);
+      page.setEventFaults({ links: { 'board->background': { drop: 1 } } });
+      void host.actions.addCard('h2', 'Also from the host');
+      await t.run(500);
+      expect(page.module('board').text()).toContain('Reconnecting… · 1 not saved');
+      page.setEventFaults(undefined);
+      await t.run(8000);
+      expect(page.module('board').text()).toContain('Card 1 — todo');
+      expect(page.module('board').text()).toContain('Also from the host — todo');
+      expect(page.module('board').text()).toMatch(/\nSaved\n/);
     } finally {
       t.close();
     }

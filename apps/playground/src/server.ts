@@ -13,6 +13,8 @@ import { pageHtml, PLAYGROUND_CSS, UIKIT_CSS } from './page';
 export interface PlaygroundOptions {
   /** @default 4321; 0 picks a free port */
   port?: number;
+  /** When `port` is taken, listen on a free one instead of failing. @default true */
+  fallback?: boolean;
   /** @default <repo>/.bgstore-data/playground */
   dataDir?: string;
 }
@@ -28,6 +30,8 @@ async function bundle(entry: string, define: Record<string, string> = {}): Promi
     jsx: 'automatic',
     target: 'es2022',
     define: { 'process.env.NODE_ENV': '"production"', ...define },
+    // The browser's devtools show module code and stack frames at their source files.
+    sourcemap: 'inline',
     logLevel: 'silent',
   });
   return out.outputFiles[0]!.text;
@@ -41,8 +45,18 @@ const readBody = (req: IncomingMessage) =>
     req.on('error', reject);
   });
 
-/** Starts the playground server; resolves with its address. */
-export async function startPlayground(options: PlaygroundOptions = {}): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+const listen = (server: Server, port: number) =>
+  new Promise<void>((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    server.once('error', onError);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+
+/** Starts the playground server; resolves with its address (and the port it found taken, if any). */
+export async function startPlayground(options: PlaygroundOptions = {}): Promise<{ url: string; server: Server; busy?: number; close(): Promise<void> }> {
   const dataDir = options.dataDir ?? join(__dirname, '..', '..', '..', '.bgstore-data', 'playground');
   const kvs = createKvsFetch({ backend: createFileKvsBackend(join(dataDir, 'kvs.log')), entities: [DOC_ENTITY_DECLARATION as never] });
   (globalThis as { __forge_fetch__?: unknown }).__forge_fetch__ = kvs;
@@ -82,11 +96,25 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
       return send(500, 'text/plain', error instanceof Error ? error.stack ?? error.message : String(error));
     }
   });
-  await new Promise<void>((resolve) => server.listen(options.port ?? 4321, '127.0.0.1', resolve));
+  const wanted = options.port ?? 4321;
+  let busy: number | undefined;
+  try {
+    await listen(server, wanted);
+  } catch (error) {
+    try {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || options.fallback === false || wanted === 0) throw error;
+      busy = wanted;
+      await listen(server, 0);
+    } catch (failed) {
+      (kvs.backend as { close?: () => void }).close?.();
+      throw failed;
+    }
+  }
   const address = server.address();
-  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : options.port}/`;
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : wanted}/`;
   return {
     url,
+    busy,
     server,
     close: () =>
       new Promise<void>((resolve) => {
@@ -100,11 +128,19 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
 }
 
 if (require.main === module) {
-  const port = Number(process.env.PORT ?? process.argv.find((a) => a.startsWith('--port='))?.slice(7) ?? 4321);
+  const raw = process.env.PORT ?? process.argv.find((a) => a.startsWith('--port='))?.slice(7);
+  const port = raw === undefined ? 4321 : Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`[playground] PORT must be a port number (0 for any free one), not ${JSON.stringify(raw)}`);
+    process.exit(1);
+  }
   startPlayground({ port }).then(
-    ({ url }) => console.log(`bgstore playground: ${url}  (storage in .bgstore-data/playground; Ctrl-C to stop)`),
-    (error) => {
-      console.error(error);
+    ({ url, busy }) => {
+      if (busy !== undefined) console.log(`port ${busy} is in use (another playground?), so this one took a free port.`);
+      console.log(`bgstore playground: ${url}  (storage in .bgstore-data/playground; Ctrl-C to stop)`);
+    },
+    (error: NodeJS.ErrnoException) => {
+      console.error(error.code === 'EACCES' ? `[playground] not allowed to listen on port ${port}; try PORT=0 npm start` : error);
       process.exit(1);
     },
   );

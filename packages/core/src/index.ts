@@ -8,6 +8,7 @@ export { createReplica } from './replica/createReplica';
 export type { ReadonlyStore, Replica, ReplicaOptions, ReplicaStats, ResyncReason, SyncPhase, SyncStatus } from './replica/createReplica';
 export type { CallStage } from './replica/machine';
 export { createMemoryPersistence } from './durable/memoryPersistence';
+export { systemClock } from './runtime/ports';
 export type { Clock, CommitBatch, CommitResult, LoadedDoc, Logger, Persistence, Transport, Unsubscribe } from './runtime/ports';
 export { isSyncError, SyncError } from '@bgstore/protocol';
 export type { DurableStatus, SyncErrorCode } from '@bgstore/protocol';

@@ -21,7 +21,7 @@ export interface ResolverRuntime {
   installation?: Record<string, unknown>;
 }
 
-/** Invocation limits, Forge's by default (FORGE.md). */
+/** Invocation limits, Forge's by default (see the emulator README's fidelity table). */
 export interface InvokeLimits {
   /** Request payload, JSON bytes. @default 500_000 */
   requestBytes: number;

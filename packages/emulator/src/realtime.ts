@@ -19,7 +19,7 @@ export interface RealtimeHub {
 
 /**
  * The channel scope a call lands in. Global channels are per installation; default ones are per
- * module and product context, so a background script and a feed do not share them (FORGE.md).
+ * module and product context, so a background script and a feed do not share them (Forge Realtime docs).
  */
 export function realtimeScope(options: { installation: string; moduleKey: string; context: Record<string, unknown>; isGlobal?: boolean }): string {
   if (options.isGlobal) return `${options.installation}|global`;

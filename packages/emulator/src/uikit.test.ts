@@ -35,6 +35,11 @@ describe('uikit queries on a real @forge/react tree', () => {
     expect(getText(current())).toBe('Count: 0\nAdd');
   });
 
+  it('separates the boxes of a layout component, but runs text-level parts on inside text', () => {
+    const summary = node('Inline', {}, node('Text', {}, 'To do ', node('Strong', {}, '1')), node('Badge', {}, '1'), node('Lozenge', {}, 'Saved'));
+    expect(getText(summary)).toBe('To do 1\n1\nSaved');
+  });
+
   it('finds nodes by type and by predicate in document order', () => {
     expect(findByType(current(), 'Button')).toHaveLength(1);
     expect(findAll(current(), (n) => n.type !== 'String').map((n) => n.type)).toEqual(['Root', 'Stack', 'Text', 'Button']);

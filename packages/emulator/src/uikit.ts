@@ -28,6 +28,8 @@ export class UiKitQueryError extends Error {
 
 // Text-level components: their text runs on with the surrounding text instead of starting a line.
 const INLINE = new Set(['String', 'Strong', 'Em', 'Strike', 'Code', 'Link', 'Badge', 'Lozenge', 'User']);
+// Layout components: each child is a box of its own, even a text-level one (a Badge beside a Lozenge).
+const LAYOUT = new Set(['Root', 'Stack', 'Inline', 'Box', 'Fragment']);
 const BUTTONS = new Set(['Button', 'LoadingButton']);
 
 /**
@@ -51,15 +53,17 @@ export function findByType(doc: ForgeDoc, type: string): ForgeDoc[] {
 
 /**
  * The text a node shows: `String` leaves joined, with a line break between block-level
- * components (so `Stack > [Text "Count: 0", Button "Add"]` reads `"Count: 0\nAdd"`).
+ * components (so `Stack > [Text "Count: 0", Button "Add"]` reads `"Count: 0\nAdd"`) and between
+ * the children of a layout component (`Inline > [Badge "3", Lozenge "Saved"]` reads `"3\nSaved"`).
  */
 export function getText(node: ForgeDoc): string {
   if (node.type === 'String') return String(node.props.text ?? '');
   const lines: string[] = [];
   let line = '';
+  const runsOn = (child: ForgeDoc) => INLINE.has(child.type) && (child.type === 'String' || !LAYOUT.has(node.type));
   for (const child of childrenOf(node)) {
     const text = getText(child);
-    if (INLINE.has(child.type)) {
+    if (runsOn(child)) {
       line += text;
       continue;
     }

@@ -6,4 +6,4 @@ export type { ConnectOptions } from './connect';
 export { createInvokePersistence } from './invokePersistence';
 export type { Invoke, InvokePersistenceOptions } from './invokePersistence';
 export { startHost } from './startHost';
-export type { StartHostOptions } from './startHost';
+export type { RealtimeApi, StartHostOptions } from './startHost';

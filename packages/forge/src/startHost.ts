@@ -1,7 +1,13 @@
-import { realtime } from '@forge/bridge';
-import { createHost, type ActionRecipes, type Host, type HostOptions, type Persistence, type StoreDefinition } from '@bgstore/core';
+import { realtime as bridgeRealtime } from '@forge/bridge';
+import { createHost, systemClock, type ActionRecipes, type Host, type HostOptions, type Persistence, type StoreDefinition } from '@bgstore/core';
 import { createBridgeTransport } from './bridgeTransport';
 import { createInvokePersistence } from './invokePersistence';
+
+/** The part of `@forge/bridge`'s `realtime` the revision hint uses. */
+export interface RealtimeApi {
+  publishGlobal(channel: string, payload: Record<string, unknown>): Promise<unknown> | unknown;
+  subscribeGlobal(channel: string, callback: (payload: unknown) => unknown): Promise<{ unsubscribe(): unknown }> | { unsubscribe(): unknown };
+}
 
 /** Options of {@link startHost}: those of `createHost`, with a Forge transport and storage by default. */
 export interface StartHostOptions<TState> extends Omit<HostOptions<TState>, 'transport' | 'persistence'> {
@@ -15,11 +21,16 @@ export interface StartHostOptions<TState> extends Omit<HostOptions<TState>, 'tra
   persistence?: Persistence<TState> | false;
   /**
    * Announce each new stored revision on a Forge Realtime global channel, and check storage when
-   * another tab announces one — so other tabs and users see changes in seconds instead of at the
-   * next periodic check. Realtime is in Preview and limited to ~50 operations/s per installation;
-   * storage stays the source of truth. @default false
+   * another tab announces one — so other tabs and users see changes in a fraction of a second
+   * instead of at the next periodic check (`revisionCheckMs`, which stays on as a safety net).
+   * If subscribing to the channel fails (Realtime is in Preview and may be unavailable), storage
+   * is polled every `fallbackCheckMs` instead. Realtime is limited to ~50 operations/s per
+   * installation; storage stays the source of truth.
+   * @default false
    */
-  realtimeHint?: boolean | { channel?: string };
+  realtimeHint?: boolean | { channel?: string; /** @default 3000 */ fallbackCheckMs?: number };
+  /** The Realtime API the hint uses. @default realtime from @forge/bridge */
+  realtime?: RealtimeApi;
 }
 
 type Doc = { visibilityState?: string; addEventListener?(type: string, fn: () => void): void; removeEventListener?(type: string, fn: () => void): void };
@@ -32,11 +43,13 @@ type Doc = { visibilityState?: string; addEventListener?(type: string, fn: () =>
  * // background script
  * import { startHost } from '@bgstore/forge';
  * import { board } from './store';
- * startHost(board);
+ * startHost(board, { realtimeHint: true });
  */
 export function startHost<TState, TActions extends ActionRecipes<TState>>(definition: StoreDefinition<TState, TActions>, options: StartHostOptions<TState> = {}): Host<TState, TActions> {
-  const { transport, persistence, realtimeHint, ...rest } = options;
-  const channel = typeof realtimeHint === 'object' && realtimeHint.channel ? realtimeHint.channel : `bgstore-${definition.name}-revision`;
+  const { transport, persistence, realtimeHint, realtime = bridgeRealtime as unknown as RealtimeApi, ...rest } = options;
+  const hint = typeof realtimeHint === 'object' ? realtimeHint : {};
+  const channel = hint.channel ?? `bgstore-${definition.name}-revision`;
+  const clock = rest.clock ?? systemClock;
   let announced = -1;
   const host = createHost(definition, {
     ...rest,
@@ -44,19 +57,39 @@ export function startHost<TState, TActions extends ActionRecipes<TState>>(defini
       rest.onDurable?.(status);
       if (!realtimeHint || status.saving || status.revision <= announced) return;
       announced = status.revision;
-      void Promise.resolve(realtime.publishGlobal(channel, { store: definition.name, revision: status.revision })).catch(() => undefined);
+      void Promise.resolve()
+        .then(() => realtime.publishGlobal(channel, { store: definition.name, revision: status.revision }))
+        .catch(() => undefined);
     },
     transport: transport ?? createBridgeTransport(),
     persistence: persistence === false ? undefined : (persistence ?? createInvokePersistence(definition)),
   });
   if (realtimeHint && persistence !== false) {
-    const subscription = Promise.resolve(
-      realtime.subscribeGlobal(channel, (payload: unknown) => {
-        const revision = (payload as { revision?: unknown } | null)?.revision;
-        if (typeof revision === 'number' && revision > (host.stats().durable?.revision ?? 0)) host.checkRevision();
-      }),
-    ).catch(() => undefined);
-    host.onClose(() => void subscription.then((s) => s?.unsubscribe()));
+    let closed = false;
+    let pollTimer: unknown;
+    const poll = () => {
+      pollTimer = clock.setTimeout(() => {
+        if (closed) return;
+        host.checkRevision();
+        poll();
+      }, hint.fallbackCheckMs ?? 3000);
+    };
+    const subscription = Promise.resolve()
+      .then(() =>
+        realtime.subscribeGlobal(channel, (payload: unknown) => {
+          const revision = (payload as { revision?: unknown } | null)?.revision;
+          if (typeof revision === 'number' && revision > (host.stats().durable?.revision ?? 0)) host.checkRevision();
+        }),
+      )
+      .catch(() => {
+        if (!closed) poll();
+        return undefined;
+      });
+    host.onClose(() => {
+      closed = true;
+      if (pollTimer !== undefined) clock.clearTimeout(pollTimer);
+      void subscription.then((s) => s?.unsubscribe());
+    });
   }
   const doc = (globalThis as { document?: Doc }).document;
   if (doc?.addEventListener && persistence !== false) {

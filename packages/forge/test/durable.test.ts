@@ -122,4 +122,23 @@ describe('durable state on the emulator with the real @forge/resolver and @forge
       t.close();
     }
   });
+
+  it('#14 with realtimeHint but Realtime unavailable, falls back to checking storage every fallbackCheckMs', async () => {
+    const unavailable = { publishGlobal: () => Promise.reject(new Error('no Realtime')), subscribeGlobal: () => Promise.reject(new Error('no Realtime')) };
+    const t = setup(4, false, { revisionCheckMs: 60_000, realtimeHint: { fallbackCheckMs: 1000 }, realtime: unavailable });
+    try {
+      const [a, b] = [t.open('alice'), t.open('bob')];
+      await a.start();
+      await b.start();
+      await t.clock.advanceAsync(2500); // past the check a host makes 2 s after loading
+      const added = feed(a).actions.add('from-a', 'hello');
+      await t.clock.advanceAsync(300);
+      await added;
+      // The periodic check is a minute away; the fallback polls every second.
+      await t.clock.advanceAsync(1000);
+      expect(feed(b).getState().cards.map((c) => c.id)).toEqual(['from-a']);
+    } finally {
+      t.close();
+    }
+  });
 });

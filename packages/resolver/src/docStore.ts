@@ -59,7 +59,7 @@ export interface PieceOptions {
   minPiece?: number;
 }
 
-/** Forge's limits (FORGE.md): a value ≤ 240 KiB, a transaction ≤ 25 operations and ≤ 4 MB. */
+/** Forge's storage limits (KVS docs; the emulator's `src/kvs/README.md`): a value ≤ 240 KiB, a transaction ≤ 25 operations and ≤ 4 MB. */
 const PIECE_BYTES = 200_000;
 const MAX_OPERATIONS = 25;
 const MAX_TRANSACTION_BYTES = 4_000_000;

@@ -1,17 +1,30 @@
 import React from 'react';
 import { Lozenge } from '@forge/react';
+import type { SyncStatus } from '@bgstore/core';
 import { useSyncStatus } from '@bgstore/react';
 import { replica } from './replica';
 
-/** "Loading…", "Saving…", "Saved", or "Couldn't save, retrying" — from the replica's sync status. */
+type Appearance = 'success' | 'inprogress' | 'moved' | 'removed' | 'default';
+
+/**
+ * What the badge says, from the replica's sync status — never "Saved" while one of this module's
+ * actions (or any other module's) is not yet in storage, and never "Saving" while the module is
+ * only catching up with the background script.
+ */
+export function saveLabel(s: SyncStatus): { label: string; appearance: Appearance } {
+  if (s.phase === 'connecting') return { label: 'Loading…', appearance: 'default' };
+  if (s.phase === 'closed') return { label: 'Offline', appearance: 'removed' };
+  const waiting = s.pending > 0 ? ` · ${s.pending} not saved` : '';
+  if (s.phase === 'resyncing') return { label: `Reconnecting…${waiting}`, appearance: 'moved' };
+  if (s.durable?.error) return { label: `Offline, retrying${waiting}`, appearance: 'removed' };
+  if (s.pending > 0) return { label: `Saving ${s.pending}…`, appearance: 'inprogress' };
+  if (s.durable && (s.durable.saving || s.durable.unsaved > 0)) return { label: 'Saving…', appearance: 'inprogress' };
+  return { label: 'Saved', appearance: 'success' };
+}
+
+/** The save badge: loading, saved, saving (with this module's unsaved count), reconnecting, offline. */
 export function SaveStatus() {
-  const label = useSyncStatus(replica, (s) => {
-    if (s.phase === 'connecting') return 'Loading…';
-    if (s.durable?.error) return "Couldn't save, retrying";
-    if (s.durable && (s.durable.saving || s.durable.unsaved > 0)) return 'Saving…';
-    if (s.phase === 'resyncing') return 'Syncing…';
-    return 'Saved';
-  });
-  const appearance = label === 'Saved' ? 'success' : label.startsWith("Couldn't") ? 'removed' : 'inprogress';
+  const label = useSyncStatus(replica, (s) => saveLabel(s).label);
+  const appearance = useSyncStatus(replica, (s) => saveLabel(s).appearance);
   return <Lozenge appearance={appearance}>{label}</Lozenge>;
 }

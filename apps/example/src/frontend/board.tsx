@@ -1,4 +1,4 @@
-// confluence:homepageFeed "Team board" — the cards, with buttons to add, advance and take them.
+// confluence:homepageFeed "Team board" — the cards, with buttons to add, advance, take and delete them.
 import React, { useState } from 'react';
 import ForgeReconciler, { Button, Heading, Inline, Stack, Text, useProductContext } from '@forge/react';
 import { useActions, useReplica, useSyncStatus } from '@bgstore/react';
@@ -12,7 +12,8 @@ function Board() {
   const nextNumber = useReplica(replica, (s) => s.nextNumber);
   const phase = useSyncStatus(replica, (s) => s.phase);
   const error = useSyncStatus(replica, (s) => s.lastError?.message ?? null);
-  const { addCard, advance, take } = useActions(replica);
+  const { addCard, advance, take, remove } = useActions(replica);
+  // Unknown until the context loads (and absent for anonymous viewers): no card is "mine" then.
   const me = useProductContext()?.accountId ?? null;
   const [, setTick] = useState(0);
   const run = (p: Promise<void>) => void p.catch(() => setTick((t) => t + 1));
@@ -25,13 +26,19 @@ function Board() {
         <SaveStatus />
       </Inline>
       {cards.length === 0 ? <Text>No cards yet.</Text> : null}
-      {cards.map((card) => (
-        <Inline key={card.id} space="space.100" alignBlock="center">
-          <Text>{`${card.title} — ${card.status}${card.owner ? ` (${card.owner === me ? 'you' : card.owner})` : ''}`}</Text>
-          <Button onClick={() => run(advance(card.id))}>{`Advance ${card.title}`}</Button>
-          <Button onClick={() => run(take(card.id, card.owner === me ? null : me))}>{card.owner === me ? `Drop ${card.title}` : `Take ${card.title}`}</Button>
-        </Inline>
-      ))}
+      {cards.map((card) => {
+        const mine = me !== null && card.owner === me;
+        return (
+          <Inline key={card.id} space="space.100" alignBlock="center">
+            <Text>{`${card.title} — ${card.status}${card.owner ? ` (${mine ? 'you' : card.owner})` : ''}`}</Text>
+            <Button onClick={() => run(advance(card.id))}>{`Advance ${card.title}`}</Button>
+            <Button isDisabled={me === null} onClick={() => run(take(card.id, mine ? null : me))}>
+              {mine ? `Drop ${card.title}` : `Take ${card.title}`}
+            </Button>
+            <Button appearance="subtle" onClick={() => run(remove(card.id))}>{`Delete ${card.title}`}</Button>
+          </Inline>
+        );
+      })}
       <Button appearance="primary" onClick={() => run(addCard(newId(), `Card ${nextNumber}`))}>
         Add
       </Button>

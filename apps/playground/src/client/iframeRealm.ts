@@ -2,7 +2,18 @@
 // the module's bundle (with the real @forge/bridge and @forge/react) runs in it.
 import type { RealmFactory } from '@bgstore/emulator';
 
-type FrameWindow = Window & { __bridge?: unknown; __bgstoreModule?: unknown; JSON: JSON };
+type FrameWindow = Window & { __bridge?: unknown; __bgstoreModule?: unknown; JSON: JSON; ResizeObserver: typeof ResizeObserver };
+
+/** Keeps the frame as tall as its content, as Confluence sizes a module's frame. */
+function fitToContent(iframe: HTMLIFrameElement, win: FrameWindow): void {
+  const root = win.document.documentElement;
+  const fit = () => {
+    const height = Math.ceil(root.getBoundingClientRect().height);
+    if (iframe.style.height !== `${height}px`) iframe.style.height = `${height}px`;
+  };
+  new win.ResizeObserver(fit).observe(win.document.body);
+  fit();
+}
 
 /** Makes realms as iframes inside the element `slot(moduleKey)` returns. */
 export function createIframeRealms(slot: (moduleKey: string) => HTMLElement): RealmFactory {
@@ -17,6 +28,7 @@ export function createIframeRealms(slot: (moduleKey: string) => HTMLElement): Re
       slot(moduleKey).replaceChildren(iframe);
     });
     const win = iframe.contentWindow as FrameWindow;
+    fitToContent(iframe, win);
     win.__bridge = { callBridge };
     Object.assign(win, globals ?? {});
     win.addEventListener('error', (e) => onError(e.error ?? e.message));

@@ -534,6 +534,9 @@ class Turn<TState> {
       this.settle(c);
     }
     m.durable = s.durable;
+    // A status names the host's version: a replica that missed a patch learns it here, not at the next beat.
+    m.known = Math.max(m.known, s.version);
+    this.watchGap();
   }
 
   // ---- calls ------------------------------------------------------------------------------------

@@ -200,6 +200,23 @@ describe('bundleModule', () => {
     await expect(bundleModule(entry)).rejects.toThrow(/\[emulator\] could not bundle .*broken\.ts:\n.*Could not resolve "\.\/missing"/);
   });
 
+  it('#14 shows source files and lines, not bundle lines, in stack traces from the realm', async () => {
+    const dep = path.join(dir, 'thrower.ts');
+    const entry = path.join(dir, 'stack-entry.ts');
+    writeFileSync(dep, "export const pad = 1;\n\nexport function explode(): never {\n  throw new Error('from the module');\n}\n");
+    writeFileSync(entry, "import { explode } from './thrower';\nexport const run = () => explode();\n");
+    const r = await realm({ entry });
+    let stack = '';
+    try {
+      (r.exports as { run(): void }).run();
+    } catch (error) {
+      stack = (error as Error).stack ?? '';
+    }
+    expect(stack.split('\n').slice(0, 3)).toEqual(['Error: from the module', `    at explode (${dep}:4:9)`, `    at run (${entry}:2:26)`]);
+    const plain = await realm({ entry, bundle: { sourcemap: false } });
+    expect(() => (plain.exports as { run(): void }).run()).toThrow(expect.objectContaining({ stack: expect.not.stringContaining(dep) }));
+  });
+
   it('inlines React in the chosen mode', async () => {
     const dev = await bundleModule(COUNTER);
     const prod = await bundleModule(COUNTER, { mode: 'production' });

@@ -1,7 +1,9 @@
+import path from 'node:path';
 import vm from 'node:vm';
 import { createRealClock, type Clock, type TimerHandle } from '../clock';
 import type { CallBridge } from '../page';
 import { loadBundle, type Bundle, type BundleOptions } from './realmBundle';
+import { inlineSourceMap, mapRealmStacks } from './realmStack';
 
 /** Options for {@link createNodeRealm}. */
 export interface NodeRealmOptions {
@@ -21,7 +23,11 @@ export interface NodeRealmOptions {
   clock?: Clock;
   /** Extra globals, installed after the defaults (so they can replace one) and before the entry runs. */
   globals?: Record<string, unknown>;
-  /** How to bundle the entry. */
+  /**
+   * How to bundle the entry. Source maps are on by default: errors made in the realm show the
+   * module's source files and lines in their stacks, not lines of the bundle.
+   * @default { sourcemap: true }
+   */
   bundle?: BundleOptions;
   /**
    * Receives errors thrown by the realm's timer, immediate and microtask callbacks, which a browser
@@ -55,6 +61,13 @@ export interface NodeRealm {
 type Callback = (...args: unknown[]) => unknown;
 
 const scripts = new WeakMap<Bundle, vm.Script>();
+const maps = new WeakMap<Bundle, ReturnType<typeof inlineSourceMap>>();
+const SCRIPT_PREFIX = '(function (module, exports) {';
+
+function mapOf(bundle: Bundle) {
+  if (!maps.has(bundle)) maps.set(bundle, inlineSourceMap(bundle.code));
+  return maps.get(bundle) ?? null;
+}
 
 /**
  * Runs a module's entry in a fresh realm, as Forge runs each module in its own iframe. The entry is
@@ -67,7 +80,7 @@ const scripts = new WeakMap<Bundle, vm.Script>();
  * realm.dispose();
  */
 export async function createNodeRealm(options: NodeRealmOptions): Promise<NodeRealm> {
-  const bundle = await loadBundle(options.entry, options.bundle);
+  const bundle = await loadBundle(options.entry, { sourcemap: true, ...options.bundle });
   const clock = options.clock ?? createRealClock();
   const report = options.onError ?? ((error: unknown) => console.error(`[emulator] uncaught error in realm '${options.name}':`, error));
   let disposed = false;
@@ -160,6 +173,8 @@ export async function createNodeRealm(options: NodeRealmOptions): Promise<NodeRe
   };
   const context = vm.createContext(sandbox, { name: `forge module ${options.name}` });
   vm.runInContext('globalThis.self = globalThis; globalThis.window = globalThis;', context);
+  const map = mapOf(bundle);
+  if (map) mapRealmStacks(context, { filename: bundle.entry, map, firstLineOffset: SCRIPT_PREFIX.length, sourceRoot: path.dirname(bundle.entry) });
   if (options.clock) (vm.runInContext('Date', context) as DateConstructor).now = () => clock.now();
   for (const [key, value] of Object.entries(options.globals ?? {})) context[key] = value;
 
@@ -196,7 +211,7 @@ function scriptFor(bundle: Bundle): vm.Script {
   let script = scripts.get(bundle);
   if (!script) {
     // Compiled once per bundle: a Script runs in any number of contexts.
-    script = new vm.Script(`(function (module, exports) {${bundle.code}\n})`, { filename: bundle.entry });
+    script = new vm.Script(`${SCRIPT_PREFIX}${bundle.code}\n})`, { filename: bundle.entry });
     scripts.set(bundle, script);
   }
   return script;

@@ -6,7 +6,7 @@ import { build, type BuildFailure } from 'esbuild';
 export interface BundleOptions {
   /** Value of `process.env.NODE_ENV` in the bundle; picks React's development or production build. @default 'development' */
   mode?: 'development' | 'production';
-  /** Appends an inline source map (used in stack traces when Node runs with `--enable-source-maps`). @default false */
+  /** Appends an inline source map (a Node realm maps its stack traces with it). @default false here, true in `createNodeRealm` */
   sourcemap?: boolean;
   /** Import paths to replace, as esbuild's `alias`, e.g. `{ 'some-node-only-lib': './stub.ts' }`. */
   alias?: Record<string, string>;
