@@ -1,6 +1,6 @@
 import { commitIntents, emptyDoc, upgradeDoc, type ActionRecipes, type DurableDoc, type StoreContext, type StoreDefinition } from '@bgstore/core';
 import { isSyncError, RESOLVER_FUNCTIONS, SyncError, type CommitResponse, type LoadResponse, type ResolverError, type RevisionResponse, type StoredIntent } from '@bgstore/protocol';
-import { readDoc, readRevision, writeDoc } from './docStore';
+import { isLostRace, readDoc, readRevision, writeDoc, type StoredDoc } from './docStore';
 import { documentKey } from './scope';
 
 /** What `registerStores` needs of a `@forge/resolver` Resolver. */
@@ -10,7 +10,10 @@ export interface ResolverLike {
 
 /** Options of {@link registerStores}. */
 export interface RegisterStoresOptions {
-  /** Commit attempts when other commits win the compare-and-set race or storage fails. @default 6 */
+  /**
+   * Commit attempts when storage fails. A commit that loses the compare-and-set race to other
+   * commits retries after a jittered wait instead, for up to 10 s. @default 6
+   */
   maxAttempts?: number;
   /** At most this many intents per commit. @default 1000 */
   maxIntents?: number;
@@ -18,7 +21,10 @@ export interface RegisterStoresOptions {
   maxPayload?: number;
   /** @default Date.now */
   now?: () => number;
-  /** First wait before retrying after a storage failure (doubles per attempt, at most 2 s). @default 50 */
+  /**
+   * First wait before retrying after a storage failure (doubles per attempt, at most 2 s); after a
+   * lost race, a random wait below half this, doubling per loss up to 1 s. @default 50
+   */
   retryDelayMs?: number;
   /**
    * Smallest target size, in characters, of the pieces a document's state is stored in; a state up
@@ -40,6 +46,8 @@ export interface RegisteredStore {
 const fail = (code: ResolverError['error']['code'], message: string): ResolverError => ({ error: { code, message: message.startsWith('[bgstore]') ? message : `[bgstore] ${message}` } });
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** How long a commit keeps retrying lost races before answering that the document is busy (invoke allows 25 s). */
+const CONTENTION_BUDGET_MS = 10_000;
 
 function parseIntents(raw: unknown, max: number): StoredIntent[] {
   if (!Array.isArray(raw)) throw new SyncError('BAD_REQUEST', 'intents must be an array');
@@ -120,22 +128,35 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
       }
       const key = documentKey(definition, context);
       const authorize = definition.authorize ? (intent: StoredIntent) => definition.authorize!(context, intent) : undefined;
-      let lastError: unknown;
-      for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      // Storage failures back off and give up after `maxAttempts`; a lost race (another commit
+      // moved the head, or replaced what this one was reading) retries after a jittered wait that
+      // grows with each loss, reading only what changed, until the contention budget is spent.
+      const started = Date.now();
+      let stored: StoredDoc | undefined;
+      let failures = 0;
+      let races = 0;
+      for (;;) {
         try {
-          const { stored, doc } = await load(definition, key);
+          stored = await readDoc(key, stored);
+          const doc = stored ? upgradeDoc(definition, stored.doc) : (emptyDoc(definition) as DurableDoc<unknown>);
           const result = commitIntents(definition, doc, intents, { now: now(), authorize });
           if (result.changed) await writeDoc(key, stored, result.doc, { minPiece: options.minPiece });
           const rebase = doc.revision !== baseRevision || result.outcomes.some((o) => o.duplicate);
           return { revision: result.doc.revision, outcomes: result.outcomes, ...(rebase ? { state: result.doc.state } : {}) };
         } catch (error) {
           if (isSyncError(error)) throw error;
-          lastError = error;
-          // A lost compare-and-set race retries at once; other storage failures back off first.
-          if ((error as { code?: unknown }).code !== 'CONDITIONAL_CHECK_FAILED') await sleep(Math.min(2000, retryDelayMs * 2 ** attempt));
+          if (isLostRace(error)) {
+            races++;
+            if (Date.now() - started >= CONTENTION_BUDGET_MS) {
+              throw new SyncError('STORAGE_FAILED', `[bgstore] the document is busy: ${races} other commits won the race in ${Date.now() - started} ms; nothing of this batch was stored, retry it`);
+            }
+            await sleep(Math.random() * Math.min(1000, (retryDelayMs / 2) * 2 ** races));
+          } else {
+            if (++failures >= maxAttempts) throw error;
+            await sleep(Math.min(2000, retryDelayMs * 2 ** (failures - 1)));
+          }
         }
       }
-      throw lastError;
     }),
   );
 }
