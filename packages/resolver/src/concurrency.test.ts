@@ -14,6 +14,8 @@ const ledger = defineStore({
   actions: { add: (draft, op: string) => void draft.log.push(op), pad: (draft, n: number) => void (draft.pad = 'x'.repeat(n)) },
 });
 
+const runs = Number(process.env.BGSTORE_RUNS ?? 100);
+
 describe('concurrent commits under storage faults (property)', () => {
   it('apply every accepted intent exactly once', async () => {
     const seed = process.env.BGSTORE_SEED ? Number(process.env.BGSTORE_SEED) : undefined;
@@ -60,7 +62,7 @@ describe('concurrent commits under storage faults (property)', () => {
           expect(loaded.state.pad).toHaveLength(pad);
         },
       ),
-      { numRuns: Number(process.env.BGSTORE_RUNS ?? 100), seed },
+      { numRuns: runs, seed },
     );
-  }, 120_000);
+  }, Math.max(120_000, runs * 500));
 });
