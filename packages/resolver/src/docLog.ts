@@ -1,4 +1,3 @@
-import { enablePatches, applyPatches, type Patch } from 'immer';
 import { diffState } from '@bgstore/core';
 
 // A document's log: one entry per revision since its snapshot, holding what that commit changed —
@@ -18,8 +17,6 @@ export interface LogEntry {
 }
 
 type Clients = Record<string, unknown>;
-
-let patchesEnabled = false;
 
 /**
  * The entry taking `before` to `after` (`after` made from `before` by immer, so unchanged parts share
@@ -92,16 +89,54 @@ export function clientTexts(clients: Clients): Map<string, string> {
 /** Applies entries, in revision order, to a state and client table (neither is modified). */
 export function replayEntries(state: unknown, clients: Clients, entries: readonly LogEntry[]): { state: unknown; clients: Clients } {
   if (entries.length === 0) return { state, clients };
-  if (!patchesEnabled) {
-    enablePatches();
-    patchesEnabled = true;
-  }
-  const patches = entries.flatMap((e) => e.p ?? []);
-  const next = patches.length ? (applyPatches(state as object, patches as Patch[]) as unknown) : state;
+  const next = applyPatches(state, entries.flatMap((e) => e.p ?? []));
   const table: Clients = { ...clients };
   for (const e of entries) {
     for (const id of e.x ?? []) delete table[id];
     Object.assign(table, e.c);
   }
   return { state: next, clients: table };
+}
+
+type Container = Record<string | number, unknown>;
+
+/**
+ * Applies JSON patches without modifying what it was given: each object or array on a patched path
+ * is copied once (on first touch), then changed in place — arrays splice natively, so a removal
+ * from a long array costs one copy and one splice.
+ */
+export function applyPatches(root: unknown, patches: NonNullable<LogEntry['p']>): unknown {
+  const copies = new WeakSet<object>();
+  const own = (value: unknown): Container => {
+    if (typeof value !== 'object' || value === null) throw new Error(`[bgstore] a stored patch goes through ${JSON.stringify(value)}; the stored document is damaged`);
+    if (copies.has(value)) return value as Container;
+    const copy = (Array.isArray(value) ? value.slice() : { ...value }) as Container;
+    copies.add(copy);
+    return copy;
+  };
+  let result = root;
+  for (const patch of patches) {
+    const { path } = patch;
+    if (path.length === 0) {
+      result = patch.op === 'remove' ? undefined : patch.value;
+      continue;
+    }
+    result = own(result);
+    let node = result as Container;
+    for (let i = 0; i < path.length - 1; i++) {
+      const child = own(node[path[i]!]);
+      node[path[i]!] = child;
+      node = child;
+    }
+    const last = path[path.length - 1]!;
+    if (Array.isArray(node)) {
+      const list = node as unknown[];
+      const index = last === '-' ? list.length : Number(last);
+      if (patch.op === 'add') list.splice(index, 0, patch.value);
+      else if (patch.op === 'remove') list.splice(index, 1);
+      else list[index] = patch.value;
+    } else if (patch.op === 'remove') delete node[last];
+    else node[last] = patch.value;
+  }
+  return result;
 }

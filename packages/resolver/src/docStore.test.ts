@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { defineStore } from '@bgstore/core';
 import { RESOLVER_FUNCTIONS as F } from '@bgstore/protocol';
 import { createBackend, intent } from '../test/harness';
-import { cutPieces, nameOf } from './pieces';
+import { cutPieces, decodeText, nameOf } from './pieces';
 
 // How documents are stored (layout 3): a small head, a snapshot in content-addressed pieces, and a
 // log of what each commit changed. A commit writes O(change); the log is folded into a new
@@ -40,7 +40,7 @@ function storage(kvs: Backend['kvs']) {
   const data = JSON.parse(head.data) as { v: number; m: string; b: number; z: number; n: number; g?: string[]; k?: [number, number][] };
   const kv = dump.kv ?? {};
   const stored = Object.keys(kv).filter((k) => k.startsWith(`${key}:`)).map((k) => k.slice(key.length + 1)).sort();
-  const manifest = JSON.parse(kv[`${key}:${data.m}`] as string) as { p?: string[]; q?: string[]; s?: unknown };
+  const manifest = JSON.parse(decodeText(kv[`${key}:${data.m}`] as string)) as { p?: string[]; q?: string[]; s?: unknown };
   const named = [data.m, ...(manifest.p ?? []), ...(manifest.q ?? []), ...range(data.b + 1, head.revision).map((r) => `l${r}`)];
   const garbage = [...(data.g ?? []), ...(data.k ?? []).flatMap(([a, b]) => range(a, b).map((r) => `l${r}`))];
   const bytes = Object.keys(kv).filter((k) => k.startsWith(`${key}:`)).reduce((n, k) => n + jsonBytes(kv[k]), jsonBytes(head));

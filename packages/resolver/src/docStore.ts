@@ -3,7 +3,7 @@ import type { ClientRecord, DurableDoc } from '@bgstore/core';
 import { SyncError } from '@bgstore/protocol';
 import { clientTexts, makeEntry, replayEntries, type LogEntry } from './docLog';
 import { readLegacy, type Head, type LegacyHead } from './legacyLayouts';
-import { cutPieces, fixedPieces, MAX_OPERATIONS, MAX_TRANSACTION_BYTES, nameOf, PIECE_BYTES, storedBytes, targetFor, utf8 } from './pieces';
+import { cutPieces, decodeText, encodeText, fixedPieces, MAX_OPERATIONS, MAX_TRANSACTION_BYTES, nameOf, PIECE_BYTES, storedBytes, targetFor, utf8 } from './pieces';
 
 /** The custom entity holding each document's head; declare it in `manifest.yml` (see README). */
 export const DOC_ENTITY = 'bgstore-doc';
@@ -131,11 +131,12 @@ async function fetchPieces(key: string, names: string[], cache: ReadCache): Prom
   const got = await getMany(wanted.map((name) => pieceKey(key, name)));
   let complete = true;
   for (const name of wanted) {
-    const text = got.get(pieceKey(key, name));
-    if (typeof text !== 'string') {
+    const raw = got.get(pieceKey(key, name));
+    if (typeof raw !== 'string') {
       complete = false;
       continue;
     }
+    const text = decodeText(raw);
     if (nameOf(text) !== name) throw new SyncError('STORAGE_FAILED', `[bgstore] document ${key}: piece ${name} does not match its name; the stored document is damaged`);
     cache.texts.set(name, text);
   }
@@ -149,12 +150,12 @@ async function fetchEntries(key: string, revisions: number[], cache: ReadCache, 
   const got = await getMany(wanted.map((r) => entryKey(key, r)));
   let complete = true;
   for (const r of wanted) {
-    const text = got.get(entryKey(key, r));
-    if (typeof text !== 'string') {
+    const raw = got.get(entryKey(key, r));
+    if (typeof raw !== 'string') {
       complete = false;
       continue;
     }
-    const entry = JSON.parse(text) as LogEntry;
+    const entry = JSON.parse(decodeText(raw)) as LogEntry;
     if (entry.r !== r) throw new SyncError('STORAGE_FAILED', `[bgstore] document ${key}: log entry ${r} names revision ${entry.r}; the stored document is damaged`);
     cache.entries.set(r, entry);
   }
@@ -292,8 +293,10 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
   }
   // A new snapshot. What the previous one named and this one does not becomes garbage, and so
   // does the log it folds in; later commits delete both.
+  // Pieces of earlier layouts are stored unencoded: a moving document rewrites every piece.
   const oldGarbage = layout?.v === 3 ? (layout.head.g ?? []) : [];
-  const snapshot = planSnapshot(next, new Set([...(layout?.named ?? []), ...oldGarbage]), minPiece, layout?.v === 3 ? layout.manifest.t : undefined);
+  const reusable = layout?.v === 3 ? [...layout.named, ...oldGarbage] : [];
+  const snapshot = planSnapshot(next, new Set(reusable), minPiece, layout?.v === 3 ? layout.manifest.t : undefined);
   const keep = new Set(snapshot.named);
   const older = oldGarbage.filter((name) => !keep.has(name));
   const replaced = (layout?.named ?? []).filter((name) => !keep.has(name) && !older.includes(name));
@@ -346,7 +349,7 @@ async function execute(key: string, previous: StoredDoc | undefined, next: Durab
 
   const conditions = previous ? new Filter<Head>().and('revision', FilterConditions.equalTo(previous.doc.revision)) : new Filter<Head>().and('revision', FilterConditions.notExists());
   const tx = kvs.transact();
-  for (const [k2, text] of sets) tx.set<string>(k2, text);
+  for (const [k2, text] of sets) tx.set<string>(k2, encodeText(text));
   tx.set<Head>(key, { revision: next.revision, schemaVersion: next.schemaVersion, chunks: named, data: JSON.stringify(data) }, { entityName: DOC_ENTITY, conditions });
   for (const d of deletes) tx.delete(d);
   await tx.execute();

@@ -1,7 +1,7 @@
 import { kvs } from '@forge/kvs';
 import type { ClientRecord, DurableDoc } from '@bgstore/core';
 import { SyncError } from '@bgstore/protocol';
-import { nameOf } from './pieces';
+import { decodeText, nameOf } from './pieces';
 
 // Documents written by earlier layouts are read here; the next commit moves them to layout 3.
 // - Layout 1: the head's `data` is the first slice of the body's JSON, pieces `<key>:c1…` carry
@@ -38,6 +38,8 @@ export async function readLegacy(key: string, head: Head, data: LegacyHead): Pro
   if (texts.some(([, text]) => typeof text !== 'string')) return undefined;
   const byName = new Map(texts as [string, string][]);
   for (const [name, text] of byName) {
+    // Moving to layout 3 rewrites a piece encoded under the same name: the document changed meanwhile.
+    if (nameOf(text) !== name && nameOf(decodeText(text)) === name) return undefined;
     if (nameOf(text) !== name) throw new SyncError('STORAGE_FAILED', `[bgstore] document ${key}: piece ${name} does not match its name; the stored document is damaged`);
   }
   const join = (list: string[] | undefined) => JSON.parse((list ?? []).map((name) => byName.get(name)!).join('')) as unknown;
