@@ -103,10 +103,12 @@ export async function loneCycle(items: number, compact = false, maxActions = 500
   const def = compact ? compactStore(items) : benchStore(items);
   const world = createResolverWorld([def]);
   let seq = 0;
+  let revision = 0;
   const commit = async () => {
     const k = ++seq;
-    const r = await world.call('bgstore.commit', { store: 'bench', baseRevision: 0, intents: [{ clientId: 'tab', seq: k, name: 'toggle', args: [(k * 7919) % items] }] });
+    const r = await world.call('bgstore.commit', { store: 'bench', baseRevision: revision, intents: [{ clientId: 'tab', seq: k, name: 'toggle', args: [(k * 7919) % items] }] });
     if ('error' in r) throw new Error(`[bench] commit failed: ${JSON.stringify(r.error)}`);
+    revision = r.revision as number;
   };
   await commit();
   const snapshotAt = () => world.head()?.data.b;
@@ -158,13 +160,15 @@ export async function mixedStored(items: number, count: number): Promise<{ store
   const world = createResolverWorld([def]);
   const random = createRandom(7);
   const seqs = [0, 0, 0, 0, 0];
+  let revision = 0;
   for (let k = 0; k < count; k++) {
     const user = Math.floor(random.next() * seqs.length);
     const roll = random.next();
     const at = Math.floor(random.next() * items);
     const [name, args] = roll < 0.6 ? ['toggle', [at]] : roll < 0.8 ? ['rename', [at, `Renamed ${k}`]] : roll < 0.9 ? ['add', [`n${k}`]] : ['remove', [at]];
-    const r = await world.call('bgstore.commit', { store: 'bench', baseRevision: 0, intents: [{ clientId: `user-${user}`, seq: ++seqs[user]!, name, args }] }, `user-${user}`);
+    const r = await world.call('bgstore.commit', { store: 'bench', baseRevision: revision, intents: [{ clientId: `user-${user}`, seq: ++seqs[user]!, name, args }] }, `user-${user}`);
     if ('error' in r) throw new Error(`[bench] commit failed: ${JSON.stringify(r.error)}`);
+    revision = r.revision as number;
   }
   const loaded = await world.call('bgstore.load', { store: 'bench' });
   return { stored: world.storedBytes(), document: Buffer.byteLength(JSON.stringify(loaded.state)) + Buffer.byteLength(JSON.stringify(loaded.clients)) };

@@ -126,7 +126,8 @@ export function createCommitQueue<TState, TActions extends ActionRecipes<TState>
       queue.unshift(...inflight);
       inflight = [];
       report();
-      const delay = Math.min(retryMaxMs, retryMinMs * 2 ** attempt++);
+      // A busy document is not an outage: try again within a second or two, without growing the wait.
+      const delay = err.code === 'STORAGE_BUSY' ? retryMinMs * (1 + Math.random() * 2) : Math.min(retryMaxMs, retryMinMs * 2 ** attempt++);
       (o.logger ?? console).warn(`${err.message}; retrying in ${delay} ms (${queue.length} unsaved)`);
       schedule(delay);
       return;

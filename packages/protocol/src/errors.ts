@@ -10,6 +10,7 @@
  * - `SCHEMA_TOO_NEW`: the stored document was written by a newer `schemaVersion`; this bundle is old.
  * - `TOO_LARGE`: the document or a request exceeds what Forge storage or invoke accept.
  * - `STORAGE_FAILED`: storage kept failing; the host retries, nothing accepted is dropped.
+ * - `STORAGE_BUSY`: other commits to the same document kept winning the race; the host retries soon.
  * - `BAD_REQUEST`: a malformed request reached the resolver (unknown store, wrong shape).
  */
 export type SyncErrorCode =
@@ -23,6 +24,7 @@ export type SyncErrorCode =
   | 'SCHEMA_TOO_NEW'
   | 'TOO_LARGE'
   | 'STORAGE_FAILED'
+  | 'STORAGE_BUSY'
   | 'BAD_REQUEST';
 
 /** Every {@link SyncErrorCode}, for validation. */
@@ -37,6 +39,7 @@ export const SYNC_ERROR_CODES: readonly SyncErrorCode[] = [
   'SCHEMA_TOO_NEW',
   'TOO_LARGE',
   'STORAGE_FAILED',
+  'STORAGE_BUSY',
   'BAD_REQUEST',
 ];
 

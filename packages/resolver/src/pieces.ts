@@ -15,7 +15,8 @@ export const utf8 = (s: string) => Buffer.byteLength(s, 'utf8');
  * JSON text is stored as a string value, where every `"` would cost an escape: `"` and `'` are
  * swapped on the way in and out (a one-to-one change), so typical JSON is stored at its own size.
  */
-export const encodeText = (text: string) => text.replace(/["']/g, (c) => (c === '"' ? "'" : '"'));
+// JSON text never holds a raw NUL (JSON.stringify escapes control characters), so it can stand in.
+export const encodeText = (text: string) => text.replaceAll('"', '\0').replaceAll("'", '"').replaceAll('\0', "'");
 export const decodeText = encodeText;
 /** What a text costs stored as a JSON string value (encoded, quotes and escapes included). */
 export const storedBytes = (text: string) => utf8(JSON.stringify(encodeText(text)));

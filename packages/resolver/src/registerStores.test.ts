@@ -183,6 +183,17 @@ describe('registerStores with the real @forge/resolver and @forge/kvs', () => {
     expect(await call(F.commit, { store: 'board', baseRevision: 0, intents: [intent('t', 1, 'add', 'a', 'b')] })).toEqual({ error: { code: 'STORAGE_FAILED', message: expect.stringContaining('INTERNAL_SERVER_ERROR') } });
   });
 
+  it('answers STORAGE_BUSY when other commits keep winning the race, and keeps retrying until then', async () => {
+    const { call, kvs } = createBackend([board], { contentionBudgetMs: 100, retryDelayMs: 4 });
+    await call(F.commit, { store: 'board', baseRevision: 0, intents: [intent('tab', 1, 'add', 'a', 'A')] });
+    let transactions = 0;
+    kvs.setFaults(({ path }) => (path === '/api/v1/transaction' && ++transactions ? { status: 400, code: 'CONDITIONAL_CHECK_FAILED', message: 'lost' } : undefined));
+    expect(await call(F.commit, { store: 'board', baseRevision: 1, intents: [intent('tab', 2, 'add', 'b', 'B')] })).toEqual({ error: { code: 'STORAGE_BUSY', message: expect.stringContaining('retry it') } });
+    expect(transactions).toBeGreaterThan(3);
+    kvs.setFaults(undefined);
+    expect(await call(F.load, { store: 'board' })).toMatchObject({ revision: 1 });
+  });
+
   it('declares the same entity as the root manifest.yml', () => {
     const manifest = parse(readFileSync(join(__dirname, '..', '..', '..', 'manifest.yml'), 'utf8')) as { app: { storage: { entities: unknown[] } } };
     expect(manifest.app.storage.entities).toContainEqual(JSON.parse(JSON.stringify(DOC_ENTITY_DECLARATION)));

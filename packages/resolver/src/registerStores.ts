@@ -12,9 +12,11 @@ export interface ResolverLike {
 export interface RegisterStoresOptions {
   /**
    * Commit attempts when storage fails. A commit that loses the compare-and-set race to other
-   * commits retries after a jittered wait instead, for up to 10 s. @default 6
+   * commits retries after a jittered wait instead, for up to `contentionBudgetMs`. @default 6
    */
   maxAttempts?: number;
+  /** How long a commit that keeps losing the race to other commits retries before answering `STORAGE_BUSY` (invoke allows 25 s). @default 10_000 */
+  contentionBudgetMs?: number;
   /** At most this many intents per commit. @default 1000 */
   maxIntents?: number;
   /** Largest accepted payload, JSON characters (invoke takes 500 KB). @default 500_000 */
@@ -23,7 +25,7 @@ export interface RegisterStoresOptions {
   now?: () => number;
   /**
    * First wait before retrying after a storage failure (doubles per attempt, at most 2 s); after a
-   * lost race, a random wait below half this, doubling per loss up to 1 s. @default 50
+   * lost race, a random wait below half this, doubling per loss up to 1 s (see `contentionBudgetMs`). @default 50
    */
   retryDelayMs?: number;
   /**
@@ -46,8 +48,6 @@ export interface RegisteredStore {
 const fail = (code: ResolverError['error']['code'], message: string): ResolverError => ({ error: { code, message: message.startsWith('[bgstore]') ? message : `[bgstore] ${message}` } });
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** How long a commit keeps retrying lost races before answering that the document is busy (invoke allows 25 s). */
-const CONTENTION_BUDGET_MS = 10_000;
 
 function parseIntents(raw: unknown, max: number): StoredIntent[] {
   if (!Array.isArray(raw)) throw new SyncError('BAD_REQUEST', 'intents must be an array');
@@ -80,6 +80,7 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
   const maxPayload = options.maxPayload ?? 500_000;
   const now = options.now ?? Date.now;
   const retryDelayMs = options.retryDelayMs ?? 50;
+  const contentionBudgetMs = options.contentionBudgetMs ?? 10_000;
   if (options.minPiece !== undefined && !(Number.isSafeInteger(options.minPiece) && options.minPiece >= 16)) {
     throw new TypeError(`[bgstore] registerStores: minPiece must be an integer of at least 16, got ${String(options.minPiece)}`);
   }
@@ -147,8 +148,8 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
           if (isSyncError(error)) throw error;
           if (isLostRace(error)) {
             races++;
-            if (Date.now() - started >= CONTENTION_BUDGET_MS) {
-              throw new SyncError('STORAGE_FAILED', `[bgstore] the document is busy: ${races} other commits won the race in ${Date.now() - started} ms; nothing of this batch was stored, retry it`);
+            if (Date.now() - started >= contentionBudgetMs) {
+              throw new SyncError('STORAGE_BUSY', `[bgstore] the document is busy: ${races} other commits won the race in ${Date.now() - started} ms; nothing of this batch was stored, retry it`);
             }
             await sleep(Math.random() * Math.min(1000, (retryDelayMs / 2) * 2 ** races));
           } else {
