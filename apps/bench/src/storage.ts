@@ -1,10 +1,11 @@
 // Storage cost of actions, in a burst or one at a time: bgstore measured end to end (host → invoke →
 // resolver → the emulator's KVS); the floor and naive figures follow from their write pattern.
 import Resolver from '@forge/resolver';
-import { createHost, createReplica } from '@bgstore/core';
-import { createKvsFetch } from '@bgstore/emulator';
+import { createHost, createReplica, defineStore } from '@bgstore/core';
+import { createKvsFetch, createRandom } from '@bgstore/emulator';
 import { createInvokePersistence } from '@bgstore/forge';
 import { DOC_ENTITY_DECLARATION, registerStores } from '@bgstore/resolver';
+import { createResolverWorld } from './resolverWorld';
 import { benchStore, createBusWorld, drain, makeState } from './systems';
 
 export interface StorageFigures {
@@ -61,4 +62,114 @@ export function floorStorage(items: number, burst: number): StorageFigures {
 export function naiveStorage(items: number, burst: number): StorageFigures {
   const size = JSON.stringify(makeState(items)).length;
   return { writes: burst * Math.ceil(size / (240 * 1024)), bytes: burst * size, invokes: burst };
+}
+
+/** Items with short fields, so that 100,000 of them fit one document (4 MB). */
+export const compactStore = (n: number) =>
+  defineStore({
+    name: 'bench',
+    initialState: { items: Array.from({ length: n }, (_, i) => ({ id: i, done: false })), meta: { title: 'Bench board' } },
+    actions: {
+      toggle: (draft, i: number) => {
+        const item = draft.items[i];
+        if (item) item.done = !item.done;
+      },
+    },
+  });
+
+export interface LoneFigures {
+  /** Lone actions in one cycle: from one folding of the log into a snapshot to the next. */
+  actions: number;
+  /** KVS bytes written per action over the cycle, the fold included. */
+  bytesPerAction: number;
+  writesPerAction: number;
+  /** KVS bytes a commit reads (its document), averaged over the cycle. */
+  readPerAction: number;
+  /** A page load just before the log is folded (the longest log), and a revision check. */
+  loadBytes: number;
+  revisionBytes: number;
+  /** The document's JSON (state and client table). */
+  documentBytes: number;
+  /** Resolver time per commit, ms (emulated KVS, no latency). */
+  commitMs: number;
+}
+
+/**
+ * One user's lone actions straight into the real resolver (`bgstore.commit` with one intent each,
+ * on items spread over the state), measured over one whole cycle of the log: from one snapshot to
+ * the next, so the fold's writes are shared by the actions that made it necessary.
+ */
+export async function loneCycle(items: number, compact = false, maxActions = 5000): Promise<LoneFigures> {
+  const def = compact ? compactStore(items) : benchStore(items);
+  const world = createResolverWorld([def]);
+  let seq = 0;
+  let revision = 0;
+  const commit = async () => {
+    const k = ++seq;
+    const r = await world.call('bgstore.commit', { store: 'bench', baseRevision: revision, intents: [{ clientId: 'tab', seq: k, name: 'toggle', args: [(k * 7919) % items] }] });
+    if ('error' in r) throw new Error(`[bench] commit failed: ${JSON.stringify(r.error)}`);
+    revision = r.revision as number;
+  };
+  await commit();
+  const snapshotAt = () => world.head()?.data.b;
+  const first = snapshotAt();
+  world.kvs.resetStats();
+  world.resetReads();
+  const t0 = performance.now();
+  let actions = 0;
+  while (snapshotAt() === first && actions < maxActions) {
+    await commit();
+    actions++;
+  }
+  const commitMs = (performance.now() - t0) / actions;
+  const stats = world.kvs.stats();
+  const readPerAction = world.bytesRead() / actions;
+  // The next cycle, up to just before its fold: the longest log a page load reads.
+  for (let i = 0; i < actions - 2; i++) await commit();
+  world.resetReads();
+  const loaded = await world.call('bgstore.load', { store: 'bench' });
+  const loadBytes = world.bytesRead();
+  world.resetReads();
+  await world.call('bgstore.revision', { store: 'bench' });
+  const revisionBytes = world.bytesRead();
+  const documentBytes = Buffer.byteLength(JSON.stringify(loaded.state)) + Buffer.byteLength(JSON.stringify(loaded.clients));
+  return { actions, bytesPerAction: stats.bytesWritten / actions, writesPerAction: stats.writes / actions, readPerAction, loadBytes, revisionBytes, documentBytes, commitMs };
+}
+
+/**
+ * Stored bytes after `count` mixed actions from a few users at 10,000 items — toggles, renames,
+ * adds and removes — against the document they leave.
+ */
+export async function mixedStored(items: number, count: number): Promise<{ stored: number; document: number }> {
+  const def = defineStore({
+    name: 'bench',
+    initialState: makeState(items),
+    actions: {
+      toggle: (draft, i: number) => {
+        const item = draft.items[i % draft.items.length];
+        if (item) item.done = !item.done;
+      },
+      rename: (draft, i: number, title: string) => {
+        const item = draft.items[i % draft.items.length];
+        if (item) item.title = title;
+      },
+      add: (draft, id: string) => void draft.items.push({ id, title: `New ${id}`, done: false }),
+      remove: (draft, i: number) => void draft.items.splice(i % draft.items.length, 1),
+    },
+  });
+  const world = createResolverWorld([def]);
+  const random = createRandom(7);
+  const seqs = [0, 0, 0, 0, 0];
+  let revision = 0;
+  for (let k = 0; k < count; k++) {
+    const user = Math.floor(random.next() * seqs.length);
+    const roll = random.next();
+    const at = Math.floor(random.next() * items);
+    const [name, args] = roll < 0.6 ? ['toggle', [at]] : roll < 0.8 ? ['rename', [at, `Renamed ${k}`]] : roll < 0.9 ? ['add', [`n${k}`]] : ['remove', [at]];
+    const r = await world.call('bgstore.commit', { store: 'bench', baseRevision: revision, intents: [{ clientId: `user-${user}`, seq: ++seqs[user]!, name, args }] }, `user-${user}`);
+    if ('error' in r) throw new Error(`[bench] commit failed: ${JSON.stringify(r.error)}`);
+    revision = r.revision as number;
+  }
+  const loaded = await world.call('bgstore.load', { store: 'bench' });
+  return { stored: world.storedBytes(), document: Buffer.byteLength(JSON.stringify(loaded.state)) + Buffer.byteLength(JSON.stringify(loaded.clients)) };
 }

@@ -8,5 +8,6 @@ export { createMemoryPersistence } from './durable/memoryPersistence';
 export { runIntent, replayIntents, checkIntent } from './state/runIntent';
 export type { IntentOutcome } from './state/runIntent';
 export { stateDigest } from './state/stateDigest';
+export { diffState } from './state/diffState';
 export { randomId, systemClock } from './runtime/ports';
 export type { ClientRecord } from './runtime/ports';

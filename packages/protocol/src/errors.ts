@@ -10,6 +10,7 @@
  * - `SCHEMA_TOO_NEW`: the stored document was written by a newer `schemaVersion`; this bundle is old.
  * - `TOO_LARGE`: the document or a request exceeds what Forge storage or invoke accept.
  * - `STORAGE_FAILED`: storage kept failing; the host retries, nothing accepted is dropped.
+ * - `STORAGE_BUSY`: other commits to the same document kept winning the race; the host retries soon.
  * - `BAD_REQUEST`: a malformed request reached the resolver (unknown store, wrong shape).
  * - `BUILD_MISMATCH`: modules on the page run different builds of the store (an old bundle after a deploy); reload the page.
  * - `MISCONFIGURED`: storage is set up wrong (an entity or scope missing from `manifest.yml`); retrying cannot help.
@@ -25,6 +26,7 @@ export type SyncErrorCode =
   | 'SCHEMA_TOO_NEW'
   | 'TOO_LARGE'
   | 'STORAGE_FAILED'
+  | 'STORAGE_BUSY'
   | 'BAD_REQUEST'
   | 'BUILD_MISMATCH'
   | 'MISCONFIGURED';
@@ -41,6 +43,7 @@ export const SYNC_ERROR_CODES: readonly SyncErrorCode[] = [
   'SCHEMA_TOO_NEW',
   'TOO_LARGE',
   'STORAGE_FAILED',
+  'STORAGE_BUSY',
   'BAD_REQUEST',
   'BUILD_MISMATCH',
   'MISCONFIGURED',

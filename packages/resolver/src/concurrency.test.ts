@@ -1,16 +1,20 @@
 import fc from 'fast-check';
 import { defineStore } from '@bgstore/core';
 import { RESOLVER_FUNCTIONS as F } from '@bgstore/protocol';
+import { createKvsFaults } from '@bgstore/emulator';
 import { createBackend, intent } from '../test/harness';
 
 // Property: several pages commit random intents to one document at once, through storage that
 // fails, throttles (429) and loses responses (the write lands, the caller sees an error and
-// retries the same batch). Every accepted intent ends up applied exactly once.
+// retries the same batch). Every accepted intent ends up applied exactly once — also while the
+// log is folded into snapshots (a padded document takes several commits between snapshots).
 const ledger = defineStore({
   name: 'ledger',
-  initialState: { log: [] as string[] },
-  actions: { add: (draft, op: string) => void draft.log.push(op) },
+  initialState: { log: [] as string[], pad: '' },
+  actions: { add: (draft, op: string) => void draft.log.push(op), pad: (draft, n: number) => void (draft.pad = 'x'.repeat(n)) },
 });
+
+const runs = Number(process.env.BGSTORE_RUNS ?? 100);
 
 describe('concurrent commits under storage faults (property)', () => {
   it('apply every accepted intent exactly once', async () => {
@@ -24,9 +28,13 @@ describe('concurrent commits under storage faults (property)', () => {
           faults: fc.record({ failRate: fc.constantFrom(0, 0.1, 0.3), rateLimitRate: fc.constantFrom(0, 0.1), lostResponseRate: fc.constantFrom(0, 0.1, 0.3) }),
           // 16: the document is stored in many small pieces; 4096: whole in its head.
           minPiece: fc.constantFrom(16, 4096),
+          // 0: a snapshot on nearly every commit; larger: a few log entries between snapshots.
+          pad: fc.constantFrom(0, 2000, 20_000),
         }),
-        async ({ seed, pages, batches, faults, minPiece }) => {
-          const { call, kvs } = createBackend([ledger], { faults: { seed, ...faults }, maxAttempts: 3, retryDelayMs: 0, minPiece });
+        async ({ seed, pages, batches, faults, minPiece, pad }) => {
+          const { call, kvs } = createBackend([ledger], { maxAttempts: 3, retryDelayMs: 0, minPiece });
+          if (pad) await call(F.commit, { store: 'ledger', baseRevision: 0, intents: [intent('setup', 1, 'pad', pad)] });
+          kvs.setFaults(createKvsFaults({ seed, ...faults }));
           const seqs = Array.from({ length: pages }, () => 0);
           const sent = new Set<string>();
           // Each page retries its batch until the commit answers (as the host's queue does).
@@ -49,11 +57,12 @@ describe('concurrent commits under storage faults (property)', () => {
             }),
           );
           kvs.setFaults(undefined);
-          const loaded = (await call(F.load, { store: 'ledger' })) as { state: { log: string[] } };
+          const loaded = (await call(F.load, { store: 'ledger' })) as { state: { log: string[]; pad: string } };
           expect([...loaded.state.log].sort()).toEqual([...sent].sort());
+          expect(loaded.state.pad).toHaveLength(pad);
         },
       ),
-      { numRuns: Number(process.env.BGSTORE_RUNS ?? 100), seed },
+      { numRuns: runs, seed },
     );
-  }, 120_000);
+  }, Math.max(120_000, runs * 500));
 });

@@ -1,7 +1,9 @@
-import { createHash } from 'node:crypto';
 import { Filter, FilterConditions, kvs } from '@forge/kvs';
 import type { ClientRecord, DurableDoc } from '@bgstore/core/durable';
 import { SyncError } from '@bgstore/protocol';
+import { clientTexts, makeEntry, replayEntries, type LogEntry } from './docLog';
+import { readLegacy, type Head, type LegacyHead } from './legacyLayouts';
+import { cutPieces, decodeText, encodeText, fixedPieces, MAX_OPERATIONS, MAX_TRANSACTION_BYTES, nameOf, PIECE_BYTES, storedBytes, targetFor, utf8 } from './pieces';
 
 /** The custom entity holding each document's head; declare it in `manifest.yml` (see README). */
 export const DOC_ENTITY = 'bgstore-doc';
@@ -12,241 +14,343 @@ export const DOC_ENTITY_DECLARATION = {
   attributes: { revision: { type: 'integer' }, schemaVersion: { type: 'integer' }, chunks: { type: 'integer' }, data: { type: 'string' } },
 } as const;
 
-// Layout. The head (a `bgstore-doc` entity under the document's key) holds the revision, and in
-// `data` the state and the client table, each either whole (small ones) or as the names of the
-// pieces that joined make its JSON. A piece is stored under `<key>:<name>`, its name being a hash
-// of its text, so pieces never change once written: a commit writes only the pieces that are new,
-// swaps the head on condition of the revision it read, and deletes pieces no longer named (`g`
-// lists those it had no room to delete yet). Pieces are cut where the content says (a rolling
-// hash), so changing one item rewrites the piece around it, not every piece after it. The client
-// table changes on every commit, so it is kept apart from the state, in the head while small.
-//
-// Layout 1 (heads whose `data` is a slice of the body, pieces `<key>:c<i>` carrying `{r, d}`) is
-// still read; the first commit moves it to this layout.
+// Layout 3 (see the README): a small head, a snapshot, and a log.
+// - The head (a `bgstore-doc` entity under the document's key) holds the revision and, in `data`,
+//   which snapshot is current (`m`, the name of its manifest piece; `b`, its revision), the bytes of
+//   the snapshot and of the log after it, and what is still to delete. It stays small whatever the
+//   state's size, and it is the only thing a revision check reads.
+// - The snapshot is content-addressed pieces (`<key>:<hash of text>`): a manifest naming the pieces
+//   of the state's JSON and of the client table's (or holding them whole while small).
+// - The log: one entry per revision after the snapshot, `<key>:l<revision>`, holding that commit's
+//   patches and client-table changes.
+// A commit is one transaction conditioned on the head's revision: it writes its log entry and the
+// head — O(change) bytes. When the log outgrows a fifth of the snapshot (or 512 entries), the
+// commit instead writes a new snapshot (only the pieces storage lacks) and the head naming it.
+// What a snapshot replaces is listed in the head and deleted by later commits, with the room their
+// transactions have, so a reader that just read the previous head still finds what it names.
+// Layouts 1 and 2 are still read; the next commit moves them.
 
-interface Head {
-  revision: number;
-  schemaVersion: number;
-  chunks: number;
-  data: string;
-}
 interface HeadData {
-  /** The layout: 2. */
-  v: 2;
-  /** The state itself (small states), or the names of the pieces of its JSON, in order. */
+  v: 3;
+  /** The snapshot's manifest piece, its revision, and its bytes (state and client table). */
+  m: string;
+  b: number;
+  z: number;
+  /** Bytes of the log entries after the snapshot. */
+  n: number;
+  /** About how many bytes the document (state and client table) has now. */
+  e: number;
+  /** Pieces no longer named, and inclusive ranges of log entries no longer needed, to delete. */
+  g?: string[];
+  k?: [number, number][];
+}
+
+interface Manifest {
+  /** The snapshot's revision. */
+  r: number;
+  /** The state whole (small ones), or the names of the pieces of its JSON, in order. */
   s?: unknown;
   p?: string[];
-  /** The client table itself (small tables), or the names of the pieces of its JSON, in order. */
-  c?: Record<string, ClientRecord>;
+  /** The client table whole (small ones), or the names of the pieces of its JSON, in order. */
+  c?: Record<string, unknown>;
   q?: string[];
   /** The target piece size the state was cut with. */
   t?: number;
-  /** Pieces no longer named, still to delete. */
-  g?: string[];
 }
 
-/** A stored document and the piece names its head lists (and those waiting to be deleted). */
+/** What a read keeps of immutable things (pieces, log entries), so the next read of the same document reads only what is new. */
+interface ReadCache {
+  texts: Map<string, string>;
+  entries: Map<number, LogEntry>;
+  snapshot?: { name: string; state: unknown; clients: Record<string, unknown> };
+}
+
+/** A stored document, and how it is stored (for the next write). */
 export interface StoredDoc {
   doc: DurableDoc<unknown>;
-  pieces: string[];
-  garbage: string[];
-  target?: number;
+  /** @internal the head's data (layout 3), or what an older layout names, to move and delete. */
+  layout: { v: 3; head: HeadData; manifest: Manifest; named: string[] } | { v: 1 | 2; named: string[] };
+  /** @internal */
+  cache: ReadCache;
+  /** @internal the client records' JSON, to tell which ones a commit changed. */
+  clientTexts?: Map<string, string>;
 }
 
-/** How pieces are sized. */
+/** How documents are stored. */
 export interface PieceOptions {
-  /** Smallest target piece size in characters; a state up to twice this stays in the head. @default 4096 */
+  /** Smallest target piece size in characters; a state up to twice this stays whole in its manifest. @default 4096 */
   minPiece?: number;
 }
 
-/** Forge's storage limits (KVS docs; the emulator's `src/kvs/README.md`): a value ≤ 240 KiB, a transaction ≤ 25 operations and ≤ 4 MB. */
-const PIECE_BYTES = 200_000;
-const MAX_OPERATIONS = 25;
-const MAX_TRANSACTION_BYTES = 4_000_000;
-const MAX_TARGET = 131_072;
-/** Parts up to this many characters stay in the head (which is written on every commit anyway). */
+/** Parts up to this many characters stay whole in the manifest. */
 const MAX_INLINE = 32_768;
 /** A body larger than this is refused: `bgstore.load` must answer within invoke's 5 MB. */
 const MAX_BODY_BYTES = 4_000_000;
+/** The log is folded into a new snapshot when it outgrows this share of the snapshot… */
+const LOG_SHARE = 0.2;
+/** …or has this many entries. */
+const MAX_ENTRIES = 512;
+/** On a second read, log entries after the revision read before are asked for with the head, this many. */
+const SPECULATIVE_ENTRIES = 8;
+const READ_ATTEMPTS = 5;
+const BATCH = 25;
 
-const utf8 = (s: string) => Buffer.byteLength(s, 'utf8');
 const pieceKey = (key: string, name: string) => `${key}:${name}`;
-const nameOf = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 22);
-const storedBytes = (text: string) => utf8(JSON.stringify(text));
-
-// 256 fixed pseudo-random words for the rolling hash (xorshift32 from a constant seed). Changing
-// them moves every cut, which costs one full rewrite per document: keep them.
-const GEAR = (() => {
-  const table = new Uint32Array(256);
-  let x = 0x9e3779b9;
-  for (let i = 0; i < 256; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    table[i] = x >>> 0;
-  }
-  return table;
-})();
+const entryKey = (key: string, revision: number) => `${key}:l${revision}`;
+const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
+const parseHead = (head: Head): HeadData | LegacyHead => JSON.parse(head.data.startsWith('{"v":') ? head.data : '{"v":1}') as HeadData | LegacyHead;
+const newCache = (): ReadCache => ({ texts: new Map(), entries: new Map() });
 
 /**
- * Cuts `text` where a rolling hash of the last 32 characters has its top bits zero: about one cut
- * per `target` characters after a minimum of `target / 2`, at most `4 × target` (and what a KVS value
- * holds). The same content gets the same cuts wherever it sits.
+ * Reads plain keys with `batchGet`, 25 at a time in parallel, each batch tried up to three times:
+ * what it reads never changes, so retrying is safe. Absent keys are absent from the answer.
  */
-export function cutPieces(text: string, target: number): string[] {
-  const bits = Math.round(Math.log2(target));
-  const mask = bits >= 32 ? 0xffffffff : (0xffffffff << (32 - bits)) >>> 0;
-  const min = target >> 1;
-  const max = Math.min(target * 4, PIECE_BYTES);
-  const pieces: string[] = [];
-  let start = 0;
-  let h = 0;
-  for (let i = 0; i < text.length; i++) {
-    h = ((h << 1) + GEAR[text.charCodeAt(i) & 255]!) >>> 0;
-    const length = i + 1 - start;
-    if ((length >= min && (h & mask) === 0) || length >= max) {
-      pieces.push(text.slice(start, i + 1));
-      start = i + 1;
-      h = 0;
+async function getMany(keys: string[]): Promise<Map<string, unknown>> {
+  const out = new Map<string, unknown>();
+  const batches = Array.from({ length: Math.ceil(keys.length / BATCH) }, (_, i) => keys.slice(i * BATCH, (i + 1) * BATCH));
+  await Promise.all(
+    batches.map(async (batch) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const { successfulKeys } = await kvs.batchGet<unknown>(batch.map((key) => ({ key })));
+          for (const { key, value } of successfulKeys) out.set(key, value);
+          return;
+        } catch (error) {
+          if (attempt >= 3) throw error;
+        }
+      }
+    }),
+  );
+  return out;
+}
+
+/** Reads pieces not yet in the cache into it; false if one is missing (a later commit deleted it). */
+async function fetchPieces(key: string, names: string[], cache: ReadCache): Promise<boolean> {
+  const wanted = [...new Set(names)].filter((name) => !cache.texts.has(name));
+  if (wanted.length === 0) return true;
+  const got = await getMany(wanted.map((name) => pieceKey(key, name)));
+  let complete = true;
+  for (const name of wanted) {
+    const raw = got.get(pieceKey(key, name));
+    if (typeof raw !== 'string') {
+      complete = false;
+      continue;
     }
+    const text = decodeText(raw);
+    if (nameOf(text) !== name) throw new SyncError('STORAGE_FAILED', `[bgstore] document ${key}: piece ${name} does not match its name; the stored document is damaged`);
+    cache.texts.set(name, text);
   }
-  if (start < text.length) pieces.push(text.slice(start));
-  // Escaped and encoded, a piece must still fit a KVS value.
-  return pieces.flatMap((p) => (storedBytes(p) <= PIECE_BYTES ? [p] : fixedPieces(p)));
+  return complete;
 }
 
-/** Cuts `text` into as few pieces as fit KVS values, ignoring content. */
-function fixedPieces(text: string): string[] {
-  const pieces: string[] = [];
-  for (let pos = 0; pos < text.length; ) {
-    let n = Math.min(text.length - pos, PIECE_BYTES);
-    while (storedBytes(text.slice(pos, pos + n)) > PIECE_BYTES) n = Math.floor(n * 0.7);
-    pieces.push(text.slice(pos, pos + n));
-    pos += n;
-  }
-  return pieces;
-}
-
-/**
- * The target piece size for a body of `length` characters: the previous one while it stays within
- * [length / 20, length / 5] (so cuts do not move back and forth), else the power of two just above
- * length / 16 — a whole rewrite then takes 7 to 15 pieces — within [minPiece, 128 Ki].
- */
-function targetFor(length: number, minPiece: number, previous: number | undefined): number {
-  const clamp = (t: number) => Math.min(MAX_TARGET, Math.max(minPiece, t));
-  if (previous !== undefined && clamp(previous) === previous && clamp(length / 20) <= previous && previous <= clamp(length / 5)) return previous;
-  return clamp(2 ** Math.ceil(Math.log2(Math.max(1, length / 16))));
-}
-
-/**
- * Reads one piece, trying a failed read twice more at once: a document read takes one call per
- * piece, and one failure should not cost the whole read. Pieces never change, so this is safe.
- */
-async function getPiece(key: string): Promise<string | undefined> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await kvs.get<string>(key);
-    } catch (error) {
-      if (attempt >= 3) throw error;
+/** Reads log entries not yet in the cache into it; false if one is missing. */
+async function fetchEntries(key: string, revisions: number[], cache: ReadCache, required = true): Promise<boolean> {
+  const wanted = revisions.filter((r) => !cache.entries.has(r));
+  if (wanted.length === 0) return true;
+  const got = await getMany(wanted.map((r) => entryKey(key, r)));
+  let complete = true;
+  for (const r of wanted) {
+    const raw = got.get(entryKey(key, r));
+    if (typeof raw !== 'string') {
+      complete = false;
+      continue;
     }
+    const entry = JSON.parse(decodeText(raw)) as LogEntry;
+    if (entry.r !== r) throw new SyncError('STORAGE_FAILED', `[bgstore] document ${key}: log entry ${r} names revision ${entry.r}; the stored document is damaged`);
+    cache.entries.set(r, entry);
   }
+  return complete || !required;
 }
 
-const readHeadData = (head: Head): HeadData | undefined => (head.data.startsWith('{"v":2') ? (JSON.parse(head.data) as HeadData) : undefined);
+const joinPieces = (names: string[] | undefined, cache: ReadCache) => JSON.parse((names ?? []).map((name) => cache.texts.get(name)!).join('')) as unknown;
 
 /**
- * Reads a document: its head, then the pieces it names. A piece missing means another commit
- * replaced the revision between the reads; the read is tried again.
+ * Reads a document: its head, the snapshot it names, and the log after it, replayed. Something
+ * missing means commits replaced it between the reads; the read is tried again, keeping what it
+ * read (pieces and entries never change), so each try reads only what is new. Pass the previous
+ * read of the same document as `previous` to reuse what it read: a commit that lost a race then
+ * reads the head and the entries after its revision, together, in one round trip.
+ * @throws SyncError `STORAGE_FAILED` when the document kept changing, or is damaged
  */
-export async function readDoc(key: string): Promise<StoredDoc | undefined> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const head = await kvs.entity<Head>(DOC_ENTITY).get(key);
+export async function readDoc(key: string, previous?: StoredDoc): Promise<StoredDoc | undefined> {
+  const cache = previous?.cache ?? newCache();
+  for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
+    const since = attempt === 0 && previous?.layout.v === 3 ? previous.doc.revision : undefined;
+    const [head] = await Promise.all([
+      kvs.entity<Head>(DOC_ENTITY).get(key),
+      since === undefined ? undefined : fetchEntries(key, range(since + 1, since + SPECULATIVE_ENTRIES), cache, false),
+    ]);
     if (!head) return undefined;
-    const data = readHeadData(head);
-    if (!data) {
-      // Layout 1: the head holds the first slice, pieces 1… carry the revision they belong to.
-      const names = Array.from({ length: head.chunks - 1 }, (_, i) => `c${i + 1}`);
-      const rest = await Promise.all(names.map((name) => kvs.get<{ r: number; d: string }>(pieceKey(key, name))));
-      if (rest.some((p) => p?.r !== head.revision)) continue;
-      const body = JSON.parse([head.data, ...rest.map((p) => p!.d)].join('')) as { state: unknown; clients: Record<string, ClientRecord> };
-      return { doc: { revision: head.revision, schemaVersion: head.schemaVersion, state: body.state, clients: body.clients }, pieces: [], garbage: names };
+    const data = parseHead(head);
+    if (data.v !== 3) {
+      const legacy = await readLegacy(key, head, data);
+      if (!legacy) continue;
+      return { doc: legacy.doc, layout: { v: data.v, named: legacy.named }, cache };
     }
-    const names = [...(data.p ?? []), ...(data.q ?? [])];
-    const texts = await Promise.all([...new Set(names)].map(async (name) => [name, await getPiece(pieceKey(key, name))] as const));
-    if (texts.some(([, text]) => typeof text !== 'string')) continue;
-    const byName = new Map(texts as [string, string][]);
-    for (const [name, text] of byName) {
-      if (nameOf(text) !== name) throw new SyncError('STORAGE_FAILED', `[bgstore] document ${key}: piece ${name} does not match its name; the stored document is damaged`);
+    const revisions = range(data.b + 1, head.revision);
+    const [hasManifest, hasEntries] = await Promise.all([fetchPieces(key, [data.m], cache), fetchEntries(key, revisions, cache)]);
+    if (!hasManifest || !hasEntries) continue;
+    const manifest = JSON.parse(cache.texts.get(data.m)!) as Manifest;
+    if (!(await fetchPieces(key, [...(manifest.p ?? []), ...(manifest.q ?? [])], cache))) continue;
+    if (cache.snapshot?.name !== data.m) {
+      const state = 's' in manifest ? manifest.s : joinPieces(manifest.p, cache);
+      const clients = ('c' in manifest ? manifest.c : joinPieces(manifest.q, cache)) as Record<string, unknown>;
+      cache.snapshot = { name: data.m, state, clients };
+      // What the previous snapshot named is not needed again.
+      for (const name of cache.texts.keys()) if (name !== data.m && !manifest.p?.includes(name) && !manifest.q?.includes(name)) cache.texts.delete(name);
     }
-    const join = (list: string[] | undefined) => JSON.parse((list ?? []).map((name) => byName.get(name)!).join('')) as unknown;
-    const state = 's' in data ? data.s : join(data.p);
-    const clients = ('c' in data ? data.c : join(data.q)) as Record<string, ClientRecord>;
-    const doc = { revision: head.revision, schemaVersion: head.schemaVersion, state, clients };
-    return { doc, pieces: names, garbage: data.g ?? [], target: data.t };
+    for (const r of cache.entries.keys()) if (r <= data.b) cache.entries.delete(r);
+    const { state, clients } = replayEntries(cache.snapshot.state, cache.snapshot.clients, revisions.map((r) => cache.entries.get(r)!));
+    const doc = { revision: head.revision, schemaVersion: head.schemaVersion, state, clients: clients as Record<string, ClientRecord> };
+    return { doc, layout: { v: 3, head: data, manifest, named: [data.m, ...(manifest.p ?? []), ...(manifest.q ?? [])] }, cache };
   }
-  throw new SyncError('STORAGE_FAILED', `[bgstore] document ${key} kept changing while it was read`);
+  throw new DocChangedError(`[bgstore] document ${key} kept changing while it was read`);
 }
 
-/** Reads only a document's revision (0 when none is stored). */
+/** Thrown by {@link readDoc} when commits kept replacing what it was reading: a lost race, not a failure. */
+export class DocChangedError extends Error {
+  readonly code = 'DOC_CHANGED';
+  constructor(message: string) {
+    super(message);
+    this.name = 'DocChangedError';
+  }
+}
+
+/** Whether `error` means other commits got there first: the head moved (the transaction's condition failed), or a read kept missing what they replaced. */
+export const isLostRace = (error: unknown) => error instanceof DocChangedError || (error as { code?: unknown } | null)?.code === 'CONDITIONAL_CHECK_FAILED';
+
+/** Reads only a document's revision (0 when none is stored): its head, a few hundred bytes. */
 export async function readRevision(key: string): Promise<number> {
   return (await kvs.entity<Head>(DOC_ENTITY).get(key))?.revision ?? 0;
 }
 
-/**
- * Writes `next` in one transaction, on condition that the stored head is still `previous`'s
- * revision (or absent): the pieces it does not have yet, the head, and deletion of pieces no
- * longer named (as many as the transaction has room for; the rest on a later commit).
- * @throws SyncError `TOO_LARGE` (nothing written) when it cannot fit one transaction;
- *   `ForgeKvsAPIError` `CONDITIONAL_CHECK_FAILED` when another commit won the race
- */
-export async function writeDoc(key: string, previous: StoredDoc | undefined, next: DurableDoc<unknown>, options: PieceOptions = {}): Promise<void> {
-  const minPiece = options.minPiece ?? 4096;
+/** A new snapshot of `next`: its manifest and pieces, and which of them storage lacks. */
+function planSnapshot(next: DurableDoc<unknown>, stored: Set<string>, minPiece: number, previousTarget: number | undefined) {
   const state = JSON.stringify(next.state);
   const clients = JSON.stringify(next.clients);
   const size = utf8(state) + utf8(clients);
   if (size > MAX_BODY_BYTES) {
     throw new SyncError('TOO_LARGE', `[bgstore] the document would be ${size} bytes; at most ${MAX_BODY_BYTES} can be stored (bgstore.load answers within invoke's 5 MB). Nothing was written: keep less in this store, or split it`);
   }
-  const stored = new Set([...(previous?.pieces ?? []), ...(previous?.garbage ?? [])]);
   const inline = (text: string, limit: number) => text.length <= limit && storedBytes(text) <= limit * 2;
-
-  /** The pieces of both parts, and which of them storage does not have yet. */
   const plan = (stateCut: (text: string) => string[]) => {
     const p = inline(state, Math.min(2 * minPiece, MAX_INLINE)) ? undefined : stateCut(state);
     const q = inline(clients, MAX_INLINE) ? undefined : cutPieces(clients, targetFor(clients.length, minPiece, undefined));
     const named = (texts: string[]) => texts.map((text) => [nameOf(text), text] as const);
     const pieces = { p: p && named(p), q: q && named(q) };
     const names = (list: (readonly [string, string])[]) => list.map(([name]) => name);
-    const data: HeadData = { v: 2, ...(pieces.p ? { p: names(pieces.p) } : { s: next.state }), ...(pieces.q ? { q: names(pieces.q) } : { c: next.clients }) };
+    const manifest: Manifest = { r: next.revision, ...(pieces.p ? { p: names(pieces.p) } : { s: next.state }), ...(pieces.q ? { q: names(pieces.q) } : { c: next.clients }) };
     const seen = new Set(stored);
     const fresh: [string, string][] = [];
     for (const [name, text] of [...(pieces.p ?? []), ...(pieces.q ?? [])]) {
       if (!seen.has(name)) fresh.push([name, text]);
       seen.add(name);
     }
-    return { data, fresh };
+    return { manifest, fresh };
   };
-  const target = targetFor(state.length, minPiece, previous?.target);
-  let { data, fresh } = plan((text) => cutPieces(text, target));
+  const target = targetFor(state.length, minPiece, previousTarget);
+  let { manifest, fresh } = plan((text) => cutPieces(text, target));
   // Content-chosen cuts can come out too many for one transaction; fixed cuts are the fewest.
-  if (fresh.length + 1 > MAX_OPERATIONS) ({ data, fresh } = plan(fixedPieces));
-  else if (data.p) data.t = target;
+  if (fresh.length + 2 > MAX_OPERATIONS) ({ manifest, fresh } = plan(fixedPieces));
+  else if (manifest.p) manifest.t = target;
+  const text = JSON.stringify(manifest);
+  if (storedBytes(text) > PIECE_BYTES) throw new SyncError('TOO_LARGE', `[bgstore] the document's manifest would be ${storedBytes(text)} bytes, over a KVS value; keep less in this store, or split it`);
+  const name = nameOf(text);
+  if (!stored.has(name)) fresh.push([name, text]);
+  const named = [name, ...(manifest.p ?? []), ...(manifest.q ?? [])];
+  return { name, named, fresh, bytes: size };
+}
 
-  const operations = 1 + fresh.length;
-  const bytes = fresh.reduce((n, [, text]) => n + storedBytes(text) + 64, storedBytes(JSON.stringify(data)));
+/**
+ * Writes `next` in one transaction, on condition that the stored head is still `previous`'s
+ * revision (or absent): a log entry and the head, or — when the log has grown enough, or the
+ * document is new or of an older layout — a new snapshot and the head; plus deletion of what
+ * earlier snapshots replaced, as much as the transaction has room for.
+ * @throws SyncError `TOO_LARGE` (nothing written) when it cannot fit one transaction;
+ *   `ForgeKvsAPIError` `CONDITIONAL_CHECK_FAILED` when another commit won the race
+ */
+export async function writeDoc(key: string, previous: StoredDoc | undefined, next: DurableDoc<unknown>, options: PieceOptions = {}): Promise<void> {
+  const minPiece = options.minPiece ?? 4096;
+  const layout = previous?.layout;
+
+  let entry: { text: string; bytes: number; size: number } | undefined;
+  if (layout?.v === 3 && previous!.doc.schemaVersion === next.schemaVersion) {
+    const texts = (previous!.clientTexts ??= clientTexts(previous!.doc.clients));
+    const made = makeEntry(next.revision, previous!.doc, next, texts);
+    const text = JSON.stringify(made.entry);
+    const bytes = storedBytes(text);
+    const { head } = layout;
+    const size = head.e + made.growth;
+    // The log stays under a fifth of the snapshot, and snapshot and log under 1.2× the document.
+    const fits = bytes <= PIECE_BYTES && head.n + bytes <= LOG_SHARE * head.z && head.z + head.n + bytes <= (1 + LOG_SHARE) * size && next.revision - head.b <= MAX_ENTRIES && size <= MAX_BODY_BYTES;
+    if (fits) entry = { text, bytes, size };
+  }
+  if (layout?.v === 3 && entry) {
+    const { head } = layout;
+    const data: HeadData = { v: 3, m: head.m, b: head.b, z: head.z, n: head.n + entry.bytes, e: entry.size };
+    const pending = { g: head.g ?? [], k: head.k ?? [] };
+    return execute(key, previous, next, { sets: [[entryKey(key, next.revision), entry.text]], data, pending, later: { g: [], k: [] }, named: layout.named.length });
+  }
+  // A new snapshot. What the previous one named and this one does not becomes garbage, and so
+  // does the log it folds in; later commits delete both.
+  // Pieces of earlier layouts are stored unencoded: a moving document rewrites every piece.
+  const oldGarbage = layout?.v === 3 ? (layout.head.g ?? []) : [];
+  const reusable = layout?.v === 3 ? [...layout.named, ...oldGarbage] : [];
+  const snapshot = planSnapshot(next, new Set(reusable), minPiece, layout?.v === 3 ? layout.manifest.t : undefined);
+  const keep = new Set(snapshot.named);
+  const older = oldGarbage.filter((name) => !keep.has(name));
+  const replaced = (layout?.named ?? []).filter((name) => !keep.has(name) && !older.includes(name));
+  const log: [number, number][] = layout?.v === 3 && previous!.doc.revision > layout.head.b ? [[layout.head.b + 1, previous!.doc.revision]] : [];
+  return execute(key, previous, next, {
+    sets: snapshot.fresh.map(([name, text]) => [pieceKey(key, name), text]),
+    data: { v: 3, m: snapshot.name, b: next.revision, z: snapshot.bytes, n: 0, e: snapshot.bytes },
+    // Only garbage of earlier revisions is deleted now; this commit's waits a revision.
+    pending: { g: older, k: layout?.v === 3 ? (layout.head.k ?? []) : [] },
+    later: { g: replaced, k: log },
+    named: snapshot.named.length,
+  });
+}
+
+/** What one commit writes: `sets` (full keys), the head's data, garbage to delete now while there is room, garbage to leave for later. */
+interface Write {
+  sets: [string, string][];
+  data: HeadData;
+  pending: { g: string[]; k: [number, number][] };
+  later: { g: string[]; k: [number, number][] };
+  named: number;
+}
+
+/** Runs the transaction: the sets, the head, and deletions of pending garbage while there is room. */
+async function execute(key: string, previous: StoredDoc | undefined, next: DurableDoc<unknown>, { sets, data, pending, later, named }: Write): Promise<void> {
+  const operations = sets.length + 1;
+  const bytes = sets.reduce((n, [k, text]) => n + storedBytes(text) + k.length, 600);
   if (operations > MAX_OPERATIONS || bytes > MAX_TRANSACTION_BYTES) {
     throw new SyncError('TOO_LARGE', `[bgstore] the document would need ${bytes} bytes in ${operations} writes; one commit can write at most ${MAX_TRANSACTION_BYTES} bytes in ${MAX_OPERATIONS} operations. Nothing was written: keep less in this store, or split it`);
   }
-  // Pieces no longer named are deleted while there is room; the rest wait in `g`.
-  const named = new Set([...(data.p ?? []), ...(data.q ?? [])]);
-  const unused = [...stored].filter((name) => !named.has(name));
-  const deleting = unused.slice(0, MAX_OPERATIONS - operations);
-  if (unused.length > deleting.length) data.g = unused.slice(deleting.length);
+  let room = MAX_OPERATIONS - operations;
+  const deletes: string[] = [];
+  const g = [...pending.g];
+  while (room > 0 && g.length) {
+    deletes.push(pieceKey(key, g.shift()!));
+    room--;
+  }
+  const k = pending.k.map(([a, b]): [number, number] => [a, b]);
+  while (room > 0 && k.length) {
+    const first = k[0]!;
+    deletes.push(entryKey(key, first[0]));
+    room--;
+    if (first[0] === first[1]) k.shift();
+    else first[0]++;
+  }
+  g.push(...later.g);
+  k.push(...later.k);
+  if (g.length) data.g = g;
+  if (k.length) data.k = k;
 
   const conditions = previous ? new Filter<Head>().and('revision', FilterConditions.equalTo(previous.doc.revision)) : new Filter<Head>().and('revision', FilterConditions.notExists());
   const tx = kvs.transact();
-  for (const [name, text] of fresh) tx.set<string>(pieceKey(key, name), text);
-  tx.set<Head>(key, { revision: next.revision, schemaVersion: next.schemaVersion, chunks: named.size, data: JSON.stringify(data) }, { entityName: DOC_ENTITY, conditions });
-  for (const name of deleting) tx.delete(pieceKey(key, name));
+  for (const [k2, text] of sets) tx.set<string>(k2, encodeText(text));
+  tx.set<Head>(key, { revision: next.revision, schemaVersion: next.schemaVersion, chunks: named, data: JSON.stringify(data) }, { entityName: DOC_ENTITY, conditions });
+  for (const d of deletes) tx.delete(d);
   await tx.execute();
 }

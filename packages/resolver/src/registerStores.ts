@@ -1,7 +1,7 @@
 import type { ActionRecipes, StoreDefinition } from '@bgstore/core';
 import { commitAnswer, commitIntents, emptyDoc, upgradeDoc, type DurableDoc } from '@bgstore/core/durable';
 import { isId, isSyncError, jsonBytes, LIMITS, RESOLVER_FUNCTIONS, SYNC_ERROR_CODES, SyncError, type ClientRecord, type CommitResponse, type LoadResponse, type Outcome, type ResolverError, type RevisionResponse, type StoredIntent } from '@bgstore/protocol';
-import { readDoc, readRevision, writeDoc } from './docStore';
+import { isLostRace, readDoc, readRevision, writeDoc, type StoredDoc } from './docStore';
 import { assertMayRead, callerKey, verdictOf, type StoreContext, type StorePolicy } from './policy';
 import { documentKey } from './scope';
 
@@ -14,15 +14,23 @@ export interface ResolverLike {
 export interface RegisterStoresOptions {
   /** Server policy per store name: scope, write and read authorisation, anonymous access. @default site scope, signed-in writers, anyone reads */
   policies?: Record<string, StorePolicy>;
-  /** Commit attempts when other commits win the compare-and-set race or storage fails. @default 6 */
+  /**
+   * Commit attempts when storage fails. A commit that loses the compare-and-set race to other
+   * commits retries after a jittered wait instead, for up to `contentionBudgetMs`. @default 6
+   */
   maxAttempts?: number;
+  /** How long a commit that keeps losing the race to other commits retries before answering `STORAGE_BUSY` (invoke allows 25 s). @default 10_000 */
+  contentionBudgetMs?: number;
   /** At most this many intents per commit. @default 1000 */
   maxIntents?: number;
   /** Largest accepted payload, UTF-8 bytes of JSON (invoke takes 500,000). @default 500_000 */
   maxPayload?: number;
   /** @default Date.now */
   now?: () => number;
-  /** First wait before retrying after a storage failure (doubles per attempt, at most 2 s). @default 50 */
+  /**
+   * First wait before retrying after a storage failure (doubles per attempt, at most 2 s); after a
+   * lost race, a random wait below half this, doubling per loss up to 1 s (see `contentionBudgetMs`). @default 50
+   */
   retryDelayMs?: number;
   /**
    * Smallest target size, in characters, of the pieces a document's state is stored in; a state up
@@ -117,6 +125,7 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
   const maxPayload = options.maxPayload ?? 500_000;
   const now = options.now ?? Date.now;
   const retryDelayMs = options.retryDelayMs ?? 50;
+  const contentionBudgetMs = options.contentionBudgetMs ?? 10_000;
   if (options.minPiece !== undefined && !(Number.isSafeInteger(options.minPiece) && options.minPiece >= 16)) {
     throw new TypeError(`[bgstore] registerStores: minPiece must be an integer of at least 16, got ${String(options.minPiece)}`);
   }
@@ -149,7 +158,7 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
   const keyOf = (definition: AnyDefinition, policy: StorePolicy, context: StoreContext) => documentKey(definition.name, policy.scope ?? 'site', context);
 
   const load = async (definition: AnyDefinition, key: string) => {
-    const stored = await readDoc(key);
+    const stored = await readDoc(key, undefined);
     return { stored, doc: stored ? upgradeDoc(definition, stored.doc) : (emptyDoc(definition) as DurableDoc<unknown>) };
   };
 
@@ -188,22 +197,35 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
       const authorize = policy.authorize ? (intent: StoredIntent) => verdictOf(() => policy.authorize!(context, { ...intent, clientId: bare.get(intent.clientId) ?? intent.clientId })) : undefined;
       const key = keyOf(definition, policy, context);
       const strip = (o: Outcome): Outcome => ({ ...o, clientId: bare.get(o.clientId) ?? o.clientId });
-      let lastError: unknown;
-      for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      // Storage failures back off and give up after `maxAttempts`; a lost race (another commit
+      // moved the head, or replaced what this one was reading) retries after a jittered wait that
+      // grows with each loss, reading only what changed, until the contention budget is spent.
+      const started = Date.now();
+      let stored: StoredDoc | undefined;
+      let failures = 0;
+      let races = 0;
+      for (;;) {
         try {
-          const { stored, doc } = await load(definition, key);
+          stored = await readDoc(key, stored);
+          const doc = stored ? upgradeDoc(definition, stored.doc) : (emptyDoc(definition) as DurableDoc<unknown>);
           const result = commitIntents(definition, doc, intents, { now: now(), authorize, table: TABLE, floors });
           if (result.changed) await writeDoc(key, stored, result.doc, { minPiece: options.minPiece });
           const answer = commitAnswer(doc, baseRevision as number, result);
           return { ...answer, outcomes: [...answer.outcomes.map(strip), ...parsed.refused] };
         } catch (error) {
           if (isSyncError(error)) throw error;
-          lastError = error;
-          // A lost compare-and-set race retries at once; other storage failures back off first.
-          if ((error as { code?: unknown }).code !== 'CONDITIONAL_CHECK_FAILED') await sleep(Math.min(2000, retryDelayMs * 2 ** attempt));
+          if (isLostRace(error)) {
+            races++;
+            if (Date.now() - started >= contentionBudgetMs) {
+              throw new SyncError('STORAGE_BUSY', `[bgstore] the document is busy: ${races} other commits won the race in ${Date.now() - started} ms; nothing of this batch was stored, retry it`);
+            }
+            await sleep(Math.random() * Math.min(1000, (retryDelayMs / 2) * 2 ** races));
+          } else {
+            if (++failures >= maxAttempts) throw error;
+            await sleep(Math.min(2000, retryDelayMs * 2 ** (failures - 1)));
+          }
         }
       }
-      throw lastError;
     }),
   );
 }

@@ -138,7 +138,8 @@ export function onSaveFailed<TState>(q: SaveQueue<TState>, error: unknown, now: 
     return { refused: batch.map((i): Outcome => ({ clientId: i.clientId, seq: i.seq, ok: false, code: err.code as SyncErrorCode, message: err.message })), rebase: q.state };
   }
   q.queue.unshift(...batch);
-  const delay = backoff(q.attempt++, t.retryMinMs, t.retryMaxMs, 0.2);
+  // A busy document is not an outage: try again within a second or two, without growing the wait.
+  const delay = err.code === 'STORAGE_BUSY' ? Math.round(t.retryMinMs * (1 + Math.random() * 2)) : backoff(q.attempt++, t.retryMinMs, t.retryMaxMs, 0.2);
   q.flushAt = now + delay;
   return { refused: [], retryInMs: delay };
 }

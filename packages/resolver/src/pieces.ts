@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+
+// Content-addressed pieces: a long JSON text is cut where its content says (a rolling hash), and
+// each piece is stored under the hash of its text, so it never changes once written and the same
+// text is cut at the same places wherever it sits.
+
+/** Forge's limits (FORGE.md): a value ≤ 240 KiB, a transaction ≤ 25 operations and ≤ 4 MB. */
+export const PIECE_BYTES = 200_000;
+export const MAX_OPERATIONS = 25;
+export const MAX_TRANSACTION_BYTES = 4_000_000;
+const MAX_TARGET = 131_072;
+
+export const utf8 = (s: string) => Buffer.byteLength(s, 'utf8');
+/**
+ * JSON text is stored as a string value, where every `"` would cost an escape: `"` and `'` are
+ * swapped on the way in and out (a one-to-one change), so typical JSON is stored at its own size.
+ */
+// JSON text never holds a raw NUL (JSON.stringify escapes control characters), so it can stand in.
+export const encodeText = (text: string) => text.replaceAll('"', '\0').replaceAll("'", '"').replaceAll('\0', "'");
+export const decodeText = encodeText;
+/** What a text costs stored as a JSON string value (encoded, quotes and escapes included). */
+export const storedBytes = (text: string) => utf8(JSON.stringify(encodeText(text)));
+/** The name of a piece: a hash of its text. */
+export const nameOf = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 22);
+
+// 256 fixed pseudo-random words for the rolling hash (xorshift32 from a constant seed). Changing
+// them moves every cut, which costs one full rewrite per document: keep them.
+const GEAR = (() => {
+  const table = new Uint32Array(256);
+  let x = 0x9e3779b9;
+  for (let i = 0; i < 256; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    table[i] = x >>> 0;
+  }
+  return table;
+})();
+
+/**
+ * Cuts `text` where a rolling hash of the last 32 characters has its top bits zero: about one cut
+ * per `target` characters after a minimum of `target / 2`, at most `4 × target` (and what a KVS value
+ * holds). The same content gets the same cuts wherever it sits.
+ */
+export function cutPieces(text: string, target: number): string[] {
+  const bits = Math.round(Math.log2(target));
+  const mask = bits >= 32 ? 0xffffffff : (0xffffffff << (32 - bits)) >>> 0;
+  const min = target >> 1;
+  const max = Math.min(target * 4, PIECE_BYTES);
+  const pieces: string[] = [];
+  let start = 0;
+  let h = 0;
+  for (let i = 0; i < text.length; i++) {
+    h = ((h << 1) + GEAR[text.charCodeAt(i) & 255]!) >>> 0;
+    const length = i + 1 - start;
+    if ((length >= min && (h & mask) === 0) || length >= max) {
+      pieces.push(text.slice(start, i + 1));
+      start = i + 1;
+      h = 0;
+    }
+  }
+  if (start < text.length) pieces.push(text.slice(start));
+  // Escaped and encoded, a piece must still fit a KVS value.
+  return pieces.flatMap((p) => (storedBytes(p) <= PIECE_BYTES ? [p] : fixedPieces(p)));
+}
+
+/** Cuts `text` into as few pieces as fit KVS values, ignoring content. */
+export function fixedPieces(text: string): string[] {
+  const pieces: string[] = [];
+  for (let pos = 0; pos < text.length; ) {
+    let n = Math.min(text.length - pos, PIECE_BYTES);
+    while (storedBytes(text.slice(pos, pos + n)) > PIECE_BYTES) n = Math.floor(n * 0.7);
+    pieces.push(text.slice(pos, pos + n));
+    pos += n;
+  }
+  return pieces;
+}
+
+/**
+ * The target piece size for a body of `length` characters: the previous one while it stays within
+ * [length / 20, length / 5] (so cuts do not move back and forth), else the power of two just above
+ * length / 16 — a whole rewrite then takes 7 to 15 pieces — within [minPiece, 128 Ki].
+ */
+export function targetFor(length: number, minPiece: number, previous: number | undefined): number {
+  const clamp = (t: number) => Math.min(MAX_TARGET, Math.max(minPiece, t));
+  if (previous !== undefined && clamp(previous) === previous && clamp(length / 20) <= previous && previous <= clamp(length / 5)) return previous;
+  return clamp(2 ** Math.ceil(Math.log2(Math.max(1, length / 16))));
+}
