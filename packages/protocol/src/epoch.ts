@@ -14,3 +14,13 @@ export function compareEpochs(a: string, b: string): number {
   if (ta !== tb && Number.isFinite(ta) && Number.isFinite(tb)) return ta - tb;
   return a < b ? -1 : 1;
 }
+
+/**
+ * Whether `epoch` can be a host boot of this page: the shape `createEpoch` gives, started no later
+ * than `now` plus a minute (modules of one page share the clock). A malformed or future epoch would
+ * outrank every real boot forever.
+ */
+export function isPlausibleEpoch(epoch: string, now: number): boolean {
+  const m = /^([0-9a-z]{1,10})\.[A-Za-z0-9_-]{1,32}$/.exec(epoch);
+  return m !== null && parseInt(m[1]!, 36) <= now + 60_000;
+}

@@ -2,7 +2,7 @@
 export { createReassembler, encodeFrames } from './chunk';
 export type { Frame, Reassembler } from './chunk';
 export { decodeMessage } from './decode';
-export { compareEpochs, createEpoch } from './epoch';
+export { compareEpochs, createEpoch, isPlausibleEpoch } from './epoch';
 export type { Decoded, IgnoreReason } from './decode';
 export { isSyncError, PERMANENT_CODES, SYNC_ERROR_CODES, SyncError } from './errors';
 export { digest, isId, jsonBytes, LIMITS, utf8Bytes } from './vocabulary';

@@ -63,6 +63,8 @@ export const LIMITS = {
   clientsPerDoc: 20_000,
   /** A client record unseen this long (ms) may be forgotten: no host retries that long. */
   clientTtlMs: 30 * 24 * 3600 * 1000,
+  /** Versions one patch may span (a host's catch-up covers at most this many; its log keeps fewer). */
+  patchSpan: 1024,
   /** How far a client's seq may run ahead of the highest one seen. */
   seqJump: 100_000,
 } as const;

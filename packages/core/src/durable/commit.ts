@@ -78,7 +78,13 @@ export function commitIntents<TState, TActions extends ActionRecipes<TState>>(
       outcomes.push({ clientId, seq, duplicate: true, ...seen });
       continue;
     }
-    const refusal = table.admit(clientId, seq, options.now) ?? intent.refused ?? policyRefusal(definition, options.authorize, intent);
+    const inadmissible = table.admit(clientId, seq, options.now);
+    if (inadmissible) {
+      // Not recorded: an implausible seq, or a full table, must not change what is remembered.
+      outcomes.push({ clientId, seq, ok: false, ...inadmissible });
+      continue;
+    }
+    const refusal = intent.refused ?? policyRefusal(definition, options.authorize, intent);
     const result = refusal ? ({ ok: false, ...refusal } as const) : runIntent(definition, state, intent.name, intent.args);
     changed = true;
     if (result.ok) {

@@ -80,8 +80,11 @@ export function takeBatch(q: SaveQueue<unknown>, now: number, t: SaveTiming, sto
     n++;
   }
   q.inflight = q.queue.splice(0, n);
-  const clients = new Set(q.inflight.map((i) => i.clientId));
-  const floors = [...q.floors].filter(([c]) => clients.has(c));
+  // A floor never passes an intent still on its way (this batch or a later one): storage would
+  // take it for done. The client's word is only believed below what this host has not saved.
+  const lowest = new Map<string, number>();
+  for (const i of [...q.inflight, ...q.queue]) lowest.set(i.clientId, Math.min(lowest.get(i.clientId) ?? Infinity, i.seq));
+  const floors = [...q.floors].filter(([c]) => lowest.has(c) && q.inflight.some((i) => i.clientId === c)).map(([c, f]): [string, number] => [c, Math.min(f, lowest.get(c)! - 1)]);
   return { baseRevision: q.revision, intents: q.inflight, ...(floors.length ? { floors } : {}) };
 }
 

@@ -94,7 +94,7 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
     {
       heartbeatMs: options.heartbeatMs ?? 2000,
       digestMs: options.digestMs ?? 10_000,
-      logEntries: options.logEntries ?? 256,
+      logEntries: Math.min(options.logEntries ?? 256, LIMITS.patchSpan),
       logBytes: options.logSize ?? 1_000_000,
       snapshotBurst: 8,
       snapshotsPerSecond: 4,

@@ -69,7 +69,6 @@ export interface HostMachine<TState> {
   lastSentAt: number;
   beatAt: number | undefined;
   digestAt: number;
-  digestVersion: number;
   snapshotTokens: number;
   tokensAt: number;
   deferred: Map<string, HelloMessage>;
@@ -129,7 +128,6 @@ export function createHostMachine<TState>(definition: StoreDefinition<TState, Ac
     lastSentAt: now,
     beatAt: undefined,
     digestAt: -Infinity,
-    digestVersion: -1,
     snapshotTokens: timing.snapshotBurst,
     tokensAt: now,
     deferred: new Map(),
@@ -346,6 +344,11 @@ class HostTurn<TState> {
       this.send({ ...this.env, type: 'beat', version: m.version, to: h.from, ...this.durableField() });
       return;
     }
+    if (h.epoch === m.epoch && h.version !== null && h.version > m.version) {
+      // The replica is ahead of its host: it took a forged or corrupt message. The digest tells it.
+      this.send({ ...this.env, type: 'beat', version: m.version, to: h.from, digest: stateDigest(m.state) });
+      return;
+    }
     if (h.epoch === m.epoch && h.version !== null && h.version < m.version) {
       const start = m.log.findIndex((e) => e.base === h.version);
       if (start >= 0) {
@@ -390,7 +393,13 @@ class HostTurn<TState> {
         continue;
       }
       const admitted = m.table.admit(from, item.seq);
-      const outcome = admitted ? ({ ok: false, ...admitted } as const) : runIntent(m.definition, next, item.name, item.args);
+      if (admitted) {
+        // Not recorded: an implausible seq must not move what the table believes of this client.
+        m.counters.intentsRejected++;
+        this.send({ ...this.env, type: 'reject', to: from, seq: item.seq, ...admitted });
+        continue;
+      }
+      const outcome = runIntent(m.definition, next, item.name, item.args);
       m.table.record(from, item.seq, outcome.ok ? { ok: true } : { ok: false, code: outcome.code, message: outcome.message }, now);
       if (outcome.ok) {
         m.counters.intentsApplied++;
@@ -538,11 +547,9 @@ class HostTurn<TState> {
     }
     if (m.beatAt !== undefined && m.beatAt <= now) {
       if (now - m.lastSentAt >= m.timing.heartbeatMs) {
-        const withDigest = m.version !== m.digestVersion && now - m.digestAt >= m.timing.digestMs;
-        if (withDigest) {
-          m.digestAt = now;
-          m.digestVersion = m.version;
-        }
+        // The digest is computed once per state (memoised), so an idle host repeats it for free.
+        const withDigest = now - m.digestAt >= m.timing.digestMs;
+        if (withDigest) m.digestAt = now;
         this.send({ ...this.env, type: 'beat', version: m.version, ...this.durableField(), ...(withDigest ? { digest: stateDigest(m.state) } : {}) });
       }
       m.beatAt = m.lastSentAt + m.timing.heartbeatMs;

@@ -20,7 +20,7 @@
 // boot sends unsaved calls back to `queued`: they go to it again, and it applies only what its
 // storage lacks. A settled call stays in `calls` until the confirmed state shows its effects, so an
 // optimistic view never flickers.
-import { compareEpochs, jsonBytes, PERMANENT_CODES, PROTOCOL_VERSION, SyncError, type AckMessage, type BeatMessage, type DurableStatus, type Message, type PatchMessage, type RejectMessage, type SnapshotMessage, type StatusMessage, type WirePatch } from '@bgstore/protocol';
+import { compareEpochs, isPlausibleEpoch, jsonBytes, LIMITS, PERMANENT_CODES, PROTOCOL_VERSION, SyncError, type AckMessage, type BeatMessage, type DurableStatus, type Message, type PatchMessage, type RejectMessage, type SnapshotMessage, type StatusMessage, type WirePatch } from '@bgstore/protocol';
 import { immer } from '../runtime/immer';
 import { deepFreeze, freezeChanged } from '../runtime/freeze';
 import type { ActionRecipes, StoreDefinition } from '../state/defineStore';
@@ -334,6 +334,7 @@ class Turn<TState> {
    */
   mayFollow(other: string) {
     const { m } = this;
+    if (!isPlausibleEpoch(other, this.now)) return false;
     return m.epoch === null || compareEpochs(other, m.epoch) > 0 || this.now - m.lastHeard > m.timing.hostSilenceMs;
   }
 
@@ -375,8 +376,9 @@ class Turn<TState> {
   /** Learns whether this epoch's host persists; one that does not makes every applied call final. */
   learnPersistence(durable: DurableStatus | undefined) {
     const { m } = this;
-    m.hostPersists = durable !== undefined;
-    m.durable = durable ?? null;
+    // A boot persists or not for its whole life: once known, a stray message cannot change it.
+    if (m.hostPersists === undefined) m.hostPersists = durable !== undefined;
+    if (m.hostPersists) m.durable = durable ?? m.durable;
     if (!m.hostPersists) for (const c of m.calls.values()) if (c.stage === 'applied') this.settle(c);
   }
 
@@ -389,9 +391,12 @@ class Turn<TState> {
     if (b.epoch !== m.epoch) return this.otherEpoch(b.epoch);
     // A beat to this replica answers its hello: the host's own word on its version. Others only raise it.
     m.known = b.to === m.clientId ? b.version : Math.max(m.known, b.version);
-    this.learnPersistence(b.durable);
+    // Whether the host persists is learned from its snapshot only: a stray beat cannot make calls final.
+    if (b.durable && m.hostPersists) m.durable = b.durable;
     if (b.version === m.version && m.phase !== 'live') this.markLive();
-    if (b.digest !== undefined && b.version === m.version && m.phase === 'live' && stateDigest(m.confirmed) !== b.digest) {
+    // A digest beat checks the state: at this replica's version it must match, and a host is never
+    // behind its replica (a replica ahead took a forged or stale message).
+    if (b.digest !== undefined && m.phase !== 'connecting' && (b.version < m.version || (b.version === m.version && stateDigest(m.confirmed) !== b.digest))) {
       m.counters.digestMismatches++;
       this.requestSync('digest', true);
     }
@@ -409,7 +414,9 @@ class Turn<TState> {
       return;
     }
     if (s.epoch !== m.epoch && !this.mayFollow(s.epoch)) return void m.counters.stale++;
-    if (m.epoch === s.epoch && s.version < m.version) return void m.counters.duplicates++;
+    // A lower version is a late answer to an older hello — unless this replica asked for a snapshot
+    // because it ran ahead of its host (a forged or corrupt message): then the host's word wins.
+    if (m.epoch === s.epoch && s.version < m.version && !m.wantSnapshot) return void m.counters.duplicates++;
     if (m.epoch === s.epoch && s.version === m.version && !m.wantSnapshot) {
       if (m.phase !== 'live' && m.version >= m.known) this.markLive();
       return void m.counters.duplicates++;
@@ -437,6 +444,8 @@ class Turn<TState> {
     if (m.epoch === null) return this.requestSync();
     if (p.epoch !== m.epoch) return this.otherEpoch(p.epoch);
     if (p.next <= m.version) return void m.counters.duplicates++;
+    // No host spans more versions in one patch: a longer one is forged or corrupt.
+    if (p.next - p.base > LIMITS.patchSpan) return void m.counters.stale++;
     m.known = Math.max(m.known, p.next);
     if (p.base > m.version) {
       m.counters.held++;
@@ -512,6 +521,8 @@ class Turn<TState> {
   }
 
   onReject(r: RejectMessage) {
+    // Only the boot this replica follows refuses its calls (others' rejects are stale or forged).
+    if (r.from !== this.m.epoch) return void this.m.counters.stale++;
     const c = this.m.calls.get(r.seq);
     if (c && !isFinal(c)) this.settle(c, new SyncError(r.code, r.message));
   }
