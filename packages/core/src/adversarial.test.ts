@@ -4,7 +4,7 @@
 // once, memory stays bounded, and once the flood stops every replica converges to the host.
 // Seed: BGSTORE_SEED (printed on failure); size: BGSTORE_MESSAGES (CI runs 3,000; a full run 100,000).
 import fc from 'fast-check';
-import { encodeMessage, PROTOCOL_VERSION, type Message } from '@bgstore/protocol';
+import { PROTOCOL_VERSION } from '@bgstore/protocol';
 import { createHost, createMemoryPersistence, createReplica } from '.';
 import { board } from '../test/board';
 import { createWorld } from '../test/world';

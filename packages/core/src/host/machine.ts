@@ -20,6 +20,8 @@ import { diffState } from '../state/diffState';
 import { replayIntents, runIntent } from '../state/runIntent';
 import { stateDigest } from '../state/stateDigest';
 
+const TRAILING_BEAT_MS = 150;
+
 /** Where a host is. */
 export type HostPhase = 'loading' | 'live' | 'failed' | 'closed';
 
@@ -68,6 +70,8 @@ export interface HostMachine<TState> {
   buffered: Message[];
   lastSentAt: number;
   beatAt: number | undefined;
+  /** A patch went out since the last beat: a trailing beat follows once the burst is over. */
+  trailing: boolean;
   digestAt: number;
   snapshotTokens: number;
   tokensAt: number;
@@ -127,6 +131,7 @@ export function createHostMachine<TState>(definition: StoreDefinition<TState, Ac
     buffered: [],
     lastSentAt: now,
     beatAt: undefined,
+    trailing: false,
     digestAt: -Infinity,
     snapshotTokens: timing.snapshotBurst,
     tokensAt: now,
@@ -306,6 +311,9 @@ class HostTurn<TState> {
     while (m.log.length > m.timing.logEntries || (m.logBytes > m.timing.logBytes && m.log.length > 1)) m.logBytes -= m.log.shift()!.bytes;
     this.send({ ...this.env, type: 'patch', base, next: m.version, patches, ...(acks.length ? { acks } : {}) });
     this.out.push({ type: 'changed', previous });
+    // A beat soon after a burst ends tells a replica that missed its last patch, without waiting a heartbeat.
+    m.trailing = true;
+    m.beatAt = Math.min(m.beatAt ?? Infinity, this.now + TRAILING_BEAT_MS);
   }
 
   /** Storage moved in a way this host did not predict: its state becomes storage's plus what is unsaved. */
@@ -546,13 +554,15 @@ class HostTurn<TState> {
       }
     }
     if (m.beatAt !== undefined && m.beatAt <= now) {
-      if (now - m.lastSentAt >= m.timing.heartbeatMs) {
+      const trailing = m.trailing && now - m.lastSentAt >= TRAILING_BEAT_MS;
+      if (trailing) m.trailing = false;
+      if (trailing || now - m.lastSentAt >= m.timing.heartbeatMs) {
         // The digest is computed once per state (memoised), so an idle host repeats it for free.
         const withDigest = now - m.digestAt >= m.timing.digestMs;
         if (withDigest) m.digestAt = now;
         this.send({ ...this.env, type: 'beat', version: m.version, ...this.durableField(), ...(withDigest ? { digest: stateDigest(m.state) } : {}) });
       }
-      m.beatAt = m.lastSentAt + m.timing.heartbeatMs;
+      m.beatAt = m.trailing ? m.lastSentAt + TRAILING_BEAT_MS : m.lastSentAt + m.timing.heartbeatMs;
     }
   }
 }

@@ -22,7 +22,7 @@ export interface ReplicaOptions {
   createId?: () => string;
   /** An action the host has not applied by then rejects with `TIMEOUT`. @default 15_000 */
   intentTimeoutMs?: number;
-  /** Unapplied actions are sent again this often. @default 1000 */
+  /** Unapplied actions are sent again this often. @default 500 */
   retryMs?: number;
   /** First `hello` retry delay; doubles up to `helloMaxMs` until the host answers. @default 100 */
   helloMinMs?: number;
@@ -100,7 +100,7 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
   const store = definition.name;
   const m = createReplicaMachine(definition as unknown as StoreDefinition<TState, ActionRecipes<TState>>, createId(), {
     intentTimeoutMs: options.intentTimeoutMs ?? 15_000,
-    retryMs: options.retryMs ?? 1000,
+    retryMs: options.retryMs ?? 500,
     helloMinMs: options.helloMinMs ?? 100,
     helloMaxMs: options.helloMaxMs ?? 5000,
     gapHoldMs: options.gapHoldMs ?? 100,

@@ -261,8 +261,10 @@ class Turn<TState> {
   }
 
   helloDelay() {
-    const { timing, helloAttempt } = this.m;
-    return Math.min(timing.helloMaxMs, timing.helloMinMs * 2 ** helloAttempt);
+    const { timing, helloAttempt, phase, lastHeard } = this.m;
+    // Catching up with a host that is alive backs off only a little: the answer was lost, not the host.
+    const max = phase === 'resyncing' && this.now - lastHeard < timing.hostSilenceMs ? Math.min(timing.helloMaxMs, 4 * timing.helloMinMs) : timing.helloMaxMs;
+    return Math.min(max, timing.helloMinMs * 2 ** helloAttempt);
   }
 
   /** Asks the host for what this replica lacks; `full` asks for a snapshot whatever the version. */
