@@ -5,7 +5,7 @@ import { SourceMap } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
 
-const INLINE_MAP = /\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\s*$/;
+const INLINE_MAP = '//# sourceMappingURL=data:application/json;base64,';
 
 interface CallSite {
   getFileName(): string | null | undefined;
@@ -21,13 +21,13 @@ interface CallSite {
 
 /** Reads the inline source map esbuild appended to `code`, parsed on first use; null without one. */
 export function inlineSourceMap(code: string): (() => SourceMap | null) | null {
-  const match = INLINE_MAP.exec(code.slice(-Math.min(code.length, 64 * 1024 * 1024)));
-  if (!match) return null;
+  const at = code.lastIndexOf(INLINE_MAP);
+  if (at < 0) return null;
   let map: SourceMap | null | undefined;
   return () => {
     if (map === undefined) {
       try {
-        map = new SourceMap(JSON.parse(Buffer.from(match[1]!, 'base64').toString('utf8')));
+        map = new SourceMap(JSON.parse(Buffer.from(code.slice(at + INLINE_MAP.length).trim(), 'base64').toString('utf8')));
       } catch {
         map = null;
       }
