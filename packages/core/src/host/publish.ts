@@ -1,0 +1,34 @@
+// New versions: the host's state changes only here, and every change is broadcast as a patch.
+import { jsonBytes, type WirePatch } from '@bgstore/protocol';
+import { freezeChanged } from '../runtime/freeze';
+import { diffState } from '../state/diffState';
+import { replayIntents } from '../state/runIntent';
+import { env, send, TRAILING_BEAT_MS, type LogEntry, type Turn } from './state';
+
+/** Makes `next` the state at a new version and broadcasts `patches` (with `acks`) to replicas. */
+export function publish<TState>(t: Turn<TState>, next: TState, patches: WirePatch[], acks: [string, number][]) {
+  const { m } = t;
+  const previous = m.state;
+  m.state = freezeChanged(next, patches);
+  const base = m.version++;
+  const entry: LogEntry = { base, next: m.version, patches, bytes: jsonBytes(patches) };
+  m.log.push(entry);
+  m.logBytes += entry.bytes;
+  while (m.log.length > m.timing.logEntries || (m.logBytes > m.timing.logBytes && m.log.length > 1)) m.logBytes -= m.log.shift()!.bytes;
+  send(t, { ...env(t), type: 'patch', base, next: m.version, patches, ...(acks.length ? { acks } : {}) });
+  t.out.push({ type: 'changed', previous });
+  // A beat soon after a burst ends tells a replica that missed its last patch, without waiting a heartbeat.
+  m.trailing = true;
+  m.beatAt = Math.min(m.beatAt ?? Infinity, t.now + TRAILING_BEAT_MS);
+}
+
+/** Storage moved in a way this host did not predict: its state becomes storage's plus what is unsaved. */
+export function rebase<TState>(t: Turn<TState>) {
+  const { m } = t;
+  const q = m.save!;
+  const next = replayIntents(m.definition, q.state, [...q.inflight, ...q.queue]);
+  const patches = diffState(m.state, next);
+  if (patches.length === 0) return;
+  m.counters.rebases++;
+  publish(t, next, patches, []);
+}

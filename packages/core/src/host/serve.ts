@@ -1,0 +1,175 @@
+// Serving replicas (hellos, intents), the host's own calls, and time.
+import { SyncError, type HelloMessage, type IntentsMessage, type Message, type WirePatch } from '@bgstore/protocol';
+import { isUnsaved } from '../durable/saveQueue';
+import { runIntent } from '../state/runIntent';
+import { stateDigest } from '../state/stateDigest';
+import { publish } from './publish';
+import { commitDue, persist, scheduleCheck } from './storage';
+import { durableField, env, send, TRAILING_BEAT_MS, type Turn } from './state';
+
+export function dispatch<TState>(t: Turn<TState>, msg: Message) {
+  if (msg.type === 'hello') onHello(t, msg);
+  else if (msg.type === 'intents') onIntents(t, msg);
+}
+
+export function refill<TState>(t: Turn<TState>) {
+  const { m, now } = t;
+  const per = 1000 / m.timing.snapshotsPerSecond;
+  const gained = Math.floor((now - m.tokensAt) / per);
+  if (gained > 0) {
+    m.snapshotTokens = Math.min(m.timing.snapshotBurst, m.snapshotTokens + gained);
+    m.tokensAt += gained * per;
+  }
+  if (m.snapshotTokens >= m.timing.snapshotBurst) m.tokensAt = now;
+}
+
+export function onHello<TState>(t: Turn<TState>, h: HelloMessage) {
+  const { m } = t;
+  if (h.fingerprint !== undefined && h.fingerprint !== m.definition.fingerprint) m.counters.buildMismatches++;
+  if (h.epoch === m.epoch && h.version === m.version && h.fingerprint === m.definition.fingerprint) {
+    send(t, { ...env(t), type: 'beat', version: m.version, to: h.from, ...durableField(t) });
+    return;
+  }
+  if (h.epoch === m.epoch && h.version !== null && h.version > m.version) {
+    // The replica is ahead of its host: it took a forged or corrupt message. The digest tells it.
+    send(t, { ...env(t), type: 'beat', version: m.version, to: h.from, digest: stateDigest(m.state) });
+    return;
+  }
+  if (h.epoch === m.epoch && h.version !== null && h.version < m.version) {
+    const start = m.log.findIndex((e) => e.base === h.version);
+    if (start >= 0) {
+      m.counters.catchUpsSent++;
+      send(t, { ...env(t), type: 'patch', base: h.version, next: m.version, patches: m.log.slice(start).flatMap((e) => e.patches), to: h.from });
+      return;
+    }
+  }
+  refill(t);
+  if (m.snapshotTokens < 1) {
+    // A hello storm: answer each asker once, as snapshots become affordable again.
+    if (!m.deferred.has(h.from)) m.counters.hellosDeferred++;
+    m.deferred.delete(h.from);
+    m.deferred.set(h.from, h);
+    if (m.deferred.size > 1000) m.deferred.delete(m.deferred.keys().next().value!);
+    return;
+  }
+  m.snapshotTokens--;
+  m.counters.snapshotsSent++;
+  send(t, { ...env(t), type: 'snapshot', version: m.version, state: m.state, to: h.from, ...durableField(t), fingerprint: m.definition.fingerprint });
+}
+
+export function onIntents<TState>(t: Turn<TState>, msg: IntentsMessage) {
+  const { m, now } = t;
+  const from = msg.from;
+  // A sender's floor never passes what this host processed of it, nor its own items.
+  const claim = Math.min(msg.settledBelow, ...msg.items.map((i) => i.seq)) - 1;
+  m.table.advanceFloor(from, claim, now);
+  // Storage gets the client's own word (what the host processed may not be stored yet).
+  if (m.save && claim > (m.save.floors.get(from) ?? 0)) m.save.floors.set(from, claim);
+  let next = m.state;
+  const patches: WirePatch[] = [];
+  const acks: [string, number][] = [];
+  const reAcks: number[] = [];
+  for (const item of msg.items) {
+    const seen = m.table.lookup(from, item.seq);
+    if (seen) {
+      m.counters.duplicates++;
+      if (seen.ok) reAcks.push(item.seq);
+      // A refusal is told again — unless storage has not settled it yet (it may still turn).
+      else if (!(m.save && isUnsaved(m.save, from, item.seq))) send(t, { ...env(t), type: 'reject', to: from, seq: item.seq, code: seen.code, message: seen.message });
+      continue;
+    }
+    const admitted = m.table.admit(from, item.seq);
+    if (admitted) {
+      // Not recorded: an implausible seq must not move what the table believes of this client.
+      m.counters.intentsRejected++;
+      send(t, { ...env(t), type: 'reject', to: from, seq: item.seq, ...admitted });
+      continue;
+    }
+    const outcome = runIntent(m.definition, next, item.name, item.args);
+    m.table.record(from, item.seq, outcome.ok ? { ok: true } : { ok: false, code: outcome.code, message: outcome.message }, now);
+    if (outcome.ok) {
+      m.counters.intentsApplied++;
+      persist(t, { clientId: from, seq: item.seq, name: item.name, args: item.args });
+      if (outcome.patches.length === 0) {
+        reAcks.push(item.seq);
+      } else {
+        next = outcome.state;
+        patches.push(...outcome.patches);
+        acks.push([from, item.seq]);
+      }
+    } else {
+      m.counters.intentsRejected++;
+      // With storage, a refusal is stored first, so a late copy of the intent never applies.
+      if (m.save) persist(t, { clientId: from, seq: item.seq, name: item.name, args: [], refused: { code: outcome.code, message: outcome.message } });
+      else send(t, { ...env(t), type: 'reject', to: from, seq: item.seq, code: outcome.code, message: outcome.message });
+    }
+  }
+  if (patches.length) publish(t, next, patches, acks);
+  if (reAcks.length) {
+    const saved = m.save ? reAcks.filter((seq) => !isUnsaved(m.save!, from, seq)) : [];
+    send(t, { ...env(t), type: 'ack', to: from, version: m.version, seqs: reAcks, ...(saved.length ? { saved } : {}) });
+  }
+}
+
+export function onCall<TState>(t: Turn<TState>, name: string, args: unknown[]) {
+  const { m } = t;
+  const seq = ++m.localSeq;
+  if (m.phase === 'loading') m.waiting.push({ seq, name, args });
+  else runCall(t, seq, name, args);
+}
+
+export function runCall<TState>(t: Turn<TState>, seq: number, name: string, args: unknown[]) {
+  const { m } = t;
+  if (m.phase === 'failed') {
+    t.out.push({ type: 'settled', seq, error: new SyncError('STORAGE_FAILED', `[bgstore] host of '${m.definition.name}' could not load its state`) });
+    return;
+  }
+  const outcome = runIntent(m.definition, m.state, name, args);
+  if (!outcome.ok) {
+    t.out.push({ type: 'settled', seq, error: new SyncError(outcome.code, outcome.message) });
+    return;
+  }
+  m.table.record(m.epoch, seq, { ok: true }, t.now);
+  persist(t, { clientId: m.epoch, seq, name, args });
+  if (outcome.patches.length) publish(t, outcome.state, outcome.patches, []);
+  t.out.push({ type: 'applied', seq });
+  if (!m.save) t.out.push({ type: 'settled', seq });
+}
+
+export function tick<TState>(t: Turn<TState>) {
+  const { m, now } = t;
+  if (m.loadAt !== undefined && m.loadAt <= now) {
+    m.loadAt = undefined;
+    t.out.push({ type: 'load' });
+  }
+  if (m.phase !== 'live') return;
+  const q = m.save;
+  if (q?.checkAt !== undefined && q.checkAt <= now) {
+    q.checkAt = undefined;
+    if (q.inflight.length > 0) scheduleCheck(t);
+    else {
+      q.checking = true;
+      t.out.push({ type: 'check-revision' });
+    }
+  }
+  commitDue(t);
+  if (m.deferred.size) {
+    refill(t);
+    for (const [from, h] of m.deferred) {
+      if (m.snapshotTokens < 1) break;
+      m.deferred.delete(from);
+      onHello(t, h);
+    }
+  }
+  if (m.beatAt !== undefined && m.beatAt <= now) {
+    const trailing = m.trailing && now - m.lastSentAt >= TRAILING_BEAT_MS;
+    if (trailing) m.trailing = false;
+    if (trailing || now - m.lastSentAt >= m.timing.heartbeatMs) {
+      // The digest is computed once per state (memoised), so an idle host repeats it for free.
+      const withDigest = now - m.digestAt >= m.timing.digestMs;
+      if (withDigest) m.digestAt = now;
+      send(t, { ...env(t), type: 'beat', version: m.version, ...durableField(t), ...(withDigest ? { digest: stateDigest(m.state) } : {}) });
+    }
+    m.beatAt = m.trailing ? m.lastSentAt + TRAILING_BEAT_MS : m.lastSentAt + m.timing.heartbeatMs;
+  }
+}

@@ -1,0 +1,163 @@
+// The host's state record, its events and effects, and when it next needs a tick. The
+// transitions: `machine.ts` (`step`, loading), `serve.ts` (replicas and own calls), `storage.ts`
+// (the save queue), `publish.ts` (new versions).
+import { PROTOCOL_VERSION, type DownMessage, type Message, type SyncError, type WirePatch, type HelloMessage } from '@bgstore/protocol';
+import { createClientTable, type ClientTable } from '../durable/clientTable';
+import { createSaveQueue, durableStatus, type SaveQueue, type SaveTiming } from '../durable/saveQueue';
+import { deepFreeze } from '../runtime/freeze';
+import type { CommitBatch, CommitResult, LoadedDoc } from '../runtime/ports';
+import type { ActionRecipes, StoreDefinition } from '../state/defineStore';
+
+/** A beat follows a burst of patches this long after its last one. */
+export const TRAILING_BEAT_MS = 150;
+
+/** Where a host is. */
+export type HostPhase = 'loading' | 'live' | 'failed' | 'closed';
+
+export interface HostTiming extends SaveTiming {
+  heartbeatMs: number;
+  /** A beat carries a digest of the state at most this often (and only when the version moved). */
+  digestMs: number;
+  logEntries: number;
+  logBytes: number;
+  /** Snapshots sent at once at most, then `snapshotsPerSecond` (a hello storm costs little). */
+  snapshotBurst: number;
+  snapshotsPerSecond: number;
+}
+
+export interface LogEntry {
+  base: number;
+  next: number;
+  patches: WirePatch[];
+  bytes: number;
+}
+
+export interface HostCounters {
+  intentsApplied: number;
+  intentsRejected: number;
+  duplicates: number;
+  snapshotsSent: number;
+  catchUpsSent: number;
+  rebases: number;
+  /** Hellos answered later because snapshots were rate-limited. */
+  hellosDeferred: number;
+  /** Hellos from a module of another build of the store. */
+  buildMismatches: number;
+}
+
+export interface HostMachine<TState> {
+  readonly definition: StoreDefinition<TState, ActionRecipes<TState>>;
+  readonly epoch: string;
+  readonly timing: HostTiming;
+  phase: HostPhase;
+  state: TState;
+  version: number;
+  /** Which intents of which client were processed, so none runs twice. */
+  table: ClientTable;
+  log: LogEntry[];
+  logBytes: number;
+  buffered: Message[];
+  lastSentAt: number;
+  beatAt: number | undefined;
+  /** A patch went out since the last beat: a trailing beat follows once the burst is over. */
+  trailing: boolean;
+  digestAt: number;
+  snapshotTokens: number;
+  tokensAt: number;
+  deferred: Map<string, HelloMessage>;
+  /** The host's own calls are intents of client `epoch`, numbered from 1. */
+  localSeq: number;
+  /** Its calls made while loading, run once live. */
+  waiting: { seq: number; name: string; args: unknown[] }[];
+  /** Present when the host persists. */
+  save: SaveQueue<TState> | undefined;
+  loadAttempt: number;
+  loadAt: number | undefined;
+  counters: HostCounters;
+}
+
+export type HostEvent =
+  | { type: 'start' }
+  | { type: 'loaded'; doc: LoadedDoc<TStateAny> }
+  | { type: 'load-failed'; error: unknown }
+  | { type: 'message'; message: Message }
+  | { type: 'call'; name: string; args: unknown[] }
+  | { type: 'saved'; result: CommitResult<TStateAny> }
+  | { type: 'save-failed'; error: unknown }
+  | { type: 'revision'; revision: number }
+  | { type: 'revision-failed'; error: unknown }
+  | { type: 'flush' }
+  /** Ask storage for its revision now (another tab announced one, the page became visible). */
+  | { type: 'check-revision' }
+  | { type: 'tick' }
+  | { type: 'close' };
+type TStateAny = never;
+
+export type HostEffect =
+  | { type: 'send'; message: DownMessage }
+  | { type: 'load' }
+  | { type: 'commit'; batch: CommitBatch }
+  | { type: 'check-revision' }
+  /** The host's own call `seq` was applied (or refused, `settled` with an error). */
+  | { type: 'applied'; seq: number }
+  | { type: 'settled'; seq: number; error?: SyncError }
+  | { type: 'changed'; previous: unknown }
+  | { type: 'durable' }
+  | { type: 'warn'; message: string };
+
+export function createHostMachine<TState>(definition: StoreDefinition<TState, ActionRecipes<TState>>, epoch: string, timing: HostTiming, persists: boolean, now: number): HostMachine<TState> {
+  const initial = deepFreeze(definition.initialState);
+  return {
+    definition,
+    epoch,
+    timing,
+    phase: 'loading',
+    state: initial,
+    version: 0,
+    table: createClientTable(),
+    log: [],
+    logBytes: 0,
+    buffered: [],
+    lastSentAt: now,
+    beatAt: undefined,
+    trailing: false,
+    digestAt: -Infinity,
+    snapshotTokens: timing.snapshotBurst,
+    tokensAt: now,
+    deferred: new Map(),
+    localSeq: 0,
+    waiting: [],
+    save: persists ? createSaveQueue(initial) : undefined,
+    loadAttempt: 0,
+    loadAt: undefined,
+    counters: { intentsApplied: 0, intentsRejected: 0, duplicates: 0, snapshotsSent: 0, catchUpsSent: 0, rebases: 0, hellosDeferred: 0, buildMismatches: 0 },
+  };
+}
+
+/** When the machine next needs a `tick`, or undefined. */
+export function nextWake<TState>(m: HostMachine<TState>): number | undefined {
+  if (m.phase === 'closed' || m.phase === 'failed') return undefined;
+  let at = Math.min(m.beatAt ?? Infinity, m.loadAt ?? Infinity, m.save?.flushAt ?? Infinity, m.save?.checkAt ?? Infinity);
+  if (m.deferred.size) at = Math.min(at, m.tokensAt + 1000 / m.timing.snapshotsPerSecond);
+  return at === Infinity ? undefined : at;
+}
+
+/** One step's work on a machine: the handlers share `m`, `now` and the effects list. */
+export interface Turn<TState> {
+  readonly m: HostMachine<TState>;
+  readonly now: number;
+  readonly out: HostEffect[];
+}
+
+export function env<TState>(t: Turn<TState>) {
+  return { bgstore: PROTOCOL_VERSION, store: t.m.definition.name, from: t.m.epoch, epoch: t.m.epoch } as const;
+}
+
+export function send<TState>(t: Turn<TState>, message: DownMessage) {
+  t.m.lastSentAt = t.now;
+  t.out.push({ type: 'send', message });
+}
+
+export function durableField<TState>(t: Turn<TState>) {
+  return t.m.save ? { durable: durableStatus(t.m.save) } : {};
+}

@@ -1,0 +1,303 @@
+// Handshake, resync and every message a replica receives.
+import { compareEpochs, isPlausibleEpoch, jsonBytes, LIMITS, PERMANENT_CODES, PROTOCOL_VERSION, SyncError, type AckMessage, type BeatMessage, type DurableStatus, type Message, type PatchMessage, type RejectMessage, type SnapshotMessage, type StatusMessage, type WirePatch } from '@bgstore/protocol';
+import { deepFreeze, freezeChanged } from '../runtime/freeze';
+import { immer } from '../runtime/immer';
+import { shareStructure } from '../state/shareStructure';
+import { stateDigest } from '../state/stateDigest';
+import { confirm, flushQueued, settle } from './calls';
+import { isFinal, MAX_HELD, MAX_HELD_BYTES, send, type ResyncReason, type Turn } from './state';
+
+export function receive<TState>(t: Turn<TState>, msg: Message) {
+  const { m } = t;
+  switch (msg.type) {
+    case 'beat':
+      return onBeat(t, msg);
+    case 'snapshot':
+      return onSnapshot(t, msg);
+    case 'patch':
+      return onPatch(t, msg);
+    case 'ack':
+      return msg.to === m.clientId ? onAck(t, msg) : undefined;
+    case 'reject':
+      return msg.to === m.clientId ? onReject(t, msg) : undefined;
+    case 'status':
+      return onStatus(t, msg);
+  }
+}
+
+export function sendHello<TState>(t: Turn<TState>, full = false) {
+  const { m } = t;
+  m.lastHelloAt = t.now;
+  m.asked = true;
+  const has = m.epoch !== null && !full && !m.wantSnapshot;
+  send(t, { bgstore: PROTOCOL_VERSION, store: m.definition.name, from: m.clientId, type: 'hello', epoch: has ? m.epoch : null, version: has ? m.version : null, fingerprint: m.definition.fingerprint });
+}
+
+export function helloDelay<TState>(t: Turn<TState>) {
+  const { timing, helloAttempt, phase, lastHeard } = t.m;
+  // Catching up with a host that is alive backs off only a little: the answer was lost, not the host.
+  const max = phase === 'resyncing' && t.now - lastHeard < timing.hostSilenceMs ? Math.min(timing.helloMaxMs, 4 * timing.helloMinMs) : timing.helloMaxMs;
+  return Math.min(max, timing.helloMinMs * 2 ** helloAttempt);
+}
+
+/** Asks the host for what this replica lacks; `full` asks for a snapshot whatever the version. */
+export function requestSync<TState>(t: Turn<TState>, reason?: ResyncReason, full = false) {
+  const { m, now } = t;
+  if (reason && m.phase === 'live') {
+    m.phase = 'resyncing';
+    m.resyncs++;
+    m.lastResync = { reason, at: now };
+  }
+  if (full) m.wantSnapshot = true;
+  if (now - m.lastHelloAt >= m.timing.helloMinMs || full) {
+    m.helloAttempt = 0;
+    sendHello(t, full);
+  }
+  if (m.helloAt === undefined) m.helloAt = now + helloDelay(t);
+}
+
+export function markLive<TState>(t: Turn<TState>) {
+  const { m } = t;
+  if (m.leaving) {
+    // Still on an old boot while a newer one was heard: stay resyncing, unless the newer one went silent.
+    if (t.now - m.leaving.at <= m.timing.hostSilenceMs) return;
+    m.leaving = undefined;
+  }
+  m.helloAt = undefined;
+  m.helloAttempt = 0;
+  m.phase = 'live';
+}
+
+export function watchGap<TState>(t: Turn<TState>) {
+  const { m } = t;
+  if (m.version >= m.known) m.gapAt = undefined;
+  else m.gapAt ??= t.now + m.timing.gapHoldMs;
+}
+
+/**
+ * Whether a message of another epoch may move this replica: yes from a newer boot; from an older
+ * one only when this replica's own host has gone silent (so a dead host's late messages never pull
+ * a replica back, and a live host is followed even if boots tie on their start time).
+ */
+export function mayFollow<TState>(t: Turn<TState>, other: string) {
+  const { m } = t;
+  if (!isPlausibleEpoch(other, t.now)) return false;
+  return m.epoch === null || compareEpochs(other, m.epoch) > 0 || t.now - m.lastHeard > m.timing.hostSilenceMs;
+}
+
+export function heard<TState>(t: Turn<TState>, epoch: string) {
+  if (epoch === t.m.epoch) t.m.lastHeard = t.now;
+}
+
+/** A message of another boot: follow it if allowed, else count it stale. */
+export function otherEpoch<TState>(t: Turn<TState>, epoch: string) {
+  const { m } = t;
+  if (!mayFollow(t, epoch)) return void m.counters.stale++;
+  m.leaving = { epoch, at: t.now };
+  requestSync(t, 'epoch');
+}
+
+export function adoptEpoch<TState>(t: Turn<TState>, next: string) {
+  const { m } = t;
+  if (m.epoch === next) return;
+  m.held.clear();
+  m.heldBytes = 0;
+  m.known = 0;
+  // Calls the old boot applied may be unsaved, and unapplied ones are unknown to the new boot:
+  // all go to it again; it applies only those its storage lacks. Saved ones it has loaded.
+  for (const c of [...m.calls.values()]) {
+    if (c.stage === 'saved') {
+      if (!c.ack || compareEpochs(c.ack.epoch, next) < 0) m.calls.delete(c.seq);
+      continue;
+    }
+    if (isFinal(c)) continue;
+    c.ack = undefined;
+    c.stage = 'queued';
+    c.sentAt = -Infinity;
+  }
+  m.hostPersists = undefined;
+  m.epoch = next;
+  m.leaving = undefined;
+}
+
+/** Learns whether this epoch's host persists; one that does not makes every applied call final. */
+export function learnPersistence<TState>(t: Turn<TState>, durable: DurableStatus | undefined) {
+  const { m } = t;
+  // A boot persists or not for its whole life: once known, a stray message cannot change it.
+  if (m.hostPersists === undefined) m.hostPersists = durable !== undefined;
+  if (m.hostPersists) m.durable = durable ?? m.durable;
+  if (!m.hostPersists) for (const c of m.calls.values()) if (c.stage === 'applied') settle(t, c);
+}
+
+export function onBeat<TState>(t: Turn<TState>, b: BeatMessage) {
+  const { m } = t;
+  heard(t, b.epoch);
+  if (m.epoch === null) return requestSync(t);
+  if (b.epoch !== m.epoch) return otherEpoch(t, b.epoch);
+  // A beat to this replica answers its hello: the host's own word on its version. Others only raise it.
+  m.known = b.to === m.clientId ? b.version : Math.max(m.known, b.version);
+  // Whether the host persists is learned from its snapshot only: a stray beat cannot make calls final.
+  if (b.durable && m.hostPersists) m.durable = b.durable;
+  if (b.version === m.version && m.phase !== 'live') markLive(t);
+  // A digest beat checks the state: at this replica's version it must match, and a host is never
+  // behind its replica (a replica ahead took a forged or stale message).
+  if (b.digest !== undefined && m.phase !== 'connecting' && (b.version < m.version || (b.version === m.version && stateDigest(m.confirmed) !== b.digest))) {
+    m.counters.digestMismatches++;
+    requestSync(t, 'digest', true);
+  }
+  watchGap(t);
+}
+
+export function onSnapshot<TState>(t: Turn<TState>, s: SnapshotMessage) {
+  const { m } = t;
+  // Only an answer to this replica's own hello moves it: a stray or stale snapshot (another
+  // module's, or a buggy module's) never replaces the state.
+  if (s.to !== m.clientId || !m.asked) return void m.counters.unasked++;
+  if (s.fingerprint !== undefined && s.fingerprint !== m.definition.fingerprint) {
+    m.counters.buildMismatches++;
+    m.lastError = new SyncError('BUILD_MISMATCH', `[bgstore] the background script runs a different build of store '${m.definition.name}' than this module (an old bundle after a deploy?); reload the page`);
+    return;
+  }
+  if (s.epoch !== m.epoch && !mayFollow(t, s.epoch)) return void m.counters.stale++;
+  // A lower version is a late answer to an older hello — unless this replica asked for a snapshot
+  // because it ran ahead of its host (a forged or corrupt message): then the host's word wins.
+  if (m.epoch === s.epoch && s.version < m.version && !m.wantSnapshot) return void m.counters.duplicates++;
+  if (m.epoch === s.epoch && s.version === m.version && !m.wantSnapshot) {
+    if (m.phase !== 'live' && m.version >= m.known) markLive(t);
+    return void m.counters.duplicates++;
+  }
+  if (m.lastError?.code === 'BUILD_MISMATCH') m.lastError = null;
+  m.wantSnapshot = false;
+  m.asked = false;
+  adoptEpoch(t, s.epoch);
+  learnPersistence(t, s.durable);
+  m.lastHeard = t.now;
+  m.confirmed = shareStructure(m.confirmed, deepFreeze(s.state as TState));
+  m.version = s.version;
+  m.known = s.version;
+  m.counters.snapshotsApplied++;
+  for (const [base, h] of m.held) if (h.message.next <= m.version) unhold(t, base);
+  drainHeld(t);
+  markLive(t);
+  watchGap(t);
+  flushQueued(t);
+}
+
+export function onPatch<TState>(t: Turn<TState>, p: PatchMessage) {
+  const { m } = t;
+  heard(t, p.epoch);
+  if (m.epoch === null) return requestSync(t);
+  if (p.epoch !== m.epoch) return otherEpoch(t, p.epoch);
+  if (p.next <= m.version) return void m.counters.duplicates++;
+  // No host spans more versions in one patch: a longer one is forged or corrupt.
+  if (p.next - p.base > LIMITS.patchSpan) return void m.counters.stale++;
+  m.known = Math.max(m.known, p.next);
+  if (p.base > m.version) {
+    m.counters.held++;
+    const bytes = jsonBytes(p.patches);
+    unhold(t, p.base);
+    m.held.set(p.base, { message: p, bytes });
+    m.heldBytes += bytes;
+    if (m.held.size > MAX_HELD || m.heldBytes > MAX_HELD_BYTES) {
+      m.held.clear();
+      m.heldBytes = 0;
+      return requestSync(t, 'overflow');
+    }
+    return watchGap(t);
+  }
+  if (p.base < m.version) return requestSync(t, 'overlap');
+  if (!apply(t, p)) return;
+  drainHeld(t);
+  if (m.phase !== 'live' && m.version >= m.known) markLive(t);
+  watchGap(t);
+}
+
+export function unhold<TState>(t: Turn<TState>, base: number) {
+  const h = t.m.held.get(base);
+  if (!h) return;
+  t.m.held.delete(base);
+  t.m.heldBytes -= h.bytes;
+}
+
+export function apply<TState>(t: Turn<TState>, p: PatchMessage): boolean {
+  const { m } = t;
+  try {
+    m.confirmed = freezeChanged(immer.applyPatches(m.confirmed as object, p.patches as never) as TState, p.patches as WirePatch[]);
+  } catch {
+    requestSync(t, 'invalid-patch', true);
+    return false;
+  }
+  m.version = p.next;
+  m.counters.patchesApplied++;
+  for (const [client, seq] of p.acks ?? []) if (client === m.clientId) confirm(t, seq, p.epoch, p.next);
+  return true;
+}
+
+export function drainHeld<TState>(t: Turn<TState>) {
+  const { m } = t;
+  for (let h = m.held.get(m.version); h; h = m.held.get(m.version)) {
+    unhold(t, h.message.base);
+    if (!apply(t, h.message)) return;
+  }
+}
+
+export function onAck<TState>(t: Turn<TState>, a: AckMessage) {
+  const { m } = t;
+  // An ack of another boot settles nothing here (calls go again to the boot this replica follows),
+  // but tells that boot is alive.
+  if (m.epoch !== null && a.epoch !== m.epoch) return otherEpoch(t, a.epoch);
+  if (a.epoch !== m.epoch) return;
+  heard(t, a.epoch);
+  for (const seq of a.seqs) confirm(t, seq, a.epoch, a.version);
+  for (const seq of a.saved ?? []) {
+    const c = m.calls.get(seq);
+    if (c?.ack) settle(t, c);
+  }
+}
+
+export function onReject<TState>(t: Turn<TState>, r: RejectMessage) {
+  // Only the boot this replica follows refuses its calls (others' rejects are stale or forged).
+  if (r.from !== t.m.epoch) return void t.m.counters.stale++;
+  const c = t.m.calls.get(r.seq);
+  if (c && !isFinal(c)) settle(t, c, new SyncError(r.code, r.message));
+}
+
+export function onStatus<TState>(t: Turn<TState>, s: StatusMessage) {
+  const { m } = t;
+  if (m.epoch !== null && s.epoch !== m.epoch) return otherEpoch(t, s.epoch);
+  if (m.epoch === null) {
+    // A host that cannot load says why; a replica still waiting shows it (e.g. storage set up wrong).
+    m.durable = s.durable;
+    if (s.durable.error && (PERMANENT_CODES as readonly string[]).includes(s.durable.error.code)) m.lastError = new SyncError(s.durable.error.code as never, s.durable.error.message);
+    return;
+  }
+  m.hostPersists = true;
+  for (const [client, seq] of s.saved ?? []) {
+    if (client !== m.clientId) continue;
+    const c = m.calls.get(seq);
+    if (!c) continue;
+    confirm(t, seq, s.epoch, s.version);
+    settle(t, c);
+  }
+  m.durable = s.durable;
+  // A status names the host's version: a replica that missed a patch learns it here, not at the next beat.
+  m.known = Math.max(m.known, s.version);
+  watchGap(t);
+}
+
+/** Hello retries and gap holds that are due. */
+export function tickSync<TState>(t: Turn<TState>) {
+  const { m, now } = t;
+  if (m.helloAt !== undefined && m.helloAt <= now) {
+    m.helloAt = undefined;
+    if (m.phase !== 'live') {
+      m.helloAttempt++;
+      sendHello(t);
+      m.helloAt = now + helloDelay(t);
+    }
+  }
+  if (m.gapAt !== undefined && m.gapAt <= now) {
+    m.gapAt = undefined;
+    if (m.version < m.known) requestSync(t, 'gap');
+  }
+}

@@ -1,0 +1,170 @@
+// The replica's state record, its events and effects, and when it next needs a tick. The
+// transitions are in `machine.ts` (`step`), `receive.ts` (messages) and `calls.ts` (a call's life).
+import { compareEpochs, type DurableStatus, type Message, type PatchMessage, type SyncError } from '@bgstore/protocol';
+import { deepFreeze } from '../runtime/freeze';
+import type { ActionRecipes, StoreDefinition } from '../state/defineStore';
+
+/** Where a replica is: waiting for its first state, in sync, catching up, or closed. */
+export type SyncPhase = 'connecting' | 'live' | 'resyncing' | 'closed';
+
+/** Why a replica asked the host for state again. */
+export type ResyncReason = 'epoch' | 'gap' | 'overlap' | 'invalid-patch' | 'digest' | 'overflow';
+
+/** Where an action call is in its life (see the diagram in `replica/machine.ts`). */
+export type CallStage = 'queued' | 'sent' | 'applied' | 'saved' | 'refused' | 'timed-out';
+
+export interface Call {
+  seq: number;
+  name: string;
+  args: unknown[];
+  stage: CallStage;
+  /** When it was last sent; -Infinity before the first time. */
+  sentAt: number;
+  /** An unapplied call times out then. */
+  deadline: number;
+  /** The host boot that applied it, and the version from which its state includes it. */
+  ack?: { epoch: string; version: number };
+}
+
+/** Timings of a replica, in ms (see `ReplicaOptions`). */
+export interface ReplicaTiming {
+  intentTimeoutMs: number;
+  retryMs: number;
+  helloMinMs: number;
+  helloMaxMs: number;
+  gapHoldMs: number;
+  hostSilenceMs: number;
+}
+
+/** Patches held for an earlier one, at most (count and JSON bytes): past that the replica resyncs. */
+export const MAX_HELD = 64;
+export const MAX_HELD_BYTES = 1_000_000;
+
+export interface ReplicaCounters {
+  patchesApplied: number;
+  snapshotsApplied: number;
+  duplicates: number;
+  /** Messages of a host boot this replica no longer follows. */
+  stale: number;
+  held: number;
+  /** Snapshots addressed to another replica (or unasked for), not applied. */
+  unasked: number;
+  digestMismatches: number;
+  buildMismatches: number;
+}
+
+export interface ReplicaMachine<TState> {
+  readonly definition: StoreDefinition<TState, ActionRecipes<TState>>;
+  readonly clientId: string;
+  readonly timing: ReplicaTiming;
+  phase: SyncPhase;
+  /** The host boot followed, its version, and the highest version it is known to have reached. */
+  epoch: string | null;
+  version: number;
+  known: number;
+  lastHeard: number;
+  /** The host's state as of `version`. */
+  confirmed: TState;
+  held: Map<number, { message: PatchMessage; bytes: number }>;
+  heldBytes: number;
+  /** Every call not yet settled, and settled ones whose effects `confirmed` does not show yet; in seq order. */
+  calls: Map<number, Call>;
+  nextSeq: number;
+  /** Whether the followed boot persists: unknown until it says. */
+  hostPersists: boolean | undefined;
+  durable: DurableStatus | null;
+  helloAt: number | undefined;
+  helloAttempt: number;
+  lastHelloAt: number;
+  gapAt: number | undefined;
+  /** A newer host boot was heard: until this replica follows it, the old boot's late messages do not make it live. */
+  leaving: { epoch: string; at: number } | undefined;
+  /** A hello went out and no snapshot or direct beat answered it yet: only then is a snapshot taken. */
+  asked: boolean;
+  /** A snapshot was asked for whatever the version (the state is suspect): one at the same version is applied. */
+  wantSnapshot: boolean;
+  lastError: SyncError | null;
+  resyncs: number;
+  lastResync: { reason: ResyncReason; at: number } | null;
+  counters: ReplicaCounters;
+}
+
+export type ReplicaEvent =
+  | { type: 'start' }
+  | { type: 'message'; message: Message }
+  /** A checked call (`checkIntent` passed); it is queued and goes out with the next `flush`. */
+  | { type: 'call'; name: string; args: unknown[] }
+  | { type: 'flush' }
+  | { type: 'tick' }
+  | { type: 'close' };
+
+export type ReplicaEffect =
+  | { type: 'send'; message: Message }
+  /** A call was queued under this seq. */
+  | { type: 'queued'; seq: number }
+  | { type: 'applied'; seq: number }
+  /** A call's outcome is final: saved, or the error. */
+  | { type: 'settled'; seq: number; error?: SyncError };
+
+export function createReplicaMachine<TState>(definition: StoreDefinition<TState, ActionRecipes<TState>>, clientId: string, timing: ReplicaTiming): ReplicaMachine<TState> {
+  return {
+    definition,
+    clientId,
+    timing,
+    phase: 'connecting',
+    epoch: null,
+    version: 0,
+    known: 0,
+    lastHeard: -Infinity,
+    confirmed: deepFreeze(definition.initialState),
+    held: new Map(),
+    heldBytes: 0,
+    calls: new Map(),
+    nextSeq: 0,
+    hostPersists: undefined,
+    durable: null,
+    helloAt: undefined,
+    helloAttempt: 0,
+    lastHelloAt: -Infinity,
+    gapAt: undefined,
+    wantSnapshot: false,
+    asked: false,
+    leaving: undefined,
+    lastError: null,
+    resyncs: 0,
+    lastResync: null,
+    counters: { patchesApplied: 0, snapshotsApplied: 0, duplicates: 0, stale: 0, held: 0, unasked: 0, digestMismatches: 0, buildMismatches: 0 },
+  };
+}
+
+const FINAL: ReadonlySet<CallStage> = new Set(['saved', 'refused', 'timed-out']);
+export const isFinal = (c: Call) => FINAL.has(c.stage);
+
+/** Whether the confirmed state includes a call's effects. */
+export function inView<TState>(m: ReplicaMachine<TState>, c: Call): boolean {
+  if (!c.ack || m.epoch === null) return false;
+  return c.ack.epoch === m.epoch ? c.ack.version <= m.version : compareEpochs(c.ack.epoch, m.epoch) < 0;
+}
+
+/** The calls an optimistic view replays on `confirmed`, in order. */
+export const pendingForView = <TState>(m: ReplicaMachine<TState>): Call[] => [...m.calls.values()].filter((c) => c.stage !== 'refused' && c.stage !== 'timed-out' && !inView(m, c));
+
+/** When the machine next needs a `tick`, or undefined. */
+export function nextWake<TState>(m: ReplicaMachine<TState>): number | undefined {
+  if (m.phase === 'closed') return undefined;
+  let at = Math.min(m.helloAt ?? Infinity, m.gapAt ?? Infinity);
+  for (const c of m.calls.values()) {
+    if (isFinal(c) || c.stage === 'queued') continue;
+    at = Math.min(at, c.ack ? c.sentAt + 5 * m.timing.retryMs : Math.min(c.sentAt + m.timing.retryMs, c.deadline));
+  }
+  return at === Infinity ? undefined : at;
+}
+
+/** One step's work on a machine: the handlers share `m`, `now` and the effects list. */
+export interface Turn<TState> {
+  readonly m: ReplicaMachine<TState>;
+  readonly now: number;
+  readonly out: ReplicaEffect[];
+}
+
+export const send = <TState>(t: Turn<TState>, message: Message) => void t.out.push({ type: 'send', message });
