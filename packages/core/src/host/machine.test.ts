@@ -1,0 +1,52 @@
+// The host's protocol, driven one event at a time: no timers, no bus, no storage calls.
+import { PROTOCOL_VERSION, type Message } from '@bgstore/protocol';
+import { board } from '../../test/board';
+import { createHostMachine, nextWake, step, type HostEffect } from './machine';
+
+const timing = { heartbeatMs: 2000, digestMs: 10_000, logEntries: 256, logBytes: 1_000_000, snapshotBurst: 2, snapshotsPerSecond: 4, flushDelayMs: 200, retryMinMs: 500, retryMaxMs: 30_000, revisionCheckMs: 30_000, maxBatchIntents: 500, maxBatchBytes: 450_000 };
+const env = { bgstore: PROTOCOL_VERSION, store: 'board' } as const;
+const types = (fx: HostEffect[]) => fx.map((e) => (e.type === 'send' ? `send:${e.message.type}` : e.type));
+const hello = (from: string, epoch: string | null = null, version: number | null = null, fingerprint?: string): Message => ({ ...env, from, type: 'hello', epoch, version, ...(fingerprint ? { fingerprint } : {}) });
+
+describe('host machine', () => {
+  it('loads before it serves: hellos wait, then are answered', () => {
+    const m = createHostMachine(board as never, '1.h', timing, true, 0);
+    expect(types(step(m, { type: 'start' }, 0))).toEqual(['load']);
+    expect(step(m, { type: 'message', message: hello('a') }, 1)).toEqual([]);
+    const fx = step(m, { type: 'loaded', doc: { revision: 4, state: { cards: [], count: 7, meta: { title: 'T' } }, clients: {} } as never }, 2);
+    expect(types(fx)).toEqual(['send:beat', 'send:snapshot']);
+    expect((m.state as { count: number }).count).toBe(7);
+  });
+
+  it('answers a hello at its version with a beat, from its log with a patch, else with a snapshot', () => {
+    const m = createHostMachine(board as never, '1.h', timing, false, 0);
+    step(m, { type: 'start' }, 0);
+    step(m, { type: 'message', message: { ...env, from: 'a', type: 'intents', settledBelow: 1, items: [{ seq: 1, name: 'add', args: ['c1', 'one'] }] } }, 1);
+    expect(m.version).toBe(1);
+    expect(types(step(m, { type: 'message', message: hello('a', '1.h', 1, board.fingerprint) }, 2))).toEqual(['send:beat']);
+    expect(types(step(m, { type: 'message', message: hello('b', '1.h', 0) }, 3))).toEqual(['send:patch']);
+    expect(types(step(m, { type: 'message', message: hello('c') }, 4))).toEqual(['send:snapshot']);
+  });
+
+  it('rate-limits snapshots and answers the deferred askers as the budget refills', () => {
+    const m = createHostMachine(board as never, '1.h', timing, false, 0);
+    step(m, { type: 'start' }, 0);
+    const answered = ['a', 'b', 'c', 'd'].flatMap((id) => types(step(m, { type: 'message', message: hello(id) }, 1)));
+    expect(answered).toEqual(['send:snapshot', 'send:snapshot']);
+    expect(m.deferred.size).toBe(2);
+    expect(nextWake(m)).toBe(251); // one snapshot's worth of budget after the burst was spent at 1 ms
+    expect(types(step(m, { type: 'tick' }, 251))).toContain('send:snapshot');
+  });
+
+  it('commits accepted intents after the debounce and settles its own call once stored', () => {
+    const m = createHostMachine(board as never, '1.h', timing, true, 0);
+    step(m, { type: 'start' }, 0);
+    step(m, { type: 'loaded', doc: { revision: 0, state: board.initialState, clients: {} } as never }, 0);
+    expect(types(step(m, { type: 'call', name: 'add', args: ['c1', 'one'] }, 10))).toEqual(['durable', 'send:status', 'send:patch', 'changed', 'applied']);
+    expect(nextWake(m)).toBe(160); // the trailing beat comes first; the commit at 210
+    const commit = step(m, { type: 'tick' }, 210).find((e) => e.type === 'commit');
+    expect(commit).toMatchObject({ batch: { baseRevision: 0, intents: [{ clientId: '1.h', seq: 1, name: 'add' }] } });
+    const fx = step(m, { type: 'saved', result: { revision: 1, outcomes: [{ clientId: '1.h', seq: 1, ok: true }] } as never }, 250);
+    expect(fx).toContainEqual({ type: 'settled', seq: 1 });
+  });
+});
