@@ -1,12 +1,11 @@
-import { createEpoch, downEvent, LIMITS, SyncError, upEvent, type DurableStatus } from '@bgstore/protocol';
-import { createChannel, type ChannelStats } from '../runtime/channel';
-import { createCalls } from '../runtime/calls';
+import { createEpoch, downEvent, LIMITS, upEvent, type DurableStatus } from '@bgstore/protocol';
+import type { ChannelStats } from '../runtime/channel';
+import { connectPeer } from '../runtime/peer';
+import { createActions, createCalls } from '../runtime/calls';
 import { randomId, systemClock, type Clock, type Logger, type Persistence, type Transport } from '../runtime/ports';
-import { createWakeup } from '../runtime/schedule';
 import { durableStatus } from '../durable/saveQueue';
 import type { ActionRecipes, InferActions, StoreDefinition } from '../state/defineStore';
-import { checkIntent } from '../state/runIntent';
-import { createHostMachine, nextWake, step, type HostCounters, type HostEvent, type HostPhase } from './machine';
+import { createHostMachine, nextWake, step, type HostCounters, type HostEvent, type HostPhase, type HostTiming } from './machine';
 
 /** Options of {@link createHost}. */
 export interface HostOptions<TState> {
@@ -73,6 +72,24 @@ export interface Host<TState, TActions extends ActionRecipes<TState>> {
   onClose(fn: () => void): void;
 }
 
+/** The host's timings and bounds, from its options and bgstore's limits. */
+function hostTiming(options: HostOptions<unknown>): HostTiming {
+  return {
+    heartbeatMs: options.heartbeatMs ?? 2000,
+    digestMs: options.digestMs ?? 10_000,
+    logEntries: Math.min(options.logEntries ?? 256, LIMITS.patchSpan),
+    logBytes: options.logSize ?? 1_000_000,
+    snapshotBurst: 8,
+    snapshotsPerSecond: 4,
+    flushDelayMs: options.flushDelayMs ?? 200,
+    retryMinMs: options.retryMinMs ?? 500,
+    retryMaxMs: 30_000,
+    revisionCheckMs: options.revisionCheckMs ?? 30_000,
+    maxBatchIntents: 500,
+    maxBatchBytes: LIMITS.commitBytes,
+  };
+}
+
 /**
  * Creates the authoritative host of a store: it runs intents, numbers versions under a random
  * epoch, broadcasts patches, answers `hello`s with the patches a replica missed or a snapshot, and
@@ -88,33 +105,14 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
   const persistence = options.persistence;
   // A host's id is its epoch: down messages name it once, and its own calls are stored under it.
   const epoch = createEpoch(clock.now(), options.createId ? options.createId() : randomId(6));
-  const m = createHostMachine(
-    definition as unknown as StoreDefinition<TState, ActionRecipes<TState>>,
-    epoch,
-    {
-      heartbeatMs: options.heartbeatMs ?? 2000,
-      digestMs: options.digestMs ?? 10_000,
-      logEntries: Math.min(options.logEntries ?? 256, LIMITS.patchSpan),
-      logBytes: options.logSize ?? 1_000_000,
-      snapshotBurst: 8,
-      snapshotsPerSecond: 4,
-      flushDelayMs: options.flushDelayMs ?? 200,
-      retryMinMs: options.retryMinMs ?? 500,
-      retryMaxMs: 30_000,
-      revisionCheckMs: options.revisionCheckMs ?? 30_000,
-      maxBatchIntents: 500,
-      maxBatchBytes: LIMITS.commitBytes,
-    },
-    persistence !== undefined,
-    clock.now(),
-  );
+  const m = createHostMachine(definition as unknown as StoreDefinition<TState, ActionRecipes<TState>>, epoch, hostTiming(options as HostOptions<unknown>), persistence !== undefined, clock.now());
   const listeners = new Set<(state: TState, previous: TState) => void>();
   const closers: (() => void)[] = [];
   const calls = createCalls();
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
 
-  const channel = createChannel({
+  const { channel, wake } = connectPeer({
     transport: options.transport,
     store: definition.name,
     id: epoch,
@@ -124,23 +122,11 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
     maxMessageSize: options.maxMessageSize ?? 60_000,
     createId,
     logger: options.logger,
-    onMessage(message) {
-      if (message.type !== 'hello' && message.type !== 'intents') return channel.ignore('unexpected');
-      run({ type: 'message', message });
-    },
+    accepts: ['hello', 'intents'],
+    onMessage: (message) => run({ type: 'message', message }),
+    nextWake: () => nextWake(m),
+    onTick: () => run({ type: 'tick' }),
   });
-  const wake = createWakeup(
-    clock,
-    () => {
-      const a = nextWake(m);
-      const b = channel.nextWake();
-      return a === undefined ? b : b === undefined ? a : Math.min(a, b);
-    },
-    () => {
-      channel.tick(clock.now());
-      run({ type: 'tick' });
-    },
-  );
 
   /** Performs a storage call and feeds its answer back as an event. */
   const io = <T>(call: () => Promise<T>, ok: (value: T) => HostEvent, failed: (error: unknown) => HostEvent) => {
@@ -190,17 +176,11 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
     wake.arm();
   }
 
-  const actions = {} as Record<string, (...args: unknown[]) => unknown>;
-  for (const name of Object.keys(definition.actions)) {
-    actions[name] = (...args: unknown[]) => {
-      if (m.phase === 'closed') return calls.refused(new SyncError('CLOSED', `[bgstore] host of '${definition.name}' is closed`));
-      const refusal = checkIntent(definition, name, args);
-      if (refusal) return calls.refused(new SyncError(refusal.code, refusal.message));
-      const call = calls.open(m.localSeq + 1);
-      run({ type: 'call', name, args: JSON.parse(JSON.stringify(args)) as unknown[] });
-      return call;
-    };
-  }
+  const actions = createActions(definition, calls, {
+    closed: () => (m.phase === 'closed' ? `[bgstore] host of '${definition.name}' is closed` : undefined),
+    nextId: () => m.localSeq + 1,
+    run: (name, args) => run({ type: 'call', name, args }),
+  });
 
   run({ type: 'start' });
 
@@ -220,7 +200,7 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    actions: actions as InferActions<TActions>,
+    actions,
     ready,
     epoch,
     version: () => m.version,

@@ -1,12 +1,12 @@
 import { downEvent, SyncError, upEvent, type DurableStatus } from '@bgstore/protocol';
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { createChannel, type ChannelStats } from '../runtime/channel';
+import type { ChannelStats } from '../runtime/channel';
+import { connectPeer } from '../runtime/peer';
 import { randomId, systemClock, type Clock, type Logger, type Transport } from '../runtime/ports';
-import { createWakeup } from '../runtime/schedule';
-import { createCalls } from '../runtime/calls';
+import { createActions, createCalls } from '../runtime/calls';
 import type { ActionRecipes, InferActions, StoreDefinition } from '../state/defineStore';
-import { checkIntent, replayIntents } from '../state/runIntent';
-import { createReplicaMachine, isFinal, nextWake, pendingForView, step, type ReplicaCounters, type ReplicaEvent, type ResyncReason, type SyncPhase } from './machine';
+import { replayIntents } from '../state/runIntent';
+import { createReplicaMachine, isFinal, nextWake, pendingForView, step, type ReplicaCounters, type ReplicaEvent, type ReplicaMachine, type ResyncReason, type SyncPhase } from './machine';
 
 /** Options of {@link createReplica}. */
 export interface ReplicaOptions {
@@ -86,6 +86,24 @@ export interface Replica<TState, TActions extends ActionRecipes<TState>> extends
 const readonlyView = <T>(api: StoreApi<T>): ReadonlyStore<T> => ({ getState: api.getState, getInitialState: api.getInitialState, subscribe: api.subscribe });
 
 /**
+ * What a replica shows: the confirmed state, with pending calls replayed on it when optimistic.
+ * When only new calls were added on an unchanged confirmed state, just those run (each recipe
+ * once per call).
+ */
+function createView<TState>(definition: StoreDefinition<TState, ActionRecipes<TState>>, m: ReplicaMachine<TState>, optimistic: boolean): () => TState {
+  let last = { base: m.confirmed, seqs: [] as number[], state: m.confirmed };
+  return () => {
+    if (!optimistic) return m.confirmed;
+    const pending = pendingForView(m);
+    const seqs = pending.map((c) => c.seq);
+    const extends_ = last.base === m.confirmed && last.seqs.length <= seqs.length && last.seqs.every((s, i) => s === seqs[i]);
+    const state = extends_ ? replayIntents(definition, last.state, pending.slice(last.seqs.length)) : replayIntents(definition, m.confirmed, pending);
+    last = { base: m.confirmed, seqs, state };
+    return state;
+  };
+}
+
+/**
  * Creates a replica of a store: a zustand store kept equal to the host's over `transport`,
  * whatever order modules start in and whatever the bus does to messages.
  * @example
@@ -120,27 +138,17 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
   });
   const status = createStore<SyncStatus>()(statusOf);
 
-  // The optimistic view: pending calls replayed on the confirmed state. When only new calls were
-  // added on an unchanged confirmed state, just those run (each recipe once per call).
-  let view = { base: m.confirmed, seqs: [] as number[], state: m.confirmed };
+  const view = createView(definition, m, optimistic);
   const render = () => {
-    let next = m.confirmed;
     // A closed replica keeps showing what it showed last.
-    if (m.phase === 'closed') next = state.getState();
-    else if (optimistic) {
-      const pending = pendingForView(m);
-      const seqs = pending.map((c) => c.seq);
-      const extends_ = view.base === m.confirmed && view.seqs.length <= seqs.length && view.seqs.every((s, i) => s === seqs[i]);
-      next = extends_ ? replayIntents(definition, view.state, pending.slice(view.seqs.length)) : replayIntents(definition, m.confirmed, pending);
-      view = { base: m.confirmed, seqs, state: next };
-    }
+    const next = m.phase === 'closed' ? state.getState() : view();
     if (next !== state.getState()) state.setState(next, true);
     const s = statusOf();
     const current = status.getState();
     if ((Object.keys(s) as (keyof SyncStatus)[]).some((k) => s[k] !== current[k])) status.setState(s, true);
   };
 
-  const channel = createChannel({
+  const { channel, wake } = connectPeer({
     transport: options.transport,
     store,
     id: m.clientId,
@@ -150,56 +158,37 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
     maxMessageSize: options.maxMessageSize ?? 60_000,
     createId,
     logger: options.logger,
-    onMessage(message) {
-      if (message.type === 'hello' || message.type === 'intents' || message.type === 'chunk') return channel.ignore('unexpected');
-      run({ type: 'message', message });
-    },
+    accepts: ['beat', 'snapshot', 'patch', 'ack', 'reject', 'status'],
+    onMessage: (message) => run({ type: 'message', message }),
+    nextWake: () => nextWake(m),
+    onTick: () => run({ type: 'tick' }),
   });
-  const wake = createWakeup(
-    clock,
-    () => {
-      const a = nextWake(m);
-      const b = channel.nextWake();
-      return a === undefined ? b : b === undefined ? a : Math.min(a, b);
-    },
-    () => {
-      channel.tick(clock.now());
-      run({ type: 'tick' });
-    },
-  );
 
   let flushScheduled = false;
-  function run(event: ReplicaEvent): number | undefined {
-    let queued: number | undefined;
+  function run(event: ReplicaEvent): void {
     for (const e of step(m, event, clock.now())) {
       if (e.type === 'send') channel.send(e.message);
-      else if (e.type === 'queued') queued = e.seq;
       else if (e.type === 'applied') calls.applied(e.seq);
-      else calls.settle(e.seq, e.error);
+      else if (e.type === 'settled') calls.settle(e.seq, e.error);
     }
     render();
     wake.arm();
-    return queued;
   }
 
-  const actions = {} as Record<string, (...args: unknown[]) => unknown>;
-  for (const name of Object.keys(definition.actions)) {
-    actions[name] = (...args: unknown[]) => {
-      if (m.phase === 'closed') return calls.refused(new SyncError('CLOSED', `[bgstore] replica of '${store}' is closed`));
-      // The same checks as the host's, at the call site: a bad call fails at once, without a round trip.
-      const refusal = checkIntent(definition, name, args);
-      if (refusal) return calls.refused(new SyncError(refusal.code, refusal.message));
-      const seq = run({ type: 'call', name, args: JSON.parse(JSON.stringify(args)) as unknown[] })!;
-      if (!flushScheduled) {
-        flushScheduled = true;
-        queueMicrotask(() => {
-          flushScheduled = false;
-          run({ type: 'flush' });
-        });
-      }
-      return calls.open(seq);
-    };
-  }
+  const actions = createActions(definition, calls, {
+    closed: () => (m.phase === 'closed' ? `[bgstore] replica of '${store}' is closed` : undefined),
+    nextId: () => m.nextSeq + 1,
+    run(name, args) {
+      run({ type: 'call', name, args });
+      // Calls made in one task go out in one message.
+      if (flushScheduled) return;
+      flushScheduled = true;
+      queueMicrotask(() => {
+        flushScheduled = false;
+        run({ type: 'flush' });
+      });
+    },
+  });
 
   run({ type: 'start' });
 
@@ -207,7 +196,7 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
     getState: state.getState,
     getInitialState: state.getInitialState,
     subscribe: state.subscribe,
-    actions: actions as InferActions<TActions>,
+    actions,
     sync: readonlyView(status),
     clientId: m.clientId,
     stats: () => ({ ...m.counters, channel: channel.stats() }),

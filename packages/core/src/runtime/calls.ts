@@ -1,5 +1,6 @@
-import type { SyncError } from '@bgstore/protocol';
-import type { ActionCall } from '../state/defineStore';
+import { SyncError } from '@bgstore/protocol';
+import type { ActionCall, ActionRecipes, InferActions, StoreDefinition } from '../state/defineStore';
+import { checkIntent } from '../state/runIntent';
 
 interface Open {
   resolve(): void;
@@ -69,4 +70,30 @@ export function createCalls(): Calls {
       }
     },
   };
+}
+
+/**
+ * A peer's typed action functions, the same for host and replica: a closed peer refuses at once
+ * (`CLOSED`), a call the checks refuse (unknown action, non-JSON or oversize arguments, the
+ * definition's validator) is refused at the call site, and any other call gets the next id, is
+ * opened, and handed to `run` with a copy of its arguments (a caller mutating them later changes nothing).
+ */
+export function createActions<TState, TActions extends ActionRecipes<TState>>(
+  definition: StoreDefinition<TState, TActions>,
+  calls: Calls,
+  peer: { closed(): string | undefined; nextId(): number; run(name: string, args: unknown[]): void },
+): InferActions<TActions> {
+  const actions = {} as Record<string, (...args: unknown[]) => ActionCall>;
+  for (const name of Object.keys(definition.actions)) {
+    actions[name] = (...args: unknown[]) => {
+      const closed = peer.closed();
+      if (closed) return calls.refused(new SyncError('CLOSED', closed));
+      const refusal = checkIntent(definition, name, args);
+      if (refusal) return calls.refused(new SyncError(refusal.code, refusal.message));
+      const call = calls.open(peer.nextId());
+      peer.run(name, JSON.parse(JSON.stringify(args)) as unknown[]);
+      return call;
+    };
+  }
+  return actions as InferActions<TActions>;
 }
