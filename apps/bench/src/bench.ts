@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createBgstore, createFloor, createNaive, drain, type System } from './systems';
 import { bgstoreStorage, floorStorage, naiveStorage } from './storage';
 import { latencyScenarios, printLatency } from './recovery';
+import { replicaApplyUs } from './apply';
 
 const quick = process.argv.includes('--quick');
 const ITEMS = quick ? [100, 10_000] : [100, 10_000, 100_000];
@@ -144,6 +145,7 @@ async function main() {
   const started = Date.now();
   for (const items of ITEMS) for (const replicas of REPLICAS) await syncScenario(items, replicas);
   for (const items of ITEMS) await hostScenario(items);
+  for (const items of ITEMS) add(`items=${items}`, 'replica_apply_us', 'µs', await replicaApplyUs(items, quick ? 200 : 1000));
   for (const burst of BURSTS) for (const items of quick ? [100] : [100, 10_000]) await storageScenario(items, burst);
   for (const items of quick ? [10_000] : [100, 10_000]) await loneStorageScenario(items, quick ? 5 : 20);
   await heapScenario(HEAP_ITEMS);
