@@ -3,7 +3,7 @@ import { jsonBytes, type WirePatch } from '@bgstore/protocol';
 import { freezeChanged } from '../runtime/freeze';
 import { diffState } from '../state/diffState';
 import { replayIntents } from '../state/runIntent';
-import { env, send, TRAILING_BEAT_MS, type LogEntry, type Turn } from './state';
+import { env, send, TRAILING_BEAT_MS, TRAILING_BEATS, type LogEntry, type Turn } from './state';
 
 /** Makes `next` the state at a new version and broadcasts `patches` (with `acks`) to replicas. */
 export function publish<TState>(t: Turn<TState>, next: TState, patches: WirePatch[], acks: [string, number][]) {
@@ -18,7 +18,8 @@ export function publish<TState>(t: Turn<TState>, next: TState, patches: WirePatc
   send(t, { ...env(t), type: 'patch', base, next: m.version, patches, ...(acks.length ? { acks } : {}) });
   t.out.push({ type: 'changed', previous });
   // A beat soon after a burst ends tells a replica that missed its last patch, without waiting a heartbeat.
-  m.trailing = true;
+  m.trailing = TRAILING_BEATS;
+  m.lastPatchAt = m.lastTrailAt = t.now;
   m.beatAt = Math.min(m.beatAt ?? Infinity, t.now + TRAILING_BEAT_MS);
 }
 

@@ -5,7 +5,7 @@ import { runIntent } from '../state/runIntent';
 import { stateDigest } from '../state/stateDigest';
 import { publish } from './publish';
 import { commitDue, persist, scheduleCheck } from './storage';
-import { durableField, env, send, TRAILING_BEAT_MS, type Turn } from './state';
+import { durableField, env, send, TRAILING_BEAT_MS, TRAILING_BEATS, type Turn } from './state';
 
 export function dispatch<TState>(t: Turn<TState>, msg: Message) {
   if (msg.type === 'hello') onHello(t, msg);
@@ -162,14 +162,18 @@ export function tick<TState>(t: Turn<TState>) {
     }
   }
   if (m.beatAt !== undefined && m.beatAt <= now) {
-    const trailing = m.trailing && now - m.lastSentAt >= TRAILING_BEAT_MS;
-    if (trailing) m.trailing = false;
+    const gap = TRAILING_BEAT_MS * 2 ** (TRAILING_BEATS - m.trailing);
+    const trailing = m.trailing > 0 && now - m.lastTrailAt >= gap && now - m.lastPatchAt >= TRAILING_BEAT_MS;
+    if (trailing) {
+      m.trailing--;
+      m.lastTrailAt = now;
+    }
     if (trailing || now - m.lastSentAt >= m.timing.heartbeatMs) {
       // The digest is computed once per state (memoised), so an idle host repeats it for free.
       const withDigest = now - m.digestAt >= m.timing.digestMs;
       if (withDigest) m.digestAt = now;
       send(t, { ...env(t), type: 'beat', version: m.version, ...durableField(t), ...(withDigest ? { digest: stateDigest(m.state) } : {}) });
     }
-    m.beatAt = m.trailing ? m.lastSentAt + TRAILING_BEAT_MS : m.lastSentAt + m.timing.heartbeatMs;
+    m.beatAt = m.trailing > 0 ? Math.max(m.lastPatchAt + TRAILING_BEAT_MS, m.lastTrailAt + TRAILING_BEAT_MS * 2 ** (TRAILING_BEATS - m.trailing)) : m.lastSentAt + m.timing.heartbeatMs;
   }
 }

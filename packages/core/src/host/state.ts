@@ -8,8 +8,12 @@ import { deepFreeze } from '../runtime/freeze';
 import type { CommitBatch, CommitResult, LoadedDoc } from '../runtime/ports';
 import type { ActionRecipes, StoreDefinition } from '../state/defineStore';
 
-/** A beat follows a burst of patches this long after its last one. */
+/**
+ * After a burst of patches, beats follow 150, 450 and 1,050 ms after the last one, so a replica that
+ * missed a patch learns the version within a second even when many messages are lost.
+ */
 export const TRAILING_BEAT_MS = 150;
+export const TRAILING_BEATS = 3;
 
 /** Where a host is. */
 export type HostPhase = 'loading' | 'live' | 'failed' | 'closed';
@@ -58,9 +62,12 @@ export interface HostMachine<TState> {
   logBytes: number;
   buffered: Message[];
   lastSentAt: number;
+  /** When the last patch went out, and the last trailing beat (or that patch). */
+  lastPatchAt: number;
+  lastTrailAt: number;
   beatAt: number | undefined;
-  /** A patch went out since the last beat: a trailing beat follows once the burst is over. */
-  trailing: boolean;
+  /** Trailing beats still to send after the last burst of patches (3 after each: 150, 300, 600 ms apart). */
+  trailing: number;
   digestAt: number;
   snapshotTokens: number;
   tokensAt: number;
@@ -120,7 +127,9 @@ export function createHostMachine<TState>(definition: StoreDefinition<TState, Ac
     buffered: [],
     lastSentAt: now,
     beatAt: undefined,
-    trailing: false,
+    trailing: 0,
+    lastPatchAt: -Infinity,
+    lastTrailAt: -Infinity,
     digestAt: -Infinity,
     snapshotTokens: timing.snapshotBurst,
     tokensAt: now,

@@ -35,8 +35,8 @@ export function sendHello<TState>(t: Turn<TState>, full = false) {
 
 export function helloDelay<TState>(t: Turn<TState>) {
   const { timing, helloAttempt, phase, lastHeard } = t.m;
-  // Catching up with a host that is alive backs off only a little: the answer was lost, not the host.
-  const max = phase === 'resyncing' && t.now - lastHeard < timing.hostSilenceMs ? Math.min(timing.helloMaxMs, 4 * timing.helloMinMs) : timing.helloMaxMs;
+  // Catching up with a host that is alive barely backs off (200 ms by default): the answer was lost, not the host.
+  const max = phase === 'resyncing' && t.now - lastHeard < timing.hostSilenceMs ? Math.min(timing.helloMaxMs, 2 * timing.helloMinMs) : timing.helloMaxMs;
   return Math.min(max, timing.helloMinMs * 2 ** helloAttempt);
 }
 
