@@ -3,6 +3,24 @@ import { board } from '../test/board';
 import { createWorld } from '../test/world';
 
 describe('a host that persists', () => {
+  it('gives its own calls the replica’s contract: applied at once, settled once stored or refused', async () => {
+    const w = createWorld();
+    const persistence = createMemoryPersistence(board);
+    const host = createHost(board, { transport: w.transport('bg'), clock: w.clock, persistence, flushDelayMs: 500 });
+    await host.ready;
+    const call = host.actions.add('c1', 'one');
+    let stored = false;
+    void call.then(() => (stored = true));
+    await call.applied;
+    expect(host.getState().count).toBe(1);
+    expect(stored).toBe(false);
+    await w.run(600);
+    expect(stored).toBe(true);
+    expect(persistence.peek().state.count).toBe(1);
+    await expect(host.actions.toggle('nope')).rejects.toMatchObject({ code: 'ACTION_FAILED' });
+    await expect(host.actions.toggle('nope').applied).rejects.toMatchObject({ code: 'ACTION_FAILED' });
+  });
+
   it('serves replicas only after loading: they stay connecting, never see a fake empty state', async () => {
     const w = createWorld();
     const persistence = createMemoryPersistence(board);

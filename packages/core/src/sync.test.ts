@@ -219,6 +219,39 @@ describe('replica catch-up and resync', () => {
 });
 
 describe('optimistic replicas', () => {
+  it('are optimistic by default; optimistic: false shows a call only once the host applied it', async () => {
+    const w = createWorld({ faults: { delay: 50 } });
+    createHost(board, { transport: w.transport('bg'), clock: w.clock });
+    const byDefault = createReplica(board, { transport: w.transport('feed'), clock: w.clock });
+    const waiting = createReplica(board, { transport: w.transport('feed'), clock: w.clock, optimistic: false });
+    await w.run(300);
+    const a = byDefault.actions.add('a', 'at once');
+    const b = waiting.actions.add('b', 'after the host');
+    expect(byDefault.getState().cards.map((c) => c.id)).toEqual(['a']);
+    expect(waiting.getState().cards).toEqual([]);
+    await w.run(300);
+    await Promise.all([a, b]);
+    expect(waiting.getState().cards.map((c) => c.id)).toEqual(['a', 'b']);
+  });
+
+  it('resolves call.applied once the host has it, and the call once it is stored', async () => {
+    const w = createWorld();
+    const persistence = createMemoryPersistence(board);
+    createHost(board, { transport: w.transport('bg'), clock: w.clock, persistence, flushDelayMs: 1000 });
+    const feed = createReplica(board, { transport: w.transport('feed'), clock: w.clock });
+    await w.run(10);
+    const call = feed.actions.add('c1', 'one');
+    const seen: string[] = [];
+    void call.applied.then(() => seen.push('applied'));
+    void call.then(() => seen.push('stored'));
+    await w.run(100);
+    expect(seen).toEqual(['applied']);
+    expect(persistence.peek().state.count).toBe(0);
+    await w.run(1500);
+    expect(seen).toEqual(['applied', 'stored']);
+    expect(persistence.peek().state.count).toBe(1);
+  });
+
   it('shows an action at once and never flickers back when it is confirmed', async () => {
     const w = createWorld({ faults: { delay: 50 } });
     const host = createHost(board, { transport: w.transport('bg'), clock: w.clock });

@@ -11,7 +11,7 @@ export interface ConnectOptions extends Omit<ReplicaOptions, 'transport'> {
  * Connects a module (homepage feed, byline item, banner, macro…) to the store held by the page's
  * background script: a zustand replica, typed actions, and a sync status.
  * @example
- * const replica = connect(board, { optimistic: true });
+ * const replica = connect(board);
  * await replica.actions.add('c1', 'Write the docs');
  */
 export function connect<TState, TActions extends ActionRecipes<TState>>(definition: StoreDefinition<TState, TActions>, options: ConnectOptions = {}): Replica<TState, TActions> {
