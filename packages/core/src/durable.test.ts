@@ -17,8 +17,9 @@ describe('a host that persists', () => {
     await w.run(600);
     expect(stored).toBe(true);
     expect(persistence.peek().state.count).toBe(1);
-    await expect(host.actions.toggle('nope')).rejects.toMatchObject({ code: 'ACTION_FAILED' });
-    await expect(host.actions.toggle('nope').applied).rejects.toMatchObject({ code: 'ACTION_FAILED' });
+    const refused = host.actions.toggle('nope');
+    await expect(refused.applied).rejects.toMatchObject({ code: 'ACTION_FAILED' });
+    await expect(refused).rejects.toMatchObject({ code: 'ACTION_FAILED' });
   });
 
   it('serves replicas only after loading: they stay connecting, never see a fake empty state', async () => {
