@@ -10,9 +10,9 @@ type Board = typeof board;
 const BG = require.resolve('./modules/durableBackground.ts');
 const FEED = require.resolve('./modules/feed.ts');
 
-function setup(seed: number, faults = false, hostOptions?: object) {
+function setup(seed: number, faults = false, hostOptions?: object, entities: unknown[] = [DOC_ENTITY_DECLARATION]) {
   const clock = createManualClock();
-  const kvs = createKvsFetch({ entities: [DOC_ENTITY_DECLARATION as never], clock, faults: faults ? createKvsFaults({ seed, failRate: 0.1, rateLimitRate: 0.05, lostResponseRate: 0.1 }) : undefined });
+  const kvs = createKvsFetch({ entities: entities as never, clock, faults: faults ? createKvsFaults({ seed, failRate: 0.1, rateLimitRate: 0.05, lostResponseRate: 0.1 }) : undefined });
   const site = createSite({ clock, seed, forgeFetch: kvs });
   const restore = site.installForgeFetch();
   const resolver = new Resolver();
@@ -42,6 +42,20 @@ const host = (p: Page) => (p.module('bg').exports as { host: Host<Board['initial
 const feed = (p: Page) => (p.module('feed').exports as { replica: Replica<Board['initialState'], Board['actions']> }).replica;
 
 describe('durable state on the emulator with the real @forge/resolver and @forge/kvs', () => {
+  it('#11.10 stops at once when the storage entity is missing from the manifest, and the feed says what to add', async () => {
+    const t = setup(1, false, undefined, []);
+    try {
+      const page = t.open();
+      await page.start();
+      await t.clock.advanceAsync(2000);
+      expect(host(page).stats().phase).toBe('failed');
+      expect(feed(page).sync.getState().lastError).toMatchObject({ code: 'MISCONFIGURED', message: expect.stringContaining('manifest.yml') });
+      await expect(feed(page).actions.add('c1', 'x')).rejects.toMatchObject({ code: 'MISCONFIGURED' });
+    } finally {
+      t.close();
+    }
+  }, 60_000);
+
   it('survives a background-script restart; the feed sees loading, then the stored state', async () => {
     const t = setup(1);
     try {

@@ -94,6 +94,19 @@ describe('the resolver against a second user', () => {
   });
 });
 
+describe('storage set up wrong', () => {
+  it('#11.10 answers MISCONFIGURED, not a retryable failure, when there is no Forge storage at all', async () => {
+    const { call } = createBackend([board]);
+    const fetch = (globalThis as { __forge_fetch__?: unknown }).__forge_fetch__;
+    delete (globalThis as { __forge_fetch__?: unknown }).__forge_fetch__;
+    try {
+      expect(await call(F.load, { store: 'board' }, alice)).toEqual({ error: { code: 'MISCONFIGURED', message: expect.stringContaining('storage:app') } });
+    } finally {
+      (globalThis as { __forge_fetch__?: unknown }).__forge_fetch__ = fetch;
+    }
+  });
+});
+
 describe('generated hostile payloads (seeded)', () => {
   it('never throws, never answers without {error} or {outcomes}, never changes another caller’s state', async () => {
     const seed = Number(process.env.BGSTORE_SEED ?? 42);

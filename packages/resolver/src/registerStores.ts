@@ -151,6 +151,9 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
           return fail('MISCONFIGURED', `storage is not set up for bgstore (${code}): declare the '${'bgstore-doc'}' entity under app.storage.entities in manifest.yml (DOC_ENTITY_DECLARATION) and the storage:app scope, then deploy again`);
         }
         if (error instanceof RangeError) return fail('BAD_REQUEST', `the payload is too deeply nested: ${error.message}`);
+        if (error instanceof TypeError && /__forge_fetch__/.test(error.message)) {
+          return fail('MISCONFIGURED', `no Forge storage here (${error.message}): registerStores must run in a Forge function whose app has the storage:app scope in manifest.yml`);
+        }
         return fail('STORAGE_FAILED', `storage failed${typeof code === 'string' ? ` (${code})` : ''}: ${error instanceof Error ? error.message : String(error)}`);
       }
     };

@@ -43,6 +43,8 @@ export function step<TState>(m: HostMachine<TState>, event: HostEvent, now: numb
       if (m.phase === 'loading') {
         if (m.buffered.length < 1000) m.buffered.push(event.message);
       } else if (m.phase === 'live') dispatch(t, event.message);
+      // A host that cannot load tells every replica that asks why, so none waits on "loading".
+      else if (m.phase === 'failed' && event.message.type === 'hello' && m.save) send(t, { ...env(t), type: 'status', version: m.version, durable: durableStatus(m.save) });
       break;
     case 'call':
       onCall(t, event.name, event.args);

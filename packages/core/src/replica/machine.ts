@@ -20,10 +20,10 @@
 // boot sends unsaved calls back to `queued`: they go to it again, and it applies only what its
 // storage lacks. A settled call stays in `calls` until the confirmed state shows its effects, so an
 // optimistic view never flickers.
-import { SyncError } from '@bgstore/protocol';
+import { PERMANENT_CODES, SyncError } from '@bgstore/protocol';
 import { flushQueued, prune, settle, tickCalls } from './calls';
 import { receive, requestSync, tickSync } from './receive';
-import { isFinal, type ReplicaEffect, type ReplicaEvent, type ReplicaMachine, type Turn } from './state';
+import { isFinal, type Call, type ReplicaEffect, type ReplicaEvent, type ReplicaMachine, type Turn } from './state';
 
 export { createReplicaMachine, inView, isFinal, nextWake, pendingForView } from './state';
 export type { Call, CallStage, ReplicaCounters, ReplicaEffect, ReplicaEvent, ReplicaMachine, ReplicaTiming, ResyncReason, SyncPhase } from './state';
@@ -42,8 +42,11 @@ export function step<TState>(m: ReplicaMachine<TState>, event: ReplicaEvent, now
       break;
     case 'call': {
       const seq = ++m.nextSeq;
-      m.calls.set(seq, { seq, name: event.name, args: event.args, stage: 'queued', sentAt: -Infinity, deadline: now + m.timing.intentTimeoutMs });
+      const call: Call = { seq, name: event.name, args: event.args, stage: 'queued', sentAt: -Infinity, deadline: now + m.timing.intentTimeoutMs };
+      m.calls.set(seq, call);
       out.push({ type: 'queued', seq });
+      // The host said it cannot load, for good: the call cannot succeed, and says why at once.
+      if (m.epoch === null && m.lastError && (PERMANENT_CODES as readonly string[]).includes(m.lastError.code)) settle(t, call, m.lastError);
       break;
     }
     case 'flush':
