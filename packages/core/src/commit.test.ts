@@ -54,3 +54,33 @@ describe('upgradeDoc', () => {
     expect(() => upgradeDoc(board, stored(0))).toThrow(/has no migrate/);
   });
 });
+
+describe('storage’s client table under a flood (#11.2, #11.3)', () => {
+  const table = { maxClients: 1000, maxBytes: 20_000, perCaller: 4, whenFull: 'refuse' as const };
+  const flood = (caller: string, k: number) =>
+    Array.from({ length: 6 }, (_, i) => ({ clientId: `${caller}|c${k}-${i}`, seq: 1, name: 'add', args: [], refused: { code: 'ACTION_FAILED' as const, message: 'x'.repeat(160) } }));
+
+  it('keeps its bytes bounded, refuses new clients when full, never forgets a signed-in caller’s record for others', () => {
+    let doc = emptyDoc(board);
+    doc = commitIntents(board, doc, [{ clientId: 'a.victim|tab', seq: 1, name: 'add', args: ['v', 'victim'] }], { now: 1, table }).doc;
+    for (let k = 0; k < 60; k++) doc = commitIntents(board, doc, flood(`a.evil${k}`, k), { now: 2 + k, table }).doc;
+    expect(JSON.stringify(doc.clients).length).toBeLessThan(25_000);
+    expect(doc.clients['a.victim|tab']).toBeDefined();
+    const late = commitIntents(board, doc, [{ clientId: 'a.newcomer|tab', seq: 1, name: 'add', args: ['n', 'new'] }], { now: 100, table });
+    expect(late.outcomes[0]).toMatchObject({ ok: false, code: 'TOO_LARGE' });
+    // The victim's retry is still a duplicate, and its next call still fits.
+    const retry = commitIntents(board, doc, [{ clientId: 'a.victim|tab', seq: 1, name: 'add', args: ['v', 'victim'] }, { clientId: 'a.victim|tab', seq: 2, name: 'add', args: ['w', 'again'] }], { now: 101, table });
+    expect(retry.outcomes).toMatchObject([{ ok: true, duplicate: true }, { ok: true }]);
+  });
+
+  it('makes room by dropping anonymous viewers’ records first', () => {
+    const small = { ...table, maxClients: 50 };
+    let doc = emptyDoc(board);
+    for (let k = 0; k < 60; k++) doc = commitIntents(board, doc, [{ clientId: `anon.x${k}|x${k}`, seq: 1, name: 'add', args: [`${k}`, 'a'] }], { now: k, table: small }).doc;
+    expect(Object.keys(doc.clients)).toHaveLength(50);
+    const signedIn = commitIntents(board, doc, [{ clientId: 'a.member|tab', seq: 1, name: 'add', args: ['m', 'member'] }], { now: 100, table: small });
+    expect(signedIn.outcomes[0]).toMatchObject({ ok: true });
+    expect(signedIn.doc.clients['anon.x10|x10']).toBeUndefined(); // the least recently seen anonymous record went
+    expect(signedIn.doc.clients['a.member|tab']).toBeDefined();
+  });
+});

@@ -46,7 +46,7 @@ export const LIMITS = {
   /** An action name, in characters. */
   actionName: 128,
   /** A refusal's message, in characters (longer ones are cut). */
-  refusalMessage: 300,
+  refusalMessage: 160,
   /** invoke's request limit (Forge); a commit request stays under `commitBytes`. */
   invokeBytes: 500_000,
   /** A commit request's JSON, leaving room for invoke's own envelope. */
@@ -54,13 +54,15 @@ export const LIMITS = {
   /** One intent's JSON: it must fit a commit alone. */
   intentBytes: 400_000,
   /** Gapped seqs remembered per client above its floor; more are refused until the gap closes. */
-  gapSeqs: 256,
+  gapSeqs: 64,
   /** Refusals remembered per client. */
   rejectedPerClient: 16,
   /** Client records kept per caller (account, or anonymous page); the least recently seen of a caller's own go first. */
   clientsPerCaller: 32,
   /** Client records kept per document, of every caller; past it new callers are refused, never others forgotten. */
   clientsPerDoc: 20_000,
+  /** The client table's JSON, at most: past it new clients are refused (anonymous ones' records go first). */
+  clientTableBytes: 1_000_000,
   /** A client record unseen this long (ms) may be forgotten: no host retries that long. */
   clientTtlMs: 30 * 24 * 3600 * 1000,
   /** Versions one patch may span (a host's catch-up covers at most this many; its log keeps fewer). */

@@ -33,6 +33,8 @@ export interface ClientTableOptions {
   perCaller?: number;
   /** Records unseen this long may go. @default Infinity */
   ttlMs?: number;
+  /** The table's JSON at most (about); past it new clients are refused or, with `evict`, the least recently seen go. @default Infinity */
+  maxBytes?: number;
 }
 
 interface Entry {
@@ -43,6 +45,10 @@ interface Entry {
 }
 
 const callerOf = (key: string) => key.slice(0, Math.max(0, key.lastIndexOf('|')));
+/** Records of anonymous viewers may be pushed out by others: their writers accepted weaker dedupe. */
+const isAnonymous = (key: string) => key.startsWith('anon.');
+/** About the JSON size of a record (key, numbers, refusals). */
+const sizeOf = (key: string, c: Entry) => key.length + 40 + 8 * c.seqs.size + [...c.rejected.values()].reduce((n, r) => n + 24 + r.message.length, 0);
 const cut = (message: string) => (message.length > LIMITS.refusalMessage ? `${message.slice(0, LIMITS.refusalMessage - 1)}…` : message);
 
 /**
@@ -52,6 +58,7 @@ const cut = (message: string) => (message.length > LIMITS.refusalMessage ? `${me
  */
 export function createClientTable(initial: Record<string, ClientRecord> = {}, options: ClientTableOptions = {}): ClientTable {
   const maxClients = options.maxClients ?? 1000;
+  const maxBytes = options.maxBytes ?? Infinity;
   const perCaller = options.perCaller ?? Infinity;
   const ttlMs = options.ttlMs ?? Infinity;
   const clients = new Map<string, Entry>();
@@ -61,6 +68,12 @@ export function createClientTable(initial: Record<string, ClientRecord> = {}, op
   }
 
   const high = (c: Entry) => Math.max(c.floor, ...c.seqs);
+  const bytes = () => {
+    let n = 2;
+    for (const [k, c] of clients) n += sizeOf(k, c);
+    return n;
+  };
+  const full = () => clients.size >= maxClients || (maxBytes !== Infinity && bytes() > maxBytes);
   const leastSeen = (keys: Iterable<string>) => {
     let oldest: string | undefined;
     let seen = Infinity;
@@ -82,9 +95,13 @@ export function createClientTable(initial: Record<string, ClientRecord> = {}, op
       const own = [...clients.keys()].filter((k) => callerOf(k) === caller);
       if (own.length >= perCaller) clients.delete(leastSeen(own)!);
     }
-    if (clients.size < maxClients) return true;
-    if (options.whenFull === 'refuse') return false;
-    clients.delete(leastSeen(clients.keys())!);
+    while (full()) {
+      const anonymous = [...clients.keys()].filter(isAnonymous);
+      if (options.whenFull === 'refuse' && anonymous.length === 0) return false;
+      const gone = leastSeen(options.whenFull === 'refuse' ? anonymous : clients.keys());
+      if (gone === undefined) return false;
+      clients.delete(gone);
+    }
     return true;
   };
   const entry = (key: string, now: number) => {
@@ -113,10 +130,11 @@ export function createClientTable(initial: Record<string, ClientRecord> = {}, op
     admit(clientId, seq, now = 0) {
       const c = clients.get(clientId);
       if (!c) {
-        if (clients.size >= maxClients && options.whenFull === 'refuse') {
+        if (options.whenFull === 'refuse' && full()) {
           expire(now);
-          if (clients.size >= maxClients && !(perCaller !== Infinity && [...clients.keys()].some((k) => callerOf(k) === callerOf(clientId)))) {
-            return { code: 'TOO_LARGE', message: `[bgstore] this store remembers ${maxClients} clients already (each for a while, so none of their intents applies twice); try again later` };
+          const roomOfItsOwn = perCaller !== Infinity && [...clients.keys()].some((k) => callerOf(k) === callerOf(clientId));
+          if (full() && !roomOfItsOwn && ![...clients.keys()].some(isAnonymous)) {
+            return { code: 'TOO_LARGE', message: `[bgstore] this store remembers as many clients as it can (each for a while, so none of their intents applies twice); try again later` };
           }
         }
         return seq > LIMITS.seqJump ? { code: 'BAD_REQUEST', message: `[bgstore] seq ${seq} of a new client is implausible` } : undefined;
