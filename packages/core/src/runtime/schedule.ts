@@ -36,8 +36,12 @@ export function createWakeup(clock: Clock, nextWake: () => number | undefined, r
       handle = undefined;
       at = undefined;
       if (closed) return;
-      run();
-      arm();
+      try {
+        run();
+      } finally {
+        // Even if a step threw (a bug), the peer keeps its timer: it must not fall silent.
+        arm();
+      }
     }, Math.max(0, next - clock.now()));
   };
   return {
