@@ -3,17 +3,9 @@
 // systems get the same payload text, and each is timed the same way.
 import { createStore } from 'zustand/vanilla';
 import { createReplica, type Transport } from '@bgstore/core';
-import { benchStore, makeState, type State } from './systems';
+import { benchStore, makeState, setIn, type State } from './systems';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-
-function setIn<T>(root: T, path: (string | number)[], value: unknown): T {
-  if (path.length === 0) return value as T;
-  const [key, ...rest] = path;
-  const copy = (Array.isArray(root) ? [...root] : { ...(root as object) }) as Record<string | number, unknown>;
-  copy[key!] = setIn(copy[key!], rest, value);
-  return copy as T;
-}
 
 /** Microseconds per applied change, median over `k` changes, for bgstore, the floor and naive sync. */
 export async function replicaApplyUs(items: number, k: number): Promise<{ bgstore: number; floor: number; naive: number }> {

@@ -140,7 +140,7 @@ async function createHandWritten(
 }
 
 /** Copies the containers along `path` and sets the value at its end: the least an immutable update can do. */
-function setIn<T>(root: T, path: (string | number)[], value: unknown): T {
+export function setIn<T>(root: T, path: (string | number)[], value: unknown): T {
   if (path.length === 0) return value as T;
   const [key, ...rest] = path;
   const copy = (Array.isArray(root) ? [...root] : { ...(root as object) }) as Record<string | number, unknown>;
