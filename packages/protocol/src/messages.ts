@@ -43,7 +43,7 @@ const patch: Codec<WirePatch> = {
   pack: (p) => (p.op === 'remove' ? [2, ...p.path] : [OPS.indexOf(p.op), ...p.path, p.value]),
   unpack(raw, what) {
     const a = isList(raw, what);
-    const op = a[0] === 0 || a[0] === 1 || a[0] === 2 ? OPS[a[0]] : fail(`${what} has op ${JSON.stringify(a[0])}`);
+    const op = a[0] === 0 || a[0] === 1 || a[0] === 2 ? OPS[a[0]] : fail(`${what} has op ${typeof a[0] === 'number' ? a[0] : typeof a[0]}`);
     if (op !== 'remove' && a.length < 2) fail(`${what} has no value`);
     const path = op === 'remove' ? a.slice(1) : a.slice(1, -1);
     if (!path.every((k) => typeof k === 'string' || isCount(k))) fail(`${what} has a bad path`);
