@@ -105,10 +105,11 @@ export interface DurableStatus {
 const durable: Codec<DurableStatus> = {
   pack: (d) => [d.revision, d.unsaved, d.saving ? 1 : 0, ...(d.error ? [d.error.code, d.error.message] : [])],
   unpack(raw, what) {
-    const [revision, unsaved, saving, code, message] = isList(raw, what);
+    const a = isList(raw, what);
+    const [revision, unsaved, saving, code, message] = a;
     if (!isCount(revision) || !isCount(unsaved) || (saving !== 0 && saving !== 1)) fail(`${what} must be [revision, unsaved, saving (0 | 1), …]`);
-    if ((raw as unknown[]).length > 3 && (typeof code !== 'string' || typeof message !== 'string')) fail(`${what} has an error without code and message`);
-    return { revision: revision as number, unsaved: unsaved as number, saving: saving === 1, error: (raw as unknown[]).length > 3 ? { code: code as string, message: message as string } : null };
+    if (a.length > 3 && (typeof code !== 'string' || typeof message !== 'string')) fail(`${what} has an error without code and message`);
+    return { revision: revision as number, unsaved: unsaved as number, saving: saving === 1, error: a.length > 3 ? { code: code as string, message: message as string } : null };
   },
 };
 

@@ -89,7 +89,7 @@ export const refine = <T>(c: Codec<T>, ok: (v: T, message: Fields) => boolean, d
   },
 });
 
-/** The codecs of a message's fields, in wire order. */
+/** The codecs of a message's fields, in wire order (`Codec`'s methods are bivariant, so any codec fits). */
 export type FieldCodecs = Record<string, Codec<unknown>>;
 
 /**
