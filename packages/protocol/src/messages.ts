@@ -127,23 +127,19 @@ const HOST = { host: true } as const;
 
 /** Every message's schema, by type. */
 export const MESSAGES = {
-  /** Replica → host: "bring me up to date". `epoch`/`version` are what it has, or null. */
   hello: message('hello', 'h', {
+    /** The epoch the replica has, or null. */
     epoch: nullable(id),
+    /** The version the replica has, or null. */
     version: nullable(count),
     /** The replica's build of the store definition (`fingerprintOf`); absent from older builds. */
     fingerprint: optional(id),
   }),
-  /**
-   * Replica → host: action calls. Every seq below `settledBelow` has its final answer at the sender,
-   * which will never send it again (it is the client table's `floor` plus one).
-   */
   intents: message('intents', 'i', {
     items: list(intent, 1),
-    /** Left out of the wire form when it equals the first item's seq. */
+    /** Every seq below it has its final answer at the sender (the client table's `floor` plus one); sent only when it differs from the first item's seq. */
     settledBelow: orElse(seq, (m) => (m.items as WireIntent[])[0]?.seq),
   }),
-  /** Host → replicas: "I am epoch E at version V" — on start, when idle, and as an up-to-date reply. */
   beat: message(
     'beat',
     'b',
@@ -157,7 +153,6 @@ export const MESSAGES = {
     },
     HOST,
   ),
-  /** Host → replica(s): the whole state at `version`. */
   snapshot: message(
     'snapshot',
     's',
@@ -171,7 +166,6 @@ export const MESSAGES = {
     },
     HOST,
   ),
-  /** Host → replicas: the durability status changed; `saved` lists intents now in storage. */
   status: message(
     'status',
     't',
@@ -183,9 +177,7 @@ export const MESSAGES = {
     },
     HOST,
   ),
-  /** Host → replicas: patches taking `base` to `next`; `acks` lists the intents they include. */
   patch: message('patch', 'p', { base: count, patches: list(patch), acks: optional(pairs), to: optional(id), next }, HOST),
-  /** Host → replica: these intents are applied, their effects included as of `version`. */
   ack: message(
     'ack',
     'a',
@@ -198,9 +190,7 @@ export const MESSAGES = {
     },
     HOST,
   ),
-  /** Host → replica: this intent was refused and changed nothing. */
   reject: message('reject', 'r', { to: id, seq, code: oneOf(SYNC_ERROR_CODES, 'a SyncErrorCode'), message: text }),
-  /** One piece of a message too large to send whole; `data` pieces joined are the message's JSON. */
   chunk: message('chunk', 'c', {
     id,
     i: count,
@@ -226,7 +216,10 @@ export type InferMessage<S> = Simplify<Envelope & InferBody<S>>;
 
 /** Replica → host: "bring me up to date". `epoch`/`version` are what it has, or null. */
 export type HelloMessage = InferMessage<typeof MESSAGES.hello>;
-/** Replica → host: action calls; every seq below `settledBelow` has its final answer at the sender. */
+/**
+ * Replica → host: action calls. Every seq below `settledBelow` has its final answer at the sender,
+ * which will never send it again (it is the client table's `floor` plus one).
+ */
 export type IntentsMessage = InferMessage<typeof MESSAGES.intents>;
 /** Host → replicas: "I am epoch E at version V" — on start, when idle, and as an up-to-date reply. */
 export type BeatMessage = InferMessage<typeof MESSAGES.beat>;

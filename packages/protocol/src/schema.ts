@@ -118,10 +118,15 @@ type OptionalKeys<F> = { [K in keyof F]: F[K] extends { readonly optional: true 
 /** Flattens an intersection so editors show one object type. */
 export type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
+interface HostEpoch {
+  /** The host's epoch; on the wire it travels once, as the sender. */
+  epoch: string;
+}
+
 /** The fields a {@link MessageSchema} describes, past the envelope: `type`, `epoch` for host messages, its own. */
 export type InferBody<S> =
   S extends MessageSchema<infer Type, infer F, infer Host>
-    ? { type: Type } & (Host extends true ? { epoch: string } : unknown) & { [K in Exclude<keyof F, OptionalKeys<F>>]: ValueOf<F[K]> } & {
-        [K in OptionalKeys<F>]?: ValueOf<F[K]>;
+    ? { type: Type } & (Host extends true ? HostEpoch : unknown) & { [K in keyof F as K extends OptionalKeys<F> ? never : K]: ValueOf<F[K]> } & {
+        [K in keyof F as K extends OptionalKeys<F> ? K : never]?: ValueOf<F[K]>;
       }
     : never;
