@@ -29,7 +29,7 @@ export function encodeMessage(m: Message): WireMessage {
 
 /**
  * The object form of a wire array whose first four slots were checked. Throws
- * {@link WireShapeError} when a field does not have its schema's shape.
+ * `WireShapeError` (schema.ts) when a field does not have its schema's shape.
  */
 export function unpackMessage(w: WireMessage): Message {
   const [bgstore, store, tag, from] = w;
