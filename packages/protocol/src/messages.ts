@@ -1,4 +1,30 @@
-import type { SyncErrorCode } from './errors';
+// Every message, defined once: its fields in wire order, each with its codec (schema.ts). The
+// message types below, `encodeMessage` / `unpackMessage` (wire.ts) and the checks of
+// `decodeMessage` (decode.ts) all derive from `MESSAGES`. PROTOCOL.md §Messages and §Wire form.
+import { SYNC_ERROR_CODES } from './errors';
+import {
+  count,
+  fail,
+  id,
+  type Codec,
+  type InferBody,
+  isCount,
+  isList,
+  isName,
+  isSeq,
+  json,
+  list,
+  message,
+  nullable,
+  oneOf,
+  optional,
+  orElse,
+  refine,
+  seq,
+  type Simplify,
+  text,
+} from './schema';
+import { isId } from './vocabulary';
 
 /** The protocol version every message carries; a peer ignores messages of another version. */
 export const PROTOCOL_VERSION = 2;
@@ -10,12 +36,58 @@ export interface WirePatch {
   value?: unknown;
 }
 
+const OPS = ['add', 'replace', 'remove'] as const;
+
+/** `[op, ...path, value]`: op 0 add, 1 replace, 2 remove (which has no value). */
+const patch: Codec<WirePatch> = {
+  pack: (p) => (p.op === 'remove' ? [2, ...p.path] : [OPS.indexOf(p.op), ...p.path, p.value]),
+  unpack(raw, what) {
+    const a = isList(raw, what);
+    const op = a[0] === 0 || a[0] === 1 || a[0] === 2 ? OPS[a[0]] : fail(`${what} has op ${typeof a[0] === 'number' ? a[0] : typeof a[0]}`);
+    if (op !== 'remove' && a.length < 2) fail(`${what} has no value`);
+    const path = op === 'remove' ? a.slice(1) : a.slice(1, -1);
+    if (!path.every((k) => typeof k === 'string' || isCount(k))) fail(`${what} has a bad path`);
+    return op === 'remove' ? { op, path: path as WirePatch['path'] } : { op, path: path as WirePatch['path'], value: a[a.length - 1] };
+  },
+};
+
 /** One action call from a replica: `clientId` is the message's `from`. */
 export interface WireIntent {
   seq: number;
   name: string;
   args: unknown[];
 }
+
+/** `[seq, name, ...args]`. */
+const intent: Codec<WireIntent> = {
+  pack: (it) => [it.seq, it.name, ...it.args],
+  unpack(raw, what) {
+    const a = isList(raw, what);
+    return isSeq(a[0]) && isName(a[1]) ? { seq: a[0], name: a[1], args: a.slice(2) } : fail(`${what} must be [seq, name, ...args]`);
+  },
+};
+
+/** `[clientId, seq, seq, clientId, seq…]`: a string starts a client, the numbers after it are its seqs. */
+const pairs: Codec<[clientId: string, seq: number][]> = {
+  pack(list) {
+    const out: unknown[] = [];
+    let last: string | undefined;
+    for (const [client, seq] of list) {
+      if (client !== last) out.push((last = client));
+      out.push(seq);
+    }
+    return out;
+  },
+  unpack(raw, what) {
+    const out: [string, number][] = [];
+    let client: unknown;
+    for (const x of isList(raw, what)) {
+      if (typeof x === 'string') client = x;
+      else out.push(isId(client) && isSeq(x) ? [client, x] : fail(`${what} must be [clientId, seq, seq, clientId, seq…]`));
+    }
+    return out;
+  },
+};
 
 /** How far the host's state is saved, for "Saving…", "Saved", "Couldn't save, retrying". */
 export interface DurableStatus {
@@ -29,6 +101,106 @@ export interface DurableStatus {
   error: { code: string; message: string } | null;
 }
 
+/** `[revision, unsaved, saving (0 | 1), errorCode?, errorMessage?]`. */
+const durable: Codec<DurableStatus> = {
+  pack: (d) => [d.revision, d.unsaved, d.saving ? 1 : 0, ...(d.error ? [d.error.code, d.error.message] : [])],
+  unpack(raw, what) {
+    const a = isList(raw, what);
+    const [revision, unsaved, saving, code, message] = a;
+    if (!isCount(revision) || !isCount(unsaved) || (saving !== 0 && saving !== 1)) fail(`${what} must be [revision, unsaved, saving (0 | 1), …]`);
+    if (a.length > 3 && (typeof code !== 'string' || typeof message !== 'string')) fail(`${what} has an error without code and message`);
+    return { revision: revision as number, unsaved: unsaved as number, saving: saving === 1, error: a.length > 3 ? { code: code as string, message: message as string } : null };
+  },
+};
+
+/** A patch's `next`, sent as its span `next - base`, left out when 1. */
+const next: Codec<number> = {
+  pack: (n, m) => (n - (m.base as number) === 1 ? undefined : n - (m.base as number)),
+  unpack(raw, what, m) {
+    const span = raw ?? 1;
+    const n = typeof span === 'number' ? (m.base as number) + span : NaN;
+    return isCount(n) && n > (m.base as number) ? n : fail(`${what}: a patch needs base < next`);
+  },
+};
+
+const HOST = { host: true } as const;
+
+/** Every message's schema, by type. */
+export const MESSAGES = {
+  hello: message('hello', 'h', {
+    /** The epoch the replica has, or null. */
+    epoch: nullable(id),
+    /** The version the replica has, or null. */
+    version: nullable(count),
+    /** The replica's build of the store definition (`fingerprintOf`); absent from older builds. */
+    fingerprint: optional(id),
+  }),
+  intents: message('intents', 'i', {
+    items: list(intent, 1),
+    /** Every seq below it has its final answer at the sender (the client table's `floor` plus one); sent only when it differs from the first item's seq. */
+    settledBelow: orElse(seq, (m) => (m.items as WireIntent[])[0]?.seq),
+  }),
+  beat: message(
+    'beat',
+    'b',
+    {
+      version: count,
+      to: optional(id),
+      /** Present when the host persists; absent when its state lives in memory only. */
+      durable: optional(durable),
+      /** A digest of the host's state at `version` (`stateDigest`), sent now and then: a replica at that version compares. */
+      digest: optional(id),
+    },
+    HOST,
+  ),
+  snapshot: message(
+    'snapshot',
+    's',
+    {
+      version: count,
+      state: json,
+      to: optional(id),
+      durable: optional(durable),
+      /** The host's build of the store definition; a replica of another build does not apply the state. */
+      fingerprint: optional(id),
+    },
+    HOST,
+  ),
+  status: message(
+    'status',
+    't',
+    {
+      /** The host's version when it sent this: `saved` intents are in its state as of it. */
+      version: count,
+      durable,
+      saved: optional(pairs),
+    },
+    HOST,
+  ),
+  patch: message('patch', 'p', { base: count, patches: list(patch), acks: optional(pairs), to: optional(id), next }, HOST),
+  ack: message(
+    'ack',
+    'a',
+    {
+      to: id,
+      version: count,
+      seqs: list(seq),
+      /** Those of `seqs` that storage already has (hosts that persist). */
+      saved: optional(list(seq)),
+    },
+    HOST,
+  ),
+  reject: message('reject', 'r', { to: id, seq, code: oneOf(SYNC_ERROR_CODES, 'a SyncErrorCode'), message: text }),
+  chunk: message('chunk', 'c', {
+    id,
+    i: count,
+    n: refine(seq, (n, m) => (m.i as number) < n, 'chunk needs i < n'),
+    data: text,
+    /** The whole message's addressee: other peers skip these pieces without joining them. */
+    to: optional(id),
+  }),
+};
+
 /** Fields of every message. */
 export interface Envelope {
   /** Protocol version; also marks the message as bgstore's. */
@@ -39,100 +211,30 @@ export interface Envelope {
   from: string;
 }
 
-/** Replica → host: "bring me up to date". `epoch`/`version` are what it has, or null. */
-export interface HelloMessage extends Envelope {
-  type: 'hello';
-  epoch: string | null;
-  version: number | null;
-  /** The replica's build of the store definition (`fingerprintOf`); absent from older builds. */
-  fingerprint?: string;
-}
+/** The object form of the message a schema of {@link MESSAGES} describes. */
+export type InferMessage<S> = Simplify<Envelope & InferBody<S>>;
 
+/** Replica → host: "bring me up to date". `epoch`/`version` are what it has, or null. */
+export type HelloMessage = InferMessage<typeof MESSAGES.hello>;
 /**
  * Replica → host: action calls. Every seq below `settledBelow` has its final answer at the sender,
  * which will never send it again (it is the client table's `floor` plus one).
  */
-export interface IntentsMessage extends Envelope {
-  type: 'intents';
-  settledBelow: number;
-  items: WireIntent[];
-}
-
+export type IntentsMessage = InferMessage<typeof MESSAGES.intents>;
 /** Host → replicas: "I am epoch E at version V" — on start, when idle, and as an up-to-date reply. */
-export interface BeatMessage extends Envelope {
-  type: 'beat';
-  epoch: string;
-  version: number;
-  to?: string;
-  /** Present when the host persists; absent when its state lives in memory only. */
-  durable?: DurableStatus;
-  /** A digest of the host's state at `version` (`stateDigest`), sent now and then: a replica at that version compares. */
-  digest?: string;
-}
-
+export type BeatMessage = InferMessage<typeof MESSAGES.beat>;
 /** Host → replica(s): the whole state at `version`. */
-export interface SnapshotMessage extends Envelope {
-  type: 'snapshot';
-  epoch: string;
-  version: number;
-  state: unknown;
-  to?: string;
-  durable?: DurableStatus;
-  /** The host's build of the store definition; a replica of another build does not apply the state. */
-  fingerprint?: string;
-}
-
+export type SnapshotMessage = InferMessage<typeof MESSAGES.snapshot>;
 /** Host → replicas: the durability status changed; `saved` lists intents now in storage. */
-export interface StatusMessage extends Envelope {
-  type: 'status';
-  epoch: string;
-  /** The host's version when it sent this: `saved` intents are in its state as of it. */
-  version: number;
-  durable: DurableStatus;
-  saved?: [clientId: string, seq: number][];
-}
-
+export type StatusMessage = InferMessage<typeof MESSAGES.status>;
 /** Host → replicas: patches taking `base` to `next`; `acks` lists the intents they include. */
-export interface PatchMessage extends Envelope {
-  type: 'patch';
-  epoch: string;
-  base: number;
-  next: number;
-  patches: WirePatch[];
-  acks?: [clientId: string, seq: number][];
-  to?: string;
-}
-
+export type PatchMessage = InferMessage<typeof MESSAGES.patch>;
 /** Host → replica: these intents are applied, their effects included as of `version`. */
-export interface AckMessage extends Envelope {
-  type: 'ack';
-  to: string;
-  epoch: string;
-  version: number;
-  seqs: number[];
-  /** Those of `seqs` that storage already has (hosts that persist). */
-  saved?: number[];
-}
-
+export type AckMessage = InferMessage<typeof MESSAGES.ack>;
 /** Host → replica: this intent was refused and changed nothing. */
-export interface RejectMessage extends Envelope {
-  type: 'reject';
-  to: string;
-  seq: number;
-  code: SyncErrorCode;
-  message: string;
-}
-
+export type RejectMessage = InferMessage<typeof MESSAGES.reject>;
 /** One piece of a message too large to send whole; `data` pieces joined are the message's JSON. */
-export interface ChunkMessage extends Envelope {
-  type: 'chunk';
-  id: string;
-  i: number;
-  n: number;
-  data: string;
-  /** The whole message's addressee: other peers skip these pieces without joining them. */
-  to?: string;
-}
+export type ChunkMessage = InferMessage<typeof MESSAGES.chunk>;
 
 /** Every message a replica sends. */
 export type UpMessage = HelloMessage | IntentsMessage;
