@@ -163,6 +163,8 @@ export const MESSAGES = {
       durable: optional(durable),
       /** The host's build of the store definition; a replica of another build does not apply the state. */
       fingerprint: optional(id),
+      /** The asker's short name in this boot: acks and saved lists name it so (`.` and base 36). */
+      alias: optional(id),
     },
     HOST,
   ),

@@ -104,7 +104,7 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
   const logger = options.logger ?? console;
   const persistence = options.persistence;
   // A host's id is its epoch: down messages name it once, and its own calls are stored under it.
-  const epoch = createEpoch(clock.now(), options.createId ? options.createId() : randomId(6));
+  const epoch = createEpoch(clock.now(), options.createId ? options.createId() : randomId(4));
   const m = createHostMachine(definition as unknown as StoreDefinition<TState, ActionRecipes<TState>>, epoch, hostTiming(options as HostOptions<unknown>), persistence !== undefined, clock.now());
   const listeners = new Set<(state: TState, previous: TState) => void>();
   const closers: (() => void)[] = [];

@@ -54,7 +54,7 @@ export function onHello<TState>(t: Turn<TState>, h: HelloMessage) {
   }
   m.snapshotTokens--;
   m.counters.snapshotsSent++;
-  send(t, { ...env(t), type: 'snapshot', version: m.version, state: m.state, to: h.from, ...durableField(t), fingerprint: m.definition.fingerprint });
+  send(t, { ...env(t), type: 'snapshot', version: m.version, state: m.state, to: h.from, ...durableField(t), fingerprint: m.definition.fingerprint, ...aliasFor(t, h.from) });
 }
 
 export function onIntents<TState>(t: Turn<TState>, msg: IntentsMessage) {
@@ -95,7 +95,7 @@ export function onIntents<TState>(t: Turn<TState>, msg: IntentsMessage) {
       } else {
         next = outcome.state;
         patches.push(...outcome.patches);
-        acks.push([from, item.seq]);
+        acks.push([nameOf(t, from), item.seq]);
       }
     } else {
       m.counters.intentsRejected++;
@@ -177,3 +177,14 @@ export function tick<TState>(t: Turn<TState>) {
     m.beatAt = m.trailing > 0 ? Math.max(m.lastPatchAt + TRAILING_BEAT_MS, m.lastTrailAt + TRAILING_BEAT_MS * 2 ** (TRAILING_BEATS - m.trailing)) : m.lastSentAt + m.timing.heartbeatMs;
   }
 }
+
+/** Gives a client a short name for this boot (at most 4,096 are named; others keep their ids). */
+function aliasFor<TState>(t: Turn<TState>, clientId: string): { alias?: string } {
+  const { aliases } = t.m;
+  let alias = aliases.get(clientId);
+  if (alias === undefined && aliases.size < 4096) aliases.set(clientId, (alias = `.${aliases.size.toString(36)}`));
+  return alias === undefined ? {} : { alias };
+}
+
+/** How acks and saved lists name a client: its short name once it has one, else its id. */
+export const nameOf = <TState>(t: Turn<TState>, clientId: string) => t.m.aliases.get(clientId) ?? clientId;

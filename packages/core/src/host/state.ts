@@ -72,6 +72,8 @@ export interface HostMachine<TState> {
   snapshotTokens: number;
   tokensAt: number;
   deferred: Map<string, HelloMessage>;
+  /** Short names of the clients this boot sent a snapshot to, used in acks instead of their ids. */
+  aliases: Map<string, string>;
   /** The host's own calls are intents of client `epoch`, numbered from 1. */
   localSeq: number;
   /** Its calls made while loading, run once live. */
@@ -134,6 +136,7 @@ export function createHostMachine<TState>(definition: StoreDefinition<TState, Ac
     snapshotTokens: timing.snapshotBurst,
     tokensAt: now,
     deferred: new Map(),
+    aliases: new Map(),
     localSeq: 0,
     waiting: [],
     save: persists ? createSaveQueue(initial) : undefined,

@@ -52,7 +52,7 @@ export function reportDurable<TState>(t: Turn<TState>, saved: [string, number][]
   const q = m.save!;
   t.out.push({ type: 'durable' });
   if (m.phase !== 'live' && m.phase !== 'loading') return;
-  const others = saved.filter(([c]) => c !== m.epoch);
+  const others = saved.filter(([c]) => c !== m.epoch).map(([c, seq]): [string, number] => [m.aliases.get(c) ?? c, seq]);
   send(t, { ...env(t), type: 'status', version: m.version, durable: durableStatus(q), ...(others.length ? { saved: others } : {}) });
   for (const [c, seq] of saved) if (c === m.epoch) t.out.push({ type: 'settled', seq });
   for (const r of refused) {

@@ -170,6 +170,7 @@ export function onSnapshot<TState>(t: Turn<TState>, s: SnapshotMessage) {
   m.wantSnapshot = false;
   m.asked = false;
   adoptEpoch(t, s.epoch);
+  m.alias = s.alias;
   learnPersistence(t, s.durable);
   m.lastHeard = t.now;
   m.confirmed = shareStructure(m.confirmed, deepFreeze(s.state as TState));
@@ -229,7 +230,7 @@ export function apply<TState>(t: Turn<TState>, p: PatchMessage): boolean {
   }
   m.version = p.next;
   m.counters.patchesApplied++;
-  for (const [client, seq] of p.acks ?? []) if (client === m.clientId) confirm(t, seq, p.epoch, p.next);
+  for (const [client, seq] of p.acks ?? []) if (isMe(t, client)) confirm(t, seq, p.epoch, p.next);
   return true;
 }
 
@@ -273,7 +274,7 @@ export function onStatus<TState>(t: Turn<TState>, s: StatusMessage) {
   }
   m.hostPersists = true;
   for (const [client, seq] of s.saved ?? []) {
-    if (client !== m.clientId) continue;
+    if (!isMe(t, client)) continue;
     const c = m.calls.get(seq);
     if (!c) continue;
     confirm(t, seq, s.epoch, s.version);
@@ -301,3 +302,6 @@ export function tickSync<TState>(t: Turn<TState>) {
     if (m.version < m.known) requestSync(t, 'gap');
   }
 }
+
+/** Whether an ack or saved entry names this replica: by its id, or by its short name in this boot. */
+const isMe = <TState>(t: Turn<TState>, client: string) => client === t.m.clientId || (t.m.alias !== undefined && client === t.m.alias);

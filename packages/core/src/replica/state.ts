@@ -79,6 +79,8 @@ export interface ReplicaMachine<TState> {
   gapAt: number | undefined;
   /** A newer host boot was heard: until this replica follows it, the old boot's late messages do not make it live. */
   leaving: { epoch: string; at: number } | undefined;
+  /** This replica's short name in the followed boot (from its snapshot), as acks name it. */
+  alias: string | undefined;
   /** A hello went out and no snapshot or direct beat answered it yet: only then is a snapshot taken. */
   asked: boolean;
   /** A snapshot was asked for whatever the version (the state is suspect): one at the same version is applied. */
@@ -128,6 +130,7 @@ export function createReplicaMachine<TState>(definition: StoreDefinition<TState,
     lastHelloAt: -Infinity,
     gapAt: undefined,
     wantSnapshot: false,
+    alias: undefined,
     asked: false,
     leaving: undefined,
     lastError: null,
