@@ -28,6 +28,7 @@ async function bundle(entry: string, define: Record<string, string> = {}): Promi
     jsx: 'automatic',
     target: 'es2022',
     define: { 'process.env.NODE_ENV': '"production"', ...define },
+    conditions: ['@bgstore/source'], // workspace packages from source (their exports' source condition)
     logLevel: 'silent',
   });
   return out.outputFiles[0]!.text;
