@@ -13,6 +13,8 @@ export function libraryConfig(entry: Record<string, string>): UserConfig {
     sourcemap: true,
     clean: true,
     tsconfig: 'tsconfig.build.json',
+    // Node's built-ins stay imports (the neutral platform does not know them).
+    deps: { neverBundle: [/^node:/] },
     // Timings on a shared 2-core machine are noise, not advice.
     inputOptions: { checks: { pluginTimings: false } },
     // The maps point into src/, which is published, instead of carrying a second copy of it.
