@@ -34,7 +34,7 @@ function tinyApp(resourceSource: string) {
 }
 
 function checkForge(dir: string) {
-  const run = spawnSync(process.execPath, [join(ROOT, 'scripts', 'check-forge.js'), dir], { encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
+  const run = spawnSync(process.execPath, [join(ROOT, 'packages', 'create-bgstore-app', 'template', 'shared', 'scripts', 'check-forge.js'), dir], { encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
   return { status: run.status, output: `${run.stdout}\n${run.stderr}` };
 }
 

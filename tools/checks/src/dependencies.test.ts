@@ -9,6 +9,7 @@ const ALLOWED: Record<string, string[]> = {
   '@bgstore/forge': ['@bgstore/core', '@bgstore/protocol', '@forge/bridge'],
   '@bgstore/resolver': ['@bgstore/protocol', '@bgstore/core', '@forge/kvs', '@forge/resolver'],
   '@bgstore/emulator': ['@forge/bridge', '@forge/react', '@forge/resolver', '@forge/kvs', '@forge/manifest', 'react', 'esbuild'],
+  'create-bgstore-app': [],
   '@bgstore/testing': ['@bgstore/emulator', 'yaml', '@forge/bridge', '@forge/react', '@forge/resolver', '@forge/kvs', 'react'],
 };
 
