@@ -127,7 +127,8 @@ export async function renderApp(options: RenderAppOptions = {}): Promise<Rendere
     }
     return response;
   };
-  const site = createSite({ clock: options.clock, seed: options.seed, forgeFetch });
+  const product = manifest.modules.some((m) => m.type.startsWith('jira:')) ? 'jira' : 'confluence';
+  const site = createSite({ clock: options.clock, seed: options.seed, forgeFetch, product });
   const restoreFetch = site.installForgeFetch();
 
   const handlers = new Map<string, ResolverHandler>();
