@@ -136,6 +136,13 @@ async function main() {
     i18nResourceBundle,
     i18nConfig: config.translations,
   });
+  // Custom UI resources are uploaded as they are: each script index.html loads must be built.
+  for (const resource of preBundled.filter((r) => r.resourceType === 'customUI')) {
+    const html = path.join(resource.path, 'index.html');
+    const scripts = fs.existsSync(html) ? [...fs.readFileSync(html, 'utf8').matchAll(/<script[^>]*\ssrc="([^"]+)"/g)].map((m) => m[1]) : [];
+    const missing = scripts.filter((src) => !/^[a-z]+:|^\/\//i.test(src) && !fs.existsSync(path.join(resource.path, src)));
+    if (missing.length) throw new Error(`Custom UI resource '${resource.key}': index.html loads ${missing.join(', ')}, which ${resource.path} lacks; build it first`);
+  }
   const archives = await resourcePackaging.zipResources([...preBundled, ...packaged.nativeUiBundlesDetails], i18nResourceBundle);
 
   console.log('\nfunction bundle (webpack, not minified — as Forge packages it):');
@@ -145,7 +152,7 @@ async function main() {
     }
   }
   console.log(`  runtime archive              ${kb(fs.statSync(packaged.runtimeArchivePath).size).padStart(10)}  (zip, with the runtime wrapper and manifest)`);
-  console.log('\nUI resources (webpack production build — as Forge packages UI Kit):');
+  console.log('\nUI resources (UI Kit: webpack production build, as Forge packages it; Custom UI: as uploaded):');
   for (const resource of [...preBundled, ...packaged.nativeUiBundlesDetails].sort((a, b) => a.key.localeCompare(b.key))) {
     const js = filesUnder(resource.path).filter((f) => f.endsWith('.js'));
     const bytes = js.reduce((n, f) => n + fs.statSync(f).size, 0);
