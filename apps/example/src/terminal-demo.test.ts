@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 // `npm run demo` runs this; it must work and keep the board on disk between runs.
 function runDemo(dataDir: string): string {
-  return execFileSync(process.execPath, ['-r', 'esbuild-register', join(__dirname, '..', 'scripts', 'terminal-demo.ts')], {
+  return execFileSync(process.execPath, ['--conditions=@bgstore/source', '-r', 'esbuild-register', join(__dirname, '..', 'scripts', 'terminal-demo.ts')], {
     encoding: 'utf8',
     env: { ...process.env, BGSTORE_DATA_DIR: dataDir },
   });

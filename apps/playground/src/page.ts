@@ -8,7 +8,7 @@ const slot = (m: (typeof MODULES)[number]) => `
 
 /** The playground's HTML: a Confluence-like home page, the modules' slots, the inspector. */
 export function pageHtml(): string {
-  const [bg, board, summary, byline] = MODULES;
+  const [bg, board, summary, byline, quickAdd] = MODULES;
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>bgstore playground</title><link rel="stylesheet" href="/playground.css"></head>
 <body>
@@ -20,7 +20,7 @@ export function pageHtml(): string {
       <div class="content-page"><h2>Release notes</h2>${slot(byline!)}</div>
       ${slot(bg!)}
     </div>
-    <aside class="feeds">${slot(board!)}${slot(summary!)}</aside>
+    <aside class="feeds">${slot(board!)}${slot(summary!)}${slot(quickAdd!)}</aside>
     <aside id="inspector"></aside>
   </main>
   <script src="/client.js"></script>

@@ -32,6 +32,7 @@ async function bundle(entry: string, define: Record<string, string> = {}): Promi
     define: { 'process.env.NODE_ENV': '"production"', ...define },
     // The browser's devtools show module code and stack frames at their source files.
     sourcemap: 'inline',
+    conditions: ['@bgstore/source'], // workspace packages from source (their exports' source condition)
     logLevel: 'silent',
   });
   return out.outputFiles[0]!.text;

@@ -118,4 +118,14 @@ describeInBrowser('the playground in headless Chromium', () => {
     expect(Math.abs(sizes.frame - sizes.content)).toBeLessThanOrEqual(1);
     expect(errors).toEqual([]);
   }, 60_000);
+
+  it('runs a Custom UI module (React DOM, @forge/bridge) on the same store: its action reaches the UI Kit feeds and back', async () => {
+    const { page, errors } = await open('carol');
+    const before = Number(/Open (\d+)/.exec(await expectText(page, 'quick-add', /Open \d+ · Done \d+/))![1]);
+    await frame(page, 'quick-add').getByRole('button', { name: 'Quick add' }).click();
+    await expectText(page, 'quick-add', new RegExp(`Open ${before + 1} · Done`));
+    await expectText(page, 'board', new RegExp(`Card ${before + 1} — todo`));
+    await expectText(page, 'byline', new RegExp(`Team board: ${before + 1} open`));
+    expect(errors).toEqual([]);
+  }, 60_000);
 });

@@ -8,6 +8,7 @@ export { planDelivery } from './faults';
 export type { DeliveryPlan, EventFaults, LinkFaults } from './faults';
 export { createInvokeFaults, createInvoker, FORGE_INVOKE_LIMITS, InvokeError } from './invoke';
 export type { InvokeCall, InvokeErrorCode, InvokeFault, InvokeFaults, InvokeLimits, InvokeStats, Invoker, ResolverEvent, ResolverHandler, ResolverRuntime } from './invoke';
+export { defaultExtensionContext, EMULATED_CONTENT, EMULATED_DASHBOARD, EMULATED_ISSUE, EMULATED_PROJECT, EMULATED_SPACE, productOf } from './contexts';
 export { createPage } from './page';
 export type { CallBridge, ModuleHandle, ModuleSpec, Page, PageOptions, Realm, RealmFactory } from './page';
 export { createRandom } from './random';

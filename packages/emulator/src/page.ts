@@ -1,6 +1,7 @@
 import { createEventBus, type BusMember, type EventBus } from './bus';
 import type { Clock } from './clock';
 import type { EventFaults } from './faults';
+import { defaultExtensionContext } from './contexts';
 import { createInvoker, type InvokeFaults, type InvokeLimits, type Invoker, type ResolverHandler } from './invoke';
 import { realtimeScope, type RealtimeSubscription } from './realtime';
 import type { Site } from './site';
@@ -44,7 +45,11 @@ export interface ModuleSpec {
   entry: string;
   /** The handler of the module's `resolver.function`, as `new Resolver().getDefinitions()` returns it. */
   resolver?: ResolverHandler;
-  /** Extra extension context, e.g. `{ content: { id: '42', type: 'page' }, space: { key: 'TEAM' } }`. */
+  /**
+   * Extension context on top of the module type's default (see `defaultExtensionContext`: the
+   * issue and project for Jira issue view modules, content and space for Confluence content
+   * modules…), e.g. `{ content: { id: '42', type: 'page' } }`.
+   */
   extension?: Record<string, unknown>;
   /** Extra globals for the module's realm (test hooks); Forge itself gives modules none. */
   globals?: Record<string, unknown>;
@@ -162,7 +167,7 @@ export function createPage(options: PageOptions): Page {
     locale: 'en-US',
     timezone: 'UTC',
     moduleKey: spec.key,
-    extension: { type: spec.type, ...spec.extension },
+    extension: { type: spec.type, ...defaultExtensionContext(spec.type), ...spec.extension },
     theme: null,
     ...(site.license ? { license: site.license } : {}),
   });

@@ -23,6 +23,8 @@ export interface SiteOptions {
   environmentType?: 'DEVELOPMENT' | 'STAGING' | 'PRODUCTION';
   /** License details passed to resolvers; absent by default, as outside paid production apps. */
   license?: Record<string, unknown>;
+  /** The product the app is installed in, which names the installation context. @default 'confluence' */
+  product?: 'confluence' | 'jira';
 }
 
 /**
@@ -64,7 +66,7 @@ export function createSite(options: SiteOptions = {}): Site {
     appId: options.appId ?? 'ari:cloud:ecosystem::app/00000000-0000-0000-0000-000000000000',
     environmentId: 'emulated-environment',
     environmentType: options.environmentType ?? 'DEVELOPMENT',
-    installContext: `ari:cloud:confluence::site/${cloudId}`,
+    installContext: `ari:cloud:${options.product ?? 'confluence'}::site/${cloudId}`,
     installationId: `emulated-installation-${cloudId}`,
     license: options.license,
     userCalls: new Map(),

@@ -137,6 +137,28 @@ describe('page with the real @forge/bridge', () => {
     expect(typeof context.cloudId).toBe('string');
   });
 
+  it.each([
+    ['jira:issueViewBackgroundScript', { issue: { id: '10001', key: 'EMU-1', type: 'Task', typeId: '10002' }, project: { id: '10000', key: 'EMU', type: 'software' } }],
+    ['jira:issuePanel', { issue: { key: 'EMU-1' }, project: { key: 'EMU' }, isNewToIssue: false }],
+    ['jira:dashboardBackgroundScript', { dashboard: { id: '10100' } }],
+    ['jira:dashboardGadget', { dashboard: { id: '10100' } }],
+    ['confluence:pageBanner', { content: { id: '65537', type: 'page' }, space: { key: 'EMU' } }],
+  ])('gives a %s module the extension context of its page, to the module and to its resolver', async (type, expected) => {
+    const { handler } = resolverHandler();
+    const p = page([{ key: 'm', type, entry: PROBE, resolver: handler }], { site: createSite({ product: type.startsWith('jira') ? 'jira' : 'confluence' }) });
+    await p.start();
+    expect(await probe(p, 'm').context()).toMatchObject({ extension: { type, ...expected } });
+    const seen = (await probe(p, 'm').call('whoami')) as { extension: unknown; installContext: string };
+    expect(seen.extension).toMatchObject({ type, ...expected });
+    expect(seen.installContext).toMatch(type.startsWith('jira') ? /^ari:cloud:jira::site\// : /^ari:cloud:confluence::site\//);
+  });
+
+  it.each(['jira:globalBackgroundScript', 'dashboards:backgroundScript', 'confluence:backgroundScript', 'confluence:homepageFeed'])('gives a %s module only its type', async (type) => {
+    const p = page([{ key: 'm', type, entry: PROBE }]);
+    await p.start();
+    expect(((await probe(p, 'm').context()) as unknown as { extension: unknown }).extension).toEqual({ type });
+  });
+
   it('routes invoke to the module’s real resolver with its context and the viewer', async () => {
     const { handler } = resolverHandler();
     const p = page([{ key: 'feed', type: 'confluence:homepageFeed', entry: PROBE, resolver: handler }], { accountId: 'acc-2' });

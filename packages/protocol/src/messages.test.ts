@@ -121,7 +121,7 @@ same<Envelope, { bgstore: 2; store: string; from: string }>(true);
 same<HelloMessage, Envelope & { type: 'hello'; epoch: string | null; version: number | null; fingerprint?: string }>(true);
 same<IntentsMessage, Envelope & { type: 'intents'; settledBelow: number; items: WireIntent[] }>(true);
 same<BeatMessage, Host & { type: 'beat'; version: number; to?: string; durable?: DurableStatus; digest?: string }>(true);
-same<SnapshotMessage, Host & { type: 'snapshot'; version: number; state: unknown; to?: string; durable?: DurableStatus; fingerprint?: string }>(true);
+same<SnapshotMessage, Host & { type: 'snapshot'; version: number; state: unknown; to?: string; durable?: DurableStatus; fingerprint?: string; alias?: string }>(true);
 same<StatusMessage, Host & { type: 'status'; version: number; durable: DurableStatus; saved?: Pairs }>(true);
 same<PatchMessage, Host & { type: 'patch'; base: number; next: number; patches: WirePatch[]; acks?: Pairs; to?: string }>(true);
 same<AckMessage, Host & { type: 'ack'; to: string; version: number; seqs: number[]; saved?: number[] }>(true);

@@ -10,6 +10,8 @@ const ALLOWED: Record<string, string[]> = {
   '@bgstore/resolver': ['@bgstore/protocol', '@bgstore/core', '@forge/kvs', '@forge/resolver'],
   '@bgstore/devtools': ['@bgstore/core', '@bgstore/forge', '@bgstore/react', '@forge/bridge', '@forge/react', 'react', 'zustand'],
   '@bgstore/emulator': ['@forge/bridge', '@forge/react', '@forge/resolver', '@forge/kvs', '@forge/manifest', 'react', 'esbuild'],
+  'create-bgstore-app': [],
+  '@bgstore/testing': ['@bgstore/emulator', 'yaml', '@forge/bridge', '@forge/react', '@forge/resolver', '@forge/kvs', 'react'],
 };
 
 const workspaces = listWorkspaces();

@@ -41,4 +41,4 @@ const page: Page = createPage({
 
 document.querySelector('#user')!.textContent = accountId;
 (window as unknown as { playground: Page }).playground = page;
-void page.start(['board', 'summary', 'byline', 'background']).then(() => startInspector(page, document.querySelector('#inspector')!));
+void page.start(['board', 'summary', 'byline', 'quick-add', 'background']).then(() => startInspector(page, document.querySelector('#inspector')!));

@@ -10,6 +10,12 @@ export interface BundleOptions {
   sourcemap?: boolean;
   /** Import paths to replace, as esbuild's `alias`, e.g. `{ 'some-node-only-lib': './stub.ts' }`. */
   alias?: Record<string, string>;
+  /**
+   * Extra `exports` conditions to resolve packages with, as esbuild's `conditions` (the `browser`,
+   * `import`/`require` and `default` conditions always apply), e.g. a monorepo's source condition.
+   * @default the conditions this Node process was started with (`--conditions`, also in `NODE_OPTIONS`)
+   */
+  conditions?: string[];
 }
 
 /** A bundle as {@link loadBundle} returns it; the same object while the inputs are unchanged. */
@@ -46,7 +52,7 @@ export async function bundleModule(entry: string, options: BundleOptions = {}): 
  */
 export async function loadBundle(entry: string, options: BundleOptions = {}): Promise<Bundle> {
   const file = path.resolve(entry);
-  const key = JSON.stringify([file, options.mode ?? 'development', options.sourcemap ?? false, options.alias ?? {}]);
+  const key = JSON.stringify([file, options.mode ?? 'development', options.sourcemap ?? false, options.alias ?? {}, options.conditions ?? processConditions()]);
   const cached = cache.get(key);
   if (cached) {
     const built = await cached;
@@ -84,6 +90,7 @@ async function buildBundle(entry: string, options: BundleOptions): Promise<Built
       define: { 'process.env.NODE_ENV': JSON.stringify(options.mode ?? 'development') },
       sourcemap: options.sourcemap ? 'inline' : false,
       alias: options.alias,
+      conditions: options.conditions ?? processConditions(),
       logLevel: 'silent',
     });
   } catch (error) {
@@ -101,6 +108,18 @@ async function buildBundle(entry: string, options: BundleOptions): Promise<Built
     bundle: { entry, code: output.text, inputs },
     stamps: inputs.map((f) => [f, stampOf(f)]),
   };
+}
+
+/** The `--conditions` (`-C`) Node was started with, from its arguments and `NODE_OPTIONS`. */
+function processConditions(): string[] {
+  const args = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean)];
+  const found: string[] = [];
+  args.forEach((arg, i) => {
+    const inline = /^(?:--conditions|-C)=(.+)$/.exec(arg);
+    if (inline) found.push(inline[1]!);
+    else if ((arg === '--conditions' || arg === '-C') && args[i + 1]) found.push(args[i + 1]!);
+  });
+  return [...new Set(found)];
 }
 
 function stampOf(file: string): string {

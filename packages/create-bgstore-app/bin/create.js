@@ -1,0 +1,132 @@
+#!/usr/bin/env node
+// npm create bgstore-app <dir> [--product confluence|jira]
+// Writes a standalone Forge app on bgstore: manifest.yml, a store, a background script, two
+// modules, the resolver, jest tests on @bgstore/testing, a tsconfig that Forge's packager accepts
+// and `npm run check:forge`. Installs nothing: run `npm install` in the new folder.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+
+const PRODUCTS = {
+  confluence: { productName: 'Confluence', backgroundType: 'confluence:backgroundScript', feedName: 'homepage feed' },
+  jira: { productName: 'Jira', backgroundType: 'jira:issueViewBackgroundScript', feedName: 'issue panel' },
+};
+
+const usage = `Usage: npm create bgstore-app <dir> [-- --product confluence|jira]
+       npx create-bgstore-app <dir> [--product confluence|jira]
+
+Creates a Forge app on bgstore in <dir> (which must not exist or be empty).
+  --product   confluence (default): a confluence:backgroundScript and two homepage feeds
+              jira: a jira:issueViewBackgroundScript and two issue panels`;
+
+function parseArgs(argv) {
+  const options = { dir: undefined, product: 'confluence' };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--help' || arg === '-h') return { help: true };
+    const eq = /^--product=(.*)$/.exec(arg);
+    if (eq) options.product = eq[1];
+    else if (arg === '--product') options.product = argv[++i];
+    else if (arg.startsWith('-')) throw new Error(`unknown option ${arg}`);
+    else if (options.dir === undefined) options.dir = arg;
+    else throw new Error(`unexpected argument ${arg}`);
+  }
+  if (!options.dir) throw new Error('give the folder to create, e.g. `npm create bgstore-app my-app`');
+  if (!PRODUCTS[options.product]) throw new Error(`--product must be one of ${Object.keys(PRODUCTS).join(', ')}, not ${options.product}`);
+  return options;
+}
+
+function packageJson(name, bgstoreVersion) {
+  const bgstore = `^${bgstoreVersion}`;
+  return {
+    name,
+    version: '0.1.0',
+    private: true,
+    description: 'A Forge app on bgstore',
+    scripts: {
+      test: 'jest',
+      typecheck: 'tsc --noEmit',
+      'check:forge': 'node scripts/check-forge.js',
+      deploy: 'forge deploy',
+    },
+    dependencies: {
+      '@bgstore/core': bgstore,
+      '@bgstore/forge': bgstore,
+      '@bgstore/react': bgstore,
+      '@bgstore/resolver': bgstore,
+      '@forge/bridge': '^7.2.0',
+      '@forge/kvs': '^1.6.5',
+      '@forge/react': '^12.3.1',
+      '@forge/resolver': '^2.0.1',
+      react: '^18.3.1',
+    },
+    devDependencies: {
+      '@bgstore/testing': bgstore,
+      '@forge/cli': '13.3.0',
+      '@swc/core': '^1.16.22',
+      '@swc/jest': '^0.2.39',
+      '@types/jest': '^30.0.0',
+      '@types/node': '^20.19.0',
+      '@types/react': '^18.3.31',
+      jest: '^30.5.2',
+      typescript: '~6.0.3',
+    },
+    overrides: {
+      // @forge/react 12 asks for ^11.3.0, which some registries lack (see README, "Install").
+      '@atlaskit/navigation-system': '10.17.7',
+      // The version the Forge CLI 13.3.0 packaging was checked with.
+      webpack: '5.109.2',
+    },
+    allowScripts: { keytar: false, '@forge/cli': false, cloudflared: false, '@swc/core': false, esbuild: false, 'iframe-resizer': false },
+  };
+}
+
+function copyTemplate(from, to, vars) {
+  for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
+    const source = path.join(from, entry.name);
+    // npm leaves `.gitignore` out of packages, so the template names it `gitignore`.
+    const target = path.join(to, entry.name === 'gitignore' ? '.gitignore' : entry.name);
+    if (entry.isDirectory()) {
+      fs.mkdirSync(target, { recursive: true });
+      copyTemplate(source, target, vars);
+    } else {
+      const text = fs.readFileSync(source, 'utf8').replace(/\{\{(\w+)\}\}/g, (m, key) => (key in vars ? vars[key] : m));
+      fs.writeFileSync(target, text);
+    }
+  }
+}
+
+function main() {
+  let options;
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    console.error(`create-bgstore-app: ${error.message}\n\n${usage}`);
+    process.exit(1);
+  }
+  if (options.help) return console.log(usage);
+  const dir = path.resolve(options.dir);
+  if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
+    console.error(`create-bgstore-app: ${dir} is not empty; pick a new folder`);
+    process.exit(1);
+  }
+  const name = path.basename(dir).toLowerCase().replace(/[^a-z0-9-._~]/g, '-');
+  const { version } = require('../package.json');
+  const vars = { name, ...PRODUCTS[options.product] };
+  const template = path.join(__dirname, '..', 'template');
+  fs.mkdirSync(dir, { recursive: true });
+  copyTemplate(path.join(template, 'shared'), dir, vars);
+  copyTemplate(path.join(template, options.product), dir, vars);
+  fs.writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify(packageJson(name, version), null, 2)}\n`);
+  const relative = path.relative(process.cwd(), dir);
+  const cd = relative.startsWith('..') ? dir : relative || '.';
+  console.log(`Created ${name} (${vars.productName}) in ${dir}
+
+  cd ${cd}
+  npm install
+  npm test             # the app on bgstore's Forge emulator
+  npm run check:forge  # Forge's packaging and lint, offline
+  npx forge register && npx forge deploy && npx forge install`);
+}
+
+main();

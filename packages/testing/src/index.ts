@@ -1,0 +1,5 @@
+// @bgstore/testing — test a Forge app in one call, from its manifest.yml, on the emulator.
+export { cleanup, renderApp } from './renderApp';
+export type { AppModule, AppPage, RenderAppOptions, RenderedApp } from './renderApp';
+export { readManifest } from './manifest';
+export type { AppManifest, ManifestModule } from './manifest';
