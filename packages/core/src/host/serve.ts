@@ -162,7 +162,7 @@ export function tick<TState>(t: Turn<TState>) {
     }
   }
   if (m.beatAt !== undefined && m.beatAt <= now) {
-    const gap = TRAILING_BEAT_MS * 2 ** (TRAILING_BEATS - m.trailing);
+    const gap = TRAILING_BEAT_MS;
     const trailing = m.trailing > 0 && now - m.lastTrailAt >= gap && now - m.lastPatchAt >= TRAILING_BEAT_MS;
     if (trailing) {
       m.trailing--;
@@ -174,7 +174,7 @@ export function tick<TState>(t: Turn<TState>) {
       if (withDigest) m.digestAt = now;
       send(t, { ...env(t), type: 'beat', version: m.version, ...durableField(t), ...(withDigest ? { digest: stateDigest(m.state) } : {}) });
     }
-    m.beatAt = m.trailing > 0 ? Math.max(m.lastPatchAt + TRAILING_BEAT_MS, m.lastTrailAt + TRAILING_BEAT_MS * 2 ** (TRAILING_BEATS - m.trailing)) : m.lastSentAt + m.timing.heartbeatMs;
+    m.beatAt = m.trailing > 0 ? Math.max(m.lastPatchAt, m.lastTrailAt) + TRAILING_BEAT_MS : m.lastSentAt + m.timing.heartbeatMs;
   }
 }
 

@@ -9,11 +9,11 @@ import type { CommitBatch, CommitResult, LoadedDoc } from '../runtime/ports';
 import type { ActionRecipes, StoreDefinition } from '../state/defineStore';
 
 /**
- * After a burst of patches, beats follow 150, 450 and 1,050 ms after the last one, so a replica that
- * missed a patch learns the version within a second even when many messages are lost.
+ * After a burst of patches, six beats follow, 200 ms apart, so a replica that missed a patch learns
+ * the version within a second or so even when half the messages are lost (then the heartbeat).
  */
-export const TRAILING_BEAT_MS = 150;
-export const TRAILING_BEATS = 3;
+export const TRAILING_BEAT_MS = 200;
+export const TRAILING_BEATS = 6;
 
 /** Where a host is. */
 export type HostPhase = 'loading' | 'live' | 'failed' | 'closed';
@@ -66,7 +66,7 @@ export interface HostMachine<TState> {
   lastPatchAt: number;
   lastTrailAt: number;
   beatAt: number | undefined;
-  /** Trailing beats still to send after the last burst of patches (3 after each: 150, 300, 600 ms apart). */
+  /** Trailing beats still to send after the last burst of patches. */
   trailing: number;
   digestAt: number;
   snapshotTokens: number;
