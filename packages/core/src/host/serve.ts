@@ -5,7 +5,7 @@ import { runIntent } from '../state/runIntent';
 import { stateDigest } from '../state/stateDigest';
 import { publish } from './publish';
 import { commitDue, persist, scheduleCheck } from './storage';
-import { durableField, env, send, TRAILING_BEAT_MS, TRAILING_BEATS, type Turn } from './state';
+import { durableField, env, send, TRAILING_BEAT_MS, type Turn } from './state';
 
 export function dispatch<TState>(t: Turn<TState>, msg: Message) {
   if (msg.type === 'hello') onHello(t, msg);
