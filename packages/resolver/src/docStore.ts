@@ -77,9 +77,11 @@ export interface StoredDoc {
 }
 
 /** How documents are stored. */
-export interface PieceOptions {
+export interface WriteOptions {
   /** Smallest target piece size in characters; a state up to twice this stays whole in its manifest. @default 4096 */
   minPiece?: number;
+  /** Other keys to delete in the same transaction while it has room (inbox entries this commit applied). */
+  alsoDelete?: readonly string[];
 }
 
 /** Parts up to this many characters stay whole in the manifest. */
@@ -269,7 +271,7 @@ function planSnapshot(next: DurableDoc<unknown>, stored: Set<string>, minPiece: 
  * @throws SyncError `TOO_LARGE` (nothing written) when it cannot fit one transaction;
  *   `ForgeKvsAPIError` `CONDITIONAL_CHECK_FAILED` when another commit won the race
  */
-export async function writeDoc(key: string, previous: StoredDoc | undefined, next: DurableDoc<unknown>, options: PieceOptions = {}): Promise<void> {
+export async function writeDoc(key: string, previous: StoredDoc | undefined, next: DurableDoc<unknown>, options: WriteOptions = {}): Promise<void> {
   const minPiece = options.minPiece ?? 4096;
   const layout = previous?.layout;
 
@@ -289,7 +291,7 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
     const { head } = layout;
     const data: HeadData = { v: 3, m: head.m, b: head.b, z: head.z, n: head.n + entry.bytes, e: entry.size };
     const pending = { g: head.g ?? [], k: head.k ?? [] };
-    return execute(key, previous, next, { sets: [[entryKey(key, next.revision), entry.text]], data, pending, later: { g: [], k: [] }, named: layout.named.length });
+    return execute(key, previous, next, { sets: [[entryKey(key, next.revision), entry.text]], data, pending, later: { g: [], k: [] }, named: layout.named.length, alsoDelete: options.alsoDelete ?? [] });
   }
   // A new snapshot. What the previous one named and this one does not becomes garbage, and so
   // does the log it folds in; later commits delete both.
@@ -308,6 +310,7 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
     pending: { g: older, k: layout?.v === 3 ? (layout.head.k ?? []) : [] },
     later: { g: replaced, k: log },
     named: snapshot.named.length,
+    alsoDelete: options.alsoDelete ?? [],
   });
 }
 
@@ -318,17 +321,19 @@ interface Write {
   pending: { g: string[]; k: [number, number][] };
   later: { g: string[]; k: [number, number][] };
   named: number;
+  alsoDelete: readonly string[];
 }
 
 /** Runs the transaction: the sets, the head, and deletions of pending garbage while there is room. */
-async function execute(key: string, previous: StoredDoc | undefined, next: DurableDoc<unknown>, { sets, data, pending, later, named }: Write): Promise<void> {
+async function execute(key: string, previous: StoredDoc | undefined, next: DurableDoc<unknown>, { sets, data, pending, later, named, alsoDelete }: Write): Promise<void> {
   const operations = sets.length + 1;
   const bytes = sets.reduce((n, [k, text]) => n + storedBytes(text) + k.length, 600);
   if (operations > MAX_OPERATIONS || bytes > MAX_TRANSACTION_BYTES) {
     throw new SyncError('TOO_LARGE', `[bgstore] the document would need ${bytes} bytes in ${operations} writes; one commit can write at most ${MAX_TRANSACTION_BYTES} bytes in ${MAX_OPERATIONS} operations. Nothing was written: keep less in this store, or split it`);
   }
   let room = MAX_OPERATIONS - operations;
-  const deletes: string[] = [];
+  const deletes = alsoDelete.slice(0, room);
+  room -= deletes.length;
   const g = [...pending.g];
   while (room > 0 && g.length) {
     deletes.push(pieceKey(key, g.shift()!));

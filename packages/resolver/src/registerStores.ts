@@ -1,6 +1,7 @@
 import { commitIntents, emptyDoc, upgradeDoc, type ActionRecipes, type DurableDoc, type StoreContext, type StoreDefinition } from '@bgstore/core';
 import { isSyncError, RESOLVER_FUNCTIONS, SyncError, type CommitResponse, type LoadResponse, type ResolverError, type RevisionResponse, type StoredIntent } from '@bgstore/protocol';
 import { isLostRace, readDoc, readRevision, writeDoc, type StoredDoc } from './docStore';
+import { inboxKey, postInbox, readInbox } from './inbox';
 import { documentKey } from './scope';
 
 /** What `registerStores` needs of a `@forge/resolver` Resolver. */
@@ -128,29 +129,50 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
         return fail('UNAUTHORIZED', `store '${definition.name}' does not let anonymous viewers write (allowAnonymousWrites)`);
       }
       const key = documentKey(definition, context);
-      const authorize = definition.authorize ? (intent: StoredIntent) => definition.authorize!(context, intent) : undefined;
-      // Storage failures back off and give up after `maxAttempts`; a lost race (another commit
-      // moved the head, or replaced what this one was reading) retries after a jittered wait that
-      // grows with each loss, reading only what changed, until the contention budget is spent.
+      const caller = context.accountId ?? null;
+      // The caller's policy is applied here, with its own context, before the batch can be carried
+      // by another caller's commit: refused intents go to storage as refusals.
+      const own = intents.map((intent) => {
+        if (intent.refused || !definition.authorize) return intent;
+        let verdict: true | string;
+        try {
+          verdict = definition.authorize(context, intent);
+        } catch (error) {
+          verdict = `authorize() threw: ${error instanceof Error ? error.message : String(error)}`;
+        }
+        return verdict === true ? intent : { ...intent, refused: { code: 'UNAUTHORIZED' as const, message: `[bgstore] ${definition.name}.${intent.name}: ${verdict}` } };
+      });
+      // Storage failures back off and give up after `maxAttempts`. A lost race (another commit
+      // moved the head, or replaced what this one was reading) posts the batch to the document's
+      // inbox, so the next winner applies it too, and retries after a jittered wait that grows with
+      // each loss, reading only what changed, until the contention budget is spent.
       const started = Date.now();
+      const posted = { key: inboxKey(key, caller, own), done: false };
       let stored: StoredDoc | undefined;
       let failures = 0;
       let races = 0;
       for (;;) {
         try {
-          stored = await readDoc(key, stored);
+          const [read, waiting] = await Promise.all([readDoc(key, stored), readInbox(key)]);
+          stored = read;
           const doc = stored ? upgradeDoc(definition, stored.doc) : (emptyDoc(definition) as DurableDoc<unknown>);
-          const result = commitIntents(definition, doc, intents, { now: now(), authorize });
-          if (result.changed) await writeDoc(key, stored, result.doc, { minPiece: options.minPiece });
-          const rebase = doc.revision !== baseRevision || result.outcomes.some((o) => o.duplicate);
-          return { revision: result.doc.revision, outcomes: result.outcomes, ...(rebase ? { state: result.doc.state } : {}) };
+          const others = waiting.filter((entry) => entry.key !== posted.key);
+          const carried = others.flatMap((entry) => entry.intents);
+          const result = commitIntents(definition, doc, [...carried, ...own], { now: now() });
+          const outcomes = result.outcomes.slice(carried.length);
+          const inbox = [...others.map((entry) => entry.key), ...(posted.done ? [posted.key] : [])];
+          if (result.changed) await writeDoc(key, stored, result.doc, { minPiece: options.minPiece, alsoDelete: inbox });
+          const carriedApplied = result.outcomes.slice(0, carried.length).some((o) => !o.duplicate);
+          const rebase = doc.revision !== baseRevision || carriedApplied || outcomes.some((o) => o.duplicate);
+          return { revision: result.doc.revision, outcomes, ...(rebase ? { state: result.doc.state } : {}) };
         } catch (error) {
           if (isSyncError(error)) throw error;
           if (isLostRace(error)) {
             races++;
             if (Date.now() - started >= contentionBudgetMs) {
-              throw new SyncError('STORAGE_BUSY', `[bgstore] the document is busy: ${races} other commits won the race in ${Date.now() - started} ms; nothing of this batch was stored, retry it`);
+              throw new SyncError('STORAGE_BUSY', `[bgstore] the document is busy: ${races} other commits won the race in ${Date.now() - started} ms; retry the batch (no intent applies twice)`);
             }
+            if (!posted.done) posted.done = await postInbox({ key: posted.key, caller, intents: own }).catch(() => false);
             await sleep(Math.random() * Math.min(1000, (retryDelayMs / 2) * 2 ** races));
           } else {
             if (++failures >= maxAttempts) throw error;
