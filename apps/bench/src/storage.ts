@@ -137,8 +137,8 @@ export async function loneCycle(items: number, compact = false, maxActions = 500
 }
 
 /**
- * Stored bytes after `count` mixed actions from a few users at 10,000 items — toggles, renames,
- * adds and removes — against the document they leave.
+ * Stored bytes after `count` mixed actions from a few users — toggles, renames, adds and removes,
+ * ten per commit — against the document they leave.
  */
 export async function mixedStored(items: number, count: number): Promise<{ stored: number; document: number }> {
   const def = defineStore({
@@ -161,12 +161,16 @@ export async function mixedStored(items: number, count: number): Promise<{ store
   const random = createRandom(7);
   const seqs = [0, 0, 0, 0, 0];
   let revision = 0;
-  for (let k = 0; k < count; k++) {
+  // Ten actions per commit, as a host batches a user's clicks.
+  for (let k = 0; k < count; k += 10) {
     const user = Math.floor(random.next() * seqs.length);
-    const roll = random.next();
-    const at = Math.floor(random.next() * items);
-    const [name, args] = roll < 0.6 ? ['toggle', [at]] : roll < 0.8 ? ['rename', [at, `Renamed ${k}`]] : roll < 0.9 ? ['add', [`n${k}`]] : ['remove', [at]];
-    const r = await world.call('bgstore.commit', { store: 'bench', baseRevision: revision, intents: [{ clientId: `user-${user}`, seq: ++seqs[user]!, name, args }] }, `user-${user}`);
+    const intents = Array.from({ length: Math.min(10, count - k) }, (_, j) => {
+      const roll = random.next();
+      const at = Math.floor(random.next() * items);
+      const [name, args] = roll < 0.6 ? ['toggle', [at]] : roll < 0.8 ? ['rename', [at, `Renamed ${k + j}`]] : roll < 0.9 ? ['add', [`n${k + j}`]] : ['remove', [at]];
+      return { clientId: `user-${user}`, seq: ++seqs[user]!, name, args };
+    });
+    const r = await world.call('bgstore.commit', { store: 'bench', baseRevision: revision, intents }, `user-${user}`);
     if ('error' in r) throw new Error(`[bench] commit failed: ${JSON.stringify(r.error)}`);
     revision = r.revision as number;
   }

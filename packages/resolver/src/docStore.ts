@@ -24,7 +24,7 @@ export const DOC_ENTITY_DECLARATION = {
 // - The log: one entry per revision after the snapshot, `<key>:l<revision>`, holding that commit's
 //   patches and client-table changes.
 // A commit is one transaction conditioned on the head's revision: it writes its log entry and the
-// head — O(change) bytes. When the log outgrows a fifth of the snapshot (or 512 entries), the
+// head — O(change) bytes. When the log outgrows a fifth of the snapshot (or 1,024 entries), the
 // commit instead writes a new snapshot (only the pieces storage lacks) and the head naming it.
 // What a snapshot replaces is listed in the head and deleted by later commits, with the room their
 // transactions have, so a reader that just read the previous head still finds what it names.
@@ -91,7 +91,7 @@ const MAX_BODY_BYTES = 4_000_000;
 /** The log is folded into a new snapshot when it outgrows this share of the snapshot… */
 const LOG_SHARE = 0.2;
 /** …or has this many entries. */
-const MAX_ENTRIES = 512;
+const MAX_ENTRIES = 1024;
 /** On a second read, log entries after the revision read before are asked for with the head, this many. */
 const SPECULATIVE_ENTRIES = 8;
 const READ_ATTEMPTS = 5;
