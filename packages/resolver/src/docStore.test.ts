@@ -111,6 +111,16 @@ describe('documents stored as a snapshot and a log', () => {
     expect(((await call(F.load, { store: 'list' })) as { state: ListState }).state).toEqual(expected);
   });
 
+  it('deletes a piece the snapshot named twice (the same text twice) once', async () => {
+    // Found by the property below: small pieces of repetitive items repeat, and a key may appear only once in a transaction.
+    const { call, kvs } = createBackend([list], { minPiece: 16 });
+    const ops: Op[] = [{ name: 'fill', arg: 162 }, { name: 'drop', arg: 24 }, { name: 'fill', arg: 171 }, { name: 'fill', arg: 104 }, { name: 'toggle', arg: 0 }];
+    for (const [i, o] of ops.entries()) {
+      expect(await call(F.commit, { store: 'list', baseRevision: i, intents: [intent('tab', i + 1, o.name, o.arg)] })).toMatchObject({ revision: i + 1 });
+      expectExact(kvs);
+    }
+  });
+
   it('keeps storage exact, and under 1.5× the document once garbage is gone, under random commits (property)', async () => {
     const seed = process.env.BGSTORE_SEED ? Number(process.env.BGSTORE_SEED) : undefined;
     const op = fc.oneof(

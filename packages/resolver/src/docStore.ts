@@ -300,8 +300,9 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
   const reusable = layout?.v === 3 ? [...layout.named, ...oldGarbage] : [];
   const snapshot = planSnapshot(next, new Set(reusable), minPiece, layout?.v === 3 ? layout.manifest.t : undefined);
   const keep = new Set(snapshot.named);
-  const older = oldGarbage.filter((name) => !keep.has(name));
-  const replaced = (layout?.named ?? []).filter((name) => !keep.has(name) && !older.includes(name));
+  const older = [...new Set(oldGarbage)].filter((name) => !keep.has(name));
+  // A name can appear twice (the same text twice in the state); each key is deleted once.
+  const replaced = [...new Set(layout?.named ?? [])].filter((name) => !keep.has(name) && !older.includes(name));
   const log: [number, number][] = layout?.v === 3 && previous!.doc.revision > layout.head.b ? [[layout.head.b + 1, previous!.doc.revision]] : [];
   return execute(key, previous, next, {
     sets: snapshot.fresh.map(([name, text]) => [pieceKey(key, name), text]),
