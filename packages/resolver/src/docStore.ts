@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Filter, FilterConditions, kvs } from '@forge/kvs';
 import type { ClientRecord, DurableDoc } from '@bgstore/core';
 import { SyncError } from '@bgstore/protocol';
@@ -32,6 +33,8 @@ export const DOC_ENTITY_DECLARATION = {
 
 interface HeadData {
   v: 3;
+  /** The document's id: random, from its first write in this layout (a recreated document gets a new one). */
+  i: string;
   /** The snapshot's manifest piece, its revision, and its bytes (state and client table). */
   m: string;
   b: number;
@@ -58,11 +61,18 @@ interface Manifest {
   t?: number;
 }
 
-/** What a read keeps of immutable things (pieces, log entries), so the next read of the same document reads only what is new. */
+/**
+ * What reads keep of immutable things — pieces (named by their hash), log entries (by revision),
+ * the parsed snapshot and the latest replayed state — so the next read of the same document reads
+ * only what is new: the head and the entries after the revision it knows.
+ */
 interface ReadCache {
+  /** The document id these belong to. */
+  id?: string;
   texts: Map<string, string>;
   entries: Map<number, LogEntry>;
   snapshot?: { name: string; state: unknown; clients: Record<string, unknown> };
+  latest?: { snapshot: string; revision: number; state: unknown; clients: Record<string, unknown> };
 }
 
 /** A stored document, and how it is stored (for the next write). */
@@ -101,7 +111,30 @@ const pieceKey = (key: string, name: string) => `${key}:${name}`;
 const entryKey = (key: string, revision: number) => `${key}:l${revision}`;
 const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
 const parseHead = (head: Head): HeadData | LegacyHead => JSON.parse(head.data.startsWith('{"v":') ? head.data : '{"v":1}') as HeadData | LegacyHead;
-const newCache = (): ReadCache => ({ texts: new Map(), entries: new Map() });
+const newCache = (id?: string): ReadCache => ({ id, texts: new Map(), entries: new Map() });
+
+// A warm function instance keeps the caches of its last few documents, keyed by the storage key
+// and the document's id, so another invocation on the same document (the next commit, a page load)
+// reads only the head and what is new. Everything cached is immutable under its key and checked
+// (pieces against their hash), and the head is always read: the cache never answers for storage.
+const WARM_DOCUMENTS = 8;
+const warm = new Map<string, ReadCache>();
+
+function warmCache(key: string, id: string): ReadCache {
+  const slot = `${key}#${id}`;
+  const cache = warm.get(slot) ?? newCache(id);
+  warm.delete(slot);
+  warm.set(slot, cache);
+  while (warm.size > WARM_DOCUMENTS) warm.delete(warm.keys().next().value!);
+  return cache;
+}
+
+/** Forgets every warm document (tests use it to read as a cold instance does). */
+export function clearDocCache(): void {
+  warm.clear();
+}
+
+const randomId = () => randomBytes(9).toString('base64url');
 
 /**
  * Reads plain keys with `batchGet`, 25 at a time in parallel, each batch tried up to three times:
@@ -175,36 +208,46 @@ const joinPieces = (names: string[] | undefined, cache: ReadCache) => JSON.parse
  * @throws SyncError `STORAGE_FAILED` when the document kept changing, or is damaged
  */
 export async function readDoc(key: string, previous?: StoredDoc): Promise<StoredDoc | undefined> {
-  const cache = previous?.cache ?? newCache();
+  let cache = previous?.cache;
   for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
-    const since = attempt === 0 && previous?.layout.v === 3 ? previous.doc.revision : undefined;
+    const since = attempt === 0 && cache && previous?.layout.v === 3 ? previous.doc.revision : undefined;
     const [head] = await Promise.all([
       kvs.entity<Head>(DOC_ENTITY).get(key),
-      since === undefined ? undefined : fetchEntries(key, range(since + 1, since + SPECULATIVE_ENTRIES), cache, false),
+      since === undefined || !cache ? undefined : fetchEntries(key, range(since + 1, since + SPECULATIVE_ENTRIES), cache, false),
     ]);
     if (!head) return undefined;
     const data = parseHead(head);
     if (data.v !== 3) {
       const legacy = await readLegacy(key, head, data);
       if (!legacy) continue;
-      return { doc: legacy.doc, layout: { v: data.v, named: legacy.named }, cache };
+      return { doc: legacy.doc, layout: { v: data.v, named: legacy.named }, cache: cache ?? newCache() };
     }
-    const revisions = range(data.b + 1, head.revision);
-    const [hasManifest, hasEntries] = await Promise.all([fetchPieces(key, [data.m], cache), fetchEntries(key, revisions, cache)]);
+    if (cache?.id !== data.i) cache = warmCache(key, data.i);
+    const c = cache;
+    // Replay from the latest state this instance knows, if it is of this snapshot and not ahead.
+    const latest = c.latest && c.latest.snapshot === data.m && c.latest.revision <= head.revision ? c.latest : undefined;
+    const revisions = range((latest?.revision ?? data.b) + 1, head.revision);
+    const [hasManifest, hasEntries] = await Promise.all([fetchPieces(key, [data.m], c), fetchEntries(key, revisions, c)]);
     if (!hasManifest || !hasEntries) continue;
-    const manifest = JSON.parse(cache.texts.get(data.m)!) as Manifest;
-    if (!(await fetchPieces(key, [...(manifest.p ?? []), ...(manifest.q ?? [])], cache))) continue;
-    if (cache.snapshot?.name !== data.m) {
-      const state = 's' in manifest ? manifest.s : joinPieces(manifest.p, cache);
-      const clients = ('c' in manifest ? manifest.c : joinPieces(manifest.q, cache)) as Record<string, unknown>;
-      cache.snapshot = { name: data.m, state, clients };
+    const manifest = JSON.parse(c.texts.get(data.m)!) as Manifest;
+    const names = [...(manifest.p ?? []), ...(manifest.q ?? [])];
+    if (!latest && c.snapshot?.name !== data.m) {
+      if (!(await fetchPieces(key, names, c))) continue;
+      // Another read on this instance may have moved on meanwhile and let go of these pieces.
+      if (!names.every((name) => c.texts.has(name))) continue;
+      const state = 's' in manifest ? manifest.s : joinPieces(manifest.p, c);
+      const clients = ('c' in manifest ? manifest.c : joinPieces(manifest.q, c)) as Record<string, unknown>;
+      c.snapshot = { name: data.m, state, clients };
       // What the previous snapshot named is not needed again.
-      for (const name of cache.texts.keys()) if (name !== data.m && !manifest.p?.includes(name) && !manifest.q?.includes(name)) cache.texts.delete(name);
+      for (const name of c.texts.keys()) if (name !== data.m && !names.includes(name)) c.texts.delete(name);
     }
-    for (const r of cache.entries.keys()) if (r <= data.b) cache.entries.delete(r);
-    const { state, clients } = replayEntries(cache.snapshot.state, cache.snapshot.clients, revisions.map((r) => cache.entries.get(r)!));
+    if (!revisions.every((r) => c.entries.has(r)) || (!latest && c.snapshot?.name !== data.m)) continue;
+    const base = latest ?? { revision: data.b, state: c.snapshot!.state, clients: c.snapshot!.clients };
+    const { state, clients } = replayEntries(base.state, base.clients, revisions.map((r) => c.entries.get(r)!));
+    if (!c.latest || c.latest.snapshot !== data.m || c.latest.revision < head.revision) c.latest = { snapshot: data.m, revision: head.revision, state, clients };
+    for (const r of c.entries.keys()) if (r <= head.revision - SPECULATIVE_ENTRIES || r <= data.b) c.entries.delete(r);
     const doc = { revision: head.revision, schemaVersion: head.schemaVersion, state, clients: clients as Record<string, ClientRecord> };
-    return { doc, layout: { v: 3, head: data, manifest, named: [data.m, ...(manifest.p ?? []), ...(manifest.q ?? [])] }, cache };
+    return { doc, layout: { v: 3, head: data, manifest, named: [data.m, ...names] }, cache: c };
   }
   throw new DocChangedError(`[bgstore] document ${key} kept changing while it was read`);
 }
@@ -260,7 +303,7 @@ function planSnapshot(next: DurableDoc<unknown>, stored: Set<string>, minPiece: 
   const name = nameOf(text);
   if (!stored.has(name)) fresh.push([name, text]);
   const named = [name, ...(manifest.p ?? []), ...(manifest.q ?? [])];
-  return { name, named, fresh, bytes: size };
+  return { name, named, fresh, bytes: size, manifestText: text };
 }
 
 /**
@@ -275,7 +318,7 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
   const minPiece = options.minPiece ?? 4096;
   const layout = previous?.layout;
 
-  let entry: { text: string; bytes: number; size: number } | undefined;
+  let entry: { value: LogEntry; text: string; bytes: number; size: number } | undefined;
   if (layout?.v === 3 && previous!.doc.schemaVersion === next.schemaVersion) {
     const texts = (previous!.clientTexts ??= clientTexts(previous!.doc.clients));
     const made = makeEntry(next.revision, previous!.doc, next, texts);
@@ -285,13 +328,20 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
     const size = head.e + made.growth;
     // The log stays under a fifth of the snapshot, and snapshot and log under 1.2× the document.
     const fits = bytes <= PIECE_BYTES && head.n + bytes <= LOG_SHARE * head.z && head.z + head.n + bytes <= (1 + LOG_SHARE) * size && next.revision - head.b <= MAX_ENTRIES && size <= MAX_BODY_BYTES;
-    if (fits) entry = { text, bytes, size };
+    if (fits) entry = { value: made.entry, text, bytes, size };
   }
   if (layout?.v === 3 && entry) {
     const { head } = layout;
-    const data: HeadData = { v: 3, m: head.m, b: head.b, z: head.z, n: head.n + entry.bytes, e: entry.size };
+    const data: HeadData = { v: 3, i: head.i, m: head.m, b: head.b, z: head.z, n: head.n + entry.bytes, e: entry.size };
     const pending = { g: head.g ?? [], k: head.k ?? [] };
-    return execute(key, previous, next, { sets: [[entryKey(key, next.revision), entry.text]], data, pending, later: { g: [], k: [] }, named: layout.named.length, alsoDelete: options.alsoDelete ?? [] });
+    await execute(key, previous, next, { sets: [[entryKey(key, next.revision), entry.text]], data, pending, later: { g: [], k: [] }, named: layout.named.length, alsoDelete: options.alsoDelete ?? [] });
+    // This instance knows the new revision: its next read of the document needs only the head.
+    const c = previous!.cache;
+    if (c.id === head.i && c.latest?.snapshot === head.m && c.latest.revision === previous!.doc.revision) {
+      c.entries.set(next.revision, entry.value);
+      c.latest = { snapshot: head.m, revision: next.revision, state: next.state, clients: next.clients };
+    }
+    return;
   }
   // A new snapshot. What the previous one named and this one does not becomes garbage, and so
   // does the log it folds in; later commits delete both.
@@ -304,15 +354,20 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
   // A name can appear twice (the same text twice in the state); each key is deleted once.
   const replaced = [...new Set(layout?.named ?? [])].filter((name) => !keep.has(name) && !older.includes(name));
   const log: [number, number][] = layout?.v === 3 && previous!.doc.revision > layout.head.b ? [[layout.head.b + 1, previous!.doc.revision]] : [];
-  return execute(key, previous, next, {
+  const id = layout?.v === 3 ? layout.head.i : randomId();
+  await execute(key, previous, next, {
     sets: snapshot.fresh.map(([name, text]) => [pieceKey(key, name), text]),
-    data: { v: 3, m: snapshot.name, b: next.revision, z: snapshot.bytes, n: 0, e: snapshot.bytes },
+    data: { v: 3, i: id, m: snapshot.name, b: next.revision, z: snapshot.bytes, n: 0, e: snapshot.bytes },
     // Only garbage of earlier revisions is deleted now; this commit's waits a revision.
     pending: { g: older, k: layout?.v === 3 ? (layout.head.k ?? []) : [] },
     later: { g: replaced, k: log },
     named: snapshot.named.length,
     alsoDelete: options.alsoDelete ?? [],
   });
+  const c = warmCache(key, id);
+  c.texts.set(snapshot.name, snapshot.manifestText);
+  c.snapshot = { name: snapshot.name, state: next.state, clients: next.clients };
+  c.latest = { snapshot: snapshot.name, revision: next.revision, state: next.state, clients: next.clients };
 }
 
 /** What one commit writes: `sets` (full keys), the head's data, garbage to delete now while there is room, garbage to leave for later. */
