@@ -83,15 +83,18 @@ export interface LoneFigures {
   /** KVS bytes written per action over the cycle, the fold included. */
   bytesPerAction: number;
   writesPerAction: number;
-  /** KVS bytes a commit reads (its document), averaged over the cycle. */
+  /** KVS bytes a commit reads on a warm instance (the head and what changed), averaged over the cycle. */
   readPerAction: number;
-  /** A page load just before the log is folded (the longest log), and a revision check. */
+  /** KVS bytes a commit reads on a cold instance (the whole document), at the end of the cycle. */
+  readPerColdCommit: number;
+  /** A page load on a cold instance just before the log is folded (the longest log), and a revision check. */
   loadBytes: number;
   revisionBytes: number;
   /** The document's JSON (state and client table). */
   documentBytes: number;
-  /** Resolver time per commit, ms (emulated KVS, no latency). */
+  /** Resolver time per commit, ms (emulated KVS, no latency), warm; and one commit on a cold instance. */
   commitMs: number;
+  coldCommitMs: number;
 }
 
 /**
@@ -104,9 +107,9 @@ export async function loneCycle(items: number, compact = false, maxActions = 500
   const world = createResolverWorld([def]);
   let seq = 0;
   let revision = 0;
-  const commit = async () => {
+  const commit = async (cold = false) => {
     const k = ++seq;
-    const r = await world.call('bgstore.commit', { store: 'bench', baseRevision: revision, intents: [{ clientId: 'tab', seq: k, name: 'toggle', args: [(k * 7919) % items] }] });
+    const r = await (cold ? world.callCold : world.call)('bgstore.commit', { store: 'bench', baseRevision: revision, intents: [{ clientId: 'tab', seq: k, name: 'toggle', args: [(k * 7919) % items] }] });
     if ('error' in r) throw new Error(`[bench] commit failed: ${JSON.stringify(r.error)}`);
     revision = r.revision as number;
   };
@@ -131,16 +134,21 @@ export async function loneCycle(items: number, compact = false, maxActions = 500
   for (let i = 0; snapshotAt() === second && i < maxActions; i++) {
     if (i % 25 === 0) {
       world.resetReads();
-      loaded = await world.call('bgstore.load', { store: 'bench' });
+      loaded = await world.callCold('bgstore.load', { store: 'bench' });
       loadBytes = Math.max(loadBytes, world.bytesRead());
     }
     await commit();
   }
   world.resetReads();
-  await world.call('bgstore.revision', { store: 'bench' });
+  await world.callCold('bgstore.revision', { store: 'bench' });
   const revisionBytes = world.bytesRead();
+  world.resetReads();
+  const c0 = performance.now();
+  await commit(true);
+  const coldCommitMs = performance.now() - c0;
+  const readPerColdCommit = world.bytesRead();
   const documentBytes = Buffer.byteLength(JSON.stringify(loaded.state)) + Buffer.byteLength(JSON.stringify(loaded.clients));
-  return { actions, bytesPerAction: stats.bytesWritten / actions, writesPerAction: stats.writes / actions, readPerAction, loadBytes, revisionBytes, documentBytes, commitMs };
+  return { actions, bytesPerAction: stats.bytesWritten / actions, writesPerAction: stats.writes / actions, readPerAction, readPerColdCommit, coldCommitMs, loadBytes, revisionBytes, documentBytes, commitMs };
 }
 
 /**

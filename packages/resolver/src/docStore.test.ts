@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import { defineStore } from '@bgstore/core';
 import { RESOLVER_FUNCTIONS as F } from '@bgstore/protocol';
 import { createBackend, intent } from '../test/harness';
-import { clearDocCache } from './docStore';
 import { cutPieces, decodeText, nameOf } from './pieces';
 
 // How documents are stored (layout 3): a small head, a snapshot in content-addressed pieces, and a
@@ -120,9 +119,9 @@ describe('documents stored as a snapshot and a log', () => {
     await call(F.commit, { store: 'list', baseRevision: 2, intents: [intent('tab', 3, 'toggle', 8)] });
     expect(Object.keys(kvs.stats().byPath).sort()).toEqual(['/api/v1/entity/get', '/api/v1/query', '/api/v1/transaction']);
     const warmLoad = await call(F.load, { store: 'list' });
-    clearDocCache();
+    const cold = createBackend([list], { kvs, warmDocuments: 0 });
     kvs.resetStats();
-    expect(await call(F.load, { store: 'list' })).toEqual(warmLoad);
+    expect(await cold.call(F.load, { store: 'list' })).toEqual(warmLoad);
     expect(kvs.stats().byPath['/api/v1/batch/get']?.calls).toBeGreaterThan(0);
   });
 
@@ -218,8 +217,8 @@ describe('documents stored as a snapshot and a log', () => {
         // Reads take 0–20 ms, so the load's reads fall between the commits' transactions.
         kvs.setFaults(({ path }) => (path.includes('get') ? { delayMs: Math.floor(random() * 20) } : undefined));
         // Cold: the load reads storage as a new instance does; warm: it shares what the commits' reads know.
-        if (cold) clearDocCache();
-        const load = call(F.load, { store: 'list' }) as Promise<{ revision: number; state: ListState }>;
+        const loader = cold ? createBackend([list], { kvs, warmDocuments: 0 }).call : call;
+        const load = loader(F.load, { store: 'list' }) as Promise<{ revision: number; state: ListState }>;
         for (let r = 2; r <= commits + 1; r++) {
           const op: Op = r % 4 === 0 ? { name: 'retitle', arg: String(r) } : { name: 'toggle', arg: r };
           await call(F.commit, { store: 'list', baseRevision: r - 1, intents: [intent('tab', r, op.name, op.arg)] });
@@ -280,11 +279,11 @@ describe('documents of earlier layouts', () => {
   });
 
   it('refuses a piece whose text does not match its name', async () => {
-    const { call, kvs } = createBackend([list]);
+    // A cold instance (a warm one holds the piece it checked when it wrote it).
+    const { call, kvs } = createBackend([list], { warmDocuments: 0 });
     await call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('tab', 1, 'fill', 2000)] });
     const { key, manifest } = storage(kvs);
     await (await import('@forge/kvs')).kvs.set(`${key}:${manifest.p![0]}`, 'tampered');
-    clearDocCache(); // a cold instance: a warm one already holds the piece it checked
     expect(await call(F.load, { store: 'list' })).toMatchObject({ error: { code: 'STORAGE_FAILED', message: expect.stringMatching(/damaged/) } });
   });
 });

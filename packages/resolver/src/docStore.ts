@@ -92,6 +92,8 @@ export interface WriteOptions {
   minPiece?: number;
   /** Other keys to delete in the same transaction while it has room (inbox entries this commit applied). */
   alsoDelete?: readonly string[];
+  /** Where to keep what this write makes known (the new snapshot), for the next read. */
+  warm?: WarmDocuments;
 }
 
 /** Parts up to this many characters stay whole in the manifest. */
@@ -113,26 +115,33 @@ const range = (from: number, to: number) => Array.from({ length: Math.max(0, to 
 const parseHead = (head: Head): HeadData | LegacyHead => JSON.parse(head.data.startsWith('{"v":') ? head.data : '{"v":1}') as HeadData | LegacyHead;
 const newCache = (id?: string): ReadCache => ({ id, texts: new Map(), entries: new Map() });
 
-// A warm function instance keeps the caches of its last few documents, keyed by the storage key
-// and the document's id, so another invocation on the same document (the next commit, a page load)
-// reads only the head and what is new. Everything cached is immutable under its key and checked
-// (pieces against their hash), and the head is always read: the cache never answers for storage.
-const WARM_DOCUMENTS = 8;
-const warm = new Map<string, ReadCache>();
-
-function warmCache(key: string, id: string): ReadCache {
-  const slot = `${key}#${id}`;
-  const cache = warm.get(slot) ?? newCache(id);
-  warm.delete(slot);
-  warm.set(slot, cache);
-  while (warm.size > WARM_DOCUMENTS) warm.delete(warm.keys().next().value!);
-  return cache;
+/**
+ * What a warm function instance keeps of its last few documents, keyed by storage key and the
+ * document's id, so another invocation on the same document (the next commit, a page load) reads
+ * only the head and what is new. Everything kept is immutable under its key and was checked (pieces
+ * against their hash), and the head is always read: it never answers for storage.
+ */
+export interface WarmDocuments {
+  /** @internal */
+  get(key: string, id: string): ReadCache;
 }
 
-/** Forgets every warm document (tests use it to read as a cold instance does). */
-export function clearDocCache(): void {
-  warm.clear();
+/** Keeps the caches of the last `size` documents read or written (0: none, every read is cold). */
+export function createWarmDocuments(size: number): WarmDocuments {
+  const docs = new Map<string, ReadCache>();
+  return {
+    get(key, id) {
+      const slot = `${key}#${id}`;
+      const cache = docs.get(slot) ?? newCache(id);
+      docs.delete(slot);
+      if (size > 0) docs.set(slot, cache);
+      while (docs.size > size) docs.delete(docs.keys().next().value!);
+      return cache;
+    },
+  };
 }
+
+const COLD = createWarmDocuments(0);
 
 const randomId = () => randomBytes(9).toString('base64url');
 
@@ -204,10 +213,11 @@ const joinPieces = (names: string[] | undefined, cache: ReadCache) => JSON.parse
  * missing means commits replaced it between the reads; the read is tried again, keeping what it
  * read (pieces and entries never change), so each try reads only what is new. Pass the previous
  * read of the same document as `previous` to reuse what it read: a commit that lost a race then
- * reads the head and the entries after its revision, together, in one round trip.
+ * reads the head and the entries after its revision, together, in one round trip. `warm` keeps
+ * what reads learn for later invocations on this instance.
  * @throws SyncError `STORAGE_FAILED` when the document kept changing, or is damaged
  */
-export async function readDoc(key: string, previous?: StoredDoc): Promise<StoredDoc | undefined> {
+export async function readDoc(key: string, previous?: StoredDoc, warm: WarmDocuments = COLD): Promise<StoredDoc | undefined> {
   let cache = previous?.cache;
   for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
     const since = attempt === 0 && cache && previous?.layout.v === 3 ? previous.doc.revision : undefined;
@@ -222,7 +232,7 @@ export async function readDoc(key: string, previous?: StoredDoc): Promise<Stored
       if (!legacy) continue;
       return { doc: legacy.doc, layout: { v: data.v, named: legacy.named }, cache: cache ?? newCache() };
     }
-    if (cache?.id !== data.i) cache = warmCache(key, data.i);
+    if (cache?.id !== data.i) cache = warm.get(key, data.i);
     const c = cache;
     // Replay from the latest state this instance knows, if it is of this snapshot and not ahead.
     const latest = c.latest && c.latest.snapshot === data.m && c.latest.revision <= head.revision ? c.latest : undefined;
@@ -364,7 +374,8 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
     named: snapshot.named.length,
     alsoDelete: options.alsoDelete ?? [],
   });
-  const c = warmCache(key, id);
+  const c = options.warm?.get(key, id) ?? previous?.cache;
+  if (!c || c.id !== id) return;
   c.texts.set(snapshot.name, snapshot.manifestText);
   c.snapshot = { name: snapshot.name, state: next.state, clients: next.clients };
   c.latest = { snapshot: snapshot.name, revision: next.revision, state: next.state, clients: next.clients };

@@ -1,6 +1,6 @@
 import { commitIntents, emptyDoc, upgradeDoc, type ActionRecipes, type DurableDoc, type StoreContext, type StoreDefinition } from '@bgstore/core';
 import { isSyncError, RESOLVER_FUNCTIONS, SyncError, type CommitResponse, type LoadResponse, type ResolverError, type RevisionResponse, type StoredIntent } from '@bgstore/protocol';
-import { isLostRace, readDoc, readRevision, writeDoc, type StoredDoc } from './docStore';
+import { createWarmDocuments, isLostRace, readDoc, readRevision, writeDoc, type StoredDoc } from './docStore';
 import { inboxKey, postInbox, readInbox } from './inbox';
 import { documentKey } from './scope';
 
@@ -18,6 +18,12 @@ export interface RegisterStoresOptions {
   maxAttempts?: number;
   /** How long a commit that keeps losing the race to other commits retries before answering `STORAGE_BUSY` (invoke allows 25 s). @default 10_000 */
   contentionBudgetMs?: number;
+  /**
+   * Documents whose immutable parts (pieces, log entries, the parsed state) this function instance
+   * keeps between invocations, so the next commit or load on a warm instance reads only the head and
+   * what changed; 0 keeps none. Each costs about its state's size in memory. @default 8
+   */
+  warmDocuments?: number;
   /** At most this many intents per commit. @default 1000 */
   maxIntents?: number;
   /** Largest accepted payload, JSON characters (invoke takes 500 KB). @default 500_000 */
@@ -82,6 +88,7 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
   const now = options.now ?? Date.now;
   const retryDelayMs = options.retryDelayMs ?? 50;
   const contentionBudgetMs = options.contentionBudgetMs ?? 10_000;
+  const warm = createWarmDocuments(options.warmDocuments ?? 8);
   if (options.minPiece !== undefined && !(Number.isSafeInteger(options.minPiece) && options.minPiece >= 16)) {
     throw new TypeError(`[bgstore] registerStores: minPiece must be an integer of at least 16, got ${String(options.minPiece)}`);
   }
@@ -102,7 +109,7 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
     };
 
   const load = async (definition: AnyDefinition, key: string) => {
-    const stored = await readDoc(key);
+    const stored = await readDoc(key, undefined, warm);
     return { stored, doc: stored ? upgradeDoc(definition, stored.doc) : (emptyDoc(definition) as DurableDoc<unknown>) };
   };
 
@@ -153,7 +160,7 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
       let races = 0;
       for (;;) {
         try {
-          const [read, waiting] = await Promise.all([readDoc(key, stored), readInbox(key)]);
+          const [read, waiting] = await Promise.all([readDoc(key, stored, warm), readInbox(key)]);
           stored = read;
           const doc = stored ? upgradeDoc(definition, stored.doc) : (emptyDoc(definition) as DurableDoc<unknown>);
           const others = waiting.filter((entry) => entry.key !== posted.key);
@@ -161,7 +168,7 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
           const result = commitIntents(definition, doc, [...carried, ...own], { now: now() });
           const outcomes = result.outcomes.slice(carried.length);
           const inbox = [...others.map((entry) => entry.key), ...(posted.done ? [posted.key] : [])];
-          if (result.changed) await writeDoc(key, stored, result.doc, { minPiece: options.minPiece, alsoDelete: inbox });
+          if (result.changed) await writeDoc(key, stored, result.doc, { minPiece: options.minPiece, alsoDelete: inbox, warm });
           const carriedApplied = result.outcomes.slice(0, carried.length).some((o) => !o.duplicate);
           const rebase = doc.revision !== baseRevision || carriedApplied || outcomes.some((o) => o.duplicate);
           return { revision: result.doc.revision, outcomes, ...(rebase ? { state: result.doc.state } : {}) };
