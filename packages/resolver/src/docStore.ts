@@ -248,8 +248,8 @@ export async function readDoc(key: string, previous?: StoredDoc, warm: WarmDocum
       const state = 's' in manifest ? manifest.s : joinPieces(manifest.p, c);
       const clients = ('c' in manifest ? manifest.c : joinPieces(manifest.q, c)) as Record<string, unknown>;
       c.snapshot = { name: data.m, state, clients };
-      // What the previous snapshot named is not needed again.
-      for (const name of c.texts.keys()) if (name !== data.m && !names.includes(name)) c.texts.delete(name);
+      // Once parsed, the pieces' text is not needed again (a warm instance keeps the state, not both).
+      for (const name of c.texts.keys()) if (name !== data.m) c.texts.delete(name);
     }
     if (!revisions.every((r) => c.entries.has(r)) || (!latest && c.snapshot?.name !== data.m)) continue;
     const base = latest ?? { revision: data.b, state: c.snapshot!.state, clients: c.snapshot!.clients };
@@ -376,6 +376,7 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
   });
   const c = options.warm?.get(key, id) ?? previous?.cache;
   if (!c || c.id !== id) return;
+  c.texts.clear();
   c.texts.set(snapshot.name, snapshot.manifestText);
   c.snapshot = { name: snapshot.name, state: next.state, clients: next.clients };
   c.latest = { snapshot: snapshot.name, revision: next.revision, state: next.state, clients: next.clients };

@@ -21,7 +21,7 @@ export interface RegisterStoresOptions {
   /**
    * Documents whose immutable parts (pieces, log entries, the parsed state) this function instance
    * keeps between invocations, so the next commit or load on a warm instance reads only the head and
-   * what changed; 0 keeps none. Each costs about its state's size in memory. @default 8
+   * what changed; 0 keeps none. Each costs its parsed state in memory (a few times its JSON). @default 4
    */
   warmDocuments?: number;
   /** At most this many intents per commit. @default 1000 */
@@ -88,7 +88,7 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
   const now = options.now ?? Date.now;
   const retryDelayMs = options.retryDelayMs ?? 50;
   const contentionBudgetMs = options.contentionBudgetMs ?? 10_000;
-  const warm = createWarmDocuments(options.warmDocuments ?? 8);
+  const warm = createWarmDocuments(options.warmDocuments ?? 4);
   if (options.minPiece !== undefined && !(Number.isSafeInteger(options.minPiece) && options.minPiece >= 16)) {
     throw new TypeError(`[bgstore] registerStores: minPiece must be an integer of at least 16, got ${String(options.minPiece)}`);
   }
