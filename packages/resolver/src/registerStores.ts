@@ -1,6 +1,7 @@
 import { commitIntents, emptyDoc, upgradeDoc, type ActionRecipes, type DurableDoc, type StoreContext, type StoreDefinition } from '@bgstore/core';
 import { isSyncError, RESOLVER_FUNCTIONS, SyncError, type CommitResponse, type LoadResponse, type ResolverError, type RevisionResponse, type StoredIntent } from '@bgstore/protocol';
-import { createWarmDocuments, isLostRace, readDoc, readRevision, writeDoc, type StoredDoc } from './docStore';
+import { isLostRace, readDoc, readRevision, writeDoc, type StoredDoc } from './docStore';
+import { createWarmDocuments } from './readCache';
 import { inboxKey, postInbox, readInbox } from './inbox';
 import { documentKey } from './scope';
 
