@@ -4,7 +4,6 @@ export type { ChannelStats } from './channel';
 export { commitIntents, emptyDoc, upgradeDoc } from './commit';
 export type { Authorize, DurableDoc, DurableIntent, DurableOutcome } from './commit';
 export { defineStore } from './defineStore';
-export { diffState } from './diffState';
 export type { ActionRecipe, ActionRecipes, ActionValidators, InferActions, InferArgs, InferState, StoreContext, StoreDefinition, StoreIntent, StoreOptions, StoreScope } from './defineStore';
 export { createHost } from './host';
 export type { Host, HostOptions, HostPhase, HostStats } from './host';
