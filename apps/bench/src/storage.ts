@@ -191,7 +191,6 @@ export async function mixedStored(items: number, count: number): Promise<{ store
     revision = r.revision as number;
     // Over the last tenth of the run, what is stored after each commit (a fold's garbage stays a commit).
     if (k >= count * 0.9) samples.push(world.storedBytes());
-    if (process.env.DEBUG_MIXED) { const h = world.head()!; console.log(k, h.revision, JSON.stringify({ ...h.data, g: (h.data as { g?: unknown[] }).g?.length, k: (h.data as { k?: unknown }).k }), world.storedBytes()); }
   }
   const loaded = await world.call('bgstore.load', { store: 'bench' });
   const document = Buffer.byteLength(JSON.stringify(loaded.state)) + Buffer.byteLength(JSON.stringify(loaded.clients));

@@ -18,8 +18,8 @@ export interface InboxEntry {
   intents: DurableIntent[];
 }
 
-/** At most this many entries are read (and applied) by one commit. */
-const READ_LIMIT = 20;
+/** At most this many entries are read (and applied) by one commit: one query page. */
+const READ_LIMIT = 100;
 
 const prefix = (key: string) => `${key}:in:`;
 
@@ -34,7 +34,12 @@ export async function postInbox(entry: InboxEntry): Promise<boolean> {
   return true;
 }
 
-/** Reads the waiting batches (up to 20); none when the read fails, since they are only a hint. */
+/** Deletes an entry whose intents are stored; a failure leaves it for a later commit to delete. */
+export async function dropInbox(key: string): Promise<void> {
+  await kvs.delete(key).catch(() => undefined);
+}
+
+/** Reads the waiting batches (up to 100); none when the read fails, since they are only a hint. */
 export async function readInbox(key: string): Promise<InboxEntry[]> {
   try {
     const { results } = await kvs.query().where('key', WhereConditions.beginsWith(prefix(key))).limit(READ_LIMIT).getMany<string>();

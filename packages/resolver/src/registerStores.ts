@@ -2,7 +2,7 @@ import { commitIntents, emptyDoc, upgradeDoc, type ActionRecipes, type DurableDo
 import { isSyncError, RESOLVER_FUNCTIONS, SyncError, type CommitResponse, type LoadResponse, type ResolverError, type RevisionResponse, type StoredIntent } from '@bgstore/protocol';
 import { isLostRace, readDoc, readRevision, writeDoc, type StoredDoc } from './docStore';
 import { createWarmDocuments } from './readCache';
-import { inboxKey, postInbox, readInbox } from './inbox';
+import { dropInbox, inboxKey, postInbox, readInbox } from './inbox';
 import { documentKey } from './scope';
 
 /** What `registerStores` needs of a `@forge/resolver` Resolver. */
@@ -168,8 +168,10 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
           const carried = others.flatMap((entry) => entry.intents);
           const result = commitIntents(definition, doc, [...carried, ...own], { now: now() });
           const outcomes = result.outcomes.slice(carried.length);
-          const inbox = [...others.map((entry) => entry.key), ...(posted.done ? [posted.key] : [])];
+          const inbox = [...(posted.done ? [posted.key] : []), ...others.map((entry) => entry.key)];
           if (result.changed) await writeDoc(key, stored, result.doc, { minPiece: options.minPiece, alsoDelete: inbox, warm });
+          // Stored by others' commits: this batch's inbox entry is done with (if they did not delete it).
+          else if (posted.done) await dropInbox(posted.key);
           const carriedApplied = result.outcomes.slice(0, carried.length).some((o) => !o.duplicate);
           const rebase = doc.revision !== baseRevision || carriedApplied || outcomes.some((o) => o.duplicate);
           return { revision: result.doc.revision, outcomes, ...(rebase ? { state: result.doc.state } : {}) };
