@@ -5,8 +5,9 @@ import './noBridge';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { createBgstore, createFloor, createNaive, drain, type System } from './systems';
-import { bgstoreStorage, floorStorage, naiveStorage } from './storage';
+import { createBgstore, createFloor, createNaive, drain, makeState, type System } from './systems';
+import { contention } from './contention';
+import { bgstoreStorage, compactStore, floorStorage, loneCycle, mixedStored, naiveStorage, type LoneFigures } from './storage';
 import { latencyScenarios, printLatency } from './recovery';
 import { replicaApplyUs } from './apply';
 
@@ -17,7 +18,7 @@ const BURSTS = quick ? [1000] : [1000, 10_000];
 const HEAP_ITEMS = quick ? 10_000 : 100_000;
 const samples = (items: number) => (quick ? 30 : items >= 100_000 ? 40 : 200);
 
-type Row = { scenario: string; metric: string; unit: string; bgstore: number; floor: number; naive: number };
+type Row = { scenario: string; metric: string; unit: string; bgstore: number; floor: number | null; naive: number | null };
 const results: Row[] = [];
 const makers = { bgstore: createBgstore, floor: createFloor, naive: createNaive } as const;
 type Name = keyof typeof makers;
@@ -29,8 +30,10 @@ const pct = (xs: number[], p: number) => {
 const round = (x: number, d = 3) => Number(x.toFixed(d));
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 
-function add(scenario: string, metric: string, unit: string, values: Record<Name, number>) {
-  results.push({ scenario, metric, unit, bgstore: round(values.bgstore), floor: round(values.floor), naive: round(values.naive) });
+/** A row; `floor` and `naive` are null where they do not apply (they have no resolver). */
+function add(scenario: string, metric: string, unit: string, values: { bgstore: number; floor: number | null; naive: number | null }) {
+  const r = (x: number | null) => (x === null ? null : round(x));
+  results.push({ scenario, metric, unit, bgstore: round(values.bgstore), floor: r(values.floor), naive: r(values.naive) });
 }
 
 /** Sequential changes from one replica: bytes on the bus, latency to every replica, unrelated re-renders. */
@@ -109,14 +112,70 @@ async function storageScenario(items: number, burst: number) {
   add(scenario, 'invokes_per_1000', 'calls', { bgstore: per(b.invokes), floor: per(f.invokes), naive: per(n.invokes) });
 }
 
-/** Actions saved one at a time (each awaited): what a lone click costs in storage. */
-async function loneStorageScenario(items: number, count: number) {
-  const b = await bgstoreStorage(items, count, true);
-  const f = floorStorage(items, count);
-  const n = naiveStorage(items, count);
-  const per = (x: number) => x / count;
-  add(`items=${items} alone=${count}`, 'kvs_bytes_per_lone_action', 'bytes', { bgstore: per(b.bytes), floor: per(f.bytes), naive: per(n.bytes) });
-  add(`items=${items} alone=${count}`, 'kvs_writes_per_lone_action', 'writes', { bgstore: per(b.writes), floor: per(f.writes), naive: per(n.writes) });
+/**
+ * Actions saved one at a time, each its own commit, over one whole cycle of the log (from one fold
+ * into a snapshot to the next, the fold included): what a lone click costs in storage, amortised.
+ * The floor writes the changed item; naive writes the state.
+ */
+async function loneStorageScenario(items: number, compact: boolean): Promise<LoneFigures> {
+  const b = await loneCycle(items, compact);
+  const state = compact ? compactStore(items).initialState : makeState(items);
+  const item = JSON.stringify(state.items[0]).length;
+  const size = JSON.stringify(state).length;
+  const scenario = `items=${items}${compact ? ' (short items)' : ''} alone`;
+  add(scenario, 'kvs_bytes_per_lone_action', 'bytes', { bgstore: b.bytesPerAction, floor: item, naive: size });
+  add(scenario, 'kvs_writes_per_lone_action', 'writes', { bgstore: b.writesPerAction, floor: 1, naive: Math.ceil(size / (240 * 1024)) });
+  add(scenario, 'kvs_bytes_read_per_commit', 'bytes (warm)', { bgstore: b.readPerAction, floor: 0, naive: 0 });
+  add(scenario, 'kvs_bytes_read_per_cold_commit', 'bytes', { bgstore: b.readPerColdCommit, floor: 0, naive: 0 });
+  add(scenario, 'resolver_ms_per_commit', 'ms (warm)', { bgstore: b.commitMs, floor: null, naive: null });
+  add(scenario, 'resolver_ms_per_cold_commit', 'ms', { bgstore: b.coldCommitMs, floor: null, naive: null });
+  add(scenario, 'log_cycle_actions', 'actions', { bgstore: b.actions, floor: null, naive: null });
+  // A page load on a cold instance, the largest over the cycle (just before the fold, when the log is longest).
+  add(`items=${items}${compact ? ' (short items)' : ''}`, 'kvs_bytes_read_per_load', 'bytes', { bgstore: b.loadBytes, floor: b.documentBytes, naive: b.documentBytes });
+  add(`items=${items}${compact ? ' (short items)' : ''}`, 'kvs_bytes_read_per_revision_check', 'bytes', { bgstore: b.revisionBytes, floor: 8, naive: b.documentBytes });
+  return b;
+}
+
+/** Stored bytes after many mixed actions (toggles, renames, adds, removes; 10 per commit) against the document. */
+async function mixedScenario(items: number, actions: number) {
+  const { stored, mean, max, document } = await mixedStored(items, actions);
+  const scenario = `items=${items} mixed=${actions}`;
+  add(scenario, 'kvs_stored_bytes', 'bytes', { bgstore: stored, floor: document, naive: document });
+  // Over the last tenth of the run, after each commit: a fold's replaced pieces wait one commit.
+  add(scenario, 'kvs_stored_bytes_mean', 'bytes', { bgstore: mean, floor: document, naive: document });
+  add(scenario, 'kvs_stored_bytes_max', 'bytes', { bgstore: max, floor: document, naive: document });
+}
+
+/** N pages on one store, one action a second each, KVS calls 40±20 ms and invokes 80±20 ms. */
+async function contentionScenario(pages: number, seconds: number) {
+  const c = await contention(pages, seconds);
+  const scenario = `contention pages=${pages}`;
+  const only = (bgstore: number) => ({ bgstore, floor: null, naive: null });
+  add(scenario, 'save_ms_p50', 'ms', only(c.p50));
+  add(scenario, 'save_ms_p99', 'ms', only(c.p99));
+  add(scenario, 'saved_in_time_ratio', 'of offered', only(c.savedInTime));
+  add(scenario, 'failed_commits', `of ${c.commits}`, only(c.failedCommits));
+  add(scenario, 'kvs_calls_per_action', 'calls', only(c.kvsCallsPerAction));
+}
+
+/**
+ * What storage costs at Forge's list prices (KVS writes $1.090/GB, reads $0.055/GB; function
+ * duration $0.000025/GB-s), per million actions (each saved alone) and per million page views (a
+ * load and a revision check a minute for ten minutes), from the 10,000-item figures above. Floor
+ * and naive pay only their KVS traffic (no reads to commit: they overwrite blind).
+ */
+function costScenario(b: LoneFigures, items: number) {
+  const state = makeState(items);
+  const item = JSON.stringify(state.items[0]).length;
+  const size = JSON.stringify(state).length;
+  const usd = (writeBytes: number, readBytes: number) => ((writeBytes * 1.09 + readBytes * 0.055) / 1e9) * 1e6;
+  const scenario = `items=${items} cost`;
+  add(scenario, 'usd_kvs_per_million_actions', 'USD (warm)', { bgstore: usd(b.bytesPerAction, b.readPerAction), floor: usd(item, 0), naive: usd(size, 0) });
+  // Every commit on a cold instance (each reads the whole document): the worst case.
+  add(scenario, 'usd_kvs_per_million_actions_cold', 'USD', { bgstore: usd(b.bytesPerAction, b.readPerColdCommit), floor: usd(item, 0), naive: usd(size, 0) });
+  // Measured resolver time (emulated KVS, no latency) at 256 MB.
+  add(scenario, 'usd_compute_per_million_actions', 'USD', { bgstore: (b.commitMs / 1000) * 0.25 * 0.000025 * 1e6, floor: null, naive: null });
+  add(scenario, 'usd_kvs_per_million_page_views', 'USD', { bgstore: usd(0, b.loadBytes + 10 * b.revisionBytes), floor: usd(0, b.documentBytes + 10 * 8), naive: usd(0, 11 * b.documentBytes) });
 }
 
 /** Heap per replica: two systems measured from a fresh baseline each, so the host's share cancels out. */
@@ -147,7 +206,11 @@ async function main() {
   for (const items of ITEMS) await hostScenario(items);
   for (const items of ITEMS) add(`items=${items}`, 'replica_apply_us', 'µs', await replicaApplyUs(items, quick ? 200 : 1000));
   for (const burst of BURSTS) for (const items of quick ? [100] : [100, 10_000]) await storageScenario(items, burst);
-  for (const items of quick ? [10_000] : [100, 10_000]) await loneStorageScenario(items, quick ? 5 : 20);
+  const lone = await loneStorageScenario(10_000, false);
+  if (!quick) await loneStorageScenario(100_000, true);
+  costScenario(lone, 10_000);
+  await mixedScenario(10_000, quick ? 1000 : 10_000);
+  for (const pages of quick ? [1, 10] : [1, 10, 50, 200]) await contentionScenario(pages, quick ? 5 : 20);
   await heapScenario(HEAP_ITEMS);
   const latency = await latencyScenarios(quick, Number(process.env.BGSTORE_SEED ?? 1));
 
@@ -155,9 +218,9 @@ async function main() {
   const file = join(__dirname, '..', '..', '..', quick ? 'bench-results.quick.json' : 'bench-results.json');
   writeFileSync(file, `${JSON.stringify({ machine, results, latency }, null, 2)}\n`);
 
-  const ratio = (a: number, b: number) => (b === 0 ? (a === 0 ? '=' : '∞') : `${(a / b).toFixed(a / b < 0.01 ? 4 : 2)}×`);
+  const ratio = (a: number, b: number | null) => (b === null ? '—' : b === 0 ? (a === 0 ? '=' : '∞') : `${(a / b).toFixed(a / b < 0.01 ? 4 : 2)}×`);
   console.log(`bgstore bench (${machine.mode}) — ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, ${machine.date}`);
-  const table = [['scenario', 'metric', 'bgstore', 'floor', 'naive', 'bg/floor', 'bg/naive'], ...results.map((r) => [r.scenario, r.metric, String(r.bgstore), String(r.floor), String(r.naive), ratio(r.bgstore, r.floor), ratio(r.bgstore, r.naive)])];
+  const table = [['scenario', 'metric', 'bgstore', 'floor', 'naive', 'bg/floor', 'bg/naive'], ...results.map((r) => [r.scenario, r.metric, String(r.bgstore), String(r.floor ?? '—'), String(r.naive ?? '—'), ratio(r.bgstore, r.floor), ratio(r.bgstore, r.naive)])];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)) + 2);
   for (const row of table) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('').trimEnd());
   console.log('\nrecovery and cross-tab latency (bgstore through @bgstore/forge, modules in emulator realms):');

@@ -6,8 +6,10 @@ import { DOC_ENTITY_DECLARATION, registerStores, type RegisteredStore } from '@b
 
 export interface ResolverWorld {
   kvs: KvsFetch;
-  /** Calls a resolver function as the given account (same site for everyone). */
+  /** Calls a resolver function as the given account (same site for everyone), on a warm instance. */
   call(functionKey: string, payload: Record<string, unknown>, accountId?: string): Promise<Record<string, unknown>>;
+  /** The same on a cold instance: one that keeps nothing between invocations. */
+  callCold(functionKey: string, payload: Record<string, unknown>, accountId?: string): Promise<Record<string, unknown>>;
   /** Value bytes read since the last reset. */
   bytesRead(): number;
   resetReads(): void;
@@ -33,13 +35,17 @@ export function createResolverWorld(stores: RegisteredStore[], options: { kvsLat
     return response;
   }, kvs);
   (globalThis as { __forge_fetch__?: unknown }).__forge_fetch__ = counting;
-  const resolver = new Resolver();
-  registerStores(resolver, stores, { maxPayload: 5_000_000 });
-  const handler = resolver.getDefinitions() as unknown as (e: unknown, r: unknown) => Promise<unknown>;
+  const instance = (warmDocuments: number) => {
+    const resolver = new Resolver();
+    registerStores(resolver, stores, { maxPayload: 5_000_000, warmDocuments });
+    const handler = resolver.getDefinitions() as unknown as (e: unknown, r: unknown) => Promise<unknown>;
+    return (functionKey: string, payload: Record<string, unknown>, accountId = 'bench') =>
+      handler({ call: { functionKey, payload: JSON.parse(JSON.stringify(payload)) }, context: {} }, { installContext: 'bench', principal: { accountId } }).then((r) => JSON.parse(JSON.stringify(r)) as Record<string, unknown>);
+  };
   return {
     kvs,
-    call: (functionKey, payload, accountId = 'bench') =>
-      handler({ call: { functionKey, payload: JSON.parse(JSON.stringify(payload)) }, context: {} }, { installContext: 'bench', principal: { accountId } }).then((r) => JSON.parse(JSON.stringify(r)) as Record<string, unknown>),
+    call: instance(8),
+    callCold: instance(0),
     bytesRead: () => read,
     resetReads: () => void (read = 0),
     storedBytes: () => kvs.inspect().reduce((n, e) => n + bytes(e.value), 0),

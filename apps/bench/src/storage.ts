@@ -83,15 +83,18 @@ export interface LoneFigures {
   /** KVS bytes written per action over the cycle, the fold included. */
   bytesPerAction: number;
   writesPerAction: number;
-  /** KVS bytes a commit reads (its document), averaged over the cycle. */
+  /** KVS bytes a commit reads on a warm instance (the head and what changed), averaged over the cycle. */
   readPerAction: number;
-  /** A page load just before the log is folded (the longest log), and a revision check. */
+  /** KVS bytes a commit reads on a cold instance (the whole document), at the end of the cycle. */
+  readPerColdCommit: number;
+  /** A page load on a cold instance just before the log is folded (the longest log), and a revision check. */
   loadBytes: number;
   revisionBytes: number;
   /** The document's JSON (state and client table). */
   documentBytes: number;
-  /** Resolver time per commit, ms (emulated KVS, no latency). */
+  /** Resolver time per commit, ms (emulated KVS, no latency), warm; and one commit on a cold instance. */
   commitMs: number;
+  coldCommitMs: number;
 }
 
 /**
@@ -104,9 +107,9 @@ export async function loneCycle(items: number, compact = false, maxActions = 500
   const world = createResolverWorld([def]);
   let seq = 0;
   let revision = 0;
-  const commit = async () => {
+  const commit = async (cold = false) => {
     const k = ++seq;
-    const r = await world.call('bgstore.commit', { store: 'bench', baseRevision: revision, intents: [{ clientId: 'tab', seq: k, name: 'toggle', args: [(k * 7919) % items] }] });
+    const r = await (cold ? world.callCold : world.call)('bgstore.commit', { store: 'bench', baseRevision: revision, intents: [{ clientId: 'tab', seq: k, name: 'toggle', args: [(k * 7919) % items] }] });
     if ('error' in r) throw new Error(`[bench] commit failed: ${JSON.stringify(r.error)}`);
     revision = r.revision as number;
   };
@@ -124,23 +127,35 @@ export async function loneCycle(items: number, compact = false, maxActions = 500
   const commitMs = (performance.now() - t0) / actions;
   const stats = world.kvs.stats();
   const readPerAction = world.bytesRead() / actions;
-  // The next cycle, up to just before its fold: the longest log a page load reads.
-  for (let i = 0; i < actions - 2; i++) await commit();
+  // The next cycle: a page load every 25 actions; the largest is the one just before the fold.
+  let loadBytes = 0;
+  let loaded: Record<string, unknown> = {};
+  const second = snapshotAt();
+  for (let i = 0; snapshotAt() === second && i < maxActions; i++) {
+    if (i % 25 === 0) {
+      world.resetReads();
+      loaded = await world.callCold('bgstore.load', { store: 'bench' });
+      loadBytes = Math.max(loadBytes, world.bytesRead());
+    }
+    await commit();
+  }
   world.resetReads();
-  const loaded = await world.call('bgstore.load', { store: 'bench' });
-  const loadBytes = world.bytesRead();
-  world.resetReads();
-  await world.call('bgstore.revision', { store: 'bench' });
+  await world.callCold('bgstore.revision', { store: 'bench' });
   const revisionBytes = world.bytesRead();
+  world.resetReads();
+  const c0 = performance.now();
+  await commit(true);
+  const coldCommitMs = performance.now() - c0;
+  const readPerColdCommit = world.bytesRead();
   const documentBytes = Buffer.byteLength(JSON.stringify(loaded.state)) + Buffer.byteLength(JSON.stringify(loaded.clients));
-  return { actions, bytesPerAction: stats.bytesWritten / actions, writesPerAction: stats.writes / actions, readPerAction, loadBytes, revisionBytes, documentBytes, commitMs };
+  return { actions, bytesPerAction: stats.bytesWritten / actions, writesPerAction: stats.writes / actions, readPerAction, readPerColdCommit, coldCommitMs, loadBytes, revisionBytes, documentBytes, commitMs };
 }
 
 /**
- * Stored bytes after `count` mixed actions from a few users at 10,000 items — toggles, renames,
- * adds and removes — against the document they leave.
+ * Stored bytes after `count` mixed actions from a few users — toggles, renames, adds and removes,
+ * ten per commit — against the document they leave.
  */
-export async function mixedStored(items: number, count: number): Promise<{ stored: number; document: number }> {
+export async function mixedStored(items: number, count: number): Promise<{ stored: number; mean: number; max: number; document: number }> {
   const def = defineStore({
     name: 'bench',
     initialState: makeState(items),
@@ -160,16 +175,24 @@ export async function mixedStored(items: number, count: number): Promise<{ store
   const world = createResolverWorld([def]);
   const random = createRandom(7);
   const seqs = [0, 0, 0, 0, 0];
+  const samples: number[] = [];
   let revision = 0;
-  for (let k = 0; k < count; k++) {
+  // Ten actions per commit, as a host batches a user's clicks.
+  for (let k = 0; k < count; k += 10) {
     const user = Math.floor(random.next() * seqs.length);
-    const roll = random.next();
-    const at = Math.floor(random.next() * items);
-    const [name, args] = roll < 0.6 ? ['toggle', [at]] : roll < 0.8 ? ['rename', [at, `Renamed ${k}`]] : roll < 0.9 ? ['add', [`n${k}`]] : ['remove', [at]];
-    const r = await world.call('bgstore.commit', { store: 'bench', baseRevision: revision, intents: [{ clientId: `user-${user}`, seq: ++seqs[user]!, name, args }] }, `user-${user}`);
+    const intents = Array.from({ length: Math.min(10, count - k) }, (_, j) => {
+      const roll = random.next();
+      const at = Math.floor(random.next() * items);
+      const [name, args] = roll < 0.6 ? ['toggle', [at]] : roll < 0.8 ? ['rename', [at, `Renamed ${k + j}`]] : roll < 0.9 ? ['add', [`n${k + j}`]] : ['remove', [at]];
+      return { clientId: `user-${user}`, seq: ++seqs[user]!, name, args };
+    });
+    const r = await world.call('bgstore.commit', { store: 'bench', baseRevision: revision, intents }, `user-${user}`);
     if ('error' in r) throw new Error(`[bench] commit failed: ${JSON.stringify(r.error)}`);
     revision = r.revision as number;
+    // Over the last tenth of the run, what is stored after each commit (a fold's garbage stays a commit).
+    if (k >= count * 0.9) samples.push(world.storedBytes());
   }
   const loaded = await world.call('bgstore.load', { store: 'bench' });
-  return { stored: world.storedBytes(), document: Buffer.byteLength(JSON.stringify(loaded.state)) + Buffer.byteLength(JSON.stringify(loaded.clients)) };
+  const document = Buffer.byteLength(JSON.stringify(loaded.state)) + Buffer.byteLength(JSON.stringify(loaded.clients));
+  return { stored: world.storedBytes(), mean: samples.reduce((a, b) => a + b, 0) / samples.length, max: Math.max(...samples), document };
 }

@@ -1,4 +1,3 @@
-import { diffState } from '@bgstore/core/durable';
 
 // A document's log: one entry per revision since its snapshot, holding what that commit changed —
 // the patches that take the state from the previous revision to this one, and the client-table
@@ -25,7 +24,7 @@ type Clients = Record<string, unknown>;
  */
 export function makeEntry(revision: number, before: { state: unknown; clients: Clients }, after: { state: unknown; clients: Clients }, texts: Map<string, string>): { entry: LogEntry; growth: number } {
   const entry: LogEntry = { r: revision };
-  const patches = diffState(before.state, after.state) as NonNullable<LogEntry['p']>;
+  const patches = diffJson(before.state, after.state);
   if (patches.length) entry.p = patches;
   let growth = stateGrowth(before.state, patches);
   const changed: Clients = {};
@@ -46,12 +45,61 @@ export function makeEntry(revision: number, before: { state: unknown; clients: C
   return { entry, growth };
 }
 
+type Patch = NonNullable<LogEntry['p']>[number];
+const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Patches taking JSON value `a` to `b`, skipping every part they share by identity (immer keeps the
+ * identity of what a recipe did not touch), so the cost is O(change). Arrays are walked with two
+ * cursors: an element of `a` that `b` no longer has is removed, one `b` gained is added, two
+ * differing objects in step are diffed in place — so a removal or insertion in a long array costs
+ * one patch, not one per element after it.
+ */
+export function diffJson(a: unknown, b: unknown, path: (string | number)[] = [], out: Patch[] = []): Patch[] {
+  if (a === b) return out;
+  if (isPlain(a) && isPlain(b)) {
+    for (const key of Object.keys(a)) if (!Object.prototype.hasOwnProperty.call(b, key)) out.push({ op: 'remove', path: [...path, key] });
+    for (const key of Object.keys(b)) {
+      if (!Object.prototype.hasOwnProperty.call(a, key)) out.push({ op: 'add', path: [...path, key], value: b[key] });
+      else diffJson(a[key], b[key], [...path, key], out);
+    }
+    return out;
+  }
+  if (!Array.isArray(a) || !Array.isArray(b)) {
+    out.push({ op: 'replace', path, value: b });
+    return out;
+  }
+  // At every step the array being patched is b[0, j) followed by a[i, end).
+  const inA = new Set<unknown>(a);
+  const inB = new Set<unknown>(b);
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (i < a.length && j < b.length && a[i] === b[j]) {
+      i++;
+      j++;
+    } else if (j >= b.length || (i < a.length && !inB.has(a[i]) && inA.has(b[j]))) {
+      out.push({ op: 'remove', path: [...path, j] });
+      i++;
+    } else if (i >= a.length || (!inA.has(b[j]) && inB.has(a[i]))) {
+      out.push({ op: 'add', path: [...path, j], value: b[j] });
+      j++;
+    } else {
+      // In step and both changed (or both moved): diff in place.
+      diffJson(a[i], b[j], [...path, j], out);
+      i++;
+      j++;
+    }
+  }
+  return out;
+}
+
 const size = (value: unknown) => (value === undefined ? 0 : JSON.stringify(value).length);
 
 /**
  * About how many characters the state's JSON grows by under `patches` (negative when it shrinks):
  * each added value's size less each replaced or removed one's, read from `before` — O(change).
- * Runs of removals at one index (how `diffState` removes a slice) count the slice's elements.
+ * Runs of removals at one index (how a slice is removed) count the slice's elements.
  */
 function stateGrowth(before: unknown, patches: NonNullable<LogEntry['p']>): number {
   let growth = 0;

@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { Filter, FilterConditions, kvs } from '@forge/kvs';
 import type { ClientRecord, DurableDoc } from '@bgstore/core/durable';
 import { SyncError } from '@bgstore/protocol';
 import { clientTexts, makeEntry, replayEntries, type LogEntry } from './docLog';
 import { readLegacy, type Head, type LegacyHead } from './legacyLayouts';
-import { cutPieces, decodeText, encodeText, fixedPieces, MAX_OPERATIONS, MAX_TRANSACTION_BYTES, nameOf, PIECE_BYTES, storedBytes, targetFor, utf8 } from './pieces';
+import { createWarmDocuments, entryKey, fetchEntries, fetchPieces, joinPieces, newCache, pieceKey, type ReadCache, type WarmDocuments } from './readCache';
+import { cutPieces, encodeText, fixedPieces, MAX_OPERATIONS, MAX_TRANSACTION_BYTES, nameOf, PIECE_BYTES, storedBytes, targetFor, utf8 } from './pieces';
 
 /** The custom entity holding each document's head; declare it in `manifest.yml` (see README). */
 export const DOC_ENTITY = 'bgstore-doc';
@@ -24,7 +26,7 @@ export const DOC_ENTITY_DECLARATION = {
 // - The log: one entry per revision after the snapshot, `<key>:l<revision>`, holding that commit's
 //   patches and client-table changes.
 // A commit is one transaction conditioned on the head's revision: it writes its log entry and the
-// head — O(change) bytes. When the log outgrows a fifth of the snapshot (or 512 entries), the
+// head — O(change) bytes. When the log outgrows a fifth of the snapshot (or 1,024 entries), the
 // commit instead writes a new snapshot (only the pieces storage lacks) and the head naming it.
 // What a snapshot replaces is listed in the head and deleted by later commits, with the room their
 // transactions have, so a reader that just read the previous head still finds what it names.
@@ -32,6 +34,8 @@ export const DOC_ENTITY_DECLARATION = {
 
 interface HeadData {
   v: 3;
+  /** The document's id: random, from its first write in this layout (a recreated document gets a new one). */
+  i: string;
   /** The snapshot's manifest piece, its revision, and its bytes (state and client table). */
   m: string;
   b: number;
@@ -58,13 +62,6 @@ interface Manifest {
   t?: number;
 }
 
-/** What a read keeps of immutable things (pieces, log entries), so the next read of the same document reads only what is new. */
-interface ReadCache {
-  texts: Map<string, string>;
-  entries: Map<number, LogEntry>;
-  snapshot?: { name: string; state: unknown; clients: Record<string, unknown> };
-}
-
 /** A stored document, and how it is stored (for the next write). */
 export interface StoredDoc {
   doc: DurableDoc<unknown>;
@@ -77,9 +74,13 @@ export interface StoredDoc {
 }
 
 /** How documents are stored. */
-export interface PieceOptions {
+export interface WriteOptions {
   /** Smallest target piece size in characters; a state up to twice this stays whole in its manifest. @default 4096 */
   minPiece?: number;
+  /** Other keys to delete in the same transaction while it has room (inbox entries this commit applied). */
+  alsoDelete?: readonly string[];
+  /** Where to keep what this write makes known (the new snapshot), for the next read. */
+  warm?: WarmDocuments;
 }
 
 /** Parts up to this many characters stay whole in the manifest. */
@@ -89,120 +90,67 @@ const MAX_BODY_BYTES = 4_000_000;
 /** The log is folded into a new snapshot when it outgrows this share of the snapshot… */
 const LOG_SHARE = 0.2;
 /** …or has this many entries. */
-const MAX_ENTRIES = 512;
+const MAX_ENTRIES = 1024;
 /** On a second read, log entries after the revision read before are asked for with the head, this many. */
 const SPECULATIVE_ENTRIES = 8;
 const READ_ATTEMPTS = 5;
-const BATCH = 25;
 
-const pieceKey = (key: string, name: string) => `${key}:${name}`;
-const entryKey = (key: string, revision: number) => `${key}:l${revision}`;
 const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
 const parseHead = (head: Head): HeadData | LegacyHead => JSON.parse(head.data.startsWith('{"v":') ? head.data : '{"v":1}') as HeadData | LegacyHead;
-const newCache = (): ReadCache => ({ texts: new Map(), entries: new Map() });
+const COLD = createWarmDocuments(0);
+const randomId = () => randomBytes(9).toString('base64url');
 
-/**
- * Reads plain keys with `batchGet`, 25 at a time in parallel, each batch tried up to three times:
- * what it reads never changes, so retrying is safe. Absent keys are absent from the answer.
- */
-async function getMany(keys: string[]): Promise<Map<string, unknown>> {
-  const out = new Map<string, unknown>();
-  const batches = Array.from({ length: Math.ceil(keys.length / BATCH) }, (_, i) => keys.slice(i * BATCH, (i + 1) * BATCH));
-  await Promise.all(
-    batches.map(async (batch) => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const { successfulKeys } = await kvs.batchGet<unknown>(batch.map((key) => ({ key })));
-          for (const { key, value } of successfulKeys) out.set(key, value);
-          return;
-        } catch (error) {
-          if (attempt >= 3) throw error;
-        }
-      }
-    }),
-  );
-  return out;
-}
-
-/** Reads pieces not yet in the cache into it; false if one is missing (a later commit deleted it). */
-async function fetchPieces(key: string, names: string[], cache: ReadCache): Promise<boolean> {
-  const wanted = [...new Set(names)].filter((name) => !cache.texts.has(name));
-  if (wanted.length === 0) return true;
-  const got = await getMany(wanted.map((name) => pieceKey(key, name)));
-  let complete = true;
-  for (const name of wanted) {
-    const raw = got.get(pieceKey(key, name));
-    if (typeof raw !== 'string') {
-      complete = false;
-      continue;
-    }
-    const text = decodeText(raw);
-    if (nameOf(text) !== name) throw new SyncError('STORAGE_FAILED', `[bgstore] document ${key}: piece ${name} does not match its name; the stored document is damaged`);
-    cache.texts.set(name, text);
-  }
-  return complete;
-}
-
-/** Reads log entries not yet in the cache into it; false if one is missing. */
-async function fetchEntries(key: string, revisions: number[], cache: ReadCache, required = true): Promise<boolean> {
-  const wanted = revisions.filter((r) => !cache.entries.has(r));
-  if (wanted.length === 0) return true;
-  const got = await getMany(wanted.map((r) => entryKey(key, r)));
-  let complete = true;
-  for (const r of wanted) {
-    const raw = got.get(entryKey(key, r));
-    if (typeof raw !== 'string') {
-      complete = false;
-      continue;
-    }
-    const entry = JSON.parse(decodeText(raw)) as LogEntry;
-    if (entry.r !== r) throw new SyncError('STORAGE_FAILED', `[bgstore] document ${key}: log entry ${r} names revision ${entry.r}; the stored document is damaged`);
-    cache.entries.set(r, entry);
-  }
-  return complete || !required;
-}
-
-const joinPieces = (names: string[] | undefined, cache: ReadCache) => JSON.parse((names ?? []).map((name) => cache.texts.get(name)!).join('')) as unknown;
 
 /**
  * Reads a document: its head, the snapshot it names, and the log after it, replayed. Something
  * missing means commits replaced it between the reads; the read is tried again, keeping what it
  * read (pieces and entries never change), so each try reads only what is new. Pass the previous
  * read of the same document as `previous` to reuse what it read: a commit that lost a race then
- * reads the head and the entries after its revision, together, in one round trip.
+ * reads the head and the entries after its revision, together, in one round trip. `warm` keeps
+ * what reads learn for later invocations on this instance.
  * @throws SyncError `STORAGE_FAILED` when the document kept changing, or is damaged
  */
-export async function readDoc(key: string, previous?: StoredDoc): Promise<StoredDoc | undefined> {
-  const cache = previous?.cache ?? newCache();
+export async function readDoc(key: string, previous?: StoredDoc, warm: WarmDocuments = COLD): Promise<StoredDoc | undefined> {
+  let cache = previous?.cache;
   for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
-    const since = attempt === 0 && previous?.layout.v === 3 ? previous.doc.revision : undefined;
+    const since = attempt === 0 && cache && previous?.layout.v === 3 ? previous.doc.revision : undefined;
     const [head] = await Promise.all([
       kvs.entity<Head>(DOC_ENTITY).get(key),
-      since === undefined ? undefined : fetchEntries(key, range(since + 1, since + SPECULATIVE_ENTRIES), cache, false),
+      since === undefined || !cache ? undefined : fetchEntries(key, range(since + 1, since + SPECULATIVE_ENTRIES), cache, false),
     ]);
     if (!head) return undefined;
     const data = parseHead(head);
     if (data.v !== 3) {
       const legacy = await readLegacy(key, head, data);
       if (!legacy) continue;
-      return { doc: legacy.doc, layout: { v: data.v, named: legacy.named }, cache };
+      return { doc: legacy.doc, layout: { v: data.v, named: legacy.named }, cache: cache ?? newCache() };
     }
-    const revisions = range(data.b + 1, head.revision);
-    const [hasManifest, hasEntries] = await Promise.all([fetchPieces(key, [data.m], cache), fetchEntries(key, revisions, cache)]);
+    if (cache?.id !== data.i) cache = warm.get(key, data.i);
+    const c = cache;
+    // Replay from the latest state this instance knows, if it is of this snapshot and not ahead.
+    const latest = c.latest && c.latest.snapshot === data.m && c.latest.revision <= head.revision ? c.latest : undefined;
+    const revisions = range((latest?.revision ?? data.b) + 1, head.revision);
+    const [hasManifest, hasEntries] = await Promise.all([fetchPieces(key, [data.m], c), fetchEntries(key, revisions, c)]);
     if (!hasManifest || !hasEntries) continue;
-    const manifest = JSON.parse(cache.texts.get(data.m)!) as Manifest;
-    if (!(await fetchPieces(key, [...(manifest.p ?? []), ...(manifest.q ?? [])], cache))) continue;
-    if (cache.snapshot?.name !== data.m) {
-      const state = 's' in manifest ? manifest.s : joinPieces(manifest.p, cache);
-      const clients = ('c' in manifest ? manifest.c : joinPieces(manifest.q, cache)) as Record<string, unknown>;
-      cache.snapshot = { name: data.m, state, clients };
-      // What the previous snapshot named is not needed again.
-      for (const name of cache.texts.keys()) if (name !== data.m && !manifest.p?.includes(name) && !manifest.q?.includes(name)) cache.texts.delete(name);
+    const manifest = JSON.parse(c.texts.get(data.m)!) as Manifest;
+    const names = [...(manifest.p ?? []), ...(manifest.q ?? [])];
+    if (!latest && c.snapshot?.name !== data.m) {
+      if (!(await fetchPieces(key, names, c))) continue;
+      // Another read on this instance may have moved on meanwhile and let go of these pieces.
+      if (!names.every((name) => c.texts.has(name))) continue;
+      const state = 's' in manifest ? manifest.s : joinPieces(manifest.p, c);
+      const clients = ('c' in manifest ? manifest.c : joinPieces(manifest.q, c)) as Record<string, unknown>;
+      c.snapshot = { name: data.m, state, clients };
+      // Once parsed, the pieces' text is not needed again (a warm instance keeps the state, not both).
+      for (const name of c.texts.keys()) if (name !== data.m) c.texts.delete(name);
     }
-    for (const r of cache.entries.keys()) if (r <= data.b) cache.entries.delete(r);
-    const { state, clients } = replayEntries(cache.snapshot.state, cache.snapshot.clients, revisions.map((r) => cache.entries.get(r)!));
+    if (!revisions.every((r) => c.entries.has(r)) || (!latest && c.snapshot?.name !== data.m)) continue;
+    const base = latest ?? { revision: data.b, state: c.snapshot!.state, clients: c.snapshot!.clients };
+    const { state, clients } = replayEntries(base.state, base.clients, revisions.map((r) => c.entries.get(r)!));
+    if (!c.latest || c.latest.snapshot !== data.m || c.latest.revision < head.revision) c.latest = { snapshot: data.m, revision: head.revision, state, clients };
+    for (const r of c.entries.keys()) if (r <= head.revision - SPECULATIVE_ENTRIES || r <= data.b) c.entries.delete(r);
     const doc = { revision: head.revision, schemaVersion: head.schemaVersion, state, clients: clients as Record<string, ClientRecord> };
-    return { doc, layout: { v: 3, head: data, manifest, named: [data.m, ...(manifest.p ?? []), ...(manifest.q ?? [])] }, cache };
+    return { doc, layout: { v: 3, head: data, manifest, named: [data.m, ...names] }, cache: c };
   }
   throw new DocChangedError(`[bgstore] document ${key} kept changing while it was read`);
 }
@@ -258,7 +206,7 @@ function planSnapshot(next: DurableDoc<unknown>, stored: Set<string>, minPiece: 
   const name = nameOf(text);
   if (!stored.has(name)) fresh.push([name, text]);
   const named = [name, ...(manifest.p ?? []), ...(manifest.q ?? [])];
-  return { name, named, fresh, bytes: size };
+  return { name, named, fresh, bytes: size, manifestText: text };
 }
 
 /**
@@ -269,11 +217,11 @@ function planSnapshot(next: DurableDoc<unknown>, stored: Set<string>, minPiece: 
  * @throws SyncError `TOO_LARGE` (nothing written) when it cannot fit one transaction;
  *   `ForgeKvsAPIError` `CONDITIONAL_CHECK_FAILED` when another commit won the race
  */
-export async function writeDoc(key: string, previous: StoredDoc | undefined, next: DurableDoc<unknown>, options: PieceOptions = {}): Promise<void> {
+export async function writeDoc(key: string, previous: StoredDoc | undefined, next: DurableDoc<unknown>, options: WriteOptions = {}): Promise<void> {
   const minPiece = options.minPiece ?? 4096;
   const layout = previous?.layout;
 
-  let entry: { text: string; bytes: number; size: number } | undefined;
+  let entry: { value: LogEntry; text: string; bytes: number; size: number } | undefined;
   if (layout?.v === 3 && previous!.doc.schemaVersion === next.schemaVersion) {
     const texts = (previous!.clientTexts ??= clientTexts(previous!.doc.clients));
     const made = makeEntry(next.revision, previous!.doc, next, texts);
@@ -283,13 +231,20 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
     const size = head.e + made.growth;
     // The log stays under a fifth of the snapshot, and snapshot and log under 1.2× the document.
     const fits = bytes <= PIECE_BYTES && head.n + bytes <= LOG_SHARE * head.z && head.z + head.n + bytes <= (1 + LOG_SHARE) * size && next.revision - head.b <= MAX_ENTRIES && size <= MAX_BODY_BYTES;
-    if (fits) entry = { text, bytes, size };
+    if (fits) entry = { value: made.entry, text, bytes, size };
   }
   if (layout?.v === 3 && entry) {
     const { head } = layout;
-    const data: HeadData = { v: 3, m: head.m, b: head.b, z: head.z, n: head.n + entry.bytes, e: entry.size };
+    const data: HeadData = { v: 3, i: head.i, m: head.m, b: head.b, z: head.z, n: head.n + entry.bytes, e: entry.size };
     const pending = { g: head.g ?? [], k: head.k ?? [] };
-    return execute(key, previous, next, { sets: [[entryKey(key, next.revision), entry.text]], data, pending, later: { g: [], k: [] }, named: layout.named.length });
+    await execute(key, previous, next, { sets: [[entryKey(key, next.revision), entry.text]], data, pending, later: { g: [], k: [] }, named: layout.named.length, alsoDelete: options.alsoDelete ?? [] });
+    // This instance knows the new revision: its next read of the document needs only the head.
+    const c = previous!.cache;
+    if (c.id === head.i && c.latest?.snapshot === head.m && c.latest.revision === previous!.doc.revision) {
+      c.entries.set(next.revision, entry.value);
+      c.latest = { snapshot: head.m, revision: next.revision, state: next.state, clients: next.clients };
+    }
+    return;
   }
   // A new snapshot. What the previous one named and this one does not becomes garbage, and so
   // does the log it folds in; later commits delete both.
@@ -298,17 +253,26 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
   const reusable = layout?.v === 3 ? [...layout.named, ...oldGarbage] : [];
   const snapshot = planSnapshot(next, new Set(reusable), minPiece, layout?.v === 3 ? layout.manifest.t : undefined);
   const keep = new Set(snapshot.named);
-  const older = oldGarbage.filter((name) => !keep.has(name));
-  const replaced = (layout?.named ?? []).filter((name) => !keep.has(name) && !older.includes(name));
+  const older = [...new Set(oldGarbage)].filter((name) => !keep.has(name));
+  // A name can appear twice (the same text twice in the state); each key is deleted once.
+  const replaced = [...new Set(layout?.named ?? [])].filter((name) => !keep.has(name) && !older.includes(name));
   const log: [number, number][] = layout?.v === 3 && previous!.doc.revision > layout.head.b ? [[layout.head.b + 1, previous!.doc.revision]] : [];
-  return execute(key, previous, next, {
+  const id = layout?.v === 3 ? layout.head.i : randomId();
+  await execute(key, previous, next, {
     sets: snapshot.fresh.map(([name, text]) => [pieceKey(key, name), text]),
-    data: { v: 3, m: snapshot.name, b: next.revision, z: snapshot.bytes, n: 0, e: snapshot.bytes },
+    data: { v: 3, i: id, m: snapshot.name, b: next.revision, z: snapshot.bytes, n: 0, e: snapshot.bytes },
     // Only garbage of earlier revisions is deleted now; this commit's waits a revision.
     pending: { g: older, k: layout?.v === 3 ? (layout.head.k ?? []) : [] },
     later: { g: replaced, k: log },
     named: snapshot.named.length,
+    alsoDelete: options.alsoDelete ?? [],
   });
+  const c = options.warm?.get(key, id) ?? previous?.cache;
+  if (!c || c.id !== id) return;
+  c.texts.clear();
+  c.texts.set(snapshot.name, snapshot.manifestText);
+  c.snapshot = { name: snapshot.name, state: next.state, clients: next.clients };
+  c.latest = { snapshot: snapshot.name, revision: next.revision, state: next.state, clients: next.clients };
 }
 
 /** What one commit writes: `sets` (full keys), the head's data, garbage to delete now while there is room, garbage to leave for later. */
@@ -318,17 +282,19 @@ interface Write {
   pending: { g: string[]; k: [number, number][] };
   later: { g: string[]; k: [number, number][] };
   named: number;
+  alsoDelete: readonly string[];
 }
 
 /** Runs the transaction: the sets, the head, and deletions of pending garbage while there is room. */
-async function execute(key: string, previous: StoredDoc | undefined, next: DurableDoc<unknown>, { sets, data, pending, later, named }: Write): Promise<void> {
+async function execute(key: string, previous: StoredDoc | undefined, next: DurableDoc<unknown>, { sets, data, pending, later, named, alsoDelete }: Write): Promise<void> {
   const operations = sets.length + 1;
   const bytes = sets.reduce((n, [k, text]) => n + storedBytes(text) + k.length, 600);
   if (operations > MAX_OPERATIONS || bytes > MAX_TRANSACTION_BYTES) {
     throw new SyncError('TOO_LARGE', `[bgstore] the document would need ${bytes} bytes in ${operations} writes; one commit can write at most ${MAX_TRANSACTION_BYTES} bytes in ${MAX_OPERATIONS} operations. Nothing was written: keep less in this store, or split it`);
   }
   let room = MAX_OPERATIONS - operations;
-  const deletes: string[] = [];
+  const deletes = alsoDelete.slice(0, room);
+  room -= deletes.length;
   const g = [...pending.g];
   while (room > 0 && g.length) {
     deletes.push(pieceKey(key, g.shift()!));

@@ -183,7 +183,7 @@ describe('registerStores with the real @forge/resolver and @forge/kvs', () => {
     await call(F.commit, { store: 'board', baseRevision: 0, intents: [intent('tab', 1, 'add', 'a', 'A')] });
     let transactions = 0;
     kvs.setFaults(({ path }) => (path === '/api/v1/transaction' && ++transactions ? { status: 400, code: 'CONDITIONAL_CHECK_FAILED', message: 'lost' } : undefined));
-    expect(await call(F.commit, { store: 'board', baseRevision: 1, intents: [intent('tab', 2, 'add', 'b', 'B')] })).toEqual({ error: { code: 'STORAGE_BUSY', message: expect.stringContaining('retry it') } });
+    expect(await call(F.commit, { store: 'board', baseRevision: 1, intents: [intent('tab', 2, 'add', 'b', 'B')] })).toEqual({ error: { code: 'STORAGE_BUSY', message: expect.stringContaining('retry the batch') } });
     expect(transactions).toBeGreaterThan(3);
     kvs.setFaults(undefined);
     expect(await call(F.load, { store: 'board' })).toMatchObject({ revision: 1 });

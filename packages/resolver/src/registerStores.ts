@@ -3,6 +3,8 @@ import { commitAnswer, commitIntents, emptyDoc, upgradeDoc, type DurableDoc } fr
 import { isId, isSyncError, jsonBytes, LIMITS, RESOLVER_FUNCTIONS, SYNC_ERROR_CODES, SyncError, type ClientRecord, type CommitResponse, type LoadResponse, type Outcome, type ResolverError, type RevisionResponse, type StoredIntent } from '@bgstore/protocol';
 import { isLostRace, readDoc, readRevision, writeDoc, type StoredDoc } from './docStore';
 import { assertMayRead, callerKey, verdictOf, type StoreContext, type StorePolicy } from './policy';
+import { createWarmDocuments } from './readCache';
+import { dropInbox, inboxKey, postInbox, readInbox } from './inbox';
 import { documentKey } from './scope';
 
 /** What `registerStores` needs of a `@forge/resolver` Resolver. */
@@ -21,6 +23,12 @@ export interface RegisterStoresOptions {
   maxAttempts?: number;
   /** How long a commit that keeps losing the race to other commits retries before answering `STORAGE_BUSY` (invoke allows 25 s). @default 10_000 */
   contentionBudgetMs?: number;
+  /**
+   * Documents whose immutable parts (pieces, log entries, the parsed state) this function instance
+   * keeps between invocations, so the next commit or load on a warm instance reads only the head and
+   * what changed; 0 keeps none. Each costs its parsed state in memory (a few times its JSON). @default 4
+   */
+  warmDocuments?: number;
   /** At most this many intents per commit. @default 1000 */
   maxIntents?: number;
   /** Largest accepted payload, UTF-8 bytes of JSON (invoke takes 500,000). @default 500_000 */
@@ -126,6 +134,7 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
   const now = options.now ?? Date.now;
   const retryDelayMs = options.retryDelayMs ?? 50;
   const contentionBudgetMs = options.contentionBudgetMs ?? 10_000;
+  const warm = createWarmDocuments(options.warmDocuments ?? 4);
   if (options.minPiece !== undefined && !(Number.isSafeInteger(options.minPiece) && options.minPiece >= 16)) {
     throw new TypeError(`[bgstore] registerStores: minPiece must be an integer of at least 16, got ${String(options.minPiece)}`);
   }
@@ -161,7 +170,7 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
   const keyOf = (definition: AnyDefinition, policy: StorePolicy, context: StoreContext) => documentKey(definition.name, policy.scope ?? 'site', context);
 
   const load = async (definition: AnyDefinition, key: string) => {
-    const stored = await readDoc(key, undefined);
+    const stored = await readDoc(key, undefined, warm);
     return { stored, doc: stored ? upgradeDoc(definition, stored.doc) : (emptyDoc(definition) as DurableDoc<unknown>) };
   };
 
@@ -192,36 +201,54 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
       if (!context.accountId && !policy.allowAnonymousWrites) {
         return fail('UNAUTHORIZED', `store '${definition.name}' does not let anonymous viewers write (allowAnonymousWrites in its registerStores policy)`);
       }
+      const key = keyOf(definition, policy, context);
+      const caller = context.accountId ?? null;
       // Dedupe identity is the caller plus the client id: a caller can only ever name its own records.
       const own = (clientId: string) => `${callerKey(context, clientId)}|${clientId}`;
       const bare = new Map(parsed.intents.map((i) => [own(i.clientId), i.clientId]));
-      const intents = parsed.intents.map((i) => ({ ...i, clientId: own(i.clientId) }));
+      // The caller's policy is applied here, with its own context, before the batch can be carried
+      // by another caller's commit: refused intents go to storage as refusals.
+      const mine = parsed.intents.map((i): StoredIntent => {
+        const intent = { ...i, clientId: own(i.clientId) };
+        if (intent.refused || !policy.authorize) return intent;
+        const verdict = verdictOf(() => policy.authorize!(context, i));
+        return verdict === true ? intent : { ...intent, args: [], refused: { code: 'UNAUTHORIZED', message: cut(`[bgstore] ${definition.name}.${i.name}: ${verdict}`) } };
+      });
       const floors = floorsOf(payload.floors).map(([c, f]): [string, number] => [own(c), f]);
-      const authorize = policy.authorize ? (intent: StoredIntent) => verdictOf(() => policy.authorize!(context, { ...intent, clientId: bare.get(intent.clientId) ?? intent.clientId })) : undefined;
-      const key = keyOf(definition, policy, context);
       const strip = (o: Outcome): Outcome => ({ ...o, clientId: bare.get(o.clientId) ?? o.clientId });
-      // Storage failures back off and give up after `maxAttempts`; a lost race (another commit
-      // moved the head, or replaced what this one was reading) retries after a jittered wait that
-      // grows with each loss, reading only what changed, until the contention budget is spent.
+      // Storage failures back off and give up after `maxAttempts`. A lost race (another commit
+      // moved the head, or replaced what this one was reading) posts the batch to the document's
+      // inbox, so the next winner applies it too, and retries after a jittered wait that grows with
+      // each loss, reading only what changed, until the contention budget is spent.
       const started = Date.now();
+      const posted = { key: inboxKey(key, caller, mine), done: false };
       let stored: StoredDoc | undefined;
       let failures = 0;
       let races = 0;
       for (;;) {
         try {
-          stored = await readDoc(key, stored);
+          const [read, waiting] = await Promise.all([readDoc(key, stored, warm), readInbox(key)]);
+          stored = read;
           const doc = stored ? upgradeDoc(definition, stored.doc) : (emptyDoc(definition) as DurableDoc<unknown>);
-          const result = commitIntents(definition, doc, intents, { now: now(), authorize, table: TABLE, floors });
-          if (result.changed) await writeDoc(key, stored, result.doc, { minPiece: options.minPiece });
-          const answer = commitAnswer(doc, baseRevision as number, result);
+          const others = waiting.filter((entry) => entry.key !== posted.key);
+          const carried = others.flatMap((entry) => entry.intents);
+          const result = commitIntents(definition, doc, [...carried, ...mine], { now: now(), table: TABLE, floors });
+          const outcomes = result.outcomes.slice(carried.length);
+          const inbox = [...(posted.done ? [posted.key] : []), ...others.map((entry) => entry.key)];
+          if (result.changed) await writeDoc(key, stored, result.doc, { minPiece: options.minPiece, alsoDelete: inbox, warm });
+          // Stored by others' commits: this batch's inbox entry is done with (if they did not delete it).
+          else if (posted.done) await dropInbox(posted.key);
+          const carriedApplied = result.outcomes.slice(0, carried.length).some((o) => !o.duplicate);
+          const answer = commitAnswer(doc, baseRevision as number, { doc: result.doc, outcomes }, carriedApplied);
           return { ...answer, outcomes: [...answer.outcomes.map(strip), ...parsed.refused] };
         } catch (error) {
           if (isSyncError(error)) throw error;
           if (isLostRace(error)) {
             races++;
             if (Date.now() - started >= contentionBudgetMs) {
-              throw new SyncError('STORAGE_BUSY', `[bgstore] the document is busy: ${races} other commits won the race in ${Date.now() - started} ms; nothing of this batch was stored, retry it`);
+              throw new SyncError('STORAGE_BUSY', `[bgstore] the document is busy: ${races} other commits won the race in ${Date.now() - started} ms; retry the batch (no intent applies twice)`);
             }
+            if (!posted.done) posted.done = await postInbox({ key: posted.key, caller, intents: mine }).catch(() => false);
             await sleep(Math.random() * Math.min(1000, (retryDelayMs / 2) * 2 ** races));
           } else {
             if (++failures >= maxAttempts) throw error;

@@ -114,9 +114,10 @@ function policyRefusal(definition: { name: string }, authorize: Authorize | unde
 
 /**
  * A commit's answer, the same from every persistence: the stored state comes back whenever the
- * host cannot predict it — storage had moved past `baseRevision`, or some intents were stored already.
+ * host cannot predict it — storage had moved past `baseRevision`, some intents were stored already,
+ * or the commit also applied others' intents (`othersApplied`, a combined commit).
  */
-export function commitAnswer<TState>(before: DurableDoc<TState>, baseRevision: number, result: { doc: DurableDoc<TState>; outcomes: Outcome[] }) {
-  const rebase = before.revision !== baseRevision || result.outcomes.some((o) => o.duplicate);
+export function commitAnswer<TState>(before: DurableDoc<TState>, baseRevision: number, result: { doc: DurableDoc<TState>; outcomes: Outcome[] }, othersApplied = false) {
+  const rebase = othersApplied || before.revision !== baseRevision || result.outcomes.some((o) => o.duplicate);
   return { revision: result.doc.revision, outcomes: result.outcomes, ...(rebase ? { state: result.doc.state } : {}) };
 }
