@@ -18,13 +18,21 @@ export interface InboxEntry {
   intents: DurableIntent[];
 }
 
-/** At most this many entries are read (and applied) by one commit: one query page. */
-const READ_LIMIT = 100;
+/**
+ * At most this many entries are read (and applied) by one commit: as many as its transaction can
+ * delete, so what a commit applies leaves the inbox with it and does not crowd out newer entries.
+ */
+const READ_LIMIT = 21;
 
 const prefix = (key: string) => `${key}:in:`;
 
-/** The inbox key of a batch: one per caller and first intent, so a retried batch replaces itself. */
-export const inboxKey = (key: string, caller: string | null, intents: readonly DurableIntent[]) => `${prefix(key)}${nameOf(JSON.stringify([caller, intents[0]?.clientId, intents[0]?.seq]))}`;
+/**
+ * The inbox key of a batch: the time it was posted, then a hash of its caller and first intent.
+ * Keys sort by time, and a query reads them in key order, so the longest-waiting batches are
+ * carried first.
+ */
+export const inboxKey = (key: string, caller: string | null, intents: readonly DurableIntent[], now = Date.now()) =>
+  `${prefix(key)}${now.toString(36).padStart(9, '0')}:${nameOf(JSON.stringify([caller, intents[0]?.clientId, intents[0]?.seq]))}`;
 
 /** Posts a batch; false (nothing posted) when it is too large for one value. */
 export async function postInbox(entry: InboxEntry): Promise<boolean> {
@@ -39,7 +47,7 @@ export async function dropInbox(key: string): Promise<void> {
   await kvs.delete(key).catch(() => undefined);
 }
 
-/** Reads the waiting batches (up to 100); none when the read fails, since they are only a hint. */
+/** Reads the longest-waiting batches (up to 21); none when the read fails, since they are only a hint. */
 export async function readInbox(key: string): Promise<InboxEntry[]> {
   try {
     const { results } = await kvs.query().where('key', WhereConditions.beginsWith(prefix(key))).limit(READ_LIMIT).getMany<string>();
