@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 // each piece is stored under the hash of its text, so it never changes once written and the same
 // text is cut at the same places wherever it sits.
 
-/** Forge's limits (FORGE.md): a value ≤ 240 KiB, a transaction ≤ 25 operations and ≤ 4 MB. */
+/** Forge's KVS limits (Forge storage docs): a value ≤ 240 KiB, a transaction ≤ 25 operations and ≤ 4 MB. */
 export const PIECE_BYTES = 200_000;
 export const MAX_OPERATIONS = 25;
 export const MAX_TRANSACTION_BYTES = 4_000_000;
