@@ -176,6 +176,10 @@ describe('#11 forged, stale and hostile bus messages', () => {
     expect(feed.sync.getState().lastError).toMatchObject({ code: 'BUILD_MISMATCH', message: expect.stringContaining('reload the page') });
     expect(feed.sync.getState().phase).toBe('connecting');
     expect(feed.getState()).toEqual({ cards: [] });
+    // It stops asking: an old bundle does not cost the host a snapshot every few seconds.
+    const sent = feed.stats().channel.sent;
+    await w.run(30_000);
+    expect(feed.stats().channel.sent).toBe(sent);
   });
 
   it('#11.14 refuses non-JSON and own __proto__ arguments at the call site, and a __proto__ client id on the bus', async () => {

@@ -155,6 +155,8 @@ export function onSnapshot<TState>(t: Turn<TState>, s: SnapshotMessage) {
   if (s.to !== m.clientId || !m.asked) return void m.counters.unasked++;
   if (s.fingerprint !== undefined && s.fingerprint !== m.definition.fingerprint) {
     m.counters.buildMismatches++;
+    // Only a reload fixes it: stop asking this boot (a new boot's beat makes it ask again).
+    m.helloAt = undefined;
     m.lastError = new SyncError('BUILD_MISMATCH', `[bgstore] the background script runs a different build of store '${m.definition.name}' than this module (an old bundle after a deploy?); reload the page`);
     return;
   }
