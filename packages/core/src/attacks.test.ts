@@ -176,10 +176,24 @@ describe('#11 forged, stale and hostile bus messages', () => {
     expect(feed.sync.getState().lastError).toMatchObject({ code: 'BUILD_MISMATCH', message: expect.stringContaining('reload the page') });
     expect(feed.sync.getState().phase).toBe('connecting');
     expect(feed.getState()).toEqual({ cards: [] });
-    // It stops asking: an old bundle does not cost the host a snapshot every few seconds.
+    // It asks only every 30 s: an old bundle does not cost the host a snapshot every few seconds.
     const sent = feed.stats().channel.sent;
-    await w.run(30_000);
+    await w.run(25_000);
     expect(feed.stats().channel.sent).toBe(sent);
+    await w.run(10_000);
+    expect(feed.stats().channel.sent).toBe(sent + 1);
+  });
+
+  it('#11.13 is delayed, not frozen, by a stray snapshot claiming another build', async () => {
+    const w = createWorld();
+    const feed = createReplica(board, { transport: w.transport('feed'), clock: w.clock });
+    await w.run(10);
+    rogue(w).down({ ...env, from: '1.stray', type: 'snapshot', epoch: '1.stray', version: 5, state: {}, to: feed.clientId, fingerprint: 'other' });
+    await w.run(10);
+    expect(feed.sync.getState().lastError).toMatchObject({ code: 'BUILD_MISMATCH' });
+    const host = createHost(board, { transport: w.transport('bg'), clock: w.clock });
+    await w.run(31_000);
+    expect(feed.sync.getState()).toMatchObject({ phase: 'live', epoch: host.epoch, lastError: null });
   });
 
   it('#11.14 refuses non-JSON and own __proto__ arguments at the call site, and a __proto__ client id on the bus', async () => {

@@ -7,6 +7,9 @@ import { stateDigest } from '../state/stateDigest';
 import { confirm, flushQueued, settle } from './calls';
 import { isFinal, MAX_HELD, MAX_HELD_BYTES, send, type ResyncReason, type Turn } from './state';
 
+/** How often a replica asks a host of another build again. */
+const MISMATCH_RETRY_MS = 30_000;
+
 export function receive<TState>(t: Turn<TState>, msg: Message) {
   const { m } = t;
   switch (msg.type) {
@@ -34,7 +37,8 @@ export function sendHello<TState>(t: Turn<TState>, full = false) {
 }
 
 export function helloDelay<TState>(t: Turn<TState>) {
-  const { timing, helloAttempt, phase, lastHeard } = t.m;
+  const { timing, helloAttempt, phase, lastHeard, mismatched } = t.m;
+  if (mismatched !== undefined) return MISMATCH_RETRY_MS;
   // Catching up with a host that is alive barely backs off (200 ms by default): the answer was lost, not the host.
   const max = phase === 'resyncing' && t.now - lastHeard < timing.hostSilenceMs ? Math.min(timing.helloMaxMs, 2 * timing.helloMinMs) : timing.helloMaxMs;
   return Math.min(max, timing.helloMinMs * 2 ** helloAttempt);
@@ -132,7 +136,7 @@ export function learnPersistence<TState>(t: Turn<TState>, durable: DurableStatus
 export function onBeat<TState>(t: Turn<TState>, b: BeatMessage) {
   const { m } = t;
   heard(t, b.epoch);
-  if (m.epoch === null) return requestSync(t);
+  if (m.epoch === null) return b.epoch === m.mismatched ? undefined : requestSync(t);
   if (b.epoch !== m.epoch) return otherEpoch(t, b.epoch);
   // A beat to this replica answers its hello: the host's own word on its version. Others only raise it.
   m.known = b.to === m.clientId ? b.version : Math.max(m.known, b.version);
@@ -155,8 +159,10 @@ export function onSnapshot<TState>(t: Turn<TState>, s: SnapshotMessage) {
   if (s.to !== m.clientId || !m.asked) return void m.counters.unasked++;
   if (s.fingerprint !== undefined && s.fingerprint !== m.definition.fingerprint) {
     m.counters.buildMismatches++;
-    // Only a reload fixes it: stop asking this boot (a new boot's beat makes it ask again).
-    m.helloAt = undefined;
+    // Only a reload fixes it: ask this boot only every 30 s (a snapshot each time), not on its
+    // every beat; a new boot's beat makes it ask at once. Not never: the message may be a stray.
+    m.mismatched = s.epoch;
+    m.helloAt = t.now + MISMATCH_RETRY_MS;
     m.lastError = new SyncError('BUILD_MISMATCH', `[bgstore] the background script runs a different build of store '${m.definition.name}' than this module (an old bundle after a deploy?); reload the page`);
     return;
   }
@@ -171,6 +177,7 @@ export function onSnapshot<TState>(t: Turn<TState>, s: SnapshotMessage) {
   if (m.lastError?.code === 'BUILD_MISMATCH') m.lastError = null;
   m.wantSnapshot = false;
   m.asked = false;
+  m.mismatched = undefined;
   adoptEpoch(t, s.epoch);
   m.alias = s.alias;
   learnPersistence(t, s.durable);
@@ -189,7 +196,7 @@ export function onSnapshot<TState>(t: Turn<TState>, s: SnapshotMessage) {
 export function onPatch<TState>(t: Turn<TState>, p: PatchMessage) {
   const { m } = t;
   heard(t, p.epoch);
-  if (m.epoch === null) return requestSync(t);
+  if (m.epoch === null) return p.epoch === m.mismatched ? undefined : requestSync(t);
   if (p.epoch !== m.epoch) return otherEpoch(t, p.epoch);
   if (p.next <= m.version) return void m.counters.duplicates++;
   // No host spans more versions in one patch: a longer one is forged or corrupt.

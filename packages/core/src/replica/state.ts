@@ -81,6 +81,8 @@ export interface ReplicaMachine<TState> {
   leaving: { epoch: string; at: number } | undefined;
   /** This replica's short name in the followed boot (from its snapshot), as acks name it. */
   alias: string | undefined;
+  /** The host boot found to run another build of the store: it is not asked again. */
+  mismatched: string | undefined;
   /** A hello went out and no snapshot or direct beat answered it yet: only then is a snapshot taken. */
   asked: boolean;
   /** A snapshot was asked for whatever the version (the state is suspect): one at the same version is applied. */
@@ -131,6 +133,7 @@ export function createReplicaMachine<TState>(definition: StoreDefinition<TState,
     gapAt: undefined,
     wantSnapshot: false,
     alias: undefined,
+    mismatched: undefined,
     asked: false,
     leaving: undefined,
     lastError: null,
