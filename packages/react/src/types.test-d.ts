@@ -54,7 +54,14 @@ export function BindsHooks() {
   const hooks = createStoreHooks(replica);
   const count: number = hooks.useStore((s) => s.count);
   const version: number | null = hooks.useSyncStatus((s) => s.version);
-  void hooks.actions.rename('New title');
+  const call = hooks.actions.rename('New title');
+  // An action call is a promise of its stored outcome, with the earlier moment beside it.
+  const stored: Promise<void> = call;
+  const applied: Promise<void> = call.applied;
+  void stored;
+  void applied;
+  // @ts-expect-error `applied` is read-only
+  call.applied = Promise.resolve();
   // @ts-expect-error selectors see the real state shape
   hooks.useStore((s) => s.missing);
   // @ts-expect-error wrong argument type
