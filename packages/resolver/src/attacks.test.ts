@@ -74,6 +74,8 @@ describe('the resolver against a second user', () => {
     expect(await call(F.load, { store: 'board' }, mallory)).toEqual({ error: { code: 'UNAUTHORIZED', message: expect.stringContaining('not for you') } });
     expect(await call(F.revision, { store: 'board' }, mallory)).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
     expect(await call(F.load, { store: 'board' }, { accountId: null })).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
+    // A commit answers with the stored state when it must rebase: one who may not read may not commit.
+    expect(await call(F.commit, { store: 'board', baseRevision: 5, intents: [intent('m', 1, 'inc')] }, mallory)).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
   });
 
   it('#11.5 takes server policy only from registerStores: a definition carrying it is refused with the migration', () => {

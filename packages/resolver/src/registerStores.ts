@@ -198,6 +198,8 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
       const baseRevision = payload.baseRevision;
       if (!Number.isSafeInteger(baseRevision) || (baseRevision as number) < 0) return fail('BAD_REQUEST', 'baseRevision must be a non-negative integer');
       const parsed = parseIntents(payload.intents, maxIntents);
+      // A commit's answer can carry the stored state: whoever may not read may not commit either.
+      assertMayRead(definition.name, policy, context);
       if (!context.accountId && !policy.allowAnonymousWrites) {
         return fail('UNAUTHORIZED', `store '${definition.name}' does not let anonymous viewers write (allowAnonymousWrites in its registerStores policy)`);
       }
