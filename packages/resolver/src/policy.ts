@@ -38,7 +38,7 @@ export interface StorePolicy {
   scope?: StoreScope;
   /** Decides per intent whether the caller may apply it: `true`, or the reason it may not (`UNAUTHORIZED`). */
   authorize?: (context: StoreContext, intent: StoreIntent) => true | string;
-  /** Decides whether the caller may read the store (`bgstore.load`, `bgstore.revision`): `true` or the reason not. */
+  /** Decides whether the caller may read the store (`bgstore.load`, `bgstore.revision`, and `bgstore.commit`, whose answer can carry the state): `true` or the reason not. */
   authorizeRead?: (context: StoreContext) => true | string;
   /** Whether anonymous viewers (no `accountId`) may write. @default false */
   allowAnonymousWrites?: boolean;
