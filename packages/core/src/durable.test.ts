@@ -3,6 +3,18 @@ import { board } from '../test/board';
 import { createWorld } from '../test/world';
 
 describe('a host that persists', () => {
+  it('settles calls even when a subscriber throws', async () => {
+    const w = createWorld();
+    const warnings: string[] = [];
+    const host = createHost(board, { transport: w.transport('bg'), clock: w.clock, logger: { warn: (m) => warnings.push(m) } });
+    await host.ready;
+    host.subscribe(() => {
+      throw new Error('boom');
+    });
+    await expect(host.actions.add('c1', 'one')).resolves.toBeUndefined();
+    expect(warnings.some((m) => m.includes('boom'))).toBe(true);
+  });
+
   it('gives its own calls the replica’s contract: applied at once, settled once stored or refused', async () => {
     const w = createWorld();
     const persistence = createMemoryPersistence(board);

@@ -162,7 +162,14 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
           calls.settle(e.seq, e.error);
           break;
         case 'changed':
-          for (const l of [...listeners]) l(m.state, e.previous as TState);
+          // A throwing subscriber must not cost the effects after it (a call would never settle).
+          for (const l of [...listeners]) {
+            try {
+              l(m.state, e.previous as TState);
+            } catch (error) {
+              logger.warn(`[bgstore] ${definition.name}: a host subscriber threw: ${error instanceof Error ? error.message : String(error)}`);
+            }
+          }
           break;
         case 'durable':
           if (m.save) options.onDurable?.(durableStatus(m.save));
