@@ -40,6 +40,8 @@ export interface SaveQueue<TState> {
   /** When to ask storage for its revision next. */
   checkAt: number | undefined;
   checking: boolean;
+  /** Another check was asked for while one was in flight: check again as soon as it ends. */
+  recheck: boolean;
   /** After a batch came back too large, the next ones hold at most this many intents. */
   split: number;
 }
@@ -55,7 +57,7 @@ export interface SaveOutcome<TState> {
 }
 
 export function createSaveQueue<TState>(state: TState): SaveQueue<TState> {
-  return { revision: 0, state, queue: [], inflight: [], floors: new Map(), error: null, attempt: 0, flushAt: undefined, checkAt: undefined, checking: false, split: Infinity };
+  return { revision: 0, state, queue: [], inflight: [], floors: new Map(), error: null, attempt: 0, flushAt: undefined, checkAt: undefined, checking: false, recheck: false, split: Infinity };
 }
 
 export const durableStatus = (q: SaveQueue<unknown>): DurableStatus => ({ revision: q.revision, unsaved: q.queue.length + q.inflight.length, saving: q.inflight.length > 0, error: q.error });

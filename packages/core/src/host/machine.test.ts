@@ -49,4 +49,15 @@ describe('host machine', () => {
     const fx = step(m, { type: 'saved', result: { revision: 1, outcomes: [{ clientId: '1.h', seq: 1, ok: true }] } as never }, 250);
     expect(fx).toContainEqual({ type: 'settled', seq: 1 });
   });
+
+  it('does not drop a revision hint that arrives while a check is in flight: it checks again soon', () => {
+    const m = createHostMachine(board as never, '1.h', { ...timing, revisionCheckMs: 30_000 }, true, 0);
+    step(m, { type: 'start' }, 0);
+    step(m, { type: 'loaded', doc: { revision: 3, state: board.initialState, clients: {} } as never }, 0);
+    expect(types(step(m, { type: 'check-revision' }, 100))).toContain('check-revision');
+    expect(step(m, { type: 'check-revision' }, 150)).toEqual([]); // one in flight: remembered, not sent twice
+    step(m, { type: 'revision', revision: 3 }, 180);
+    expect(m.save!.checkAt).toBe(380);
+    expect(types(step(m, { type: 'tick' }, 380))).toContain('check-revision');
+  });
 });

@@ -23,6 +23,9 @@ import { durableField, env, send, type HostEffect, type HostEvent, type HostMach
 export { createHostMachine, nextWake } from './state';
 export type { HostCounters, HostEffect, HostEvent, HostMachine, HostPhase, HostTiming } from './state';
 
+/** A revision check that had to wait (our commit in flight, or a hint during a check) runs again this soon. */
+const SOON_MS = 200;
+
 /** Runs one event. Mutates `m`; returns what to do. */
 export function step<TState>(m: HostMachine<TState>, event: HostEvent, now: number): HostEffect[] {
   const out: HostEffect[] = [];
@@ -57,15 +60,20 @@ export function step<TState>(m: HostMachine<TState>, event: HostEvent, now: numb
       break;
     case 'revision':
       if (m.save) {
-        m.save.checking = false;
-        // Other tabs moved storage: load it and rebase (only when no commit of ours is in flight).
-        if (event.revision !== m.save.revision && m.save.inflight.length === 0) out.push({ type: 'load' });
+        const q = m.save;
+        q.checking = false;
+        const again = q.recheck;
+        q.recheck = false;
+        // Other tabs moved storage: load it and rebase — once our own commit is back, if one is in flight.
+        if (event.revision !== q.revision && q.inflight.length === 0) out.push({ type: 'load' });
+        else if (event.revision !== q.revision || again) scheduleCheck(t, SOON_MS);
         else scheduleCheck(t);
       }
       break;
     case 'revision-failed':
       if (m.save) {
         m.save.checking = false;
+        m.save.recheck = false;
         scheduleCheck(t);
       }
       break;
@@ -73,7 +81,9 @@ export function step<TState>(m: HostMachine<TState>, event: HostEvent, now: numb
       commitDue(t, true);
       break;
     case 'check-revision':
-      if (m.save && m.phase === 'live' && !m.save.checking) {
+      // A hint that arrives while a check is in flight is not dropped: the check runs again after it.
+      if (m.save?.checking) m.save.recheck = true;
+      else if (m.save && m.phase === 'live') {
         m.save.checkAt = now;
         tick(t);
       }
