@@ -73,6 +73,16 @@ describe('storage’s client table under a flood (#11.2, #11.3)', () => {
     expect(retry.outcomes).toMatchObject([{ ok: true, duplicate: true }, { ok: true }]);
   });
 
+  it('keeps one caller within its byte budget by dropping that caller’s own oldest records', () => {
+    const budget = { ...table, maxBytes: Infinity, perCaller: 1000, perCallerBytes: 5_000 };
+    let doc = emptyDoc(board);
+    doc = commitIntents(board, doc, [{ clientId: 'a.other|tab', seq: 1, name: 'add', args: ['o', 'other'] }], { now: 0, table: budget }).doc;
+    for (let k = 0; k < 30; k++) doc = commitIntents(board, doc, flood('a.evil', k), { now: 1 + k, table: budget }).doc;
+    const evil = Object.keys(doc.clients).filter((key) => key.startsWith('a.evil|'));
+    expect(JSON.stringify(evil.map((key) => doc.clients[key])).length).toBeLessThan(6_000);
+    expect(doc.clients['a.other|tab']).toBeDefined();
+  });
+
   it('makes room by dropping anonymous viewers’ records first', () => {
     const small = { ...table, maxClients: 50 };
     let doc = emptyDoc(board);

@@ -59,6 +59,8 @@ export const LIMITS = {
   rejectedPerClient: 16,
   /** Client records kept per caller (account, or anonymous page); the least recently seen of a caller's own go first. */
   clientsPerCaller: 32,
+  /** Bytes of client records kept per caller (about): past it the caller's own least recently seen go first. */
+  callerBytes: 24_000,
   /** Client records kept per document, of every caller; past it new callers are refused, never others forgotten. */
   clientsPerDoc: 20_000,
   /** The client table's JSON, at most: past it new clients are refused (anonymous ones' records go first). */

@@ -58,7 +58,7 @@ export interface RegisteredStore {
 }
 
 /** Storage's own client table: records of one caller never push out another's; full means refuse. */
-const TABLE = { maxClients: LIMITS.clientsPerDoc, maxBytes: LIMITS.clientTableBytes, perCaller: LIMITS.clientsPerCaller, ttlMs: LIMITS.clientTtlMs, whenFull: 'refuse' } as const;
+const TABLE = { maxClients: LIMITS.clientsPerDoc, maxBytes: LIMITS.clientTableBytes, perCaller: LIMITS.clientsPerCaller, perCallerBytes: LIMITS.callerBytes, ttlMs: LIMITS.clientTtlMs, whenFull: 'refuse' } as const;
 
 /** KVS answers that mean storage is set up wrong: retrying cannot help. */
 const MISCONFIGURED = new Set(['INVALID_ENTITY_TYPE', 'ENTITY_TYPE_TOO_SHORT', 'ENTITY_TYPE_TOO_LARGE', 'NOT_FOUND_ENTITY', 'FORBIDDEN', 'PERMISSION_DENIED', 'MISSING_SCOPE']);

@@ -31,6 +31,8 @@ export interface ClientTableOptions {
   whenFull?: 'evict' | 'refuse';
   /** Records per caller (the part of a key before `|`), least recently seen of that caller's go first. @default Infinity */
   perCaller?: number;
+  /** Bytes of records per caller (about); past it the caller's own least recently seen records go. @default Infinity */
+  perCallerBytes?: number;
   /** Records unseen this long may go. @default Infinity */
   ttlMs?: number;
   /** The table's JSON at most (about); past it new clients are refused or, with `evict`, the least recently seen go. @default Infinity */
@@ -60,6 +62,7 @@ export function createClientTable(initial: Record<string, ClientRecord> = {}, op
   const maxClients = options.maxClients ?? 1000;
   const maxBytes = options.maxBytes ?? Infinity;
   const perCaller = options.perCaller ?? Infinity;
+  const perCallerBytes = options.perCallerBytes ?? Infinity;
   const ttlMs = options.ttlMs ?? Infinity;
   const clients = new Map<string, Entry>();
   for (const [id, r] of Object.entries(initial)) {
@@ -151,6 +154,17 @@ export function createClientTable(initial: Record<string, ClientRecord> = {}, op
         c.rejected.delete(seq);
         c.rejected.set(seq, { code: outcome.code, message: cut(outcome.message) });
         while (c.rejected.size > LIMITS.rejectedPerClient) c.rejected.delete(c.rejected.keys().next().value!);
+        // Refusals are what make records large: a caller over its budget loses its own oldest records.
+        if (perCallerBytes !== Infinity) {
+          const caller = callerOf(clientId);
+          const own = [...clients.keys()].filter((k) => callerOf(k) === caller);
+          let bytes = own.reduce((n, k) => n + sizeOf(k, clients.get(k)!), 0);
+          for (const k of own.filter((k) => k !== clientId).sort((a, b) => clients.get(a)!.seen - clients.get(b)!.seen)) {
+            if (bytes <= perCallerBytes) break;
+            bytes -= sizeOf(k, clients.get(k)!);
+            clients.delete(k);
+          }
+        }
       }
       compact(c);
     },

@@ -9,7 +9,7 @@
 //                                                                    │   waiting after backoff
 //                                                                    └ failed, permanent: the batch
 //                                                                      is refused, the host rebases
-import { isSyncError, jsonBytes, LIMITS, PERMANENT_CODES, type DurableStatus, type Outcome, type StoredIntent, type SyncErrorCode } from '@bgstore/protocol';
+import { isSyncError, jsonBytes, PERMANENT_CODES, type DurableStatus, type Outcome, type StoredIntent, type SyncErrorCode } from '@bgstore/protocol';
 import type { ActionRecipes, StoreDefinition } from '../state/defineStore';
 import { replayIntents } from '../state/runIntent';
 import { backoff } from '../runtime/schedule';
@@ -148,6 +148,3 @@ export function onSaveFailed<TState>(q: SaveQueue<TState>, error: unknown, now: 
   q.flushAt = now + delay;
   return { refused: [], retryInMs: delay };
 }
-
-/** Whether a commit request is within invoke's limit (for tests and the resolver's own check). */
-export const fitsInvoke = (batch: unknown) => jsonBytes(batch) <= LIMITS.invokeBytes;

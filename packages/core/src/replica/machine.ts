@@ -44,7 +44,6 @@ export function step<TState>(m: ReplicaMachine<TState>, event: ReplicaEvent, now
       const seq = ++m.nextSeq;
       const call: Call = { seq, name: event.name, args: event.args, stage: 'queued', sentAt: -Infinity, deadline: now + m.timing.intentTimeoutMs };
       m.calls.set(seq, call);
-      out.push({ type: 'queued', seq });
       // The host said it cannot load, for good: the call cannot succeed, and says why at once.
       if (m.epoch === null && m.lastError && (PERMANENT_CODES as readonly string[]).includes(m.lastError.code)) settle(t, call, m.lastError);
       break;

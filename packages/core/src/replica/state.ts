@@ -104,8 +104,6 @@ export type ReplicaEvent =
 
 export type ReplicaEffect =
   | { type: 'send'; message: Message }
-  /** A call was queued under this seq. */
-  | { type: 'queued'; seq: number }
   | { type: 'applied'; seq: number }
   /** A call's outcome is final: saved, or the error. */
   | { type: 'settled'; seq: number; error?: SyncError };
