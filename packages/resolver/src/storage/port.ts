@@ -7,6 +7,10 @@ import type { StoredIntent } from '@bgstore/protocol';
 // `commit` is conditional on the revision read, and correctness never rests on a transaction
 // spanning calls. A backend may keep what reads learned (immutable parts) between calls, never the
 // head: every `read` asks storage for the current revision.
+// Room to grow without breaking a backend: a read of the changes since a client's revision (for
+// answers with only what the caller lacks), or a cheap "anyone else writing?" before reading the
+// inbox, would be further optional members; the commit loop (`commitBatch`) decides when to call
+// what, so such policies change there, not in each backend.
 
 /**
  * One read of a stored document: the document with its revision, and whatever the backend keeps to
