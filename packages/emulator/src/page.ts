@@ -209,10 +209,14 @@ export function createPage(options: PageOptions): Page {
           inst.errors.push(args.error);
           return undefined;
         case 'publishRealtimeChannel': {
+          const refused = site.realtimeBackend.check(String(args.channelName), 'publish', (args.options as { token?: unknown } | undefined)?.token);
+          if (refused) return Promise.resolve({ eventId: null, eventTimestamp: null, errors: [{ message: `Realtime token validation failed: ${refused}` }] });
           const scope = realtimeScope({ installation: site.installationId, moduleKey: spec.key, context: inst.context, isGlobal: Boolean(args.isGlobal) });
           return Promise.resolve(site.realtime.publish(scope, String(args.channelName), args.eventPayload));
         }
         case 'subscribeRealtimeChannel': {
+          const refused = site.realtimeBackend.check(String(args.channelName), 'subscribe', (args.options as { token?: unknown } | undefined)?.token);
+          if (refused) return Promise.reject(new Error(`[emulator] realtime.subscribe('${String(args.channelName)}') refused: ${refused}`));
           const scope = realtimeScope({ installation: site.installationId, moduleKey: spec.key, context: inst.context, isGlobal: Boolean(args.isGlobal) });
           const sub = site.realtime.subscribe(scope, String(args.channelName), (payload) => {
             if (inst.alive) (args.onEvent as (p: unknown) => void)(typeof payload === 'string' ? payload : toRealm(payload));

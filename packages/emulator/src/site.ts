@@ -1,6 +1,7 @@
 import { createRealClock, type Clock } from './clock';
 import { createRandom, type Random } from './random';
 import { createRealtimeHub, type RealtimeHub } from './realtime';
+import { createRealtimeBackend, type RealtimeBackend } from './realtimeBackend';
 
 /** The signature of `global.__forge_fetch__`, through which `@forge/kvs` reaches storage. */
 export type ForgeFetch = (context: unknown, path: string, init: { method?: string; headers?: Record<string, string>; body?: string }) => Promise<Response>;
@@ -35,6 +36,8 @@ export interface Site {
   readonly clock: Clock;
   readonly random: Random;
   readonly realtime: RealtimeHub;
+  /** Realtime as the app's functions reach it (`@forge/realtime`), and the channel tokens pages must show. */
+  readonly realtimeBackend: RealtimeBackend;
   readonly cloudId: string;
   readonly siteUrl: string;
   readonly appId: string;
@@ -48,7 +51,8 @@ export interface Site {
   readonly forgeFetch: ForgeFetch | undefined;
   /**
    * Points `target.__forge_fetch__` at this site's storage, so the real `@forge/kvs` loaded in
-   * `target` (a Node process, a realm) uses it. Returns a function that restores the old value.
+   * `target` (a Node process, a realm) uses it, and `@forge/realtime` this site's Realtime backend
+   * (with a `__forge_runtime__` naming the installation). Returns a function that restores both.
    */
   installForgeFetch(target?: Record<string, unknown>): () => void;
 }
@@ -57,26 +61,34 @@ export interface Site {
 export function createSite(options: SiteOptions = {}): Site {
   const cloudId = options.cloudId ?? 'emulated-cloud';
   const forgeFetch = options.forgeFetch;
+  const clock = options.clock ?? createRealClock();
+  const realtime = createRealtimeHub();
+  const installationId = `emulated-installation-${cloudId}`;
+  const appId = options.appId ?? 'ari:cloud:ecosystem::app/00000000-0000-0000-0000-000000000000';
+  const realtimeBackend = createRealtimeBackend({ hub: realtime, installation: installationId, clock });
   return {
-    clock: options.clock ?? createRealClock(),
+    clock,
     random: createRandom(options.seed ?? 1),
-    realtime: createRealtimeHub(),
+    realtime,
+    realtimeBackend,
     cloudId,
     siteUrl: options.siteUrl ?? 'https://emulated.atlassian.net',
-    appId: options.appId ?? 'ari:cloud:ecosystem::app/00000000-0000-0000-0000-000000000000',
+    appId,
     environmentId: 'emulated-environment',
     environmentType: options.environmentType ?? 'DEVELOPMENT',
     installContext: `ari:cloud:${options.product ?? 'confluence'}::site/${cloudId}`,
-    installationId: `emulated-installation-${cloudId}`,
+    installationId,
     license: options.license,
     userCalls: new Map(),
     forgeFetch,
     installForgeFetch(target = globalThis as unknown as Record<string, unknown>) {
       if (!forgeFetch) throw new Error('[emulator] this site has no storage: pass `forgeFetch` (e.g. createKvsFetch()) to createSite');
-      const previous = target.__forge_fetch__;
-      target.__forge_fetch__ = forgeFetch;
+      const previous = { fetch: target.__forge_fetch__, runtime: target.__forge_runtime__ };
+      target.__forge_fetch__ = realtimeBackend.route(forgeFetch);
+      target.__forge_runtime__ = { appContext: { installationId, appId, environmentId: 'emulated-environment' }, realtime: { contextToken: 'emulated-context-token' } };
       return () => {
-        target.__forge_fetch__ = previous;
+        target.__forge_fetch__ = previous.fetch;
+        target.__forge_runtime__ = previous.runtime;
       };
     },
   };
