@@ -13,8 +13,8 @@ export type { JsonValue } from './json';
 export { downEvent, PROTOCOL_VERSION, upEvent } from './messages';
 export { encodeMessage } from './wire';
 export type { WireMessage } from './wire';
-export { isResolverError, RESOLVER_FUNCTIONS } from './resolverApi';
-export type { CommitRequest, CommitResponse, LoadRequest, LoadResponse, ResolverError, RevisionRequest, RevisionResponse, StoredClient } from './resolverApi';
+export { isChanges, isResolverError, RESOLVER_FUNCTIONS } from './resolverApi';
+export type { ChangesResponse, CommitRequest, CommitResponse, LoadRequest, LoadResponse, RealtimeChange, RealtimeGrant, ResolverError, RevisionRequest, RevisionResponse, StoredClient, SyncResponse } from './resolverApi';
 export type {
   AckMessage,
   BeatMessage,
