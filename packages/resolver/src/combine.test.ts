@@ -1,6 +1,6 @@
 import { defineStore } from '@bgstore/core';
 import { RESOLVER_FUNCTIONS as F } from '@bgstore/protocol';
-import { createBackend, intent } from '../test/harness';
+import { createBackend, intent, stateAfter } from '../test/harness';
 import type { StoreContext, StoreIntent } from '.';
 
 // Combined commits: a batch whose commit lost the race waits in the document's inbox, and the next
@@ -39,7 +39,10 @@ describe('combined commits', () => {
     const b = await call(F.commit, { store: 'board', baseRevision: 1, intents: [intent('tab-b', 2, 'add', 'b1')] }, { accountId: 'user-b' });
     bDone = true;
     // B's commit carried A's batch: its answer has the state with A's card, B's own outcome only.
-    expect(b).toMatchObject({ revision: 2, outcomes: [{ clientId: 'tab-b', seq: 2, ok: true }], state: { cards: [{ id: 'c1', title: 'c1' }, { id: 'a1' }, { id: 'b1' }] } });
+    expect(b).toMatchObject({ revision: 2, outcomes: [{ clientId: 'tab-b', seq: 2, ok: true }] });
+    // What B lacks comes as patches on its base (revision 1), not as the whole state.
+    expect(b).not.toHaveProperty('state');
+    expect(stateAfter({ cards: [{ id: 'c1', title: 'c1' }] }, b)).toEqual({ cards: [{ id: 'c1', title: 'c1' }, { id: 'a1', title: 'a1' }, { id: 'b1', title: 'b1' }] });
     expect(inboxKeys(kvs)).toEqual([]);
     // A learns its intents are stored, as they were decided for A: the rename refused.
     expect(await a).toMatchObject({

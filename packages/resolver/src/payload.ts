@@ -34,6 +34,13 @@ export function parseBaseRevision(raw: unknown): number {
   return raw as number;
 }
 
+/** A load's `since`: absent, or the revision the caller holds. @throws SyncError `BAD_REQUEST` unless absent or a non-negative integer */
+export function parseSince(raw: unknown): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!Number.isSafeInteger(raw) || (raw as number) < 0) throw new SyncError('BAD_REQUEST', '[bgstore] since must be a non-negative integer');
+  return raw as number;
+}
+
 /**
  * Reads a commit's intents. Each is judged alone: a malformed one is refused (`BAD_REQUEST`) by its
  * own outcome, the others go on. Only a payload that is not a list at all is refused whole.

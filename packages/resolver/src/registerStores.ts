@@ -1,9 +1,10 @@
-import { isSyncError, LIMITS, RESOLVER_FUNCTIONS, type CommitResponse, type LoadResponse, type ResolverError, type RevisionResponse } from '@bgstore/protocol';
-import { CALLERS, ownClients, ownKey } from './callerKeys';
+import { isSyncError, LIMITS, RESOLVER_FUNCTIONS, type ClientRecord, type CommitResponse, type ResolverError, type RevisionResponse, type SyncResponse } from '@bgstore/protocol';
+import { CALLERS, ownClients, ownKey, ownKeys } from './callerKeys';
 import { commitBatch, currentDoc, type AnyDefinition, type CommitSettings } from './commitBatch';
 import { createKvsStorage } from './kvs/kvsStorage';
-import { checkPayload, fail, isObj, parseBaseRevision, parseFloors, parseIntents } from './payload';
+import { checkPayload, fail, isObj, parseBaseRevision, parseFloors, parseIntents, parseSince } from './payload';
 import { applyWritePolicy, assertMayRead, assertMayWrite, type StoreContext, type StorePolicy } from './policy';
+import { createChangeFeed, type ChangeFeed, type ChangeFeedOptions } from './realtime';
 import { documentKey } from './scope';
 import type { StoragePort } from './storage/port';
 
@@ -46,6 +47,13 @@ export interface RegisterStoresOptions {
    * @default 4096
    */
   minPiece?: number;
+  /**
+   * Publish each commit's changes on the document's Forge Realtime channel (`@forge/realtime`), and
+   * hand pages that ask a subscribe-only token for it, so open pages apply others' changes without
+   * invoking anything. Only the resolver can publish there. Failures never fail a commit or a load.
+   * @default true
+   */
+  realtime?: boolean | Omit<ChangeFeedOptions, 'now'>;
 }
 
 /** Any store definition made by `defineStore` (its state and action types do not matter here). */
@@ -83,7 +91,9 @@ function answerError(error: unknown, storage: Pick<StoragePort, 'misconfiguratio
 
 /**
  * Defines bgstore's resolver functions (`bgstore.load`, `bgstore.commit`, `bgstore.revision`) for
- * the given stores, with each store's server policy. Every answer is data: failures come back as
+ * the given stores, with each store's server policy. A load that names the caller's revision
+ * (`since`) answers only the changes since it when storage has them; a commit answers what the
+ * caller lacks; each commit is published on the document's Realtime channel (see `realtime`). Every answer is data: failures come back as
  * `{error: {code, message}}`. Only `context` is trusted; everything in a payload may be forged.
  * @example
  * const resolver = new Resolver();
@@ -98,7 +108,9 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
   const maxIntents = options.maxIntents ?? 1000;
   const maxPayload = options.maxPayload ?? 500_000;
   const storage = createKvsStorage({ warmDocuments: options.warmDocuments, minPiece: options.minPiece });
-  const settings: CommitSettings = { table: TABLE, now: options.now ?? Date.now, maxAttempts: options.maxAttempts ?? 6, budgetMs: options.contentionBudgetMs ?? 10_000, retryDelayMs: options.retryDelayMs ?? 50 };
+  const now = options.now ?? Date.now;
+  const feed: ChangeFeed | undefined = options.realtime === false ? undefined : createChangeFeed({ ...(typeof options.realtime === 'object' ? options.realtime : {}), now });
+  const settings: CommitSettings = { table: TABLE, now, maxAttempts: options.maxAttempts ?? 6, budgetMs: options.contentionBudgetMs ?? 10_000, retryDelayMs: options.retryDelayMs ?? 50 };
 
   const handle =
     <T>(run: Handler<T>) =>
@@ -116,11 +128,23 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
 
   resolver.define(
     RESOLVER_FUNCTIONS.load,
-    handle(async (definition, _payload, context, policy): Promise<LoadResponse> => {
+    handle(async (definition, payload, context, policy): Promise<SyncResponse> => {
+      const since = parseSince(payload.since);
       assertMayRead(definition.name, policy, context);
-      const doc = currentDoc(definition, await storage.read(keyOf(definition, policy, context)));
+      const key = keyOf(definition, policy, context);
+      const granting = payload.realtime === true && feed ? feed.grant(key) : undefined;
+      const changes = since !== undefined ? await storage.readChanges?.(key, since) : undefined;
+      const grant = await granting;
+      const realtime = grant ? { realtime: grant } : {};
+      if (since !== undefined && changes && changes.schemaVersion === definition.schemaVersion) {
+        // Only the caller's own client records, as in a whole load.
+        const clients = ownClients(changes.clients as Record<string, ClientRecord>, context);
+        const removed = ownKeys(changes.removed, context);
+        return { since, revision: changes.revision, patches: changes.patches, ...(Object.keys(clients).length ? { clients } : {}), ...(removed.length ? { clientsRemoved: removed } : {}), ...realtime };
+      }
+      const doc = currentDoc(definition, await storage.read(key));
       // Only the caller's own client records: nobody learns another caller's client ids.
-      return { revision: doc.revision, schemaVersion: doc.schemaVersion, state: doc.state, clients: ownClients(doc.clients, context) };
+      return { revision: doc.revision, schemaVersion: doc.schemaVersion, state: doc.state, clients: ownClients(doc.clients, context), ...realtime };
     }),
   );
 
@@ -148,7 +172,8 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
       const bare = new Map(parsed.intents.map((i) => [ownKey(context, i.clientId), i.clientId]));
       const floors = parseFloors(payload.floors).map(([c, f]): [string, number] => [ownKey(context, c), f]);
       const batch = { caller: context.accountId ?? null, intents, floors, baseRevision };
-      const answer = await commitBatch(storage, definition, key, batch, settings);
+      const { answer, committed } = await commitBatch(storage, definition, key, batch, settings);
+      if (committed && feed) await feed.publish(key, { v: 1, store: definition.name, ...committed });
       const outcomes = answer.outcomes.map((o) => ({ ...o, clientId: bare.get(o.clientId) ?? o.clientId }));
       return { ...answer, outcomes: [...outcomes, ...parsed.refused] };
     }),

@@ -32,7 +32,8 @@ export const DOC_ENTITY_DECLARATION = {
 // transactions have, so a reader that just read the previous head still finds what it names.
 // Layouts 1 and 2 are still read; the next commit moves them.
 
-interface HeadData {
+/** What a layout-3 head's `data` holds. */
+export interface HeadData {
   v: 3;
   /** The document's id: random, from its first write in this layout (a recreated document gets a new one). */
   i: string;
@@ -96,7 +97,8 @@ const SPECULATIVE_ENTRIES = 8;
 const READ_ATTEMPTS = 5;
 
 const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
-const parseHead = (head: Head): HeadData | LegacyHead => JSON.parse(head.data.startsWith('{"v":') ? head.data : '{"v":1}') as HeadData | LegacyHead;
+/** The head's `data`: layout 3's, or what an older layout's says. */
+export const parseHead = (head: Head): HeadData | LegacyHead => JSON.parse(head.data.startsWith('{"v":') ? head.data : '{"v":1}') as HeadData | LegacyHead;
 const COLD = createWarmDocuments(0);
 const randomId = () => randomBytes(9).toString('base64url');
 

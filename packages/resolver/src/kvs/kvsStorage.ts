@@ -1,4 +1,5 @@
 import type { StoragePort } from '../storage/port';
+import { readChanges } from './docChanges';
 import { DOC_ENTITY, isLostRace, readDoc, readRevision, writeDoc, type StoredDoc } from './docStore';
 import { dropInbox, inboxKey, postInbox, readInbox } from './inbox';
 import { createWarmDocuments } from './readCache';
@@ -40,6 +41,7 @@ export function createKvsStorage(options: KvsStorageOptions = {}): StoragePort<S
   return {
     read: (key, previous) => readDoc(key, previous, warm),
     readRevision,
+    readChanges: (key, since, upTo) => readChanges(key, since, warm, upTo),
     commit: (key, previous, next, applied) => writeDoc(key, previous, next, { minPiece, alsoDelete: applied, warm }),
     isLostRace,
     misconfiguration,
