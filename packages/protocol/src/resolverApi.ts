@@ -86,6 +86,8 @@ export interface CommitRequest {
   intents: StoredIntent[];
   /** Per client of this caller: every seq ≤ floor has settled at the client, so gaps below it close. */
   floors?: [clientId: string, floor: number][];
+  /** The caller applies `patches` on its base: answer what it lacks as patches when storage has them (else, or without this, the state). */
+  patches?: boolean;
 }
 export interface CommitResponse {
   revision: number;
@@ -93,8 +95,8 @@ export interface CommitResponse {
   /** The stored state whole, when it is not `baseRevision`'s state with the batch applied and the changes since `baseRevision` could not be had. */
   state?: unknown;
   /**
-   * Instead of `state`: patches taking `baseRevision`'s state to the stored one (others' commits
-   * since, and this batch as stored). Absent with `state` absent: the state is `baseRevision`'s
+   * Instead of `state`, to a caller that asked (`CommitRequest.patches`): patches taking
+   * `baseRevision`'s state to the stored one (others' commits since, and this batch as stored). Absent with `state` absent: the state is `baseRevision`'s
    * with the batch applied.
    */
   patches?: WirePatch[];

@@ -36,7 +36,7 @@ describe('combined commits', () => {
     for (let i = 0; i < 500 && inboxKeys(kvs).length === 0; i++) await new Promise((r) => setTimeout(r, 2));
     expect(inboxKeys(kvs)).toHaveLength(1);
 
-    const b = await call(F.commit, { store: 'board', baseRevision: 1, intents: [intent('tab-b', 2, 'add', 'b1')] }, { accountId: 'user-b' });
+    const b = await call(F.commit, { store: 'board', baseRevision: 1, intents: [intent('tab-b', 2, 'add', 'b1')], patches: true }, { accountId: 'user-b' });
     bDone = true;
     // B's commit carried A's batch: its answer has the state with A's card, B's own outcome only.
     expect(b).toMatchObject({ revision: 2, outcomes: [{ clientId: 'tab-b', seq: 2, ok: true }] });

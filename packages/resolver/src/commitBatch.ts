@@ -22,6 +22,8 @@ export interface Batch {
   floors: [string, number][];
   /** The revision the caller's answer is relative to. */
   baseRevision: number;
+  /** The caller applies patches: what it lacks may come as patches instead of the state. */
+  patches?: boolean;
 }
 
 /** How {@link commitBatch} commits: the client table's bounds, the time intents are recorded at, and the retry budgets. */
@@ -86,7 +88,7 @@ export async function commitBatch<R extends DocRead>(storage: StoragePort<R>, de
     // Patches are relative to what storage holds; a read of an older schema was migrated, so they would not apply.
     const tail = !read || read.doc.schemaVersion === doc.schemaVersion ? diffJson(doc.state, result.doc.state) : undefined;
     const plain: CommitResponse = commitAnswer(doc, batch.baseRevision, { doc: result.doc, outcomes }, carriedApplied);
-    const answer = await answerWithChanges(storage, key, read, doc, batch.baseRevision, plain, tail);
+    const answer = batch.patches ? await answerWithChanges(storage, key, read, doc, batch.baseRevision, plain, tail) : plain;
     return { answer, ...(result.changed ? { committed: { base: doc.revision, revision: result.doc.revision, ...(tail ? { patches: tail } : {}) } } : {}) };
   };
   const onLostRace = async () => {

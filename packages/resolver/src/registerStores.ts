@@ -171,7 +171,7 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
       const intents = judged.map((i) => ({ ...i, clientId: ownKey(context, i.clientId) }));
       const bare = new Map(parsed.intents.map((i) => [ownKey(context, i.clientId), i.clientId]));
       const floors = parseFloors(payload.floors).map(([c, f]): [string, number] => [ownKey(context, c), f]);
-      const batch = { caller: context.accountId ?? null, intents, floors, baseRevision };
+      const batch = { caller: context.accountId ?? null, intents, floors, baseRevision, patches: payload.patches === true };
       const { answer, committed } = await commitBatch(storage, definition, key, batch, settings);
       if (committed && feed) await feed.publish(key, { v: 1, store: definition.name, ...committed });
       const outcomes = answer.outcomes.map((o) => ({ ...o, clientId: bare.get(o.clientId) ?? o.clientId }));

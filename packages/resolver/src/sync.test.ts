@@ -93,12 +93,19 @@ describe('#17.2 answer with what the caller lacks', () => {
   it('a commit on a stale base answers the patches since that base (others’ commits, then its own), not the state', async () => {
     const { call } = createBackend([board(2_000)], { warmDocuments: 0 });
     const states = await history(call, 3, 'other');
-    const answer = (await call(F.commit, { store: 'board', baseRevision: 1, intents: [intent('me', 1, 'add', 'mine')] }, { accountId: 'user-2' })) as Loaded;
+    const answer = (await call(F.commit, { store: 'board', baseRevision: 1, intents: [intent('me', 1, 'add', 'mine')], patches: true }, { accountId: 'user-2' })) as Loaded;
     expect(answer).toMatchObject({ revision: 4 });
     expect(answer).not.toHaveProperty('state');
     const after = stateAfter(states[1], answer) as Board;
     expect(after).toEqual({ items: [...states[3]!.items, { id: 'new-2000', title: 'mine', done: false }] });
     expect(after).toEqual(((await call(F.load, { store: 'board' })) as Loaded).state);
+  });
+
+  it('a caller that does not ask for patches (an older bundle) gets the state, as before', async () => {
+    const { call } = createBackend([board(50)]);
+    const states = await history(call, 2, 'other');
+    expect(await call(F.commit, { store: 'board', baseRevision: 1, intents: [intent('me', 1, 'toggle', 1)] })).toMatchObject({ revision: 3, state: { items: expect.any(Array) } });
+    expect(states).toHaveLength(3);
   });
 
   it('a commit the caller can predict answers neither state nor patches', async () => {
