@@ -1,15 +1,26 @@
 import { invoke as bridgeInvoke } from '@forge/bridge';
-import type { ActionRecipes, CommitBatch, CommitResult, LoadedDoc, Persistence, StoreDefinition } from '@bgstore/core';
-import { isResolverError, RESOLVER_FUNCTIONS, SyncError, type CommitResponse, type LoadResponse, type RevisionResponse } from '@bgstore/protocol';
+import type { ActionRecipes, CommitBatch, CommitResult, LoadedChanges, LoadedDoc, Persistence, StoreDefinition } from '@bgstore/core';
+import { isChanges, isResolverError, RESOLVER_FUNCTIONS, SyncError, type CommitRequest, type CommitResponse, type LoadRequest, type RealtimeGrant, type RevisionResponse, type SyncResponse } from '@bgstore/protocol';
 
 /** Calls a resolver function; `@forge/bridge`'s `invoke` by default. */
 export type Invoke = (functionKey: string, payload: Record<string, unknown>) => Promise<unknown>;
+
+/** Who wants the resolver's Realtime grant for the document's channel (see `startHost`'s `realtimeHint`). */
+export interface RealtimeGrants {
+  /** Whether the next load should ask for a grant (none held, or a new subscription needs a fresh one). */
+  wants(): boolean;
+  granted(grant: RealtimeGrant): void;
+}
 
 /** Options of {@link createInvokePersistence}. */
 export interface InvokePersistenceOptions {
   /** @default invoke from @forge/bridge */
   invoke?: Invoke;
+  /** Asks loads for a subscribe-only Realtime grant when it wants one. */
+  realtime?: RealtimeGrants;
 }
+
+const isList = (value: unknown) => value === undefined || Array.isArray(value);
 
 async function call<T>(invoke: Invoke, key: string, payload: Record<string, unknown>): Promise<T> {
   let answer: unknown;
@@ -30,20 +41,40 @@ async function call<T>(invoke: Invoke, key: string, payload: Record<string, unkn
 
 /**
  * Persistence through the app's resolver function (`registerStores` on the backend): the host loads
- * and commits over `invoke`, and the resolver re-runs intents on the stored state in KVS.
+ * and commits over `invoke`, and the resolver re-runs intents on the stored state in KVS. A host
+ * that holds a revision asks only for the changes since it (`sync`: one invocation that is the
+ * revision check and the reload), and commits get back only what the host lacks.
  * @example
  * startHost(board, { persistence: createInvokePersistence(board) }); // what startHost does by default
  */
 export function createInvokePersistence<TState, TActions extends ActionRecipes<TState>>(definition: StoreDefinition<TState, TActions>, options: InvokePersistenceOptions = {}): Persistence<TState> {
   const invoke: Invoke = options.invoke ?? ((key, payload) => bridgeInvoke(key, payload) as Promise<unknown>);
   const store = definition.name;
+  const grants = options.realtime;
+  const load = async (since?: number): Promise<SyncResponse> => {
+    const request: LoadRequest = { store, ...(since !== undefined ? { since } : {}), ...(grants?.wants() ? { realtime: true } : {}) };
+    const r = await call<SyncResponse>(invoke, RESOLVER_FUNCTIONS.load, request as unknown as Record<string, unknown>);
+    if (r.realtime && typeof r.realtime.channel === 'string' && typeof r.realtime.token === 'string') grants?.granted(r.realtime);
+    return r;
+  };
+  const whole = (r: SyncResponse): LoadedDoc<TState> => {
+    if (isChanges(r)) throw new SyncError('STORAGE_FAILED', `[bgstore] ${RESOLVER_FUNCTIONS.load} answered changes to a load that named no revision`);
+    return { revision: r.revision, state: r.state as TState, clients: r.clients ?? {} };
+  };
   return {
-    async load(): Promise<LoadedDoc<TState>> {
-      const r = await call<LoadResponse>(invoke, RESOLVER_FUNCTIONS.load, { store });
-      return { revision: r.revision, state: r.state as TState, clients: r.clients ?? {} };
+    load: async () => whole(await load()),
+    async sync(revision): Promise<LoadedChanges | LoadedDoc<TState>> {
+      const r = await load(revision);
+      if (!isChanges(r)) return whole(r);
+      if (r.since !== revision || !Number.isSafeInteger(r.revision) || r.revision < revision) {
+        throw new SyncError('STORAGE_FAILED', `[bgstore] ${RESOLVER_FUNCTIONS.load} answered the changes from ${String(r.since)} to ${String(r.revision)} when asked for those since ${revision}`);
+      }
+      return { since: r.since, revision: r.revision, patches: r.patches };
     },
     async commit(batch: CommitBatch): Promise<CommitResult<TState>> {
-      const r = await call<CommitResponse>(invoke, RESOLVER_FUNCTIONS.commit, { store, baseRevision: batch.baseRevision, intents: batch.intents });
+      const request: CommitRequest = { store, baseRevision: batch.baseRevision, intents: batch.intents, ...(batch.floors?.length ? { floors: batch.floors } : {}), patches: true };
+      const r = await call<CommitResponse>(invoke, RESOLVER_FUNCTIONS.commit, request as unknown as Record<string, unknown>);
+      if (!isList(r.patches) || !Array.isArray(r.outcomes)) throw new SyncError('STORAGE_FAILED', `[bgstore] ${RESOLVER_FUNCTIONS.commit} answered a malformed result`);
       return r as CommitResult<TState>;
     },
     async revision(): Promise<number> {

@@ -1,0 +1,159 @@
+import type { Clock, RemoteChange } from '@bgstore/core';
+import type { RealtimeGrant, WirePatch } from '@bgstore/protocol';
+import type { RealtimeGrants } from './invokePersistence';
+
+// The page's end of "changes arrive without asking": the resolver publishes each commit on the
+// document's Realtime channel, and hands this page a subscribe-only token for it with a load. While
+// subscribed, storage is checked only as a slow safety net (the host's `revisionCheckMs`); until
+// then, or when Realtime fails, every `fallbackCheckMs`. Only the resolver can publish on the
+// channel (the token protects it), and a change is applied only on top of exactly the revision it
+// names; anything else is at most a reason to check storage.
+//
+//   wanting a grant ──grant (with a load)──▶ subscribing ──ok──▶ subscribed (no polling)
+//        ▲   (polling)                            │ refused                │ error on the channel
+//        └──── after a wait (1, 2, 4 … 30 min) ◀──┘                        └──▶ wanting a grant
+
+/** The part of `@forge/bridge`'s `realtime` a page uses. */
+export interface RealtimeApi {
+  subscribeGlobal(channel: string, callback: (payload: unknown, error?: unknown) => unknown, options?: { token?: string }): Promise<{ unsubscribe(): unknown }> | { unsubscribe(): unknown };
+  /** No longer used: pages do not publish (the resolver does). */
+  publishGlobal?(channel: string, payload: Record<string, unknown>): Promise<unknown> | unknown;
+}
+
+/** Options of {@link createChangeFeed}. */
+export interface ChangeFeedOptions {
+  store: string;
+  realtime: RealtimeApi;
+  clock: Clock;
+  /** How often storage is checked while not subscribed. */
+  fallbackCheckMs: number;
+  /** The revision whose state the host holds durably. */
+  known(): number;
+  /** Applies a change whose `base` is the known revision. */
+  apply(change: RemoteChange): void;
+  /** Storage has (or may have) a newer revision: check it. */
+  check(): void;
+}
+
+/** A page's subscription to its document's changes. */
+export interface ChangeFeed {
+  /** Hand to `createInvokePersistence`: loads ask for a grant while this wants one. */
+  readonly grants: RealtimeGrants;
+  stats(): { subscribed: boolean; applied: number; checks: number; ignored: number };
+  close(): void;
+}
+
+const FIRST_RETRY_MS = 60_000;
+const LAST_RETRY_MS = 30 * 60_000;
+const OPS = new Set(['add', 'replace', 'remove']);
+const isRevision = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const isPatch = (p: unknown) => typeof p === 'object' && p !== null && OPS.has((p as WirePatch).op) && Array.isArray((p as WirePatch).path);
+
+/** What arrived, if it is a change of `store` as the resolver publishes it; undefined otherwise. */
+export function parseChange(store: string, payload: unknown): RemoteChange | undefined {
+  let value = payload;
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+  const c = value as { v?: unknown; store?: unknown; base?: unknown; revision?: unknown; patches?: unknown } | null;
+  if (typeof c !== 'object' || c === null || c.v !== 1 || c.store !== store || !isRevision(c.base) || !isRevision(c.revision) || c.revision <= c.base) return undefined;
+  if (c.patches !== undefined && !(Array.isArray(c.patches) && c.patches.every(isPatch))) return undefined;
+  return { base: c.base, revision: c.revision, ...(c.patches ? { patches: c.patches as WirePatch[] } : {}) };
+}
+
+/** Creates a {@link ChangeFeed}: polling at first, subscribed once a load brings a grant. */
+export function createChangeFeed(options: ChangeFeedOptions): ChangeFeed {
+  const { clock } = options;
+  const stats = { applied: 0, checks: 0, ignored: 0 };
+  let phase: 'wanting' | 'subscribing' | 'subscribed' | 'waiting' | 'closed' = 'wanting';
+  let subscription: { unsubscribe(): unknown } | undefined;
+  let pollTimer: unknown;
+  let retryTimer: unknown;
+  let retryMs = FIRST_RETRY_MS;
+  let resubscribing = false;
+
+  const poll = () => {
+    if (pollTimer !== undefined || phase === 'subscribed' || phase === 'closed') return;
+    pollTimer = clock.setTimeout(() => {
+      pollTimer = undefined;
+      if (phase === 'subscribed' || phase === 'closed') return;
+      stats.checks++;
+      options.check();
+      poll();
+    }, options.fallbackCheckMs);
+  };
+  const stopPolling = () => {
+    if (pollTimer !== undefined) clock.clearTimeout(pollTimer);
+    pollTimer = undefined;
+  };
+  // A refused or broken subscription is tried again with a fresh grant, after a growing wait (each
+  // try costs Realtime operations every page of the installation shares).
+  const lost = () => {
+    if (phase === 'closed') return;
+    void Promise.resolve(subscription?.unsubscribe()).catch(() => undefined);
+    subscription = undefined;
+    phase = 'waiting';
+    poll();
+    retryTimer = clock.setTimeout(() => {
+      retryTimer = undefined;
+      if (phase === 'waiting') phase = 'wanting';
+    }, retryMs);
+    retryMs = Math.min(retryMs * 2, LAST_RETRY_MS);
+  };
+  const onEvent = (payload: unknown, error?: unknown) => {
+    if (phase !== 'subscribed') return;
+    if (error) return lost();
+    const change = parseChange(options.store, payload);
+    if (!change) return void stats.ignored++;
+    const known = options.known();
+    if (change.patches && change.base === known) {
+      stats.applied++;
+      options.apply(change);
+    } else if (change.revision > known) {
+      stats.checks++;
+      options.check();
+    }
+  };
+  const subscribe = (grant: RealtimeGrant) => {
+    phase = 'subscribing';
+    Promise.resolve()
+      .then(() => options.realtime.subscribeGlobal(grant.channel, onEvent, { token: grant.token }))
+      .then(
+        (sub) => {
+          if (phase === 'closed') return void sub.unsubscribe();
+          subscription = sub;
+          phase = 'subscribed';
+          retryMs = FIRST_RETRY_MS;
+          stopPolling();
+          // Commits published while the page was not subscribed are not replayed: after a lost
+          // subscription, check once (the host checks soon after its first load anyway).
+          if (resubscribing) {
+            stats.checks++;
+            options.check();
+          }
+          resubscribing = true;
+        },
+        () => lost(),
+      );
+  };
+  poll();
+  return {
+    grants: {
+      wants: () => phase === 'wanting',
+      granted(grant) {
+        if (phase === 'wanting') subscribe(grant);
+      },
+    },
+    stats: () => ({ subscribed: phase === 'subscribed', ...stats }),
+    close() {
+      phase = 'closed';
+      stopPolling();
+      if (retryTimer !== undefined) clock.clearTimeout(retryTimer);
+      void Promise.resolve(subscription?.unsubscribe()).catch(() => undefined);
+    },
+  };
+}
