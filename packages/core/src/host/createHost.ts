@@ -1,11 +1,11 @@
-import { createEpoch, downEvent, LIMITS, upEvent, type DurableStatus } from '@bgstore/protocol';
+import { createEpoch, downEvent, LIMITS, RETRY_POLICIES, upEvent, type DurableStatus, type RandomSource } from '@bgstore/protocol';
 import type { ChannelStats } from '../runtime/channel';
 import { connectPeer } from '../runtime/peer';
 import { createActions, createCalls } from '../runtime/calls';
 import { randomId, systemClock, type Clock, type Logger, type Persistence, type Transport } from '../runtime/ports';
-import { durableStatus } from '../durable/saveQueue';
 import type { ActionRecipes, InferActions, StoreDefinition } from '../state/defineStore';
 import { createHostMachine, nextWake, step, type HostCounters, type HostEvent, type HostPhase, type HostTiming } from './machine';
+import { durableStatus } from './save';
 
 /** Options of {@link createHost}. */
 export interface HostOptions<TState> {
@@ -26,6 +26,8 @@ export interface HostOptions<TState> {
   clock?: Clock;
   /** Id source for the epoch's random part and chunk ids. @default randomId */
   createId?: () => string;
+  /** Uniform numbers in [0, 1) for the jitter of retries (tests seed it). @default Math.random */
+  random?: RandomSource;
   /** A beat `{epoch, version}` is sent after this long without other traffic, so a replica that missed the last patch catches up. @default 2000 */
   heartbeatMs?: number;
   /** A beat carries a digest of the state (replicas compare and heal) at most this often. @default 10_000 */
@@ -82,8 +84,10 @@ function hostTiming(options: HostOptions<unknown>): HostTiming {
     snapshotBurst: 16,
     snapshotsPerSecond: 8,
     flushDelayMs: options.flushDelayMs ?? 200,
-    retryMinMs: options.retryMinMs ?? 500,
-    retryMaxMs: 30_000,
+    retry: {
+      storage: { ...RETRY_POLICIES.storage, baseMs: options.retryMinMs ?? RETRY_POLICIES.storage.baseMs },
+      busy: { ...RETRY_POLICIES.storageBusy, baseMs: options.retryMinMs ?? RETRY_POLICIES.storageBusy.baseMs },
+    },
     revisionCheckMs: options.revisionCheckMs ?? 30_000,
     maxBatchIntents: 500,
     maxBatchBytes: LIMITS.commitBytes,
@@ -105,7 +109,7 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
   const persistence = options.persistence;
   // A host's id is its epoch: down messages name it once, and its own calls are stored under it.
   const epoch = createEpoch(clock.now(), options.createId ? options.createId() : randomId(4));
-  const m = createHostMachine(definition as unknown as StoreDefinition<TState, ActionRecipes<TState>>, epoch, hostTiming(options as HostOptions<unknown>), persistence !== undefined, clock.now());
+  const m = createHostMachine(definition as unknown as StoreDefinition<TState, ActionRecipes<TState>>, epoch, hostTiming(options as HostOptions<unknown>), persistence !== undefined, clock.now(), options.random ?? Math.random);
   const listeners = new Set<(state: TState, previous: TState) => void>();
   const closers: (() => void)[] = [];
   const calls = createCalls();
@@ -150,7 +154,7 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
           io(() => persistence!.load(), (doc) => ({ type: 'loaded', doc: doc as never }), (error) => ({ type: 'load-failed', error }));
           break;
         case 'commit':
-          io(() => persistence!.commit(e.batch), (result) => ({ type: 'saved', result: result as never }), (error) => ({ type: 'save-failed', error }));
+          io(() => persistence!.commit(e.batch), (result) => ({ type: 'committed', result: result as never }), (error) => ({ type: 'commit-failed', error }));
           break;
         case 'check-revision':
           io(async () => (persistence!.revision ? persistence!.revision() : (await persistence!.load()).revision), (revision) => ({ type: 'revision', revision }), (error) => ({ type: 'revision-failed', error }));
