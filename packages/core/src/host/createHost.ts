@@ -3,7 +3,7 @@ import type { ChannelStats } from '../runtime/channel';
 import { connectPeer } from '../runtime/peer';
 import { createActions, createCalls } from '../runtime/calls';
 import { randomId, systemClock, type Clock, type Logger, type Persistence, type Transport } from '../runtime/ports';
-import type { ActionRecipes, InferActions, StoreDefinition } from '../state/defineStore';
+import type { ActionCall, ActionRecipes, InferActions, StoreDefinition } from '../state/defineStore';
 import { createHostMachine, nextWake, step, type HostCounters, type HostEvent, type HostPhase, type HostTiming } from './machine';
 import { durableStatus } from './save';
 
@@ -142,6 +142,8 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
       );
   };
 
+  /** The call the last `call` event opened (the machine reports the seq it gave it). */
+  let opened: ActionCall | undefined;
   function run(event: HostEvent): void {
     if (m.phase === 'closed') return;
     const before = m.phase;
@@ -158,6 +160,9 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
           break;
         case 'check-revision':
           io(async () => (persistence!.revision ? persistence!.revision() : (await persistence!.load()).revision), (revision) => ({ type: 'revision', revision }), (error) => ({ type: 'revision-failed', error }));
+          break;
+        case 'opened':
+          opened = calls.open(e.seq);
           break;
         case 'applied':
           calls.applied(e.seq);
@@ -189,8 +194,12 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
 
   const actions = createActions(definition, calls, {
     closed: () => (m.phase === 'closed' ? `[bgstore] host of '${definition.name}' is closed` : undefined),
-    nextId: () => m.localSeq + 1,
-    run: (name, args) => run({ type: 'call', name, args }),
+    call(name, args) {
+      run({ type: 'call', name, args });
+      const call = opened!;
+      opened = undefined;
+      return call;
+    },
   });
 
   run({ type: 'start' });

@@ -42,7 +42,7 @@ describe('host machine', () => {
     const m = createHostMachine(board as never, '1.h', timing, true, 0, () => 0.5);
     step(m, { type: 'start' }, 0);
     step(m, { type: 'loaded', doc: { revision: 0, state: board.initialState, clients: {} } as never }, 0);
-    expect(types(step(m, { type: 'call', name: 'add', args: ['c1', 'one'] }, 10))).toEqual(['durable', 'send:status', 'send:patch', 'changed', 'applied']);
+    expect(types(step(m, { type: 'call', name: 'add', args: ['c1', 'one'] }, 10))).toEqual(['opened', 'durable', 'send:status', 'send:patch', 'changed', 'applied']);
     expect(nextWake(m)).toBe(210); // the commit and the first trailing beat
     const commit = step(m, { type: 'tick' }, 210).find((e) => e.type === 'commit');
     expect(commit).toMatchObject({ batch: { baseRevision: 0, intents: [{ clientId: '1.h', seq: 1, name: 'add' }] } });

@@ -113,6 +113,7 @@ export function onIntents<TState>(t: Turn<TState>, msg: IntentsMessage) {
 export function onCall<TState>(t: Turn<TState>, name: string, args: unknown[]) {
   const { m } = t;
   const seq = ++m.localSeq;
+  t.out.push({ type: 'opened', seq });
   if (m.phase === 'loading') m.waiting.push({ seq, name, args });
   else runCall(t, seq, name, args);
 }

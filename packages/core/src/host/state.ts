@@ -104,6 +104,8 @@ export type HostEffect =
   | { type: 'send'; message: DownMessage }
   | { type: 'load' }
   | { type: 'commit'; batch: CommitBatch }
+  /** The host's own `call` got its seq (first, before anything settles it). */
+  | { type: 'opened'; seq: number }
   | { type: 'check-revision' }
   /** The host's own call `seq` was applied (or refused, `settled` with an error). */
   | { type: 'applied'; seq: number }

@@ -1,5 +1,5 @@
 import { PROTOCOL_VERSION, SyncError } from '@bgstore/protocol';
-import { inView, isFinal, send, type Call, type Turn } from './state';
+import { inView, isFinal, resendAt, send, type Call, type Turn } from './state';
 
 // A call's life (the diagram is at the top of machine.ts): queued → sent → applied → saved, or refused / timed out.
 
@@ -61,9 +61,9 @@ export function tickCalls<TState>(t: Turn<TState>) {
       settle(t, c, new SyncError('TIMEOUT', `[bgstore] ${m.definition.name}.${c.name}: no answer from the background script in ${m.timing.intentTimeoutMs} ms; it may or may not have been applied`));
       continue;
     }
-    // Unapplied calls go again every retryMs; applied ones not yet reported saved (the status
-    // saying so may be lost) are asked about less often, and the host answers with `saved`.
-    if (now - c.sentAt >= (c.ack ? 5 : 1) * m.timing.retryMs) due.push(c);
+    // Unapplied calls go again; applied ones not yet reported saved (the status saying so may be
+    // lost) are asked about less often, and the host answers with `saved`.
+    if (now >= resendAt(m, c)) due.push(c);
   }
   sendIntents(t, due);
 }

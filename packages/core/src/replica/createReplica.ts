@@ -1,12 +1,12 @@
-import { downEvent, SyncError, upEvent, type DurableStatus } from '@bgstore/protocol';
+import { downEvent, SyncError, upEvent, type DurableStatus, type RandomSource } from '@bgstore/protocol';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ChannelStats } from '../runtime/channel';
 import { connectPeer } from '../runtime/peer';
 import { randomId, systemClock, type Clock, type Logger, type Transport } from '../runtime/ports';
 import { createActions, createCalls } from '../runtime/calls';
-import type { ActionRecipes, InferActions, StoreDefinition } from '../state/defineStore';
+import type { ActionCall, ActionRecipes, InferActions, StoreDefinition } from '../state/defineStore';
 import { replayIntents } from '../state/runIntent';
-import { createReplicaMachine, isFinal, nextWake, pendingForView, step, type ReplicaCounters, type ReplicaEvent, type ReplicaMachine, type ResyncReason, type SyncPhase } from './machine';
+import { createReplicaMachine, isFinal, nextWake, pendingForView, replicaTiming, step, type ReplicaCounters, type ReplicaEvent, type ReplicaMachine, type ResyncReason, type SyncPhase } from './machine';
 
 /** Options of {@link createReplica}. */
 export interface ReplicaOptions {
@@ -20,6 +20,8 @@ export interface ReplicaOptions {
   clock?: Clock;
   /** Id source for the client id and chunk ids. @default randomId */
   createId?: () => string;
+  /** Uniform numbers in [0, 1) for the jitter of retries (tests seed it). @default Math.random */
+  random?: RandomSource;
   /** An action the host has not applied by then rejects with `TIMEOUT`. @default 15_000 */
   intentTimeoutMs?: number;
   /** Unapplied actions are sent again this often. @default 500 */
@@ -116,14 +118,7 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
   const createId = options.createId ?? randomId;
   const optimistic = options.optimistic ?? true;
   const store = definition.name;
-  const m = createReplicaMachine(definition as unknown as StoreDefinition<TState, ActionRecipes<TState>>, createId(), {
-    intentTimeoutMs: options.intentTimeoutMs ?? 15_000,
-    retryMs: options.retryMs ?? 500,
-    helloMinMs: options.helloMinMs ?? 100,
-    helloMaxMs: options.helloMaxMs ?? 5000,
-    gapHoldMs: options.gapHoldMs ?? 100,
-    hostSilenceMs: options.hostSilenceMs ?? 6000,
-  });
+  const m = createReplicaMachine(definition as unknown as StoreDefinition<TState, ActionRecipes<TState>>, createId(), replicaTiming(options), options.random ?? Math.random);
   const calls = createCalls();
   const state = createStore<TState>()(() => m.confirmed);
   const statusOf = (): SyncStatus => ({
@@ -165,9 +160,12 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
   });
 
   let flushScheduled = false;
+  /** The call the last `call` event opened (the machine reports the seq it gave it). */
+  let opened: ActionCall | undefined;
   function run(event: ReplicaEvent): void {
     for (const e of step(m, event, clock.now())) {
       if (e.type === 'send') channel.send(e.message);
+      else if (e.type === 'opened') opened = calls.open(e.seq);
       else if (e.type === 'applied') calls.applied(e.seq);
       else if (e.type === 'settled') calls.settle(e.seq, e.error);
     }
@@ -177,16 +175,19 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
 
   const actions = createActions(definition, calls, {
     closed: () => (m.phase === 'closed' ? `[bgstore] replica of '${store}' is closed` : undefined),
-    nextId: () => m.nextSeq + 1,
-    run(name, args) {
+    call(name, args) {
       run({ type: 'call', name, args });
       // Calls made in one task go out in one message.
-      if (flushScheduled) return;
-      flushScheduled = true;
-      queueMicrotask(() => {
-        flushScheduled = false;
-        run({ type: 'flush' });
-      });
+      if (!flushScheduled) {
+        flushScheduled = true;
+        queueMicrotask(() => {
+          flushScheduled = false;
+          run({ type: 'flush' });
+        });
+      }
+      const call = opened!;
+      opened = undefined;
+      return call;
     },
   });
 

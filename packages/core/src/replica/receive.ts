@@ -1,14 +1,11 @@
 // Handshake, resync and every message a replica receives.
-import { compareEpochs, isPlausibleEpoch, jsonBytes, LIMITS, PERMANENT_CODES, PROTOCOL_VERSION, SyncError, type AckMessage, type BeatMessage, type DurableStatus, type Message, type PatchMessage, type RejectMessage, type SnapshotMessage, type StatusMessage, type WirePatch } from '@bgstore/protocol';
+import { compareEpochs, isPlausibleEpoch, jsonBytes, LIMITS, PERMANENT_CODES, PROTOCOL_VERSION, retryDelay, SyncError, type AckMessage, type BeatMessage, type DurableStatus, type Message, type PatchMessage, type RejectMessage, type SnapshotMessage, type StatusMessage, type WirePatch } from '@bgstore/protocol';
 import { deepFreeze, freezeChanged } from '../runtime/freeze';
 import { immer } from '../runtime/immer';
 import { shareStructure } from '../state/shareStructure';
 import { stateDigest } from '../state/stateDigest';
 import { confirm, flushQueued, settle } from './calls';
 import { isFinal, MAX_HELD, MAX_HELD_BYTES, send, type ResyncReason, type Turn } from './state';
-
-/** How often a replica asks a host of another build again. */
-const MISMATCH_RETRY_MS = 30_000;
 
 export function receive<TState>(t: Turn<TState>, msg: Message) {
   const { m } = t;
@@ -37,11 +34,11 @@ export function sendHello<TState>(t: Turn<TState>, full = false) {
 }
 
 export function helloDelay<TState>(t: Turn<TState>) {
-  const { timing, helloAttempt, phase, lastHeard, mismatched } = t.m;
-  if (mismatched !== undefined) return MISMATCH_RETRY_MS;
+  const { timing, helloAttempt, phase, lastHeard, mismatched, random } = t.m;
+  if (mismatched !== undefined) return retryDelay(timing.retry.buildMismatch, 0, random);
   // Catching up with a host that is alive barely backs off (200 ms by default): the answer was lost, not the host.
-  const max = phase === 'resyncing' && t.now - lastHeard < timing.hostSilenceMs ? Math.min(timing.helloMaxMs, 2 * timing.helloMinMs) : timing.helloMaxMs;
-  return Math.min(max, timing.helloMinMs * 2 ** helloAttempt);
+  const policy = phase === 'resyncing' && t.now - lastHeard < timing.hostSilenceMs ? timing.retry.catchUp : timing.retry.hello;
+  return retryDelay(policy, helloAttempt, random);
 }
 
 /** Asks the host for what this replica lacks; `full` asks for a snapshot whatever the version. */
@@ -53,7 +50,7 @@ export function requestSync<TState>(t: Turn<TState>, reason?: ResyncReason, full
     m.lastResync = { reason, at: now };
   }
   if (full) m.wantSnapshot = true;
-  if (now - m.lastHelloAt >= m.timing.helloMinMs || full) {
+  if (now - m.lastHelloAt >= m.timing.retry.hello.baseMs || full) {
     m.helloAttempt = 0;
     sendHello(t, full);
   }
@@ -162,7 +159,7 @@ export function onSnapshot<TState>(t: Turn<TState>, s: SnapshotMessage) {
     // Only a reload fixes it: ask this boot only every 30 s (a snapshot each time), not on its
     // every beat; a new boot's beat makes it ask at once. Not never: the message may be a stray.
     m.mismatched = s.epoch;
-    m.helloAt = t.now + MISMATCH_RETRY_MS;
+    m.helloAt = t.now + helloDelay(t);
     m.lastError = new SyncError('BUILD_MISMATCH', `[bgstore] the background script runs a different build of store '${m.definition.name}' than this module (an old bundle after a deploy?); reload the page`);
     return;
   }
