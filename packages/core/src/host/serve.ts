@@ -59,7 +59,7 @@ export function onHello<TState>(t: Turn<TState>, h: HelloMessage) {
 export function onIntents<TState>(t: Turn<TState>, msg: IntentsMessage) {
   const { m, now } = t;
   const from = msg.from;
-  // A sender's floor never passes what this host processed of it, nor its own items.
+  // A sender's floor never passes what this host processed of it, nor the intents it sends.
   const claim = Math.min(msg.settledBelow, ...msg.items.map((i) => i.seq)) - 1;
   m.table.advanceFloor(from, claim, now);
   // Storage gets the client's own word (what the host processed may not be stored yet).
@@ -68,39 +68,39 @@ export function onIntents<TState>(t: Turn<TState>, msg: IntentsMessage) {
   const patches: WirePatch[] = [];
   const acks: [string, number][] = [];
   const reAcks: number[] = [];
-  for (const item of msg.items) {
-    const seen = m.table.lookup(from, item.seq);
+  for (const intent of msg.items) {
+    const seen = m.table.lookup(from, intent.seq);
     if (seen) {
       m.counters.duplicates++;
-      if (seen.ok) reAcks.push(item.seq);
+      if (seen.ok) reAcks.push(intent.seq);
       // A refusal is told again — unless storage has not settled it yet (it may still turn).
-      else if (!(m.save && isUnsaved(m.save, from, item.seq))) send(t, { ...env(t), type: 'reject', to: from, seq: item.seq, code: seen.code, message: seen.message });
+      else if (!(m.save && isUnsaved(m.save, from, intent.seq))) send(t, { ...env(t), type: 'reject', to: from, seq: intent.seq, code: seen.code, message: seen.message });
       continue;
     }
-    const admitted = m.table.admit(from, item.seq);
+    const admitted = m.table.admit(from, intent.seq);
     if (admitted) {
       // Not recorded: an implausible seq must not move what the table believes of this client.
       m.counters.intentsRejected++;
-      send(t, { ...env(t), type: 'reject', to: from, seq: item.seq, ...admitted });
+      send(t, { ...env(t), type: 'reject', to: from, seq: intent.seq, ...admitted });
       continue;
     }
-    const outcome = runIntent(m.definition, next, item.name, item.args);
-    m.table.record(from, item.seq, outcome.ok ? { ok: true } : { ok: false, code: outcome.code, message: outcome.message }, now);
+    const outcome = runIntent(m.definition, next, intent.name, intent.args);
+    m.table.record(from, intent.seq, outcome.ok ? { ok: true } : { ok: false, code: outcome.code, message: outcome.message }, now);
     if (outcome.ok) {
       m.counters.intentsApplied++;
-      queueIntent(t, { clientId: from, seq: item.seq, name: item.name, args: item.args });
+      queueIntent(t, { clientId: from, seq: intent.seq, name: intent.name, args: intent.args });
       if (outcome.patches.length === 0) {
-        reAcks.push(item.seq);
+        reAcks.push(intent.seq);
       } else {
         next = outcome.state;
         patches.push(...outcome.patches);
-        acks.push([nameOf(t, from), item.seq]);
+        acks.push([nameOf(t, from), intent.seq]);
       }
     } else {
       m.counters.intentsRejected++;
       // With storage, a refusal is stored first, so a late copy of the intent never applies.
-      if (m.save) queueIntent(t, { clientId: from, seq: item.seq, name: item.name, args: [], refused: { code: outcome.code, message: outcome.message } });
-      else send(t, { ...env(t), type: 'reject', to: from, seq: item.seq, code: outcome.code, message: outcome.message });
+      if (m.save) queueIntent(t, { clientId: from, seq: intent.seq, name: intent.name, args: [], refused: { code: outcome.code, message: outcome.message } });
+      else send(t, { ...env(t), type: 'reject', to: from, seq: intent.seq, code: outcome.code, message: outcome.message });
     }
   }
   if (patches.length) publish(t, next, patches, acks);

@@ -20,10 +20,11 @@ export function prune<TState>(t: Turn<TState>) {
   for (const c of [...m.calls.values()]) if (isFinal(c) && (c.stage !== 'saved' || inView(m, c))) m.calls.delete(c.seq);
 }
 
-export function sendIntents<TState>(t: Turn<TState>, items: Call[]) {
+/** Sends calls as intents (one message), with the floor: every seq below `settledBelow` is settled here. */
+export function sendIntents<TState>(t: Turn<TState>, due: Call[]) {
   const { m } = t;
-  if (items.length === 0) return;
-  for (const c of items) {
+  if (due.length === 0) return;
+  for (const c of due) {
     c.sentAt = t.now;
     if (c.stage === 'queued') c.stage = 'sent';
   }
@@ -34,7 +35,7 @@ export function sendIntents<TState>(t: Turn<TState>, items: Call[]) {
       break;
     }
   }
-  send(t, { bgstore: PROTOCOL_VERSION, store: m.definition.name, from: m.clientId, type: 'intents', settledBelow, items: items.map((c) => ({ seq: c.seq, name: c.name, args: c.args })) });
+  send(t, { bgstore: PROTOCOL_VERSION, store: m.definition.name, from: m.clientId, type: 'intents', settledBelow, items: due.map((c) => ({ seq: c.seq, name: c.name, args: c.args })) });
 }
 
 export function flushQueued<TState>(t: Turn<TState>) {
