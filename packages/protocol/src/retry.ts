@@ -34,6 +34,8 @@ export const RETRY_POLICIES = {
   storage: policy(500, 2, 30_000, [0.8, 1.2], true),
   /** Storage was busy (another commit won): not an outage, so 1–3× the base, never growing. */
   storageBusy: policy(500, 1, Infinity, [1, 3], true),
+  /** A revision check had to wait (our commit in flight, a hint during a check): it runs again this soon. */
+  revisionRecheck: policy(200, 1, Infinity),
   /** A replica's hello went unanswered: 100 ms doubling to 5 s. */
   hello: policy(100, 2, 5000),
   /** The host runs another build of the store: ask that boot again only this rarely. */

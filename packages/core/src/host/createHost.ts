@@ -87,6 +87,7 @@ function hostTiming(options: HostOptions<unknown>): HostTiming {
     retry: {
       storage: { ...RETRY_POLICIES.storage, baseMs: options.retryMinMs ?? RETRY_POLICIES.storage.baseMs },
       busy: { ...RETRY_POLICIES.storageBusy, baseMs: options.retryMinMs ?? RETRY_POLICIES.storageBusy.baseMs },
+      recheck: RETRY_POLICIES.revisionRecheck,
     },
     revisionCheckMs: options.revisionCheckMs ?? 30_000,
     maxBatchIntents: 500,

@@ -2,13 +2,13 @@
 // hints), to learn of other tabs' commits; a revision it did not write makes it load and rebase.
 //
 //   idle (at = now + revisionCheckMs) ──due──▶ checking ──same revision──▶ idle
-//     ▲   our commit in flight: due again SOON_MS later  │ other tabs moved storage: load (or, with
-//     │                                                  │   our commit in flight, check again soon)
+//     ▲   (due while our commit is in flight:           │ other tabs moved storage: load (or, with
+//     │    a full interval later)                        │   our commit in flight, check again soon)
 //     └──────────────────── failed ◀─────────────────────┘ a hint while checking: check again soon
+//
+// "Soon" is the `revisionRecheck` retry policy.
+import { retryDelay } from '@bgstore/protocol';
 import type { Turn } from './turn';
-
-/** A check that had to wait (our commit in flight, or a hint during a check) runs again this soon. */
-export const SOON_MS = 200;
 
 export interface RevisionCheck {
   /** When to ask storage for its revision next; undefined while one is in flight or none is due. */
@@ -63,7 +63,7 @@ export function onRevision<TState>(t: Turn<TState>, revision: number) {
   const stored = m.save!.revision;
   // Other tabs moved storage: load it and rebase — once our own commit is back, if one is in flight.
   if (revision !== stored && m.save!.inflight.length === 0) t.out.push({ type: 'load' });
-  else if (revision !== stored || again) scheduleCheck(t, SOON_MS);
+  else if (revision !== stored || again) scheduleCheck(t, retryDelay(m.timing.retry.recheck, 0, m.random));
   else scheduleCheck(t);
 }
 

@@ -17,8 +17,8 @@ import { env, send, type Turn } from './turn';
 
 export interface SaveTiming {
   flushDelayMs: number;
-  /** After a failed load or commit; and after storage said it was busy. */
-  retry: { storage: RetryPolicy; busy: RetryPolicy };
+  /** After a failed load or commit; after storage said it was busy; a revision check that had to wait. */
+  retry: { storage: RetryPolicy; busy: RetryPolicy; recheck: RetryPolicy };
   revisionCheckMs: number;
   maxBatchIntents: number;
   /** A commit request's JSON, UTF-8 bytes. */
