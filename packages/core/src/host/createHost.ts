@@ -4,7 +4,7 @@ import { connectPeer } from '../runtime/peer';
 import { createActions, createCalls } from '../runtime/calls';
 import { randomId, systemClock, type Clock, type Logger, type Persistence, type Transport } from '../runtime/ports';
 import type { ActionCall, ActionRecipes, InferActions, StoreDefinition } from '../state/defineStore';
-import { createHostMachine, nextWake, step, type HostCounters, type HostEvent, type HostPhase, type HostTiming } from './machine';
+import { createHostMachine, nextWake, step, type HostCounters, type HostEffect, type HostEvent, type HostPhase, type HostTiming } from './machine';
 import { durableStatus } from './save';
 
 /** Options of {@link createHost}. */
@@ -95,6 +95,31 @@ function hostTiming(options: HostOptions<unknown>): HostTiming {
   };
 }
 
+/** Performs a storage effect and feeds its answer back as an event. */
+function callStorage<TState>(persistence: Persistence<TState>, e: Extract<HostEffect, { type: 'load' | 'commit' | 'check-revision' }>, run: (event: HostEvent) => void) {
+  const io = <T>(call: () => Promise<T>, ok: (value: T) => HostEvent, failed: (error: unknown) => HostEvent) =>
+    void Promise.resolve()
+      .then(call)
+      .then(
+        (value) => run(ok(value)),
+        (error: unknown) => run(failed(error)),
+      );
+  if (e.type === 'load') io(() => persistence.load(), (doc) => ({ type: 'loaded', doc: doc as never }), (error) => ({ type: 'load-failed', error }));
+  else if (e.type === 'commit') io(() => persistence.commit(e.batch), (result) => ({ type: 'committed', result: result as never }), (error) => ({ type: 'commit-failed', error }));
+  else io(async () => (persistence.revision ? persistence.revision() : (await persistence.load()).revision), (revision) => ({ type: 'revision', revision }), (error) => ({ type: 'revision-failed', error }));
+}
+
+/** Tells every subscriber; a throwing one must not cost the effects after it (a call would never settle). */
+function notify<TState>(listeners: Set<(state: TState, previous: TState) => void>, state: TState, previous: TState, threw: (message: string) => void) {
+  for (const l of [...listeners]) {
+    try {
+      l(state, previous);
+    } catch (error) {
+      threw(error instanceof Error ? error.message : String(error));
+    }
+  }
+}
+
 /**
  * Creates the authoritative host of a store: it runs intents, numbers versions under a random
  * epoch, broadcasts patches, answers `hello`s with the patches a replica missed or a snapshot, and
@@ -104,9 +129,7 @@ function hostTiming(options: HostOptions<unknown>): HostTiming {
  * await host.ready;
  */
 export function createHost<TState, TActions extends ActionRecipes<TState>>(definition: StoreDefinition<TState, TActions>, options: HostOptions<TState>): Host<TState, TActions> {
-  const clock = options.clock ?? systemClock;
-  const createId = options.createId ?? randomId;
-  const logger = options.logger ?? console;
+  const { clock = systemClock, createId = randomId, logger = console } = options;
   const persistence = options.persistence;
   // A host's id is its epoch: down messages name it once, and its own calls are stored under it.
   const epoch = createEpoch(clock.now(), options.createId ? options.createId() : randomId(4));
@@ -119,88 +142,41 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
 
   const { channel, wake } = connectPeer({
     transport: options.transport,
-    store: definition.name,
-    id: epoch,
-    listen: upEvent(definition.name),
-    send: downEvent(definition.name),
+    store: definition.name, id: epoch,
+    listen: upEvent(definition.name), send: downEvent(definition.name),
     clock,
     maxMessageSize: options.maxMessageSize ?? 60_000,
     createId,
-    logger: options.logger,
+    logger,
     accepts: ['hello', 'intents'],
     onMessage: (message) => run({ type: 'message', message }),
     nextWake: () => nextWake(m),
     onTick: () => run({ type: 'tick' }),
   });
 
-  /** Performs a storage call and feeds its answer back as an event. */
-  const io = <T>(call: () => Promise<T>, ok: (value: T) => HostEvent, failed: (error: unknown) => HostEvent) => {
-    Promise.resolve()
-      .then(call)
-      .then(
-        (value) => run(ok(value)),
-        (error: unknown) => run(failed(error)),
-      );
-  };
-
-  /** The call the last `call` event opened (the machine reports the seq it gave it). */
-  let opened: ActionCall | undefined;
-  function run(event: HostEvent): void {
-    if (m.phase === 'closed') return;
+  /** Runs one event through the machine and performs its effects; returns the call a `call` event opened. */
+  function run(event: HostEvent): ActionCall | undefined {
+    if (m.phase === 'closed') return undefined;
     const before = m.phase;
+    let opened: ActionCall | undefined;
     for (const e of step(m, event, clock.now())) {
-      switch (e.type) {
-        case 'send':
-          channel.send(e.message);
-          break;
-        case 'load':
-          io(() => persistence!.load(), (doc) => ({ type: 'loaded', doc: doc as never }), (error) => ({ type: 'load-failed', error }));
-          break;
-        case 'commit':
-          io(() => persistence!.commit(e.batch), (result) => ({ type: 'committed', result: result as never }), (error) => ({ type: 'commit-failed', error }));
-          break;
-        case 'check-revision':
-          io(async () => (persistence!.revision ? persistence!.revision() : (await persistence!.load()).revision), (revision) => ({ type: 'revision', revision }), (error) => ({ type: 'revision-failed', error }));
-          break;
-        case 'opened':
-          opened = calls.open(e.seq);
-          break;
-        case 'applied':
-          calls.applied(e.seq);
-          break;
-        case 'settled':
-          calls.settle(e.seq, e.error);
-          break;
-        case 'changed':
-          // A throwing subscriber must not cost the effects after it (a call would never settle).
-          for (const l of [...listeners]) {
-            try {
-              l(m.state, e.previous as TState);
-            } catch (error) {
-              logger.warn(`[bgstore] ${definition.name}: a host subscriber threw: ${error instanceof Error ? error.message : String(error)}`);
-            }
-          }
-          break;
-        case 'durable':
-          if (m.save) options.onDurable?.(durableStatus(m.save));
-          break;
-        case 'warn':
-          logger.warn(e.message);
-          break;
-      }
+      if (e.type === 'send') channel.send(e.message);
+      else if (e.type === 'load' || e.type === 'commit' || e.type === 'check-revision') callStorage(persistence!, e, run);
+      else if (e.type === 'opened') opened = calls.open(e.seq);
+      else if (e.type === 'applied') calls.applied(e.seq);
+      else if (e.type === 'settled') calls.settle(e.seq, e.error);
+      else if (e.type === 'changed') notify(listeners, m.state, e.previous as TState, (error) => logger.warn(`[bgstore] ${definition.name}: a host subscriber threw: ${error}`));
+      else if (e.type === 'durable') void (m.save && options.onDurable?.(durableStatus(m.save)));
+      else logger.warn(e.message);
     }
     if (before === 'loading' && m.phase !== 'loading') markReady();
     wake.arm();
+    return opened;
   }
 
   const actions = createActions(definition, calls, {
     closed: () => (m.phase === 'closed' ? `[bgstore] host of '${definition.name}' is closed` : undefined),
-    call(name, args) {
-      run({ type: 'call', name, args });
-      const call = opened!;
-      opened = undefined;
-      return call;
-    },
+    call: (name, args) => run({ type: 'call', name, args })!,
   });
 
   run({ type: 'start' });

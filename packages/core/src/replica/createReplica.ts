@@ -105,21 +105,8 @@ function createView<TState>(definition: StoreDefinition<TState, ActionRecipes<TS
   };
 }
 
-/**
- * Creates a replica of a store: a zustand store kept equal to the host's over `transport`,
- * whatever order modules start in and whatever the bus does to messages.
- * @example
- * const replica = createReplica(board, { transport });
- * await replica.actions.add('c1', 'Write docs');
- * replica.getState().cards;
- */
-export function createReplica<TState, TActions extends ActionRecipes<TState>>(definition: StoreDefinition<TState, TActions>, options: ReplicaOptions): Replica<TState, TActions> {
-  const clock = options.clock ?? systemClock;
-  const createId = options.createId ?? randomId;
-  const optimistic = options.optimistic ?? true;
-  const store = definition.name;
-  const m = createReplicaMachine(definition as unknown as StoreDefinition<TState, ActionRecipes<TState>>, createId(), replicaTiming(options), options.random ?? Math.random);
-  const calls = createCalls();
+/** The replica's two zustand stores (its state as shown, its sync status) and `render`, which brings both up to date. */
+function createStores<TState>(definition: StoreDefinition<TState, ActionRecipes<TState>>, m: ReplicaMachine<TState>, optimistic: boolean) {
   const state = createStore<TState>()(() => m.confirmed);
   const statusOf = (): SyncStatus => ({
     phase: m.phase,
@@ -132,7 +119,6 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
     durable: m.durable,
   });
   const status = createStore<SyncStatus>()(statusOf);
-
   const view = createView(definition, m, optimistic);
   const render = () => {
     // A closed replica keeps showing what it showed last.
@@ -142,6 +128,23 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
     const current = status.getState();
     if ((Object.keys(s) as (keyof SyncStatus)[]).some((k) => s[k] !== current[k])) status.setState(s, true);
   };
+  return { state, status, render };
+}
+
+/**
+ * Creates a replica of a store: a zustand store kept equal to the host's over `transport`,
+ * whatever order modules start in and whatever the bus does to messages.
+ * @example
+ * const replica = createReplica(board, { transport });
+ * await replica.actions.add('c1', 'Write docs');
+ * replica.getState().cards;
+ */
+export function createReplica<TState, TActions extends ActionRecipes<TState>>(definition: StoreDefinition<TState, TActions>, options: ReplicaOptions): Replica<TState, TActions> {
+  const { clock = systemClock, createId = randomId } = options;
+  const store = definition.name;
+  const m = createReplicaMachine(definition as unknown as StoreDefinition<TState, ActionRecipes<TState>>, createId(), replicaTiming(options), options.random ?? Math.random);
+  const calls = createCalls();
+  const { state, status, render } = createStores(definition, m, options.optimistic ?? true);
 
   const { channel, wake } = connectPeer({
     transport: options.transport,
@@ -160,9 +163,9 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
   });
 
   let flushScheduled = false;
-  /** The call the last `call` event opened (the machine reports the seq it gave it). */
-  let opened: ActionCall | undefined;
-  function run(event: ReplicaEvent): void {
+  /** Runs one event through the machine and performs its effects; returns the call a `call` event opened. */
+  function run(event: ReplicaEvent): ActionCall | undefined {
+    let opened: ActionCall | undefined;
     for (const e of step(m, event, clock.now())) {
       if (e.type === 'send') channel.send(e.message);
       else if (e.type === 'opened') opened = calls.open(e.seq);
@@ -171,12 +174,13 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
     }
     render();
     wake.arm();
+    return opened;
   }
 
   const actions = createActions(definition, calls, {
     closed: () => (m.phase === 'closed' ? `[bgstore] replica of '${store}' is closed` : undefined),
     call(name, args) {
-      run({ type: 'call', name, args });
+      const call = run({ type: 'call', name, args })!;
       // Calls made in one task go out in one message.
       if (!flushScheduled) {
         flushScheduled = true;
@@ -185,8 +189,6 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
           run({ type: 'flush' });
         });
       }
-      const call = opened!;
-      opened = undefined;
       return call;
     },
   });
