@@ -22,7 +22,8 @@
 // optimistic view never flickers.
 import { PERMANENT_CODES, SyncError } from '@bgstore/protocol';
 import { flushQueued, prune, settle, tickCalls } from './calls';
-import { receive, requestSync, tickSync } from './receive';
+import { requestSync, tickSync } from './handshake';
+import { receive } from './receive';
 import { isFinal, type Call, type ReplicaEffect, type ReplicaEvent, type ReplicaMachine, type Turn } from './state';
 
 export { createReplicaMachine, inView, isFinal, nextWake, pendingForView, replicaTiming } from './state';

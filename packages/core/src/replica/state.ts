@@ -1,5 +1,6 @@
 // The replica's state record, its events and effects, and when it next needs a tick. The
-// transitions are in `machine.ts` (`step`), `receive.ts` (messages) and `calls.ts` (a call's life).
+// transitions are in `machine.ts` (`step`), `receive.ts` (messages), `handshake.ts` (hello, resync,
+// following a boot) and `calls.ts` (a call's life).
 import { compareEpochs, RETRY_POLICIES, retryDelay, type DurableStatus, type Message, type PatchMessage, type RandomSource, type RetryPolicy, type SyncError } from '@bgstore/protocol';
 import { deepFreeze } from '../runtime/freeze';
 import type { ActionRecipes, StoreDefinition } from '../state/defineStore';
