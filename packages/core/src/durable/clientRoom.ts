@@ -1,6 +1,6 @@
 // The client table's room: how many records (and bytes) it keeps, per caller and in all, and which
 // go when it is full. Free functions on the table's records and its limits.
-import type { ClientTableOptions } from './clientTable';
+import type { ClientCallers, ClientTableOptions } from './clientTable';
 import type { Refusal } from '@bgstore/protocol';
 
 export interface Entry {
@@ -19,7 +19,11 @@ export interface Room {
   perCallerBytes: number;
   ttlMs: number;
   whenFull: 'evict' | 'refuse';
+  callers: ClientCallers;
 }
+
+/** Without {@link ClientCallers}: every record is its own caller, and none is anonymous. */
+const OWN_CALLERS: ClientCallers = { callerOf: (key) => key, isAnonymous: () => false };
 
 export function createRoom(options: ClientTableOptions): Room {
   return {
@@ -30,15 +34,13 @@ export function createRoom(options: ClientTableOptions): Room {
     perCallerBytes: options.perCallerBytes ?? Infinity,
     ttlMs: options.ttlMs ?? Infinity,
     whenFull: options.whenFull ?? 'evict',
+    callers: options.callers ?? OWN_CALLERS,
   };
 }
 
-const callerOf = (key: string) => key.slice(0, Math.max(0, key.lastIndexOf('|')));
-/** Records of anonymous viewers may be pushed out by others: their writers accepted weaker dedupe. */
-const isAnonymous = (key: string) => key.startsWith('anon.');
 /** About the JSON size of a record (key, numbers, refusals). */
 const sizeOf = (key: string, c: Entry) => key.length + 40 + 8 * c.seqs.size + [...c.rejected.values()].reduce((n, r) => n + 24 + r.message.length, 0);
-const ownKeys = (r: Room, key: string) => [...r.clients.keys()].filter((k) => callerOf(k) === callerOf(key));
+const ownKeys = (r: Room, key: string) => [...r.clients.keys()].filter((k) => r.callers.callerOf(k) === r.callers.callerOf(key));
 
 function bytes(r: Room) {
   let n = 2;
@@ -71,7 +73,7 @@ export function makeRoom(r: Room, key: string, now: number): boolean {
     if (own.length >= r.perCaller) r.clients.delete(leastSeen(r, own)!);
   }
   while (isFull(r)) {
-    const anonymous = [...r.clients.keys()].filter(isAnonymous);
+    const anonymous = [...r.clients.keys()].filter(r.callers.isAnonymous);
     if (r.whenFull === 'refuse' && anonymous.length === 0) return false;
     const gone = leastSeen(r, r.whenFull === 'refuse' ? anonymous : r.clients.keys());
     if (gone === undefined) return false;
@@ -85,7 +87,7 @@ export function refuseNewClient(r: Room, clientId: string, now: number): Refusal
   if (r.whenFull !== 'refuse' || !isFull(r)) return undefined;
   expire(r, now);
   const roomOfItsOwn = r.perCaller !== Infinity && ownKeys(r, clientId).length > 0;
-  if (isFull(r) && !roomOfItsOwn && ![...r.clients.keys()].some(isAnonymous)) {
+  if (isFull(r) && !roomOfItsOwn && ![...r.clients.keys()].some(r.callers.isAnonymous)) {
     return { code: 'TOO_LARGE', message: `[bgstore] this store remembers as many clients as it can (each for a while, so none of their intents applies twice); try again later` };
   }
   return undefined;

@@ -21,6 +21,17 @@ export interface ClientTable {
   toJSON(): Record<string, ClientRecord>;
 }
 
+/**
+ * Whose a record is, by its key. The keys are the storage's (the resolver names records
+ * `<caller>|<clientId>`), so the storage says; the table never parses them.
+ */
+export interface ClientCallers {
+  /** The caller a record belongs to: records of one caller share `perCaller` and `perCallerBytes`. */
+  callerOf(key: string): string;
+  /** Whether a record is an anonymous viewer's: those may be pushed out by others when the table is full (their writers accepted weaker dedupe). */
+  isAnonymous(key: string): boolean;
+}
+
 export interface ClientTableOptions {
   /** Records kept in all. @default 1000 */
   maxClients?: number;
@@ -30,7 +41,9 @@ export interface ClientTableOptions {
    * @default 'evict'
    */
   whenFull?: 'evict' | 'refuse';
-  /** Records per caller (the part of a key before `|`), least recently seen of that caller's go first. @default Infinity */
+  /** Whose each record is (see `perCaller`, `perCallerBytes`, `whenFull`). @default every record its own caller, none anonymous */
+  callers?: ClientCallers;
+  /** Records per caller (as `callers` tells), least recently seen of that caller's go first. @default Infinity */
   perCaller?: number;
   /** Bytes of records per caller (about); past it the caller's own least recently seen records go. @default Infinity */
   perCallerBytes?: number;
