@@ -38,4 +38,3 @@ export function countByStatus(cards) {
         counts[c.status]++;
     return counts;
 }
-//# sourceMappingURL=store.js.map

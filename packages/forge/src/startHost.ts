@@ -1,10 +1,10 @@
 import { realtime as bridgeRealtime } from '@forge/bridge';
 import { createHost, systemClock, type ActionRecipes, type Host, type HostOptions, type Persistence, type StoreDefinition } from '@bgstore/core';
 import { createBridgeTransport } from './bridgeTransport';
-import { createChangeFeed, type ChangeFeed, type RealtimeApi } from './changeFeed';
+import { subscribeChanges, type ChangeSubscription, type RealtimeApi } from './changeSubscription';
 import { createInvokePersistence } from './invokePersistence';
 
-export type { RealtimeApi } from './changeFeed';
+export type { RealtimeApi } from './changeSubscription';
 
 /** Options of {@link startHost}: those of `createHost`, with a Forge transport and storage by default. */
 export interface StartHostOptions<TState> extends Omit<HostOptions<TState>, 'transport' | 'persistence'> {
@@ -52,10 +52,10 @@ export function startHost<TState, TActions extends ActionRecipes<TState>>(defini
   const hint = typeof realtimeHint === 'object' ? realtimeHint : {};
   const clock = rest.clock ?? systemClock;
   // Changes from Realtime need the resolver's grant, which only the default persistence asks for.
-  let feed: ChangeFeed | undefined;
+  let feed: ChangeSubscription | undefined;
   const late: { host?: Host<TState, TActions> } = {};
   if (realtimeHint && persistence === undefined) {
-    feed = createChangeFeed({
+    feed = subscribeChanges({
       store: definition.name,
       realtime,
       clock,

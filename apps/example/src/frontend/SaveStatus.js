@@ -30,4 +30,3 @@ export function SaveStatus() {
     const appearance = useSyncStatus(replica, (s) => saveLabel(s).appearance);
     return _jsx(Lozenge, { appearance: appearance, children: label });
 }
-//# sourceMappingURL=SaveStatus.js.map

@@ -12,4 +12,3 @@ import { teamBoard } from '../store';
 export const host = startHost(teamBoard, { realtimeHint: { fallbackCheckMs: 3000 }, revisionCheckMs: 15_000 });
 reportDiagnostics({ store: teamBoard.name, host });
 ForgeReconciler.render(_jsx(React.Fragment, {}));
-//# sourceMappingURL=background.js.map

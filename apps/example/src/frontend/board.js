@@ -26,4 +26,3 @@ function Board() {
 ForgeReconciler.render(_jsx(Board, {}));
 // The playground's inspector reads the replica through the module's exports.
 export { replica } from './replica';
-//# sourceMappingURL=board.js.map

@@ -12,4 +12,3 @@ function Byline() {
 ForgeReconciler.render(_jsx(Byline, {}));
 // The playground's inspector reads the replica through the module's exports.
 export { replica } from './replica';
-//# sourceMappingURL=byline.js.map

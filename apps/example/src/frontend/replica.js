@@ -5,4 +5,3 @@ import { teamBoard } from '../store';
 export const replica = connect(teamBoard);
 // Answers a devtools panel on the page when one asks (silent otherwise).
 reportDiagnostics({ store: teamBoard.name, replica });
-//# sourceMappingURL=replica.js.map

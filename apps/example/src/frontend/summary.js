@@ -16,4 +16,3 @@ function Summary() {
 ForgeReconciler.render(_jsx(Summary, {}));
 // The playground's inspector reads the replica through the module's exports.
 export { replica } from './replica';
-//# sourceMappingURL=summary.js.map

@@ -4,4 +4,3 @@ import { teamBoard } from '../store';
 const resolver = new Resolver();
 registerStores(resolver, [teamBoard]);
 export const handler = resolver.getDefinitions();
-//# sourceMappingURL=index.js.map

@@ -20,8 +20,8 @@ export interface RealtimeApi {
   publishGlobal?(channel: string, payload: Record<string, unknown>): Promise<unknown> | unknown;
 }
 
-/** Options of {@link createChangeFeed}. */
-export interface ChangeFeedOptions {
+/** Options of {@link subscribeChanges}. */
+export interface ChangeSubscriptionOptions {
   store: string;
   realtime: RealtimeApi;
   clock: Clock;
@@ -36,7 +36,7 @@ export interface ChangeFeedOptions {
 }
 
 /** A page's subscription to its document's changes. */
-export interface ChangeFeed {
+export interface ChangeSubscription {
   /** Hand to `createInvokePersistence`: loads ask for a grant while this wants one. */
   readonly grants: RealtimeGrants;
   stats(): { subscribed: boolean; applied: number; checks: number; ignored: number };
@@ -65,8 +65,8 @@ export function parseChange(store: string, payload: unknown): RemoteChange | und
   return { base: c.base, revision: c.revision, ...(c.patches ? { patches: c.patches as WirePatch[] } : {}) };
 }
 
-/** Creates a {@link ChangeFeed}: polling at first, subscribed once a load brings a grant. */
-export function createChangeFeed(options: ChangeFeedOptions): ChangeFeed {
+/** Creates a {@link ChangeSubscription}: polling at first, subscribed once a load brings a grant. */
+export function subscribeChanges(options: ChangeSubscriptionOptions): ChangeSubscription {
   const { clock } = options;
   const stats = { applied: 0, checks: 0, ignored: 0 };
   let phase: 'wanting' | 'subscribing' | 'subscribed' | 'waiting' | 'closed' = 'wanting';
