@@ -175,4 +175,40 @@ describe('#17.2 changes arrive without asking', () => {
       t.close();
     }
   });
+
+  it('a subscription that breaks falls back to polling, then subscribes again with a fresh grant', async () => {
+    const subscriptions: { channel: string; token?: string; onEvent: (payload: unknown, error?: unknown) => void }[] = [];
+    const realtime = {
+      subscribeGlobal: (channel: string, onEvent: (payload: unknown, error?: unknown) => void, options?: { token?: string }) => {
+        subscriptions.push({ channel, token: options?.token, onEvent });
+        return Promise.resolve({ unsubscribe: () => undefined });
+      },
+    };
+    const t = setup({ realtimeHint: { fallbackCheckMs: 10_000 }, realtime });
+    try {
+      const bob = await t.open('bob');
+      await t.clock.advanceAsync(3000);
+      expect(subscriptions).toHaveLength(1);
+      expect(subscriptions[0]!.token).toEqual(expect.any(String));
+      // A change arrives as the resolver publishes it, as a JSON string: applied.
+      subscriptions[0]!.onEvent(JSON.stringify({ v: 1, store: 'board', base: 0, revision: 1, patches: [{ op: 'add', path: ['cards', 0], value: { id: 'x', title: 'x' } }] }));
+      // Not a change of this store, or malformed: ignored.
+      subscriptions[0]!.onEvent({ v: 1, store: 'other', base: 1, revision: 2, patches: [] });
+      subscriptions[0]!.onEvent('{not json');
+      await t.clock.advanceAsync(500);
+      expect(ids(bob)).toEqual(['x']);
+      const before = t.callsOf('bob').length;
+      subscriptions[0]!.onEvent(undefined, new Error('connection dropped'));
+      await t.clock.advanceAsync(30_000);
+      // Polling while not subscribed; no new grant asked for before the first wait (a minute).
+      const polls = t.callsOf('bob').slice(before);
+      expect(polls.length).toBeGreaterThanOrEqual(2);
+      expect(polls.every((c) => c.payload.realtime === undefined)).toBe(true);
+      await t.clock.advanceAsync(50_000);
+      expect(subscriptions).toHaveLength(2);
+      expect(t.callsOf('bob').some((c) => c.payload.realtime === true && c.answer.realtime !== undefined)).toBe(true);
+    } finally {
+      t.close();
+    }
+  });
 });
