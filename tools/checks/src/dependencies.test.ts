@@ -7,7 +7,7 @@ const ALLOWED: Record<string, string[]> = {
   '@bgstore/core': ['@bgstore/protocol', 'immer', 'zustand'],
   '@bgstore/react': ['@bgstore/core', '@bgstore/protocol', 'react', 'zustand'],
   '@bgstore/forge': ['@bgstore/core', '@bgstore/protocol', '@forge/bridge'],
-  '@bgstore/resolver': ['@bgstore/protocol', '@bgstore/core', '@forge/kvs', '@forge/resolver'],
+  '@bgstore/resolver': ['@bgstore/protocol', '@bgstore/core', '@forge/kvs', '@forge/realtime', '@forge/resolver'],
   '@bgstore/devtools': ['@bgstore/core', '@bgstore/forge', '@bgstore/react', '@forge/bridge', '@forge/react', 'react', 'zustand'],
   '@bgstore/emulator': ['@forge/bridge', '@forge/react', '@forge/resolver', '@forge/kvs', '@forge/manifest', 'react', 'esbuild'],
   'create-bgstore-app': [],
