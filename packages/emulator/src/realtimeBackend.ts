@@ -20,6 +20,11 @@ export interface RealtimeBackendOptions {
   clock: Clock;
   /** How long a signed token is valid. @default 3_600_000 (an hour) */
   tokenTtlMs?: number;
+  /**
+   * Asked before each token signing (one Realtime operation; publishes are the hub's to count):
+   * false answers 429 Too Many Requests, as Forge does past 50 operations/s per installation.
+   */
+  admitSign?: () => boolean;
 }
 
 /** What a page may do on a channel, checked against the token it passes. */
@@ -131,7 +136,10 @@ export function createRealtimeBackend(options: RealtimeBackendOptions): Realtime
         }
         const query = typeof request.query === 'string' ? request.query : '';
         const variables = request.variables ?? {};
-        if (/mutation\s+signRealtimeToken/.test(query)) return answer(signToken(variables));
+        if (/mutation\s+signRealtimeToken/.test(query)) {
+          if (options.admitSign && !options.admitSign()) return new Response('', { status: 429, statusText: 'Too Many Requests' });
+          return answer(signToken(variables));
+        }
         if (/mutation\s+publishRealtimeChannel/.test(query)) return answer(publish(variables));
         return answer({ errors: [{ message: '[emulator] this Realtime operation is not emulated' }] });
       };

@@ -1,5 +1,5 @@
 import { publishGlobal, signRealtimeToken } from '@forge/realtime';
-import { createKvsFetch, createManualClock, createPage, createSite, type Page } from '../src';
+import { createKvsFetch, createManualClock, createPage, createRealtimeBackend, createRealtimeHub, createSite, type Page } from '../src';
 import { createNodeRealm } from '../src/node';
 
 type Probe = typeof import('./modules/realtimeProbe');
@@ -71,6 +71,22 @@ describe('#17.2 Realtime from functions: @forge/realtime publish and channel tok
       expect(await page.subscribe('doc-1', signed.token)).toMatch(/TOKEN_EXPIRED/);
     } finally {
       t.close();
+    }
+  });
+
+  it('answers a signing past the installation\'s Realtime budget with 429, which @forge/realtime reports as RATE_LIMIT_EXCEEDED', async () => {
+    const clock = createManualClock(Date.UTC(2026, 11, 6));
+    const hub = createRealtimeHub();
+    let left = 1;
+    const backend = createRealtimeBackend({ hub, installation: 'i', clock, admitSign: () => left-- > 0 });
+    const previous = (globalThis as { __forge_fetch__?: unknown }).__forge_fetch__;
+    (globalThis as { __forge_fetch__?: unknown }).__forge_fetch__ = backend.route();
+    try {
+      expect(await signRealtimeToken('doc-1', {}, ['subscribe'])).toMatchObject({ token: expect.any(String) });
+      expect(await signRealtimeToken('doc-1', {}, ['subscribe'])).toMatchObject({ token: null, errors: [{ message: 'RATE_LIMIT_EXCEEDED', status: 429 }] });
+      expect(backend.stats().tokensSigned).toBe(1);
+    } finally {
+      (globalThis as { __forge_fetch__?: unknown }).__forge_fetch__ = previous;
     }
   });
 });

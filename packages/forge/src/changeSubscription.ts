@@ -10,8 +10,9 @@ import type { RealtimeGrants } from './invokePersistence';
 // names; anything else is at most a reason to check storage.
 //
 //   wanting a grant ──grant (with a load)──▶ subscribing ──ok──▶ subscribed (no polling)
-//        ▲   (polling)                            │ refused                │ error on the channel
-//        └──── after a wait (1, 2, 4 … 30 min) ◀──┘                        └──▶ wanting a grant
+//     │  ▲   (polling)                            │ refused                │ an error on the channel
+//     │  └── after a wait (1, 2, 4 … 30 min) ◀────┴────────────────────────┘
+//     └── a load answered no grant (Realtime unavailable to the resolver) ──▶ the same wait
 
 /** The part of `@forge/bridge`'s `realtime` a page uses. */
 export interface RealtimeApi {
@@ -146,6 +147,11 @@ export function subscribeChanges(options: ChangeSubscriptionOptions): ChangeSubs
       wants: () => phase === 'wanting',
       granted(grant) {
         if (phase === 'wanting') subscribe(grant);
+      },
+      // Asking again at every check would cost the resolver a token signing each time (a Realtime
+      // operation of the installation's 50 a second): wait as after a refused subscription.
+      missing() {
+        if (phase === 'wanting') lost();
       },
     },
     stats: () => ({ subscribed: phase === 'subscribed', ...stats }),

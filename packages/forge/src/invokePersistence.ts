@@ -10,6 +10,8 @@ export interface RealtimeGrants {
   /** Whether the next load should ask for a grant (none held, or a new subscription needs a fresh one). */
   wants(): boolean;
   granted(grant: RealtimeGrant): void;
+  /** A load asked for a grant and got none (Realtime unavailable to the resolver, or over its budget). */
+  missing(): void;
 }
 
 /** Options of {@link createInvokePersistence}. */
@@ -52,9 +54,11 @@ export function createInvokePersistence<TState, TActions extends ActionRecipes<T
   const store = definition.name;
   const grants = options.realtime;
   const load = async (since?: number): Promise<SyncResponse> => {
-    const request: LoadRequest = { store, ...(since !== undefined ? { since } : {}), ...(grants?.wants() ? { realtime: true } : {}) };
+    const asked = grants?.wants() === true;
+    const request: LoadRequest = { store, ...(since !== undefined ? { since } : {}), ...(asked ? { realtime: true } : {}) };
     const r = await call<SyncResponse>(invoke, RESOLVER_FUNCTIONS.load, request as unknown as Record<string, unknown>);
     if (r.realtime && typeof r.realtime.channel === 'string' && typeof r.realtime.token === 'string') grants?.granted(r.realtime);
+    else if (asked) grants?.missing();
     return r;
   };
   const whole = (r: SyncResponse): LoadedDoc<TState> => {

@@ -21,13 +21,13 @@ interface Call {
   answer: Record<string, unknown>;
 }
 
-function setup(hostOptions: object = {}) {
+function setup(hostOptions: object = {}, resolverOptions: Parameters<typeof registerStores>[2] = {}) {
   const clock = createManualClock(Date.UTC(2026, 11, 6));
   const kvs = createKvsFetch({ entities: [DOC_ENTITY_DECLARATION as never], clock });
   const site = createSite({ clock, forgeFetch: kvs });
   const restore = site.installForgeFetch();
   const resolver = new Resolver();
-  registerStores(resolver, [board], { retryDelayMs: 0 });
+  registerStores(resolver, [board], { retryDelayMs: 0, ...resolverOptions });
   const inner = resolver.getDefinitions() as unknown as NonNullable<ModuleSpec['resolver']>;
   const calls: Call[] = [];
   const handler: ModuleSpec['resolver'] = async (event, runtime) => {
@@ -207,6 +207,21 @@ describe('#17.2 changes arrive without asking', () => {
       await t.clock.advanceAsync(50_000);
       expect(subscriptions).toHaveLength(2);
       expect(t.callsOf('bob').some((c) => c.payload.realtime === true && c.answer.realtime !== undefined)).toBe(true);
+    } finally {
+      t.close();
+    }
+  });
+
+  it('does not ask for a grant at every check when the resolver has none to give (each try would cost a Realtime operation)', async () => {
+    const t = setup({ realtimeHint: { fallbackCheckMs: 10_000 } }, { realtime: false });
+    try {
+      await t.open('bob');
+      await t.clock.advanceAsync(55_000);
+      const asked = t.callsOf('bob').filter((c) => c.payload.realtime === true);
+      expect(asked).toHaveLength(1);
+      expect(t.callsOf('bob').length).toBeGreaterThanOrEqual(5);
+      await t.clock.advanceAsync(70_000);
+      expect(t.callsOf('bob').filter((c) => c.payload.realtime === true)).toHaveLength(2);
     } finally {
       t.close();
     }
