@@ -66,31 +66,41 @@ export function parseChange(store: string, payload: unknown): RemoteChange | und
   return { base: c.base, revision: c.revision, ...(c.patches ? { patches: c.patches as WirePatch[] } : {}) };
 }
 
+/** Calls `tick` every `ms` from `start()` until `stop()`. */
+function createPoller(clock: Clock, ms: number, tick: () => void) {
+  let timer: unknown;
+  const start = () => {
+    if (timer !== undefined) return;
+    timer = clock.setTimeout(() => {
+      timer = undefined;
+      tick();
+      start();
+    }, ms);
+  };
+  const stop = () => {
+    if (timer !== undefined) clock.clearTimeout(timer);
+    timer = undefined;
+  };
+  return { start, stop };
+}
+
+/** What a page does with a change, given the revision it holds: apply it only on exactly that revision. */
+const routeChange = (change: RemoteChange, known: number): 'apply' | 'check' | 'none' => (change.patches && change.base === known ? 'apply' : change.revision > known ? 'check' : 'none');
+
 /** Creates a {@link ChangeSubscription}: polling at first, subscribed once a load brings a grant. */
 export function subscribeChanges(options: ChangeSubscriptionOptions): ChangeSubscription {
   const { clock } = options;
   const stats = { applied: 0, checks: 0, ignored: 0 };
   let phase: 'wanting' | 'subscribing' | 'subscribed' | 'waiting' | 'closed' = 'wanting';
   let subscription: { unsubscribe(): unknown } | undefined;
-  let pollTimer: unknown;
   let retryTimer: unknown;
   let retryMs = FIRST_RETRY_MS;
   let resubscribing = false;
-
-  const poll = () => {
-    if (pollTimer !== undefined || phase === 'subscribed' || phase === 'closed') return;
-    pollTimer = clock.setTimeout(() => {
-      pollTimer = undefined;
-      if (phase === 'subscribed' || phase === 'closed') return;
-      stats.checks++;
-      options.check();
-      poll();
-    }, options.fallbackCheckMs);
+  const check = () => {
+    stats.checks++;
+    options.check();
   };
-  const stopPolling = () => {
-    if (pollTimer !== undefined) clock.clearTimeout(pollTimer);
-    pollTimer = undefined;
-  };
+  const poller = createPoller(clock, options.fallbackCheckMs, check);
   // A refused or broken subscription is tried again with a fresh grant, after a growing wait (each
   // try costs Realtime operations every page of the installation shares).
   const lost = () => {
@@ -98,7 +108,7 @@ export function subscribeChanges(options: ChangeSubscriptionOptions): ChangeSubs
     void Promise.resolve(subscription?.unsubscribe()).catch(() => undefined);
     subscription = undefined;
     phase = 'waiting';
-    poll();
+    poller.start();
     retryTimer = clock.setTimeout(() => {
       retryTimer = undefined;
       if (phase === 'waiting') phase = 'wanting';
@@ -109,15 +119,12 @@ export function subscribeChanges(options: ChangeSubscriptionOptions): ChangeSubs
     if (phase !== 'subscribed') return;
     if (error) return lost();
     const change = parseChange(options.store, payload);
-    if (!change) return void stats.ignored++;
-    const known = options.known();
-    if (change.patches && change.base === known) {
+    const route = change ? routeChange(change, options.known()) : 'none';
+    if (!change) stats.ignored++;
+    else if (route === 'apply') {
       stats.applied++;
       options.apply(change);
-    } else if (change.revision > known) {
-      stats.checks++;
-      options.check();
-    }
+    } else if (route === 'check') check();
   };
   const subscribe = (grant: RealtimeGrant) => {
     phase = 'subscribing';
@@ -129,19 +136,16 @@ export function subscribeChanges(options: ChangeSubscriptionOptions): ChangeSubs
           subscription = sub;
           phase = 'subscribed';
           retryMs = FIRST_RETRY_MS;
-          stopPolling();
+          poller.stop();
           // Commits published while the page was not subscribed are not replayed: after a lost
           // subscription, check once (the host checks soon after its first load anyway).
-          if (resubscribing) {
-            stats.checks++;
-            options.check();
-          }
+          if (resubscribing) check();
           resubscribing = true;
         },
         () => lost(),
       );
   };
-  poll();
+  poller.start();
   return {
     grants: {
       wants: () => phase === 'wanting',
@@ -157,7 +161,7 @@ export function subscribeChanges(options: ChangeSubscriptionOptions): ChangeSubs
     stats: () => ({ subscribed: phase === 'subscribed', ...stats }),
     close() {
       phase = 'closed';
-      stopPolling();
+      poller.stop();
       if (retryTimer !== undefined) clock.clearTimeout(retryTimer);
       void Promise.resolve(subscription?.unsubscribe()).catch(() => undefined);
     },
