@@ -53,10 +53,17 @@ export function createInvokePersistence<TState, TActions extends ActionRecipes<T
   const invoke: Invoke = options.invoke ?? ((key, payload) => bridgeInvoke(key, payload) as Promise<unknown>);
   const store = definition.name;
   const grants = options.realtime;
+  // The stored document's id, from the latest answer that named one: changes and patches are only
+  // taken for the document this host's revision belongs to (one deleted and stored again is another).
+  let doc: string | undefined;
+  const learn = (answer: { doc?: unknown }) => {
+    if (typeof answer.doc === 'string') doc = answer.doc;
+  };
   const load = async (since?: number): Promise<SyncResponse> => {
     const asked = grants?.wants() === true;
-    const request: LoadRequest = { store, ...(since !== undefined ? { since } : {}), ...(asked ? { realtime: true } : {}) };
+    const request: LoadRequest = { store, ...(since !== undefined ? { since, ...(doc ? { doc } : {}) } : {}), ...(asked ? { realtime: true } : {}) };
     const r = await call<SyncResponse>(invoke, RESOLVER_FUNCTIONS.load, request as unknown as Record<string, unknown>);
+    learn(r);
     if (r.realtime && typeof r.realtime.channel === 'string' && typeof r.realtime.token === 'string') grants?.granted(r.realtime);
     else if (asked) grants?.missing();
     return r;
@@ -76,8 +83,9 @@ export function createInvokePersistence<TState, TActions extends ActionRecipes<T
       return { since: r.since, revision: r.revision, patches: r.patches };
     },
     async commit(batch: CommitBatch): Promise<CommitResult<TState>> {
-      const request: CommitRequest = { store, baseRevision: batch.baseRevision, intents: batch.intents, ...(batch.floors?.length ? { floors: batch.floors } : {}), patches: true };
+      const request: CommitRequest = { store, baseRevision: batch.baseRevision, intents: batch.intents, ...(batch.floors?.length ? { floors: batch.floors } : {}), patches: true, ...(doc ? { doc } : {}) };
       const r = await call<CommitResponse>(invoke, RESOLVER_FUNCTIONS.commit, request as unknown as Record<string, unknown>);
+      learn(r);
       if (!isList(r.patches) || !Array.isArray(r.outcomes)) throw new SyncError('STORAGE_FAILED', `[bgstore] ${RESOLVER_FUNCTIONS.commit} answered a malformed result`);
       return r as CommitResult<TState>;
     },

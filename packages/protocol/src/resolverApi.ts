@@ -25,6 +25,8 @@ export interface LoadRequest {
    * and the whole document otherwise: the revision check and the reload are one call.
    */
   since?: number;
+  /** With `since`: the stored document's id the caller's revision belongs to (`LoadResponse.doc`); changes are answered only for the same document. */
+  doc?: string;
   /** Ask for a subscribe-only Realtime grant for the document's channel ({@link RealtimeGrant}). */
   realtime?: boolean;
 }
@@ -44,6 +46,8 @@ export interface LoadResponse {
   schemaVersion: number;
   state: unknown;
   clients: Record<string, StoredClient>;
+  /** The stored document's id: a document deleted and stored again gets another, so revisions of the old one are never taken for its. */
+  doc?: string;
   realtime?: RealtimeGrant;
 }
 
@@ -56,6 +60,7 @@ export interface ChangesResponse {
   /** The caller's own client records that changed since (absent: none), and those that went. */
   clients?: Record<string, StoredClient>;
   clientsRemoved?: string[];
+  doc?: string;
   realtime?: RealtimeGrant;
 }
 
@@ -88,6 +93,8 @@ export interface CommitRequest {
   floors?: [clientId: string, floor: number][];
   /** The caller applies `patches` on its base: answer what it lacks as patches when storage has them (else, or without this, the state). */
   patches?: boolean;
+  /** The stored document's id `baseRevision` belongs to; patches are answered only for the same document. */
+  doc?: string;
 }
 export interface CommitResponse {
   revision: number;
@@ -100,6 +107,8 @@ export interface CommitResponse {
    * with the batch applied.
    */
   patches?: WirePatch[];
+  /** The stored document's id (see `LoadResponse.doc`). */
+  doc?: string;
 }
 
 export interface RevisionRequest {

@@ -26,6 +26,7 @@ describe('combined commits', () => {
   it('has the next winning commit apply a batch that lost the race, once, with its own caller’s policy', async () => {
     const { call, kvs } = createBackend([board], { retryDelayMs: 20, policies });
     await call(F.commit, { store: 'board', baseRevision: 0, intents: [intent('tab-b', 1, 'add', 'c1')] });
+    const { doc } = (await call(F.load, { store: 'board' })) as { doc: string };
     // A's own transactions keep losing until B has committed.
     let bDone = false;
     kvs.setFaults(({ path, body }) => {
@@ -36,7 +37,7 @@ describe('combined commits', () => {
     for (let i = 0; i < 500 && inboxKeys(kvs).length === 0; i++) await new Promise((r) => setTimeout(r, 2));
     expect(inboxKeys(kvs)).toHaveLength(1);
 
-    const b = await call(F.commit, { store: 'board', baseRevision: 1, intents: [intent('tab-b', 2, 'add', 'b1')], patches: true }, { accountId: 'user-b' });
+    const b = await call(F.commit, { store: 'board', baseRevision: 1, intents: [intent('tab-b', 2, 'add', 'b1')], patches: true, doc }, { accountId: 'user-b' });
     bDone = true;
     // B's commit carried A's batch: its answer has the state with A's card, B's own outcome only.
     expect(b).toMatchObject({ revision: 2, outcomes: [{ clientId: 'tab-b', seq: 2, ok: true }] });

@@ -24,6 +24,8 @@ export interface Batch {
   baseRevision: number;
   /** The caller applies patches: what it lacks may come as patches instead of the state. */
   patches?: boolean;
+  /** The stored document's id the caller's base revision belongs to (patches only for the same one). */
+  doc?: string;
 }
 
 /** How {@link commitBatch} commits: the client table's bounds, the time intents are recorded at, and the retry budgets. */
@@ -88,7 +90,10 @@ export async function commitBatch<R extends DocRead>(storage: StoragePort<R>, de
     // Patches are relative to what storage holds; a read of an older schema was migrated, so they would not apply.
     const tail = !read || read.doc.schemaVersion === doc.schemaVersion ? diffJson(doc.state, result.doc.state) : undefined;
     const plain: CommitResponse = commitAnswer(doc, batch.baseRevision, { doc: result.doc, outcomes }, carriedApplied);
-    const answer = batch.patches ? await answerWithChanges(storage, key, read, doc, batch.baseRevision, plain, tail) : plain;
+    const sameDoc = batch.baseRevision === 0 || (read?.id !== undefined && read.id === batch.doc);
+    const answered = batch.patches && sameDoc ? await answerWithChanges(storage, key, read, doc, batch.baseRevision, plain, tail) : plain;
+    // The caller learns the document's id; a first commit makes one (the next read tells it).
+    const answer = read?.id ? { ...answered, doc: read.id } : answered;
     return { answer, ...(result.changed ? { committed: { base: doc.revision, revision: result.doc.revision, ...(tail ? { patches: tail } : {}) } } : {}) };
   };
   const onLostRace = async () => {

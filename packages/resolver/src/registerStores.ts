@@ -1,8 +1,9 @@
-import { isSyncError, LIMITS, RESOLVER_FUNCTIONS, type ClientRecord, type CommitResponse, type ResolverError, type RevisionResponse, type SyncResponse } from '@bgstore/protocol';
-import { CALLERS, ownClients, ownKey, ownKeys } from './callerKeys';
-import { commitBatch, currentDoc, type AnyDefinition, type CommitSettings } from './commitBatch';
+import { isSyncError, LIMITS, RESOLVER_FUNCTIONS, type CommitResponse, type ResolverError, type RevisionResponse, type SyncResponse } from '@bgstore/protocol';
+import { CALLERS, ownKey } from './callerKeys';
+import { commitBatch, type AnyDefinition, type CommitSettings } from './commitBatch';
 import { createKvsStorage } from './kvs/kvsStorage';
-import { checkPayload, fail, isObj, parseBaseRevision, parseFloors, parseIntents, parseSince } from './payload';
+import { loadAnswer } from './loadAnswer';
+import { checkPayload, fail, isObj, parseBaseRevision, parseFloors, parseIntents } from './payload';
 import { applyWritePolicy, assertMayRead, assertMayWrite, type StoreContext, type StorePolicy } from './policy';
 import { createChangeFeed, type ChangeFeed, type ChangeFeedOptions } from './realtime';
 import { documentKey } from './scope';
@@ -137,22 +138,8 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
   resolver.define(
     RESOLVER_FUNCTIONS.load,
     handle(async (definition, payload, context, policy): Promise<SyncResponse> => {
-      const since = parseSince(payload.since);
       assertMayRead(definition.name, policy, context);
-      const key = keyOf(definition, policy, context);
-      const granting = payload.realtime === true && feed ? feed.grant(key) : undefined;
-      const changes = since !== undefined ? await storage.readChanges?.(key, since) : undefined;
-      const grant = await granting;
-      const realtime = grant ? { realtime: grant } : {};
-      if (since !== undefined && changes && changes.schemaVersion === definition.schemaVersion) {
-        // Only the caller's own client records, as in a whole load.
-        const clients = ownClients(changes.clients as Record<string, ClientRecord>, context);
-        const removed = ownKeys(changes.removed, context);
-        return { since, revision: changes.revision, patches: changes.patches, ...(Object.keys(clients).length ? { clients } : {}), ...(removed.length ? { clientsRemoved: removed } : {}), ...realtime };
-      }
-      const doc = currentDoc(definition, await storage.read(key));
-      // Only the caller's own client records: nobody learns another caller's client ids.
-      return { revision: doc.revision, schemaVersion: doc.schemaVersion, state: doc.state, clients: ownClients(doc.clients, context), ...realtime };
+      return loadAnswer(storage, feed, definition, keyOf(definition, policy, context), payload, context);
     }),
   );
 
@@ -179,7 +166,7 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
       const intents = judged.map((i) => ({ ...i, clientId: ownKey(context, i.clientId) }));
       const bare = new Map(parsed.intents.map((i) => [ownKey(context, i.clientId), i.clientId]));
       const floors = parseFloors(payload.floors).map(([c, f]): [string, number] => [ownKey(context, c), f]);
-      const batch = { caller: context.accountId ?? null, intents, floors, baseRevision, patches: payload.patches === true };
+      const batch = { caller: context.accountId ?? null, intents, floors, baseRevision, patches: payload.patches === true, doc: typeof payload.doc === 'string' ? payload.doc : undefined };
       const { answer, committed } = await commitBatch(storage, definition, key, batch, settings);
       if (committed && feed) await feed.publish(key, { v: 1, store: definition.name, ...committed });
       const outcomes = answer.outcomes.map((o) => ({ ...o, clientId: bare.get(o.clientId) ?? o.clientId }));

@@ -21,26 +21,29 @@ const board = (n: number) =>
     },
   });
 type Board = { items: { id: string; title: string; done: boolean }[] };
-type Loaded = { revision: number; state: Board; patches?: unknown[]; since?: number; realtime?: RealtimeGrant; clients?: Record<string, unknown> };
+type Loaded = { revision: number; state: Board; patches?: unknown[]; since?: number; realtime?: RealtimeGrant; clients?: Record<string, unknown>; doc?: string };
 
 const SITE_KEY = documentKey('board', 'site', { installContext: 'ari:cloud:confluence::site/cloud-1' });
 const settle = () => new Promise((r) => setImmediate(r));
 
-/** Commits `n` toggles, one commit each, as `client`; returns the state after each revision (index = revision). */
+/** Commits `n` toggles, one commit each, as `client`; returns the state after each revision (index = revision), and the document's id. */
 async function history(call: ReturnType<typeof createBackend>['call'], n: number, client = 'tab') {
   const states: Board[] = [((await call(F.load, { store: 'board' })) as Loaded).state];
+  let doc: string | undefined;
   for (let k = 1; k <= n; k++) {
     await call(F.commit, { store: 'board', baseRevision: k - 1, intents: [intent(client, k, 'toggle', k * 37)] });
-    states.push(((await call(F.load, { store: 'board' })) as Loaded).state);
+    const loaded = (await call(F.load, { store: 'board' })) as Loaded;
+    states.push(loaded.state);
+    doc = loaded.doc;
   }
-  return states;
+  return Object.assign(states, { doc });
 }
 
 describe('#17.2 reload only what changed', () => {
   it('a caller two revisions behind gets exactly the two missing commits, as patches on its state', async () => {
     const { call } = createBackend([board(300)], { warmDocuments: 0 });
     const states = await history(call, 4);
-    const answer = (await call(F.load, { store: 'board', since: 2 })) as Loaded;
+    const answer = (await call(F.load, { store: 'board', since: 2, doc: states.doc })) as Loaded;
     expect(answer).not.toHaveProperty('state');
     expect(answer).toMatchObject({ since: 2, revision: 4 });
     expect(answer.patches).toHaveLength(2);
@@ -49,20 +52,20 @@ describe('#17.2 reload only what changed', () => {
 
   it('answers "unchanged" (no patches) to a caller that is current, reading only the head', async () => {
     const { call, meter } = createBackend([board(10_000)], { warmDocuments: 0 });
-    await history(call, 2);
+    const { doc } = await history(call, 2);
     meter.reset();
-    expect(await call(F.load, { store: 'board', since: 2 })).toEqual({ since: 2, revision: 2, patches: [] });
+    expect(await call(F.load, { store: 'board', since: 2, doc })).toEqual({ since: 2, revision: 2, patches: [], doc });
     expect(meter.counts).toEqual({ readRequests: 1, readUnits: 1 });
   });
 
   it('on the 10,000-item board a cold caller 2 behind reads 2 units, against the whole document’s dozens', async () => {
     const { call, meter } = createBackend([board(10_000)], { warmDocuments: 0 });
-    await history(call, 3);
+    const { doc } = await history(call, 3);
     meter.reset();
     await call(F.load, { store: 'board' });
     const whole = { ...meter.counts };
     meter.reset();
-    await call(F.load, { store: 'board', since: 1 });
+    await call(F.load, { store: 'board', since: 1, doc });
     expect(meter.counts).toEqual({ readRequests: 2, readUnits: 2 });
     expect(whole.readUnits).toBeGreaterThan(30);
   });
@@ -73,17 +76,29 @@ describe('#17.2 reload only what changed', () => {
     // A tiny document folds its log into a new snapshot at almost every commit.
     const behind = (await call(F.load, { store: 'board', since: 0 })) as Loaded;
     expect(stateAfter(states[0], behind)).toEqual(states[3]);
-    expect(await call(F.load, { store: 'board', since: 9 })).toMatchObject({ revision: 3, state: states[3] });
+    expect(await call(F.load, { store: 'board', since: 9, doc: states.doc })).toMatchObject({ revision: 3, state: states[3] });
     await expect(call(F.load, { store: 'board', since: -1 })).resolves.toMatchObject({ error: { code: 'BAD_REQUEST' } });
     await expect(call(F.load, { store: 'board', since: '2' })).resolves.toMatchObject({ error: { code: 'BAD_REQUEST' } });
   });
 
+  it('answers the whole document to a caller whose revision is of another document (one deleted and stored again)', async () => {
+    const { call } = createBackend([board(300)]);
+    const states = await history(call, 3);
+    expect(states.doc).toEqual(expect.any(String));
+    expect(await call(F.load, { store: 'board', since: 2, doc: 'another-document' })).toMatchObject({ revision: 3, state: states[3], doc: states.doc });
+    expect(await call(F.load, { store: 'board', since: 2 })).toMatchObject({ revision: 3, state: states[3] });
+    // Nor patches to a commit made on it.
+    const answer = await call(F.commit, { store: 'board', baseRevision: 2, intents: [intent('late', 1, 'toggle', 9)], patches: true, doc: 'another-document' });
+    expect(answer).toMatchObject({ revision: 4, state: expect.any(Object), doc: states.doc });
+    expect(answer).not.toHaveProperty('patches');
+  });
+
   it('carries the caller’s own client records that changed, never another caller’s', async () => {
     const { call } = createBackend([board(300)]);
-    await history(call, 1, 'mine');
+    const { doc } = await history(call, 1, 'mine');
     await call(F.commit, { store: 'board', baseRevision: 1, intents: [intent('theirs', 1, 'toggle', 3)] }, { accountId: 'user-2' });
     await call(F.commit, { store: 'board', baseRevision: 2, intents: [intent('mine', 2, 'toggle', 4)] });
-    const answer = (await call(F.load, { store: 'board', since: 1 })) as Loaded;
+    const answer = (await call(F.load, { store: 'board', since: 1, doc })) as Loaded;
     expect(answer.patches).toHaveLength(2);
     expect(Object.keys(answer.clients ?? {})).toEqual(['mine']);
   });
@@ -93,7 +108,7 @@ describe('#17.2 answer with what the caller lacks', () => {
   it('a commit on a stale base answers the patches since that base (others’ commits, then its own), not the state', async () => {
     const { call } = createBackend([board(2_000)], { warmDocuments: 0 });
     const states = await history(call, 3, 'other');
-    const answer = (await call(F.commit, { store: 'board', baseRevision: 1, intents: [intent('me', 1, 'add', 'mine')], patches: true }, { accountId: 'user-2' })) as Loaded;
+    const answer = (await call(F.commit, { store: 'board', baseRevision: 1, intents: [intent('me', 1, 'add', 'mine')], patches: true, doc: states.doc }, { accountId: 'user-2' })) as Loaded;
     expect(answer).toMatchObject({ revision: 4 });
     expect(answer).not.toHaveProperty('state');
     const after = stateAfter(states[1], answer) as Board;
@@ -111,6 +126,8 @@ describe('#17.2 answer with what the caller lacks', () => {
   it('a commit the caller can predict answers neither state nor patches', async () => {
     const { call } = createBackend([board(50)]);
     expect(await call(F.commit, { store: 'board', baseRevision: 0, intents: [intent('me', 1, 'toggle', 1)] })).toEqual({ revision: 1, outcomes: [{ clientId: 'me', seq: 1, ok: true }] });
+    // Once stored, answers name the document.
+    expect(await call(F.commit, { store: 'board', baseRevision: 1, intents: [intent('me', 2, 'toggle', 2)] })).toEqual({ revision: 2, outcomes: [{ clientId: 'me', seq: 2, ok: true }], doc: expect.any(String) });
   });
 });
 

@@ -42,11 +42,11 @@ describe('#17.2 budget: reload only what changed (10,000 items)', () => {
     ['warm', 4],
   ])('%s: a check that finds nothing costs 1 read unit, a page up to 100 behind at most 5, a whole load dozens', async (name, warm) => {
     const backend = await board(warm, 101);
-    if (warm) await backend.call(F.load, { store: 'bench' });
+    const { doc } = (await backend.call(F.load, { store: 'bench' })) as { doc: string };
     const whole = await units(backend, {});
-    const unchanged = await units(backend, { since: 101 });
+    const unchanged = await units(backend, { since: 101, doc });
     const behind: (readonly [number, Awaited<ReturnType<typeof units>>])[] = [];
-    for (const k of [1, 5, 25, 100]) behind.push([k, await units(backend, { since: 101 - k })]);
+    for (const k of [1, 5, 25, 100]) behind.push([k, await units(backend, { since: 101 - k, doc })]);
     rows.push(`${name}: whole load ${whole.readUnits} units (${whole.bytes} bytes); unchanged ${unchanged.readUnits}; ${behind.map(([k, u]) => `${k} behind ${u.readUnits} units (${u.bytes} bytes)`).join(', ')}`);
     expect(unchanged).toMatchObject({ readRequests: 1, readUnits: 1 });
     for (const [k, u] of behind) expect(u.readUnits).toBeLessThanOrEqual(k <= 25 ? 2 : 5);
@@ -55,7 +55,8 @@ describe('#17.2 budget: reload only what changed (10,000 items)', () => {
 
   it('a commit on a base 10 behind answers patches of a few hundred bytes, not the 588 KB state', async () => {
     const backend = await board(4, 12);
-    const answer = (await backend.call(F.commit, { store: 'bench', baseRevision: 2, intents: [intent('late', 1, 'toggle', 5)], patches: true })) as { patches: unknown[] };
+    const { doc } = (await backend.call(F.load, { store: 'bench' })) as { doc: string };
+    const answer = (await backend.call(F.commit, { store: 'bench', baseRevision: 2, intents: [intent('late', 1, 'toggle', 5)], patches: true, doc })) as { patches: unknown[] };
     const old = await backend.call(F.commit, { store: 'bench', baseRevision: 2, intents: [intent('late', 2, 'toggle', 6)] });
     rows.push(`commit 10 behind: answer ${jsonBytes(answer)} bytes with patches, ${jsonBytes(old)} bytes with the state`);
     expect(answer.patches).toHaveLength(11);

@@ -15,7 +15,7 @@ const MAX_CHANGES = 256;
 const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
 
 /** What the log entries after a revision add up to: their patches in order, and the client records they leave written or removed. */
-export function changesOf(revision: number, schemaVersion: number, entries: readonly LogEntry[]): DocChanges {
+export function changesOf(revision: number, schemaVersion: number, entries: readonly LogEntry[], id?: string): DocChanges {
   const clients: Record<string, unknown> = {};
   const removed = new Set<string>();
   for (const entry of entries) {
@@ -28,7 +28,7 @@ export function changesOf(revision: number, schemaVersion: number, entries: read
       removed.delete(id);
     }
   }
-  return { revision, schemaVersion, patches: entries.flatMap((e) => e.p ?? []), clients, removed: [...removed] };
+  return { revision, schemaVersion, ...(id ? { id } : {}), patches: entries.flatMap((e) => e.p ?? []), clients, removed: [...removed] };
 }
 
 /**
@@ -45,14 +45,14 @@ export async function readChanges(key: string, since: number, warm: WarmDocument
   } else {
     const head = await kvs.entity<Head>(DOC_ENTITY).get(key);
     if (!head) return undefined;
-    if (head.revision === since) return changesOf(since, head.schemaVersion, []);
     const data = parseHead(head);
-    if (data.v !== 3) return undefined;
+    // An older layout keeps no log (nor an id): only "unchanged" can be answered without the document.
+    if (data.v !== 3) return head.revision === since ? changesOf(since, head.schemaVersion, []) : undefined;
     at = { revision: head.revision, schemaVersion: head.schemaVersion, data, cache: warm.get(key, data.i) };
   }
-  if (since === at.revision) return changesOf(since, at.schemaVersion, []);
+  if (since === at.revision) return changesOf(since, at.schemaVersion, [], at.data.i);
   if (since > at.revision || since < at.data.b || at.revision - since > MAX_CHANGES) return undefined;
   const revisions = range(since + 1, at.revision);
   if (!(await fetchEntries(key, revisions, at.cache))) return undefined;
-  return changesOf(at.revision, at.schemaVersion, revisions.map((r) => at.cache.entries.get(r)!));
+  return changesOf(at.revision, at.schemaVersion, revisions.map((r) => at.cache.entries.get(r)!), at.data.i);
 }

@@ -18,12 +18,16 @@ import type { StoredIntent, WirePatch } from '@bgstore/protocol';
  */
 export interface DocRead {
   readonly doc: DurableDoc<unknown>;
+  /** The stored document's id, if the backend keeps one: another after the document is deleted and stored again. */
+  readonly id?: string;
 }
 
 /** What changed in a document after a revision: as a backend's log holds it, without the state. */
 export interface DocChanges {
   /** The revision the changes lead to. */
   revision: number;
+  /** The document's id (see `DocRead.id`). */
+  id?: string;
   schemaVersion: number;
   /** Patches taking the state at the revision asked about to `revision`'s, in order. */
   patches: WirePatch[];
