@@ -62,3 +62,25 @@ describe('#18 Realtime hint (seed in each name; BGSTORE_SEED to change it)', () 
     }
   }, 60_000);
 });
+
+describe('#18 found by reading', () => {
+  it('#18 createInvokePersistence sends each batch\'s floors to the resolver, so storage learns a client\'s floor', async () => {
+    const t = setup(seed, false);
+    try {
+      const page = t.open('alice');
+      await page.start();
+      await t.clock.advanceAsync(500);
+      const first = feed(page).actions.add('c1', 'one');
+      await t.clock.advanceAsync(1000);
+      await first;
+      const second = feed(page).actions.add('c2', 'two');
+      await t.clock.advanceAsync(1000);
+      await second;
+      const commits = t.invoked.filter((c) => c.key === `alice ${RESOLVER_FUNCTIONS.commit}`).map((c) => c.payload as { floors?: [string, number][] });
+      expect(commits).toHaveLength(2);
+      expect(commits[1]!.floors).toEqual([[feed(page).clientId, 1]]);
+    } finally {
+      t.close();
+    }
+  });
+});

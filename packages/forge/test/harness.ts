@@ -23,11 +23,11 @@ export function setup(seed: number, faults = false, hostOptions?: object, entiti
   const definitions = resolver.getDefinitions() as unknown as NonNullable<ModuleSpec['resolver']>;
   // Invocations per "accountId functionKey": what a page costs the installation's quotas.
   const invocations = new Map<string, number>();
-  const invoked: { key: string; at: number }[] = [];
+  const invoked: { key: string; at: number; payload: unknown }[] = [];
   const handler: ModuleSpec['resolver'] = (event, runtime) => {
     const key = `${runtime.principal?.accountId ?? String(event.context.accountId)} ${event.call.functionKey}`;
     invocations.set(key, (invocations.get(key) ?? 0) + 1);
-    invoked.push({ key, at: clock.now() });
+    invoked.push({ key, at: clock.now(), payload: event.call.payload });
     return definitions(event, runtime);
   };
   const modules: ModuleSpec[] = [
