@@ -90,7 +90,7 @@ describe('#18 a hostile module on the page', () => {
     let settled = false;
     const call = feed.actions.add('c2', 'never applied');
     call.then(() => (settled = true), () => undefined);
-    for (const id of ['.0', '.1', '.00']) r.up({ ...env, from: id, type: 'intents', items: [{ seq: 2, name: 'rename', args: [`as ${id}`] }] });
+    for (const id of ['.0', '.1', '.00']) r.up({ ...env, from: id, type: 'intents', settledBelow: 2, items: [{ seq: 2, name: 'rename', args: [`as ${id}`] }] });
     await w.run(300);
     expect(settled).toBe(false);
     expect(host.getState().meta.title).toBe('Team board');
@@ -110,7 +110,7 @@ describe('#18 a hostile module on the page', () => {
     const call = feed.actions.add('v1', 'victim');
     await w.run(50);
     expect(host.getState().cards.filter((c) => c.id === 'v1')).toHaveLength(1);
-    for (let i = 0; i < 3000; i++) r.up({ ...env, from: `flood-${i}`, type: 'intents', items: [{ seq: 1, name: 'toggle', args: ['missing'] }] });
+    for (let i = 0; i < 3000; i++) r.up({ ...env, from: `flood-${i}`, type: 'intents', settledBelow: 1, items: [{ seq: 1, name: 'toggle', args: ['missing'] }] });
     await w.run(50);
     cut = false;
     await w.run(3000);
