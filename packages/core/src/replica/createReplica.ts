@@ -37,6 +37,12 @@ export interface ReplicaOptions {
    * (it died): then any live host is followed. Keep it above the host's `heartbeatMs`. @default 6000
    */
   hostSilenceMs?: number;
+  /**
+   * A digest beat that disagrees with this replica's state makes it resync at most once per this
+   * long per host boot, so forged digests cannot make it (and the host) resend the whole state on
+   * every beat. Keep it at the host's `digestMs`. @default 10_000
+   */
+  digestMs?: number;
   /** Messages longer than this (JSON characters) are sent in chunks. @default 60_000 */
   maxMessageSize?: number;
   logger?: Logger;
