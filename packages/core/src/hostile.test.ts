@@ -101,6 +101,11 @@ describe('#18 a hostile module on the page', () => {
     expect(host.getState().cards.map((c) => c.id)).toEqual(['c1', 'c2']);
   });
 
+  it('#18.9 a replica will not take an alias-like client id from its own createId', () => {
+    const w = createWorld();
+    expect(() => createReplica(board, { transport: w.transport('feed'), clock: w.clock, createId: () => '.0' })).toThrow(/does not start with '\.'/);
+  });
+
   it('#18.12 3,000 fresh client ids cannot evict a victim’s dedupe record in a host without storage: its retransmission applies once', async () => {
     const { w, host, feed, r } = await live();
     // Every message down to the page is lost for a while: the victim's call is applied, its ack lost.
