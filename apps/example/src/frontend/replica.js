@@ -1,8 +1,0 @@
-import { reportDiagnostics } from '@bgstore/devtools';
-import { connect } from '@bgstore/forge';
-import { teamBoard } from '../store';
-/** This module's copy of the team board (one per module; each module is its own frame). */
-export const replica = connect(teamBoard);
-// Answers a devtools panel on the page when one asks (silent otherwise).
-reportDiagnostics({ store: teamBoard.name, replica });
-//# sourceMappingURL=replica.js.map
