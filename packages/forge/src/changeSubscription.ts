@@ -32,8 +32,8 @@ export interface ChangeSubscriptionOptions {
   known(): number;
   /** Applies a change whose `base` is the known revision. */
   apply(change: RemoteChange): void;
-  /** Storage has (or may have) a newer revision: check it. */
-  check(): void;
+  /** Storage has (or may have) a newer revision: check it. `revision` when a change named one (not when polling). */
+  check(revision?: number): void;
 }
 
 /** A page's subscription to its document's changes. */
@@ -124,7 +124,10 @@ export function subscribeChanges(options: ChangeSubscriptionOptions): ChangeSubs
     else if (route === 'apply') {
       stats.applied++;
       options.apply(change);
-    } else if (route === 'check') check();
+    } else if (route === 'check') {
+      stats.checks++;
+      options.check(change.revision);
+    }
   };
   const subscribe = (grant: RealtimeGrant) => {
     phase = 'subscribing';

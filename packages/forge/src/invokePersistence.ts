@@ -1,6 +1,6 @@
 import { invoke as bridgeInvoke } from '@forge/bridge';
 import type { ActionRecipes, CommitBatch, CommitResult, LoadedChanges, LoadedDoc, Persistence, StoreDefinition } from '@bgstore/core';
-import { isChanges, isResolverError, RESOLVER_FUNCTIONS, SyncError, type CommitRequest, type CommitResponse, type LoadRequest, type RealtimeGrant, type RevisionResponse, type SyncResponse } from '@bgstore/protocol';
+import { isChanges, isResolverError, RESOLVER_FUNCTIONS, SyncError, type CommitRequest, type CommitResponse, type LoadRequest, type RealtimeGrant, type RevisionRequest, type RevisionResponse, type SyncResponse } from '@bgstore/protocol';
 
 /** Calls a resolver function; `@forge/bridge`'s `invoke` by default. */
 export type Invoke = (functionKey: string, payload: Record<string, unknown>) => Promise<unknown>;
@@ -24,10 +24,16 @@ export interface InvokePersistenceOptions {
 
 const isList = (value: unknown) => value === undefined || Array.isArray(value);
 
-async function call<T>(invoke: Invoke, key: string, payload: Record<string, unknown>): Promise<T> {
+/** A commit request with every field the resolver reads (`doc` only once an answer named the document). */
+type FullCommitRequest = Required<Omit<CommitRequest, 'doc'>> & Pick<CommitRequest, 'doc'>;
+
+// Commit and revision requests are typed `Required<…Request>`: a field the resolver reads that is
+// not sent here (as `floors` once was) is a compile error, not a silent gap. A load's fields are
+// optional by nature (`since` only when the host holds a revision).
+async function call<T>(invoke: Invoke, key: string, payload: LoadRequest | FullCommitRequest | Required<RevisionRequest>): Promise<T> {
   let answer: unknown;
   try {
-    answer = await invoke(key, payload);
+    answer = await invoke(key, { ...payload });
   } catch (error) {
     // invoke's own limits are permanent for this request: retrying the same bytes cannot help.
     const text = error instanceof Error ? error.message : String(error);
@@ -62,7 +68,7 @@ export function createInvokePersistence<TState, TActions extends ActionRecipes<T
   const load = async (since?: number): Promise<SyncResponse> => {
     const asked = grants?.wants() === true;
     const request: LoadRequest = { store, ...(since !== undefined ? { since, ...(doc ? { doc } : {}) } : {}), ...(asked ? { realtime: true } : {}) };
-    const r = await call<SyncResponse>(invoke, RESOLVER_FUNCTIONS.load, request as unknown as Record<string, unknown>);
+    const r = await call<SyncResponse>(invoke, RESOLVER_FUNCTIONS.load, request);
     learn(r);
     if (r.realtime && typeof r.realtime.channel === 'string' && typeof r.realtime.token === 'string') grants?.granted(r.realtime);
     else if (asked) grants?.missing();
@@ -83,14 +89,15 @@ export function createInvokePersistence<TState, TActions extends ActionRecipes<T
       return { since: r.since, revision: r.revision, patches: r.patches };
     },
     async commit(batch: CommitBatch): Promise<CommitResult<TState>> {
-      const request: CommitRequest = { store, baseRevision: batch.baseRevision, intents: batch.intents, ...(batch.floors?.length ? { floors: batch.floors } : {}), patches: true, ...(doc ? { doc } : {}) };
-      const r = await call<CommitResponse>(invoke, RESOLVER_FUNCTIONS.commit, request as unknown as Record<string, unknown>);
+      const request: FullCommitRequest = { store, baseRevision: batch.baseRevision, intents: batch.intents, floors: batch.floors ?? [], patches: true, ...(doc ? { doc } : {}) };
+      const r = await call<CommitResponse>(invoke, RESOLVER_FUNCTIONS.commit, request);
       learn(r);
       if (!isList(r.patches) || !Array.isArray(r.outcomes)) throw new SyncError('STORAGE_FAILED', `[bgstore] ${RESOLVER_FUNCTIONS.commit} answered a malformed result`);
       return r as CommitResult<TState>;
     },
     async revision(): Promise<number> {
-      return (await call<RevisionResponse>(invoke, RESOLVER_FUNCTIONS.revision, { store })).revision;
+      const request: Required<RevisionRequest> = { store };
+      return (await call<RevisionResponse>(invoke, RESOLVER_FUNCTIONS.revision, request)).revision;
     },
   };
 }

@@ -2,6 +2,7 @@ import { realtime as bridgeRealtime } from '@forge/bridge';
 import { createHost, systemClock, type ActionRecipes, type Host, type HostOptions, type Persistence, type StoreDefinition } from '@bgstore/core';
 import { createBridgeTransport } from './bridgeTransport';
 import { subscribeChanges, type ChangeSubscription, type RealtimeApi } from './changeSubscription';
+import { createHintGate } from './hintGate';
 import { createInvokePersistence } from './invokePersistence';
 
 export type { RealtimeApi } from './changeSubscription';
@@ -27,7 +28,18 @@ export interface StartHostOptions<TState> extends Omit<HostOptions<TState>, 'tra
    * Needs the default persistence (the app's resolver with `registerStores`).
    * @default true
    */
-  realtimeHint?: boolean | { /** @deprecated ignored: the resolver names the channel */ channel?: string; /** @default 30000 */ fallbackCheckMs?: number };
+  realtimeHint?:
+    | boolean
+    | {
+        /** @deprecated ignored: the resolver names the channel */
+        channel?: string;
+        /** @default 30000 */
+        fallbackCheckMs?: number;
+        /** Changes that only say a revision exists trigger at most one check per this many ms. @default 1000 */
+        minCheckMs?: number;
+        /** While such checks keep finding nothing new the gap doubles, up to this. @default 30000 */
+        maxCheckMs?: number;
+      };
   /** The Realtime API pages subscribe with. @default realtime from @forge/bridge */
   realtime?: RealtimeApi;
 }
@@ -54,6 +66,7 @@ export function startHost<TState, TActions extends ActionRecipes<TState>>(defini
   // Changes from Realtime need the resolver's grant, which only the default persistence asks for.
   let feed: ChangeSubscription | undefined;
   const late: { host?: Host<TState, TActions> } = {};
+  const gate = createHintGate({ clock, known: () => late.host?.stats().durable?.revision ?? 0, check: () => late.host?.checkRevision(), minMs: hint.minCheckMs, maxMs: hint.maxCheckMs });
   if (realtimeHint && persistence === undefined) {
     feed = subscribeChanges({
       store: definition.name,
@@ -62,7 +75,8 @@ export function startHost<TState, TActions extends ActionRecipes<TState>>(defini
       fallbackCheckMs: hint.fallbackCheckMs ?? 30_000,
       known: () => late.host?.stats().durable?.revision ?? -1,
       apply: (change) => late.host?.receiveChange(change),
-      check: () => late.host?.checkRevision(),
+      // A change that only says a revision exists goes through the hint gate (#18.5): coalesced, at most one check a second.
+      check: (revision) => (revision === undefined ? late.host?.checkRevision() : gate.hint(revision)),
     });
   }
   const host = (late.host = createHost(definition, {
@@ -71,7 +85,10 @@ export function startHost<TState, TActions extends ActionRecipes<TState>>(defini
     transport: transport ?? createBridgeTransport(),
     persistence: persistence === false ? undefined : (persistence ?? createInvokePersistence(definition, { realtime: feed?.grants })),
   }));
-  if (feed) host.onClose(() => feed.close());
+  host.onClose(() => {
+    gate.close();
+    feed?.close();
+  });
   const doc = (globalThis as { document?: Doc }).document;
   if (doc?.addEventListener && persistence !== false) {
     const onVisibility = () => (doc.visibilityState === 'hidden' ? host.flush() : host.checkRevision());

@@ -3,7 +3,7 @@ import { CALLERS, ownKey } from './callerKeys';
 import { commitBatch, type AnyDefinition, type CommitSettings } from './commitBatch';
 import { createKvsStorage } from './kvs/kvsStorage';
 import { loadAnswer } from './loadAnswer';
-import { checkPayload, fail, isObj, parseBaseRevision, parseFloors, parseIntents } from './payload';
+import { checkPayload, fail, isObj, parseCommitRequest } from './payload';
 import { applyWritePolicy, assertMayRead, assertMayWrite, type StoreContext, type StorePolicy } from './policy';
 import { createChangeFeed, type ChangeFeed, type ChangeFeedOptions } from './realtime';
 import { documentKey } from './scope';
@@ -154,23 +154,22 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
   resolver.define(
     RESOLVER_FUNCTIONS.commit,
     handle(async (definition, payload, context, policy): Promise<CommitResponse> => {
-      const baseRevision = parseBaseRevision(payload.baseRevision);
-      const parsed = parseIntents(payload.intents, maxIntents);
+      const { request, refused } = parseCommitRequest(payload, definition.name, maxIntents);
       // A commit's answer can carry the stored state: whoever may not read may not commit either.
       assertMayRead(definition.name, policy, context);
       assertMayWrite(definition.name, policy, context);
       const key = keyOf(definition, policy, context);
       // The caller's policy is applied with its own context before another caller's commit can
       // carry the batch; then each client id becomes the caller's own key.
-      const judged = applyWritePolicy(definition.name, policy, context, parsed.intents);
+      const judged = applyWritePolicy(definition.name, policy, context, request.intents);
       const intents = judged.map((i) => ({ ...i, clientId: ownKey(context, i.clientId) }));
-      const bare = new Map(parsed.intents.map((i) => [ownKey(context, i.clientId), i.clientId]));
-      const floors = parseFloors(payload.floors).map(([c, f]): [string, number] => [ownKey(context, c), f]);
-      const batch = { caller: context.accountId ?? null, intents, floors, baseRevision, patches: payload.patches === true, doc: typeof payload.doc === 'string' ? payload.doc : undefined };
+      const bare = new Map(request.intents.map((i) => [ownKey(context, i.clientId), i.clientId]));
+      const floors = request.floors.map(([c, f]): [string, number] => [ownKey(context, c), f]);
+      const batch = { caller: context.accountId ?? null, intents, floors, baseRevision: request.baseRevision, patches: request.patches, doc: request.doc };
       const { answer, committed } = await commitBatch(storage, definition, key, batch, settings);
       if (committed && feed) await feed.publish(key, { v: 1, store: definition.name, ...committed });
       const outcomes = answer.outcomes.map((o) => ({ ...o, clientId: bare.get(o.clientId) ?? o.clientId }));
-      return { ...answer, outcomes: [...outcomes, ...parsed.refused] };
+      return { ...answer, outcomes: [...outcomes, ...refused] };
     }),
   );
 }
