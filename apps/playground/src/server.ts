@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { createKvsFetch } from '@bgstore/emulator';
+import { createKvsFetch, createRealClock, createRealtimeBackend, createRealtimeHub, createSite, type RealtimeHub } from '@bgstore/emulator';
 import { createFileKvsBackend } from '@bgstore/emulator/node';
 import { DOC_ENTITY_DECLARATION } from '@bgstore/resolver';
 import { handler } from '../../example/src/resolvers';
@@ -60,7 +60,13 @@ const listen = (server: Server, port: number) =>
 export async function startPlayground(options: PlaygroundOptions = {}): Promise<{ url: string; server: Server; busy?: number; close(): Promise<void> }> {
   const dataDir = options.dataDir ?? join(__dirname, '..', '..', '..', '.bgstore-data', 'playground');
   const kvs = createKvsFetch({ backend: createFileKvsBackend(join(dataDir, 'kvs.log')), entities: [DOC_ENTITY_DECLARATION as never] });
-  (globalThis as { __forge_fetch__?: unknown }).__forge_fetch__ = kvs;
+  // The resolver publishes each commit with @forge/realtime (#17.2): the server answers it and
+  // relays what it publishes to every tab, as Forge's Realtime service does. Tokens are signed
+  // here; each tab's own emulated site never saw them, so tabs do not check them.
+  const installationId = createSite().installationId;
+  const backendHub: RealtimeHub = { ...createRealtimeHub(), publish: (scope, channel, payload) => relay({ from: 'resolver', scope, channel, payload }) };
+  const realtime = createRealtimeBackend({ hub: backendHub, installation: installationId, clock: createRealClock() });
+  Object.assign(globalThis, { __forge_fetch__: realtime.route(kvs), __forge_runtime__: { appContext: { installationId } } });
   const cache = new Map<string, Promise<string>>();
   const cached = (key: string, make: () => Promise<string>) => {
     if (!cache.has(key)) cache.set(key, make());
@@ -70,6 +76,12 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
 
   // Forge Realtime between tabs: each tab POSTs what it publishes, and hears every tab's over SSE.
   const listeners = new Set<ServerResponse>();
+  let relayed = 0;
+  function relay(message: unknown) {
+    const line = `data: ${JSON.stringify(message)}\n\n`;
+    for (const listener of listeners) listener.write(line);
+    return { eventId: `relay-${++relayed}`, eventTimestamp: new Date().toISOString() };
+  }
   const server = createServer(async (req, res) => {
     const send = (status: number, type: string, body: string) => {
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
@@ -97,8 +109,7 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
         const body = await readBody(req);
         // Forge Realtime caps an event at 32 KB; the relay keeps to it.
         if (body.length > 32 * 1024) return send(413, 'text/plain', '[playground] a Realtime event is at most 32 KB');
-        const line = `data: ${JSON.stringify(JSON.parse(body))}\n\n`;
-        for (const listener of listeners) listener.write(line);
+        relay(JSON.parse(body));
         return send(204, 'text/plain', '');
       }
       if (url.pathname === '/') return send(200, 'text/html; charset=utf-8', pageHtml());
