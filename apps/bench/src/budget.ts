@@ -88,7 +88,7 @@ async function idleMinute(world: BudgetWorld, where: Where, config: PageConfig, 
   try {
     return await pageCost(world, where, config, async () => {
       for (let s = 0; s < 60; s += 5) {
-        if (writer) void writer.host.actions.toggle(spread(s, items));
+        if (writer) void writer.toggle(spread(s, items));
         await world.clock.advanceAsync(5000);
       }
     });
@@ -138,7 +138,7 @@ export async function budgetBoard(items: number, board: 'bench' | 'irregular', d
   const writing = async (where: Where) =>
     pageCost(world, where, {}, async (page) => {
       for (let s = 0; s < 60; s++) {
-        void page.host.actions.toggle(spread(s, items));
+        void page.toggle(spread(s, items));
         await world.clock.advanceAsync(1000);
       }
     });

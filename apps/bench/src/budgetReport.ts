@@ -26,6 +26,7 @@ export function sustainable(cost: Cost): { perMinute: number; binds: string } {
 export const DAILY = { users: 10_000, actions: 20, views: 10, dayMinutes: 8 * 60, peak: 2, openMinutes: 10 };
 
 export interface ScenarioRow {
+  items: number;
   board: string;
   config: ConfigName;
   instances: 'warm' | 'cold';
@@ -52,7 +53,7 @@ export function dailyUsers(b: BoardBudget, config: ConfigName, instances: 'warm'
   }
   const perUser = (x: number) => x / DAILY.users;
   const userDemand = perUser(actions) * b.loneAction[instances].invocations + perUser(views) * load.invocations + perUser(open) * idle.invocations;
-  return { board: b.board, config, instances, used, userUsed: userDemand / USER_INVOCATIONS_PER_MINUTE };
+  return { items: b.items, board: b.board, config, instances, used, userUsed: userDemand / USER_INVOCATIONS_PER_MINUTE };
 }
 
 export const verdict = (x: number) => (x <= 1 ? `fits (${(x * 100).toFixed(x < 0.01 ? 2 : 0)}% used)` : `${x.toFixed(x < 10 ? 1 : 0)}× over`);
@@ -116,7 +117,25 @@ export function printBudget(budgets: BoardBudget[], scenario: ScenarioRow[]) {
     table([['sustainable per installation', 'bench', 'binds', 'irregular', 'binds'], ...sa.map(([name, s], i) => [name, fmt(Math.floor(s.perMinute)), s.binds, fmt(Math.floor(sb[i]![1].perMinute)), sb[i]![1].binds])]);
   }
   if (scenario.length === 0) return;
-  const items = budgets.find((b) => b.board === scenario[0]!.board)?.items;
-  console.log(`\n${DAILY.users.toLocaleString('en')} daily users at the peak minute (${items} items; ${DAILY.actions} actions and ${DAILY.views} views a user a day, ${DAILY.dayMinutes / 60}-hour day, peak ${DAILY.peak}× mean, a view open ${DAILY.openMinutes} min on a busy board):`);
+  const items = scenario[0]!.items;
+  console.log(`\n${DAILY.users.toLocaleString('en')} daily users at the peak minute (${items} items; ${DAILY.actions} actions and ${DAILY.views} views a user a day, ${DAILY.dayMinutes / 60}-hour day, peak ${DAILY.peak}× mean, a view open ${DAILY.openMinutes} min on a busy board; idle pages priced at a change every 5 s, so the Realtime-hint rows are a floor):`);
   table([['board', 'pages', 'instances', ...COST_KEYS.map((k) => LABEL[k]), 'per user'], ...scenario.map((r) => [r.board, r.config, r.instances, ...COST_KEYS.map((k) => verdict(r.used[k])), verdict(r.userUsed)])]);
+}
+
+/** Headline rows for bench-results.json's `results` (the whole budget is under its `budget` key). */
+export function budgetRows(budgets: BoardBudget[], scenario: ScenarioRow[]): { scenario: string; metric: string; unit: string; value: number }[] {
+  const rows: { scenario: string; metric: string; unit: string; value: number }[] = [];
+  for (const b of budgets) {
+    const scenarioName = `budget items=${b.items} board=${b.board}`;
+    const row = (metric: string, unit: string, value: number) => rows.push({ scenario: scenarioName, metric, unit, value });
+    row('cold_load_read_units', 'units (mean)', b.coldLoad.readUnits);
+    row('cold_load_read_units_max', 'units', b.coldLoadMax.readUnits);
+    row('lone_action_cold_read_units', 'units', b.loneAction.cold.readUnits);
+    row('idle_busy_cold_read_units_per_min', 'units (defaults)', b.idleBusy.defaults.cold.readUnits);
+    for (const [name, s] of sustainableRows(b)) row(`sustainable ${name}`, `per installation (${s.binds})`, Math.floor(s.perMinute));
+  }
+  for (const r of scenario) {
+    for (const k of COST_KEYS) rows.push({ scenario: `budget daily users board=${r.board} ${r.config} ${r.instances}`, metric: `${k}_quota_used`, unit: '× quota', value: r.used[k] });
+  }
+  return rows;
 }

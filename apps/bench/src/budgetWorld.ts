@@ -31,6 +31,8 @@ export interface PageConfig {
 export interface BudgetPage {
   /** The page's host; its actions resolve once stored. */
   host: ReturnType<typeof startHost>;
+  /** Runs the board's `toggle(index)` on the host; resolves once stored. */
+  toggle(index: number): Promise<unknown>;
   /** What the page used since it opened or since the last {@link BudgetPage.take}. */
   take(): Cost;
   close(): void;
@@ -145,7 +147,8 @@ export async function createBudgetWorld(def: BoardDef): Promise<BudgetWorld> {
         clock,
       });
       await until(host.ready);
-      return { host, take: delta(meter, ZERO), close: () => host.close() };
+      const actions = host.actions as unknown as { toggle(index: number): Promise<unknown> };
+      return { host, toggle: (index) => actions.toggle(index), take: delta(meter, ZERO), close: () => host.close() };
     },
   };
 }
