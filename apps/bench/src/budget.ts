@@ -49,7 +49,7 @@ type Where = 'warm' | 'cold';
 export interface BoardBudget {
   items: number;
   board: 'bench' | 'irregular';
-  /** Lone actions in the log cycle walked (capped). */
+  /** Lone actions in one log cycle (from one fold to the next; capped). */
   cycleActions: number;
   coldLoad: Cost;
   coldLoadMax: Cost;
@@ -104,21 +104,22 @@ async function loadCost(world: BudgetWorld, where: Where): Promise<Cost> {
   return page.take();
 }
 
-/** Measures one board: loads and lone actions sampled over a log cycle, then simulated minutes. */
+/** Measures one board: loads and lone actions sampled over whole log cycles, then simulated minutes. */
 export async function budgetBoard(items: number, board: 'bench' | 'irregular', def: BoardDef, samples: number, maxCycle: number): Promise<BoardBudget> {
   const world = await createBudgetWorld(def);
-  // Walk one cycle to learn its length, then sample the next one evenly; its fold is in the warm mean.
+  // Walk one cycle to learn its length; then sample whole cycles evenly (enough of them that half
+  // the actions stay warm), so the warm mean carries its share of the folds.
   const first = world.snapshotId();
   let cycleActions = 0;
   while (world.snapshotId() === first && cycleActions < maxCycle) await world.commitAside(spread(++cycleActions, items));
-  const step = Math.max(1, Math.floor(cycleActions / samples));
-  const second = world.snapshotId();
+  const total = cycleActions * Math.max(1, Math.ceil((2 * samples) / cycleActions));
+  const step = Math.max(2, Math.floor(total / samples));
   const cold: Cost[] = [];
   const warm: Cost[] = [];
   const coldActions: Cost[] = [];
   const warmActions: Cost[] = [];
-  for (let i = 0; world.snapshotId() === second && i < maxCycle; i++) {
-    const sampled = i % step === 0 && cold.length < samples;
+  for (let i = 0; i < total; i++) {
+    const sampled = i % step === 0;
     if (sampled) {
       cold.push(await loadCost(world, 'cold'));
       warm.push(await loadCost(world, 'warm'));

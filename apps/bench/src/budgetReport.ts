@@ -59,6 +59,8 @@ export function dailyUsers(b: BoardBudget, config: ConfigName, instances: 'warm'
 export const verdict = (x: number) => (x <= 1 ? `fits (${(x * 100).toFixed(x < 0.01 ? 2 : 0)}% used)` : `${x.toFixed(x < 10 ? 1 : 0)}× over`);
 
 const fmt = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(x < 10 ? 2 : 1));
+/** A sustainable count, rounded down (to a tenth below 10: one cold writer can be 0.99 of the quota). */
+export const howMany = (x: number) => (x >= 10 ? String(Math.floor(x)) : (Math.floor(x * 10) / 10).toFixed(1));
 const costCells = (c: Cost) => COST_KEYS.map((k) => fmt(c[k]));
 
 /** The operations of one board, one row each. */
@@ -108,17 +110,17 @@ export function printBudget(budgets: BoardBudget[], scenario: ScenarioRow[]) {
   console.log('\nquota budget per installation (emulator meter; units of 10 KB; boards: bench | irregular):');
   for (const items of [...new Set(budgets.map((b) => b.items))]) {
     const [a, b] = [budgets.find((x) => x.items === items && x.board === 'bench')!, budgets.find((x) => x.items === items && x.board === 'irregular')!];
-    console.log(`\n${items} items (log cycle: ${a.cycleActions} | ${b.cycleActions} actions)`);
+    console.log(`\n${items.toLocaleString('en')} items (log cycle: ${a.cycleActions} | ${b.cycleActions} actions)`);
     const ra = operationRows(a);
     const rb = operationRows(b);
     table([['operation', ...COST_KEYS.map((k) => LABEL[k])], ...ra.map(([name, c], i) => [name, ...costCells(c).map((x, j) => `${x} | ${costCells(rb[i]![1])[j]}`)])]);
     const sa = sustainableRows(a);
     const sb = sustainableRows(b);
-    table([['sustainable per installation', 'bench', 'binds', 'irregular', 'binds'], ...sa.map(([name, s], i) => [name, fmt(Math.floor(s.perMinute)), s.binds, fmt(Math.floor(sb[i]![1].perMinute)), sb[i]![1].binds])]);
+    table([['sustainable per installation', 'bench', 'binds', 'irregular', 'binds'], ...sa.map(([name, s], i) => [name, howMany(s.perMinute), s.binds, howMany(sb[i]![1].perMinute), sb[i]![1].binds])]);
   }
   if (scenario.length === 0) return;
   const items = scenario[0]!.items;
-  console.log(`\n${DAILY.users.toLocaleString('en')} daily users at the peak minute (${items} items; ${DAILY.actions} actions and ${DAILY.views} views a user a day, ${DAILY.dayMinutes / 60}-hour day, peak ${DAILY.peak}× mean, a view open ${DAILY.openMinutes} min on a busy board; idle pages priced at a change every 5 s, so the Realtime-hint rows are a floor):`);
+  console.log(`\n${DAILY.users.toLocaleString('en')} daily users at the peak minute (${items.toLocaleString('en')} items; ${DAILY.actions} actions and ${DAILY.views} views a user a day, ${DAILY.dayMinutes / 60}-hour day, peak ${DAILY.peak}× mean, a view open ${DAILY.openMinutes} min on a busy board; idle pages priced at a change every 5 s, so the Realtime-hint rows are a floor):`);
   table([['board', 'pages', 'instances', ...COST_KEYS.map((k) => LABEL[k]), 'per user'], ...scenario.map((r) => [r.board, r.config, r.instances, ...COST_KEYS.map((k) => verdict(r.used[k])), verdict(r.userUsed)])]);
 }
 
@@ -132,7 +134,7 @@ export function budgetRows(budgets: BoardBudget[], scenario: ScenarioRow[]): { s
     row('cold_load_read_units_max', 'units', b.coldLoadMax.readUnits);
     row('lone_action_cold_read_units', 'units', b.loneAction.cold.readUnits);
     row('idle_busy_cold_read_units_per_min', 'units (defaults)', b.idleBusy.defaults.cold.readUnits);
-    for (const [name, s] of sustainableRows(b)) row(`sustainable ${name}`, `per installation (${s.binds})`, Math.floor(s.perMinute));
+    for (const [name, s] of sustainableRows(b)) row(`sustainable ${name}`, `per installation (${s.binds})`, Number(howMany(s.perMinute)));
   }
   for (const r of scenario) {
     for (const k of COST_KEYS) rows.push({ scenario: `budget daily users board=${r.board} ${r.config} ${r.instances}`, metric: `${k}_quota_used`, unit: '× quota', value: r.used[k] });
