@@ -213,7 +213,7 @@ export function createPage(options: PageOptions): Page {
           return undefined;
         case 'publishRealtimeChannel':
         case 'subscribeRealtimeChannel':
-          // A refused operation (the installation's Realtime quota) rejects, as a failed request does.
+          // Past the installation's Realtime quota a subscribe rejects and a publish resolves with `errors`.
           return new Promise((resolve) => resolve(realtimeCall(inst, spec, method, args)));
         default:
           if (BENIGN.has(method)) return Promise.resolve(undefined);
