@@ -60,16 +60,29 @@ interface Entry {
   seqs: Set<number>;
   rejected: Map<number, Refusal>;
   seen: number;
+  /** Whose it is (see {@link ClientCallers}), asked once. */
+  caller: string;
+  /** About its JSON size, kept up to date by `resize`. */
+  size: number;
+  /** The record as read, while unchanged: handed back as it was, so a diff skips it by identity. */
+  read?: ClientRecord;
 }
 
 /** About the JSON size of a record (key, numbers, refusals). */
-const sizeOf = (key: string, c: Entry) => key.length + 40 + 8 * c.seqs.size + [...c.rejected.values()].reduce((n, r) => n + 24 + r.message.length, 0);
+const sizeOf = (key: string, c: Entry) => {
+  let n = key.length + 40 + 8 * c.seqs.size;
+  for (const r of c.rejected.values()) n += 24 + r.message.length;
+  return n;
+};
 const cut = (message: string) => (message.length > LIMITS.refusalMessage ? `${message.slice(0, LIMITS.refusalMessage - 1)}…` : message);
 
 /**
  * Creates a {@link ClientTable}. Per client it keeps a floor (every seq at or below it is done), the
  * processed seqs above it (at most `LIMITS.gapSeqs`), and the last `LIMITS.rejectedPerClient`
  * refusals (messages cut to `LIMITS.refusalMessage`), so its size is bounded per record.
+ * Reading the table looks at each record once; after that each call costs O(1 + the caller's own
+ * records): sizes are kept per record, per caller and in all, records are indexed by caller, and
+ * what may go first (expired, least recently seen) is found without walking everyone's records.
  */
 export function createClientTable(initial: Record<string, ClientRecord> = {}, options: ClientTableOptions = {}): ClientTable {
   const maxClients = options.maxClients ?? 1000;
@@ -77,20 +90,53 @@ export function createClientTable(initial: Record<string, ClientRecord> = {}, op
   const perCaller = options.perCaller ?? Infinity;
   const perCallerBytes = options.perCallerBytes ?? Infinity;
   const ttlMs = options.ttlMs ?? Infinity;
+  const refuse = options.whenFull === 'refuse';
   const { callerOf, isAnonymous } = options.callers ?? OWN_CALLERS;
   const clients = new Map<string, Entry>();
+  const byCaller = new Map<string, Set<string>>();
+  const callerBytes = new Map<string, number>();
+  /** Anonymous viewers' records: the ones a refusing table may push out when full. */
+  const anonymous = new Set<string>();
+  let total = 2;
+
+  const add = (key: string, c: Entry) => {
+    clients.set(key, c);
+    let own = byCaller.get(c.caller);
+    if (!own) byCaller.set(c.caller, (own = new Set()));
+    own.add(key);
+    if (isAnonymous(key)) anonymous.add(key);
+    total += c.size;
+    callerBytes.set(c.caller, (callerBytes.get(c.caller) ?? 0) + c.size);
+  };
+  const remove = (key: string) => {
+    const c = clients.get(key);
+    if (!c) return;
+    clients.delete(key);
+    anonymous.delete(key);
+    const own = byCaller.get(c.caller)!;
+    own.delete(key);
+    if (own.size === 0) byCaller.delete(c.caller);
+    total -= c.size;
+    callerBytes.set(c.caller, callerBytes.get(c.caller)! - c.size);
+  };
+  /** After `c` changed: its size, its caller's and the table's; it is no longer the record as read. */
+  const resize = (key: string, c: Entry) => {
+    c.read = undefined;
+    const size = sizeOf(key, c);
+    total += size - c.size;
+    callerBytes.set(c.caller, callerBytes.get(c.caller)! + size - c.size);
+    c.size = size;
+  };
+
   for (const [id, r] of Object.entries(initial)) {
     if (id === '__proto__') continue;
-    clients.set(id, { floor: r.floor, seqs: new Set(r.seqs), rejected: new Map(r.rejected.map(([s, code, message]) => [s, { code: code as SyncErrorCode, message }])), seen: r.seen });
+    const c: Entry = { floor: r.floor, seqs: new Set(r.seqs), rejected: new Map(r.rejected.map(([s, code, message]) => [s, { code: code as SyncErrorCode, message }])), seen: r.seen, caller: callerOf(id), size: 0, read: r };
+    c.size = sizeOf(id, c);
+    add(id, c);
   }
 
   const high = (c: Entry) => Math.max(c.floor, ...c.seqs);
-  const bytes = () => {
-    let n = 2;
-    for (const [k, c] of clients) n += sizeOf(k, c);
-    return n;
-  };
-  const full = () => clients.size >= maxClients || (maxBytes !== Infinity && bytes() > maxBytes);
+  const full = () => clients.size >= maxClients || total > maxBytes;
   const leastSeen = (keys: Iterable<string>) => {
     let oldest: string | undefined;
     let seen = Infinity;
@@ -100,24 +146,42 @@ export function createClientTable(initial: Record<string, ClientRecord> = {}, op
     }
     return oldest;
   };
+  // The least recently seen records, oldest last, made when first needed and used up from the end;
+  // a record seen again since is passed over (it is no longer among the least seen).
+  let queue: [string, number][] | undefined;
+  const nextToGo = (from: Iterable<string>): string | undefined => {
+    for (let round = 0; round < 2; round++) {
+      // Reversed, so that of equally old records the first met goes first (a stable sort keeps the order).
+      queue ??= [...from].reverse().map((k): [string, number] => [k, clients.get(k)!.seen]).sort((a, b) => b[1] - a[1]);
+      while (queue.length) {
+        const [k, seen] = queue.pop()!;
+        if (clients.get(k)?.seen === seen && (!refuse || anonymous.has(k))) return k;
+      }
+      queue = undefined;
+    }
+    return undefined;
+  };
+  // No record expires before the least recently seen one does: the walk runs only then.
+  let nextExpiry = -Infinity;
   const expire = (now: number) => {
-    if (ttlMs === Infinity) return;
-    for (const [k, v] of clients) if (now - v.seen > ttlMs) clients.delete(k);
+    if (ttlMs === Infinity || now - ttlMs <= nextExpiry) return;
+    let oldest = Infinity;
+    for (const [k, v] of clients) {
+      if (now - v.seen > ttlMs) remove(k);
+      else oldest = Math.min(oldest, v.seen);
+    }
+    nextExpiry = oldest;
   };
   /** Makes room for one more record of `key`'s caller; false when only others' records could go. */
   const makeRoom = (key: string, now: number): boolean => {
     expire(now);
-    if (perCaller !== Infinity) {
-      const caller = callerOf(key);
-      const own = [...clients.keys()].filter((k) => callerOf(k) === caller);
-      if (own.length >= perCaller) clients.delete(leastSeen(own)!);
-    }
+    const own = byCaller.get(callerOf(key));
+    if (perCaller !== Infinity && own && own.size >= perCaller) remove(leastSeen(own)!);
     while (full()) {
-      const anonymous = [...clients.keys()].filter(isAnonymous);
-      if (options.whenFull === 'refuse' && anonymous.length === 0) return false;
-      const gone = leastSeen(options.whenFull === 'refuse' ? anonymous : clients.keys());
+      if (refuse && anonymous.size === 0) return false;
+      const gone = nextToGo(refuse ? anonymous : clients.keys());
       if (gone === undefined) return false;
-      clients.delete(gone);
+      remove(gone);
     }
     return true;
   };
@@ -125,8 +189,9 @@ export function createClientTable(initial: Record<string, ClientRecord> = {}, op
     let c = clients.get(key);
     if (!c) {
       makeRoom(key, now);
-      c = { floor: 0, seqs: new Set(), rejected: new Map(), seen: now };
-      clients.set(key, c);
+      c = { floor: 0, seqs: new Set(), rejected: new Map(), seen: now, caller: callerOf(key), size: 0 };
+      c.size = sizeOf(key, c);
+      add(key, c);
     }
     c.seen = Math.max(c.seen, now);
     return c;
@@ -134,6 +199,15 @@ export function createClientTable(initial: Record<string, ClientRecord> = {}, op
   const compact = (c: Entry) => {
     while (c.seqs.has(c.floor + 1)) c.seqs.delete(++c.floor);
     for (const s of c.seqs) if (s <= c.floor) c.seqs.delete(s);
+  };
+  /** Refusals are what make records large: a caller over its budget loses its own oldest records (not `keep`). */
+  const trimCaller = (keep: string, caller: string) => {
+    if (perCallerBytes === Infinity || callerBytes.get(caller)! <= perCallerBytes) return;
+    const own = [...byCaller.get(caller)!].filter((k) => k !== keep).sort((a, b) => clients.get(a)!.seen - clients.get(b)!.seen);
+    for (const k of own) {
+      if (callerBytes.get(caller)! <= perCallerBytes) break;
+      remove(k);
+    }
   };
 
   return {
@@ -147,10 +221,10 @@ export function createClientTable(initial: Record<string, ClientRecord> = {}, op
     admit(clientId, seq, now = 0) {
       const c = clients.get(clientId);
       if (!c) {
-        if (options.whenFull === 'refuse' && full()) {
+        if (refuse && full()) {
           expire(now);
-          const roomOfItsOwn = perCaller !== Infinity && [...clients.keys()].some((k) => callerOf(k) === callerOf(clientId));
-          if (full() && !roomOfItsOwn && ![...clients.keys()].some(isAnonymous)) {
+          const roomOfItsOwn = perCaller !== Infinity && byCaller.has(callerOf(clientId));
+          if (full() && !roomOfItsOwn && anonymous.size === 0) {
             return { code: 'TOO_LARGE', message: `[bgstore] this store remembers as many clients as it can (each for a while, so none of their intents applies twice); try again later` };
           }
         }
@@ -168,34 +242,27 @@ export function createClientTable(initial: Record<string, ClientRecord> = {}, op
         c.rejected.delete(seq);
         c.rejected.set(seq, { code: outcome.code, message: cut(outcome.message) });
         while (c.rejected.size > LIMITS.rejectedPerClient) c.rejected.delete(c.rejected.keys().next().value!);
-        // Refusals are what make records large: a caller over its budget loses its own oldest records.
-        if (perCallerBytes !== Infinity) {
-          const caller = callerOf(clientId);
-          const own = [...clients.keys()].filter((k) => callerOf(k) === caller);
-          let bytes = own.reduce((n, k) => n + sizeOf(k, clients.get(k)!), 0);
-          for (const k of own.filter((k) => k !== clientId).sort((a, b) => clients.get(a)!.seen - clients.get(b)!.seen)) {
-            if (bytes <= perCallerBytes) break;
-            bytes -= sizeOf(k, clients.get(k)!);
-            clients.delete(k);
-          }
-        }
       }
       compact(c);
+      resize(clientId, c);
+      if (!outcome.ok) trimCaller(clientId, c.caller);
     },
     advanceFloor(clientId, floor, now) {
       const c = clients.get(clientId);
       if (!c) return;
+      if (now > c.seen) c.read = undefined;
       c.seen = Math.max(c.seen, now);
       const to = Math.min(floor, high(c));
       if (to > c.floor) {
         c.floor = to;
         compact(c);
+        resize(clientId, c);
       }
     },
     floorOf: (clientId) => clients.get(clientId)?.floor ?? 0,
     toJSON() {
       const out: Record<string, ClientRecord> = {};
-      for (const [id, c] of clients) out[id] = { floor: c.floor, seqs: [...c.seqs], rejected: [...c.rejected].map(([s, r]) => [s, r.code, r.message]), seen: c.seen };
+      for (const [id, c] of clients) out[id] = c.read ?? { floor: c.floor, seqs: [...c.seqs], rejected: [...c.rejected].map(([s, r]) => [s, r.code, r.message]), seen: c.seen };
       return out;
     },
   };
