@@ -3,6 +3,7 @@ import { Filter, FilterConditions, kvs } from '@forge/kvs';
 import type { ClientRecord, DurableDoc } from '@bgstore/core/durable';
 import { SyncError } from '@bgstore/protocol';
 import { clientTexts, makeEntry, replayEntries, type LogEntry } from './docLog';
+import { collectGarbage, generationsOf, needsCollecting, takeDeletable, type Generation } from './garbage';
 import { readLegacy, type Head, type LegacyHead } from './legacyLayouts';
 import { createWarmDocuments, entryKey, fetchEntries, fetchPieces, joinPieces, newCache, pieceKey, type ReadCache, type WarmDocuments } from './readCache';
 import { cutPieces, encodeText, fixedPieces, MAX_OPERATIONS, MAX_TRANSACTION_BYTES, nameOf, PIECE_BYTES, storedBytes, targetFor, utf8 } from './pieces';
@@ -28,8 +29,8 @@ export const DOC_ENTITY_DECLARATION = {
 // A commit is one transaction conditioned on the head's revision: it writes its log entry and the
 // head — O(change) bytes. When the log outgrows a fifth of the snapshot (or 1,024 entries), the
 // commit instead writes a new snapshot (only the pieces storage lacks) and the head naming it.
-// What a snapshot replaces is listed in the head and deleted by later commits, with the room their
-// transactions have, so a reader that just read the previous head still finds what it names.
+// What a snapshot replaces is listed in the head and deleted once a grace period has passed (by
+// time, see garbage.ts), so a reader that read an earlier head still finds what it names.
 // Layouts 1 and 2 are still read; the next commit moves them.
 
 interface HeadData {
@@ -44,9 +45,15 @@ interface HeadData {
   n: number;
   /** About how many bytes the document (state and client table) has now. */
   e: number;
-  /** Pieces no longer named, and inclusive ranges of log entries no longer needed, to delete. */
+  /** Earlier versions' garbage: pieces no longer named, inclusive ranges of log entries no longer needed. */
   g?: string[];
   k?: [number, number][];
+  /** Garbage by generation, each deleted once its grace has passed (see garbage.ts). */
+  d?: Generation[];
+  /** Until when (ms) the inbox may hold batches, as the last commit knew: later commits read it only until then. */
+  p?: number;
+  /** Who last committed (a short hash of the caller) and when (ms): others' commits read the inbox a while after. */
+  w?: [string, number];
 }
 
 interface Manifest {
@@ -79,8 +86,14 @@ export interface WriteOptions {
   minPiece?: number;
   /** Other keys to delete in the same transaction while it has room (inbox entries this commit applied). */
   alsoDelete?: readonly string[];
+  /** Until when the inbox may hold batches (kept in the head; 0 or absent: none known). */
+  waitingUntil?: number;
+  /** Who commits (a short hash), kept in the head with the time. */
+  writer?: string;
   /** Where to keep what this write makes known (the new snapshot), for the next read. */
   warm?: WarmDocuments;
+  /** The time garbage is stamped with and measured against. @default Date.now() */
+  now?: number;
 }
 
 /** Parts up to this many characters stay whole in the manifest. */
@@ -217,9 +230,11 @@ function planSnapshot(next: DurableDoc<unknown>, stored: Set<string>, minPiece: 
  * @throws SyncError `TOO_LARGE` (nothing written) when it cannot fit one transaction;
  *   `ForgeKvsAPIError` `CONDITIONAL_CHECK_FAILED` when another commit won the race
  */
-export async function writeDoc(key: string, previous: StoredDoc | undefined, next: DurableDoc<unknown>, options: WriteOptions = {}): Promise<void> {
+export async function writeDoc(key: string, previous: StoredDoc | undefined, next: DurableDoc<unknown>, options: WriteOptions = {}): Promise<string[]> {
   const minPiece = options.minPiece ?? 4096;
   const layout = previous?.layout;
+  const now = options.now ?? Date.now();
+  const common = { now, alsoDelete: options.alsoDelete ?? [], waitingUntil: options.waitingUntil ?? 0, writer: options.writer };
 
   let entry: { value: LogEntry; text: string; bytes: number; size: number } | undefined;
   if (layout?.v === 3 && previous!.doc.schemaVersion === next.schemaVersion) {
@@ -236,87 +251,82 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
   if (layout?.v === 3 && entry) {
     const { head } = layout;
     const data: HeadData = { v: 3, i: head.i, m: head.m, b: head.b, z: head.z, n: head.n + entry.bytes, e: entry.size };
-    const pending = { g: head.g ?? [], k: head.k ?? [] };
-    await execute(key, previous, next, { sets: [[entryKey(key, next.revision), entry.text]], data, pending, later: { g: [], k: [] }, named: layout.named.length, alsoDelete: options.alsoDelete ?? [] });
+    const kept = await execute(key, previous, next, { ...common, sets: [[entryKey(key, next.revision), entry.text]], data, garbage: generationsOf(head), named: layout.named.length });
     // This instance knows the new revision: its next read of the document needs only the head.
     const c = previous!.cache;
     if (c.id === head.i && c.latest?.snapshot === head.m && c.latest.revision === previous!.doc.revision) {
       c.entries.set(next.revision, entry.value);
       c.latest = { snapshot: head.m, revision: next.revision, state: next.state, clients: next.clients };
     }
-    return;
+    return kept;
   }
   // A new snapshot. What the previous one named and this one does not becomes garbage, and so
-  // does the log it folds in; later commits delete both.
-  // Pieces of earlier layouts are stored unencoded: a moving document rewrites every piece.
-  const oldGarbage = layout?.v === 3 ? (layout.head.g ?? []) : [];
-  const reusable = layout?.v === 3 ? [...layout.named, ...oldGarbage] : [];
-  const snapshot = planSnapshot(next, new Set(reusable), minPiece, layout?.v === 3 ? layout.manifest.t : undefined);
+  // does the log it folds in: a generation of garbage, deleted once its grace has passed.
+  // Pieces are reused only from what the head names, never from garbage (a garbage transaction may
+  // be deleting it). Pieces of earlier layouts are stored unencoded: a moving document rewrites every piece.
+  const garbage = layout?.v === 3 ? generationsOf(layout.head) : [];
+  const snapshot = planSnapshot(next, new Set(layout?.v === 3 ? layout.named : []), minPiece, layout?.v === 3 ? layout.manifest.t : undefined);
   const keep = new Set(snapshot.named);
-  const older = [...new Set(oldGarbage)].filter((name) => !keep.has(name));
-  // A name can appear twice (the same text twice in the state); each key is deleted once.
-  const replaced = [...new Set(layout?.named ?? [])].filter((name) => !keep.has(name) && !older.includes(name));
+  // What is named again leaves the garbage; a name can appear twice (the same text twice in the state), each key is deleted once.
+  for (const g of garbage) g[1] = g[1].filter((name) => !keep.has(name));
+  const listed = new Set(garbage.flatMap((g) => g[1]));
+  const replaced = [...new Set(layout?.named ?? [])].filter((name) => !keep.has(name) && !listed.has(name));
   const log: [number, number][] = layout?.v === 3 && previous!.doc.revision > layout.head.b ? [[layout.head.b + 1, previous!.doc.revision]] : [];
+  if (replaced.length || log.length) garbage.push([now, replaced, log, layout?.v === 3 ? layout.head.z + layout.head.n : 0]);
   const id = layout?.v === 3 ? layout.head.i : randomId();
-  await execute(key, previous, next, {
+  const kept = await execute(key, previous, next, {
+    ...common,
     sets: snapshot.fresh.map(([name, text]) => [pieceKey(key, name), text]),
     data: { v: 3, i: id, m: snapshot.name, b: next.revision, z: snapshot.bytes, n: 0, e: snapshot.bytes },
-    // Only garbage of earlier revisions is deleted now; this commit's waits a revision.
-    pending: { g: older, k: layout?.v === 3 ? (layout.head.k ?? []) : [] },
-    later: { g: replaced, k: log },
+    garbage,
     named: snapshot.named.length,
-    alsoDelete: options.alsoDelete ?? [],
   });
   const c = options.warm?.get(key, id) ?? previous?.cache;
-  if (!c || c.id !== id) return;
+  if (!c || c.id !== id) return kept;
   c.texts.clear();
   c.texts.set(snapshot.name, snapshot.manifestText);
   c.snapshot = { name: snapshot.name, state: next.state, clients: next.clients };
   c.latest = { snapshot: snapshot.name, revision: next.revision, state: next.state, clients: next.clients };
+  return kept;
 }
 
-/** What one commit writes: `sets` (full keys), the head's data, garbage to delete now while there is room, garbage to leave for later. */
+/** What one commit writes: `sets` (full keys), the head's data, the garbage it lists (changed here), other keys to delete while there is room. */
 interface Write {
   sets: [string, string][];
   data: HeadData;
-  pending: { g: string[]; k: [number, number][] };
-  later: { g: string[]; k: [number, number][] };
+  garbage: Generation[];
   named: number;
   alsoDelete: readonly string[];
+  waitingUntil: number;
+  writer: string | undefined;
+  now: number;
 }
 
-/** Runs the transaction: the sets, the head, and deletions of pending garbage while there is room. */
-async function execute(key: string, previous: StoredDoc | undefined, next: DurableDoc<unknown>, { sets, data, pending, later, named, alsoDelete }: Write): Promise<void> {
+/**
+ * Runs the transaction: the sets, the head, then with the room left `alsoDelete` and garbage past
+ * its grace; then, when deletable garbage is left over a share of the document, garbage
+ * transactions. Answers the keys of `alsoDelete` it had no room for.
+ */
+async function execute(key: string, previous: StoredDoc | undefined, next: DurableDoc<unknown>, { sets, data, garbage, named, alsoDelete, waitingUntil, writer, now }: Write): Promise<string[]> {
   const operations = sets.length + 1;
   const bytes = sets.reduce((n, [k, text]) => n + storedBytes(text) + k.length, 600);
   if (operations > MAX_OPERATIONS || bytes > MAX_TRANSACTION_BYTES) {
     throw new SyncError('TOO_LARGE', `[bgstore] the document would need ${bytes} bytes in ${operations} writes; one commit can write at most ${MAX_TRANSACTION_BYTES} bytes in ${MAX_OPERATIONS} operations. Nothing was written: keep less in this store, or split it`);
   }
-  let room = MAX_OPERATIONS - operations;
+  const room = MAX_OPERATIONS - operations;
   const deletes = alsoDelete.slice(0, room);
-  room -= deletes.length;
-  const g = [...pending.g];
-  while (room > 0 && g.length) {
-    deletes.push(pieceKey(key, g.shift()!));
-    room--;
-  }
-  const k = pending.k.map(([a, b]): [number, number] => [a, b]);
-  while (room > 0 && k.length) {
-    const first = k[0]!;
-    deletes.push(entryKey(key, first[0]));
-    room--;
-    if (first[0] === first[1]) k.shift();
-    else first[0]++;
-  }
-  g.push(...later.g);
-  k.push(...later.k);
-  if (g.length) data.g = g;
-  if (k.length) data.k = k;
+  deletes.push(...takeDeletable(key, garbage, now, room - deletes.length));
+  if (garbage.length) data.d = garbage;
+  if (waitingUntil > now) data.p = waitingUntil;
+  if (writer !== undefined) data.w = [writer, now];
 
   const conditions = previous ? new Filter<Head>().and('revision', FilterConditions.equalTo(previous.doc.revision)) : new Filter<Head>().and('revision', FilterConditions.notExists());
+  const head: Head = { revision: next.revision, schemaVersion: next.schemaVersion, chunks: named, data: JSON.stringify(data) };
   const tx = kvs.transact();
   for (const [k2, text] of sets) tx.set<string>(k2, encodeText(text));
-  tx.set<Head>(key, { revision: next.revision, schemaVersion: next.schemaVersion, chunks: named, data: JSON.stringify(data) }, { entityName: DOC_ENTITY, conditions });
+  tx.set<Head>(key, head, { entityName: DOC_ENTITY, conditions });
   for (const d of deletes) tx.delete(d);
   await tx.execute();
+  if (garbage.length && needsCollecting(garbage, now, data.e)) await collectGarbage(key, head, data, now);
+  return alsoDelete.slice(room);
 }
