@@ -26,7 +26,8 @@ const jsonBytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v), 'utf8');
 function setup(options: Parameters<typeof createBackend>[1] = {}) {
   const clock = createManualClock(1_000_000);
   const kvs = createKvsFetch({ clock, entities: [DOC_ENTITY_DECLARATION as never] });
-  return { clock, kvs, ...createBackend([list], { kvs, now: () => clock.now(), maxPayload: 10_000_000, ...options }) };
+  const backend = createBackend([list], { kvs, now: () => clock.now(), maxPayload: 10_000_000, ...options });
+  return { clock, kvs, call: backend.call };
 }
 
 /** Stored bytes of the document (head and every key under it), the head's, and those of garbage still in its grace. */
