@@ -1,4 +1,5 @@
 import { LIMITS, type ClientRecord, type Refusal, type SyncErrorCode } from '@bgstore/protocol';
+import { addRecord, createRoom, makeRoom, newEntry, refuseNewClient, resize, trimCaller, type Entry } from './clientRoom';
 
 /** The outcome remembered for a processed intent. */
 export type Processed = { ok: true } | ({ ok: false } & Refusal);
@@ -31,9 +32,6 @@ export interface ClientCallers {
   isAnonymous(key: string): boolean;
 }
 
-/** Without {@link ClientCallers}: every record is its own caller, and none is anonymous. */
-const OWN_CALLERS: ClientCallers = { callerOf: (key) => key, isAnonymous: () => false };
-
 export interface ClientTableOptions {
   /** Records kept in all. @default 1000 */
   maxClients?: number;
@@ -55,25 +53,6 @@ export interface ClientTableOptions {
   maxBytes?: number;
 }
 
-interface Entry {
-  floor: number;
-  seqs: Set<number>;
-  rejected: Map<number, Refusal>;
-  seen: number;
-  /** Whose it is (see {@link ClientCallers}), asked once. */
-  caller: string;
-  /** About its JSON size, kept up to date by `resize`. */
-  size: number;
-  /** The record as read, while unchanged: handed back as it was, so a diff skips it by identity. */
-  read?: ClientRecord;
-}
-
-/** About the JSON size of a record (key, numbers, refusals). */
-const sizeOf = (key: string, c: Entry) => {
-  let n = key.length + 40 + 8 * c.seqs.size;
-  for (const r of c.rejected.values()) n += 24 + r.message.length;
-  return n;
-};
 const cut = (message: string) => (message.length > LIMITS.refusalMessage ? `${message.slice(0, LIMITS.refusalMessage - 1)}…` : message);
 
 /**
@@ -81,117 +60,23 @@ const cut = (message: string) => (message.length > LIMITS.refusalMessage ? `${me
  * processed seqs above it (at most `LIMITS.gapSeqs`), and the last `LIMITS.rejectedPerClient`
  * refusals (messages cut to `LIMITS.refusalMessage`), so its size is bounded per record.
  * Reading the table looks at each record once; after that each call costs O(1 + the caller's own
- * records): sizes are kept per record, per caller and in all, records are indexed by caller, and
- * what may go first (expired, least recently seen) is found without walking everyone's records.
+ * records) (see clientRoom.ts), and `toJSON` hands back unchanged records as they were read.
  */
 export function createClientTable(initial: Record<string, ClientRecord> = {}, options: ClientTableOptions = {}): ClientTable {
-  const maxClients = options.maxClients ?? 1000;
-  const maxBytes = options.maxBytes ?? Infinity;
-  const perCaller = options.perCaller ?? Infinity;
-  const perCallerBytes = options.perCallerBytes ?? Infinity;
-  const ttlMs = options.ttlMs ?? Infinity;
-  const refuse = options.whenFull === 'refuse';
-  const { callerOf, isAnonymous } = options.callers ?? OWN_CALLERS;
-  const clients = new Map<string, Entry>();
-  const byCaller = new Map<string, Set<string>>();
-  const callerBytes = new Map<string, number>();
-  /** Anonymous viewers' records: the ones a refusing table may push out when full. */
-  const anonymous = new Set<string>();
-  let total = 2;
-
-  const add = (key: string, c: Entry) => {
-    clients.set(key, c);
-    let own = byCaller.get(c.caller);
-    if (!own) byCaller.set(c.caller, (own = new Set()));
-    own.add(key);
-    if (isAnonymous(key)) anonymous.add(key);
-    total += c.size;
-    callerBytes.set(c.caller, (callerBytes.get(c.caller) ?? 0) + c.size);
-  };
-  const remove = (key: string) => {
-    const c = clients.get(key);
-    if (!c) return;
-    clients.delete(key);
-    anonymous.delete(key);
-    const own = byCaller.get(c.caller)!;
-    own.delete(key);
-    if (own.size === 0) byCaller.delete(c.caller);
-    total -= c.size;
-    callerBytes.set(c.caller, callerBytes.get(c.caller)! - c.size);
-  };
-  /** After `c` changed: its size, its caller's and the table's; it is no longer the record as read. */
-  const resize = (key: string, c: Entry) => {
-    c.read = undefined;
-    const size = sizeOf(key, c);
-    total += size - c.size;
-    callerBytes.set(c.caller, callerBytes.get(c.caller)! + size - c.size);
-    c.size = size;
-  };
-
+  const room = createRoom(options);
+  const { clients } = room;
   for (const [id, r] of Object.entries(initial)) {
     if (id === '__proto__') continue;
-    const c: Entry = { floor: r.floor, seqs: new Set(r.seqs), rejected: new Map(r.rejected.map(([s, code, message]) => [s, { code: code as SyncErrorCode, message }])), seen: r.seen, caller: callerOf(id), size: 0, read: r };
-    c.size = sizeOf(id, c);
-    add(id, c);
+    addRecord(room, id, newEntry(room, id, { floor: r.floor, seqs: new Set(r.seqs), rejected: new Map(r.rejected.map(([s, code, message]) => [s, { code: code as SyncErrorCode, message }])), seen: r.seen, read: r }));
   }
 
   const high = (c: Entry) => Math.max(c.floor, ...c.seqs);
-  const full = () => clients.size >= maxClients || total > maxBytes;
-  const leastSeen = (keys: Iterable<string>) => {
-    let oldest: string | undefined;
-    let seen = Infinity;
-    for (const k of keys) {
-      const v = clients.get(k)!;
-      if (v.seen < seen) [oldest, seen] = [k, v.seen];
-    }
-    return oldest;
-  };
-  // The least recently seen records, oldest last, made when first needed and used up from the end;
-  // a record seen again since is passed over (it is no longer among the least seen).
-  let queue: [string, number][] | undefined;
-  const nextToGo = (from: Iterable<string>): string | undefined => {
-    for (let round = 0; round < 2; round++) {
-      // Reversed, so that of equally old records the first met goes first (a stable sort keeps the order).
-      queue ??= [...from].reverse().map((k): [string, number] => [k, clients.get(k)!.seen]).sort((a, b) => b[1] - a[1]);
-      while (queue.length) {
-        const [k, seen] = queue.pop()!;
-        if (clients.get(k)?.seen === seen && (!refuse || anonymous.has(k))) return k;
-      }
-      queue = undefined;
-    }
-    return undefined;
-  };
-  // No record expires before the least recently seen one does: the walk runs only then.
-  let nextExpiry = -Infinity;
-  const expire = (now: number) => {
-    if (ttlMs === Infinity || now - ttlMs <= nextExpiry) return;
-    let oldest = Infinity;
-    for (const [k, v] of clients) {
-      if (now - v.seen > ttlMs) remove(k);
-      else oldest = Math.min(oldest, v.seen);
-    }
-    nextExpiry = oldest;
-  };
-  /** Makes room for one more record of `key`'s caller; false when only others' records could go. */
-  const makeRoom = (key: string, now: number): boolean => {
-    expire(now);
-    const own = byCaller.get(callerOf(key));
-    if (perCaller !== Infinity && own && own.size >= perCaller) remove(leastSeen(own)!);
-    while (full()) {
-      if (refuse && anonymous.size === 0) return false;
-      const gone = nextToGo(refuse ? anonymous : clients.keys());
-      if (gone === undefined) return false;
-      remove(gone);
-    }
-    return true;
-  };
   const entry = (key: string, now: number) => {
     let c = clients.get(key);
     if (!c) {
-      makeRoom(key, now);
-      c = { floor: 0, seqs: new Set(), rejected: new Map(), seen: now, caller: callerOf(key), size: 0 };
-      c.size = sizeOf(key, c);
-      add(key, c);
+      makeRoom(room, key, now);
+      c = newEntry(room, key, { floor: 0, seqs: new Set(), rejected: new Map(), seen: now });
+      addRecord(room, key, c);
     }
     c.seen = Math.max(c.seen, now);
     return c;
@@ -199,15 +84,6 @@ export function createClientTable(initial: Record<string, ClientRecord> = {}, op
   const compact = (c: Entry) => {
     while (c.seqs.has(c.floor + 1)) c.seqs.delete(++c.floor);
     for (const s of c.seqs) if (s <= c.floor) c.seqs.delete(s);
-  };
-  /** Refusals are what make records large: a caller over its budget loses its own oldest records (not `keep`). */
-  const trimCaller = (keep: string, caller: string) => {
-    if (perCallerBytes === Infinity || callerBytes.get(caller)! <= perCallerBytes) return;
-    const own = [...byCaller.get(caller)!].filter((k) => k !== keep).sort((a, b) => clients.get(a)!.seen - clients.get(b)!.seen);
-    for (const k of own) {
-      if (callerBytes.get(caller)! <= perCallerBytes) break;
-      remove(k);
-    }
   };
 
   return {
@@ -221,13 +97,8 @@ export function createClientTable(initial: Record<string, ClientRecord> = {}, op
     admit(clientId, seq, now = 0) {
       const c = clients.get(clientId);
       if (!c) {
-        if (refuse && full()) {
-          expire(now);
-          const roomOfItsOwn = perCaller !== Infinity && byCaller.has(callerOf(clientId));
-          if (full() && !roomOfItsOwn && anonymous.size === 0) {
-            return { code: 'TOO_LARGE', message: `[bgstore] this store remembers as many clients as it can (each for a while, so none of their intents applies twice); try again later` };
-          }
-        }
+        const refused = refuseNewClient(room, clientId, now);
+        if (refused) return refused;
         return seq > LIMITS.seqJump ? { code: 'BAD_REQUEST', message: `[bgstore] seq ${seq} of a new client is implausible` } : undefined;
       }
       if (seq > high(c) + LIMITS.seqJump) return { code: 'BAD_REQUEST', message: `[bgstore] seq ${seq} runs too far ahead of this client's ${high(c)}` };
@@ -244,8 +115,8 @@ export function createClientTable(initial: Record<string, ClientRecord> = {}, op
         while (c.rejected.size > LIMITS.rejectedPerClient) c.rejected.delete(c.rejected.keys().next().value!);
       }
       compact(c);
-      resize(clientId, c);
-      if (!outcome.ok) trimCaller(clientId, c.caller);
+      resize(room, clientId, c);
+      if (!outcome.ok) trimCaller(room, clientId);
     },
     advanceFloor(clientId, floor, now) {
       const c = clients.get(clientId);
@@ -256,7 +127,7 @@ export function createClientTable(initial: Record<string, ClientRecord> = {}, op
       if (to > c.floor) {
         c.floor = to;
         compact(c);
-        resize(clientId, c);
+        resize(room, clientId, c);
       }
     },
     floorOf: (clientId) => clients.get(clientId)?.floor ?? 0,

@@ -1,0 +1,186 @@
+// The client table's room: how many records (and bytes) it keeps, per caller and in all, and which
+// go when it is full. Free functions on the table's records and its limits.
+// Each costs O(1 + the caller's own records) (#18.6): record sizes are kept per record, per caller
+// and in all; records are indexed by caller; expiry walks the table only when a record is due; the
+// least recently seen are sorted once, when first needed, not searched for on every new client.
+import type { ClientCallers, ClientTableOptions } from './clientTable';
+import type { ClientRecord, Refusal } from '@bgstore/protocol';
+
+export interface Entry {
+  floor: number;
+  seqs: Set<number>;
+  rejected: Map<number, Refusal>;
+  seen: number;
+  /** Whose it is (see {@link ClientCallers}), asked once. */
+  caller: string;
+  /** About its JSON size, kept up to date by {@link resize}. */
+  size: number;
+  /** The record as read, while unchanged: handed back as it was, so a diff skips it by identity. */
+  read?: ClientRecord;
+}
+
+/** A table's records, its limits (`Infinity` where unlimited), and what it keeps to find what may go. */
+export interface Room {
+  clients: Map<string, Entry>;
+  maxClients: number;
+  maxBytes: number;
+  perCaller: number;
+  perCallerBytes: number;
+  ttlMs: number;
+  whenFull: 'evict' | 'refuse';
+  callers: ClientCallers;
+  /** Keys by caller, and bytes by caller. */
+  byCaller: Map<string, Set<string>>;
+  callerBytes: Map<string, number>;
+  /** Anonymous viewers' records: the ones a refusing table may push out when full. */
+  anonymous: Set<string>;
+  bytes: number;
+  /** The least recently seen records with the `seen` they had, oldest last (see {@link nextToGo}). */
+  queue?: [string, number][];
+  /** No record expires before this one's `seen` (see {@link expire}). */
+  oldestSeen: number;
+}
+
+/** Without {@link ClientCallers}: every record is its own caller, and none is anonymous. */
+const OWN_CALLERS: ClientCallers = { callerOf: (key) => key, isAnonymous: () => false };
+
+export function createRoom(options: ClientTableOptions): Room {
+  return {
+    clients: new Map(),
+    maxClients: options.maxClients ?? 1000,
+    maxBytes: options.maxBytes ?? Infinity,
+    perCaller: options.perCaller ?? Infinity,
+    perCallerBytes: options.perCallerBytes ?? Infinity,
+    ttlMs: options.ttlMs ?? Infinity,
+    whenFull: options.whenFull ?? 'evict',
+    callers: options.callers ?? OWN_CALLERS,
+    byCaller: new Map(),
+    callerBytes: new Map(),
+    anonymous: new Set(),
+    bytes: 2,
+    oldestSeen: -Infinity,
+  };
+}
+
+/** About the JSON size of a record (key, numbers, refusals). */
+function sizeOf(key: string, c: Entry) {
+  let n = key.length + 40 + 8 * c.seqs.size;
+  for (const r of c.rejected.values()) n += 24 + r.message.length;
+  return n;
+}
+
+/** A new entry of `key` (its caller asked, its size measured), not yet in the room. */
+export function newEntry(r: Room, key: string, fields: Pick<Entry, 'floor' | 'seqs' | 'rejected' | 'seen' | 'read'>): Entry {
+  const c: Entry = { ...fields, caller: r.callers.callerOf(key), size: 0 };
+  c.size = sizeOf(key, c);
+  return c;
+}
+
+export function addRecord(r: Room, key: string, c: Entry) {
+  r.clients.set(key, c);
+  let own = r.byCaller.get(c.caller);
+  if (!own) r.byCaller.set(c.caller, (own = new Set()));
+  own.add(key);
+  if (r.callers.isAnonymous(key)) r.anonymous.add(key);
+  r.bytes += c.size;
+  r.callerBytes.set(c.caller, (r.callerBytes.get(c.caller) ?? 0) + c.size);
+}
+
+function removeRecord(r: Room, key: string) {
+  const c = r.clients.get(key);
+  if (!c) return;
+  r.clients.delete(key);
+  r.anonymous.delete(key);
+  const own = r.byCaller.get(c.caller)!;
+  own.delete(key);
+  if (own.size === 0) r.byCaller.delete(c.caller);
+  r.bytes -= c.size;
+  r.callerBytes.set(c.caller, r.callerBytes.get(c.caller)! - c.size);
+}
+
+/** After `c` changed: its size, its caller's and the table's; it is no longer the record as read. */
+export function resize(r: Room, key: string, c: Entry) {
+  c.read = undefined;
+  const size = sizeOf(key, c);
+  r.bytes += size - c.size;
+  r.callerBytes.set(c.caller, r.callerBytes.get(c.caller)! + size - c.size);
+  c.size = size;
+}
+
+const isFull = (r: Room) => r.clients.size >= r.maxClients || r.bytes > r.maxBytes;
+
+function leastSeen(r: Room, keys: Iterable<string>) {
+  let oldest: string | undefined;
+  let seen = Infinity;
+  for (const k of keys) {
+    const v = r.clients.get(k)!;
+    if (v.seen < seen) [oldest, seen] = [k, v.seen];
+  }
+  return oldest;
+}
+
+/**
+ * The least recently seen record that may go (an anonymous one in a `refuse` table). The order is
+ * made once and used up; a record seen again since is passed over (it is no longer among the least
+ * seen), and the order is made again when used up.
+ */
+function nextToGo(r: Room): string | undefined {
+  const refuse = r.whenFull === 'refuse';
+  for (let round = 0; round < 2; round++) {
+    // Reversed, so that of equally old records the first met goes first (the sort is stable).
+    r.queue ??= [...(refuse ? r.anonymous : r.clients.keys())].reverse().map((k): [string, number] => [k, r.clients.get(k)!.seen]).sort((a, b) => b[1] - a[1]);
+    while (r.queue.length) {
+      const [k, seen] = r.queue.pop()!;
+      if (r.clients.get(k)?.seen === seen && (!refuse || r.anonymous.has(k))) return k;
+    }
+    r.queue = undefined;
+  }
+  return undefined;
+}
+
+/** Drops records unseen for `ttlMs`; walks the table only when the least recently seen one is due. */
+function expire(r: Room, now: number) {
+  if (r.ttlMs === Infinity || now - r.ttlMs <= r.oldestSeen) return;
+  let oldest = Infinity;
+  for (const [k, v] of r.clients) {
+    if (now - v.seen > r.ttlMs) removeRecord(r, k);
+    else oldest = Math.min(oldest, v.seen);
+  }
+  r.oldestSeen = oldest;
+}
+
+/** Makes room for one more record of `key`'s caller; false when only others' records could go. */
+export function makeRoom(r: Room, key: string, now: number): boolean {
+  expire(r, now);
+  const own = r.byCaller.get(r.callers.callerOf(key));
+  if (r.perCaller !== Infinity && own && own.size >= r.perCaller) removeRecord(r, leastSeen(r, own)!);
+  while (isFull(r)) {
+    if (r.whenFull === 'refuse' && r.anonymous.size === 0) return false;
+    const gone = nextToGo(r);
+    if (gone === undefined) return false;
+    removeRecord(r, gone);
+  }
+  return true;
+}
+
+/** Why a new client may not get a record now (a `refuse` table full of others' records), or undefined. */
+export function refuseNewClient(r: Room, clientId: string, now: number): Refusal | undefined {
+  if (r.whenFull !== 'refuse' || !isFull(r)) return undefined;
+  expire(r, now);
+  const roomOfItsOwn = r.perCaller !== Infinity && r.byCaller.has(r.callers.callerOf(clientId));
+  if (isFull(r) && !roomOfItsOwn && r.anonymous.size === 0) {
+    return { code: 'TOO_LARGE', message: `[bgstore] this store remembers as many clients as it can (each for a while, so none of their intents applies twice); try again later` };
+  }
+  return undefined;
+}
+
+/** Refusals are what make records large: a caller over its budget loses its own oldest records (not `clientId`'s). */
+export function trimCaller(r: Room, clientId: string) {
+  const caller = r.clients.get(clientId)?.caller ?? r.callers.callerOf(clientId);
+  if (r.perCallerBytes === Infinity || (r.callerBytes.get(caller) ?? 0) <= r.perCallerBytes) return;
+  const own = [...r.byCaller.get(caller)!].filter((k) => k !== clientId).sort((a, b) => r.clients.get(a)!.seen - r.clients.get(b)!.seen);
+  for (const k of own) {
+    if (r.callerBytes.get(caller)! <= r.perCallerBytes) break;
+    removeRecord(r, k);
+  }
+}
