@@ -3,6 +3,7 @@
 // Each costs O(1 + the caller's own records) (#18.6): record sizes are kept per record, per caller
 // and in all; records are indexed by caller; expiry walks the table only when a record is due; the
 // least recently seen are sorted once, when first needed, not searched for on every new client.
+// The index is made on first need (a new client, a refusal), so a commit by known clients skips it.
 import type { ClientCallers, ClientTableOptions } from './clientTable';
 import type { ClientRecord, Refusal } from '@bgstore/protocol';
 
@@ -11,9 +12,9 @@ export interface Entry {
   seqs: Set<number>;
   rejected: Map<number, Refusal>;
   seen: number;
-  /** Whose it is (see {@link ClientCallers}), asked once. */
-  caller: string;
-  /** About its JSON size, kept up to date by {@link resize}. */
+  /** Whose it is (see {@link ClientCallers}), asked once (when the room is indexed). */
+  caller?: string;
+  /** About its JSON size, kept up to date by {@link resize} (when the room is indexed). */
   size: number;
   /** The record as read, while unchanged: handed back as it was, so a diff skips it by identity. */
   read?: ClientRecord;
@@ -29,6 +30,8 @@ export interface Room {
   ttlMs: number;
   whenFull: 'evict' | 'refuse';
   callers: ClientCallers;
+  /** Whether the fields below (and entries' `caller` and `size`) are kept: see {@link indexed}. */
+  indexed: boolean;
   /** Keys by caller, and bytes by caller. */
   byCaller: Map<string, Set<string>>;
   callerBytes: Map<string, number>;
@@ -54,6 +57,7 @@ export function createRoom(options: ClientTableOptions): Room {
     ttlMs: options.ttlMs ?? Infinity,
     whenFull: options.whenFull ?? 'evict',
     callers: options.callers ?? OWN_CALLERS,
+    indexed: false,
     byCaller: new Map(),
     callerBytes: new Map(),
     anonymous: new Set(),
@@ -69,15 +73,15 @@ function sizeOf(key: string, c: Entry) {
   return n;
 }
 
-/** A new entry of `key` (its caller asked, its size measured), not yet in the room. */
-export function newEntry(r: Room, key: string, fields: Pick<Entry, 'floor' | 'seqs' | 'rejected' | 'seen' | 'read'>): Entry {
-  const c: Entry = { ...fields, caller: r.callers.callerOf(key), size: 0 };
-  c.size = sizeOf(key, c);
-  return c;
-}
-
+/** Adds a record; in an indexed room, with its caller and size. */
 export function addRecord(r: Room, key: string, c: Entry) {
   r.clients.set(key, c);
+  if (r.indexed) index(r, key, c);
+}
+
+function index(r: Room, key: string, c: Entry) {
+  c.caller = r.callers.callerOf(key);
+  c.size = sizeOf(key, c);
   let own = r.byCaller.get(c.caller);
   if (!own) r.byCaller.set(c.caller, (own = new Set()));
   own.add(key);
@@ -86,9 +90,18 @@ export function addRecord(r: Room, key: string, c: Entry) {
   r.callerBytes.set(c.caller, (r.callerBytes.get(c.caller) ?? 0) + c.size);
 }
 
+/** The room, indexed: each record's caller and size looked at once, then kept up to date. */
+function indexed(r: Room): Room {
+  if (!r.indexed) {
+    r.indexed = true;
+    for (const [key, c] of r.clients) index(r, key, c);
+  }
+  return r;
+}
+
 function removeRecord(r: Room, key: string) {
   const c = r.clients.get(key);
-  if (!c) return;
+  if (!c?.caller) return;
   r.clients.delete(key);
   r.anonymous.delete(key);
   const own = r.byCaller.get(c.caller)!;
@@ -101,13 +114,14 @@ function removeRecord(r: Room, key: string) {
 /** After `c` changed: its size, its caller's and the table's; it is no longer the record as read. */
 export function resize(r: Room, key: string, c: Entry) {
   c.read = undefined;
+  if (!r.indexed || !c.caller) return;
   const size = sizeOf(key, c);
   r.bytes += size - c.size;
   r.callerBytes.set(c.caller, r.callerBytes.get(c.caller)! + size - c.size);
   c.size = size;
 }
 
-const isFull = (r: Room) => r.clients.size >= r.maxClients || r.bytes > r.maxBytes;
+const isFull = (r: Room) => r.clients.size >= r.maxClients || (r.maxBytes !== Infinity && indexed(r).bytes > r.maxBytes);
 
 function leastSeen(r: Room, keys: Iterable<string>) {
   let oldest: string | undefined;
@@ -150,7 +164,8 @@ function expire(r: Room, now: number) {
 }
 
 /** Makes room for one more record of `key`'s caller; false when only others' records could go. */
-export function makeRoom(r: Room, key: string, now: number): boolean {
+export function makeRoom(room: Room, key: string, now: number): boolean {
+  const r = indexed(room);
   expire(r, now);
   const own = r.byCaller.get(r.callers.callerOf(key));
   if (r.perCaller !== Infinity && own && own.size >= r.perCaller) removeRecord(r, leastSeen(r, own)!);
@@ -165,7 +180,7 @@ export function makeRoom(r: Room, key: string, now: number): boolean {
 
 /** Why a new client may not get a record now (a `refuse` table full of others' records), or undefined. */
 export function refuseNewClient(r: Room, clientId: string, now: number): Refusal | undefined {
-  if (r.whenFull !== 'refuse' || !isFull(r)) return undefined;
+  if (r.whenFull !== 'refuse' || !isFull(indexed(r))) return undefined;
   expire(r, now);
   const roomOfItsOwn = r.perCaller !== Infinity && r.byCaller.has(r.callers.callerOf(clientId));
   if (isFull(r) && !roomOfItsOwn && r.anonymous.size === 0) {
@@ -175,9 +190,11 @@ export function refuseNewClient(r: Room, clientId: string, now: number): Refusal
 }
 
 /** Refusals are what make records large: a caller over its budget loses its own oldest records (not `clientId`'s). */
-export function trimCaller(r: Room, clientId: string) {
+export function trimCaller(room: Room, clientId: string) {
+  if (room.perCallerBytes === Infinity) return;
+  const r = indexed(room);
   const caller = r.clients.get(clientId)?.caller ?? r.callers.callerOf(clientId);
-  if (r.perCallerBytes === Infinity || (r.callerBytes.get(caller) ?? 0) <= r.perCallerBytes) return;
+  if ((r.callerBytes.get(caller) ?? 0) <= r.perCallerBytes) return;
   const own = [...r.byCaller.get(caller)!].filter((k) => k !== clientId).sort((a, b) => r.clients.get(a)!.seen - r.clients.get(b)!.seen);
   for (const k of own) {
     if (r.callerBytes.get(caller)! <= r.perCallerBytes) break;

@@ -1,5 +1,5 @@
 import { LIMITS, type ClientRecord, type Refusal, type SyncErrorCode } from '@bgstore/protocol';
-import { addRecord, createRoom, makeRoom, newEntry, refuseNewClient, resize, trimCaller, type Entry } from './clientRoom';
+import { addRecord, createRoom, makeRoom, refuseNewClient, resize, trimCaller, type Entry } from './clientRoom';
 
 /** The outcome remembered for a processed intent. */
 export type Processed = { ok: true } | ({ ok: false } & Refusal);
@@ -67,7 +67,7 @@ export function createClientTable(initial: Record<string, ClientRecord> = {}, op
   const { clients } = room;
   for (const [id, r] of Object.entries(initial)) {
     if (id === '__proto__') continue;
-    addRecord(room, id, newEntry(room, id, { floor: r.floor, seqs: new Set(r.seqs), rejected: new Map(r.rejected.map(([s, code, message]) => [s, { code: code as SyncErrorCode, message }])), seen: r.seen, read: r }));
+    addRecord(room, id, { floor: r.floor, seqs: new Set(r.seqs), rejected: new Map(r.rejected.map(([s, code, message]) => [s, { code: code as SyncErrorCode, message }])), seen: r.seen, size: 0, read: r });
   }
 
   const high = (c: Entry) => Math.max(c.floor, ...c.seqs);
@@ -75,7 +75,7 @@ export function createClientTable(initial: Record<string, ClientRecord> = {}, op
     let c = clients.get(key);
     if (!c) {
       makeRoom(room, key, now);
-      c = newEntry(room, key, { floor: 0, seqs: new Set(), rejected: new Map(), seen: now });
+      c = { floor: 0, seqs: new Set(), rejected: new Map(), seen: now, size: 0 };
       addRecord(room, key, c);
     }
     c.seen = Math.max(c.seen, now);
