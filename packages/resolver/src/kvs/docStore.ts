@@ -3,7 +3,7 @@ import { Filter, FilterConditions, kvs } from '@forge/kvs';
 import type { ClientRecord, DurableDoc } from '@bgstore/core/durable';
 import { SyncError } from '@bgstore/protocol';
 import { clientTexts, makeEntry, replayEntries, type LogEntry } from './docLog';
-import { collectGarbage, generationsOf, needsCollecting, takeDeletable, type Generation } from './garbage';
+import { chunksOf, collectGarbage, generationsOf, needsCollecting, takeDeletable, type Generation } from './garbage';
 import { readLegacy, type Head, type LegacyHead } from './legacyLayouts';
 import { createWarmDocuments, entryKey, fetchEntries, fetchPieces, joinPieces, newCache, pieceKey, type ReadCache, type WarmDocuments } from './readCache';
 import { cutPieces, encodeText, fixedPieces, MAX_OPERATIONS, MAX_TRANSACTION_BYTES, nameOf, PIECE_BYTES, storedBytes, targetFor, utf8 } from './pieces';
@@ -54,6 +54,8 @@ interface HeadData {
   p?: number;
   /** Who last committed (a short hash of the caller) and when (ms): others' commits read the inbox a while after. */
   w?: [string, number];
+  /** How many garbage transactions rewrote this head (see garbage.ts); `chunks` is the snapshot's pieces plus this. */
+  x?: number;
 }
 
 interface Manifest {
@@ -268,11 +270,18 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
   const snapshot = planSnapshot(next, new Set(layout?.v === 3 ? layout.named : []), minPiece, layout?.v === 3 ? layout.manifest.t : undefined);
   const keep = new Set(snapshot.named);
   // What is named again leaves the garbage; a name can appear twice (the same text twice in the state), each key is deleted once.
-  for (const g of garbage) g[1] = g[1].filter((name) => !keep.has(name));
+  for (const g of garbage) {
+    const kept = g[1].filter((name) => !keep.has(name));
+    g[3] = Math.round((g[3] * kept.length) / Math.max(1, g[1].length));
+    g[1] = kept;
+  }
   const listed = new Set(garbage.flatMap((g) => g[1]));
-  const replaced = [...new Set(layout?.named ?? [])].filter((name) => !keep.has(name) && !listed.has(name));
+  const named = [...new Set(layout?.named ?? [])];
+  const replaced = named.filter((name) => !keep.has(name) && !listed.has(name));
   const log: [number, number][] = layout?.v === 3 && previous!.doc.revision > layout.head.b ? [[layout.head.b + 1, previous!.doc.revision]] : [];
-  if (replaced.length || log.length) garbage.push([now, replaced, log, layout?.v === 3 ? layout.head.z + layout.head.n : 0]);
+  // About its bytes: the replaced share of the snapshot, and the log it folds in.
+  const bytes = layout?.v === 3 ? Math.round((layout.head.z * replaced.length) / Math.max(1, named.length)) + layout.head.n : 0;
+  if (replaced.length || log.length) garbage.push([now, replaced, log, bytes]);
   const id = layout?.v === 3 ? layout.head.i : randomId();
   const kept = await execute(key, previous, next, {
     ...common,
@@ -321,6 +330,9 @@ async function execute(key: string, previous: StoredDoc | undefined, next: Durab
   if (writer !== undefined) data.w = [writer, now];
 
   const conditions = previous ? new Filter<Head>().and('revision', FilterConditions.equalTo(previous.doc.revision)) : new Filter<Head>().and('revision', FilterConditions.notExists());
+  // A garbage transaction rewrites the head at the same revision (and counts itself in `chunks`):
+  // a commit that read the head before it must not write back the garbage it deleted.
+  if (previous?.layout.v === 3) conditions.and('chunks', FilterConditions.equalTo(chunksOf(previous.layout.named.length, previous.layout.head)));
   const head: Head = { revision: next.revision, schemaVersion: next.schemaVersion, chunks: named, data: JSON.stringify(data) };
   const tx = kvs.transact();
   for (const [k2, text] of sets) tx.set<string>(k2, encodeText(text));

@@ -88,4 +88,43 @@ describe('garbage against loads and rewrites', () => {
     expect(after.stored).toBeLessThanOrEqual(1.5 * doc);
     expect(after.head).toBeLessThan(1_024);
   }, 120_000);
+
+  it('#18.4 a commit that read the head before a garbage transaction rewrote it reads again: nothing it names was deleted', async () => {
+    let t = 1_000_000;
+    const { call, kvs } = createBackend([list], { minPiece: 16, now: () => t });
+    await call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('w', 1, 'fill', 400)] });
+    // Eight whole rewrites a second apart: eight generations of garbage, more than commits delete.
+    for (let i = 0; i < 8; i++) {
+      t += 1000;
+      await call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('w', i + 2, 'retitle', `v${i}`)] });
+    }
+    t += 60_000;
+    // A garbage transaction (a head rewrite and deletes, no pieces) waits 60 ms; the late commit's transaction 150 ms.
+    const isGarbage = (body: unknown) => {
+      const b = body as { set?: { entityName?: string }[]; delete?: unknown[] };
+      return (b.set ?? []).length === 1 && b.set![0]!.entityName === 'bgstore-doc' && (b.delete ?? []).length > 0;
+    };
+    let garbageTransactions = 0;
+    kvs.setFaults(({ path, body }) => {
+      if (path !== '/api/v1/transaction') return undefined;
+      if (isGarbage(body)) return garbageTransactions++, { delayMs: 60 };
+      return JSON.stringify(body).includes('late') ? { delayMs: 150 } : undefined;
+    });
+    const revision = () => (Object.values(kvs.dump()['entity:bgstore-doc']!)[0] as { revision: number }).revision;
+    const before = revision();
+    const w = call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('w', 10, 'toggle', 0)] });
+    for (let i = 0; i < 500 && revision() === before; i++) await new Promise((r) => setTimeout(r, 1));
+    // Another instance reads the head now (the commit landed, its garbage transactions not yet) and
+    // writes back an earlier title: pieces an earlier rewrite replaced, which those transactions delete.
+    const late = createBackend([list], { kvs, warmDocuments: 0, now: () => t });
+    const l = late.call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('late', 1, 'retitle', 'v5')] }, { accountId: 'late' });
+    expect(await w).toMatchObject({ outcomes: [{ ok: true }] });
+    expect(await l).toMatchObject({ outcomes: [{ ok: true }] });
+    kvs.setFaults(undefined);
+    expect(garbageTransactions).toBeGreaterThan(0);
+    const loaded = (await createBackend([list], { kvs, warmDocuments: 0 }).call(F.load, { store: 'list' })) as { state?: { items: { title: string; done: boolean }[] }; error?: unknown };
+    expect(loaded.error).toBeUndefined();
+    expect(loaded.state!.items[5]).toEqual({ id: 5, title: 'Item 5 v5', done: false });
+    expect(loaded.state!.items[0]!.done).toBe(true);
+  });
 });

@@ -60,6 +60,9 @@ export function takeDeletable(key: string, generations: Generation[], now: numbe
   return keys;
 }
 
+/** The head's `chunks`: the snapshot's pieces, plus the garbage transactions that rewrote the head since its commit. */
+export const chunksOf = (named: number, head: { x?: number }) => named + (head.x ?? 0);
+
 /** Whether the deletable garbage is worth transactions of its own: over a share of `size`, or a long list in the head. */
 export function needsCollecting(generations: readonly Generation[], now: number, size: number): boolean {
   const due = generations.filter((g) => deletable(g, now));
@@ -70,19 +73,24 @@ export function needsCollecting(generations: readonly Generation[], now: number,
  * Deletes deletable garbage in transactions of its own, each conditioned on the head still being at
  * `head.revision` and rewriting it (same revision) without what it deleted. Best effort: a commit
  * moving the head first stops it (that commit, or the next, goes on), and so does any failure.
- * Safe against a commit that read the head before: pieces are reused only from what the head names,
- * never from garbage, so what a stale garbage list names again is at worst deleted twice.
+ * A commit that read the head before fails its condition (each garbage transaction counts itself in
+ * the head's `chunks`), so no stale garbage list is written back; and pieces are reused only from
+ * what the head names, never from garbage.
  */
-export async function collectGarbage(key: string, head: Head, data: { d?: Generation[]; e: number }, now: number): Promise<void> {
+export async function collectGarbage(key: string, head: Head, data: { d?: Generation[]; e: number; x?: number }, now: number): Promise<void> {
   const generations = data.d ?? [];
+  const named = head.chunks - (data.x ?? 0);
   for (let round = 0; round < MAX_ROUNDS && needsCollecting(generations, now, data.e); round++) {
     const deletes = takeDeletable(key, generations, now, MAX_OPERATIONS - 1);
     if (!deletes.length) return;
-    const next = { ...data };
-    if (generations.length) next.d = generations;
-    else delete next.d;
+    const before = chunksOf(named, data);
+    data.x = (data.x ?? 0) + 1;
+    if (generations.length) data.d = generations;
+    else delete data.d;
     const tx = kvs.transact();
-    tx.set<Head>(key, { ...head, data: JSON.stringify(next) }, { entityName: 'bgstore-doc', conditions: new Filter<Head>().and('revision', FilterConditions.equalTo(head.revision)) });
+    // Counted in `chunks`, so a commit that read the head before this fails its condition and reads again.
+    const conditions = new Filter<Head>().and('revision', FilterConditions.equalTo(head.revision)).and('chunks', FilterConditions.equalTo(before));
+    tx.set<Head>(key, { ...head, chunks: chunksOf(named, data), data: JSON.stringify(data) }, { entityName: 'bgstore-doc', conditions });
     for (const d of deletes) tx.delete(d);
     try {
       await tx.execute();
