@@ -1,5 +1,6 @@
 import type { StoragePort } from '../storage/port';
-import { DOC_ENTITY, isLostRace, readDoc, readRevision, writeDoc, type StoredDoc } from './docStore';
+import { DOC_ENTITY, isLostRace, readDoc, readRevision, type StoredDoc } from './docStore';
+import { writeDoc } from './docWrite';
 import { dropInbox, inboxKey, postInbox, readInbox } from './inbox';
 import { nameOf } from './pieces';
 import { createWarmDocuments } from './readCache';
