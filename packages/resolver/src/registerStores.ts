@@ -36,6 +36,12 @@ export interface RegisterStoresOptions {
   /** @default Date.now */
   now?: () => number;
   /**
+   * Where the contention loop's waits and its budget are measured: `now` and `setTimeout` (the
+   * emulator's clock in tests, so no test races the wall clock). `now` above, when given, still
+   * stamps client records. @default the system clock
+   */
+  clock?: { now(): number; setTimeout(fn: () => void, ms: number): unknown };
+  /**
    * First wait before retrying after a storage failure (doubles per attempt, at most 2 s); after a
    * lost race, a random wait below half this, doubling per loss up to 1 s (see `contentionBudgetMs`). @default 50
    */
@@ -97,9 +103,11 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
   const policyOf = (name: string): StorePolicy => (Object.hasOwn(policies, name) ? policies[name]! : {});
   const maxIntents = options.maxIntents ?? 1000;
   const maxPayload = options.maxPayload ?? 500_000;
-  const now = options.now ?? Date.now;
+  const clock = options.clock;
+  const timing = clock ? { clock: () => clock.now(), sleep: (ms: number) => new Promise<void>((resolve) => void clock.setTimeout(resolve, ms)) } : {};
+  const now = options.now ?? (clock ? () => clock.now() : Date.now);
   const storage = createKvsStorage({ warmDocuments: options.warmDocuments, minPiece: options.minPiece, now });
-  const settings: CommitSettings = { table: TABLE, now, maxAttempts: options.maxAttempts ?? 6, budgetMs: options.contentionBudgetMs ?? 10_000, retryDelayMs: options.retryDelayMs ?? 50 };
+  const settings: CommitSettings = { ...timing, table: TABLE, now, maxAttempts: options.maxAttempts ?? 6, budgetMs: options.contentionBudgetMs ?? 10_000, retryDelayMs: options.retryDelayMs ?? 50 };
 
   const handle =
     <T>(run: Handler<T>) =>
