@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { createKvsFetch, createRealClock, createRealtimeBackend, createRealtimeHub, createSite, type RealtimeHub } from '@bgstore/emulator';
+import { createKvsFetch, createQuotaMeter, createRealClock, createRealtimeBackend, createRealtimeHub, createSite, meterForgeFetch, type Clock, type RealtimeHub } from '@bgstore/emulator';
 import { createFileKvsBackend } from '@bgstore/emulator/node';
 import { DOC_ENTITY_DECLARATION } from '@bgstore/resolver';
 import { handler } from '../../example/src/resolvers';
@@ -17,6 +17,14 @@ export interface PlaygroundOptions {
   fallback?: boolean;
   /** @default <repo>/.bgstore-data/playground */
   dataDir?: string;
+  /**
+   * Forge's per-installation quotas on the storage and invocations served here (every tab is one
+   * installation): 429 `RATE_LIMIT_EXCEEDED` past a limit; `false` only counts (`GET /quota`).
+   * @default true
+   */
+  quotas?: boolean;
+  /** The quota windows' clock (tests pass a manual one). @default the real clock */
+  clock?: Clock;
 }
 
 async function bundle(entry: string, define: Record<string, string> = {}): Promise<string> {
@@ -60,13 +68,17 @@ const listen = (server: Server, port: number) =>
 export async function startPlayground(options: PlaygroundOptions = {}): Promise<{ url: string; server: Server; busy?: number; close(): Promise<void> }> {
   const dataDir = options.dataDir ?? join(__dirname, '..', '..', '..', '.bgstore-data', 'playground');
   const kvs = createKvsFetch({ backend: createFileKvsBackend(join(dataDir, 'kvs.log')), entities: [DOC_ENTITY_DECLARATION as never] });
-  // The resolver publishes each commit with @forge/realtime (#17.2): the server answers it and
-  // relays what it publishes to every tab, as Forge's Realtime service does. Tokens are signed
-  // here; each tab's own emulated site never saw them, so tabs do not check them.
+  const clock = options.clock ?? createRealClock();
+  const quota = createQuotaMeter({ clock, enforce: options.quotas ?? true });
+  // The resolver publishes each commit with @forge/realtime (#17.2): the server answers it (each
+  // publish and signing one of the installation's Realtime operations) and relays what it publishes
+  // to every tab, as Forge's Realtime service does. Tokens are signed here; each tab's own emulated
+  // site never saw them, so tabs do not check them.
   const installationId = createSite().installationId;
-  const backendHub: RealtimeHub = { ...createRealtimeHub(), publish: (scope, channel, payload) => relay({ from: 'resolver', scope, channel, payload }) };
-  const realtime = createRealtimeBackend({ hub: backendHub, installation: installationId, clock: createRealClock() });
-  Object.assign(globalThis, { __forge_fetch__: realtime.route(kvs), __forge_runtime__: { appContext: { installationId } } });
+  const metered = createRealtimeHub({ quota });
+  const backendHub: RealtimeHub = { ...metered, publish: (scope, channel, payload) => (metered.publish(scope, channel, payload), relay({ from: 'resolver', scope, channel, payload })) };
+  const realtime = createRealtimeBackend({ hub: backendHub, installation: installationId, clock, admitSign: () => quota.realtime('sign').ok });
+  Object.assign(globalThis, { __forge_fetch__: realtime.route(meterForgeFetch(kvs, quota)), __forge_runtime__: { appContext: { installationId } } });
   const cache = new Map<string, Promise<string>>();
   const cached = (key: string, make: () => Promise<string>) => {
     if (!cache.has(key)) cache.set(key, make());
@@ -90,7 +102,12 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
     try {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       if (req.method === 'POST' && url.pathname === '/invoke') {
-        const { event, runtime } = JSON.parse(await readBody(req)) as { event: unknown; runtime: unknown };
+        const { event, runtime } = JSON.parse(await readBody(req)) as { event: unknown; runtime: { principal?: { accountId?: string } } };
+        const admitted = quota.invocation(runtime.principal?.accountId);
+        if (!admitted.ok) {
+          const error = `There was an error invoking the function - 429 Too Many Requests: RATE_LIMIT_EXCEEDED (${admitted.quota}, ${admitted.limit}); retry after ${admitted.retryAfterMs} ms`;
+          return send(429, 'application/json', JSON.stringify({ error, code: 'RATE_LIMIT_EXCEEDED', resetsAt: admitted.resetsAt }));
+        }
         try {
           const result = await (handler as unknown as (e: unknown, r: unknown) => Promise<unknown>)(event, runtime);
           return send(200, 'application/json', JSON.stringify({ result: result ?? null }));
@@ -112,6 +129,7 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
         relay(JSON.parse(body));
         return send(204, 'text/plain', '');
       }
+      if (url.pathname === '/quota') return send(200, 'application/json', JSON.stringify(quota.snapshot()));
       if (url.pathname === '/') return send(200, 'text/html; charset=utf-8', pageHtml());
       if (url.pathname === '/favicon.ico') return send(204, 'image/x-icon', '');
       if (url.pathname === '/playground.css') return send(200, 'text/css', PLAYGROUND_CSS);
@@ -163,7 +181,8 @@ if (require.main === module) {
     console.error(`[playground] PORT must be a port number (0 for any free one), not ${JSON.stringify(raw)}`);
     process.exit(1);
   }
-  startPlayground({ port }).then(
+  const quotas = !process.argv.includes('--no-quotas') && process.env.PLAYGROUND_QUOTAS !== 'off';
+  startPlayground({ port, quotas }).then(
     ({ url, busy }) => {
       if (busy !== undefined) console.log(`port ${busy} is in use (another playground?), so this one took a free port.`);
       console.log(`bgstore playground: ${url}  (storage in .bgstore-data/playground; Ctrl-C to stop)`);

@@ -114,8 +114,8 @@ export function createRealtimeBackend(options: RealtimeBackendOptions): Realtime
     } catch {
       return { errors: [{ message: 'payload is not JSON' }] };
     }
-    stats.published++;
     const { eventId, eventTimestamp } = options.hub.publish(`${options.installation}|global`, name, payload);
+    stats.published++;
     return { data: { ecosystem: { publishRealtimeChannel: { eventId, eventTimestamp } } } };
   }
 
@@ -140,7 +140,15 @@ export function createRealtimeBackend(options: RealtimeBackendOptions): Realtime
           if (options.admitSign && !options.admitSign()) return new Response('', { status: 429, statusText: 'Too Many Requests' });
           return answer(signToken(variables));
         }
-        if (/mutation\s+publishRealtimeChannel/.test(query)) return answer(publish(variables));
+        if (/mutation\s+publishRealtimeChannel/.test(query)) {
+          try {
+            return answer(publish(variables));
+          } catch (error) {
+            // The hub refuses a publish past the installation's Realtime quota: Forge answers 429.
+            if ((error as { status?: unknown } | null)?.status === 429) return new Response('', { status: 429, statusText: 'Too Many Requests' });
+            throw error;
+          }
+        }
         return answer({ errors: [{ message: '[emulator] this Realtime operation is not emulated' }] });
       };
     },
