@@ -30,7 +30,7 @@ export type { KvsLimits } from './kvs/validate';
 export type { EntityAttributeType, EntityDeclaration, EntityIndexDeclaration } from './kvs/entities';
 export { KvsServiceError } from './kvs/errors';
 export { createSqlFetch, SQL_PATHS } from './sql/forgeSqlFetch';
-export type { SqlFetch, SqlFetchOptions, SqlStats } from './sql/forgeSqlFetch';
+export type { SqlFault, SqlFaults, SqlFetch, SqlFetchOptions, SqlStats } from './sql/forgeSqlFetch';
 export type { SqlExecutor, SqlOutcome, SqlWriteSummary } from './sql/executor';
 export { FORGE_SQL_LIMITS } from './sql/limits';
 export type { SqlLimits, SqlQuotaBreach } from './sql/limits';

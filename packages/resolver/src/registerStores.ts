@@ -29,6 +29,11 @@ export interface RegisterStoresOptions {
    * what changed; 0 keeps none. Each costs its parsed state in memory (a few times its JSON). @default 4
    */
   warmDocuments?: number;
+  /**
+   * Where documents live. @default Forge KVS (`warmDocuments` and `minPiece` apply to it); for Forge
+   * SQL, `sqlStorage()` from `@bgstore/resolver/sql`.
+   */
+  storage?: StoragePort;
   /** At most this many intents per commit. @default 1000 */
   maxIntents?: number;
   /** Largest accepted payload, UTF-8 bytes of JSON (invoke takes 500,000). @default 500_000 */
@@ -97,7 +102,7 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
   const policyOf = (name: string): StorePolicy => (Object.hasOwn(policies, name) ? policies[name]! : {});
   const maxIntents = options.maxIntents ?? 1000;
   const maxPayload = options.maxPayload ?? 500_000;
-  const storage = createKvsStorage({ warmDocuments: options.warmDocuments, minPiece: options.minPiece });
+  const storage = options.storage ?? createKvsStorage({ warmDocuments: options.warmDocuments, minPiece: options.minPiece });
   const settings: CommitSettings = { table: TABLE, now: options.now ?? Date.now, maxAttempts: options.maxAttempts ?? 6, budgetMs: options.contentionBudgetMs ?? 10_000, retryDelayMs: options.retryDelayMs ?? 50 };
 
   const handle =

@@ -1,6 +1,6 @@
 import { createRealClock, type Clock } from '../clock';
 import type { KvsFault, KvsFaults } from '../kvs/faults';
-import { fromServerError, invalidQuery, SqlServiceError } from './errors';
+import { fromServerError, invalidQuery, SqlServiceError, type SqlDebug } from './errors';
 import type { SqlExecutor, SqlOutcome } from './executor';
 import { createSqlQuota, FORGE_SQL_LIMITS, timeoutFor, type SqlLimits, type SqlQuotaBreach } from './limits';
 import { checkStatement } from './rules';
@@ -9,14 +9,20 @@ import { inspectStatement, type StatementInfo } from './statement';
 /** The two paths `@forge/sql` posts to. */
 export const SQL_PATHS = { execute: '/api/v1/execute', ddl: '/api/v1/execute/ddl' } as const;
 
+/** A fault for one request (the KVS fault shape, by SQL path); a failure may carry the database's `debug`, e.g. `{errno: 1062}`. */
+export type SqlFault = KvsFault & { debug?: SqlDebug };
+
+/** Decides a fault per request from its path and parsed body (`{query, params, method}`); `undefined` for none. */
+export type SqlFaults = (call: { path: string; body: unknown }) => SqlFault | undefined;
+
 /** Options of {@link createSqlFetch}. */
 export interface SqlFetchOptions {
   /** The database the statements run on, e.g. `await createMysqlExecutor({ socketPath })`. */
   executor: SqlExecutor;
   /** Rolling quota windows and fault latency. @default the real clock */
   clock?: Clock;
-  /** Injected failures, lost responses and latency (same shape as KVS faults, by SQL path). */
-  faults?: KvsFaults;
+  /** Injected failures, lost responses and latency (`createKvsFaults({seed, …})` works too). */
+  faults?: SqlFaults | KvsFaults;
   /** Overrides of Forge's limits. */
   limits?: Partial<SqlLimits>;
   /** Query ms charged to the per-minute budget. @default the request's elapsed time on `clock` */
@@ -43,7 +49,7 @@ export interface SqlFetch {
   (context: unknown, path: string, init?: { method?: string; headers?: Record<string, string>; body?: string }): Promise<Response>;
   readonly executor: SqlExecutor;
   readonly limits: SqlLimits;
-  setFaults(faults: KvsFaults | undefined): void;
+  setFaults(faults: SqlFaults | KvsFaults | undefined): void;
   stats(): SqlStats;
   resetStats(): void;
 }
@@ -105,7 +111,7 @@ export function createSqlFetch(options: SqlFetchOptions): SqlFetch {
   const errorBody = (e: SqlServiceError) => ({ code: e.code, message: e.message, ...(e.debug ? { debug: e.debug } : {}) });
 
   /** Checks and runs one request; throws SqlServiceError for every refusal. */
-  const serve = async (path: string, method: string, text: string, fault: KvsFault | undefined): Promise<unknown> => {
+  const serve = async (path: string, method: string, text: string, fault: SqlFault | undefined): Promise<unknown> => {
     const endpoint = path === SQL_PATHS.ddl ? 'ddl' : path === SQL_PATHS.execute ? 'dml' : undefined;
     if (!endpoint) throw new SqlServiceError(404, 'NOT_FOUND', `No Forge SQL endpoint at ${path}`);
     if (method !== 'POST') throw new SqlServiceError(405, 'METHOD_NOT_ALLOWED', `${path} only accepts POST`);
@@ -120,7 +126,7 @@ export function createSqlFetch(options: SqlFetchOptions): SqlFetch {
     }
     if (fault && 'code' in fault && !('loseResponse' in fault)) {
       stats.faults.failed++;
-      throw new SqlServiceError(fault.status, fault.code, fault.message ?? 'Injected failure');
+      throw new SqlServiceError(fault.status, fault.code, fault.message ?? 'Injected failure', fault.debug);
     }
     if (info.verb === 'CREATE' && info.words.has('TABLE') && (await executor.tableCount()) >= limits.tables) {
       throw invalidQuery(`An installation may have at most ${limits.tables} tables`);
@@ -144,7 +150,13 @@ export function createSqlFetch(options: SqlFetchOptions): SqlFetch {
     const text = typeof init?.body === 'string' ? init.body : '';
     stats.calls++;
     stats.requestBytes += byteLength(text);
-    const fault = faults?.({ path, body: undefined });
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    const fault: SqlFault | undefined = faults?.({ path, body: parsed });
     if (fault?.delayMs !== undefined && fault.delayMs > 0) {
       stats.faults.delayed++;
       await new Promise<void>((resolve) => clock.setTimeout(resolve, fault.delayMs ?? 0));
@@ -169,7 +181,7 @@ export function createSqlFetch(options: SqlFetchOptions): SqlFetch {
   return Object.assign(fetch, {
     executor,
     limits,
-    setFaults(next: KvsFaults | undefined) {
+    setFaults(next: SqlFaults | KvsFaults | undefined) {
       faults = next;
     },
     stats: (): SqlStats => ({ ...structuredClone(stats), peaks: quota.peaks() }),

@@ -1,0 +1,61 @@
+import type { StoredIntent } from '@bgstore/protocol';
+import type { Inbox, InboxEntry } from '../storage/port';
+import { decodeText, encodeText, nameOf, storedBytes } from '../kvs/pieces';
+import { marks, select, write } from './client';
+
+// A document's inbox in Forge SQL: one row per waiting batch, keyed (document, entry), where the
+// entry sorts by the time it was posted, so the longest-waiting batches are read first. Entries are
+// hints (see the port): a failed read answers none, a failed delete leaves the row for a later commit.
+
+/** At most this many entries are read (and applied) by one commit. */
+const READ_LIMIT = 21;
+/** A batch larger than this does not wait in the inbox (its own commit keeps retrying instead). */
+const MAX_ENTRY_BYTES = 400_000;
+const SEPARATOR = ':in:';
+
+/** Splits an entry key into its document and entry. */
+function splitKey(entryKey: string): [string, string] {
+  const at = entryKey.lastIndexOf(SEPARATOR);
+  return [entryKey.slice(0, at), entryKey.slice(at + SEPARATOR.length)];
+}
+
+/** Deletes entries of one document (best effort). */
+export async function dropEntries(docKey: string, entryKeys: readonly string[]): Promise<void> {
+  const entries = entryKeys.map(splitKey).filter(([doc]) => doc === docKey).map(([, entry]) => entry);
+  if (entries.length === 0) return;
+  await write(`DELETE FROM bgstore_inbox WHERE doc_key = ? AND entry IN (${marks(entries.length)})`, docKey, ...entries).catch(() => undefined);
+}
+
+/** The inbox of documents in Forge SQL. `now` stamps the entries (their order). */
+export function createSqlInbox(now: () => number): Inbox {
+  return {
+    keyOf: (key: string, caller: string | null, intents: readonly StoredIntent[]) =>
+      `${key}${SEPARATOR}${now().toString(36).padStart(9, '0')}:${nameOf(JSON.stringify([caller, intents[0]?.clientId, intents[0]?.seq]))}`,
+    async post(entry: InboxEntry) {
+      const text = JSON.stringify({ caller: entry.caller, intents: entry.intents });
+      if (storedBytes(text) > MAX_ENTRY_BYTES) return false;
+      const [docKey, id] = splitKey(entry.key);
+      // A retried post of the same batch finds its row there: posted all the same.
+      await write('INSERT IGNORE INTO bgstore_inbox (doc_key, entry, body) VALUES (?, ?, ?)', docKey, id, encodeText(text));
+      return true;
+    },
+    async read(key: string) {
+      try {
+        const rows = await select(`SELECT entry, body FROM bgstore_inbox WHERE doc_key = ? ORDER BY entry LIMIT ${READ_LIMIT}`, key);
+        return rows.flatMap((row) => {
+          try {
+            const parsed = JSON.parse(decodeText(String(row.body))) as { caller: string | null; intents: StoredIntent[] };
+            return Array.isArray(parsed.intents) ? [{ key: `${key}${SEPARATOR}${String(row.entry)}`, caller: parsed.caller ?? null, intents: parsed.intents }] : [];
+          } catch {
+            return [];
+          }
+        });
+      } catch {
+        return [];
+      }
+    },
+    async drop(entryKey: string) {
+      await dropEntries(splitKey(entryKey)[0], [entryKey]);
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import { migrationRunner, sql } from '@forge/sql';
+import type { StoragePort } from '../storage/port';
+import { isMissingTable } from './client';
+import { enqueueBgstoreMigrations } from './schema';
+import { createSqlInbox, dropEntries } from './sqlInbox';
+import { createWarmSqlDocs, readSqlDoc, readSqlRevision, SqlLostRaceError, writeSqlDoc, type SqlDoc } from './sqlDocStore';
+
+/** Options of {@link sqlStorage}. */
+export interface SqlStorageOptions {
+  /** Documents this function instance remembers, so its next read asks only for newer rows (0: none). @default 4 */
+  warmDocuments?: number;
+  /**
+   * Create bgstore's tables (through `@forge/sql`'s migration runner) the first time they are found
+   * missing. Off: run `enqueueBgstoreMigrations(migrationRunner).run()` yourself, e.g. on install. @default true
+   */
+  migrate?: boolean;
+  /** Stamps inbox entries. @default Date.now */
+  now?: () => number;
+}
+
+const MANIFEST_HINT = "add a Forge SQL module to manifest.yml (modules: sql: - key: main, engine: mysql) and deploy again";
+
+function misconfiguration(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'APP_NOT_ENABLED') return `Forge SQL is not enabled for this app (${code}): ${MANIFEST_HINT}`;
+  if (isMissingTable(error)) return "bgstore's tables are missing: run enqueueBgstoreMigrations(migrationRunner).run() from @bgstore/resolver/sql (or leave sqlStorage's `migrate` on)";
+  if (error instanceof Error && error.name === 'MigrationExecutionError') return `bgstore's tables could not be created (${error.message}): ${String((error as { cause?: unknown }).cause)}`;
+  if (error instanceof TypeError && /__forge_fetch__/.test(error.message)) return `no Forge runtime here (${error.message}): registerStores must run in a Forge function, and ${MANIFEST_HINT}`;
+  return undefined;
+}
+
+type Runner = typeof migrationRunner;
+
+/**
+ * Documents in Forge SQL instead of KVS: pass it as `registerStores(resolver, stores, { storage:
+ * sqlStorage() })`. Every guarantee is the KVS backend's (exactly once, per-caller policies, read
+ * policy, schema migration, byte limits, garbage collection); each request is one statement, and a
+ * commit is one INSERT of the next revision's row. Needs a `sql` module in the manifest.
+ */
+export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc> {
+  const warm = createWarmSqlDocs(options.warmDocuments ?? 4);
+  const migrate = options.migrate ?? true;
+  let migrating: Promise<unknown> | undefined;
+  // The first call to meet missing tables creates them (once per instance) and tries again.
+  const withTables = async <T>(run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      if (!migrate || !isMissingTable(error)) throw error;
+      migrating ??= enqueueBgstoreMigrations(new (migrationRunner.constructor as new (client: typeof sql) => Runner)(sql)).run().catch((e: unknown) => {
+        migrating = undefined;
+        throw e;
+      });
+      await migrating;
+      return run();
+    }
+  };
+  const inbox = createSqlInbox(options.now ?? Date.now);
+  return {
+    read: (key, previous) => withTables(() => readSqlDoc(key, previous, warm)),
+    readRevision: (key) => withTables(() => readSqlRevision(key)),
+    async commit(key, previous, next, applied) {
+      await withTables(() => writeSqlDoc(key, previous, next, warm));
+      // Stored: the inbox entries it applied go, in one statement (best effort: they are hints).
+      await dropEntries(key, applied);
+    },
+    isLostRace: (error) => error instanceof SqlLostRaceError,
+    misconfiguration,
+    inbox: { ...inbox, post: (entry) => withTables(() => inbox.post(entry)) },
+  };
+}
