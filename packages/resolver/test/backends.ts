@@ -25,6 +25,8 @@ export interface Installation {
   loseRaces(filter: WriteFilter, when: () => boolean): void;
   /** Records bgstore holds in storage (KVS keys; SQL rows of its tables). */
   stored(): Promise<number>;
+  /** The emulated Forge SQL service of a SQL installation (stats, the database). */
+  sqlFetch?: SqlFetch;
   /** Entries waiting in inboxes. */
   inboxed(): Promise<number>;
   /** Commit writes since the last call (KVS transactions; SQL inserts of log rows). */
@@ -100,6 +102,7 @@ function sqlInstallation(fetch: SqlFetch, definitions: RegisteredStore[], option
   return {
     call: resolverCallOn(definitions, { ...options, storage: options.storage ?? sqlStorage({ warmDocuments: options.warmDocuments }) }, routeForgeFetch({ sql: fetch })),
     again: (defs, opts = {}) => sqlInstallation(fetch, defs, opts),
+    sqlFetch: fetch,
     setRandomFaults(faults) {
       fetch.setFaults(faults && createKvsFaultsSync(faults));
     },
