@@ -10,6 +10,7 @@ import { contention } from './contention';
 import { bgstoreStorage, compactStore, floorStorage, loneCycle, mixedStored, naiveStorage, type LoneFigures } from './storage';
 import { latencyScenarios, printLatency } from './recovery';
 import { replicaApplyUs } from './apply';
+import { sqlScenarios } from './sqlScenarios';
 
 const quick = process.argv.includes('--quick');
 const ITEMS = quick ? [100, 10_000] : [100, 10_000, 100_000];
@@ -211,6 +212,7 @@ async function main() {
   costScenario(lone, 10_000);
   await mixedScenario(10_000, quick ? 1000 : 10_000);
   for (const pages of quick ? [1, 10] : [1, 10, 50, 200]) await contentionScenario(pages, quick ? 5 : 20);
+  await sqlScenarios(add, quick);
   await heapScenario(HEAP_ITEMS);
   const latency = await latencyScenarios(quick, Number(process.env.BGSTORE_SEED ?? 1));
 

@@ -29,6 +29,8 @@ export interface Installation {
   sqlFetch?: SqlFetch;
   /** Entries waiting in inboxes. */
   inboxed(): Promise<number>;
+  /** Lets go of the installation's connections (the rest go after each test). */
+  close(): Promise<void>;
   /** Commit writes since the last call (KVS transactions; SQL inserts of log rows). */
   commitWrites(): number;
 }
@@ -70,6 +72,7 @@ function kvsInstallation(kvs: KvsFetch, definitions: RegisteredStore[], options:
     loseRaces(filter, when) {
       kvs.setFaults(({ path, body }) => (path === '/api/v1/transaction' && when() && filter(JSON.stringify(body)) ? { status: 400, code: 'CONDITIONAL_CHECK_FAILED', message: 'lost' } : undefined));
     },
+    close: async () => undefined,
     stored: async () => kvs.inspect().filter((e) => !e.expired).length,
     inboxed: async () => kvs.inspect().filter((e) => e.key.includes(':in:')).length,
     commitWrites() {
@@ -103,6 +106,7 @@ function sqlInstallation(fetch: SqlFetch, definitions: RegisteredStore[], option
     call: resolverCallOn(definitions, { ...options, storage: options.storage ?? sqlStorage({ warmDocuments: options.warmDocuments }) }, routeForgeFetch({ sql: fetch })),
     again: (defs, opts = {}) => sqlInstallation(fetch, defs, opts),
     sqlFetch: fetch,
+    close: () => fetch.executor.close(),
     setRandomFaults(faults) {
       fetch.setFaults(faults && createKvsFaultsSync(faults));
     },
@@ -145,7 +149,7 @@ export function sqlBackend(): BackendKind {
       await server?.stop();
     },
     async afterEach() {
-      await Promise.all(executors.splice(0).map((e) => e.close()));
+      await Promise.all(executors.splice(0).map((e) => e.close().catch(() => undefined)));
     },
     create: async (definitions, options = {}) => sqlInstallation(await make(), definitions, options),
     async misconfigured(definitions) {

@@ -36,6 +36,8 @@ export interface SqlStats {
   byKind: Record<'select' | 'dml' | 'ddl', number>;
   requestBytes: number;
   responseBytes: number;
+  /** The largest successful answer, bytes (Forge allows 4 MiB). */
+  maxResponseBytes: number;
   /** Query ms charged in total. */
   queryMs: number;
   /** Requests refused by a quota, by quota. */
@@ -60,7 +62,7 @@ const encoder = new TextEncoder();
 const byteLength = (s: string) => encoder.encode(s).length;
 
 function emptyStats(): Omit<SqlStats, 'peaks'> {
-  return { calls: 0, errors: 0, byKind: { select: 0, dml: 0, ddl: 0 }, requestBytes: 0, responseBytes: 0, queryMs: 0, throttled: { dmlPerSecond: 0, ddlPerMinute: 0, queryMsPerMinute: 0 }, faults: { failed: 0, lostResponses: 0, delayed: 0 } };
+  return { calls: 0, errors: 0, byKind: { select: 0, dml: 0, ddl: 0 }, requestBytes: 0, responseBytes: 0, maxResponseBytes: 0, queryMs: 0, throttled: { dmlPerSecond: 0, ddlPerMinute: 0, queryMsPerMinute: 0 }, faults: { failed: 0, lostResponses: 0, delayed: 0 } };
 }
 
 /** Reads `{query, params, method}`; anything else is a 400. */
@@ -105,7 +107,11 @@ export function createSqlFetch(options: SqlFetchOptions): SqlFetch {
   const respond = (status: number, body: unknown): Response => {
     if (status >= 300) stats.errors++;
     const text = JSON.stringify(body);
-    if (status < 300) stats.responseBytes += byteLength(text);
+    if (status < 300) {
+      const bytes = byteLength(text);
+      stats.responseBytes += bytes;
+      stats.maxResponseBytes = Math.max(stats.maxResponseBytes, bytes);
+    }
     return new Response(text, { status, statusText: STATUS_TEXT[status] ?? '', headers: { 'content-type': 'application/json', 'x-trace-id': `emulated-sql-${++traceSeq}` } });
   };
   const errorBody = (e: SqlServiceError) => ({ code: e.code, message: e.message, ...(e.debug ? { debug: e.debug } : {}) });

@@ -50,6 +50,7 @@ export async function createMysqlExecutor(options: MysqlExecutorOptions): Promis
   });
   // The per-statement timeout is a session variable; remember each connection's to set it only on change.
   const timeouts = new WeakMap<PoolConnection, number>();
+  let closing: Promise<void> | undefined;
 
   const withTimeout = async (conn: PoolConnection, timeoutMs: number) => {
     if (timeouts.get(conn) === timeoutMs) return;
@@ -75,7 +76,9 @@ export async function createMysqlExecutor(options: MysqlExecutorOptions): Promis
       return Number((rows as { n: number }[])[0]?.n ?? 0);
     },
     async close() {
-      await pool.end();
+      // Safe to call twice: tests close an installation early and again after each test.
+      closing ??= pool.end();
+      await closing;
     },
   };
 }

@@ -39,6 +39,8 @@ const LOG_FLOOR = 65_536;
 /** …or has this many rows. */
 const MAX_ENTRIES = 1024;
 const READ_ATTEMPTS = 5;
+/** At most this many inbox entries are read (and applied) by one commit. */
+export const INBOX_READ_LIMIT = 21;
 
 /** Thrown when other commits got there first: the revision was taken, or a read kept missing what they replaced. */
 export class SqlLostRaceError extends Error {
@@ -49,14 +51,25 @@ export class SqlLostRaceError extends Error {
   }
 }
 
-const COLUMNS = 'revision, schema_version, kind, size, body';
+const COLUMNS = "revision, schema_version, kind, size, body, '' AS entry";
+const FROM_SNAPSHOT = `SELECT ${COLUMNS} FROM bgstore_log WHERE doc_key = ? AND revision >= (SELECT COALESCE(MAX(revision), 0) FROM bgstore_log WHERE doc_key = ? AND kind = 's')`;
+const SINCE = `SELECT ${COLUMNS} FROM bgstore_log WHERE doc_key = ? AND revision > ?`;
+/** The document's inbox in the same answer (kind 'i'), so a commit's read is one request. */
+const WITH_INBOX = ` UNION ALL (SELECT 0, 0, 'i', 0, body, entry FROM bgstore_inbox WHERE doc_key = ? ORDER BY entry LIMIT ${INBOX_READ_LIMIT})`;
 
-/** The rows from the latest snapshot on, in one statement (so they are of one moment). */
-const readFromSnapshot = (key: string) =>
-  select(`SELECT ${COLUMNS} FROM bgstore_log WHERE doc_key = ? AND revision >= (SELECT COALESCE(MAX(revision), 0) FROM bgstore_log WHERE doc_key = ? AND kind = 's') ORDER BY revision`, key, key);
+/** Where a read hands the inbox rows it read along (undefined: it read none, read the inbox apart). */
+export type InboxSink = (rows: Row[] | undefined) => void;
 
-/** The rows after `revision`. */
-const readSince = (key: string, revision: number) => select(`SELECT ${COLUMNS} FROM bgstore_log WHERE doc_key = ? AND revision > ? ORDER BY revision`, key, revision);
+/**
+ * The log rows from the latest snapshot on (or after `since`), in one statement — so they are of one
+ * moment — in revision order; with `sink`, the inbox's rows in the same answer, handed to it.
+ */
+async function readRows(key: string, since: number | undefined, sink: InboxSink | undefined): Promise<Row[]> {
+  const [query, params] = since === undefined ? [FROM_SNAPSHOT, [key, key]] : [SINCE, [key, since]];
+  const rows = sink ? await select(query + WITH_INBOX, ...params, key) : await select(query, ...params);
+  sink?.(rows.filter((row) => row.kind === 'i').sort((a, b) => (String(a.entry) < String(b.entry) ? -1 : 1)));
+  return rows.filter((row) => row.kind !== 'i').sort((a, b) => Number(a.revision) - Number(b.revision));
+}
 
 /**
  * The document the rows make, from `prior` when they continue it; 'missing' when they do not fit
@@ -112,12 +125,14 @@ export function createWarmSqlDocs(max: number): WarmSqlDocs {
  * pieces if it has any; from `previous` (or what this instance knows) only the rows after it.
  * @throws SqlLostRaceError when commits kept replacing what it read
  */
-export async function readSqlDoc(key: string, previous: SqlDoc | undefined, warm: WarmSqlDocs): Promise<SqlDoc | undefined> {
+export async function readSqlDoc(key: string, previous: SqlDoc | undefined, warm: WarmSqlDocs, sink?: InboxSink): Promise<SqlDoc | undefined> {
   for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
     const prior = attempt === 0 ? (previous ?? warm.get(key)) : undefined;
+    // Only the first query carries the inbox; one that fails (its answer too large) reads without.
+    const first = attempt === 0 ? sink : undefined;
     // Far behind, the rows after it can be more than one answer holds: read from the snapshot then.
-    const since = prior ? await readSince(key, prior.doc.revision).catch(() => undefined) : undefined;
-    const built = since ? await build(key, since, prior) : await build(key, await readFromSnapshot(key), undefined);
+    const since = prior ? await readRows(key, prior.doc.revision, first).catch(() => undefined) : undefined;
+    const built = since ? await build(key, since, prior) : await build(key, await readRows(key, undefined, since === undefined && prior ? undefined : first), undefined);
     if (built === 'missing') continue;
     if (built) warm.set(key, built);
     return built;

@@ -1,16 +1,18 @@
 import type { StoredIntent } from '@bgstore/protocol';
 import type { Inbox, InboxEntry } from '../storage/port';
 import { decodeText, encodeText, nameOf, storedBytes } from '../kvs/pieces';
-import { marks, select, write } from './client';
+import { marks, select, write, type Row } from './client';
+import { INBOX_READ_LIMIT } from './sqlDocStore';
 
 // A document's inbox in Forge SQL: one row per waiting batch, keyed (document, entry), where the
 // entry sorts by the time it was posted, so the longest-waiting batches are read first. Entries are
 // hints (see the port): a failed read answers none, a failed delete leaves the row for a later commit.
 
-/** At most this many entries are read (and applied) by one commit. */
-const READ_LIMIT = 21;
-/** A batch larger than this does not wait in the inbox (its own commit keeps retrying instead). */
-const MAX_ENTRY_BYTES = 400_000;
+/**
+ * A batch larger than this does not wait in the inbox (its own commit keeps retrying instead): the
+ * inbox is read along with the document, and the answer must stay under Forge SQL's 4 MiB.
+ */
+const MAX_ENTRY_BYTES = 100_000;
 const SEPARATOR = ':in:';
 
 /** Splits an entry key into its document and entry. */
@@ -24,6 +26,18 @@ export async function dropEntries(docKey: string, entryKeys: readonly string[]):
   const entries = entryKeys.map(splitKey).filter(([doc]) => doc === docKey).map(([, entry]) => entry);
   if (entries.length === 0) return;
   await write(`DELETE FROM bgstore_inbox WHERE doc_key = ? AND entry IN (${marks(entries.length)})`, docKey, ...entries).catch(() => undefined);
+}
+
+/** The entries in inbox rows (`entry`, `body`) of document `key`; rows that do not parse are skipped. */
+export function parseInboxRows(key: string, rows: readonly Row[]): InboxEntry[] {
+  return rows.flatMap((row) => {
+    try {
+      const parsed = JSON.parse(decodeText(String(row.body))) as { caller: string | null; intents: StoredIntent[] };
+      return Array.isArray(parsed.intents) ? [{ key: `${key}${SEPARATOR}${String(row.entry)}`, caller: parsed.caller ?? null, intents: parsed.intents }] : [];
+    } catch {
+      return [];
+    }
+  });
 }
 
 /** The inbox of documents in Forge SQL. `now` stamps the entries (their order). */
@@ -41,15 +55,7 @@ export function createSqlInbox(now: () => number): Inbox {
     },
     async read(key: string) {
       try {
-        const rows = await select(`SELECT entry, body FROM bgstore_inbox WHERE doc_key = ? ORDER BY entry LIMIT ${READ_LIMIT}`, key);
-        return rows.flatMap((row) => {
-          try {
-            const parsed = JSON.parse(decodeText(String(row.body))) as { caller: string | null; intents: StoredIntent[] };
-            return Array.isArray(parsed.intents) ? [{ key: `${key}${SEPARATOR}${String(row.entry)}`, caller: parsed.caller ?? null, intents: parsed.intents }] : [];
-          } catch {
-            return [];
-          }
-        });
+        return parseInboxRows(key, await select(`SELECT entry, body FROM bgstore_inbox WHERE doc_key = ? ORDER BY entry LIMIT ${INBOX_READ_LIMIT}`, key));
       } catch {
         return [];
       }

@@ -2,7 +2,8 @@ import { migrationRunner, sql } from '@forge/sql';
 import type { StoragePort } from '../storage/port';
 import { isMissingTable } from './client';
 import { enqueueBgstoreMigrations } from './schema';
-import { createSqlInbox, dropEntries } from './sqlInbox';
+import type { Row } from './client';
+import { createSqlInbox, dropEntries, parseInboxRows } from './sqlInbox';
 import { createWarmSqlDocs, readSqlDoc, readSqlRevision, SqlLostRaceError, writeSqlDoc, type SqlDoc } from './sqlDocStore';
 
 /** Options of {@link sqlStorage}. */
@@ -56,8 +57,18 @@ export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc>
     }
   };
   const inbox = createSqlInbox(options.now ?? Date.now);
+  // A commit reads the document and its inbox together (the port asks for both in the same tick):
+  // the read fetches the inbox rows in its own answer, and the inbox read takes them from there.
+  const alongside = new Map<string, Promise<Row[] | undefined>>();
+  const read = (key: string, previous: SqlDoc | undefined) => {
+    let sink!: (rows: Row[] | undefined) => void;
+    alongside.set(key, new Promise((resolve) => (sink = resolve)));
+    // Asked for in the same tick or not at all (a load): the next tick forgets it.
+    queueMicrotask(() => alongside.delete(key));
+    return withTables(() => readSqlDoc(key, previous, warm, sink)).finally(() => sink(undefined));
+  };
   return {
-    read: (key, previous) => withTables(() => readSqlDoc(key, previous, warm)),
+    read,
     readRevision: (key) => withTables(() => readSqlRevision(key)),
     async commit(key, previous, next, applied) {
       await withTables(() => writeSqlDoc(key, previous, next, warm));
@@ -66,6 +77,15 @@ export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc>
     },
     isLostRace: (error) => error instanceof SqlLostRaceError,
     misconfiguration,
-    inbox: { ...inbox, post: (entry) => withTables(() => inbox.post(entry)) },
+    inbox: {
+      ...inbox,
+      post: (entry) => withTables(() => inbox.post(entry)),
+      async read(key) {
+        const shared = alongside.get(key);
+        alongside.delete(key);
+        const rows = shared && (await shared);
+        return rows ? parseInboxRows(key, rows) : inbox.read(key);
+      },
+    },
   };
 }
