@@ -7,6 +7,7 @@ import { cutRefusal } from './policy';
 /** An answer refusing the request (every message starts with `[bgstore]`). */
 export const fail = (code: ResolverError['error']['code'], message: string): ResolverError => ({ error: { code, message: message.startsWith('[bgstore]') ? message : `[bgstore] ${message}` } });
 
+/** A plain object (not an array, not null). */
 export const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isSeq = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
 
