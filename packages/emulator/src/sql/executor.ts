@@ -8,8 +8,11 @@ export interface SqlWriteSummary {
   warningStatus: number;
 }
 
-/** What one statement produced: rows for a read, a summary for a write. */
-export type SqlOutcome = { rows: Record<string, unknown>[] } | { summary: SqlWriteSummary };
+/**
+ * What one statement produced: rows for a read, a summary for a write; `ms`, the time the server
+ * spent on it (not waiting for a connection), which Forge SQL's per-minute query time counts.
+ */
+export type SqlOutcome = ({ rows: Record<string, unknown>[] } | { summary: SqlWriteSummary }) & { ms?: number };
 
 /**
  * Runs single statements against one installation's database. The emulator's Forge SQL service

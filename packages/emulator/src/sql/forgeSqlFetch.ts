@@ -25,7 +25,10 @@ export interface SqlFetchOptions {
   faults?: SqlFaults | KvsFaults;
   /** Overrides of Forge's limits. */
   limits?: Partial<SqlLimits>;
-  /** Query ms charged to the per-minute budget. @default the request's elapsed time on `clock` */
+  /**
+   * Query ms charged to the per-minute budget, from the statement and its time (the server's own
+   * time as the executor measured it, else the elapsed time on `clock`). @default that time
+   */
   queryCostMs?: (query: StatementInfo, elapsedMs: number) => number;
 }
 
@@ -139,13 +142,14 @@ export function createSqlFetch(options: SqlFetchOptions): SqlFetch {
     }
     stats.byKind[info.kind === 'select' ? 'select' : info.kind === 'ddl' ? 'ddl' : 'dml']++;
     const started = clock.now();
-    let outcome: SqlOutcome;
+    let outcome: SqlOutcome | undefined;
     try {
       outcome = await executor.run(query, params, { timeoutMs: timeoutFor(info.kind, limits) });
     } catch (e) {
       throw fromServerError(e);
     } finally {
-      const ms = options.queryCostMs ? options.queryCostMs(info, clock.now() - started) : clock.now() - started;
+      const elapsed = outcome?.ms ?? clock.now() - started;
+      const ms = options.queryCostMs ? options.queryCostMs(info, elapsed) : elapsed;
       quota.charge(ms);
       stats.queryMs += ms;
     }

@@ -21,10 +21,25 @@ export function findMariaDb(): { mariadbd: string; installDb: string } | undefin
 }
 
 const running = new Set<ChildProcess>();
-// A test run that dies without stopping its server must not leave it behind.
-process.on('exit', () => {
+const killAll = () => {
   for (const child of running) child.kill('SIGKILL');
-});
+};
+let guarded = false;
+/**
+ * A run that exits or is stopped without stopping its servers must not leave them behind; a signal
+ * is passed on after (with no other listener, Node's default: exit). Set up on the first start only.
+ */
+function guard(): void {
+  if (guarded) return;
+  guarded = true;
+  process.on('exit', killAll);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      killAll();
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
+  }
+}
 
 /** Waits (on the host's timers: this is process plumbing, not emulated time) until `check` holds. */
 async function waitFor(check: () => boolean, ms: number, what: () => string): Promise<void> {
@@ -52,6 +67,7 @@ export async function startMariaDb(options: { startTimeoutMs?: number } = {}): P
     throw new Error(`[emulator] mariadb-install-db failed: ${init.stderr || init.stdout}`);
   }
   const args = ['--no-defaults', `--datadir=${data}`, `--socket=${socketPath}`, '--skip-networking', '--user=root', `--pid-file=${join(dir, 'pid')}`, `--log-error=${errLog}`, '--innodb-buffer-pool-size=64M', '--max-connections=200'];
+  guard();
   const child = spawn(bins.mariadbd, args, { stdio: 'ignore' });
   running.add(child);
   let exited = false;

@@ -63,10 +63,13 @@ export async function createMysqlExecutor(options: MysqlExecutorOptions): Promis
       const conn = await pool.getConnection();
       try {
         await withTimeout(conn, timeoutMs);
+        // The server's own time (host timer: this is what a real server spends, not emulated time).
+        const started = performance.now();
         const [result] = await conn.query({ sql: query, values: params as unknown[] });
-        if (Array.isArray(result)) return { rows: result as Record<string, unknown>[] };
+        const ms = performance.now() - started;
+        if (Array.isArray(result)) return { rows: result as Record<string, unknown>[], ms };
         const h = result as unknown as SqlWriteSummary;
-        return { summary: { affectedRows: h.affectedRows, fieldCount: h.fieldCount, info: h.info, insertId: h.insertId, serverStatus: h.serverStatus, warningStatus: h.warningStatus } };
+        return { summary: { affectedRows: h.affectedRows, fieldCount: h.fieldCount, info: h.info, insertId: h.insertId, serverStatus: h.serverStatus, warningStatus: h.warningStatus }, ms };
       } finally {
         conn.release();
       }

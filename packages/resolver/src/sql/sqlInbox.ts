@@ -16,7 +16,7 @@ const MAX_ENTRY_BYTES = 100_000;
 const SEPARATOR = ':in:';
 
 /** Splits an entry key into its document and entry. */
-function splitKey(entryKey: string): [string, string] {
+export function splitKey(entryKey: string): [string, string] {
   const at = entryKey.lastIndexOf(SEPARATOR);
   return [entryKey.slice(0, at), entryKey.slice(at + SEPARATOR.length)];
 }

@@ -3,8 +3,8 @@ import type { StoragePort } from '../storage/port';
 import { isMissingTable } from './client';
 import { enqueueBgstoreMigrations } from './schema';
 import type { Row } from './client';
-import { createSqlInbox, dropEntries, parseInboxRows } from './sqlInbox';
-import { createWarmSqlDocs, readSqlDoc, readSqlRevision, SqlLostRaceError, writeSqlDoc, type SqlDoc } from './sqlDocStore';
+import { createSqlInbox, dropEntries, parseInboxRows, splitKey } from './sqlInbox';
+import { createWarmSqlDocs, INBOX_READ_LIMIT, readSqlDoc, readSqlRevision, SqlLostRaceError, writeSqlDoc, type SqlDoc } from './sqlDocStore';
 
 /** Options of {@link sqlStorage}. */
 export interface SqlStorageOptions {
@@ -60,6 +60,7 @@ export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc>
   // A commit reads the document and its inbox together (the port asks for both in the same tick):
   // the read fetches the inbox rows in its own answer, and the inbox read takes them from there.
   const alongside = new Map<string, Promise<Row[] | undefined>>();
+  const seen = new Map<string, Set<string>>();
   const read = (key: string, previous: SqlDoc | undefined) => {
     let sink!: (rows: Row[] | undefined) => void;
     alongside.set(key, new Promise((resolve) => (sink = resolve)));
@@ -84,7 +85,19 @@ export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc>
         const shared = alongside.get(key);
         alongside.delete(key);
         const rows = shared && (await shared);
-        return rows ? parseInboxRows(key, rows) : inbox.read(key);
+        const entries = rows ? parseInboxRows(key, rows) : await inbox.read(key);
+        // A whole inbox read tells which entries are still there (what the winner already deleted is not).
+        if (seen.size > 64) seen.clear();
+        if (rows && rows.length < INBOX_READ_LIMIT) seen.set(key, new Set(entries.map((e) => e.key)));
+        else seen.delete(key);
+        return entries;
+      },
+      async drop(entryKey) {
+        // The commit that applied a batch deletes its entry: when the last whole read of the inbox no
+        // longer had it, there is nothing to delete, and no request is spent on it.
+        const known = seen.get(splitKey(entryKey)[0]);
+        if (known && !known.has(entryKey)) return;
+        await inbox.drop(entryKey);
       },
     },
   };
