@@ -41,6 +41,12 @@ export interface RegisterStoresOptions {
   /** @default Date.now */
   now?: () => number;
   /**
+   * Where the contention loop's waits and its budget are measured: `now` and `setTimeout` (the
+   * emulator's clock in tests, so no test races the wall clock). `now` above, when given, still
+   * stamps client records. @default the system clock
+   */
+  clock?: { now(): number; setTimeout(fn: () => void, ms: number): unknown };
+  /**
    * First wait before retrying after a storage failure (doubles per attempt, at most 2 s); after a
    * lost race, a random wait below half this, doubling per loss up to 1 s (see `contentionBudgetMs`). @default 50
    */
@@ -103,7 +109,9 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
   const maxIntents = options.maxIntents ?? 1000;
   const maxPayload = options.maxPayload ?? 500_000;
   const storage = options.storage ?? createKvsStorage({ warmDocuments: options.warmDocuments, minPiece: options.minPiece });
-  const settings: CommitSettings = { table: TABLE, now: options.now ?? Date.now, maxAttempts: options.maxAttempts ?? 6, budgetMs: options.contentionBudgetMs ?? 10_000, retryDelayMs: options.retryDelayMs ?? 50 };
+  const clock = options.clock;
+  const timing = clock ? { clock: () => clock.now(), sleep: (ms: number) => new Promise<void>((resolve) => void clock.setTimeout(resolve, ms)) } : {};
+  const settings: CommitSettings = { ...timing, table: TABLE, now: options.now ?? (clock ? () => clock.now() : Date.now), maxAttempts: options.maxAttempts ?? 6, budgetMs: options.contentionBudgetMs ?? 10_000, retryDelayMs: options.retryDelayMs ?? 50 };
 
   const handle =
     <T>(run: Handler<T>) =>
