@@ -118,6 +118,15 @@ describeWithMariaDb('createSqlFetch with the real @forge/sql on a real MariaDB',
     expect(fetch.stats()).toMatchObject({ throttled: { dmlPerSecond: 2 }, peaks: { dmlPerSecond: 150 } });
   });
 
+  it('counts only writes against the 150 a second with readsAreDml off', async () => {
+    await executor.close();
+    await install({ limits: { readsAreDml: false } });
+    await table();
+    for (let i = 0; i < 200; i++) await sql.prepare('SELECT COUNT(*) AS c FROM item').execute();
+    for (let i = 0; i < 150; i++) await sql.prepare('INSERT INTO item (id, n) VALUES (?, 1)').bindParams(`w${i}`).execute();
+    expect((await sqlFailure(sql.prepare('INSERT INTO item (id, n) VALUES (?, 1)').bindParams('over').execute())).code).toBe('RATE_LIMIT_EXCEEDED');
+  });
+
   it('allows 25 DDL requests a minute', async () => {
     for (let i = 0; i < 25; i++) await table();
     expect((await sqlFailure(table())).code).toBe('RATE_LIMIT_EXCEEDED');

@@ -128,7 +128,7 @@ export function createSqlFetch(options: SqlFetchOptions): SqlFetch {
     const { query, params } = parseBody(text);
     const info = inspectStatement(query);
     checkStatement(info, endpoint);
-    const breach = quota.admit(endpoint);
+    const breach = quota.admit(endpoint, info.kind);
     if (breach) {
       stats.throttled[breach]++;
       throw new SqlServiceError(429, 'RATE_LIMIT_EXCEEDED', QUOTA_MESSAGE[breach]);

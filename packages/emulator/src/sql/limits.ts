@@ -19,6 +19,11 @@ export interface SqlLimits {
   writeTimeoutMs: number;
   /** Tables in the installation's database. */
   tables: number;
+  /**
+   * Whether reads (SELECT …) count as DML requests. Forge does not say; MySQL's manual files
+   * SELECT under data manipulation statements, so the emulator counts them unless told not to.
+   */
+  readsAreDml: boolean;
 }
 
 /** The limits as Forge publishes them. */
@@ -31,6 +36,7 @@ export const FORGE_SQL_LIMITS: SqlLimits = Object.freeze({
   selectTimeoutMs: 5_000,
   writeTimeoutMs: 10_000,
   tables: 200,
+  readsAreDml: true,
 });
 
 /** Which quota a request ran into, when it did. */
@@ -39,7 +45,7 @@ export type SqlQuotaBreach = 'dmlPerSecond' | 'ddlPerMinute' | 'queryMsPerMinute
 /** Rolling windows of the rate quotas, on the emulator's clock. */
 export interface SqlQuota {
   /** Counts the request against its quota, or names the quota it would break (then it is not counted). */
-  admit(endpoint: 'dml' | 'ddl'): SqlQuotaBreach | undefined;
+  admit(endpoint: 'dml' | 'ddl', kind: StatementKind): SqlQuotaBreach | undefined;
   /** Adds a finished request's query time. */
   charge(ms: number): void;
   /** Peaks seen so far: most requests in one rolling second/minute and most query ms in one minute. */
@@ -64,10 +70,11 @@ export function createSqlQuota(clock: Clock, limits: SqlLimits): SqlQuota {
     while (spent.length > 0 && (spent[0] as { at: number }).at <= now - 60_000) spentSum -= (spent.shift() as { ms: number }).ms;
   };
   return {
-    admit(endpoint) {
+    admit(endpoint, kind) {
       const now = clock.now();
       pruneSpent(now);
       if (spentSum >= limits.queryMsPerMinute) return 'queryMsPerMinute';
+      if (endpoint === 'dml' && kind === 'select' && !limits.readsAreDml) return undefined;
       const [list, windowMs, max, name] = endpoint === 'dml' ? [dml, 1_000, limits.dmlPerSecond, 'dmlPerSecond' as const] : [ddl, 60_000, limits.ddlPerMinute, 'ddlPerMinute' as const];
       prune(list, now, windowMs);
       if (list.length >= max) return name;
