@@ -1,8 +1,9 @@
 import { createRealClock, type Clock } from '../clock';
 import type { KvsFault, KvsFaults } from '../kvs/faults';
-import { fromServerError, invalidQuery, SqlServiceError, type SqlDebug } from './errors';
-import type { SqlExecutor, SqlOutcome } from './executor';
-import { createSqlQuota, FORGE_SQL_LIMITS, timeoutFor, type SqlLimits, type SqlQuotaBreach } from './limits';
+import { invalidQuery, SqlServiceError, type SqlDebug } from './errors';
+import type { SqlExecutor } from './executor';
+import { createSqlQuota, FORGE_SQL_LIMITS, type SqlLimits, type SqlQuotaBreach } from './limits';
+import { runStatement } from './runStatement';
 import { checkStatement } from './rules';
 import { inspectStatement, type StatementInfo } from './statement';
 
@@ -68,14 +69,19 @@ function emptyStats(): Omit<SqlStats, 'peaks'> {
   return { calls: 0, errors: 0, byKind: { select: 0, dml: 0, ddl: 0 }, requestBytes: 0, responseBytes: 0, maxResponseBytes: 0, queryMs: 0, throttled: { dmlPerSecond: 0, ddlPerMinute: 0, queryMsPerMinute: 0 }, faults: { failed: 0, lostResponses: 0, delayed: 0 } };
 }
 
+/** The JSON value of `text`, or undefined when it is not JSON. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads `{query, params, method}`; anything else is a 400. */
 function parseBody(text: string): { query: string; params: unknown[] } {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new SqlServiceError(400, 'BAD_REQUEST', 'Provided request body is invalid: not JSON');
-  }
+  const body = parseJson(text);
+  if (body === undefined) throw new SqlServiceError(400, 'BAD_REQUEST', 'Provided request body is invalid: not JSON');
   const b = body as { query?: unknown; params?: unknown } | null;
   if (typeof b !== 'object' || b === null || typeof b.query !== 'string') throw new SqlServiceError(400, 'BAD_REQUEST', 'Provided request body is invalid: `query` must be a string');
   if (b.params !== undefined && !Array.isArray(b.params)) throw new SqlServiceError(400, 'BAD_REQUEST', 'Provided request body is invalid: `params` must be an array');
@@ -142,31 +148,19 @@ export function createSqlFetch(options: SqlFetchOptions): SqlFetch {
     }
     stats.byKind[info.kind === 'select' ? 'select' : info.kind === 'ddl' ? 'ddl' : 'dml']++;
     const started = clock.now();
-    let outcome: SqlOutcome | undefined;
-    try {
-      outcome = await executor.run(query, params, { timeoutMs: timeoutFor(info.kind, limits) });
-    } catch (e) {
-      throw fromServerError(e);
-    } finally {
-      const elapsed = outcome?.ms ?? clock.now() - started;
+    return runStatement(executor, query, params, info, limits, (serverMs) => {
+      const elapsed = serverMs ?? clock.now() - started;
       const ms = options.queryCostMs ? options.queryCostMs(info, elapsed) : elapsed;
       quota.charge(ms);
       stats.queryMs += ms;
-    }
-    return 'rows' in outcome ? { rows: outcome.rows } : { rows: outcome.summary };
+    });
   };
 
   const fetch = async (_context: unknown, path: string, init?: { method?: string; body?: string }): Promise<Response> => {
     const text = typeof init?.body === 'string' ? init.body : '';
     stats.calls++;
     stats.requestBytes += byteLength(text);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    const fault: SqlFault | undefined = faults?.({ path, body: parsed });
+    const fault: SqlFault | undefined = faults?.({ path, body: parseJson(text) });
     if (fault?.delayMs !== undefined && fault.delayMs > 0) {
       stats.faults.delayed++;
       await new Promise<void>((resolve) => clock.setTimeout(resolve, fault.delayMs ?? 0));
