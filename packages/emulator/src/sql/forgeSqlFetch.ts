@@ -3,6 +3,7 @@ import type { KvsFault, KvsFaults } from '../kvs/faults';
 import { invalidQuery, SqlServiceError, type SqlDebug } from './errors';
 import type { SqlExecutor } from './executor';
 import { createSqlQuota, FORGE_SQL_LIMITS, type SqlLimits, type SqlQuotaBreach } from './limits';
+import { byteLength } from '../kvs/validate';
 import { runStatement } from './runStatement';
 import { checkStatement } from './rules';
 import { inspectStatement, type StatementInfo } from './statement';
@@ -62,8 +63,6 @@ export interface SqlFetch {
 
 const STATUS_TEXT: Record<number, string> = { 200: 'OK', 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 413: 'Payload Too Large', 429: 'Too Many Requests', 500: 'Internal Server Error', 504: 'Gateway Timeout' };
 
-const encoder = new TextEncoder();
-const byteLength = (s: string) => encoder.encode(s).length;
 
 function emptyStats(): Omit<SqlStats, 'peaks'> {
   return { calls: 0, errors: 0, byKind: { select: 0, dml: 0, ddl: 0 }, requestBytes: 0, responseBytes: 0, maxResponseBytes: 0, queryMs: 0, throttled: { dmlPerSecond: 0, ddlPerMinute: 0, queryMsPerMinute: 0 }, faults: { failed: 0, lostResponses: 0, delayed: 0 } };
