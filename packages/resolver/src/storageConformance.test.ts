@@ -38,7 +38,7 @@ describeBackends('#19.2 storage conformance', (backend) => {
   });
 
   it('applies every accepted intent exactly once under racing pages, failures, throttling and lost responses (property, seeded)', async () => {
-    const runs = backend.name === 'sql' ? 8 : 25;
+    const runs = backend.name === 'sql' ? 6 : 25;
     const seed = process.env.BGSTORE_SEED ? Number(process.env.BGSTORE_SEED) : Date.now() % 1_000_000;
     try {
       await fc.assert(
