@@ -17,8 +17,9 @@ export const BGSTORE_MIGRATIONS: readonly (readonly [string, string])[] = Object
   ],
   [
     'bgstore-003-inbox',
-    // Batches whose commit lost the race, waiting for the next winner; `entry` sorts by time posted.
-    'CREATE TABLE IF NOT EXISTS bgstore_inbox (doc_key VARCHAR(512) NOT NULL, entry VARCHAR(64) NOT NULL, body LONGTEXT NOT NULL, PRIMARY KEY (doc_key, entry))',
+    // Batches whose commit lost the race, waiting for the next winner; `entry` sorts by time posted,
+    // `expires` (ms) is when it stops counting (0: never).
+    'CREATE TABLE IF NOT EXISTS bgstore_inbox (doc_key VARCHAR(512) NOT NULL, entry VARCHAR(64) NOT NULL, expires BIGINT NOT NULL DEFAULT 0, body LONGTEXT NOT NULL, PRIMARY KEY (doc_key, entry))',
   ],
 ]);
 

@@ -55,7 +55,7 @@ const COLUMNS = "revision, schema_version, kind, size, body, '' AS entry";
 const FROM_SNAPSHOT = `SELECT ${COLUMNS} FROM bgstore_log WHERE doc_key = ? AND revision >= (SELECT COALESCE(MAX(revision), 0) FROM bgstore_log WHERE doc_key = ? AND kind = 's')`;
 const SINCE = `SELECT ${COLUMNS} FROM bgstore_log WHERE doc_key = ? AND revision > ?`;
 /** The document's inbox in the same answer (kind 'i'), so a commit's read is one request. */
-const WITH_INBOX = ` UNION ALL (SELECT 0, 0, 'i', 0, body, entry FROM bgstore_inbox WHERE doc_key = ? ORDER BY entry LIMIT ${INBOX_READ_LIMIT})`;
+const WITH_INBOX = ` UNION ALL (SELECT 0, 0, 'i', expires, body, entry FROM bgstore_inbox WHERE doc_key = ? ORDER BY entry LIMIT ${INBOX_READ_LIMIT})`;
 
 /** Where a read hands the inbox rows it read along (undefined: it read none, read the inbox apart). */
 export type InboxSink = (rows: Row[] | undefined) => void;
@@ -173,9 +173,11 @@ function entryFor(previous: SqlDoc | undefined, next: DurableDoc<unknown>): { bo
 }
 
 /** Deletes what the snapshot before `previous`'s made garbage: older rows, and pieces of neither of the last two snapshots. */
-async function collect(key: string, previous: SqlDoc, snapshot: { revision: number; snap: string | null }): Promise<void> {
+async function collect(key: string, previous: SqlDoc, snapshot: { revision: number; snap: string | null }, now: number): Promise<void> {
   const quiet = () => undefined;
   await write('DELETE FROM bgstore_log WHERE doc_key = ? AND revision < ?', key, previous.base.revision).catch(quiet);
+  // Inbox entries past their time (their posters answered long ago; nothing applies them).
+  await write('DELETE FROM bgstore_inbox WHERE doc_key = ? AND expires > 0 AND expires < ?', key, now).catch(quiet);
   // Pieces tagged with a revision up to the new snapshot's belong to it, to the one before, or to a
   // commit that lost its race (its revision is taken): only the first two are kept.
   if (previous.base.snap !== null || previous.base.older || snapshot.snap !== null) {
@@ -192,7 +194,7 @@ async function collect(key: string, previous: SqlDoc, snapshot: { revision: numb
  * @throws SqlLostRaceError when another commit took the revision; SyncError `TOO_LARGE` (nothing
  *   stored) when the document is too large
  */
-export async function writeSqlDoc(key: string, previous: SqlDoc | undefined, next: DurableDoc<unknown>, warm: WarmSqlDocs): Promise<void> {
+export async function writeSqlDoc(key: string, previous: SqlDoc | undefined, next: DurableDoc<unknown>, warm: WarmSqlDocs, now: number): Promise<void> {
   const entry = entryFor(previous, next);
   if (entry && previous) {
     await insertRow(key, next, 'e', entry.size, entry.body);
@@ -211,5 +213,5 @@ export async function writeSqlDoc(key: string, previous: SqlDoc | undefined, nex
   await insertRow(key, next, 's', size, encodeText(snapshotBody(inline ? text : undefined, snap, pieces, older)));
   const base = { revision: next.revision, snap, bytes: size, older };
   warm.set(key, { doc: next, base, log: { bytes: 0, entries: 0 }, size });
-  if (previous) await collect(key, previous, base);
+  if (previous) await collect(key, previous, base, now);
 }

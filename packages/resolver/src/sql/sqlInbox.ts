@@ -21,41 +21,49 @@ export function splitKey(entryKey: string): [string, string] {
   return [entryKey.slice(0, at), entryKey.slice(at + SEPARATOR.length)];
 }
 
-/** Deletes entries of one document (best effort). */
-export async function dropEntries(docKey: string, entryKeys: readonly string[]): Promise<void> {
+/** Deletes entries of one document (best effort); false when the delete failed. */
+export async function dropEntries(docKey: string, entryKeys: readonly string[]): Promise<boolean> {
   const entries = entryKeys.map(splitKey).filter(([doc]) => doc === docKey).map(([, entry]) => entry);
-  if (entries.length === 0) return;
-  await write(`DELETE FROM bgstore_inbox WHERE doc_key = ? AND entry IN (${marks(entries.length)})`, docKey, ...entries).catch(() => undefined);
+  if (entries.length === 0) return true;
+  return write(`DELETE FROM bgstore_inbox WHERE doc_key = ? AND entry IN (${marks(entries.length)})`, docKey, ...entries).then(
+    () => true,
+    () => false,
+  );
 }
 
-/** The entries in inbox rows (`entry`, `body`) of document `key`; rows that do not parse are skipped. */
-export function parseInboxRows(key: string, rows: readonly Row[]): InboxEntry[] {
+/**
+ * The entries in inbox rows (`entry`, `body`, `expires` — or `size` in a read along with the
+ * document) of document `key` not expired at `now`; rows that do not parse are skipped.
+ */
+export function parseInboxRows(key: string, rows: readonly Row[], now: number): InboxEntry[] {
   return rows.flatMap((row) => {
+    const expires = Number(row.expires ?? row.size ?? 0);
+    if (expires > 0 && expires <= now) return [];
     try {
       const parsed = JSON.parse(decodeText(String(row.body))) as { caller: string | null; intents: StoredIntent[] };
-      return Array.isArray(parsed.intents) ? [{ key: `${key}${SEPARATOR}${String(row.entry)}`, caller: parsed.caller ?? null, intents: parsed.intents }] : [];
+      return Array.isArray(parsed.intents) ? [{ key: `${key}${SEPARATOR}${String(row.entry)}`, caller: parsed.caller ?? null, intents: parsed.intents, ...(expires > 0 ? { expires } : {}) }] : [];
     } catch {
       return [];
     }
   });
 }
 
-/** The inbox of documents in Forge SQL. `now` stamps the entries (their order). */
-export function createSqlInbox(now: () => number): Inbox {
+/** The inbox of documents in Forge SQL. */
+export function createSqlInbox(): Inbox {
   return {
-    keyOf: (key: string, caller: string | null, intents: readonly StoredIntent[]) =>
-      `${key}${SEPARATOR}${now().toString(36).padStart(9, '0')}:${nameOf(JSON.stringify([caller, intents[0]?.clientId, intents[0]?.seq]))}`,
+    keyOf: (key: string, caller: string | null, intents: readonly StoredIntent[], now: number) =>
+      `${key}${SEPARATOR}${now.toString(36).padStart(9, '0')}:${nameOf(JSON.stringify([caller, intents[0]?.clientId, intents[0]?.seq]))}`,
     async post(entry: InboxEntry) {
       const text = JSON.stringify({ caller: entry.caller, intents: entry.intents });
       if (storedBytes(text) > MAX_ENTRY_BYTES) return false;
       const [docKey, id] = splitKey(entry.key);
       // A retried post of the same batch finds its row there: posted all the same.
-      await write('INSERT IGNORE INTO bgstore_inbox (doc_key, entry, body) VALUES (?, ?, ?)', docKey, id, encodeText(text));
+      await write('INSERT IGNORE INTO bgstore_inbox (doc_key, entry, expires, body) VALUES (?, ?, ?, ?)', docKey, id, entry.expires ?? 0, encodeText(text));
       return true;
     },
-    async read(key: string) {
+    async read(key: string, now: number) {
       try {
-        return parseInboxRows(key, await select(`SELECT entry, body FROM bgstore_inbox WHERE doc_key = ? ORDER BY entry LIMIT ${INBOX_READ_LIMIT}`, key));
+        return parseInboxRows(key, await select(`SELECT entry, expires, body FROM bgstore_inbox WHERE doc_key = ? ORDER BY entry LIMIT ${INBOX_READ_LIMIT}`, key), now);
       } catch {
         return [];
       }

@@ -56,36 +56,37 @@ export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc>
       return run();
     }
   };
-  const inbox = createSqlInbox(options.now ?? Date.now);
-  // A commit reads the document and its inbox together (the port asks for both in the same tick):
-  // the read fetches the inbox rows in its own answer, and the inbox read takes them from there.
+  const inbox = createSqlInbox();
+  const now = options.now ?? Date.now;
+  // Every read fetches the document's inbox rows in its own answer; the inbox read that follows it
+  // (with it, or after it) takes them from there instead of asking again.
   const alongside = new Map<string, Promise<Row[] | undefined>>();
   const seen = new Map<string, Set<string>>();
   const read = (key: string, previous: SqlDoc | undefined) => {
     let sink!: (rows: Row[] | undefined) => void;
     alongside.set(key, new Promise((resolve) => (sink = resolve)));
-    // Asked for in the same tick or not at all (a load): the next tick forgets it.
-    queueMicrotask(() => alongside.delete(key));
     return withTables(() => readSqlDoc(key, previous, warm, sink)).finally(() => sink(undefined));
   };
   return {
     read,
     readRevision: (key) => withTables(() => readSqlRevision(key)),
-    async commit(key, previous, next, applied) {
-      await withTables(() => writeSqlDoc(key, previous, next, warm));
-      // Stored: the inbox entries it applied go, in one statement (best effort: they are hints).
-      await dropEntries(key, applied);
+    async commit(key, previous, next, note) {
+      await withTables(() => writeSqlDoc(key, previous, next, warm, now()));
+      // Stored: the inbox entries it applied go, in one statement (best effort: they expire anyway).
+      return (await dropEntries(key, note.applied)) ? [] : note.applied;
     },
+    // The inbox comes with every read at no extra request, so it is always worth looking.
+    mayHaveWaiting: () => true,
     isLostRace: (error) => error instanceof SqlLostRaceError,
     misconfiguration,
     inbox: {
       ...inbox,
       post: (entry) => withTables(() => inbox.post(entry)),
-      async read(key) {
+      async read(key, at) {
         const shared = alongside.get(key);
         alongside.delete(key);
         const rows = shared && (await shared);
-        const entries = rows ? parseInboxRows(key, rows) : await inbox.read(key);
+        const entries = rows ? parseInboxRows(key, rows, at) : await inbox.read(key, at);
         // A whole inbox read tells which entries are still there (what the winner already deleted is not).
         if (seen.size > 64) seen.clear();
         if (rows && rows.length < INBOX_READ_LIMIT) seen.set(key, new Set(entries.map((e) => e.key)));
