@@ -2,6 +2,7 @@
 import { jsonBytes, type WirePatch } from '@bgstore/protocol';
 import { freezeChanged } from '../runtime/freeze';
 import { diffState } from '../state/diffState';
+import { advanceDigest } from '../state/stateDigest';
 import { replayIntents } from '../state/runIntent';
 import { env, send, TRAILING_BEAT_MS, TRAILING_BEATS, type LogEntry, type Turn } from './state';
 
@@ -10,6 +11,7 @@ export function publish<TState>(t: Turn<TState>, next: TState, patches: WirePatc
   const { m } = t;
   const previous = m.state;
   m.state = freezeChanged(next, patches);
+  advanceDigest(previous, m.state, patches);
   const base = m.version++;
   const entry: LogEntry = { base, next: m.version, patches, bytes: jsonBytes(patches) };
   m.log.push(entry);

@@ -2,7 +2,7 @@
 import { SyncError, type HelloMessage, type IntentsMessage, type Message, type WirePatch } from '@bgstore/protocol';
 import { isUnsaved } from '../durable/saveQueue';
 import { runIntent } from '../state/runIntent';
-import { stateDigest } from '../state/stateDigest';
+import { digestIfReady, digestPending, stateDigest } from '../state/stateDigest';
 import { publish } from './publish';
 import { commitDue, persist, scheduleCheck } from './storage';
 import { durableField, env, send, TRAILING_BEAT_MS, type Turn } from './state';
@@ -161,6 +161,8 @@ export function tick<TState>(t: Turn<TState>) {
       onHello(t, h);
     }
   }
+  // A digest not known yet (after a load or rebase) is computed in slices, a task each.
+  if (digestPending(m.state)) digestIfReady(m.state);
   if (m.beatAt !== undefined && m.beatAt <= now) {
     const gap = TRAILING_BEAT_MS;
     const trailing = m.trailing > 0 && now - m.lastTrailAt >= gap && now - m.lastPatchAt >= TRAILING_BEAT_MS;
@@ -169,10 +171,10 @@ export function tick<TState>(t: Turn<TState>) {
       m.lastTrailAt = now;
     }
     if (trailing || now - m.lastSentAt >= m.timing.heartbeatMs) {
-      // The digest is computed once per state (memoised), so an idle host repeats it for free.
-      const withDigest = now - m.digestAt >= m.timing.digestMs;
-      if (withDigest) m.digestAt = now;
-      send(t, { ...env(t), type: 'beat', version: m.version, ...durableField(t), ...(withDigest ? { digest: stateDigest(m.state) } : {}) });
+      // The digest follows the patches (O(change)); one not known yet goes in a later beat.
+      const digest = now - m.digestAt >= m.timing.digestMs ? digestIfReady(m.state) : undefined;
+      if (digest !== undefined) m.digestAt = now;
+      send(t, { ...env(t), type: 'beat', version: m.version, ...durableField(t), ...(digest !== undefined ? { digest } : {}) });
     }
     m.beatAt = m.trailing > 0 ? Math.max(m.lastPatchAt, m.lastTrailAt) + TRAILING_BEAT_MS : m.lastSentAt + m.timing.heartbeatMs;
   }

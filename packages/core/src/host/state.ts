@@ -7,6 +7,7 @@ import { createSaveQueue, durableStatus, type SaveQueue, type SaveTiming } from 
 import { deepFreeze } from '../runtime/freeze';
 import type { CommitBatch, CommitResult, LoadedDoc } from '../runtime/ports';
 import type { ActionRecipes, StoreDefinition } from '../state/defineStore';
+import { digestPending } from '../state/stateDigest';
 
 /**
  * After a burst of patches, six beats follow, 200 ms apart, so a replica that missed a patch learns
@@ -151,6 +152,7 @@ export function nextWake<TState>(m: HostMachine<TState>): number | undefined {
   if (m.phase === 'closed' || m.phase === 'failed') return undefined;
   let at = Math.min(m.beatAt ?? Infinity, m.loadAt ?? Infinity, m.save?.flushAt ?? Infinity, m.save?.checkAt ?? Infinity);
   if (m.deferred.size) at = Math.min(at, m.tokensAt + 1000 / m.timing.snapshotsPerSecond);
+  if (digestPending(m.state)) at = Math.min(at, 0);
   return at === Infinity ? undefined : at;
 }
 

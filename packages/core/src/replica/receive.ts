@@ -3,8 +3,8 @@ import { compareEpochs, isPlausibleEpoch, jsonBytes, LIMITS, PERMANENT_CODES, PR
 import { deepFreeze, freezeChanged } from '../runtime/freeze';
 import { immer } from '../runtime/immer';
 import { shareStructure } from '../state/shareStructure';
-import { stateDigest } from '../state/stateDigest';
 import { confirm, flushQueued, settle } from './calls';
+import { checkDigest, digestSoon, patchedDigest, tickDigest } from './digest';
 import { isFinal, MAX_HELD, MAX_HELD_BYTES, send, type ResyncReason, type Turn } from './state';
 
 /** How often a replica asks a host of another build again. */
@@ -143,13 +143,14 @@ export function onBeat<TState>(t: Turn<TState>, b: BeatMessage) {
   // Whether the host persists is learned from its snapshot only: a stray beat cannot make calls final.
   if (b.durable && m.hostPersists) m.durable = b.durable;
   if (b.version === m.version && m.phase !== 'live') markLive(t);
-  // A digest beat checks the state: at this replica's version it must match, and a host is never
-  // behind its replica (a replica ahead took a forged or stale message).
-  if (b.digest !== undefined && m.phase !== 'connecting' && (b.version < m.version || (b.version === m.version && stateDigest(m.confirmed) !== b.digest))) {
-    m.counters.digestMismatches++;
-    requestSync(t, 'digest', true);
-  }
+  if (b.digest !== undefined && checkDigest(t, b.version, b.digest)) digestMismatch(t);
   watchGap(t);
+}
+
+/** The state was found to differ from the host's: take a snapshot, whatever the version. */
+function digestMismatch<TState>(t: Turn<TState>) {
+  t.m.counters.digestMismatches++;
+  requestSync(t, 'digest', true);
 }
 
 export function onSnapshot<TState>(t: Turn<TState>, s: SnapshotMessage) {
@@ -186,6 +187,7 @@ export function onSnapshot<TState>(t: Turn<TState>, s: SnapshotMessage) {
   m.version = s.version;
   m.known = s.version;
   m.counters.snapshotsApplied++;
+  digestSoon(t);
   for (const [base, h] of m.held) if (h.message.next <= m.version) unhold(t, base);
   drainHeld(t);
   markLive(t);
@@ -231,12 +233,14 @@ export function unhold<TState>(t: Turn<TState>, base: number) {
 
 export function apply<TState>(t: Turn<TState>, p: PatchMessage): boolean {
   const { m } = t;
+  const prev = m.confirmed;
   try {
     m.confirmed = freezeChanged(immer.applyPatches(m.confirmed as object, p.patches as never) as TState, p.patches as WirePatch[]);
   } catch {
     requestSync(t, 'invalid-patch', true);
     return false;
   }
+  patchedDigest(t, prev, p.patches as WirePatch[]);
   m.version = p.next;
   m.counters.patchesApplied++;
   for (const [client, seq] of p.acks ?? []) if (isMe(t, client)) confirm(t, seq, p.epoch, p.next);
@@ -306,6 +310,7 @@ export function tickSync<TState>(t: Turn<TState>) {
       m.helloAt = now + helloDelay(t);
     }
   }
+  if (tickDigest(t)) digestMismatch(t);
   if (m.gapAt !== undefined && m.gapAt <= now) {
     m.gapAt = undefined;
     if (m.version < m.known) requestSync(t, 'gap');

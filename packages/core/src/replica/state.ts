@@ -88,6 +88,8 @@ export interface ReplicaMachine<TState> {
   /** A snapshot was asked for whatever the version (the state is suspect): one at the same version is applied. */
   wantSnapshot: boolean;
   lastError: SyncError | null;
+  /** A digest under way for `confirmed` (see `digest.ts`), and the host's digest to compare it with at `version`. */
+  digestCheck: { version: number; digest?: string } | undefined;
   resyncs: number;
   lastResync: { reason: ResyncReason; at: number } | null;
   counters: ReplicaCounters;
@@ -135,6 +137,7 @@ export function createReplicaMachine<TState>(definition: StoreDefinition<TState,
     asked: false,
     leaving: undefined,
     lastError: null,
+    digestCheck: undefined,
     resyncs: 0,
     lastResync: null,
     counters: { patchesApplied: 0, snapshotsApplied: 0, duplicates: 0, stale: 0, held: 0, unasked: 0, digestMismatches: 0, buildMismatches: 0 },
@@ -157,6 +160,8 @@ export const pendingForView = <TState>(m: ReplicaMachine<TState>): Call[] => [..
 export function nextWake<TState>(m: ReplicaMachine<TState>): number | undefined {
   if (m.phase === 'closed') return undefined;
   let at = Math.min(m.helloAt ?? Infinity, m.gapAt ?? Infinity);
+  // A digest under way gets its next slice in a task of its own, as soon as possible.
+  if (m.digestCheck) at = 0;
   for (const c of m.calls.values()) {
     if (isFinal(c) || c.stage === 'queued') continue;
     at = Math.min(at, c.ack ? c.sentAt + 5 * m.timing.retryMs : Math.min(c.sentAt + m.timing.retryMs, c.deadline));
