@@ -8,7 +8,7 @@ interface Todo {
   done: boolean;
 }
 
-// Large enough that a replica's first digest takes several slices (20,000 nodes each).
+// Large enough that a replica's first digest takes several slices (8,000 nodes each).
 const todos = defineStore({
   name: 'todos',
   initialState: { todos: createCollection<Todo>(Array.from({ length: 6000 }, (_, i) => [`t${i}`, { id: `t${i}`, title: `Todo ${i}`, done: false }] as const)), list: [] as number[] },
