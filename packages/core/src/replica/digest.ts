@@ -3,17 +3,18 @@
 // check that arrives meanwhile waits for it), so a check never blocks a join or a render.
 import type { WirePatch } from '@bgstore/protocol';
 import { advanceDigest, digestIfReady } from '../state/stateDigest';
+import { requestSync } from './handshake';
 import type { Turn } from './state';
 
-/** A digest beat: the host's `digest` of its state at `version`. True when the state is found wrong. */
-export function checkDigest<TState>(t: Turn<TState>, version: number, digest: string): boolean {
+/** A digest beat: the host's `digest` of its state at `version`. */
+export function checkDigest<TState>(t: Turn<TState>, version: number, digest: string) {
   const { m } = t;
-  if (m.phase === 'connecting') return false;
+  if (m.phase === 'connecting') return;
   // A host is never behind its replica: a replica ahead took a forged or stale message.
-  if (version < m.version) return true;
-  if (version !== m.version) return false;
+  if (version < m.version) return mismatch(t);
+  if (version !== m.version) return;
   m.digestCheck = { version, digest };
-  return tickDigest(t);
+  tickDigest(t);
 }
 
 /** A new state not made by patches (a snapshot): its digest is computed in slices from now on. */
@@ -27,16 +28,19 @@ export function patchedDigest<TState>(t: Turn<TState>, prev: TState, patches: re
   advanceDigest(prev, t.m.confirmed, patches);
 }
 
-/**
- * One slice of work on the digest under way; once it is known, compares it with the host's if still
- * at the beat's version. True when the state is found wrong.
- */
-export function tickDigest<TState>(t: Turn<TState>): boolean {
+/** One slice of work on the digest under way; once it is known, compares it with the host's if still at the beat's version. */
+export function tickDigest<TState>(t: Turn<TState>) {
   const { m } = t;
   const check = m.digestCheck;
-  if (!check) return false;
+  if (!check) return;
   const mine = digestIfReady(m.confirmed);
-  if (mine === undefined) return false;
+  if (mine === undefined) return;
   m.digestCheck = undefined;
-  return check.digest !== undefined && check.version === m.version && mine !== check.digest;
+  if (check.digest !== undefined && check.version === m.version && mine !== check.digest) mismatch(t);
+}
+
+/** The state differs from the host's: take a snapshot, whatever the version. */
+function mismatch<TState>(t: Turn<TState>) {
+  t.m.counters.digestMismatches++;
+  requestSync(t, 'digest', true);
 }
