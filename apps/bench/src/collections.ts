@@ -7,7 +7,7 @@ import { benchStore, createBgstore, drain, makeState, type Item } from './system
 export const collectionStore = (n: number) =>
   defineStore({
     name: 'bench',
-    initialState: { items: createCollection<Item>(makeState(n).items.map((it) => [it.id, it] as const)), meta: { title: 'Bench board' } },
+    initialState: { items: createCollection<Item>(makeState(n).items), meta: { title: 'Bench board' } },
     actions: {
       toggle: (draft, i: number) => {
         const item = getItem(draft.items, `item-${i}`);

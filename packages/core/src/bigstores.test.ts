@@ -11,13 +11,13 @@ interface Todo {
 // Large enough that a replica's first digest takes several slices (8,000 nodes each).
 const todos = defineStore({
   name: 'todos',
-  initialState: { todos: createCollection<Todo>(Array.from({ length: 6000 }, (_, i) => [`t${i}`, { id: `t${i}`, title: `Todo ${i}`, done: false }] as const)), list: [] as number[] },
+  initialState: { todos: createCollection<Todo>(Array.from({ length: 6000 }, (_, i) => ({ id: `t${i}`, title: `Todo ${i}`, done: false }))), list: [] as number[] },
   actions: {
     toggle: (s, id: string) => {
       const t = getItem(s.todos, id);
       if (t) t.done = !t.done;
     },
-    add: (s, id: string) => setItem(s.todos, id, { id, title: id, done: false }),
+    add: (s, id: string) => setItem(s.todos, { id, title: id, done: false }),
     remove: (s, id: string) => void removeItem(s.todos, id),
     push: (s, n: number) => void s.list.splice(n % (s.list.length + 1), 0, n),
   },
@@ -55,8 +55,8 @@ describe('#22 big stores: digests', () => {
     await feed.actions.toggle('t1');
     await w.run(1000);
     const at = getItem(feed.getState().todos, 't4000')!;
-    const chunk = feed.getState().todos.ids.findIndex((ids) => ids.includes('t4000'));
-    const j = feed.getState().todos.ids[chunk]!.indexOf('t4000');
+    const chunk = feed.getState().todos.chunks.findIndex((items) => items.some((t) => t.id === 't4000'));
+    const j = feed.getState().todos.chunks[chunk]!.findIndex((t) => t.id === 't4000');
     const rogue = w.transport('rogue');
     const forged = { bgstore: PROTOCOL_VERSION, store: 'todos', from: host.epoch, type: 'patch', epoch: host.epoch, base: host.version(), next: host.version() + 1, patches: [{ op: 'replace', path: ['todos', 'chunks', chunk, j, 'title'], value: 'forged' }] } satisfies Message;
     rogue.emit('bgstore:todos:down', encodeMessage(forged));

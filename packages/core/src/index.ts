@@ -3,7 +3,7 @@
 export { defineStore } from './state/defineStore';
 export type { ActionCall, ActionRecipe, ActionRecipes, ActionValidators, InferActions, InferArgs, InferState, StoreDefinition, StoreOptions } from './state/defineStore';
 export { createCollection, getItem, hasItem, removeItem, setItem } from './state/collection';
-export type { Collection, CollectionOptions, ItemOf } from './state/collection';
+export type { Collection, CollectionOptions, Identified, ItemOf } from './state/collection';
 export { listIds, listItems } from './state/collectionList';
 export { createHost } from './host/createHost';
 export type { Host, HostOptions, HostPhase, HostStats } from './host/createHost';

@@ -12,13 +12,13 @@ interface Todo {
 
 const todos = defineStore({
   name: 'todos',
-  initialState: { todos: createCollection<Todo>(Array.from({ length: 300 }, (_, i) => [`t${i}`, { id: `t${i}`, title: `Todo ${i}`, done: false }] as const)), title: 'Todos' },
+  initialState: { todos: createCollection<Todo>(Array.from({ length: 300 }, (_, i) => ({ id: `t${i}`, title: `Todo ${i}`, done: false }))), title: 'Todos' },
   actions: {
     toggle: (s, id: string) => {
       const t = getItem(s.todos, id);
       if (t) t.done = !t.done;
     },
-    add: (s, id: string) => setItem(s.todos, id, { id, title: id, done: false }),
+    add: (s, id: string) => setItem(s.todos, { id, title: id, done: false }),
     rename: (s, title: string) => {
       s.title = title;
     },

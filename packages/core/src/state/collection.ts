@@ -2,22 +2,18 @@
 // copies one chunk (not the whole list) in every layer — the host's immer draft, the patch, each
 // replica's applyPatches, the digest, selectors and storage. Plain JSON all the way down.
 import { isDraft, original } from 'immer';
-import { stringHash } from './digestHash';
 
 /**
- * A collection of items keyed by id, in list order (the order they were added), stored in chunks of
- * at most `chunkSize` items so that changing, adding or removing one item copies one chunk, not the
- * list. Plain JSON: put it anywhere in a store's state; read it with {@link getItem} and
- * {@link listItems}, change it in actions with {@link setItem}, {@link removeItem} or by mutating
- * what {@link getItem} returns. Do not edit its fields by hand.
+ * A collection of items with string `id`s, in list order (the order they were added), stored in
+ * chunks of at most `chunkSize` items so that changing, adding or removing one item copies one
+ * chunk, not the list. Plain JSON, no bigger than the plain array: put it anywhere in a store's
+ * state; read it with {@link getItem} and {@link listItems}, change it in actions with
+ * {@link setItem}, {@link removeItem} or by mutating what {@link getItem} returns. Do not edit its
+ * fields by hand, nor an item's `id`.
  */
-export interface Collection<T> {
+export interface Collection<T extends { readonly id: string }> {
   /** Items in list order, in chunks. */
   readonly chunks: readonly (readonly T[])[];
-  /** The ids of `chunks`, item for item. */
-  readonly ids: readonly (readonly string[])[];
-  /** Which chunk holds each id (`#` + id → chunk number; the prefix makes any id a safe key), in buckets by a hash of the id. */
-  readonly index: readonly Readonly<Record<string, number>>[];
   /** How many items it holds. */
   readonly size: number;
   /** Most items a chunk holds. */
@@ -26,47 +22,76 @@ export interface Collection<T> {
 
 /** Options of {@link createCollection}. */
 export interface CollectionOptions {
-  /** Most items per chunk: what a one-item change copies. @default 128 */
+  /** Most items per chunk: what a one-item change copies. @default 256 */
   chunkSize?: number;
-  /** Buckets of the id index: adding or removing an item copies one (≈ size / buckets ids). @default 512 */
-  indexBuckets?: number;
 }
+
+/** Anything with a string id: what a collection holds. */
+export type Identified = { readonly id: string };
 
 /** The type of the items of a collection (or of its immer draft, inside an action). */
 export type ItemOf<C> = C extends { readonly chunks: readonly (readonly (infer T)[])[] } ? T : never;
 
-const keyOf = (id: string) => `#${id}`;
-const bucketOf = (col: Collection<unknown>, key: string) => (stringHash(key, 0) >>> 0) % col.index.length;
-type Mutable = { chunks: unknown[][]; ids: string[][]; index: Record<string, number>[]; size: number; chunkSize: number };
+type Mutable = { chunks: Identified[][]; size: number; chunkSize: number };
+
+// Where each id sits in a chunk, by the chunk's identity (states are immutable): built once per
+// chunk version, O(chunk), and never stored in the state.
+const places = new WeakMap<readonly Identified[], Map<string, number>>();
+
+function placesOf(chunk: readonly Identified[]): Map<string, number> {
+  let map = places.get(chunk);
+  if (!map) {
+    map = new Map();
+    for (let j = 0; j < chunk.length; j++) map.set(chunk[j]!.id, j);
+    places.set(chunk, map);
+  }
+  return map;
+}
+
+/** Where an id is in plain chunks: a probe per chunk (≈ 400 at 100,000 items), no item visited. */
+function find(chunks: readonly (readonly Identified[])[], id: string): [number, number] | undefined {
+  for (let c = chunks.length - 1; c >= 0; c--) {
+    const j = placesOf(chunks[c]!).get(id);
+    if (j !== undefined) return [c, j];
+  }
+  return undefined;
+}
+
+const scan = (chunk: readonly Identified[], id: string) => {
+  for (let j = 0; j < chunk.length; j++) if (chunk[j]!.id === id) return j;
+  return -1;
+};
 
 /** Where an id's item is: its chunk and its place there, or undefined. */
-function locate(col: Collection<unknown>, id: string): [number, number] | undefined {
-  const key = keyOf(id);
-  const c = col.index[bucketOf(col, key)]?.[key];
-  if (c === undefined) return undefined;
-  const ids = col.ids[c];
-  if (!ids) return undefined;
-  if (!isDraft(ids)) {
-    const j = ids.indexOf(id);
-    return j < 0 ? undefined : [c, j];
+function locate(col: Collection<Identified>, id: string): [number, number] | undefined {
+  const chunks = col.chunks;
+  if (!isDraft(chunks)) return find(chunks, id);
+  // In an action: find it in the chunks as they were (no draft per item), then check on the draft,
+  // which differs only where this action already added or removed items.
+  const base = original(chunks as Identified[][]) as Identified[][];
+  const at = find(base, id);
+  if (at) {
+    const chunk = chunks[at[0]]!;
+    if (chunk[at[1]]?.id === id) return at;
+    const j = scan(chunk, id);
+    if (j >= 0) return [at[0], j];
   }
-  // In an action: search the chunk as it was (no proxy per id), then check on the draft, which
-  // differs only if this action already added or removed items in the chunk.
-  const j = (original(ids as string[]) as string[]).indexOf(id);
-  if (j >= 0 && ids[j] === id) return [c, j];
-  for (let k = 0; k < ids.length; k++) if (ids[k] === id) return [c, k];
+  // Added by this action: new items go to the last chunk, or to chunks after the base's.
+  for (let c = Math.max(0, base.length - 1); c < chunks.length; c++) {
+    const j = scan(chunks[c]!, id);
+    if (j >= 0) return [c, j];
+  }
   return undefined;
 }
 
 /**
- * A collection holding `entries` (`[id, item]` pairs), in that order; a later entry with the same id
- * replaces the earlier one's item.
+ * A collection holding `items`, in that order; a later item with the same id replaces the earlier one.
  * @example
  * const todos = defineStore({
  *   name: 'todos',
  *   initialState: { todos: createCollection<Todo>() },
  *   actions: {
- *     add: (s, id: string, title: string) => setItem(s.todos, id, { id, title, done: false }),
+ *     add: (s, id: string, title: string) => setItem(s.todos, { id, title, done: false }),
  *     toggle: (s, id: string) => {
  *       const todo = getItem(s.todos, id);
  *       if (todo) todo.done = !todo.done;
@@ -78,60 +103,58 @@ function locate(col: Collection<unknown>, id: string): [number, number] | undefi
  * const list = useStore((s) => listItems(s.todos));     // one array per version of the collection
  * const todo = useStore((s) => getItem(s.todos, id));   // re-renders only when this todo changes
  */
-export function createCollection<T>(entries: Iterable<readonly [string, T]> = [], options: CollectionOptions = {}): Collection<T> {
-  const chunkSize = Math.max(1, Math.floor(options.chunkSize ?? 128));
-  const buckets = Math.max(1, Math.floor(options.indexBuckets ?? 512));
-  const col: Collection<T> = { chunks: [], ids: [], index: Array.from({ length: buckets }, () => ({})), size: 0, chunkSize };
-  for (const [id, item] of entries) setItem(col, id, item);
-  return col;
+export function createCollection<T extends Identified>(items: Iterable<T> = [], options: CollectionOptions = {}): Collection<T> {
+  const chunkSize = Math.max(1, Math.floor(options.chunkSize ?? 256));
+  const chunks: T[][] = [];
+  const seen = new Map<string, [number, number]>();
+  for (const item of items) {
+    if (typeof item?.id !== 'string') throw new TypeError('[bgstore] a collection item needs a string `id`');
+    const at = seen.get(item.id);
+    if (at) {
+      chunks[at[0]]![at[1]] = item;
+      continue;
+    }
+    if (chunks.length === 0 || chunks[chunks.length - 1]!.length >= chunkSize) chunks.push([]);
+    seen.set(item.id, [chunks.length - 1, chunks[chunks.length - 1]!.push(item) - 1]);
+  }
+  return { chunks, size: seen.size, chunkSize };
 }
 
-/** The item with this id, or undefined. O(chunk). Inside an action it is the draft: mutate it to change the item. */
-export function getItem<C extends Collection<unknown>>(col: C, id: string): ItemOf<C> | undefined {
+/** The item with this id, or undefined. Inside an action it is the draft: mutate it to change the item (not its id). */
+export function getItem<C extends Collection<Identified>>(col: C, id: string): ItemOf<C> | undefined {
   const at = locate(col, id);
   return at && (col.chunks[at[0]]![at[1]] as ItemOf<C>);
 }
 
-/** Whether an item has this id. O(chunk). */
-export const hasItem = (col: Collection<unknown>, id: string): boolean => locate(col, id) !== undefined;
+/** Whether an item has this id. */
+export const hasItem = (col: Collection<Identified>, id: string): boolean => locate(col, id) !== undefined;
 
 /**
- * In an action: sets the item with this id — in its place if the id is there, else at the end of
- * the list. Copies one chunk (and, for a new id, one index bucket).
+ * In an action (on the draft; a plain collection is immutable): sets `item` — in place of the item with its id if there is one, else at the end of
+ * the list. Copies one chunk.
  */
-export function setItem<C extends Collection<unknown>>(col: C, id: string, item: ItemOf<C>): void {
+export function setItem<C extends Collection<Identified>>(col: C, item: ItemOf<C>): void {
   const c = col as unknown as Mutable;
-  const at = locate(col, id);
+  const it = item as Identified;
+  if (typeof it?.id !== 'string') throw new TypeError('[bgstore] a collection item needs a string `id`');
+  const at = locate(col, it.id);
   if (at) {
-    c.chunks[at[0]]![at[1]] = item;
+    c.chunks[at[0]]![at[1]] = it;
     return;
   }
-  if (c.chunks.length === 0 || c.chunks[c.chunks.length - 1]!.length >= c.chunkSize) {
-    c.chunks.push([]);
-    c.ids.push([]);
-  }
-  const last = c.chunks.length - 1;
-  c.chunks[last]!.push(item);
-  c.ids[last]!.push(id);
-  const key = keyOf(id);
-  c.index[bucketOf(col, key)]![key] = last;
+  if (c.chunks.length === 0 || c.chunks[c.chunks.length - 1]!.length >= c.chunkSize) c.chunks.push([]);
+  c.chunks[c.chunks.length - 1]!.push(it);
   c.size++;
 }
 
-/** In an action: removes the item with this id; false if there was none. Copies one chunk and one index bucket. */
-export function removeItem(col: Collection<unknown>, id: string): boolean {
+/** In an action: removes the item with this id; false if there was none. Copies one chunk. */
+export function removeItem(col: Collection<Identified>, id: string): boolean {
   const c = col as unknown as Mutable;
   const at = locate(col, id);
   if (!at) return false;
   c.chunks[at[0]]!.splice(at[1], 1);
-  c.ids[at[0]]!.splice(at[1], 1);
-  const key = keyOf(id);
-  delete c.index[bucketOf(col, key)]![key];
   c.size--;
-  // Trailing empty chunks go; others stay (chunk numbers in the index must not move).
-  while (c.chunks.length > 0 && c.chunks[c.chunks.length - 1]!.length === 0) {
-    c.chunks.pop();
-    c.ids.pop();
-  }
+  // Trailing empty chunks go; others stay, so chunk numbers found earlier in an action hold.
+  while (c.chunks.length > 0 && c.chunks[c.chunks.length - 1]!.length === 0) c.chunks.pop();
   return true;
 }

@@ -1,6 +1,6 @@
 // Reading a collection as plain lists, memoised so selectors and React see stable values.
 import { isDraft } from 'immer';
-import type { Collection, ItemOf } from './collection';
+import type { Collection, Identified, ItemOf } from './collection';
 
 // By identity: a collection that did not change gives the same array again.
 const lists = new WeakMap<object, readonly unknown[]>();
@@ -26,7 +26,7 @@ function memoised<C extends object, T>(memo: WeakMap<object, readonly T[]>, col:
  * costs a copy of the item references (about 0.1 ms per 100,000 items). Inside an action it reads
  * the draft.
  */
-export const listItems = <C extends Collection<unknown>>(col: C): readonly ItemOf<C>[] => memoised(lists, col, (c) => concat(c.chunks)) as readonly ItemOf<C>[];
+export const listItems = <C extends Collection<Identified>>(col: C): readonly ItemOf<C>[] => memoised(lists, col, (c) => concat(c.chunks)) as readonly ItemOf<C>[];
 
 /** The ids in list order, as a plain array; memoised like {@link listItems}. */
-export const listIds = (col: Collection<unknown>): readonly string[] => memoised(idLists, col, (c) => concat(c.ids));
+export const listIds = (col: Collection<Identified>): readonly string[] => memoised(idLists, col, (c) => concat(c.chunks).map((item) => item.id));
