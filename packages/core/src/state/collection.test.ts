@@ -74,8 +74,8 @@ describe('collections', () => {
         expect(col.size).toBe(model.size);
         for (let n = 0; n <= 40; n++) expect(getItem(col, `i${n}`)).toEqual(model.get(`i${n}`));
         // No chunk over its size; only trailing empty chunks are dropped.
-        expect(col.chunks.every((c) => Object.keys(c).length <= chunkSize)).toBe(true);
-        expect(col.chunks.length === 0 || Object.keys(col.chunks[col.chunks.length - 1]!).length > 0).toBe(true);
+        expect(col.c.every((c) => Object.keys(c).length <= chunkSize)).toBe(true);
+        expect(col.c.length === 0 || Object.keys(col.c[col.c.length - 1]!).length > 0).toBe(true);
       }),
       { numRuns: 200, seed },
     );
@@ -101,7 +101,7 @@ describe('collections', () => {
     expect(getItem(after.todos, 't500')!.done).toBe(true);
     expect(patches).toHaveLength(1);
     expect(JSON.stringify(patches[0]).length).toBeLessThan(80);
-    const changed = after.todos.chunks.filter((c, i) => c !== before.todos.chunks[i]);
+    const changed = after.todos.c.filter((c, i) => c !== before.todos.c[i]);
     expect(changed).toHaveLength(1);
     expect(getItem(after.todos, 't499')).toBe(getItem(before.todos, 't499'));
     expect(listItems(after.todos)).not.toBe(list);

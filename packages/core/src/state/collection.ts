@@ -12,8 +12,8 @@ import { isDraft, original } from 'immer';
  * fields by hand, nor an item's `id`.
  */
 export interface Collection<T extends { readonly id: string }> {
-  /** Items in list order, in chunks. */
-  readonly chunks: readonly (readonly T[])[];
+  /** The chunks: items in list order. (One letter: it is in the path of every patch to an item.) */
+  readonly c: readonly (readonly T[])[];
   /** How many items it holds. */
   readonly size: number;
   /** Most items a chunk holds. */
@@ -30,41 +30,65 @@ export interface CollectionOptions {
 export type Identified = { readonly id: string };
 
 /** The type of the items of a collection (or of its immer draft, inside an action). */
-export type ItemOf<C> = C extends { readonly chunks: readonly (readonly (infer T)[])[] } ? T : never;
+export type ItemOf<C> = C extends { readonly c: readonly (readonly (infer T)[])[] } ? T : never;
 
-type Mutable = { chunks: Identified[][]; size: number; chunkSize: number };
-
-// Where each id sits in a chunk, by the chunk's identity (states are immutable): built once per
-// chunk version, O(chunk), and never stored in the state.
-const places = new WeakMap<readonly Identified[], Map<string, number>>();
-
-function placesOf(chunk: readonly Identified[]): Map<string, number> {
-  let map = places.get(chunk);
-  if (!map) {
-    map = new Map();
-    for (let j = 0; j < chunk.length; j++) map.set(chunk[j]!.id, j);
-    places.set(chunk, map);
-  }
-  return map;
-}
-
-/** Where an id is in plain chunks: a probe per chunk (≈ 400 at 100,000 items), no item visited. */
-function find(chunks: readonly (readonly Identified[])[], id: string): [number, number] | undefined {
-  for (let c = chunks.length - 1; c >= 0; c--) {
-    const j = placesOf(chunks[c]!).get(id);
-    if (j !== undefined) return [c, j];
-  }
-  return undefined;
-}
+type Mutable = { c: Identified[][]; size: number; chunkSize: number };
 
 const scan = (chunk: readonly Identified[], id: string) => {
   for (let j = 0; j < chunk.length; j++) if (chunk[j]!.id === id) return j;
   return -1;
 };
 
+/**
+ * Which chunk holds each id, kept beside the state (never in it): one map per collection, moved on
+ * to each new version by comparing chunks by identity — O(chunks) pointer checks, plus O(chunk)
+ * for each chunk whose ids changed. A version's first lookup pays that; the next ones are O(1).
+ */
+interface Lineage {
+  map: Map<string, number>;
+  /** The chunks `map` describes now. */
+  chunks: (readonly Identified[])[];
+}
+
+// By a chunk's identity: the lineage of collections holding it. By a chunks array: its lineage, in sync.
+const lineageOfChunk = new WeakMap<readonly Identified[], Lineage>();
+const synced = new WeakMap<readonly (readonly Identified[])[], Lineage>();
+
+const sameIds = (a: readonly Identified[], b: readonly Identified[]) => a.length === b.length && a.every((item, j) => item.id === b[j]!.id);
+
+function lineageFor(chunks: readonly (readonly Identified[])[]): Lineage {
+  const known = synced.get(chunks);
+  if (known && known.chunks.length === chunks.length && known.chunks.every((c, i) => c === chunks[i])) return known;
+  let lineage: Lineage | undefined;
+  for (let c = 0; c < chunks.length && !lineage; c++) lineage = lineageOfChunk.get(chunks[c]!);
+  lineage ??= { map: new Map(), chunks: [] };
+  const { map } = lineage;
+  const old = lineage.chunks;
+  for (let c = 0; c < Math.max(old.length, chunks.length); c++) {
+    const was = old[c];
+    const now = chunks[c];
+    if (was === now) continue;
+    if (now) lineageOfChunk.set(now, lineage);
+    if (was && now && sameIds(was, now)) continue;
+    if (was) for (const item of was) if (map.get(item.id) === c) map.delete(item.id);
+    if (now) for (const item of now) map.set(item.id, c);
+  }
+  lineage.chunks = chunks.slice();
+  synced.set(chunks, lineage);
+  return lineage;
+}
+
+/** Where an id is in plain chunks. */
+function find(chunks: readonly (readonly Identified[])[], id: string): [number, number] | undefined {
+  const c = lineageFor(chunks).map.get(id);
+  if (c === undefined) return undefined;
+  const j = scan(chunks[c]!, id);
+  return j < 0 ? undefined : [c, j];
+}
+
 /** Where an id's item is: its chunk and its place there, or undefined. */
 function locate(col: Collection<Identified>, id: string): [number, number] | undefined {
-  const chunks = col.chunks;
+  const chunks = col.c;
   if (!isDraft(chunks)) return find(chunks, id);
   // In an action: find it in the chunks as they were (no draft per item), then check on the draft,
   // which differs only where this action already added or removed items.
@@ -117,13 +141,13 @@ export function createCollection<T extends Identified>(items: Iterable<T> = [], 
     if (chunks.length === 0 || chunks[chunks.length - 1]!.length >= chunkSize) chunks.push([]);
     seen.set(item.id, [chunks.length - 1, chunks[chunks.length - 1]!.push(item) - 1]);
   }
-  return { chunks, size: seen.size, chunkSize };
+  return { c: chunks, size: seen.size, chunkSize };
 }
 
 /** The item with this id, or undefined. Inside an action it is the draft: mutate it to change the item (not its id). */
 export function getItem<C extends Collection<Identified>>(col: C, id: string): ItemOf<C> | undefined {
   const at = locate(col, id);
-  return at && (col.chunks[at[0]]![at[1]] as ItemOf<C>);
+  return at && (col.c[at[0]]![at[1]] as ItemOf<C>);
 }
 
 /** Whether an item has this id. */
@@ -139,11 +163,11 @@ export function setItem<C extends Collection<Identified>>(col: C, item: ItemOf<C
   if (typeof it?.id !== 'string') throw new TypeError('[bgstore] a collection item needs a string `id`');
   const at = locate(col, it.id);
   if (at) {
-    c.chunks[at[0]]![at[1]] = it;
+    c.c[at[0]]![at[1]] = it;
     return;
   }
-  if (c.chunks.length === 0 || c.chunks[c.chunks.length - 1]!.length >= c.chunkSize) c.chunks.push([]);
-  c.chunks[c.chunks.length - 1]!.push(it);
+  if (c.c.length === 0 || c.c[c.c.length - 1]!.length >= c.chunkSize) c.c.push([]);
+  c.c[c.c.length - 1]!.push(it);
   c.size++;
 }
 
@@ -152,9 +176,9 @@ export function removeItem(col: Collection<Identified>, id: string): boolean {
   const c = col as unknown as Mutable;
   const at = locate(col, id);
   if (!at) return false;
-  c.chunks[at[0]]!.splice(at[1], 1);
+  c.c[at[0]]!.splice(at[1], 1);
   c.size--;
   // Trailing empty chunks go; others stay, so chunk numbers found earlier in an action hold.
-  while (c.chunks.length > 0 && c.chunks[c.chunks.length - 1]!.length === 0) c.chunks.pop();
+  while (c.c.length > 0 && c.c[c.c.length - 1]!.length === 0) c.c.pop();
   return true;
 }
