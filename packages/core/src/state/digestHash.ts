@@ -161,8 +161,25 @@ function add(f: Frame, key: number, hash: number, nodes: number) {
   if (f.items) f.items[f.i - 1] = hash;
 }
 
+/** The hash of a small object of primitives (an item, most often), or undefined for anything else. */
+function flatHash(value: object): number | undefined {
+  if (Array.isArray(value)) return undefined;
+  const keys = Object.keys(value);
+  if (keys.length > 16) return undefined;
+  let sum = 0;
+  for (const k of keys) {
+    const v = (value as Record<string, unknown>)[k];
+    if (isContainer(v)) return undefined;
+    sum = (sum + term(keyHash(k), primitiveHash(v))) | 0;
+  }
+  return objectHash(sum);
+}
+
 /** The hash of any JSON value, computed now (memoised parts are not visited again). */
 export function hashNow(value: unknown): { hash: number; nodes: number } {
+  if (!isContainer(value)) return { hash: primitiveHash(value), nodes: 1 };
+  const flat = memo.has(value) ? undefined : flatHash(value);
+  if (flat !== undefined) return { hash: flat, nodes: 1 + Object.keys(value).length };
   const job = createHashJob(value);
   return { hash: job.run(Infinity)!, nodes: job.nodes };
 }
