@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import { defineStore } from '@bgstore/core';
 import { RESOLVER_FUNCTIONS as F } from '@bgstore/protocol';
 import { DOC_ENTITY_DECLARATION } from '.';
+import { createManualClock } from '@bgstore/emulator';
 import { createBackend, intent } from '../test/harness';
 
 const board = defineStore({
@@ -64,7 +65,10 @@ describe('registerStores with the real @forge/resolver and @forge/kvs', () => {
   });
 
   it('round-trips a document of a few MB through chunks', async () => {
-    const { call, kvs } = createBackend([board], { maxPayload: 5_000_000 });
+    // Each reading of the clock is past garbage's grace after the one before: a commit a while after the last.
+    let t = 0;
+    const now = () => (t += 11_000);
+    const { call, kvs } = createBackend([board], { maxPayload: 5_000_000, now });
     const text = 'é'.repeat(150_000); // 300 KB of UTF-8 per card
     const intents = Array.from({ length: 10 }, (_, i) => intent('tab', i + 1, 'add', `c${i}`, `card ${i}`, text));
     expect(await call(F.commit, { store: 'board', baseRevision: 0, intents })).toMatchObject({ revision: 1 });
@@ -74,11 +78,11 @@ describe('registerStores with the real @forge/resolver and @forge/kvs', () => {
     expect(Object.keys(kvs.dump().kv ?? {}).length).toBeGreaterThan(10);
     const pieces = Object.keys(kvs.dump().kv ?? {}).length;
     // A big document can still be changed (a log entry), and a shrunk one drops its extra pieces
-    // (a revision after it shrank: a reader may still be reading them).
+    // (once their grace has passed: a reader may still be reading them).
     expect(await call(F.commit, { store: 'board', baseRevision: 1, intents: [intent('tab', 11, 'rename', 'c0', 'renamed')] })).toMatchObject({ revision: 2 });
     expect(Object.keys(kvs.dump().kv ?? {})).toHaveLength(pieces + 1);
     const halve = defineStore({ name: 'board', initialState: board.initialState, actions: { clear: (draft) => void draft.cards.splice(5) } });
-    const trimmed = createBackend([halve], { kvs, maxPayload: 5_000_000 });
+    const trimmed = createBackend([halve], { kvs, maxPayload: 5_000_000, now });
     expect(await trimmed.call(F.commit, { store: 'board', baseRevision: 2, intents: [intent('tab', 12, 'clear')] })).toMatchObject({ revision: 3 });
     expect(await trimmed.call(F.commit, { store: 'board', baseRevision: 3, intents: [intent('tab', 13, 'clear')] })).toMatchObject({ revision: 4 });
     expect(Object.keys(kvs.dump().kv ?? {}).length).toBeLessThan(pieces);
@@ -179,12 +183,18 @@ describe('registerStores with the real @forge/resolver and @forge/kvs', () => {
   });
 
   it('answers STORAGE_BUSY when other commits keep winning the race, and keeps retrying until then', async () => {
-    const { call, kvs } = createBackend([board], { contentionBudgetMs: 100, retryDelayMs: 4 });
+    // The budget and the waits run on the emulator's clock: no count depends on how busy the machine is.
+    const clock = createManualClock(1_000_000);
+    const { call, kvs } = createBackend([board], { contentionBudgetMs: 100, retryDelayMs: 4, clock });
     await call(F.commit, { store: 'board', baseRevision: 0, intents: [intent('tab', 1, 'add', 'a', 'A')] });
     let transactions = 0;
     kvs.setFaults(({ path }) => (path === '/api/v1/transaction' && ++transactions ? { status: 400, code: 'CONDITIONAL_CHECK_FAILED', message: 'lost' } : undefined));
-    expect(await call(F.commit, { store: 'board', baseRevision: 1, intents: [intent('tab', 2, 'add', 'b', 'B')] })).toEqual({ error: { code: 'STORAGE_BUSY', message: expect.stringContaining('retry the batch') } });
-    expect(transactions).toBeGreaterThan(3);
+    let answer: unknown;
+    void call(F.commit, { store: 'board', baseRevision: 1, intents: [intent('tab', 2, 'add', 'b', 'B')] }).then((a) => (answer = a));
+    for (let step = 0; answer === undefined && step < 1000; step++) await clock.advanceAsync(1);
+    expect(answer).toEqual({ error: { code: 'STORAGE_BUSY', message: expect.stringContaining('retry the batch') } });
+    // Waits of at most 4, 8, 16 and 32 ms (60 in all) leave budget for a sixth try, whatever the jitter.
+    expect(transactions).toBeGreaterThanOrEqual(6);
     kvs.setFaults(undefined);
     expect(await call(F.load, { store: 'board' })).toMatchObject({ revision: 1 });
   });

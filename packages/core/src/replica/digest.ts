@@ -41,6 +41,14 @@ export function tickDigest<TState>(t: Turn<TState>) {
 
 /** The state differs from the host's: take a snapshot, whatever the version. */
 function mismatch<TState>(t: Turn<TState>) {
-  t.m.counters.digestMismatches++;
-  requestSync(t, 'digest', true);
+  const { m } = t;
+  if (m.epoch === null) return;
+  m.counters.digestMismatches++;
+  // Acted on at most once per digest interval per boot: a module forging digest beats would
+  // otherwise make this replica, and the host, resend the whole state on every one (#18.8).
+  const last = m.digestResync;
+  if (!last || last.epoch !== m.epoch || t.now - last.at >= m.timing.digestMs) {
+    m.digestResync = { epoch: m.epoch, at: t.now };
+    requestSync(t, 'digest', true);
+  }
 }
