@@ -133,6 +133,8 @@ export interface ReplicaMachine<TState> {
   /** A snapshot was asked for whatever the version (the state is suspect): one at the same version is applied. */
   wantSnapshot: boolean;
   lastError: SyncError | null;
+  /** A digest under way for `confirmed` (see `digest.ts`), and the host's digest to compare it with at `version`. */
+  digestCheck: { version: number; digest?: string } | undefined;
   resyncs: number;
   lastResync: { reason: ResyncReason; at: number } | null;
   counters: ReplicaCounters;
@@ -185,6 +187,7 @@ export function createReplicaMachine<TState>(definition: StoreDefinition<TState,
     digestResync: undefined,
     probe: undefined,
     lastError: null,
+    digestCheck: undefined,
     resyncs: 0,
     lastResync: null,
     counters: { patchesApplied: 0, snapshotsApplied: 0, duplicates: 0, stale: 0, held: 0, unasked: 0, digestMismatches: 0, buildMismatches: 0 },
@@ -210,6 +213,8 @@ export const resendAt = <TState>(m: ReplicaMachine<TState>, c: Call) => c.sentAt
 export function nextWake<TState>(m: ReplicaMachine<TState>): number | undefined {
   if (m.phase === 'closed') return undefined;
   let at = Math.min(m.helloAt ?? Infinity, m.gapAt ?? Infinity, m.probe ? m.probe.at + m.timing.probeMs : Infinity);
+  // A digest under way gets its next slice in a task of its own, as soon as possible.
+  if (m.digestCheck) at = 0;
   for (const c of m.calls.values()) {
     if (isFinal(c) || c.stage === 'queued') continue;
     at = Math.min(at, c.ack ? resendAt(m, c) : Math.min(resendAt(m, c), c.deadline));
