@@ -20,9 +20,13 @@ export function findMariaDb(): { mariadbd: string; installDb: string } | undefin
   return mariadbd && installDb ? { mariadbd, installDb } : undefined;
 }
 
-const running = new Set<ChildProcess>();
+/** Servers not yet stopped, and their directories. */
+const running = new Map<ChildProcess, string>();
 const killAll = () => {
-  for (const child of running) child.kill('SIGKILL');
+  for (const [child, dir] of running) {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
 };
 let guarded = false;
 /**
@@ -69,7 +73,7 @@ export async function startMariaDb(options: { startTimeoutMs?: number } = {}): P
   const args = ['--no-defaults', `--datadir=${data}`, `--socket=${socketPath}`, '--skip-networking', '--user=root', `--pid-file=${join(dir, 'pid')}`, `--log-error=${errLog}`, '--innodb-buffer-pool-size=64M', '--max-connections=200'];
   guard();
   const child = spawn(bins.mariadbd, args, { stdio: 'ignore' });
-  running.add(child);
+  running.set(child, dir);
   let exited = false;
   const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   void gone.then(() => {
