@@ -69,7 +69,7 @@ export function onSnapshot<TState>(t: Turn<TState>, s: SnapshotMessage) {
   adoptEpoch(t, s.epoch);
   m.alias = s.alias;
   learnPersistence(t, s.durable);
-  m.lastHeard = t.now;
+  heard(t, s.epoch);
   m.confirmed = shareStructure(m.confirmed, deepFreeze(s.state as TState));
   m.version = s.version;
   m.known = s.version;
@@ -157,8 +157,10 @@ export function onAck<TState>(t: Turn<TState>, a: AckMessage) {
 }
 
 export function onReject<TState>(t: Turn<TState>, r: RejectMessage) {
-  // Only the boot this replica follows refuses its calls (others' rejects are stale or forged).
-  if (r.from !== t.m.epoch) return void t.m.counters.stale++;
+  // Only the boot this replica follows refuses its calls (others' rejects are stale or forged), but
+  // another boot's reject, like its ack, tells that boot is alive.
+  if (r.from !== t.m.epoch) return t.m.epoch === null ? void t.m.counters.stale++ : otherEpoch(t, r.from);
+  heard(t, r.from);
   const c = t.m.calls.get(r.seq);
   if (c && !isFinal(c)) settle(t, c, new SyncError(r.code, r.message));
 }

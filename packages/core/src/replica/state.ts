@@ -101,6 +101,8 @@ export interface ReplicaMachine<TState> {
   version: number;
   known: number;
   lastHeard: number;
+  /** Messages heard from the followed boot: a probe compares counts, since an answer can come in the same millisecond as the question. */
+  heardCount: number;
   /** The host's state as of `version`. */
   confirmed: TState;
   held: Map<number, { message: PatchMessage; bytes: number }>;
@@ -121,7 +123,7 @@ export interface ReplicaMachine<TState> {
    * Another boot was heard while the followed one is alive: the followed one was asked (a hello) at
    * `at`, and is left for `epoch` only if it has not answered `probeMs` later (#18.7).
    */
-  probe: { epoch: string; at: number } | undefined;
+  probe: { epoch: string; at: number; heard: number } | undefined;
   /** When this replica last resynced on a digest mismatch, and with which boot (#18.8). */
   digestResync: { epoch: string; at: number } | undefined;
   /** This replica's short name in the followed boot (from its snapshot), as acks name it. */
@@ -168,6 +170,7 @@ export function createReplicaMachine<TState>(definition: StoreDefinition<TState,
     version: 0,
     known: 0,
     lastHeard: -Infinity,
+    heardCount: 0,
     confirmed: deepFreeze(definition.initialState),
     held: new Map(),
     heldBytes: 0,
