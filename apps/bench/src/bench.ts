@@ -13,6 +13,7 @@ import { replicaApplyUs } from './apply';
 import { bigStoreScenarios, printBigRows } from './bigstores';
 import { budgetBoard, budgetBoards, CONFIGS, type BoardBudget, type ConfigName } from './budget';
 import { budgetRows, dailyUsers, printBudget, type ScenarioRow } from './budgetReport';
+import { sqlScenarios } from './sqlScenarios';
 
 const quick = process.argv.includes('--quick');
 /** `--budget`: only the quota budget (written to bench-results.budget.json), to re-run it alone. */
@@ -239,6 +240,7 @@ async function main() {
   costScenario(lone, 10_000);
   await mixedScenario(10_000, quick ? 1000 : 10_000);
   for (const pages of quick ? [1, 10] : [1, 10, 50, 200]) await contentionScenario(pages, quick ? 5 : 20);
+  await sqlScenarios(add, quick);
   await heapScenario(HEAP_ITEMS);
   const latency = await latencyScenarios(quick, Number(process.env.BGSTORE_SEED ?? 1));
   const budget = await budgetSection();
