@@ -18,10 +18,15 @@ export function createBackend(definitions: RegisteredStore[], options: RegisterS
   const realtime = createRealtimeBackend({ hub, installation: 'installation-1', clock: createRealClock() });
   const meter = createMeter(kvs);
   Object.assign(globalThis, { __forge_fetch__: realtime.route(meter.fetch), __forge_runtime__: { appContext: { installationId: 'installation-1' } } });
+  return { kvs, call: resolverCall(definitions, options), hub, realtime, meter };
+}
+
+/** Registers the stores on a real Resolver and calls its handler as Forge does, as `caller`. */
+export function resolverCall(definitions: RegisteredStore[], options: RegisterStoresOptions) {
   const resolver = new Resolver();
   registerStores(resolver, definitions, options);
   const handler = resolver.getDefinitions() as unknown as (event: unknown, runtime: unknown) => Promise<unknown>;
-  const call = (functionKey: string, payload: unknown, caller: Caller = {}) => {
+  return (functionKey: string, payload: unknown, caller: Caller = {}) => {
     const cloudId = caller.cloudId ?? 'cloud-1';
     const accountId = caller.accountId === undefined ? 'user-1' : caller.accountId;
     return handler(
@@ -29,7 +34,6 @@ export function createBackend(definitions: RegisteredStore[], options: RegisterS
       { installContext: `ari:cloud:confluence::site/${cloudId}`, ...(accountId ? { principal: { accountId } } : {}) },
     ) as Promise<Record<string, unknown>>;
   };
-  return { kvs, call, hub, realtime, meter };
 }
 
 export const intent = (clientId: string, seq: number, name: string, ...args: unknown[]) => ({ clientId, seq, name, args });
