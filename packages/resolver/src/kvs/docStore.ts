@@ -5,7 +5,7 @@ import { SyncError } from '@bgstore/protocol';
 import { clientTexts, makeEntry, replayEntries, type LogEntry } from './docLog';
 import { readLegacy, type Head, type LegacyHead } from './legacyLayouts';
 import { createWarmDocuments, entryKey, fetchEntries, fetchPieces, joinPieces, newCache, pieceKey, type ReadCache, type WarmDocuments } from './readCache';
-import { cutPieces, encodeText, fixedPieces, MAX_OPERATIONS, MAX_TRANSACTION_BYTES, nameOf, PIECE_BYTES, storedBytes, targetFor, utf8 } from './pieces';
+import { cutPieces, fixedPieces, MAX_OPERATIONS, MAX_TRANSACTION_BYTES, nameOf, packText, PIECE_BYTES, storedBytes, targetFor, utf8, valueBytes } from './pieces';
 
 /** The custom entity holding each document's head; declare it in `manifest.yml` (see README). */
 export const DOC_ENTITY = 'bgstore-doc';
@@ -250,7 +250,8 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
   // does the log it folds in; later commits delete both.
   // Pieces of earlier layouts are stored unencoded: a moving document rewrites every piece.
   const oldGarbage = layout?.v === 3 ? (layout.head.g ?? []) : [];
-  const reusable = layout?.v === 3 ? [...layout.named, ...oldGarbage] : [];
+  // Pieces stored before compression are written again (compressed, under the same name).
+  const reusable = layout?.v === 3 ? [...layout.named, ...oldGarbage].filter((name) => !previous!.cache.uncompressed?.has(name)) : [];
   const snapshot = planSnapshot(next, new Set(reusable), minPiece, layout?.v === 3 ? layout.manifest.t : undefined);
   const keep = new Set(snapshot.named);
   const older = [...new Set(oldGarbage)].filter((name) => !keep.has(name));
@@ -267,6 +268,7 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
     named: snapshot.named.length,
     alsoDelete: options.alsoDelete ?? [],
   });
+  if (previous) previous.cache.uncompressed = undefined;
   const c = options.warm?.get(key, id) ?? previous?.cache;
   if (!c || c.id !== id) return;
   c.texts.clear();
@@ -288,7 +290,9 @@ interface Write {
 /** Runs the transaction: the sets, the head, and deletions of pending garbage while there is room. */
 async function execute(key: string, previous: StoredDoc | undefined, next: DurableDoc<unknown>, { sets, data, pending, later, named, alsoDelete }: Write): Promise<void> {
   const operations = sets.length + 1;
-  const bytes = sets.reduce((n, [k, text]) => n + storedBytes(text) + k.length, 600);
+  // Each value compressed once, here, where it is written (when that pays; see packText).
+  const values = sets.map(([k2, text]) => [k2, packText(text)] as const);
+  const bytes = values.reduce((n, [k2, value]) => n + valueBytes(value) + k2.length, 600);
   if (operations > MAX_OPERATIONS || bytes > MAX_TRANSACTION_BYTES) {
     throw new SyncError('TOO_LARGE', `[bgstore] the document would need ${bytes} bytes in ${operations} writes; one commit can write at most ${MAX_TRANSACTION_BYTES} bytes in ${MAX_OPERATIONS} operations. Nothing was written: keep less in this store, or split it`);
   }
@@ -315,7 +319,7 @@ async function execute(key: string, previous: StoredDoc | undefined, next: Durab
 
   const conditions = previous ? new Filter<Head>().and('revision', FilterConditions.equalTo(previous.doc.revision)) : new Filter<Head>().and('revision', FilterConditions.notExists());
   const tx = kvs.transact();
-  for (const [k2, text] of sets) tx.set<string>(k2, encodeText(text));
+  for (const [k2, value] of values) tx.set<string>(k2, value);
   tx.set<Head>(key, { revision: next.revision, schemaVersion: next.schemaVersion, chunks: named, data: JSON.stringify(data) }, { entityName: DOC_ENTITY, conditions });
   for (const d of deletes) tx.delete(d);
   await tx.execute();
