@@ -40,14 +40,15 @@ const caller = (handler: Handler) => (functionKey: string, payload: unknown) =>
   handler({ call: { functionKey, payload }, context: { cloudId: 'c', moduleKey: 'bg', extension: { type: 'confluence:backgroundScript' } } }, runtime) as Promise<Record<string, unknown>>;
 
 /** Cold-load read units over a log cycle (min / mean / max), stored bytes, and the fold's commit time. */
-export async function coldLoad(items: number, board: 'bench' | 'irregular', steps = 40) {
+export async function coldLoad(items: number, board: 'bench' | 'irregular', steps = Number(process.env.STEPS ?? 40)) {
   const def = board === 'irregular' ? irregularBoard(items) : benchBoard(items);
   const kvs = createKvsFetch({ entities: [DOC_ENTITY_DECLARATION as never] });
   const meter = { requests: 0, units: 0 };
   const fetch = async (...args: Parameters<typeof kvs>) => {
     const response = await kvs(...args);
+    const body = await response.clone().text();
     meter.requests++;
-    meter.units += Math.max(1, Math.ceil(Buffer.byteLength(await response.clone().text()) / UNIT));
+    meter.units += Math.max(1, Math.ceil(Buffer.byteLength(body) / UNIT));
     return response;
   };
   (globalThis as { __forge_fetch__?: unknown }).__forge_fetch__ = fetch;
@@ -67,8 +68,10 @@ export async function coldLoad(items: number, board: 'bench' | 'irregular', step
     times.push(performance.now() - started);
     revision = answer.revision as number;
     const before = meter.units;
+    const beforeRequests = meter.requests;
     await reader(F.load, { store: 'bench' });
     loads.push(meter.units - before);
+    if (process.env.DEBUG) console.log(step, meter.units - before, meter.requests - beforeRequests);
   }
   const stored = Object.values(kvs.dump().kv ?? {}).reduce((n: number, v) => n + Buffer.byteLength(JSON.stringify(v)), 0);
   const mean = loads.reduce((a, b) => a + b, 0) / loads.length;

@@ -80,4 +80,30 @@ describe('#17.3 compressed storage', () => {
     await (await import('@forge/kvs')).kvs.set(`${key}:${named[1]}`, '\u0001b////');
     expect(await call(F.load, { store: 'list' })).toMatchObject({ error: { code: 'STORAGE_FAILED', message: expect.stringMatching(/damaged/) } });
   });
+
+  it('loads a 10,000-item board cold in at most 8 read units (10 KB, at least one per request) all through a log cycle', async () => {
+    const writer = createBackend([list]);
+    const reader = createBackend([list], { warmDocuments: 0, kvs: writer.kvs });
+    const units = { n: 0 };
+    const metered = async (...args: Parameters<typeof writer.kvs>) => {
+      const response = await writer.kvs(...args);
+      const body = await response.clone().text();
+      units.n += Math.max(1, Math.ceil(Buffer.byteLength(body) / 10_240));
+      return response;
+    };
+    (globalThis as { __forge_fetch__?: unknown }).__forge_fetch__ = metered;
+    await writer.call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('tab', 1, 'fill', 10_000)] });
+    const loads: number[] = [];
+    const snapshots = new Set<string>();
+    for (let r = 1; r <= 80; r++) {
+      expect(await writer.call(F.commit, { store: 'list', baseRevision: r, intents: [intent('tab', r + 1, 'toggle', (r * 7919) % 10_000)] })).toMatchObject({ revision: r + 1 });
+      const before = units.n;
+      expect(await reader.call(F.load, { store: 'list' })).toMatchObject({ revision: r + 1 });
+      loads.push(units.n - before);
+      snapshots.add(stored(writer.kvs).named[0]!);
+    }
+    // The log was folded (more than one snapshot) and no load read more than 8 units.
+    expect(snapshots.size).toBeGreaterThan(1);
+    expect(Math.max(...loads)).toBeLessThanOrEqual(8);
+  }, 60_000);
 });

@@ -5,7 +5,7 @@ import { SyncError } from '@bgstore/protocol';
 import { clientTexts, makeEntry, replayEntries, type LogEntry } from './docLog';
 import { readLegacy, type Head, type LegacyHead } from './legacyLayouts';
 import { createWarmDocuments, entryKey, fetchEntries, fetchPieces, joinPieces, newCache, pieceKey, type ReadCache, type WarmDocuments } from './readCache';
-import { cutPieces, fixedPieces, MAX_OPERATIONS, MAX_TRANSACTION_BYTES, nameOf, packText, PIECE_BYTES, storedBytes, targetFor, utf8, valueBytes } from './pieces';
+import { cutPieces, fixedPieces, MAX_OPERATIONS, MAX_TRANSACTION_BYTES, nameOf, packText, PIECE_BYTES, readUnits, storedBytes, targetFor, utf8, valueBytes } from './pieces';
 
 /** The custom entity holding each document's head; declare it in `manifest.yml` (see README). */
 export const DOC_ENTITY = 'bgstore-doc';
@@ -40,6 +40,8 @@ interface HeadData {
   m: string;
   b: number;
   z: number;
+  /** About how many bytes the snapshot's values take stored (compressed); absent in heads written before compression. */
+  w?: number;
   /** Bytes of the log entries after the snapshot. */
   n: number;
   /** About how many bytes the document (state and client table) has now. */
@@ -89,8 +91,14 @@ const MAX_INLINE = 32_768;
 const MAX_BODY_BYTES = 4_000_000;
 /** The log is folded into a new snapshot when it outgrows this share of the snapshot… */
 const LOG_SHARE = 0.2;
-/** …or has this many entries. */
+/** …or has this many entries… */
 const MAX_ENTRIES = 1024;
+/**
+ * …or would cost a cold read more than this share of the snapshot's read units (and more than two
+ * requests): a compressed snapshot is a few units, so its log is folded sooner than a fifth of its text.
+ */
+const LOG_READ_SHARE = 0.25;
+const MIN_LOG_READS = 2;
 /** On a second read, log entries after the revision read before are asked for with the head, this many. */
 const SPECULATIVE_ENTRIES = 8;
 const READ_ATTEMPTS = 5;
@@ -231,13 +239,15 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
     const size = head.e + made.growth;
     // The log stays under a fifth of the snapshot, and snapshot and log under 1.2× the document.
     const fits = bytes <= PIECE_BYTES && head.n + bytes <= LOG_SHARE * head.z && head.z + head.n + bytes <= (1 + LOG_SHARE) * size && next.revision - head.b <= MAX_ENTRIES && size <= MAX_BODY_BYTES;
-    if (fits) entry = { value: made.entry, text, bytes, size };
+    const logReads = readUnits(head.n + bytes, next.revision - head.b);
+    const cheap = logReads <= Math.max(MIN_LOG_READS, LOG_READ_SHARE * readUnits(head.w ?? head.z, layout.named.length));
+    if (fits && cheap) entry = { value: made.entry, text, bytes, size };
   }
   if (layout?.v === 3 && entry) {
     const { head } = layout;
-    const data: HeadData = { v: 3, i: head.i, m: head.m, b: head.b, z: head.z, n: head.n + entry.bytes, e: entry.size };
+    const data: HeadData = { v: 3, i: head.i, m: head.m, b: head.b, z: head.z, ...(head.w === undefined ? {} : { w: head.w }), n: head.n + entry.bytes, e: entry.size };
     const pending = { g: head.g ?? [], k: head.k ?? [] };
-    await execute(key, previous, next, { sets: [[entryKey(key, next.revision), entry.text]], data, pending, later: { g: [], k: [] }, named: layout.named.length, alsoDelete: options.alsoDelete ?? [] });
+    await execute(key, previous, next, { sets: [[entryKey(key, next.revision), packText(entry.text)]], data, pending, later: { g: [], k: [] }, named: layout.named.length, alsoDelete: options.alsoDelete ?? [] });
     // This instance knows the new revision: its next read of the document needs only the head.
     const c = previous!.cache;
     if (c.id === head.i && c.latest?.snapshot === head.m && c.latest.revision === previous!.doc.revision) {
@@ -259,9 +269,10 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
   const replaced = [...new Set(layout?.named ?? [])].filter((name) => !keep.has(name) && !older.includes(name));
   const log: [number, number][] = layout?.v === 3 && previous!.doc.revision > layout.head.b ? [[layout.head.b + 1, previous!.doc.revision]] : [];
   const id = layout?.v === 3 ? layout.head.i : randomId();
+  const sets = snapshot.fresh.map(([name, text]): [string, string] => [pieceKey(key, name), packText(text)]);
   await execute(key, previous, next, {
-    sets: snapshot.fresh.map(([name, text]) => [pieceKey(key, name), text]),
-    data: { v: 3, i: id, m: snapshot.name, b: next.revision, z: snapshot.bytes, n: 0, e: snapshot.bytes },
+    sets,
+    data: { v: 3, i: id, m: snapshot.name, b: next.revision, z: snapshot.bytes, w: storedEstimate(snapshot, sets, layout?.v === 3 ? layout.head : undefined), n: 0, e: snapshot.bytes },
     // Only garbage of earlier revisions is deleted now; this commit's waits a revision.
     pending: { g: older, k: layout?.v === 3 ? (layout.head.k ?? []) : [] },
     later: { g: replaced, k: log },
@@ -277,7 +288,18 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
   c.latest = { snapshot: snapshot.name, revision: next.revision, state: next.state, clients: next.clients };
 }
 
-/** What one commit writes: `sets` (full keys), the head's data, garbage to delete now while there is room, garbage to leave for later. */
+/**
+ * About how many bytes a snapshot's values take stored: its text's bytes at the compression the
+ * values written now got (reused pieces were compressed alike), else at the previous snapshot's.
+ */
+function storedEstimate(snapshot: { bytes: number; fresh: [string, string][] }, sets: [string, string][], head: HeadData | undefined): number {
+  const plain = snapshot.fresh.reduce((n, [, text]) => n + storedBytes(text), 0);
+  const packed = sets.reduce((n, [, value]) => n + valueBytes(value), 0);
+  const ratio = plain > 0 ? packed / plain : head?.w !== undefined && head.z > 0 ? head.w / head.z : 1;
+  return Math.round(snapshot.bytes * ratio);
+}
+
+/** What one commit writes: `sets` (full keys, stored values), the head's data, garbage to delete now while there is room, garbage to leave for later. */
 interface Write {
   sets: [string, string][];
   data: HeadData;
@@ -290,9 +312,7 @@ interface Write {
 /** Runs the transaction: the sets, the head, and deletions of pending garbage while there is room. */
 async function execute(key: string, previous: StoredDoc | undefined, next: DurableDoc<unknown>, { sets, data, pending, later, named, alsoDelete }: Write): Promise<void> {
   const operations = sets.length + 1;
-  // Each value compressed once, here, where it is written (when that pays; see packText).
-  const values = sets.map(([k2, text]) => [k2, packText(text)] as const);
-  const bytes = values.reduce((n, [k2, value]) => n + valueBytes(value) + k2.length, 600);
+  const bytes = sets.reduce((n, [k2, value]) => n + valueBytes(value) + k2.length, 600);
   if (operations > MAX_OPERATIONS || bytes > MAX_TRANSACTION_BYTES) {
     throw new SyncError('TOO_LARGE', `[bgstore] the document would need ${bytes} bytes in ${operations} writes; one commit can write at most ${MAX_TRANSACTION_BYTES} bytes in ${MAX_OPERATIONS} operations. Nothing was written: keep less in this store, or split it`);
   }
@@ -319,7 +339,7 @@ async function execute(key: string, previous: StoredDoc | undefined, next: Durab
 
   const conditions = previous ? new Filter<Head>().and('revision', FilterConditions.equalTo(previous.doc.revision)) : new Filter<Head>().and('revision', FilterConditions.notExists());
   const tx = kvs.transact();
-  for (const [k2, value] of values) tx.set<string>(k2, value);
+  for (const [k2, value] of sets) tx.set<string>(k2, value);
   tx.set<Head>(key, { revision: next.revision, schemaVersion: next.schemaVersion, chunks: named, data: JSON.stringify(data) }, { entityName: DOC_ENTITY, conditions });
   for (const d of deletes) tx.delete(d);
   await tx.execute();

@@ -39,6 +39,12 @@ const PAYS = 0.85;
 /** A stored value decompresses to at most this: no piece, manifest or entry is larger (they fit a KVS value uncompressed). */
 const MAX_UNPACKED = 4 * PIECE_BYTES;
 
+/** Forge bills a KVS read by its answer, in 10 KB units, at least one per request; a batch get reads up to 25 keys. */
+const READ_UNIT_BYTES = 10_240;
+const BATCH_KEYS = 25;
+/** About what reading `keys` values of `bytes` in all costs, in read units, in batch gets. */
+export const readUnits = (bytes: number, keys: number) => Math.max(Math.ceil(keys / BATCH_KEYS), Math.ceil(bytes / READ_UNIT_BYTES));
+
 /** UTF-8 bytes of a stored value as a JSON string (quotes and escapes included). */
 export const valueBytes = (value: string) => utf8(JSON.stringify(value));
 
