@@ -1,6 +1,7 @@
 import type { StoragePort } from '../storage/port';
 import { DOC_ENTITY, isLostRace, readDoc, readRevision, writeDoc, type StoredDoc } from './docStore';
 import { dropInbox, inboxKey, postInbox, readInbox } from './inbox';
+import { withRateLimit } from './rateLimit';
 import { createWarmDocuments } from './readCache';
 
 /** Options of {@link createKvsStorage}. */
@@ -38,9 +39,10 @@ export function createKvsStorage(options: KvsStorageOptions = {}): StoragePort<S
     throw new TypeError(`[bgstore] registerStores: minPiece must be an integer of at least 16, got ${String(minPiece)}`);
   }
   return {
-    read: (key, previous) => readDoc(key, previous, warm),
-    readRevision,
-    commit: (key, previous, next, applied) => writeDoc(key, previous, next, { minPiece, alsoDelete: applied, warm }),
+    // A 429 comes back as RATE_LIMITED: the commit loop does not retry a SyncError.
+    read: (key, previous) => withRateLimit(() => readDoc(key, previous, warm)),
+    readRevision: (key) => withRateLimit(() => readRevision(key)),
+    commit: (key, previous, next, applied) => withRateLimit(() => writeDoc(key, previous, next, { minPiece, alsoDelete: applied, warm })),
     isLostRace,
     misconfiguration,
     inbox: { keyOf: (key, caller, intents) => inboxKey(key, caller, intents), post: postInbox, read: readInbox, drop: dropInbox },

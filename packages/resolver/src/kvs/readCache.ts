@@ -2,6 +2,7 @@ import { kvs } from '@forge/kvs';
 import { SyncError } from '@bgstore/protocol';
 import type { LogEntry } from './docLog';
 import { isUncompressed, nameOf, unpackText } from './pieces';
+import { isKvsRateLimited } from './rateLimit';
 
 // What reads of a document keep, and the reads of immutable parts (pieces, log entries) into it.
 
@@ -69,7 +70,8 @@ async function getMany(keys: string[]): Promise<Map<string, unknown>> {
           for (const { key, value } of successfulKeys) out.set(key, value);
           return;
         } catch (error) {
-          if (attempt >= 3) throw error;
+          // A spent quota stays spent for the rest of its window: trying again at once only adds to it.
+          if (attempt >= 3 || isKvsRateLimited(error)) throw error;
         }
       }
     }),
