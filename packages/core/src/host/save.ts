@@ -90,8 +90,12 @@ export function queueIntent<TState>(t: Turn<TState>, intent: StoredIntent) {
 /** Commits the next batch if one is due (`force`: now, whatever the debounce). */
 export function commitDue<TState>(t: Turn<TState>, force = false) {
   const { m } = t;
+  if (!m.save || m.phase !== 'live') return;
   // Throttled, even a forced save waits: the request would only be refused, and the queue keeps it.
-  if (!m.save || m.phase !== 'live' || isThrottled(t)) return;
+  if (isThrottled(t)) {
+    if (m.save.dueAt !== undefined) m.save.dueAt = Math.max(m.save.dueAt, m.save.throttledUntil!);
+    return;
+  }
   const batch = takeBatch(m.save, t.now, m.timing, m.definition.name, force);
   if (!batch) return;
   t.out.push({ type: 'commit', batch });
