@@ -2,7 +2,7 @@ import { isSyncError, LIMITS, RESOLVER_FUNCTIONS, type CommitResponse, type Load
 import { CALLERS, ownClients, ownKey } from './callerKeys';
 import { commitBatch, currentDoc, type AnyDefinition, type CommitSettings } from './commitBatch';
 import { createKvsStorage } from './kvs/kvsStorage';
-import { checkPayload, fail, isObj, parseBaseRevision, parseFloors, parseIntents } from './payload';
+import { checkPayload, fail, isObj, parseCommitRequest } from './payload';
 import { applyWritePolicy, assertMayRead, assertMayWrite, type StoreContext, type StorePolicy } from './policy';
 import { documentKey } from './scope';
 import type { StoragePort } from './storage/port';
@@ -35,6 +35,12 @@ export interface RegisterStoresOptions {
   maxPayload?: number;
   /** @default Date.now */
   now?: () => number;
+  /**
+   * Where the contention loop's waits and its budget are measured: `now` and `setTimeout` (the
+   * emulator's clock in tests, so no test races the wall clock). `now` above, when given, still
+   * stamps client records. @default the system clock
+   */
+  clock?: { now(): number; setTimeout(fn: () => void, ms: number): unknown };
   /**
    * First wait before retrying after a storage failure (doubles per attempt, at most 2 s); after a
    * lost race, a random wait below half this, doubling per loss up to 1 s (see `contentionBudgetMs`). @default 50
@@ -101,7 +107,9 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
   const maxIntents = options.maxIntents ?? 1000;
   const maxPayload = options.maxPayload ?? 500_000;
   const storage = createKvsStorage({ warmDocuments: options.warmDocuments, minPiece: options.minPiece });
-  const settings: CommitSettings = { table: TABLE, now: options.now ?? Date.now, maxAttempts: options.maxAttempts ?? 6, budgetMs: options.contentionBudgetMs ?? 10_000, retryDelayMs: options.retryDelayMs ?? 50 };
+  const clock = options.clock;
+  const timing = clock ? { clock: () => clock.now(), sleep: (ms: number) => new Promise<void>((resolve) => void clock.setTimeout(resolve, ms)) } : {};
+  const settings: CommitSettings = { ...timing, table: TABLE, now: options.now ?? (clock ? () => clock.now() : Date.now), maxAttempts: options.maxAttempts ?? 6, budgetMs: options.contentionBudgetMs ?? 10_000, retryDelayMs: options.retryDelayMs ?? 50 };
 
   const handle =
     <T>(run: Handler<T>) =>
@@ -138,22 +146,21 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
   resolver.define(
     RESOLVER_FUNCTIONS.commit,
     handle(async (definition, payload, context, policy): Promise<CommitResponse> => {
-      const baseRevision = parseBaseRevision(payload.baseRevision);
-      const parsed = parseIntents(payload.intents, maxIntents);
+      const { request, refused } = parseCommitRequest(payload, definition.name, maxIntents);
       // A commit's answer can carry the stored state: whoever may not read may not commit either.
       assertMayRead(definition.name, policy, context);
       assertMayWrite(definition.name, policy, context);
       const key = keyOf(definition, policy, context);
       // The caller's policy is applied with its own context before another caller's commit can
       // carry the batch; then each client id becomes the caller's own key.
-      const judged = applyWritePolicy(definition.name, policy, context, parsed.intents);
+      const judged = applyWritePolicy(definition.name, policy, context, request.intents);
       const intents = judged.map((i) => ({ ...i, clientId: ownKey(context, i.clientId) }));
-      const bare = new Map(parsed.intents.map((i) => [ownKey(context, i.clientId), i.clientId]));
-      const floors = parseFloors(payload.floors).map(([c, f]): [string, number] => [ownKey(context, c), f]);
-      const batch = { caller: context.accountId ?? null, intents, floors, baseRevision };
+      const bare = new Map(request.intents.map((i) => [ownKey(context, i.clientId), i.clientId]));
+      const floors = request.floors.map(([c, f]): [string, number] => [ownKey(context, c), f]);
+      const batch = { caller: context.accountId ?? null, intents, floors, baseRevision: request.baseRevision };
       const answer = await commitBatch(storage, definition, key, batch, settings);
       const outcomes = answer.outcomes.map((o) => ({ ...o, clientId: bare.get(o.clientId) ?? o.clientId }));
-      return { ...answer, outcomes: [...outcomes, ...parsed.refused] };
+      return { ...answer, outcomes: [...outcomes, ...refused] };
     }),
   );
 }
