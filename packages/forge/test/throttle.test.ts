@@ -17,10 +17,10 @@ const FEED = require.resolve('./modules/feed.ts');
 const host = (p: Page) => (p.module('bg').exports as { host: Host<Board['initialState'], Board['actions']> }).host;
 const feed = (p: Page) => (p.module('feed').exports as { replica: Replica<Board['initialState'], Board['actions']> }).replica;
 
-function setup() {
+function setup(quotas?: Parameters<typeof createSite>[0]['quotas']) {
   const clock = createManualClock();
   const kvs = createKvsFetch({ entities: [DOC_ENTITY_DECLARATION as never], clock });
-  const site = createSite({ clock, seed: 17, forgeFetch: kvs });
+  const site = createSite({ clock, seed: 17, forgeFetch: kvs, ...(quotas === undefined ? {} : { quotas }) });
   const restore = site.installForgeFetch();
   const resolver = new Resolver();
   registerStores(resolver, [board]);
@@ -31,7 +31,7 @@ function setup() {
   ];
   const pages = ['user-1', 'user-2'].map((accountId) => createPage({ site, realm: createNodeRealm, modules, accountId }));
   const stored = async () => (await handler!({ call: { functionKey: RESOLVER_FUNCTIONS.load, payload: { store: 'board' } }, context: {} }, { installContext: site.installContext, principal: { accountId: 'reader' } })) as { revision: number; state: Board['initialState'] };
-  return { clock, kvs, pages, stored, close: () => (pages.forEach((p) => p.close()), restore()) };
+  return { clock, kvs, site, pages, stored, close: () => (pages.forEach((p) => p.close()), restore()) };
 }
 
 describe('#17.5 an installation throttled for 60 s', () => {
@@ -83,6 +83,42 @@ describe('#17.5 an installation throttled for 60 s', () => {
         expect(feed(p).sync.getState()).toMatchObject({ phase: 'live', durable: { unsaved: 0, error: null } });
         expect(feed(p).getState().cards.map((c) => c.id).sort()).toEqual([...ids].sort());
       }
+    } finally {
+      t.close();
+    }
+  }, 120_000);
+
+  it('waits for the reset a refused invocation gives when someone else spent the installation\'s invocations for the minute', async () => {
+    // The installation's invocations a minute, lowered so a hostile caller can spend them in a second.
+    const t = setup({ limits: { invocationsPerMinute: 100 } });
+    try {
+      for (const p of t.pages) await p.start();
+      await t.clock.advanceAsync(2000);
+      let spent = 0;
+      while (t.site.quota.invocation('hostile').ok) spent++;
+      const opensAt = t.site.quota.snapshot().windows.invocationsPerMinute.resetsAt;
+      expect(opensAt - t.clock.now()).toBeGreaterThan(55_000);
+      const done: Promise<unknown>[] = [];
+      const ids: string[] = [];
+      for (let i = 0; i < 10; i++) {
+        ids.push(`card-${i}`);
+        done.push(feed(t.pages[i % 2]!).actions.add(`card-${i}`, `while spent ${i}`));
+        await t.clock.advanceAsync(5000);
+      }
+      const refusedBefore = t.site.quota.snapshot().throttled.invocationsPerMinute ?? 0;
+      for (const p of t.pages) expect(feed(p).sync.getState().durable).toMatchObject({ error: { code: 'RATE_LIMITED' }, throttledUntil: expect.any(Number) });
+      // The reset was known: each page waits for it instead of probing (a try or two each, not one every few seconds).
+      expect(refusedBefore).toBeLessThanOrEqual(2 * 3);
+      await t.clock.advanceAsync(opensAt - t.clock.now());
+      let waited = 0;
+      const saved = () => t.pages.every((p) => host(p).stats().durable?.unsaved === 0 && !feed(p).sync.getState().durable?.throttledUntil);
+      while (!saved() && waited < 30_000) {
+        await t.clock.advanceAsync(100);
+        waited += 100;
+      }
+      expect({ spent: spent > 0, waited: waited <= 5000 }).toEqual({ spent: true, waited: true });
+      await Promise.all(done);
+      expect((await t.stored()).state.cards.map((c) => c.id).sort()).toEqual([...ids].sort());
     } finally {
       t.close();
     }
