@@ -17,7 +17,7 @@ const FEED = require.resolve('./modules/feed.ts');
 const host = (p: Page) => (p.module('bg').exports as { host: Host<Board['initialState'], Board['actions']> }).host;
 const feed = (p: Page) => (p.module('feed').exports as { replica: Replica<Board['initialState'], Board['actions']> }).replica;
 
-function setup(quotas?: Parameters<typeof createSite>[0]['quotas']) {
+function setup(quotas?: NonNullable<Parameters<typeof createSite>[0]>['quotas']) {
   const clock = createManualClock();
   const kvs = createKvsFetch({ entities: [DOC_ENTITY_DECLARATION as never], clock });
   const site = createSite({ clock, seed: 17, forgeFetch: kvs, ...(quotas === undefined ? {} : { quotas }) });
