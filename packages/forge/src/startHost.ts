@@ -75,7 +75,7 @@ export function startHost<TState, TActions extends ActionRecipes<TState>>(defini
         .catch(() => undefined);
     },
     transport: transport ?? createBridgeTransport(),
-    persistence: persistence === false ? undefined : (persistence ?? createInvokePersistence(definition)),
+    persistence: persistence === false ? undefined : (persistence ?? createInvokePersistence(definition, { now: () => clock.now() })),
   });
   if (realtimeHint && persistence !== false) {
     let closed = false;

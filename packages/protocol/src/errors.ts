@@ -11,6 +11,8 @@
  * - `TOO_LARGE`: the document or a request exceeds what Forge storage or invoke accept.
  * - `STORAGE_FAILED`: storage kept failing; the host retries, nothing accepted is dropped.
  * - `STORAGE_BUSY`: other commits to the same document kept winning the race; the host retries soon.
+ * - `RATE_LIMITED`: the installation's Forge quota is spent (429 `RATE_LIMIT_EXCEEDED`, by other pages or
+ *   anyone else); the host waits for the window to reopen (`retryAfterMs` when known) and retries, keeping every unsaved action.
  * - `BAD_REQUEST`: a malformed request reached the resolver (unknown store, wrong shape).
  * - `BUILD_MISMATCH`: modules on the page run different builds of the store (an old bundle after a deploy); reload the page.
  * - `MISCONFIGURED`: storage is set up wrong (an entity or scope missing from `manifest.yml`); retrying cannot help.
@@ -27,6 +29,7 @@ export type SyncErrorCode =
   | 'TOO_LARGE'
   | 'STORAGE_FAILED'
   | 'STORAGE_BUSY'
+  | 'RATE_LIMITED'
   | 'BAD_REQUEST'
   | 'BUILD_MISMATCH'
   | 'MISCONFIGURED';
@@ -44,6 +47,7 @@ export const SYNC_ERROR_CODES: readonly SyncErrorCode[] = [
   'TOO_LARGE',
   'STORAGE_FAILED',
   'STORAGE_BUSY',
+  'RATE_LIMITED',
   'BAD_REQUEST',
   'BUILD_MISMATCH',
   'MISCONFIGURED',
@@ -55,10 +59,13 @@ export const PERMANENT_CODES: readonly SyncErrorCode[] = ['UNAUTHORIZED', 'BAD_R
 /** The one error type of bgstore: a {@link SyncErrorCode}, a message that says what to do, and a cause. */
 export class SyncError extends Error {
   readonly code: SyncErrorCode;
-  constructor(code: SyncErrorCode, message: string, options?: { cause?: unknown }) {
+  /** With `RATE_LIMITED`: how long until the quota's window reopens, when the platform said. */
+  readonly retryAfterMs?: number;
+  constructor(code: SyncErrorCode, message: string, options?: { cause?: unknown; retryAfterMs?: number }) {
     super(message.startsWith('[bgstore]') ? message : `[bgstore] ${message}`, options);
     this.name = 'SyncError';
     this.code = code;
+    if (options?.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
 }
 

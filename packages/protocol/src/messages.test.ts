@@ -32,12 +32,13 @@ const seq = fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER });
 // As it arrives: JSON has no -0.
 const json = fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v)) as unknown);
 const pairs = fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c.1'), seq), { maxLength: 6 });
-const durable: fc.Arbitrary<DurableStatus> = fc.record({
-  revision: count,
-  unsaved: count,
-  saving: fc.boolean(),
-  error: fc.option(fc.record({ code: fc.string(), message: fc.string() }), { nil: null }),
-});
+const durable: fc.Arbitrary<DurableStatus> = fc
+  .tuple(
+    fc.record({ revision: count, unsaved: count, saving: fc.boolean(), error: fc.option(fc.record({ code: fc.string(), message: fc.string() }), { nil: null }) }),
+    fc.option(count, { nil: undefined }),
+  )
+  // A throttled host (#17) says when it resumes, with the RATE_LIMITED error.
+  .map(([d, until]) => (d.error && until !== undefined ? { ...d, throttledUntil: until } : d));
 const patch: fc.Arbitrary<WirePatch> = fc.oneof(
   fc.record({ op: fc.constantFrom('add' as const, 'replace' as const), path: fc.array(fc.oneof(fc.string(), fc.nat())), value: json }),
   fc.record({ op: fc.constant('remove' as const), path: fc.array(fc.oneof(fc.string(), fc.nat())) }),

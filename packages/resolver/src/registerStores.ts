@@ -84,7 +84,10 @@ function storesByName(definitions: readonly RegisteredStore[]): Map<string, AnyD
 
 /** Turns whatever a handler throws into an answer: refusals keep their code, storage trouble says what it was. */
 function answerError(error: unknown, storage: Pick<StoragePort, 'misconfiguration'>): ResolverError {
-  if (isSyncError(error)) return fail(error.code, error.message);
+  if (isSyncError(error)) {
+    const answer = fail(error.code, error.message);
+    return error.retryAfterMs === undefined ? answer : { error: { ...answer.error, retryAfterMs: error.retryAfterMs } };
+  }
   const misconfigured = storage.misconfiguration(error);
   if (misconfigured !== undefined) return fail('MISCONFIGURED', misconfigured);
   if (error instanceof RangeError) return fail('BAD_REQUEST', `the payload is too deeply nested: ${error.message}`);

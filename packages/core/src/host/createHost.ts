@@ -88,6 +88,8 @@ function hostTiming(options: HostOptions<unknown>): HostTiming {
       storage: { ...RETRY_POLICIES.storage, baseMs: options.retryMinMs ?? RETRY_POLICIES.storage.baseMs },
       busy: { ...RETRY_POLICIES.storageBusy, baseMs: options.retryMinMs ?? RETRY_POLICIES.storageBusy.baseMs },
       recheck: RETRY_POLICIES.revisionRecheck,
+      throttled: RETRY_POLICIES.rateLimited,
+      throttleReset: RETRY_POLICIES.rateLimitReset,
     },
     revisionCheckMs: options.revisionCheckMs ?? 30_000,
     maxBatchIntents: 500,

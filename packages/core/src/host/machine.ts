@@ -17,6 +17,7 @@ import type { CommitResult, LoadedDoc } from '../runtime/ports';
 import { beatDue } from './beat';
 import { rebase } from './publish';
 import { checkDue, onRevision, onRevisionFailed, requestCheck, scheduleCheck } from './revisionCheck';
+import { isRateLimited, throttle, unthrottle } from './throttle';
 import { commitDue, durableField, durableStatus, isPermanent, onCommitFailed, onCommitted, reportDurable, storageError } from './save';
 import { answerDeferred, dispatch, onCall, runCall } from './serve';
 import type { HostEffect, HostEvent, HostMachine } from './state';
@@ -61,7 +62,7 @@ export function step<TState>(m: HostMachine<TState>, event: HostEvent, now: numb
       onRevision(t, event.revision);
       break;
     case 'revision-failed':
-      onRevisionFailed(t);
+      onRevisionFailed(t, event.error);
       break;
     case 'flush':
       commitDue(t, true);
@@ -102,6 +103,7 @@ export function onLoaded<TState>(t: Turn<TState>, doc: LoadedDoc<TState>) {
   const { m } = t;
   const q = m.save!;
   q.error = null;
+  unthrottle(t);
   const reload = m.phase === 'live';
   q.revision = doc.revision;
   q.state = doc.state;
@@ -125,9 +127,16 @@ export function onLoadFailed<TState>(t: Turn<TState>, error: unknown) {
   const { m } = t;
   const q = m.save!;
   q.error = storageError(error);
+  // The quota is spent: load again when its window reopens (a reload: check again then).
+  const throttledUntil = isRateLimited(error) ? throttle(t, error) : undefined;
   if (m.phase === 'live') {
-    scheduleCheck(t);
+    scheduleCheck(t, throttledUntil === undefined ? undefined : throttledUntil - t.now);
     reportDurable(t);
+    return;
+  }
+  if (throttledUntil !== undefined) {
+    m.loadAt = throttledUntil;
+    send(t, { ...env(t), type: 'status', version: m.version, durable: durableStatus(q) });
     return;
   }
   if (isPermanent(q.error)) {

@@ -7,18 +7,25 @@
 //     │                                                                   │   moved in a way not predicted
 //     └──────────────── nothing left ◀────────────────────────────────────┤ failed, retryable: back to
 //                                                                         │   waiting after a backoff
-//                                                                         └ failed, permanent: the batch
-//                                                                           is refused, the host rebases
+//                                                                         │ failed, permanent: the batch
+//                                                                         │   is refused, the host rebases
+//                                                                         └ RATE_LIMITED: back to waiting
+//                                                                           until the quota's window reopens
+//                                                                           (throttle.ts; nothing is refused)
 import { isSyncError, jsonBytes, PERMANENT_CODES, retryDelay, SyncError, type DurableStatus, type Outcome, type Refusal, type RetryPolicy, type StoredIntent, type SyncErrorCode } from '@bgstore/protocol';
 import type { CommitBatch, CommitResult } from '../runtime/ports';
 import { replayIntents } from '../state/runIntent';
 import { rebase } from './publish';
+import { isRateLimited, isThrottled, throttle, unthrottle } from './throttle';
 import { env, send, type Turn } from './turn';
 
 export interface SaveTiming {
   flushDelayMs: number;
-  /** After a failed load or commit; after storage said it was busy; a revision check that had to wait. */
-  retry: { storage: RetryPolicy; busy: RetryPolicy; recheck: RetryPolicy };
+  /**
+   * After a failed load or commit; after storage said it was busy; a revision check that had to wait;
+   * after a 429 that did not say when its window reopens, and the jitter added to one that did.
+   */
+  retry: { storage: RetryPolicy; busy: RetryPolicy; recheck: RetryPolicy; throttled: RetryPolicy; throttleReset: RetryPolicy };
   revisionCheckMs: number;
   maxBatchIntents: number;
   /** A commit request's JSON, UTF-8 bytes. */
@@ -42,13 +49,23 @@ export interface SaveQueue<TState> {
   dueAt: number | undefined;
   /** After a batch came back too large, the next ones hold at most this many intents. */
   split: number;
+  /** While the installation's quota is spent: when storage calls may go again (see throttle.ts). */
+  throttledUntil: number | undefined;
+  /** RATE_LIMITED answers in a row, for the wait when none said when its window reopens. */
+  throttles: number;
 }
 
 export function createSaveQueue<TState>(state: TState): SaveQueue<TState> {
-  return { revision: 0, state, queue: [], inflight: [], floors: new Map(), error: null, attempt: 0, dueAt: undefined, split: Infinity };
+  return { revision: 0, state, queue: [], inflight: [], floors: new Map(), error: null, attempt: 0, dueAt: undefined, split: Infinity, throttledUntil: undefined, throttles: 0 };
 }
 
-export const durableStatus = (q: SaveQueue<unknown>): DurableStatus => ({ revision: q.revision, unsaved: q.queue.length + q.inflight.length, saving: q.inflight.length > 0, error: q.error });
+export const durableStatus = (q: SaveQueue<unknown>): DurableStatus => ({
+  revision: q.revision,
+  unsaved: q.queue.length + q.inflight.length,
+  saving: q.inflight.length > 0,
+  error: q.error,
+  ...(q.throttledUntil !== undefined && q.error ? { throttledUntil: q.throttledUntil } : {}),
+});
 
 export const durableField = <TState>(t: Turn<TState>) => (t.m.save ? { durable: durableStatus(t.m.save) } : {});
 
@@ -74,6 +91,11 @@ export function queueIntent<TState>(t: Turn<TState>, intent: StoredIntent) {
 export function commitDue<TState>(t: Turn<TState>, force = false) {
   const { m } = t;
   if (!m.save || m.phase !== 'live') return;
+  // Throttled, even a forced save waits: the request would only be refused, and the queue keeps it.
+  if (isThrottled(t)) {
+    if (m.save.dueAt !== undefined) m.save.dueAt = Math.max(m.save.dueAt, m.save.throttledUntil!);
+    return;
+  }
   const batch = takeBatch(m.save, t.now, m.timing, m.definition.name, force);
   if (!batch) return;
   t.out.push({ type: 'commit', batch });
@@ -110,6 +132,7 @@ export function onCommitted<TState>(t: Turn<TState>, result: CommitResult<TState
   q.attempt = 0;
   q.error = null;
   q.split = Infinity;
+  unthrottle(t);
   const byKey = new Map(result.outcomes.map((o) => [`${o.seq}|${o.clientId}`, o]));
   // Refusals the host did not already make are storage's (the write policy, or a state that moved on).
   const refusedNow = batch.filter((i) => !i.refused && byKey.get(`${i.seq}|${i.clientId}`)?.ok === false);
@@ -143,6 +166,12 @@ export function onCommitFailed<TState>(t: Turn<TState>, error: unknown) {
   q.error = err;
   const batch = q.inflight;
   q.inflight = [];
+  if (isRateLimited(error)) {
+    // Not stored, not refused: the batch goes back in front and waits with what comes meanwhile.
+    q.queue.unshift(...batch);
+    q.dueAt = throttle(t, error);
+    return reportDurable(t);
+  }
   if (err.code === 'TOO_LARGE' && batch.length > 1) {
     // Storage or invoke measured the request differently: halve the batch, nothing is refused.
     q.split = Math.ceil(batch.length / 2);

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { defineStore } from '@bgstore/core';
 import { RESOLVER_FUNCTIONS as F } from '@bgstore/protocol';
 import { createBackend, intent } from '../../test/harness';
-import { cutPieces, decodeText, nameOf } from './pieces';
+import { cutPieces, nameOf, unpackText } from './pieces';
 
 // How documents are stored (layout 3): a small head, a snapshot in content-addressed pieces, and a
 // log of what each commit changed. A commit writes O(change); the log is folded into a new
@@ -45,7 +45,7 @@ function storage(kvs: Backend['kvs']) {
   const data = JSON.parse(head.data) as { v: number; m: string; b: number; z: number; n: number; g?: string[]; k?: [number, number][]; d?: [number, string[], [number, number][], number][] };
   const kv = dump.kv ?? {};
   const stored = Object.keys(kv).filter((k) => k.startsWith(`${key}:`)).map((k) => k.slice(key.length + 1)).sort();
-  const manifest = JSON.parse(decodeText(kv[`${key}:${data.m}`] as string)) as { p?: string[]; q?: string[]; s?: unknown };
+  const manifest = JSON.parse(unpackText(kv[`${key}:${data.m}`] as string, 'manifest')) as { p?: string[]; q?: string[]; s?: unknown };
   const named = [data.m, ...(manifest.p ?? []), ...(manifest.q ?? []), ...range(data.b + 1, head.revision).map((r) => `l${r}`)];
   const ranges = (k: [number, number][]) => k.flatMap(([a, b]) => range(a, b).map((r) => `l${r}`));
   const garbage = [...(data.g ?? []), ...ranges(data.k ?? []), ...(data.d ?? []).flatMap(([, g, k]) => [...g, ...ranges(k)])];
@@ -77,7 +77,8 @@ describe('documents stored as a snapshot and a log', () => {
     expect(await call(F.commit, { store: 'list', baseRevision: 1, intents: [intent('tab', 2, 'toggle', 5000)] })).toMatchObject({ revision: 2 });
     expect(kvs.stats()).toMatchObject({ writes: 1, keysWritten: 2 });
     expect(kvs.stats().bytesWritten).toBeLessThan(600);
-    expect(whole).toBeGreaterThan(400_000);
+    // The whole snapshot (compressed, #17.3) is still many times what a lone change writes.
+    expect(whole).toBeGreaterThan(20_000);
     const { head, stored, named } = storage(kvs);
     expect(jsonBytes(head)).toBeLessThan(300);
     expect(stored).toEqual([...named].sort());
