@@ -11,7 +11,7 @@ const ALLOWED: Record<string, string[]> = {
   '@bgstore/devtools': ['@bgstore/core', '@bgstore/forge', '@bgstore/react', '@forge/bridge', '@forge/react', 'react', 'zustand'],
   '@bgstore/emulator': ['@forge/bridge', '@forge/react', '@forge/resolver', '@forge/kvs', '@forge/manifest', 'react', 'esbuild'],
   'create-bgstore-app': [],
-  '@bgstore/testing': ['@bgstore/emulator', 'yaml', '@forge/bridge', '@forge/react', '@forge/resolver', '@forge/kvs', 'react'],
+  '@bgstore/testing': ['@bgstore/emulator', '@bgstore/core', 'yaml', '@forge/bridge', '@forge/react', '@forge/resolver', '@forge/kvs', 'react'],
 };
 
 const workspaces = listWorkspaces();
