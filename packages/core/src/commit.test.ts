@@ -56,7 +56,9 @@ describe('upgradeDoc', () => {
 });
 
 describe('storage’s client table under a flood (#11.2, #11.3)', () => {
-  const table = { maxClients: 1000, maxBytes: 20_000, perCaller: 4, whenFull: 'refuse' as const };
+  // Whose a record is, as the resolver tells the table (its keys are `<caller>|<clientId>`).
+  const callers = { callerOf: (key: string) => key.slice(0, key.lastIndexOf('|')), isAnonymous: (key: string) => key.startsWith('anon.') };
+  const table = { maxClients: 1000, maxBytes: 20_000, perCaller: 4, whenFull: 'refuse' as const, callers };
   const flood = (caller: string, k: number) =>
     Array.from({ length: 6 }, (_, i) => ({ clientId: `${caller}|c${k}-${i}`, seq: 1, name: 'add', args: [], refused: { code: 'ACTION_FAILED' as const, message: 'x'.repeat(160) } }));
 

@@ -1,6 +1,6 @@
 // @bgstore/resolver — bgstore's backend: load/commit resolver functions over Forge KVS, with each
 // store's server policy (scope, who may read and write).
-export { DOC_ENTITY, DOC_ENTITY_DECLARATION } from './docStore';
+export { DOC_ENTITY, DOC_ENTITY_DECLARATION } from './kvs/docStore';
 export { registerStores } from './registerStores';
 export type { RegisteredStore, RegisterStoresOptions, ResolverLike } from './registerStores';
 export type { StoreContext, StoreIntent, StorePolicy, StoreScope } from './policy';

@@ -1,4 +1,4 @@
-import { SyncError } from '@bgstore/protocol';
+import { LIMITS, SyncError, type StoredIntent } from '@bgstore/protocol';
 
 /**
  * Where a store's durable document lives, from the caller's Forge context (never from the payload):
@@ -64,9 +64,26 @@ export function assertMayRead(name: string, policy: StorePolicy, context: StoreC
   if (verdict !== true) throw new SyncError('UNAUTHORIZED', `[bgstore] ${name}: ${verdict}`);
 }
 
+
 /**
- * Whose records a caller's client ids are kept under: the account, or for an anonymous viewer the
- * client id itself (66 random bits, known only to that page). A caller never sees or touches
- * another caller's records.
+ * Applies the write policy to a batch with the caller's own context, before another caller's commit
+ * can carry it: an intent the policy refuses keeps its place as a refusal (no args), so storage
+ * records why. Intents the host already refused are left as they are.
  */
-export const callerKey = (context: StoreContext, clientId: string) => (context.accountId ? `a.${context.accountId}` : `anon.${clientId}`);
+export function applyWritePolicy(name: string, policy: StorePolicy, context: StoreContext, intents: readonly StoredIntent[]): StoredIntent[] {
+  return intents.map((i): StoredIntent => {
+    if (i.refused || !policy.authorize) return i;
+    const verdict = verdictOf(() => policy.authorize!(context, i));
+    return verdict === true ? i : { ...i, args: [], refused: { code: 'UNAUTHORIZED', message: cutRefusal(`[bgstore] ${name}.${i.name}: ${verdict}`) } };
+  });
+}
+
+/** Throws `UNAUTHORIZED` unless the caller may write (anonymous viewers only where the policy lets them). */
+export function assertMayWrite(name: string, policy: StorePolicy, context: StoreContext): void {
+  if (!context.accountId && !policy.allowAnonymousWrites) {
+    throw new SyncError('UNAUTHORIZED', `[bgstore] store '${name}' does not let anonymous viewers write (allowAnonymousWrites in its registerStores policy)`);
+  }
+}
+
+/** A refusal's message, cut to what the client table keeps. */
+export const cutRefusal = (s: string) => (s.length > LIMITS.refusalMessage ? `${s.slice(0, LIMITS.refusalMessage - 1)}…` : s);

@@ -20,6 +20,20 @@ export interface ClientTable {
   toJSON(): Record<string, ClientRecord>;
 }
 
+/**
+ * Whose a record is, by its key. The keys are the storage's (the resolver names records
+ * `<caller>|<clientId>`), so the storage says; the table never parses them.
+ */
+export interface ClientCallers {
+  /** The caller a record belongs to: records of one caller share `perCaller` and `perCallerBytes`. */
+  callerOf(key: string): string;
+  /** Whether a record is an anonymous viewer's: those may be pushed out by others when the table is full (their writers accepted weaker dedupe). */
+  isAnonymous(key: string): boolean;
+}
+
+/** Without {@link ClientCallers}: every record is its own caller, and none is anonymous. */
+const OWN_CALLERS: ClientCallers = { callerOf: (key) => key, isAnonymous: () => false };
+
 export interface ClientTableOptions {
   /** Records kept in all. @default 1000 */
   maxClients?: number;
@@ -29,7 +43,9 @@ export interface ClientTableOptions {
    * @default 'evict'
    */
   whenFull?: 'evict' | 'refuse';
-  /** Records per caller (the part of a key before `|`), least recently seen of that caller's go first. @default Infinity */
+  /** Whose each record is (see `perCaller`, `perCallerBytes`, `whenFull`). @default every record its own caller, none anonymous */
+  callers?: ClientCallers;
+  /** Records per caller (as `callers` tells), least recently seen of that caller's go first. @default Infinity */
   perCaller?: number;
   /** Bytes of records per caller (about); past it the caller's own least recently seen records go. @default Infinity */
   perCallerBytes?: number;
@@ -46,9 +62,6 @@ interface Entry {
   seen: number;
 }
 
-const callerOf = (key: string) => key.slice(0, Math.max(0, key.lastIndexOf('|')));
-/** Records of anonymous viewers may be pushed out by others: their writers accepted weaker dedupe. */
-const isAnonymous = (key: string) => key.startsWith('anon.');
 /** About the JSON size of a record (key, numbers, refusals). */
 const sizeOf = (key: string, c: Entry) => key.length + 40 + 8 * c.seqs.size + [...c.rejected.values()].reduce((n, r) => n + 24 + r.message.length, 0);
 const cut = (message: string) => (message.length > LIMITS.refusalMessage ? `${message.slice(0, LIMITS.refusalMessage - 1)}…` : message);
@@ -64,6 +77,7 @@ export function createClientTable(initial: Record<string, ClientRecord> = {}, op
   const perCaller = options.perCaller ?? Infinity;
   const perCallerBytes = options.perCallerBytes ?? Infinity;
   const ttlMs = options.ttlMs ?? Infinity;
+  const { callerOf, isAnonymous } = options.callers ?? OWN_CALLERS;
   const clients = new Map<string, Entry>();
   for (const [id, r] of Object.entries(initial)) {
     if (id === '__proto__') continue;

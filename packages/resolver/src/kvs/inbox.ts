@@ -1,5 +1,6 @@
 import { kvs, WhereConditions } from '@forge/kvs';
 import type { StoredIntent as DurableIntent } from '@bgstore/protocol';
+import type { InboxEntry } from '../storage/port';
 import { decodeText, encodeText, nameOf, PIECE_BYTES, storedBytes } from './pieces';
 
 // A document's inbox: batches whose commit lost the compare-and-set race wait here, under
@@ -9,14 +10,6 @@ import { decodeText, encodeText, nameOf, PIECE_BYTES, storedBytes } from './piec
 // invocation stays responsible for it: it keeps committing until its intents are stored, by itself
 // or by another commit. So an entry is only a hint — read eventually consistently, applied at most
 // once thanks to the client table, deleted by the commit that applied it or left for a later one.
-
-/** A batch waiting in the inbox. */
-export interface InboxEntry {
-  key: string;
-  /** The account that posted it (null for anonymous callers), as its own context said. */
-  caller: string | null;
-  intents: DurableIntent[];
-}
 
 /**
  * At most this many entries are read (and applied) by one commit: as many as its transaction can

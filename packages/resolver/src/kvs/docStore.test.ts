@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { defineStore } from '@bgstore/core';
 import { RESOLVER_FUNCTIONS as F } from '@bgstore/protocol';
-import { createBackend, intent } from '../test/harness';
+import { createBackend, intent } from '../../test/harness';
 import { cutPieces, decodeText, nameOf } from './pieces';
 
 // How documents are stored (layout 3): a small head, a snapshot in content-addressed pieces, and a

@@ -1,0 +1,48 @@
+import type { StoragePort } from '../storage/port';
+import { DOC_ENTITY, isLostRace, readDoc, readRevision, writeDoc, type StoredDoc } from './docStore';
+import { dropInbox, inboxKey, postInbox, readInbox } from './inbox';
+import { createWarmDocuments } from './readCache';
+
+/** Options of {@link createKvsStorage}. */
+export interface KvsStorageOptions {
+  /** Documents whose immutable parts a warm function instance keeps between invocations (0: none). @default 4 */
+  warmDocuments?: number;
+  /** Smallest target piece size in characters; a state up to twice this stays whole. @default 4096 */
+  minPiece?: number;
+}
+
+/** KVS answers that mean storage is set up wrong: retrying cannot help. */
+const MISCONFIGURED = new Set(['INVALID_ENTITY_TYPE', 'ENTITY_TYPE_TOO_SHORT', 'ENTITY_TYPE_TOO_LARGE', 'NOT_FOUND_ENTITY', 'FORBIDDEN', 'PERMISSION_DENIED', 'MISSING_SCOPE']);
+
+function misconfiguration(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && MISCONFIGURED.has(code)) {
+    return `storage is not set up for bgstore (${code}): declare the '${DOC_ENTITY}' entity under app.storage.entities in manifest.yml (DOC_ENTITY_DECLARATION) and the storage:app scope, then deploy again`;
+  }
+  // @forge/kvs outside a Forge function (or without storage) has no runtime fetch to call.
+  if (error instanceof TypeError && /__forge_fetch__/.test(error.message)) {
+    return `no Forge storage here (${error.message}): registerStores must run in a Forge function whose app has the storage:app scope in manifest.yml`;
+  }
+  return undefined;
+}
+
+/**
+ * Documents in Forge KVS (layout 3, see the README): a small head entity per document, the state in
+ * content-addressed pieces, a log of changes, and an inbox of waiting batches per document.
+ * @throws TypeError when `minPiece` is not an integer of at least 16
+ */
+export function createKvsStorage(options: KvsStorageOptions = {}): StoragePort<StoredDoc> {
+  const warm = createWarmDocuments(options.warmDocuments ?? 4);
+  const { minPiece } = options;
+  if (minPiece !== undefined && !(Number.isSafeInteger(minPiece) && minPiece >= 16)) {
+    throw new TypeError(`[bgstore] registerStores: minPiece must be an integer of at least 16, got ${String(minPiece)}`);
+  }
+  return {
+    read: (key, previous) => readDoc(key, previous, warm),
+    readRevision,
+    commit: (key, previous, next, applied) => writeDoc(key, previous, next, { minPiece, alsoDelete: applied, warm }),
+    isLostRace,
+    misconfiguration,
+    inbox: { keyOf: (key, caller, intents) => inboxKey(key, caller, intents), post: postInbox, read: readInbox, drop: dropInbox },
+  };
+}

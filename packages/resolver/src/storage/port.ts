@@ -1,0 +1,74 @@
+import type { DurableDoc } from '@bgstore/core/durable';
+import type { StoredIntent } from '@bgstore/protocol';
+
+// The storage port: everything `registerStores` asks of where documents live. A backend answers
+// with whole documents and revisions; how it lays them out (KVS heads, pieces and logs; SQL rows)
+// stays behind it. Each call stands alone, so a backend whose requests are single statements fits:
+// `commit` is conditional on the revision read, and correctness never rests on a transaction
+// spanning calls. A backend may keep what reads learned (immutable parts) between calls, never the
+// head: every `read` asks storage for the current revision.
+// Room to grow without breaking a backend: a read of the changes since a client's revision (for
+// answers with only what the caller lacks), or a cheap "anyone else writing?" before reading the
+// inbox, would be further optional members; the commit loop (`commitBatch`) decides when to call
+// what, so such policies change there, not in each backend.
+
+/**
+ * One read of a stored document: the document with its revision, and whatever the backend keeps to
+ * commit after it or to read the same document again cheaply (only the backend looks at the rest).
+ */
+export interface DocRead {
+  readonly doc: DurableDoc<unknown>;
+}
+
+/** A batch waiting in a document's inbox for the next commit that wins to apply it too. */
+export interface InboxEntry {
+  /** The entry's own key (unique per batch; entries are read oldest first). */
+  key: string;
+  /** The account that posted it (null for anonymous callers), as its own context said. */
+  caller: string | null;
+  /** Its intents, client ids already the caller's own keys and its policy's refusals recorded. */
+  intents: StoredIntent[];
+}
+
+/**
+ * Where batches whose commit lost the race wait, so commits combine instead of queueing. Entries are
+ * hints: read late or not at all, applied at most once (the client table dedupes), deleted by the
+ * commit that applied them or left for a later one.
+ */
+export interface Inbox {
+  /** The key a batch is posted under for document `key`. */
+  keyOf(key: string, caller: string | null, intents: readonly StoredIntent[]): string;
+  /** Posts a batch; false (nothing posted) when it is too large to wait there. */
+  post(entry: InboxEntry): Promise<boolean>;
+  /** The longest-waiting batches of document `key` (a bounded few); none when reading fails. */
+  read(key: string): Promise<InboxEntry[]>;
+  /** Deletes an entry whose intents are stored; a failure leaves it for a later commit. */
+  drop(entryKey: string): Promise<void>;
+}
+
+/**
+ * A storage backend for durable documents, keyed by `documentKey` (one per store and scope).
+ * `R` is the backend's read: what `read` answers and `commit` and the next `read` take back.
+ */
+export interface StoragePort<R extends DocRead = DocRead> {
+  /**
+   * Reads the document at `key`, undefined when none is stored. With `previous` (an earlier read of
+   * the same key, e.g. before a lost race) a backend may read only the changes since its revision.
+   * A read that keeps seeing other commits replace what it reads throws a lost race.
+   */
+  read(key: string, previous?: R): Promise<R | undefined>;
+  /** Only the document's revision, 0 when none is stored: the cheapest read there is. */
+  readRevision(key: string): Promise<number>;
+  /**
+   * Stores `next` (its revision one above `previous`'s) on condition that the stored revision is
+   * still `previous`'s (or that none is stored, without `previous`); else throws a lost race and
+   * writes nothing. `applied` are inbox entries `next` includes, deleted with it where room allows.
+   * @throws SyncError `TOO_LARGE` (nothing written) when `next` cannot be stored
+   */
+  commit(key: string, previous: R | undefined, next: DurableDoc<unknown>, applied: readonly string[]): Promise<void>;
+  /** Whether `error` (from `read` or `commit`) means other commits got there first: retry, do not fail. */
+  isLostRace(error: unknown): boolean;
+  /** How to fix storage when `error` means it is set up wrong (retrying cannot help), else undefined. */
+  misconfiguration(error: unknown): string | undefined;
+  readonly inbox: Inbox;
+}
