@@ -3,7 +3,7 @@
 export { DOC_ENTITY, DOC_ENTITY_DECLARATION } from './kvs/docStore';
 export { registerStores } from './registerStores';
 export type { RegisteredStore, RegisterStoresOptions, ResolverLike } from './registerStores';
-export type { StoreContext, StoreIntent, StorePolicy, StoreScope } from './policy';
+export type { PolicyVerdict, StoreContext, StoreIntent, StorePolicy, StoreScope } from './policy';
 export { documentKey } from './scope';
 export { RESOLVER_FUNCTIONS } from '@bgstore/protocol';
 export type { CommitRequest, CommitResponse, LoadRequest, LoadResponse, ResolverError, RevisionRequest, RevisionResponse } from '@bgstore/protocol';

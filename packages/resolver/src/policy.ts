@@ -1,3 +1,4 @@
+import type { Clock } from '@bgstore/core';
 import { LIMITS, SyncError, type StoredIntent } from '@bgstore/protocol';
 
 /**
@@ -36,46 +37,86 @@ export interface StoreIntent {
 export interface StorePolicy {
   /** Where the durable document lives. @default 'site' */
   scope?: StoreScope;
-  /** Decides per intent whether the caller may apply it: `true`, or the reason it may not (`UNAUTHORIZED`). */
-  authorize?: (context: StoreContext, intent: StoreIntent) => true | string;
-  /** Decides whether the caller may read the store (`bgstore.load`, `bgstore.revision`, and `bgstore.commit`, whose answer can carry the state): `true` or the reason not. */
-  authorizeRead?: (context: StoreContext) => true | string;
+  /**
+   * Decides per intent whether the caller may apply it: `true`, or the reason it may not
+   * (`UNAUTHORIZED`). May be async (a product REST call); it gets `policyTimeoutMs` to answer, and
+   * a throw or a timeout refuses. Called once per distinct intent of a commit, before storage is
+   * touched, never again on a storage retry.
+   */
+  authorize?: (context: StoreContext, intent: StoreIntent) => PolicyVerdict | Promise<PolicyVerdict>;
+  /**
+   * Decides whether the caller may read the store (`bgstore.load`, `bgstore.revision`, and
+   * `bgstore.commit`, whose answer can carry the state): `true` or the reason not. May be async,
+   * like `authorize`; called once per request.
+   */
+  authorizeRead?: (context: StoreContext) => PolicyVerdict | Promise<PolicyVerdict>;
   /** Whether anonymous viewers (no `accountId`) may write. @default false */
   allowAnonymousWrites?: boolean;
   /** Whether anonymous viewers may read. @default true */
   allowAnonymousReads?: boolean;
 }
 
-/** Runs a policy hook: a throw is a refusal with its message, never an escaping exception. */
-export function verdictOf(run: () => true | string): true | string {
+/** A policy's answer: `true`, or the reason it refuses (`false` refuses without one). */
+export type PolicyVerdict = boolean | string;
+
+/** How long a policy hook may take, and the timers that measure it. */
+export interface PolicyTime {
+  timeoutMs: number;
+  clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
+}
+
+/**
+ * Runs a policy hook, sync or async: a throw, a rejection or no answer within the time limit is a
+ * refusal saying which, never an escaping exception.
+ */
+export async function verdictOf(run: () => PolicyVerdict | Promise<PolicyVerdict>, time: PolicyTime): Promise<true | string> {
+  let timer: unknown;
+  const late = new Promise<string>((resolve) => {
+    timer = time.clock.setTimeout(() => resolve(`the store policy did not answer within ${time.timeoutMs} ms (policyTimeoutMs)`), time.timeoutMs);
+  });
   try {
-    const v = run();
+    const v = await Promise.race([Promise.resolve().then(run), late]);
     return v === true ? true : typeof v === 'string' ? v : 'refused by the store policy';
   } catch (error) {
     return `the store policy threw: ${error instanceof Error ? error.message : String(error)}`;
+  } finally {
+    time.clock.clearTimeout(timer);
   }
 }
 
 /** Throws `UNAUTHORIZED` unless the caller may read. */
-export function assertMayRead(name: string, policy: StorePolicy, context: StoreContext): void {
+export async function assertMayRead(name: string, policy: StorePolicy, context: StoreContext, time: PolicyTime): Promise<void> {
   if (!context.accountId && policy.allowAnonymousReads === false) throw new SyncError('UNAUTHORIZED', `[bgstore] store '${name}' is not readable by anonymous viewers (allowAnonymousReads: false)`);
   if (!policy.authorizeRead) return;
-  const verdict = verdictOf(() => policy.authorizeRead!(context));
+  const verdict = await verdictOf(() => policy.authorizeRead!(context), time);
   if (verdict !== true) throw new SyncError('UNAUTHORIZED', `[bgstore] ${name}: ${verdict}`);
 }
-
 
 /**
  * Applies the write policy to a batch with the caller's own context, before another caller's commit
  * can carry it: an intent the policy refuses keeps its place as a refusal (no args), so storage
- * records why. Intents the host already refused are left as they are.
+ * records why. Intents the host already refused are left as they are. Identical intents (same
+ * action and arguments) share one call, so a batch costs one policy call per distinct intent.
  */
-export function applyWritePolicy(name: string, policy: StorePolicy, context: StoreContext, intents: readonly StoredIntent[]): StoredIntent[] {
-  return intents.map((i): StoredIntent => {
-    if (i.refused || !policy.authorize) return i;
-    const verdict = verdictOf(() => policy.authorize!(context, i));
-    return verdict === true ? i : { ...i, args: [], refused: { code: 'UNAUTHORIZED', message: cutRefusal(`[bgstore] ${name}.${i.name}: ${verdict}`) } };
-  });
+export async function applyWritePolicy(name: string, policy: StorePolicy, context: StoreContext, intents: readonly StoredIntent[], time: PolicyTime): Promise<StoredIntent[]> {
+  const authorize = policy.authorize;
+  if (!authorize) return [...intents];
+  const verdicts = new Map<string, Promise<true | string>>();
+  const verdictFor = (i: StoredIntent) => {
+    const key = JSON.stringify([i.name, i.args]);
+    if (!verdicts.has(key)) verdicts.set(key, verdictOf(() => authorize(context, i), time));
+    return verdicts.get(key)!;
+  };
+  const judged: StoredIntent[] = [];
+  for (const i of intents) {
+    if (i.refused) {
+      judged.push(i);
+      continue;
+    }
+    const verdict = await verdictFor(i);
+    judged.push(verdict === true ? i : { ...i, args: [], refused: { code: 'UNAUTHORIZED', message: cutRefusal(`[bgstore] ${name}.${i.name}: ${verdict}`) } });
+  }
+  return judged;
 }
 
 /** Throws `UNAUTHORIZED` unless the caller may write (anonymous viewers only where the policy lets them). */

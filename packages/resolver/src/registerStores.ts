@@ -3,7 +3,8 @@ import { CALLERS, ownClients, ownKey } from './callerKeys';
 import { commitBatch, currentDoc, type AnyDefinition, type CommitSettings } from './commitBatch';
 import { createKvsStorage } from './kvs/kvsStorage';
 import { checkPayload, fail, isObj, parseBaseRevision, parseFloors, parseIntents } from './payload';
-import { applyWritePolicy, assertMayRead, assertMayWrite, type StoreContext, type StorePolicy } from './policy';
+import type { Clock } from '@bgstore/core';
+import { applyWritePolicy, assertMayRead, assertMayWrite, type PolicyTime, type StoreContext, type StorePolicy } from './policy';
 import { documentKey } from './scope';
 import type { StoragePort } from './storage/port';
 
@@ -35,6 +36,10 @@ export interface RegisterStoresOptions {
   maxPayload?: number;
   /** @default Date.now */
   now?: () => number;
+  /** How long an `authorize` or `authorizeRead` call may take before it counts as a refusal. @default 5000 */
+  policyTimeoutMs?: number;
+  /** The timers that measure `policyTimeoutMs`. @default the global setTimeout */
+  clock?: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
   /**
    * First wait before retrying after a storage failure (doubles per attempt, at most 2 s); after a
    * lost race, a random wait below half this, doubling per loss up to 1 s (see `contentionBudgetMs`). @default 50
@@ -98,6 +103,10 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
   const maxIntents = options.maxIntents ?? 1000;
   const maxPayload = options.maxPayload ?? 500_000;
   const storage = createKvsStorage({ warmDocuments: options.warmDocuments, minPiece: options.minPiece });
+  const policyTime: PolicyTime = {
+    timeoutMs: options.policyTimeoutMs ?? 5000,
+    clock: options.clock ?? { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>) },
+  };
   const settings: CommitSettings = { table: TABLE, now: options.now ?? Date.now, maxAttempts: options.maxAttempts ?? 6, budgetMs: options.contentionBudgetMs ?? 10_000, retryDelayMs: options.retryDelayMs ?? 50 };
 
   const handle =
@@ -117,7 +126,7 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
   resolver.define(
     RESOLVER_FUNCTIONS.load,
     handle(async (definition, _payload, context, policy): Promise<LoadResponse> => {
-      assertMayRead(definition.name, policy, context);
+      await assertMayRead(definition.name, policy, context, policyTime);
       const doc = currentDoc(definition, await storage.read(keyOf(definition, policy, context)));
       // Only the caller's own client records: nobody learns another caller's client ids.
       return { revision: doc.revision, schemaVersion: doc.schemaVersion, state: doc.state, clients: ownClients(doc.clients, context) };
@@ -127,7 +136,7 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
   resolver.define(
     RESOLVER_FUNCTIONS.revision,
     handle(async (definition, _payload, context, policy): Promise<RevisionResponse> => {
-      assertMayRead(definition.name, policy, context);
+      await assertMayRead(definition.name, policy, context, policyTime);
       return { revision: await storage.readRevision(keyOf(definition, policy, context)) };
     }),
   );
@@ -138,12 +147,12 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
       const baseRevision = parseBaseRevision(payload.baseRevision);
       const parsed = parseIntents(payload.intents, maxIntents);
       // A commit's answer can carry the stored state: whoever may not read may not commit either.
-      assertMayRead(definition.name, policy, context);
+      await assertMayRead(definition.name, policy, context, policyTime);
       assertMayWrite(definition.name, policy, context);
       const key = keyOf(definition, policy, context);
       // The caller's policy is applied with its own context before another caller's commit can
       // carry the batch; then each client id becomes the caller's own key.
-      const judged = applyWritePolicy(definition.name, policy, context, parsed.intents);
+      const judged = await applyWritePolicy(definition.name, policy, context, parsed.intents, policyTime);
       const intents = judged.map((i) => ({ ...i, clientId: ownKey(context, i.clientId) }));
       const bare = new Map(parsed.intents.map((i) => [ownKey(context, i.clientId), i.clientId]));
       const floors = parseFloors(payload.floors).map(([c, f]): [string, number] => [ownKey(context, c), f]);
