@@ -43,7 +43,8 @@ export async function commitBatch<R extends DocRead>(storage: StoragePort<R>, de
     previous = read;
     const doc = currentDoc(definition, read);
     const others = waiting.filter((entry) => entry.key !== posted.key);
-    const carried = others.flatMap((entry) => entry.intents);
+    // Entries posted before intents recorded their caller run with the entry's.
+    const carried = others.flatMap((entry) => entry.intents.map((i) => (i.caller === undefined ? { ...i, caller: entry.caller } : i)));
     const result = commitIntents(definition, doc, [...carried, ...batch.intents], { now: settings.now(), table: settings.table, floors: batch.floors });
     const outcomes = result.outcomes.slice(carried.length);
     const applied = [...(posted.done ? [posted.key] : []), ...others.map((entry) => entry.key)];

@@ -1,4 +1,5 @@
-import type { Clock } from '@bgstore/core';
+import type { ActionRecipes, Clock, InferArgs, StoreDefinition } from '@bgstore/core';
+import { checkIntent } from '@bgstore/core/durable';
 import { LIMITS, SyncError, type StoredIntent } from '@bgstore/protocol';
 
 /**
@@ -18,13 +19,30 @@ export interface StoreContext {
   [key: string]: unknown;
 }
 
-/** One action call as the write policy sees it before it is applied. Everything in it came from the caller's payload. */
-export interface StoreIntent {
+/** One action call as the write policy sees it before it is applied, for any store. */
+export interface AnyStoreIntent {
   clientId: string;
   seq: number;
   name: string;
   args: unknown[];
 }
+
+/** Any store definition. */
+type AnyDefinition = StoreDefinition<unknown, ActionRecipes<unknown>>;
+
+/** The actions of a store definition. */
+type ActionsOf<S> = S extends { readonly actions: infer A } ? A : never;
+
+/**
+ * One action call as the write policy sees it before it is applied: for a store `S` (a definition's
+ * type), one of its actions with that action's argument types; without `S`, any call. The name,
+ * arguments and client id came from the caller's payload: the name is one of the store's actions
+ * and the arguments passed its `validate` (the only run-time check of their shape — write one for
+ * every action whose arguments a policy reads), but they may be forged; `context` is the truth.
+ */
+export type StoreIntent<S = never> = [S] extends [never]
+  ? AnyStoreIntent
+  : { [K in keyof ActionsOf<S> & string]: { clientId: string; seq: number; name: K; args: InferArgs<ActionsOf<S>[K]> } }[keyof ActionsOf<S> & string];
 
 /**
  * A store's server policy, given to `registerStores` on the resolver side only: it never ships in a
@@ -34,7 +52,7 @@ export interface StoreIntent {
  *   policies: { board: { scope: 'space', authorize: (ctx, intent) => intent.name !== 'wipe' || ctx.accountId === ADMIN || 'only the admin wipes' } },
  * });
  */
-export interface StorePolicy {
+export interface StorePolicy<S = never> {
   /** Where the durable document lives. @default 'site' */
   scope?: StoreScope;
   /**
@@ -43,7 +61,7 @@ export interface StorePolicy {
    * a throw or a timeout refuses. Called once per distinct intent of a commit, before storage is
    * touched, never again on a storage retry.
    */
-  authorize?: (context: StoreContext, intent: StoreIntent) => PolicyVerdict | Promise<PolicyVerdict>;
+  authorize?: (context: StoreContext, intent: StoreIntent<S>) => PolicyVerdict | Promise<PolicyVerdict>;
   /**
    * Decides whether the caller may read the store (`bgstore.load`, `bgstore.revision`, and
    * `bgstore.commit`, whose answer can carry the state): `true` or the reason not. May be async,
@@ -95,21 +113,25 @@ export async function assertMayRead(name: string, policy: StorePolicy, context: 
 /**
  * Applies the write policy to a batch with the caller's own context, before another caller's commit
  * can carry it: an intent the policy refuses keeps its place as a refusal (no args), so storage
- * records why. Intents the host already refused are left as they are. Identical intents (same
+ * records why. Intents the host already refused, and calls storage will refuse anyway (an unknown
+ * action, arguments its validators refuse), are left as they are. Identical intents (same
  * action and arguments) share one call, so a batch costs one policy call per distinct intent.
  */
-export async function applyWritePolicy(name: string, policy: StorePolicy, context: StoreContext, intents: readonly StoredIntent[], time: PolicyTime): Promise<StoredIntent[]> {
+export async function applyWritePolicy(definition: AnyDefinition, policy: StorePolicy, context: StoreContext, intents: readonly StoredIntent[], time: PolicyTime): Promise<StoredIntent[]> {
+  const name = definition.name;
   const authorize = policy.authorize;
   if (!authorize) return [...intents];
   const verdicts = new Map<string, Promise<true | string>>();
   const verdictFor = (i: StoredIntent) => {
     const key = JSON.stringify([i.name, i.args]);
-    if (!verdicts.has(key)) verdicts.set(key, verdictOf(() => authorize(context, i), time));
+    if (!verdicts.has(key)) verdicts.set(key, verdictOf(() => authorize(context, { clientId: i.clientId, seq: i.seq, name: i.name, args: i.args }), time));
     return verdicts.get(key)!;
   };
   const judged: StoredIntent[] = [];
   for (const i of intents) {
-    if (i.refused) {
+    // The policy sees only calls of the store's actions whose arguments pass its validators (as
+    // its types say); the rest storage refuses with their own code.
+    if (i.refused || checkIntent(definition, i.name, i.args)) {
       judged.push(i);
       continue;
     }

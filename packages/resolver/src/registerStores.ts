@@ -13,10 +13,22 @@ export interface ResolverLike {
   define(functionKey: string, fn: (request: { payload: unknown; context: unknown }) => unknown): unknown;
 }
 
+/** A definition's store name, as a literal type when `defineStore` saw one. */
+type NameOf<S> = S extends { readonly name: infer N extends string } ? N : never;
+
+/**
+ * Server policies by store name. Typed per store when every definition's name is a literal (as
+ * `defineStore` infers it): a name that is not a registered store fails to compile, and each
+ * `authorize` sees its store's actions and their argument types.
+ */
+export type PoliciesOf<TStores extends readonly RegisteredStore[]> = string extends NameOf<TStores[number]>
+  ? Record<string, StorePolicy>
+  : { [S in TStores[number] as NameOf<S>]?: StorePolicy<S> };
+
 /** Options of {@link registerStores}. */
-export interface RegisterStoresOptions {
+export interface RegisterStoresOptions<TStores extends readonly RegisteredStore[] = readonly RegisteredStore[]> {
   /** Server policy per store name: scope, write and read authorisation, anonymous access. @default site scope, signed-in writers, anyone reads */
-  policies?: Record<string, StorePolicy>;
+  policies?: PoliciesOf<TStores>;
   /**
    * Commit attempts when storage fails. A commit that loses the compare-and-set race to other
    * commits retries after a jittered wait instead, for up to `contentionBudgetMs`. @default 6
@@ -95,9 +107,10 @@ function answerError(error: unknown, storage: Pick<StoragePort, 'misconfiguratio
  * registerStores(resolver, [board], { policies: { board: { scope: 'space' } } });
  * export const handler = resolver.getDefinitions();
  */
-export function registerStores(resolver: ResolverLike, definitions: readonly RegisteredStore[], options: RegisterStoresOptions = {}): void {
+export function registerStores<const TStores extends readonly RegisteredStore[]>(resolver: ResolverLike, definitions: TStores, options: RegisterStoresOptions<TStores> = {}): void {
   const stores = storesByName(definitions);
-  const policies = options.policies ?? {};
+  // Typed per store for callers; one shape here.
+  const policies = (options.policies ?? {}) as unknown as Record<string, StorePolicy>;
   for (const name of Object.keys(policies)) if (!stores.has(name)) throw new TypeError(`[bgstore] registerStores: a policy names store '${name}', which is not registered`);
   const policyOf = (name: string): StorePolicy => (Object.hasOwn(policies, name) ? policies[name]! : {});
   const maxIntents = options.maxIntents ?? 1000;
@@ -152,8 +165,10 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
       const key = keyOf(definition, policy, context);
       // The caller's policy is applied with its own context before another caller's commit can
       // carry the batch; then each client id becomes the caller's own key.
-      const judged = await applyWritePolicy(definition.name, policy, context, parsed.intents, policyTime);
-      const intents = judged.map((i) => ({ ...i, clientId: ownKey(context, i.clientId) }));
+      const judged = await applyWritePolicy(definition, policy, context, parsed.intents, policyTime);
+      // The caller recorded with each intent comes from the context, whatever the payload said, so
+      // the action's `this.caller` is the same wherever and whenever it is re-run.
+      const intents = judged.map((i) => ({ ...i, clientId: ownKey(context, i.clientId), caller: context.accountId ?? null }));
       const bare = new Map(parsed.intents.map((i) => [ownKey(context, i.clientId), i.clientId]));
       const floors = parseFloors(payload.floors).map(([c, f]): [string, number] => [ownKey(context, c), f]);
       const batch = { caller: context.accountId ?? null, intents, floors, baseRevision };
