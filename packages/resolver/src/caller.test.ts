@@ -1,18 +1,8 @@
-import { defineStore } from '@bgstore/core';
 import { RESOLVER_FUNCTIONS as F } from '@bgstore/protocol';
+import { poll } from '../../core/test/poll';
 import { createBackend, intent } from '../test/harness';
 
 // One vote per user, written in the action: the caller is an input the server fills.
-const poll = defineStore({
-  name: 'poll',
-  initialState: { votes: {} as Record<string, string> },
-  actions: {
-    vote(draft, option: string) {
-      draft.votes[this.caller.accountId ?? 'anonymous'] = option;
-    },
-  },
-  validate: { vote: ([option]) => typeof option === 'string' || 'the option must be a string' },
-});
 
 describe('#21 who is calling', () => {
   it("#21 the resolver fills the action's caller from Forge's context, not from the payload", async () => {

@@ -2,17 +2,8 @@
 import Resolver from '@forge/resolver';
 import { defineStore } from '@bgstore/core';
 import { registerStores, type StoreIntent } from '.';
+import { poll } from '../../core/test/poll';
 
-const poll = defineStore({
-  name: 'poll',
-  initialState: { votes: {} as Record<string, string> },
-  actions: {
-    vote(draft, option: string) {
-      draft.votes[this.caller.accountId ?? 'anonymous'] = option;
-    },
-    reset: (draft) => void (draft.votes = {}),
-  },
-});
 const board = defineStore({ name: 'board', initialState: { n: 0 }, actions: { add: (draft, by: number) => void (draft.n += by) } });
 const resolver = new Resolver();
 
