@@ -106,6 +106,22 @@ describe('a host that persists', () => {
     expect(host.getState()).toEqual(persistence.peek().state);
   });
 
+  it('#20.1 takes the jitter of its retries from the injected random source', async () => {
+    const waits = async (random: () => number) => {
+      const w = createWorld();
+      const persistence = createMemoryPersistence(board);
+      const logs: string[] = [];
+      const host = createHost(board, { transport: w.transport('bg'), clock: w.clock, persistence, random, logger: { warn: (m) => logs.push(m) } });
+      await w.run(10);
+      persistence.failNext(2);
+      void host.actions.add('c1', 'one');
+      await w.run(5000);
+      return logs.filter((l) => l.includes('retrying')).map((l) => Number(/retrying in (\d+) ms/.exec(l)![1]));
+    };
+    expect(await waits(() => 0)).toEqual([400, 800]);
+    expect(await waits(() => 0.5)).toEqual([500, 1000]);
+  });
+
   it('rebases on another tab’s commit: replicas get patches, not a reload', async () => {
     const tabA = createWorld();
     const tabB = createWorld();

@@ -12,6 +12,8 @@ export { findNonJson, isJson } from './json';
 export type { JsonValue } from './json';
 export { downEvent, PROTOCOL_VERSION, upEvent } from './messages';
 export { encodeMessage } from './wire';
+export { RETRY_POLICIES, retryDelay } from './retry';
+export type { RandomSource, RetryPolicy } from './retry';
 export type { WireMessage } from './wire';
 export { isResolverError, RESOLVER_FUNCTIONS } from './resolverApi';
 export type { CommitRequest, CommitResponse, LoadRequest, LoadResponse, ResolverError, RevisionRequest, RevisionResponse, StoredClient } from './resolverApi';

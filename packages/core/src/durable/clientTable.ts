@@ -1,4 +1,5 @@
 import { LIMITS, type ClientRecord, type Refusal, type SyncErrorCode } from '@bgstore/protocol';
+import { createRoom, makeRoom, refuseNewClient, trimCaller, type Entry } from './clientRoom';
 
 /** The outcome remembered for a processed intent. */
 export type Processed = { ok: true } | ({ ok: false } & Refusal);
@@ -31,9 +32,6 @@ export interface ClientCallers {
   isAnonymous(key: string): boolean;
 }
 
-/** Without {@link ClientCallers}: every record is its own caller, and none is anonymous. */
-const OWN_CALLERS: ClientCallers = { callerOf: (key) => key, isAnonymous: () => false };
-
 export interface ClientTableOptions {
   /** Records kept in all. @default 1000 */
   maxClients?: number;
@@ -55,15 +53,6 @@ export interface ClientTableOptions {
   maxBytes?: number;
 }
 
-interface Entry {
-  floor: number;
-  seqs: Set<number>;
-  rejected: Map<number, Refusal>;
-  seen: number;
-}
-
-/** About the JSON size of a record (key, numbers, refusals). */
-const sizeOf = (key: string, c: Entry) => key.length + 40 + 8 * c.seqs.size + [...c.rejected.values()].reduce((n, r) => n + 24 + r.message.length, 0);
 const cut = (message: string) => (message.length > LIMITS.refusalMessage ? `${message.slice(0, LIMITS.refusalMessage - 1)}…` : message);
 
 /**
@@ -72,59 +61,18 @@ const cut = (message: string) => (message.length > LIMITS.refusalMessage ? `${me
  * refusals (messages cut to `LIMITS.refusalMessage`), so its size is bounded per record.
  */
 export function createClientTable(initial: Record<string, ClientRecord> = {}, options: ClientTableOptions = {}): ClientTable {
-  const maxClients = options.maxClients ?? 1000;
-  const maxBytes = options.maxBytes ?? Infinity;
-  const perCaller = options.perCaller ?? Infinity;
-  const perCallerBytes = options.perCallerBytes ?? Infinity;
-  const ttlMs = options.ttlMs ?? Infinity;
-  const { callerOf, isAnonymous } = options.callers ?? OWN_CALLERS;
-  const clients = new Map<string, Entry>();
+  const room = createRoom(options);
+  const { clients } = room;
   for (const [id, r] of Object.entries(initial)) {
     if (id === '__proto__') continue;
     clients.set(id, { floor: r.floor, seqs: new Set(r.seqs), rejected: new Map(r.rejected.map(([s, code, message]) => [s, { code: code as SyncErrorCode, message }])), seen: r.seen });
   }
 
   const high = (c: Entry) => Math.max(c.floor, ...c.seqs);
-  const bytes = () => {
-    let n = 2;
-    for (const [k, c] of clients) n += sizeOf(k, c);
-    return n;
-  };
-  const full = () => clients.size >= maxClients || (maxBytes !== Infinity && bytes() > maxBytes);
-  const leastSeen = (keys: Iterable<string>) => {
-    let oldest: string | undefined;
-    let seen = Infinity;
-    for (const k of keys) {
-      const v = clients.get(k)!;
-      if (v.seen < seen) [oldest, seen] = [k, v.seen];
-    }
-    return oldest;
-  };
-  const expire = (now: number) => {
-    if (ttlMs === Infinity) return;
-    for (const [k, v] of clients) if (now - v.seen > ttlMs) clients.delete(k);
-  };
-  /** Makes room for one more record of `key`'s caller; false when only others' records could go. */
-  const makeRoom = (key: string, now: number): boolean => {
-    expire(now);
-    if (perCaller !== Infinity) {
-      const caller = callerOf(key);
-      const own = [...clients.keys()].filter((k) => callerOf(k) === caller);
-      if (own.length >= perCaller) clients.delete(leastSeen(own)!);
-    }
-    while (full()) {
-      const anonymous = [...clients.keys()].filter(isAnonymous);
-      if (options.whenFull === 'refuse' && anonymous.length === 0) return false;
-      const gone = leastSeen(options.whenFull === 'refuse' ? anonymous : clients.keys());
-      if (gone === undefined) return false;
-      clients.delete(gone);
-    }
-    return true;
-  };
   const entry = (key: string, now: number) => {
     let c = clients.get(key);
     if (!c) {
-      makeRoom(key, now);
+      makeRoom(room, key, now);
       c = { floor: 0, seqs: new Set(), rejected: new Map(), seen: now };
       clients.set(key, c);
     }
@@ -147,13 +95,8 @@ export function createClientTable(initial: Record<string, ClientRecord> = {}, op
     admit(clientId, seq, now = 0) {
       const c = clients.get(clientId);
       if (!c) {
-        if (options.whenFull === 'refuse' && full()) {
-          expire(now);
-          const roomOfItsOwn = perCaller !== Infinity && [...clients.keys()].some((k) => callerOf(k) === callerOf(clientId));
-          if (full() && !roomOfItsOwn && ![...clients.keys()].some(isAnonymous)) {
-            return { code: 'TOO_LARGE', message: `[bgstore] this store remembers as many clients as it can (each for a while, so none of their intents applies twice); try again later` };
-          }
-        }
+        const refused = refuseNewClient(room, clientId, now);
+        if (refused) return refused;
         return seq > LIMITS.seqJump ? { code: 'BAD_REQUEST', message: `[bgstore] seq ${seq} of a new client is implausible` } : undefined;
       }
       if (seq > high(c) + LIMITS.seqJump) return { code: 'BAD_REQUEST', message: `[bgstore] seq ${seq} runs too far ahead of this client's ${high(c)}` };
@@ -168,17 +111,7 @@ export function createClientTable(initial: Record<string, ClientRecord> = {}, op
         c.rejected.delete(seq);
         c.rejected.set(seq, { code: outcome.code, message: cut(outcome.message) });
         while (c.rejected.size > LIMITS.rejectedPerClient) c.rejected.delete(c.rejected.keys().next().value!);
-        // Refusals are what make records large: a caller over its budget loses its own oldest records.
-        if (perCallerBytes !== Infinity) {
-          const caller = callerOf(clientId);
-          const own = [...clients.keys()].filter((k) => callerOf(k) === caller);
-          let bytes = own.reduce((n, k) => n + sizeOf(k, clients.get(k)!), 0);
-          for (const k of own.filter((k) => k !== clientId).sort((a, b) => clients.get(a)!.seen - clients.get(b)!.seen)) {
-            if (bytes <= perCallerBytes) break;
-            bytes -= sizeOf(k, clients.get(k)!);
-            clients.delete(k);
-          }
-        }
+        trimCaller(room, clientId);
       }
       compact(c);
     },

@@ -1,11 +1,11 @@
-import { createEpoch, downEvent, LIMITS, upEvent, type DurableStatus } from '@bgstore/protocol';
+import { createEpoch, downEvent, LIMITS, RETRY_POLICIES, upEvent, type DurableStatus, type RandomSource } from '@bgstore/protocol';
 import type { ChannelStats } from '../runtime/channel';
 import { connectPeer } from '../runtime/peer';
 import { createActions, createCalls } from '../runtime/calls';
 import { randomId, systemClock, type Clock, type Logger, type Persistence, type Transport } from '../runtime/ports';
-import { durableStatus } from '../durable/saveQueue';
-import type { ActionRecipes, InferActions, StoreDefinition } from '../state/defineStore';
-import { createHostMachine, nextWake, step, type HostCounters, type HostEvent, type HostPhase, type HostTiming } from './machine';
+import type { ActionCall, ActionRecipes, InferActions, StoreDefinition } from '../state/defineStore';
+import { createHostMachine, nextWake, step, type HostCounters, type HostEffect, type HostEvent, type HostPhase, type HostTiming } from './machine';
+import { durableStatus } from './save';
 
 /** Options of {@link createHost}. */
 export interface HostOptions<TState> {
@@ -26,6 +26,8 @@ export interface HostOptions<TState> {
   clock?: Clock;
   /** Id source for the epoch's random part and chunk ids. @default randomId */
   createId?: () => string;
+  /** Uniform numbers in [0, 1) for the jitter of retries (tests seed it). @default Math.random */
+  random?: RandomSource;
   /** A beat `{epoch, version}` is sent after this long without other traffic, so a replica that missed the last patch catches up. @default 2000 */
   heartbeatMs?: number;
   /** A beat carries a digest of the state (replicas compare and heal) at most this often. @default 10_000 */
@@ -82,12 +84,40 @@ function hostTiming(options: HostOptions<unknown>): HostTiming {
     snapshotBurst: 16,
     snapshotsPerSecond: 8,
     flushDelayMs: options.flushDelayMs ?? 200,
-    retryMinMs: options.retryMinMs ?? 500,
-    retryMaxMs: 30_000,
+    retry: {
+      storage: { ...RETRY_POLICIES.storage, baseMs: options.retryMinMs ?? RETRY_POLICIES.storage.baseMs },
+      busy: { ...RETRY_POLICIES.storageBusy, baseMs: options.retryMinMs ?? RETRY_POLICIES.storageBusy.baseMs },
+      recheck: RETRY_POLICIES.revisionRecheck,
+    },
     revisionCheckMs: options.revisionCheckMs ?? 30_000,
     maxBatchIntents: 500,
     maxBatchBytes: LIMITS.commitBytes,
   };
+}
+
+/** Performs a storage effect and feeds its answer back as an event. */
+function callStorage<TState>(persistence: Persistence<TState>, e: Extract<HostEffect, { type: 'load' | 'commit' | 'check-revision' }>, run: (event: HostEvent) => void) {
+  const io = <T>(call: () => Promise<T>, ok: (value: T) => HostEvent, failed: (error: unknown) => HostEvent) =>
+    void Promise.resolve()
+      .then(call)
+      .then(
+        (value) => run(ok(value)),
+        (error: unknown) => run(failed(error)),
+      );
+  if (e.type === 'load') io(() => persistence.load(), (doc) => ({ type: 'loaded', doc: doc as never }), (error) => ({ type: 'load-failed', error }));
+  else if (e.type === 'commit') io(() => persistence.commit(e.batch), (result) => ({ type: 'committed', result: result as never }), (error) => ({ type: 'commit-failed', error }));
+  else io(async () => (persistence.revision ? persistence.revision() : (await persistence.load()).revision), (revision) => ({ type: 'revision', revision }), (error) => ({ type: 'revision-failed', error }));
+}
+
+/** Tells every subscriber; a throwing one must not cost the effects after it (a call would never settle). */
+function notify<TState>(listeners: Set<(state: TState, previous: TState) => void>, state: TState, previous: TState, threw: (message: string) => void) {
+  for (const l of [...listeners]) {
+    try {
+      l(state, previous);
+    } catch (error) {
+      threw(error instanceof Error ? error.message : String(error));
+    }
+  }
 }
 
 /**
@@ -99,13 +129,11 @@ function hostTiming(options: HostOptions<unknown>): HostTiming {
  * await host.ready;
  */
 export function createHost<TState, TActions extends ActionRecipes<TState>>(definition: StoreDefinition<TState, TActions>, options: HostOptions<TState>): Host<TState, TActions> {
-  const clock = options.clock ?? systemClock;
-  const createId = options.createId ?? randomId;
-  const logger = options.logger ?? console;
+  const { clock = systemClock, createId = randomId, logger = console } = options;
   const persistence = options.persistence;
   // A host's id is its epoch: down messages name it once, and its own calls are stored under it.
   const epoch = createEpoch(clock.now(), options.createId ? options.createId() : randomId(4));
-  const m = createHostMachine(definition as unknown as StoreDefinition<TState, ActionRecipes<TState>>, epoch, hostTiming(options as HostOptions<unknown>), persistence !== undefined, clock.now());
+  const m = createHostMachine(definition as unknown as StoreDefinition<TState, ActionRecipes<TState>>, epoch, hostTiming(options as HostOptions<unknown>), persistence !== undefined, clock.now(), options.random ?? Math.random);
   const listeners = new Set<(state: TState, previous: TState) => void>();
   const closers: (() => void)[] = [];
   const calls = createCalls();
@@ -114,79 +142,41 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
 
   const { channel, wake } = connectPeer({
     transport: options.transport,
-    store: definition.name,
-    id: epoch,
-    listen: upEvent(definition.name),
-    send: downEvent(definition.name),
+    store: definition.name, id: epoch,
+    listen: upEvent(definition.name), send: downEvent(definition.name),
     clock,
     maxMessageSize: options.maxMessageSize ?? 60_000,
     createId,
-    logger: options.logger,
+    logger,
     accepts: ['hello', 'intents'],
     onMessage: (message) => run({ type: 'message', message }),
     nextWake: () => nextWake(m),
     onTick: () => run({ type: 'tick' }),
   });
 
-  /** Performs a storage call and feeds its answer back as an event. */
-  const io = <T>(call: () => Promise<T>, ok: (value: T) => HostEvent, failed: (error: unknown) => HostEvent) => {
-    Promise.resolve()
-      .then(call)
-      .then(
-        (value) => run(ok(value)),
-        (error: unknown) => run(failed(error)),
-      );
-  };
-
-  function run(event: HostEvent): void {
-    if (m.phase === 'closed') return;
+  /** Runs one event through the machine and performs its effects; returns the call a `call` event opened. */
+  function run(event: HostEvent): ActionCall | undefined {
+    if (m.phase === 'closed') return undefined;
     const before = m.phase;
+    let opened: ActionCall | undefined;
     for (const e of step(m, event, clock.now())) {
-      switch (e.type) {
-        case 'send':
-          channel.send(e.message);
-          break;
-        case 'load':
-          io(() => persistence!.load(), (doc) => ({ type: 'loaded', doc: doc as never }), (error) => ({ type: 'load-failed', error }));
-          break;
-        case 'commit':
-          io(() => persistence!.commit(e.batch), (result) => ({ type: 'saved', result: result as never }), (error) => ({ type: 'save-failed', error }));
-          break;
-        case 'check-revision':
-          io(async () => (persistence!.revision ? persistence!.revision() : (await persistence!.load()).revision), (revision) => ({ type: 'revision', revision }), (error) => ({ type: 'revision-failed', error }));
-          break;
-        case 'applied':
-          calls.applied(e.seq);
-          break;
-        case 'settled':
-          calls.settle(e.seq, e.error);
-          break;
-        case 'changed':
-          // A throwing subscriber must not cost the effects after it (a call would never settle).
-          for (const l of [...listeners]) {
-            try {
-              l(m.state, e.previous as TState);
-            } catch (error) {
-              logger.warn(`[bgstore] ${definition.name}: a host subscriber threw: ${error instanceof Error ? error.message : String(error)}`);
-            }
-          }
-          break;
-        case 'durable':
-          if (m.save) options.onDurable?.(durableStatus(m.save));
-          break;
-        case 'warn':
-          logger.warn(e.message);
-          break;
-      }
+      if (e.type === 'send') channel.send(e.message);
+      else if (e.type === 'load' || e.type === 'commit' || e.type === 'check-revision') callStorage(persistence!, e, run);
+      else if (e.type === 'opened') opened = calls.open(e.seq);
+      else if (e.type === 'applied') calls.applied(e.seq);
+      else if (e.type === 'settled') calls.settle(e.seq, e.error);
+      else if (e.type === 'changed') notify(listeners, m.state, e.previous as TState, (error) => logger.warn(`[bgstore] ${definition.name}: a host subscriber threw: ${error}`));
+      else if (e.type === 'durable') void (m.save && options.onDurable?.(durableStatus(m.save)));
+      else logger.warn(e.message);
     }
     if (before === 'loading' && m.phase !== 'loading') markReady();
     wake.arm();
+    return opened;
   }
 
   const actions = createActions(definition, calls, {
     closed: () => (m.phase === 'closed' ? `[bgstore] host of '${definition.name}' is closed` : undefined),
-    nextId: () => m.localSeq + 1,
-    run: (name, args) => run({ type: 'call', name, args }),
+    call: (name, args) => run({ type: 'call', name, args })!,
   });
 
   run({ type: 'start' });

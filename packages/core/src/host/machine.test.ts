@@ -1,16 +1,16 @@
 // The host's protocol, driven one event at a time: no timers, no bus, no storage calls.
-import { PROTOCOL_VERSION, type Message } from '@bgstore/protocol';
+import { PROTOCOL_VERSION, RETRY_POLICIES, type Message } from '@bgstore/protocol';
 import { board } from '../../test/board';
 import { createHostMachine, nextWake, step, type HostEffect } from './machine';
 
-const timing = { heartbeatMs: 2000, digestMs: 10_000, logEntries: 256, logBytes: 1_000_000, snapshotBurst: 2, snapshotsPerSecond: 4, flushDelayMs: 200, retryMinMs: 500, retryMaxMs: 30_000, revisionCheckMs: 30_000, maxBatchIntents: 500, maxBatchBytes: 450_000 };
+const timing = { heartbeatMs: 2000, digestMs: 10_000, logEntries: 256, logBytes: 1_000_000, snapshotBurst: 2, snapshotsPerSecond: 4, flushDelayMs: 200, retry: { storage: RETRY_POLICIES.storage, busy: RETRY_POLICIES.storageBusy, recheck: RETRY_POLICIES.revisionRecheck }, revisionCheckMs: 30_000, maxBatchIntents: 500, maxBatchBytes: 450_000 };
 const env = { bgstore: PROTOCOL_VERSION, store: 'board' } as const;
 const types = (fx: HostEffect[]) => fx.map((e) => (e.type === 'send' ? `send:${e.message.type}` : e.type));
 const hello = (from: string, epoch: string | null = null, version: number | null = null, fingerprint?: string): Message => ({ ...env, from, type: 'hello', epoch, version, ...(fingerprint ? { fingerprint } : {}) });
 
 describe('host machine', () => {
   it('loads before it serves: hellos wait, then are answered', () => {
-    const m = createHostMachine(board as never, '1.h', timing, true, 0);
+    const m = createHostMachine(board as never, '1.h', timing, true, 0, () => 0.5);
     expect(types(step(m, { type: 'start' }, 0))).toEqual(['load']);
     expect(step(m, { type: 'message', message: hello('a') }, 1)).toEqual([]);
     const fx = step(m, { type: 'loaded', doc: { revision: 4, state: { cards: [], count: 7, meta: { title: 'T' } }, clients: {} } as never }, 2);
@@ -19,7 +19,7 @@ describe('host machine', () => {
   });
 
   it('answers a hello at its version with a beat, from its log with a patch, else with a snapshot', () => {
-    const m = createHostMachine(board as never, '1.h', timing, false, 0);
+    const m = createHostMachine(board as never, '1.h', timing, false, 0, () => 0.5);
     step(m, { type: 'start' }, 0);
     step(m, { type: 'message', message: { ...env, from: 'a', type: 'intents', settledBelow: 1, items: [{ seq: 1, name: 'add', args: ['c1', 'one'] }] } }, 1);
     expect(m.version).toBe(1);
@@ -29,7 +29,7 @@ describe('host machine', () => {
   });
 
   it('rate-limits snapshots and answers the deferred askers as the budget refills', () => {
-    const m = createHostMachine(board as never, '1.h', timing, false, 0);
+    const m = createHostMachine(board as never, '1.h', timing, false, 0, () => 0.5);
     step(m, { type: 'start' }, 0);
     const answered = ['a', 'b', 'c', 'd'].flatMap((id) => types(step(m, { type: 'message', message: hello(id) }, 1)));
     expect(answered).toEqual(['send:snapshot', 'send:snapshot']);
@@ -39,25 +39,25 @@ describe('host machine', () => {
   });
 
   it('commits accepted intents after the debounce and settles its own call once stored', () => {
-    const m = createHostMachine(board as never, '1.h', timing, true, 0);
+    const m = createHostMachine(board as never, '1.h', timing, true, 0, () => 0.5);
     step(m, { type: 'start' }, 0);
     step(m, { type: 'loaded', doc: { revision: 0, state: board.initialState, clients: {} } as never }, 0);
-    expect(types(step(m, { type: 'call', name: 'add', args: ['c1', 'one'] }, 10))).toEqual(['durable', 'send:status', 'send:patch', 'changed', 'applied']);
+    expect(types(step(m, { type: 'call', name: 'add', args: ['c1', 'one'] }, 10))).toEqual(['opened', 'durable', 'send:status', 'send:patch', 'changed', 'applied']);
     expect(nextWake(m)).toBe(210); // the commit and the first trailing beat
     const commit = step(m, { type: 'tick' }, 210).find((e) => e.type === 'commit');
     expect(commit).toMatchObject({ batch: { baseRevision: 0, intents: [{ clientId: '1.h', seq: 1, name: 'add' }] } });
-    const fx = step(m, { type: 'saved', result: { revision: 1, outcomes: [{ clientId: '1.h', seq: 1, ok: true }] } as never }, 250);
+    const fx = step(m, { type: 'committed', result: { revision: 1, outcomes: [{ clientId: '1.h', seq: 1, ok: true }] } as never }, 250);
     expect(fx).toContainEqual({ type: 'settled', seq: 1 });
   });
 
   it('does not drop a revision hint that arrives while a check is in flight: it checks again soon', () => {
-    const m = createHostMachine(board as never, '1.h', { ...timing, revisionCheckMs: 30_000 }, true, 0);
+    const m = createHostMachine(board as never, '1.h', { ...timing, revisionCheckMs: 30_000 }, true, 0, () => 0.5);
     step(m, { type: 'start' }, 0);
     step(m, { type: 'loaded', doc: { revision: 3, state: board.initialState, clients: {} } as never }, 0);
     expect(types(step(m, { type: 'check-revision' }, 100))).toContain('check-revision');
     expect(step(m, { type: 'check-revision' }, 150)).toEqual([]); // one in flight: remembered, not sent twice
     step(m, { type: 'revision', revision: 3 }, 180);
-    expect(m.save!.checkAt).toBe(380);
+    expect(m.check!.at).toBe(380);
     expect(types(step(m, { type: 'tick' }, 380))).toContain('check-revision');
   });
 });

@@ -7,24 +7,23 @@
 //      │                 ▲ (messages that arrive while loading are buffered, then handled)
 //      └──load failed for good (a permanent error)──▶ failed
 //
-// Words: the host *publishes* a change (new version, patch broadcast to replicas); it *commits*
-// intents to storage (through the save queue, `durable/saveQueue.ts`). Only storage commits.
-import { isSyncError, SyncError } from '@bgstore/protocol';
+// Words (PROTOCOL.md's glossary): the host *publishes* a change (new version, patch broadcast to
+// replicas); it *commits* a batch of intents to storage (`save.ts`). `tick` is the machine's: it
+// runs what is due, each part in its own module.
+import { retryDelay, SyncError } from '@bgstore/protocol';
 import { createClientTable } from '../durable/clientTable';
-import { durableStatus, isPermanent } from '../durable/saveQueue';
 import { deepFreeze } from '../runtime/freeze';
 import type { CommitResult, LoadedDoc } from '../runtime/ports';
-import { backoff } from '../runtime/schedule';
+import { beatDue } from './beat';
 import { rebase } from './publish';
-import { dispatch, onCall, runCall, tick } from './serve';
-import { commitDue, onCommitFailed, onCommitted, reportDurable, scheduleCheck } from './storage';
-import { durableField, env, send, type HostEffect, type HostEvent, type HostMachine, type Turn } from './state';
+import { checkDue, onRevision, onRevisionFailed, requestCheck, scheduleCheck } from './revisionCheck';
+import { commitDue, durableField, durableStatus, isPermanent, onCommitFailed, onCommitted, reportDurable, storageError } from './save';
+import { answerDeferred, dispatch, onCall, runCall } from './serve';
+import type { HostEffect, HostEvent, HostMachine } from './state';
+import { env, send, type Turn } from './turn';
 
 export { createHostMachine, nextWake } from './state';
 export type { HostCounters, HostEffect, HostEvent, HostMachine, HostPhase, HostTiming } from './state';
-
-/** A revision check that had to wait (our commit in flight, or a hint during a check) runs again this soon. */
-const SOON_MS = 200;
 
 /** Runs one event. Mutates `m`; returns what to do. */
 export function step<TState>(m: HostMachine<TState>, event: HostEvent, now: number): HostEffect[] {
@@ -52,41 +51,23 @@ export function step<TState>(m: HostMachine<TState>, event: HostEvent, now: numb
     case 'call':
       onCall(t, event.name, event.args);
       break;
-    case 'saved':
+    case 'committed':
       onCommitted(t, event.result as CommitResult<TState>);
       break;
-    case 'save-failed':
+    case 'commit-failed':
       onCommitFailed(t, event.error);
       break;
     case 'revision':
-      if (m.save) {
-        const q = m.save;
-        q.checking = false;
-        const again = q.recheck;
-        q.recheck = false;
-        // Other tabs moved storage: load it and rebase — once our own commit is back, if one is in flight.
-        if (event.revision !== q.revision && q.inflight.length === 0) out.push({ type: 'load' });
-        else if (event.revision !== q.revision || again) scheduleCheck(t, SOON_MS);
-        else scheduleCheck(t);
-      }
+      onRevision(t, event.revision);
       break;
     case 'revision-failed':
-      if (m.save) {
-        m.save.checking = false;
-        m.save.recheck = false;
-        scheduleCheck(t);
-      }
+      onRevisionFailed(t);
       break;
     case 'flush':
       commitDue(t, true);
       break;
     case 'check-revision':
-      // A hint that arrives while a check is in flight is not dropped: the check runs again after it.
-      if (m.save?.checking) m.save.recheck = true;
-      else if (m.save && m.phase === 'live') {
-        m.save.checkAt = now;
-        tick(t);
-      }
+      if (requestCheck(t)) tick(t);
       break;
     case 'tick':
       tick(t);
@@ -96,10 +77,25 @@ export function step<TState>(m: HostMachine<TState>, event: HostEvent, now: numb
       m.beatAt = m.loadAt = undefined;
       for (const c of m.waiting.splice(0)) out.push({ type: 'settled', seq: c.seq, error: new SyncError('CLOSED', `[bgstore] host of '${m.definition.name}' is closed`) });
       m.deferred.clear();
-      if (m.save) m.save.flushAt = m.save.checkAt = undefined;
+      if (m.save) m.save.dueAt = undefined;
+      if (m.check) m.check.at = undefined;
       break;
   }
   return out;
+}
+
+/** Runs what is due: a load retry, a revision check, a commit, deferred hellos, a beat. */
+export function tick<TState>(t: Turn<TState>) {
+  const { m, now } = t;
+  if (m.loadAt !== undefined && m.loadAt <= now) {
+    m.loadAt = undefined;
+    t.out.push({ type: 'load' });
+  }
+  if (m.phase !== 'live') return;
+  checkDue(t);
+  commitDue(t);
+  answerDeferred(t);
+  beatDue(t);
 }
 
 export function onLoaded<TState>(t: Turn<TState>, doc: LoadedDoc<TState>) {
@@ -128,7 +124,7 @@ export function onLoaded<TState>(t: Turn<TState>, doc: LoadedDoc<TState>) {
 export function onLoadFailed<TState>(t: Turn<TState>, error: unknown) {
   const { m } = t;
   const q = m.save!;
-  q.error = isSyncError(error) ? { code: error.code, message: error.message } : { code: 'STORAGE_FAILED', message: `[bgstore] storage failed: ${error instanceof Error ? error.message : String(error)}` };
+  q.error = storageError(error);
   if (m.phase === 'live') {
     scheduleCheck(t);
     reportDurable(t);
@@ -141,7 +137,7 @@ export function onLoadFailed<TState>(t: Turn<TState>, error: unknown) {
     for (const c of m.waiting.splice(0)) t.out.push({ type: 'settled', seq: c.seq, error: new SyncError(q.error.code as never, q.error.message) });
     return;
   }
-  const delay = backoff(m.loadAttempt++, m.timing.retryMinMs, m.timing.retryMaxMs, 0.2);
+  const delay = retryDelay(m.timing.retry.storage, m.loadAttempt++, m.random);
   t.out.push({ type: 'warn', message: `${q.error.message}; loading again in ${delay} ms` });
   m.loadAt = t.now + delay;
   // Replicas hear why they still wait.

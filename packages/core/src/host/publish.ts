@@ -3,7 +3,15 @@ import { jsonBytes, type WirePatch } from '@bgstore/protocol';
 import { freezeChanged } from '../runtime/freeze';
 import { diffState } from '../state/diffState';
 import { replayIntents } from '../state/runIntent';
-import { env, send, TRAILING_BEAT_MS, TRAILING_BEATS, type LogEntry, type Turn } from './state';
+import type { LogEntry } from './state';
+import { env, send, type Turn } from './turn';
+
+/**
+ * After a burst of patches, six beats follow, 200 ms apart, so a replica that missed a patch learns
+ * the version within a second or so even when half the messages are lost (then the heartbeat).
+ */
+export const TRAILING_BEAT_MS = 200;
+export const TRAILING_BEATS = 6;
 
 /** Makes `next` the state at a new version and broadcasts `patches` (with `acks`) to replicas. */
 export function publish<TState>(t: Turn<TState>, next: TState, patches: WirePatch[], acks: [string, number][]) {

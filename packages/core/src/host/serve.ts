@@ -1,11 +1,10 @@
 // Serving replicas (hellos, intents), the host's own calls, and time.
 import { SyncError, type HelloMessage, type IntentsMessage, type Message, type WirePatch } from '@bgstore/protocol';
-import { isUnsaved } from '../durable/saveQueue';
 import { runIntent } from '../state/runIntent';
 import { stateDigest } from '../state/stateDigest';
 import { publish } from './publish';
-import { commitDue, persist, scheduleCheck } from './storage';
-import { durableField, env, send, TRAILING_BEAT_MS, type Turn } from './state';
+import { durableField, isUnsaved, queueIntent } from './save';
+import { env, send, type Turn } from './turn';
 
 export function dispatch<TState>(t: Turn<TState>, msg: Message) {
   if (msg.type === 'hello') onHello(t, msg);
@@ -60,7 +59,7 @@ export function onHello<TState>(t: Turn<TState>, h: HelloMessage) {
 export function onIntents<TState>(t: Turn<TState>, msg: IntentsMessage) {
   const { m, now } = t;
   const from = msg.from;
-  // A sender's floor never passes what this host processed of it, nor its own items.
+  // A sender's floor never passes what this host processed of it, nor the intents it sends.
   const claim = Math.min(msg.settledBelow, ...msg.items.map((i) => i.seq)) - 1;
   m.table.advanceFloor(from, claim, now);
   // Storage gets the client's own word (what the host processed may not be stored yet).
@@ -69,39 +68,39 @@ export function onIntents<TState>(t: Turn<TState>, msg: IntentsMessage) {
   const patches: WirePatch[] = [];
   const acks: [string, number][] = [];
   const reAcks: number[] = [];
-  for (const item of msg.items) {
-    const seen = m.table.lookup(from, item.seq);
+  for (const intent of msg.items) {
+    const seen = m.table.lookup(from, intent.seq);
     if (seen) {
       m.counters.duplicates++;
-      if (seen.ok) reAcks.push(item.seq);
+      if (seen.ok) reAcks.push(intent.seq);
       // A refusal is told again — unless storage has not settled it yet (it may still turn).
-      else if (!(m.save && isUnsaved(m.save, from, item.seq))) send(t, { ...env(t), type: 'reject', to: from, seq: item.seq, code: seen.code, message: seen.message });
+      else if (!(m.save && isUnsaved(m.save, from, intent.seq))) send(t, { ...env(t), type: 'reject', to: from, seq: intent.seq, code: seen.code, message: seen.message });
       continue;
     }
-    const admitted = m.table.admit(from, item.seq);
+    const admitted = m.table.admit(from, intent.seq);
     if (admitted) {
       // Not recorded: an implausible seq must not move what the table believes of this client.
       m.counters.intentsRejected++;
-      send(t, { ...env(t), type: 'reject', to: from, seq: item.seq, ...admitted });
+      send(t, { ...env(t), type: 'reject', to: from, seq: intent.seq, ...admitted });
       continue;
     }
-    const outcome = runIntent(m.definition, next, item.name, item.args);
-    m.table.record(from, item.seq, outcome.ok ? { ok: true } : { ok: false, code: outcome.code, message: outcome.message }, now);
+    const outcome = runIntent(m.definition, next, intent.name, intent.args);
+    m.table.record(from, intent.seq, outcome.ok ? { ok: true } : { ok: false, code: outcome.code, message: outcome.message }, now);
     if (outcome.ok) {
       m.counters.intentsApplied++;
-      persist(t, { clientId: from, seq: item.seq, name: item.name, args: item.args });
+      queueIntent(t, { clientId: from, seq: intent.seq, name: intent.name, args: intent.args });
       if (outcome.patches.length === 0) {
-        reAcks.push(item.seq);
+        reAcks.push(intent.seq);
       } else {
         next = outcome.state;
         patches.push(...outcome.patches);
-        acks.push([nameOf(t, from), item.seq]);
+        acks.push([nameOf(t, from), intent.seq]);
       }
     } else {
       m.counters.intentsRejected++;
       // With storage, a refusal is stored first, so a late copy of the intent never applies.
-      if (m.save) persist(t, { clientId: from, seq: item.seq, name: item.name, args: [], refused: { code: outcome.code, message: outcome.message } });
-      else send(t, { ...env(t), type: 'reject', to: from, seq: item.seq, code: outcome.code, message: outcome.message });
+      if (m.save) queueIntent(t, { clientId: from, seq: intent.seq, name: intent.name, args: [], refused: { code: outcome.code, message: outcome.message } });
+      else send(t, { ...env(t), type: 'reject', to: from, seq: intent.seq, code: outcome.code, message: outcome.message });
     }
   }
   if (patches.length) publish(t, next, patches, acks);
@@ -114,6 +113,7 @@ export function onIntents<TState>(t: Turn<TState>, msg: IntentsMessage) {
 export function onCall<TState>(t: Turn<TState>, name: string, args: unknown[]) {
   const { m } = t;
   const seq = ++m.localSeq;
+  t.out.push({ type: 'opened', seq });
   if (m.phase === 'loading') m.waiting.push({ seq, name, args });
   else runCall(t, seq, name, args);
 }
@@ -130,51 +130,21 @@ export function runCall<TState>(t: Turn<TState>, seq: number, name: string, args
     return;
   }
   m.table.record(m.epoch, seq, { ok: true }, t.now);
-  persist(t, { clientId: m.epoch, seq, name, args });
+  queueIntent(t, { clientId: m.epoch, seq, name, args });
   if (outcome.patches.length) publish(t, outcome.state, outcome.patches, []);
   t.out.push({ type: 'applied', seq });
   if (!m.save) t.out.push({ type: 'settled', seq });
 }
 
-export function tick<TState>(t: Turn<TState>) {
-  const { m, now } = t;
-  if (m.loadAt !== undefined && m.loadAt <= now) {
-    m.loadAt = undefined;
-    t.out.push({ type: 'load' });
-  }
-  if (m.phase !== 'live') return;
-  const q = m.save;
-  if (q?.checkAt !== undefined && q.checkAt <= now) {
-    q.checkAt = undefined;
-    if (q.inflight.length > 0) scheduleCheck(t);
-    else {
-      q.checking = true;
-      t.out.push({ type: 'check-revision' });
-    }
-  }
-  commitDue(t);
-  if (m.deferred.size) {
-    refill(t);
-    for (const [from, h] of m.deferred) {
-      if (m.snapshotTokens < 1) break;
-      m.deferred.delete(from);
-      onHello(t, h);
-    }
-  }
-  if (m.beatAt !== undefined && m.beatAt <= now) {
-    const gap = TRAILING_BEAT_MS;
-    const trailing = m.trailing > 0 && now - m.lastTrailAt >= gap && now - m.lastPatchAt >= TRAILING_BEAT_MS;
-    if (trailing) {
-      m.trailing--;
-      m.lastTrailAt = now;
-    }
-    if (trailing || now - m.lastSentAt >= m.timing.heartbeatMs) {
-      // The digest is computed once per state (memoised), so an idle host repeats it for free.
-      const withDigest = now - m.digestAt >= m.timing.digestMs;
-      if (withDigest) m.digestAt = now;
-      send(t, { ...env(t), type: 'beat', version: m.version, ...durableField(t), ...(withDigest ? { digest: stateDigest(m.state) } : {}) });
-    }
-    m.beatAt = m.trailing > 0 ? Math.max(m.lastPatchAt, m.lastTrailAt) + TRAILING_BEAT_MS : m.lastSentAt + m.timing.heartbeatMs;
+/** Hellos deferred by the snapshot budget are answered as it refills. */
+export function answerDeferred<TState>(t: Turn<TState>) {
+  const { m } = t;
+  if (!m.deferred.size) return;
+  refill(t);
+  for (const [from, h] of m.deferred) {
+    if (m.snapshotTokens < 1) break;
+    m.deferred.delete(from);
+    onHello(t, h);
   }
 }
 

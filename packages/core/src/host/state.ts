@@ -1,19 +1,13 @@
 // The host's state record, its events and effects, and when it next needs a tick. The
-// transitions: `machine.ts` (`step`, loading), `serve.ts` (replicas and own calls), `storage.ts`
-// (the save queue), `publish.ts` (new versions).
-import { PROTOCOL_VERSION, type DownMessage, type Message, type SyncError, type WirePatch, type HelloMessage } from '@bgstore/protocol';
+// transitions: `machine.ts` (`step`, `tick`, loading), `serve.ts` (replicas and own calls),
+// `save.ts` (the save queue), `revisionCheck.ts` (other tabs' commits), `publish.ts` (new versions, beats).
+import type { DownMessage, HelloMessage, Message, RandomSource, SyncError, WirePatch } from '@bgstore/protocol';
 import { createClientTable, type ClientTable } from '../durable/clientTable';
-import { createSaveQueue, durableStatus, type SaveQueue, type SaveTiming } from '../durable/saveQueue';
 import { deepFreeze } from '../runtime/freeze';
 import type { CommitBatch, CommitResult, LoadedDoc } from '../runtime/ports';
 import type { ActionRecipes, StoreDefinition } from '../state/defineStore';
-
-/**
- * After a burst of patches, six beats follow, 200 ms apart, so a replica that missed a patch learns
- * the version within a second or so even when half the messages are lost (then the heartbeat).
- */
-export const TRAILING_BEAT_MS = 200;
-export const TRAILING_BEATS = 6;
+import { createRevisionCheck, type RevisionCheck } from './revisionCheck';
+import { createSaveQueue, type SaveQueue, type SaveTiming } from './save';
 
 /** Where a host is. */
 export type HostPhase = 'loading' | 'live' | 'failed' | 'closed';
@@ -53,6 +47,8 @@ export interface HostMachine<TState> {
   readonly definition: StoreDefinition<TState, ActionRecipes<TState>>;
   readonly epoch: string;
   readonly timing: HostTiming;
+  /** The jitter of retries comes from here (the wiring's option; tests seed it). */
+  readonly random: RandomSource;
   phase: HostPhase;
   state: TState;
   version: number;
@@ -80,6 +76,8 @@ export interface HostMachine<TState> {
   waiting: { seq: number; name: string; args: unknown[] }[];
   /** Present when the host persists. */
   save: SaveQueue<TState> | undefined;
+  /** Present when the host persists. */
+  check: RevisionCheck | undefined;
   loadAttempt: number;
   loadAt: number | undefined;
   counters: HostCounters;
@@ -91,8 +89,8 @@ export type HostEvent =
   | { type: 'load-failed'; error: unknown }
   | { type: 'message'; message: Message }
   | { type: 'call'; name: string; args: unknown[] }
-  | { type: 'saved'; result: CommitResult<TStateAny> }
-  | { type: 'save-failed'; error: unknown }
+  | { type: 'committed'; result: CommitResult<TStateAny> }
+  | { type: 'commit-failed'; error: unknown }
   | { type: 'revision'; revision: number }
   | { type: 'revision-failed'; error: unknown }
   | { type: 'flush' }
@@ -106,6 +104,8 @@ export type HostEffect =
   | { type: 'send'; message: DownMessage }
   | { type: 'load' }
   | { type: 'commit'; batch: CommitBatch }
+  /** The host's own `call` got its seq (first, before anything settles it). */
+  | { type: 'opened'; seq: number }
   | { type: 'check-revision' }
   /** The host's own call `seq` was applied (or refused, `settled` with an error). */
   | { type: 'applied'; seq: number }
@@ -114,12 +114,13 @@ export type HostEffect =
   | { type: 'durable' }
   | { type: 'warn'; message: string };
 
-export function createHostMachine<TState>(definition: StoreDefinition<TState, ActionRecipes<TState>>, epoch: string, timing: HostTiming, persists: boolean, now: number): HostMachine<TState> {
+export function createHostMachine<TState>(definition: StoreDefinition<TState, ActionRecipes<TState>>, epoch: string, timing: HostTiming, persists: boolean, now: number, random: RandomSource): HostMachine<TState> {
   const initial = deepFreeze(definition.initialState);
   return {
     definition,
     epoch,
     timing,
+    random,
     phase: 'loading',
     state: initial,
     version: 0,
@@ -140,6 +141,7 @@ export function createHostMachine<TState>(definition: StoreDefinition<TState, Ac
     localSeq: 0,
     waiting: [],
     save: persists ? createSaveQueue(initial) : undefined,
+    check: persists ? createRevisionCheck() : undefined,
     loadAttempt: 0,
     loadAt: undefined,
     counters: { intentsApplied: 0, intentsRejected: 0, duplicates: 0, snapshotsSent: 0, catchUpsSent: 0, rebases: 0, hellosDeferred: 0, buildMismatches: 0 },
@@ -149,27 +151,7 @@ export function createHostMachine<TState>(definition: StoreDefinition<TState, Ac
 /** When the machine next needs a `tick`, or undefined. */
 export function nextWake<TState>(m: HostMachine<TState>): number | undefined {
   if (m.phase === 'closed' || m.phase === 'failed') return undefined;
-  let at = Math.min(m.beatAt ?? Infinity, m.loadAt ?? Infinity, m.save?.flushAt ?? Infinity, m.save?.checkAt ?? Infinity);
+  let at = Math.min(m.beatAt ?? Infinity, m.loadAt ?? Infinity, m.save?.dueAt ?? Infinity, m.check?.at ?? Infinity);
   if (m.deferred.size) at = Math.min(at, m.tokensAt + 1000 / m.timing.snapshotsPerSecond);
   return at === Infinity ? undefined : at;
-}
-
-/** One step's work on a machine: the handlers share `m`, `now` and the effects list. */
-export interface Turn<TState> {
-  readonly m: HostMachine<TState>;
-  readonly now: number;
-  readonly out: HostEffect[];
-}
-
-export function env<TState>(t: Turn<TState>) {
-  return { bgstore: PROTOCOL_VERSION, store: t.m.definition.name, from: t.m.epoch, epoch: t.m.epoch } as const;
-}
-
-export function send<TState>(t: Turn<TState>, message: DownMessage) {
-  t.m.lastSentAt = t.now;
-  t.out.push({ type: 'send', message });
-}
-
-export function durableField<TState>(t: Turn<TState>) {
-  return t.m.save ? { durable: durableStatus(t.m.save) } : {};
 }

@@ -1,5 +1,5 @@
 import { PROTOCOL_VERSION, SyncError } from '@bgstore/protocol';
-import { inView, isFinal, send, type Call, type Turn } from './state';
+import { inView, isFinal, resendAt, send, type Call, type Turn } from './state';
 
 // A call's life (the diagram is at the top of machine.ts): queued → sent → applied → saved, or refused / timed out.
 
@@ -20,10 +20,11 @@ export function prune<TState>(t: Turn<TState>) {
   for (const c of [...m.calls.values()]) if (isFinal(c) && (c.stage !== 'saved' || inView(m, c))) m.calls.delete(c.seq);
 }
 
-export function sendIntents<TState>(t: Turn<TState>, items: Call[]) {
+/** Sends calls as intents (one message), with the floor: every seq below `settledBelow` is settled here. */
+export function sendIntents<TState>(t: Turn<TState>, due: Call[]) {
   const { m } = t;
-  if (items.length === 0) return;
-  for (const c of items) {
+  if (due.length === 0) return;
+  for (const c of due) {
     c.sentAt = t.now;
     if (c.stage === 'queued') c.stage = 'sent';
   }
@@ -34,7 +35,7 @@ export function sendIntents<TState>(t: Turn<TState>, items: Call[]) {
       break;
     }
   }
-  send(t, { bgstore: PROTOCOL_VERSION, store: m.definition.name, from: m.clientId, type: 'intents', settledBelow, items: items.map((c) => ({ seq: c.seq, name: c.name, args: c.args })) });
+  send(t, { bgstore: PROTOCOL_VERSION, store: m.definition.name, from: m.clientId, type: 'intents', settledBelow, items: due.map((c) => ({ seq: c.seq, name: c.name, args: c.args })) });
 }
 
 export function flushQueued<TState>(t: Turn<TState>) {
@@ -61,9 +62,9 @@ export function tickCalls<TState>(t: Turn<TState>) {
       settle(t, c, new SyncError('TIMEOUT', `[bgstore] ${m.definition.name}.${c.name}: no answer from the background script in ${m.timing.intentTimeoutMs} ms; it may or may not have been applied`));
       continue;
     }
-    // Unapplied calls go again every retryMs; applied ones not yet reported saved (the status
-    // saying so may be lost) are asked about less often, and the host answers with `saved`.
-    if (now - c.sentAt >= (c.ack ? 5 : 1) * m.timing.retryMs) due.push(c);
+    // Unapplied calls go again; applied ones not yet reported saved (the status saying so may be
+    // lost) are asked about less often, and the host answers with `saved`.
+    if (now >= resendAt(m, c)) due.push(c);
   }
   sendIntents(t, due);
 }

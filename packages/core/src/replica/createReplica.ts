@@ -1,12 +1,12 @@
-import { downEvent, SyncError, upEvent, type DurableStatus } from '@bgstore/protocol';
+import { downEvent, SyncError, upEvent, type DurableStatus, type RandomSource } from '@bgstore/protocol';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ChannelStats } from '../runtime/channel';
 import { connectPeer } from '../runtime/peer';
 import { randomId, systemClock, type Clock, type Logger, type Transport } from '../runtime/ports';
 import { createActions, createCalls } from '../runtime/calls';
-import type { ActionRecipes, InferActions, StoreDefinition } from '../state/defineStore';
+import type { ActionCall, ActionRecipes, InferActions, StoreDefinition } from '../state/defineStore';
 import { replayIntents } from '../state/runIntent';
-import { createReplicaMachine, isFinal, nextWake, pendingForView, step, type ReplicaCounters, type ReplicaEvent, type ReplicaMachine, type ResyncReason, type SyncPhase } from './machine';
+import { createReplicaMachine, isFinal, nextWake, pendingForView, replicaTiming, step, type ReplicaCounters, type ReplicaEvent, type ReplicaMachine, type ResyncReason, type SyncPhase } from './machine';
 
 /** Options of {@link createReplica}. */
 export interface ReplicaOptions {
@@ -20,6 +20,8 @@ export interface ReplicaOptions {
   clock?: Clock;
   /** Id source for the client id and chunk ids. @default randomId */
   createId?: () => string;
+  /** Uniform numbers in [0, 1) for the jitter of retries (tests seed it). @default Math.random */
+  random?: RandomSource;
   /** An action the host has not applied by then rejects with `TIMEOUT`. @default 15_000 */
   intentTimeoutMs?: number;
   /** Unapplied actions are sent again this often. @default 500 */
@@ -103,28 +105,8 @@ function createView<TState>(definition: StoreDefinition<TState, ActionRecipes<TS
   };
 }
 
-/**
- * Creates a replica of a store: a zustand store kept equal to the host's over `transport`,
- * whatever order modules start in and whatever the bus does to messages.
- * @example
- * const replica = createReplica(board, { transport });
- * await replica.actions.add('c1', 'Write docs');
- * replica.getState().cards;
- */
-export function createReplica<TState, TActions extends ActionRecipes<TState>>(definition: StoreDefinition<TState, TActions>, options: ReplicaOptions): Replica<TState, TActions> {
-  const clock = options.clock ?? systemClock;
-  const createId = options.createId ?? randomId;
-  const optimistic = options.optimistic ?? true;
-  const store = definition.name;
-  const m = createReplicaMachine(definition as unknown as StoreDefinition<TState, ActionRecipes<TState>>, createId(), {
-    intentTimeoutMs: options.intentTimeoutMs ?? 15_000,
-    retryMs: options.retryMs ?? 500,
-    helloMinMs: options.helloMinMs ?? 100,
-    helloMaxMs: options.helloMaxMs ?? 5000,
-    gapHoldMs: options.gapHoldMs ?? 100,
-    hostSilenceMs: options.hostSilenceMs ?? 6000,
-  });
-  const calls = createCalls();
+/** The replica's two zustand stores (its state as shown, its sync status) and `render`, which brings both up to date. */
+function createStores<TState>(definition: StoreDefinition<TState, ActionRecipes<TState>>, m: ReplicaMachine<TState>, optimistic: boolean) {
   const state = createStore<TState>()(() => m.confirmed);
   const statusOf = (): SyncStatus => ({
     phase: m.phase,
@@ -137,7 +119,6 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
     durable: m.durable,
   });
   const status = createStore<SyncStatus>()(statusOf);
-
   const view = createView(definition, m, optimistic);
   const render = () => {
     // A closed replica keeps showing what it showed last.
@@ -147,6 +128,23 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
     const current = status.getState();
     if ((Object.keys(s) as (keyof SyncStatus)[]).some((k) => s[k] !== current[k])) status.setState(s, true);
   };
+  return { state, status, render };
+}
+
+/**
+ * Creates a replica of a store: a zustand store kept equal to the host's over `transport`,
+ * whatever order modules start in and whatever the bus does to messages.
+ * @example
+ * const replica = createReplica(board, { transport });
+ * await replica.actions.add('c1', 'Write docs');
+ * replica.getState().cards;
+ */
+export function createReplica<TState, TActions extends ActionRecipes<TState>>(definition: StoreDefinition<TState, TActions>, options: ReplicaOptions): Replica<TState, TActions> {
+  const { clock = systemClock, createId = randomId } = options;
+  const store = definition.name;
+  const m = createReplicaMachine(definition as unknown as StoreDefinition<TState, ActionRecipes<TState>>, createId(), replicaTiming(options), options.random ?? Math.random);
+  const calls = createCalls();
+  const { state, status, render } = createStores(definition, m, options.optimistic ?? true);
 
   const { channel, wake } = connectPeer({
     transport: options.transport,
@@ -165,28 +163,33 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
   });
 
   let flushScheduled = false;
-  function run(event: ReplicaEvent): void {
+  /** Runs one event through the machine and performs its effects; returns the call a `call` event opened. */
+  function run(event: ReplicaEvent): ActionCall | undefined {
+    let opened: ActionCall | undefined;
     for (const e of step(m, event, clock.now())) {
       if (e.type === 'send') channel.send(e.message);
+      else if (e.type === 'opened') opened = calls.open(e.seq);
       else if (e.type === 'applied') calls.applied(e.seq);
       else if (e.type === 'settled') calls.settle(e.seq, e.error);
     }
     render();
     wake.arm();
+    return opened;
   }
 
   const actions = createActions(definition, calls, {
     closed: () => (m.phase === 'closed' ? `[bgstore] replica of '${store}' is closed` : undefined),
-    nextId: () => m.nextSeq + 1,
-    run(name, args) {
-      run({ type: 'call', name, args });
+    call(name, args) {
+      const call = run({ type: 'call', name, args })!;
       // Calls made in one task go out in one message.
-      if (flushScheduled) return;
-      flushScheduled = true;
-      queueMicrotask(() => {
-        flushScheduled = false;
-        run({ type: 'flush' });
-      });
+      if (!flushScheduled) {
+        flushScheduled = true;
+        queueMicrotask(() => {
+          flushScheduled = false;
+          run({ type: 'flush' });
+        });
+      }
+      return call;
     },
   });
 

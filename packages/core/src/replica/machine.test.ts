@@ -2,16 +2,16 @@
 import { PROTOCOL_VERSION, type Message } from '@bgstore/protocol';
 import { board } from '../../test/board';
 import type { ActionRecipes, StoreDefinition } from '../state/defineStore';
-import { createReplicaMachine, nextWake, step, type ReplicaEffect } from './machine';
+import { createReplicaMachine, nextWake, replicaTiming, step, type ReplicaEffect } from './machine';
 
-const timing = { intentTimeoutMs: 15_000, retryMs: 500, helloMinMs: 100, helloMaxMs: 5000, gapHoldMs: 100, hostSilenceMs: 6000 };
+const timing = replicaTiming({ intentTimeoutMs: 15_000, retryMs: 500, helloMinMs: 100, helloMaxMs: 5000, gapHoldMs: 100, hostSilenceMs: 6000 });
 const E = '1000.host';
 const env = { bgstore: PROTOCOL_VERSION, store: 'board', from: E, epoch: E } as const;
 const state = { cards: [], count: 0, meta: { title: 'T' } };
 const sent = (fx: ReplicaEffect[]) => fx.flatMap((e) => (e.type === 'send' ? [e.message.type] : []));
 
 function live() {
-  const m = createReplicaMachine(board as unknown as StoreDefinition<typeof state, ActionRecipes<typeof state>>, 'me', timing);
+  const m = createReplicaMachine(board as unknown as StoreDefinition<typeof state, ActionRecipes<typeof state>>, 'me', timing, () => 0.5);
   expect(sent(step(m, { type: 'start' }, 0))).toEqual(['hello']);
   step(m, { type: 'message', message: { ...env, type: 'snapshot', version: 3, state, to: 'me', durable: { revision: 1, unsaved: 0, saving: false, error: null } } }, 10);
   expect(m.phase).toBe('live');
@@ -22,7 +22,7 @@ const patch = (base: number, patches: unknown[], acks?: [string, number][]): Mes
 
 describe('replica machine', () => {
   it('says hello at start and retries it with backoff until answered', () => {
-    const m = createReplicaMachine(board as never, 'me', timing);
+    const m = createReplicaMachine(board as never, 'me', timing, () => 0.5);
     step(m, { type: 'start' }, 0);
     expect(nextWake(m)).toBe(100);
     expect(sent(step(m, { type: 'tick' }, 100))).toEqual(['hello']);
@@ -51,7 +51,7 @@ describe('replica machine', () => {
   it('walks a call through queued → sent → applied → saved', () => {
     const m = live();
     const fx = step(m, { type: 'call', name: 'add', args: ['c1', 'one'] }, 20);
-    expect(fx).toEqual([]); // queued: it goes out with the next flush
+    expect(fx).toEqual([{ type: 'opened', seq: 1 }]); // its seq, reported; queued: it goes out with the next flush
     expect(m.calls.get(1)!.stage).toBe('queued');
     expect(sent(step(m, { type: 'flush' }, 20))).toEqual(['intents']);
     expect(m.calls.get(1)!.stage).toBe('sent');

@@ -22,10 +22,11 @@
 // optimistic view never flickers.
 import { PERMANENT_CODES, SyncError } from '@bgstore/protocol';
 import { flushQueued, prune, settle, tickCalls } from './calls';
-import { receive, requestSync, tickSync } from './receive';
+import { requestSync, tickSync } from './handshake';
+import { receive } from './receive';
 import { isFinal, type Call, type ReplicaEffect, type ReplicaEvent, type ReplicaMachine, type Turn } from './state';
 
-export { createReplicaMachine, inView, isFinal, nextWake, pendingForView } from './state';
+export { createReplicaMachine, inView, isFinal, nextWake, pendingForView, replicaTiming } from './state';
 export type { Call, CallStage, ReplicaCounters, ReplicaEffect, ReplicaEvent, ReplicaMachine, ReplicaTiming, ResyncReason, SyncPhase } from './state';
 
 /** Runs one event. Mutates `m`; returns what to do. */
@@ -42,6 +43,7 @@ export function step<TState>(m: ReplicaMachine<TState>, event: ReplicaEvent, now
       break;
     case 'call': {
       const seq = ++m.nextSeq;
+      out.push({ type: 'opened', seq });
       const call: Call = { seq, name: event.name, args: event.args, stage: 'queued', sentAt: -Infinity, deadline: now + m.timing.intentTimeoutMs };
       m.calls.set(seq, call);
       // The host said it cannot load, for good: the call cannot succeed, and says why at once.

@@ -1,14 +1,12 @@
-// Handshake, resync and every message a replica receives.
-import { compareEpochs, isPlausibleEpoch, jsonBytes, LIMITS, PERMANENT_CODES, PROTOCOL_VERSION, SyncError, type AckMessage, type BeatMessage, type DurableStatus, type Message, type PatchMessage, type RejectMessage, type SnapshotMessage, type StatusMessage, type WirePatch } from '@bgstore/protocol';
+// Every message a replica receives (the handshake and resync it starts are in `handshake.ts`).
+import { jsonBytes, LIMITS, PERMANENT_CODES, SyncError, type AckMessage, type BeatMessage, type Message, type PatchMessage, type RejectMessage, type SnapshotMessage, type StatusMessage, type WirePatch } from '@bgstore/protocol';
 import { deepFreeze, freezeChanged } from '../runtime/freeze';
 import { immer } from '../runtime/immer';
 import { shareStructure } from '../state/shareStructure';
 import { stateDigest } from '../state/stateDigest';
 import { confirm, flushQueued, settle } from './calls';
-import { isFinal, MAX_HELD, MAX_HELD_BYTES, send, type ResyncReason, type Turn } from './state';
-
-/** How often a replica asks a host of another build again. */
-const MISMATCH_RETRY_MS = 30_000;
+import { adoptEpoch, heard, helloDelay, learnPersistence, markLive, mayFollow, otherEpoch, requestSync, watchGap } from './handshake';
+import { isFinal, MAX_HELD, MAX_HELD_BYTES, type Turn } from './state';
 
 export function receive<TState>(t: Turn<TState>, msg: Message) {
   const { m } = t;
@@ -26,111 +24,6 @@ export function receive<TState>(t: Turn<TState>, msg: Message) {
     case 'status':
       return onStatus(t, msg);
   }
-}
-
-export function sendHello<TState>(t: Turn<TState>, full = false) {
-  const { m } = t;
-  m.lastHelloAt = t.now;
-  m.asked = true;
-  const has = m.epoch !== null && !full && !m.wantSnapshot;
-  send(t, { bgstore: PROTOCOL_VERSION, store: m.definition.name, from: m.clientId, type: 'hello', epoch: has ? m.epoch : null, version: has ? m.version : null, fingerprint: m.definition.fingerprint });
-}
-
-export function helloDelay<TState>(t: Turn<TState>) {
-  const { timing, helloAttempt, phase, lastHeard, mismatched } = t.m;
-  if (mismatched !== undefined) return MISMATCH_RETRY_MS;
-  // Catching up with a host that is alive barely backs off (200 ms by default): the answer was lost, not the host.
-  const max = phase === 'resyncing' && t.now - lastHeard < timing.hostSilenceMs ? Math.min(timing.helloMaxMs, 2 * timing.helloMinMs) : timing.helloMaxMs;
-  return Math.min(max, timing.helloMinMs * 2 ** helloAttempt);
-}
-
-/** Asks the host for what this replica lacks; `full` asks for a snapshot whatever the version. */
-export function requestSync<TState>(t: Turn<TState>, reason?: ResyncReason, full = false) {
-  const { m, now } = t;
-  if (reason && m.phase === 'live') {
-    m.phase = 'resyncing';
-    m.resyncs++;
-    m.lastResync = { reason, at: now };
-  }
-  if (full) m.wantSnapshot = true;
-  if (now - m.lastHelloAt >= m.timing.helloMinMs || full) {
-    m.helloAttempt = 0;
-    sendHello(t, full);
-  }
-  if (m.helloAt === undefined) m.helloAt = now + helloDelay(t);
-}
-
-export function markLive<TState>(t: Turn<TState>) {
-  const { m } = t;
-  if (m.leaving) {
-    // Still on an old boot while a newer one was heard: stay resyncing, unless the newer one went silent.
-    if (t.now - m.leaving.at <= m.timing.hostSilenceMs) return;
-    m.leaving = undefined;
-  }
-  m.helloAt = undefined;
-  m.helloAttempt = 0;
-  m.phase = 'live';
-}
-
-export function watchGap<TState>(t: Turn<TState>) {
-  const { m } = t;
-  if (m.version >= m.known) m.gapAt = undefined;
-  else m.gapAt ??= t.now + m.timing.gapHoldMs;
-}
-
-/**
- * Whether a message of another epoch may move this replica: yes from a newer boot; from an older
- * one only when this replica's own host has gone silent (so a dead host's late messages never pull
- * a replica back, and a live host is followed even if boots tie on their start time).
- */
-export function mayFollow<TState>(t: Turn<TState>, other: string) {
-  const { m } = t;
-  if (!isPlausibleEpoch(other, t.now)) return false;
-  return m.epoch === null || compareEpochs(other, m.epoch) > 0 || t.now - m.lastHeard > m.timing.hostSilenceMs;
-}
-
-export function heard<TState>(t: Turn<TState>, epoch: string) {
-  if (epoch === t.m.epoch) t.m.lastHeard = t.now;
-}
-
-/** A message of another boot: follow it if allowed, else count it stale. */
-export function otherEpoch<TState>(t: Turn<TState>, epoch: string) {
-  const { m } = t;
-  if (!mayFollow(t, epoch)) return void m.counters.stale++;
-  m.leaving = { epoch, at: t.now };
-  requestSync(t, 'epoch');
-}
-
-export function adoptEpoch<TState>(t: Turn<TState>, next: string) {
-  const { m } = t;
-  if (m.epoch === next) return;
-  m.held.clear();
-  m.heldBytes = 0;
-  m.known = 0;
-  // Calls the old boot applied may be unsaved, and unapplied ones are unknown to the new boot:
-  // all go to it again; it applies only those its storage lacks. Saved ones it has loaded.
-  for (const c of [...m.calls.values()]) {
-    if (c.stage === 'saved') {
-      if (!c.ack || compareEpochs(c.ack.epoch, next) < 0) m.calls.delete(c.seq);
-      continue;
-    }
-    if (isFinal(c)) continue;
-    c.ack = undefined;
-    c.stage = 'queued';
-    c.sentAt = -Infinity;
-  }
-  m.hostPersists = undefined;
-  m.epoch = next;
-  m.leaving = undefined;
-}
-
-/** Learns whether this epoch's host persists; one that does not makes every applied call final. */
-export function learnPersistence<TState>(t: Turn<TState>, durable: DurableStatus | undefined) {
-  const { m } = t;
-  // A boot persists or not for its whole life: once known, a stray message cannot change it.
-  if (m.hostPersists === undefined) m.hostPersists = durable !== undefined;
-  if (m.hostPersists) m.durable = durable ?? m.durable;
-  if (!m.hostPersists) for (const c of m.calls.values()) if (c.stage === 'applied') settle(t, c);
 }
 
 export function onBeat<TState>(t: Turn<TState>, b: BeatMessage) {
@@ -162,7 +55,7 @@ export function onSnapshot<TState>(t: Turn<TState>, s: SnapshotMessage) {
     // Only a reload fixes it: ask this boot only every 30 s (a snapshot each time), not on its
     // every beat; a new boot's beat makes it ask at once. Not never: the message may be a stray.
     m.mismatched = s.epoch;
-    m.helloAt = t.now + MISMATCH_RETRY_MS;
+    m.helloAt = t.now + helloDelay(t);
     m.lastError = new SyncError('BUILD_MISMATCH', `[bgstore] the background script runs a different build of store '${m.definition.name}' than this module (an old bundle after a deploy?); reload the page`);
     return;
   }
@@ -293,23 +186,6 @@ export function onStatus<TState>(t: Turn<TState>, s: StatusMessage) {
   // A status names the host's version: a replica that missed a patch learns it here, not at the next beat.
   m.known = Math.max(m.known, s.version);
   watchGap(t);
-}
-
-/** Hello retries and gap holds that are due. */
-export function tickSync<TState>(t: Turn<TState>) {
-  const { m, now } = t;
-  if (m.helloAt !== undefined && m.helloAt <= now) {
-    m.helloAt = undefined;
-    if (m.phase !== 'live') {
-      m.helloAttempt++;
-      sendHello(t);
-      m.helloAt = now + helloDelay(t);
-    }
-  }
-  if (m.gapAt !== undefined && m.gapAt <= now) {
-    m.gapAt = undefined;
-    if (m.version < m.known) requestSync(t, 'gap');
-  }
 }
 
 /** Whether an ack or saved entry names this replica: by its id, or by its short name in this boot. */

@@ -1,6 +1,7 @@
 // The replica's state record, its events and effects, and when it next needs a tick. The
-// transitions are in `machine.ts` (`step`), `receive.ts` (messages) and `calls.ts` (a call's life).
-import { compareEpochs, type DurableStatus, type Message, type PatchMessage, type SyncError } from '@bgstore/protocol';
+// transitions are in `machine.ts` (`step`), `receive.ts` (messages), `handshake.ts` (hello, resync,
+// following a boot) and `calls.ts` (a call's life).
+import { compareEpochs, RETRY_POLICIES, retryDelay, type DurableStatus, type Message, type PatchMessage, type RandomSource, type RetryPolicy, type SyncError } from '@bgstore/protocol';
 import { deepFreeze } from '../runtime/freeze';
 import type { ActionRecipes, StoreDefinition } from '../state/defineStore';
 
@@ -29,11 +30,39 @@ export interface Call {
 /** Timings of a replica, in ms (see `ReplicaOptions`). */
 export interface ReplicaTiming {
   intentTimeoutMs: number;
-  retryMs: number;
-  helloMinMs: number;
-  helloMaxMs: number;
   gapHoldMs: number;
   hostSilenceMs: number;
+  retry: {
+    /** An unanswered hello; `catchUp` while a live host is only catching this replica up (an answer was lost, not the host). */
+    hello: RetryPolicy;
+    catchUp: RetryPolicy;
+    /** A host of another build is asked again this rarely. */
+    buildMismatch: RetryPolicy;
+    /** An intent the host has not applied goes again; an applied one not yet saved is asked about. */
+    resend: RetryPolicy;
+    askSaved: RetryPolicy;
+  };
+}
+
+/** A replica's timings from its options (the defaults are those of `RETRY_POLICIES`). */
+export function replicaTiming(o: { intentTimeoutMs?: number; retryMs?: number; helloMinMs?: number; helloMaxMs?: number; gapHoldMs?: number; hostSilenceMs?: number }): ReplicaTiming {
+  const { hello, resendIntent, askSaved, buildMismatch } = RETRY_POLICIES;
+  const helloMin = o.helloMinMs ?? hello.baseMs;
+  const helloMax = o.helloMaxMs ?? hello.maxMs;
+  const resendMs = o.retryMs ?? resendIntent.baseMs;
+  return {
+    intentTimeoutMs: o.intentTimeoutMs ?? 15_000,
+    gapHoldMs: o.gapHoldMs ?? 100,
+    hostSilenceMs: o.hostSilenceMs ?? 6000,
+    retry: {
+      hello: { ...hello, baseMs: helloMin, maxMs: helloMax },
+      catchUp: { ...hello, baseMs: helloMin, maxMs: Math.min(helloMax, 2 * helloMin) },
+      buildMismatch,
+      resend: { ...resendIntent, baseMs: resendMs },
+      // Asking about an applied intent keeps the defaults' ratio to resending one.
+      askSaved: { ...askSaved, baseMs: resendMs * (askSaved.baseMs / resendIntent.baseMs) },
+    },
+  };
 }
 
 /** Patches held for an earlier one, at most (count and JSON bytes): past that the replica resyncs. */
@@ -57,6 +86,8 @@ export interface ReplicaMachine<TState> {
   readonly definition: StoreDefinition<TState, ActionRecipes<TState>>;
   readonly clientId: string;
   readonly timing: ReplicaTiming;
+  /** The jitter of retries comes from here (the wiring's option; tests seed it). */
+  readonly random: RandomSource;
   phase: SyncPhase;
   /** The host boot followed, its version, and the highest version it is known to have reached. */
   epoch: string | null;
@@ -104,15 +135,18 @@ export type ReplicaEvent =
 
 export type ReplicaEffect =
   | { type: 'send'; message: Message }
+  /** A `call` event got its seq (first, before anything settles it). */
+  | { type: 'opened'; seq: number }
   | { type: 'applied'; seq: number }
   /** A call's outcome is final: saved, or the error. */
   | { type: 'settled'; seq: number; error?: SyncError };
 
-export function createReplicaMachine<TState>(definition: StoreDefinition<TState, ActionRecipes<TState>>, clientId: string, timing: ReplicaTiming): ReplicaMachine<TState> {
+export function createReplicaMachine<TState>(definition: StoreDefinition<TState, ActionRecipes<TState>>, clientId: string, timing: ReplicaTiming, random: RandomSource): ReplicaMachine<TState> {
   return {
     definition,
     clientId,
     timing,
+    random,
     phase: 'connecting',
     epoch: null,
     version: 0,
@@ -153,13 +187,16 @@ export function inView<TState>(m: ReplicaMachine<TState>, c: Call): boolean {
 /** The calls an optimistic view replays on `confirmed`, in order. */
 export const pendingForView = <TState>(m: ReplicaMachine<TState>): Call[] => [...m.calls.values()].filter((c) => c.stage !== 'refused' && c.stage !== 'timed-out' && !inView(m, c));
 
+/** When a sent call goes again: an unapplied one to be applied, an applied one to learn it is saved. */
+export const resendAt = <TState>(m: ReplicaMachine<TState>, c: Call) => c.sentAt + retryDelay(c.ack ? m.timing.retry.askSaved : m.timing.retry.resend, 0, m.random);
+
 /** When the machine next needs a `tick`, or undefined. */
 export function nextWake<TState>(m: ReplicaMachine<TState>): number | undefined {
   if (m.phase === 'closed') return undefined;
   let at = Math.min(m.helloAt ?? Infinity, m.gapAt ?? Infinity);
   for (const c of m.calls.values()) {
     if (isFinal(c) || c.stage === 'queued') continue;
-    at = Math.min(at, c.ack ? c.sentAt + 5 * m.timing.retryMs : Math.min(c.sentAt + m.timing.retryMs, c.deadline));
+    at = Math.min(at, c.ack ? resendAt(m, c) : Math.min(resendAt(m, c), c.deadline));
   }
   return at === Infinity ? undefined : at;
 }

@@ -11,15 +11,16 @@ interface Open {
 }
 
 /**
- * The promises behind action calls, the same for host and replica: `open(id)` makes the
- * {@link ActionCall}; `applied(id)` and `settle(id, error?)` are driven by the peer's state machine.
+ * The promises behind action calls, the same for host and replica: `open(seq)` makes the
+ * {@link ActionCall} once the peer's state machine gave the call its seq; `applied(seq)` and
+ * `settle(seq, error?)` are driven by the machine too.
  */
 export interface Calls {
-  open(id: number): ActionCall;
-  /** A call refused before it got an id (closed peer, or the call-site check failed). */
+  open(seq: number): ActionCall;
+  /** A call refused before it got a seq (closed peer, or the call-site check failed). */
   refused(error: SyncError): ActionCall;
-  applied(id: number): void;
-  settle(id: number, error?: SyncError): void;
+  applied(seq: number): void;
+  settle(seq: number, error?: SyncError): void;
 }
 
 function makeCall(): { call: ActionCall; open: Open } {
@@ -40,9 +41,9 @@ function makeCall(): { call: ActionCall; open: Open } {
 export function createCalls(): Calls {
   const open = new Map<number, Open>();
   return {
-    open(id) {
+    open(seq) {
       const { call, open: o } = makeCall();
-      open.set(id, o);
+      open.set(seq, o);
       return call;
     },
     refused(error) {
@@ -51,16 +52,16 @@ export function createCalls(): Calls {
       o.reject(error);
       return call;
     },
-    applied(id) {
-      const o = open.get(id);
+    applied(seq) {
+      const o = open.get(seq);
       if (!o || o.applied) return;
       o.applied = true;
       o.resolveApplied();
     },
-    settle(id, error) {
-      const o = open.get(id);
+    settle(seq, error) {
+      const o = open.get(seq);
       if (!o) return;
-      open.delete(id);
+      open.delete(seq);
       if (error) {
         if (!o.applied) o.rejectApplied(error);
         o.reject(error);
@@ -75,13 +76,14 @@ export function createCalls(): Calls {
 /**
  * A peer's typed action functions, the same for host and replica: a closed peer refuses at once
  * (`CLOSED`), a call the checks refuse (unknown action, non-JSON or oversize arguments, the
- * definition's validator) is refused at the call site, and any other call gets the next id, is
- * opened, and handed to `run` with a copy of its arguments (a caller mutating them later changes nothing).
+ * definition's validator) is refused at the call site, and any other call is handed to the peer's
+ * `call` with a copy of its arguments (a caller mutating them later changes nothing); the peer's
+ * machine gives it its seq and the peer opens it.
  */
 export function createActions<TState, TActions extends ActionRecipes<TState>>(
   definition: StoreDefinition<TState, TActions>,
   calls: Calls,
-  peer: { closed(): string | undefined; nextId(): number; run(name: string, args: unknown[]): void },
+  peer: { closed(): string | undefined; call(name: string, args: unknown[]): ActionCall },
 ): InferActions<TActions> {
   const actions = {} as Record<string, (...args: unknown[]) => ActionCall>;
   for (const name of Object.keys(definition.actions)) {
@@ -90,9 +92,7 @@ export function createActions<TState, TActions extends ActionRecipes<TState>>(
       if (closed) return calls.refused(new SyncError('CLOSED', closed));
       const refusal = checkIntent(definition, name, args);
       if (refusal) return calls.refused(new SyncError(refusal.code, refusal.message));
-      const call = calls.open(peer.nextId());
-      peer.run(name, JSON.parse(JSON.stringify(args)) as unknown[]);
-      return call;
+      return peer.call(name, JSON.parse(JSON.stringify(args)) as unknown[]);
     };
   }
   return actions as InferActions<TActions>;

@@ -45,6 +45,25 @@ export interface ChannelOptions {
 
 const toFunction = (u: Unsubscribe): (() => void) => (typeof u === 'function' ? u : () => u.unsubscribe());
 
+/** Subscribes `handler` to the transport (whose `on` may answer with a promise); returns how to unsubscribe. */
+function listen(o: ChannelOptions, handler: (payload: unknown) => void, failed: () => void, isClosed: () => boolean): () => void {
+  let unsubscribe: (() => void) | undefined;
+  try {
+    const sub = o.transport.on(o.listen, handler);
+    if (sub && typeof (sub as Promise<Unsubscribe>).then === 'function') {
+      (sub as Promise<Unsubscribe>).then((u) => {
+        unsubscribe = toFunction(u);
+        if (isClosed()) unsubscribe();
+      }, failed);
+    } else {
+      unsubscribe = toFunction(sub as Unsubscribe);
+    }
+  } catch (error) {
+    throw new Error(`[bgstore] ${o.store}: could not subscribe to '${o.listen}': ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  return () => unsubscribe?.();
+}
+
 /** Opens a {@link Channel}: never throws on bad input; everything ignored is counted and logged once per reason. */
 export function createChannel(o: ChannelOptions): Channel {
   const stats: ChannelStats = { sent: 0, bytesSent: 0, received: 0, ignored: {}, sendErrors: 0, chunksSkipped: 0, chunkBytesHeld: 0, chunksDropped: 0 };
@@ -92,23 +111,7 @@ export function createChannel(o: ChannelOptions): Channel {
     }
   };
 
-  let unsubscribe: (() => void) | undefined;
-  try {
-    const sub = o.transport.on(o.listen, handler);
-    if (sub && typeof (sub as Promise<Unsubscribe>).then === 'function') {
-      (sub as Promise<Unsubscribe>).then(
-        (u) => {
-          unsubscribe = toFunction(u);
-          if (closed) unsubscribe();
-        },
-        () => ignore('malformed', 'transport.on failed'),
-      );
-    } else {
-      unsubscribe = toFunction(sub as Unsubscribe);
-    }
-  } catch (error) {
-    throw new Error(`[bgstore] ${o.store}: could not subscribe to '${o.listen}': ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-  }
+  const stop = listen(o, handler, () => ignore('malformed', 'transport.on failed'), () => closed);
 
   return {
     send(message) {
@@ -130,7 +133,7 @@ export function createChannel(o: ChannelOptions): Channel {
     tick: (now) => reassembler.expire(now),
     close() {
       closed = true;
-      unsubscribe?.();
+      stop();
     },
   };
 }

@@ -52,9 +52,3 @@ export function createWakeup(clock: Clock, nextWake: () => number | undefined, r
     },
   };
 }
-
-/** Exponential backoff: `min · 2^attempt`, at most `max`, with ±`jitter` (a fraction) from `random`. */
-export function backoff(attempt: number, min: number, max: number, jitter = 0, random: () => number = Math.random): number {
-  const base = Math.min(max, min * 2 ** Math.min(attempt, 30));
-  return jitter > 0 ? Math.round(base * (1 - jitter + 2 * jitter * random())) : base;
-}

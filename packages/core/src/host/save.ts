@@ -1,0 +1,188 @@
+// Saving: the host's queue of intents on their way to storage, and every step of it — an accepted
+// intent is queued, a due batch is committed (an effect; the host never awaits), storage's answer
+// or failure comes back as an event, and replicas hear how far the state is saved.
+//
+//   idle ──queueIntent──▶ waiting (dueAt = now + flushDelayMs) ──due──▶ committing (one batch)
+//     ▲                                                                   │ committed: rebase if storage
+//     │                                                                   │   moved in a way not predicted
+//     └──────────────── nothing left ◀────────────────────────────────────┤ failed, retryable: back to
+//                                                                         │   waiting after a backoff
+//                                                                         └ failed, permanent: the batch
+//                                                                           is refused, the host rebases
+import { isSyncError, jsonBytes, PERMANENT_CODES, retryDelay, SyncError, type DurableStatus, type Outcome, type Refusal, type RetryPolicy, type StoredIntent, type SyncErrorCode } from '@bgstore/protocol';
+import type { CommitBatch, CommitResult } from '../runtime/ports';
+import { replayIntents } from '../state/runIntent';
+import { rebase } from './publish';
+import { env, send, type Turn } from './turn';
+
+export interface SaveTiming {
+  flushDelayMs: number;
+  /** After a failed load or commit; after storage said it was busy; a revision check that had to wait. */
+  retry: { storage: RetryPolicy; busy: RetryPolicy; recheck: RetryPolicy };
+  revisionCheckMs: number;
+  maxBatchIntents: number;
+  /** A commit request's JSON, UTF-8 bytes. */
+  maxBatchBytes: number;
+}
+
+export interface SaveQueue<TState> {
+  /** The stored state this host knows, and its revision. */
+  revision: number;
+  state: TState;
+  /** Intents accepted and not yet committed, in order. */
+  queue: StoredIntent[];
+  /** The batch being committed (empty when none is in flight). */
+  inflight: StoredIntent[];
+  /** Per client, the floor sent with its next batch (every seq ≤ it settled at the client). */
+  floors: Map<string, number>;
+  error: { code: string; message: string } | null;
+  /** Failed commits in a row, for the backoff. */
+  attempt: number;
+  /** When to commit next; undefined when nothing waits or a commit is in flight. */
+  dueAt: number | undefined;
+  /** After a batch came back too large, the next ones hold at most this many intents. */
+  split: number;
+}
+
+export function createSaveQueue<TState>(state: TState): SaveQueue<TState> {
+  return { revision: 0, state, queue: [], inflight: [], floors: new Map(), error: null, attempt: 0, dueAt: undefined, split: Infinity };
+}
+
+export const durableStatus = (q: SaveQueue<unknown>): DurableStatus => ({ revision: q.revision, unsaved: q.queue.length + q.inflight.length, saving: q.inflight.length > 0, error: q.error });
+
+export const durableField = <TState>(t: Turn<TState>) => (t.m.save ? { durable: durableStatus(t.m.save) } : {});
+
+export const isUnsaved = (q: SaveQueue<unknown>, clientId: string, seq: number) => q.queue.some((i) => i.seq === seq && i.clientId === clientId) || q.inflight.some((i) => i.seq === seq && i.clientId === clientId);
+
+/** How a storage failure is told: its SyncError code, else STORAGE_FAILED. */
+export const storageError = (error: unknown): { code: string; message: string } =>
+  isSyncError(error) ? { code: error.code, message: error.message } : { code: 'STORAGE_FAILED', message: `[bgstore] storage failed: ${error instanceof Error ? error.message : String(error)}` };
+
+export const isPermanent = (error: { code: string }) => (PERMANENT_CODES as readonly string[]).includes(error.code);
+
+/** An accepted intent (or a refusal, stored so a late copy never applies) joins the queue. */
+export function queueIntent<TState>(t: Turn<TState>, intent: StoredIntent) {
+  const q = t.m.save;
+  if (!q) return;
+  const wasIdle = q.queue.length === 0 && q.inflight.length === 0;
+  q.queue.push(intent);
+  if (q.inflight.length === 0) q.dueAt ??= t.now + t.m.timing.flushDelayMs;
+  if (wasIdle) reportDurable(t);
+}
+
+/** Commits the next batch if one is due (`force`: now, whatever the debounce). */
+export function commitDue<TState>(t: Turn<TState>, force = false) {
+  const { m } = t;
+  if (!m.save || m.phase !== 'live') return;
+  const batch = takeBatch(m.save, t.now, m.timing, m.definition.name, force);
+  if (!batch) return;
+  t.out.push({ type: 'commit', batch });
+  reportDurable(t);
+}
+
+/** The batch to commit now, if one is due: intents in order, as many as fit `maxBatchBytes` of UTF-8 JSON. */
+function takeBatch(q: SaveQueue<unknown>, now: number, timing: SaveTiming, store: string, force: boolean): CommitBatch | undefined {
+  if (q.inflight.length > 0 || q.queue.length === 0 || (!force && (q.dueAt === undefined || q.dueAt > now))) return undefined;
+  q.dueAt = undefined;
+  // The request's envelope, then each intent with a comma: a batch never exceeds invoke's limit in bytes.
+  let bytes = jsonBytes({ store, baseRevision: q.revision, intents: [], floors: [...q.floors] }) + 16;
+  let n = 0;
+  while (n < q.queue.length && n < Math.min(timing.maxBatchIntents, q.split)) {
+    bytes += jsonBytes(q.queue[n]) + 1;
+    if (n > 0 && bytes > timing.maxBatchBytes) break;
+    n++;
+  }
+  q.inflight = q.queue.splice(0, n);
+  // A floor never passes an intent still on its way (this batch or a later one): storage would
+  // take it for done. The client's word is only believed below what this host has not saved.
+  const lowest = new Map<string, number>();
+  for (const i of [...q.inflight, ...q.queue]) lowest.set(i.clientId, Math.min(lowest.get(i.clientId) ?? Infinity, i.seq));
+  const floors = [...q.floors].filter(([c]) => lowest.has(c) && q.inflight.some((i) => i.clientId === c)).map(([c, f]): [string, number] => [c, Math.min(f, lowest.get(c)! - 1)]);
+  return { baseRevision: q.revision, intents: q.inflight, ...(floors.length ? { floors } : {}) };
+}
+
+/** Storage answered a commit: outcomes settle calls, and an unpredicted state makes the host rebase. */
+export function onCommitted<TState>(t: Turn<TState>, result: CommitResult<TState>) {
+  const { m } = t;
+  const q = m.save!;
+  const batch = q.inflight;
+  q.inflight = [];
+  q.attempt = 0;
+  q.error = null;
+  q.split = Infinity;
+  const byKey = new Map(result.outcomes.map((o) => [`${o.seq}|${o.clientId}`, o]));
+  // Refusals the host did not already make are storage's (the write policy, or a state that moved on).
+  const refusedNow = batch.filter((i) => !i.refused && byKey.get(`${i.seq}|${i.clientId}`)?.ok === false);
+  const first = refusedNow[0] && byKey.get(`${refusedNow[0].seq}|${refusedNow[0].clientId}`);
+  if (first && !first.ok) q.error = { code: first.code, message: first.message };
+  const fresh = batch.filter((i) => !i.refused && byKey.get(`${i.seq}|${i.clientId}`)?.ok && !byKey.get(`${i.seq}|${i.clientId}`)?.duplicate);
+  const expected = batch.filter((i) => !i.refused).length;
+  const predicted = result.state === undefined && refusedNow.length === 0 && fresh.length === expected;
+  q.revision = result.revision;
+  q.state = result.state ?? replayIntents(m.definition, q.state, fresh);
+  if (q.queue.length) q.dueAt = t.now;
+  const refused = result.outcomes.filter((o) => !o.ok);
+  learnRefusals(t, refused);
+  if (!predicted) rebase(t);
+  reportDurable(
+    t,
+    result.outcomes.filter((o) => o.ok).map((o): [string, number] => [o.clientId, o.seq]),
+    refused,
+  );
+}
+
+/**
+ * A commit failed. Retryable failures put the batch back and wait (the storage retry policy);
+ * permanent ones (a request storage will never take) refuse the batch, whose effects leave the
+ * host's state.
+ */
+export function onCommitFailed<TState>(t: Turn<TState>, error: unknown) {
+  const { m, now } = t;
+  const q = m.save!;
+  const err = storageError(error);
+  q.error = err;
+  const batch = q.inflight;
+  q.inflight = [];
+  if (err.code === 'TOO_LARGE' && batch.length > 1) {
+    // Storage or invoke measured the request differently: halve the batch, nothing is refused.
+    q.split = Math.ceil(batch.length / 2);
+    q.queue.unshift(...batch);
+    q.dueAt = now;
+    return reportDurable(t);
+  }
+  if (isPermanent(err)) {
+    if (q.queue.length) q.dueAt = now + m.timing.flushDelayMs;
+    const refused = batch.map((i): Outcome => ({ clientId: i.clientId, seq: i.seq, ok: false, code: err.code as SyncErrorCode, message: err.message }));
+    learnRefusals(t, refused);
+    rebase(t);
+    return reportDurable(t, [], refused);
+  }
+  q.queue.unshift(...batch);
+  // A busy document is not an outage: try again within a second or two, without growing the wait.
+  const delay = err.code === 'STORAGE_BUSY' ? retryDelay(m.timing.retry.busy, 0, m.random) : retryDelay(m.timing.retry.storage, q.attempt++, m.random);
+  q.dueAt = now + delay;
+  if (delay > 0) t.out.push({ type: 'warn', message: `${err.message}; retrying in ${delay} ms (${q.queue.length} unsaved)` });
+  reportDurable(t);
+}
+
+/** Refusals learned from storage are remembered, so a retried intent is refused again even if a `reject` was lost. */
+function learnRefusals<TState>(t: Turn<TState>, refused: Outcome[]) {
+  for (const o of refused) if (!o.ok) t.m.table.record(o.clientId, o.seq, { ok: false, code: o.code, message: o.message }, t.now, true);
+}
+
+/** Tells replicas (and the app) how far the state is saved; `saved` and `refused` settle calls. */
+export function reportDurable<TState>(t: Turn<TState>, saved: [string, number][] = [], refused: Outcome[] = []) {
+  const { m } = t;
+  const q = m.save!;
+  t.out.push({ type: 'durable' });
+  if (m.phase !== 'live' && m.phase !== 'loading') return;
+  const others = saved.filter(([c]) => c !== m.epoch).map(([c, seq]): [string, number] => [m.aliases.get(c) ?? c, seq]);
+  send(t, { ...env(t), type: 'status', version: m.version, durable: durableStatus(q), ...(others.length ? { saved: others } : {}) });
+  for (const [c, seq] of saved) if (c === m.epoch) t.out.push({ type: 'settled', seq });
+  for (const r of refused) {
+    if (r.ok) continue;
+    const refusal: Refusal = { code: r.code, message: r.message };
+    if (r.clientId === m.epoch) t.out.push({ type: 'settled', seq: r.seq, error: new SyncError(refusal.code, refusal.message) });
+    else send(t, { ...env(t), type: 'reject', to: r.clientId, seq: r.seq, ...refusal });
+  }
+}
