@@ -1,6 +1,7 @@
-import { ANONYMOUS_CALLER } from './index';
+import { ANONYMOUS_CALLER, createHost, createReplica } from './index';
 import { commitIntents, emptyDoc, replayIntents, runIntent } from './durable';
 import { poll } from '../test/poll';
+import { createWorld } from '../test/world';
 
 describe('#21 an action sees its caller as this.caller', () => {
   it('runs with the caller given, and anonymous ({ accountId: null }) when none is', () => {
@@ -26,5 +27,33 @@ describe('#21 an action sees its caller as this.caller', () => {
   it("replays with each intent's own caller, else with the page's user", () => {
     const state = replayIntents(poll, poll.initialState, [{ name: 'vote', args: ['Tea'] }, { name: 'vote', args: ['Coffee'], caller: 'bob' }], { accountId: 'alice' });
     expect(state).toEqual({ votes: { alice: 'Tea', bob: 'Coffee' } });
+  });
+});
+
+describe("#21 the page's user is the caller of its host and replicas, for what the page shows first", () => {
+  it('runs a replica call as the page user on the host and in the optimistic view; a caller given as a promise is awaited', async () => {
+    const w = createWorld();
+    let tellHost!: (c: { accountId: string }) => void;
+    const host = createHost(poll, { transport: w.transport('bg'), clock: w.clock, caller: new Promise((resolve) => (tellHost = resolve)) });
+    const replica = createReplica(poll, { transport: w.transport('feed'), clock: w.clock, caller: { accountId: 'alice' } });
+    await w.run(100);
+    // The host waits for its user before it serves.
+    expect(replica.sync.getState().phase).toBe('connecting');
+    tellHost({ accountId: 'alice' });
+    await w.run(1000);
+    const call = replica.actions.vote('Tea');
+    expect(replica.getState().votes).toEqual({ alice: 'Tea' });
+    await call;
+    expect(host.getState().votes).toEqual({ alice: 'Tea' });
+    host.close();
+    replica.close();
+  });
+
+  it('runs as anonymous ({ accountId: null }) when no caller is given', async () => {
+    const w = createWorld();
+    const host = createHost(poll, { transport: w.transport('bg'), clock: w.clock });
+    await host.actions.vote('Tea');
+    expect(host.getState().votes).toEqual({ anonymous: 'Tea' });
+    host.close();
   });
 });

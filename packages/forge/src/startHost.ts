@@ -2,6 +2,7 @@ import { realtime as bridgeRealtime } from '@forge/bridge';
 import { createHost, systemClock, type ActionRecipes, type Host, type HostOptions, type Persistence, type StoreDefinition } from '@bgstore/core';
 import { createBridgeTransport } from './bridgeTransport';
 import { createInvokePersistence } from './invokePersistence';
+import { pageCaller } from './pageCaller';
 
 /** The part of `@forge/bridge`'s `realtime` the revision hint uses. */
 export interface RealtimeApi {
@@ -53,6 +54,7 @@ export function startHost<TState, TActions extends ActionRecipes<TState>>(defini
   let announced = -1;
   const host = createHost(definition, {
     ...rest,
+    caller: rest.caller ?? pageCaller(),
     onDurable(status) {
       rest.onDurable?.(status);
       if (!realtimeHint || status.saving || status.revision <= announced) return;
