@@ -1,4 +1,5 @@
 import { DOC_ENTITY_DECLARATION } from '@bgstore/resolver';
+import { DIAGNOSTIC_REPORT, DIAGNOSTIC_REQUEST, DIAGNOSTIC_VERSION } from '@bgstore/devtools';
 import { createKvsFetch, createManualClock, createPage, createSite, type ModuleSpec, type Page } from '@bgstore/emulator';
 import { createNodeRealm } from '@bgstore/emulator/node';
 import { handler } from './resolvers';
@@ -12,9 +13,9 @@ const modules: ModuleSpec[] = [
   { key: 'byline', type: 'confluence:contentBylineItem', entry: entry('byline'), resolver, extension: { content: { id: '42', type: 'page' } } },
 ];
 
-function setup() {
+function setup(environmentType?: 'DEVELOPMENT' | 'PRODUCTION') {
   const clock = createManualClock(1_000_000);
-  const site = createSite({ clock, forgeFetch: createKvsFetch({ clock, entities: [DOC_ENTITY_DECLARATION as never] }) });
+  const site = createSite({ clock, environmentType, forgeFetch: createKvsFetch({ clock, entities: [DOC_ENTITY_DECLARATION as never] }) });
   const restore = site.installForgeFetch();
   const pages: Page[] = [];
   const open = (accountId: string | null = 'alice') => {
@@ -23,7 +24,7 @@ function setup() {
     return page;
   };
   const run = (ms: number) => clock.advanceAsync(ms);
-  return { open, run, close: () => (pages.forEach((p) => p.close()), restore()) };
+  return { site, open, run, close: () => (pages.forEach((p) => p.close()), restore()) };
 }
 
 describe('the example team board on the emulator (real bridge, UI Kit, resolver, KVS)', () => {
@@ -146,6 +147,26 @@ describe('the example team board on the emulator (real bridge, UI Kit, resolver,
       expect(page.module('board').text()).toContain('Card 1 — todo');
       expect(page.module('board').text()).toContain('Also from the host — todo');
       expect(page.module('board').text()).toMatch(/\nSaved\n/);
+    } finally {
+      t.close();
+    }
+  });
+
+  it.each([
+    ['DEVELOPMENT', 4],
+    ['PRODUCTION', 0],
+  ] as const)('#18.10 in a %s environment, its modules answer a diagnostics request: %i reports', async (environment, reports) => {
+    const t = setup(environment);
+    try {
+      const page = t.open();
+      await page.start(['board', 'summary', 'byline', 'background']);
+      await t.run(500);
+      const heard: unknown[] = [];
+      const rogue = { id: 'rogue', moduleKey: 'rogue', appId: t.site.appId };
+      page.bus.subscribe(rogue, DIAGNOSTIC_REPORT, (r) => void heard.push(r));
+      page.bus.emit(rogue, DIAGNOSTIC_REQUEST, { bgstoreDevtools: DIAGNOSTIC_VERSION, from: 'panel-1', actions: 20 });
+      await t.run(10);
+      expect(heard).toHaveLength(reports);
     } finally {
       t.close();
     }

@@ -1,6 +1,6 @@
 // `npm start`: serves the playground on 127.0.0.1 — the example app in a browser on the emulator,
 // with the resolver running here in Node against an on-disk store that survives restarts.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { createKvsFetch } from '@bgstore/emulator';
@@ -68,6 +68,8 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
   };
   const clientInfo = JSON.stringify(MODULES.map(({ key, type, title, ...m }) => ({ key, type, title, extension: 'extension' in m ? m.extension : undefined })));
 
+  // Forge Realtime between tabs: each tab POSTs what it publishes, and hears every tab's over SSE.
+  const listeners = new Set<ServerResponse>();
   const server = createServer(async (req, res) => {
     const send = (status: number, type: string, body: string) => {
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
@@ -83,6 +85,21 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
         } catch (error) {
           return send(500, 'application/json', JSON.stringify({ error: error instanceof Error ? error.message : String(error) }));
         }
+      }
+      if (url.pathname === '/realtime' && req.method === 'GET') {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+        res.write(': relay\n\n');
+        listeners.add(res);
+        req.on('close', () => listeners.delete(res));
+        return;
+      }
+      if (url.pathname === '/realtime' && req.method === 'POST') {
+        const body = await readBody(req);
+        // Forge Realtime caps an event at 32 KB; the relay keeps to it.
+        if (body.length > 32 * 1024) return send(413, 'text/plain', '[playground] a Realtime event is at most 32 KB');
+        const line = `data: ${JSON.stringify(JSON.parse(body))}\n\n`;
+        for (const listener of listeners) listener.write(line);
+        return send(204, 'text/plain', '');
       }
       if (url.pathname === '/') return send(200, 'text/html; charset=utf-8', pageHtml());
       if (url.pathname === '/favicon.ico') return send(204, 'image/x-icon', '');

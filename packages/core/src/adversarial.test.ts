@@ -4,7 +4,7 @@
 // once, memory stays bounded, and once the flood stops every replica converges to the host.
 // Seed: BGSTORE_SEED (printed on failure); size: BGSTORE_MESSAGES (CI runs 3,000; a full run 100,000).
 import fc from 'fast-check';
-import { PROTOCOL_VERSION } from '@bgstore/protocol';
+import { createEpoch, PROTOCOL_VERSION } from '@bgstore/protocol';
 import { createHost, createMemoryPersistence, createReplica } from '.';
 import { board } from '../test/board';
 import { createWorld } from '../test/world';
@@ -21,11 +21,13 @@ describe('adversarial bus (seeded)', () => {
     const feeds = [0, 1].map((k) => createReplica(board, { transport: w.transport(`feed${k}`), clock: w.clock, retryMs: 200, intentTimeoutMs: 3_600_000 }));
     const rogue = w.transport('rogue');
     await w.run(50);
-    const ids = () => fc.constantFrom(host.epoch, feeds[0]!.clientId, feeds[1]!.clientId, 'x', '0.old', 'zzzzzzzz.new', '__proto__');
+    // #18: a boot 50 s in the future (plausible), and aliases (`.0`) as senders.
+    const nearFuture = createEpoch(w.clock.now() + 50_000, 'evil');
+    const ids = () => fc.constantFrom(host.epoch, feeds[0]!.clientId, feeds[1]!.clientId, 'x', '0.old', 'zzzzzzzz.new', '__proto__', nearFuture, '.0', '.1');
     // Forge events carry no sender identity: a module of the same app can always send intents as
     // another module's client, or acks and statuses as the live host (SECURITY.md). The flood forges
     // everything else with live ids, and those from other senders.
-    const others = () => fc.constantFrom('x', '0.old', 'zzzzzzzz.new', '__proto__', 'stale-client');
+    const others = () => fc.constantFrom('x', '0.old', 'zzzzzzzz.new', '__proto__', 'stale-client', nearFuture, '.0');
     const json = fc.jsonValue({ maxDepth: 3 });
     const num = fc.oneof(fc.nat(), fc.constantFrom(0, 1, host.version(), 1e9, -1, 2 ** 53), fc.double());
     const message = fc.oneof(

@@ -12,7 +12,7 @@ export const DIAGNOSTIC_VERSION = 1;
 /** A panel's request: every reporter answers with a {@link ModuleReport}. */
 export interface DiagnosticRequest {
   bgstoreDevtools: typeof DIAGNOSTIC_VERSION;
-  /** Id of the asking panel; answers name it. */
+  /** Id of the asking panel (1–64 id characters, or the request is ignored); answers name it. */
   from: string;
   /** How many recent actions to include per module. */
   actions: number;
@@ -64,8 +64,11 @@ export interface ModuleReport {
   host?: { intentsApplied: number; intentsRejected: number; duplicates: number; snapshotsSent: number; catchUpsSent: number; rebases: number };
 }
 
+/** What a reporter echoes back must be an id: 1–64 characters of `A–Z a–z 0–9 . _ : -` (#18.11). */
+export const isPanelId = (x: unknown): x is string => typeof x === 'string' && /^[\w.:-]{1,64}$/.test(x);
+
 export const isRequest = (x: unknown): x is DiagnosticRequest =>
-  typeof x === 'object' && x !== null && (x as DiagnosticRequest).bgstoreDevtools === DIAGNOSTIC_VERSION && typeof (x as DiagnosticRequest).from === 'string' && typeof (x as DiagnosticRequest).actions === 'number';
+  typeof x === 'object' && x !== null && (x as DiagnosticRequest).bgstoreDevtools === DIAGNOSTIC_VERSION && isPanelId((x as DiagnosticRequest).from) && Number.isFinite((x as DiagnosticRequest).actions);
 
 export const isReport = (x: unknown): x is ModuleReport =>
   typeof x === 'object' &&

@@ -1,7 +1,7 @@
 import type { DurableStatus, ReadonlyStore, SyncStatus, Transport } from '@bgstore/core';
 import { trackActions, type ActionLog } from './actionLog';
-import { bridgeTransport, moduleKeyFromContext } from './bridge';
-import { DIAGNOSTIC_REPORT, DIAGNOSTIC_REQUEST, DIAGNOSTIC_VERSION, hashState, isRequest, type ModuleReport } from './diagnostics';
+import { bridgeTransport, moduleContext } from './bridge';
+import { DIAGNOSTIC_REPORT, DIAGNOSTIC_REQUEST, DIAGNOSTIC_VERSION, hashState, isRequest, type DiagnosticRequest, type ModuleReport } from './diagnostics';
 
 type Channel = { sent: number; bytesSent: number; received: number };
 
@@ -37,16 +37,36 @@ export interface ReportDiagnosticsOptions {
   transport?: Transport;
   /** @default Date.now */
   now?: () => number;
+  /**
+   * Also report in a Forge PRODUCTION environment. Off by default: a module of the app on the page
+   * could otherwise make every reporter work on demand, and read the state's hash and recent actions.
+   * @default false
+   */
+  production?: boolean;
 }
+
+/** What a reporter did with the requests it heard. */
+export interface DiagnosticsReporterStats {
+  answered: number;
+  /** Malformed requests (a `from` that is not an id, say), ignored. */
+  ignored: number;
+  /** Requests over the rate limit (2 answers a second), or heard while reporting is off. */
+  dropped: number;
+}
+
+/** Answers at most this many requests per {@link RATE_WINDOW_MS} (#18.10). */
+const RATE_LIMIT = 2;
+const RATE_WINDOW_MS = 1000;
 
 /**
  * Lets a devtools panel on the page ask this module how its copy of the store is doing. The module
- * only listens: it sends nothing until a panel asks, and then one report per request.
+ * only listens: it sends nothing until a panel asks, and then one report per request, at most two a
+ * second. In a Forge PRODUCTION environment it stays silent unless `production: true`.
  * @example
  * const replica = connect(board);
  * reportDiagnostics({ store: board.name, replica });
  */
-export function reportDiagnostics(options: ReportDiagnosticsOptions): { close(): void; actions: ActionLog | undefined } {
+export function reportDiagnostics(options: ReportDiagnosticsOptions): { close(): void; actions: ActionLog | undefined; stats(): DiagnosticsReporterStats } {
   const target = options.host ?? options.replica;
   if (!target) throw new Error('[bgstore] reportDiagnostics needs a replica or a host');
   const transport = options.transport ?? bridgeTransport();
@@ -54,15 +74,34 @@ export function reportDiagnostics(options: ReportDiagnosticsOptions): { close():
   const instance = Math.random().toString(36).slice(2, 10);
   const actions = options.trackActions === false ? undefined : trackActions(target, { now });
   let module = options.module ?? 'module';
-  if (options.module === undefined) {
-    void Promise.resolve()
-      .then(moduleKeyFromContext)
-      .then((key) => void (key !== undefined && (module = key)))
-      .catch(() => undefined);
-  }
+  // Undecided until the environment is known (outside Forge, with no context: development). The
+  // last request heard meanwhile is answered then, so a panel opened with the page is not ignored.
+  let enabled: boolean | undefined;
+  let early: DiagnosticRequest | undefined;
+  const decide = (on: boolean) => {
+    enabled = on;
+    if (early) answer(early);
+    early = undefined;
+  };
+  void Promise.resolve()
+    .then(moduleContext)
+    .then(({ moduleKey, environmentType }) => {
+      if (options.module === undefined && moduleKey !== undefined) module = moduleKey;
+      decide(options.production === true || environmentType !== 'PRODUCTION');
+    })
+    .catch(() => decide(true));
+  const counts: DiagnosticsReporterStats = { answered: 0, ignored: 0, dropped: 0 };
+  const answeredAt: number[] = [];
+  // States are immutable snapshots: one hash per state, however often a panel (or a flood) asks.
+  let hashed: { state: unknown; hash: string } | undefined;
+  const stateHash = () => {
+    const state = target.getState();
+    if (!hashed || hashed.state !== state) hashed = { state, hash: hashState(state) };
+    return hashed.hash;
+  };
 
   const report = (to: string, actionCount: number): ModuleReport => {
-    const base = { bgstoreDevtools: DIAGNOSTIC_VERSION, to, module, instance, store: options.store, at: now(), stateHash: hashState(target.getState()), actions: actions?.entries().slice(-actionCount) ?? [] } as const;
+    const base = { bgstoreDevtools: DIAGNOSTIC_VERSION, to, module, instance, store: options.store, at: now(), stateHash: stateHash(), actions: actions?.entries().slice(-actionCount) ?? [] } as const;
     if (options.host) {
       const s = options.host.stats();
       return {
@@ -96,12 +135,24 @@ export function reportDiagnostics(options: ReportDiagnosticsOptions): { close():
     };
   };
 
+  function answer(request: DiagnosticRequest) {
+    const t = now();
+    if (!enabled || (answeredAt.length >= RATE_LIMIT && t - answeredAt[0]! < RATE_WINDOW_MS)) return void counts.dropped++;
+    answeredAt.push(t);
+    if (answeredAt.length > RATE_LIMIT) answeredAt.shift();
+    counts.answered++;
+    void transport.emit(DIAGNOSTIC_REPORT, report(request.from, Math.max(0, Math.min(50, Math.floor(request.actions)))));
+  }
+
   const subscription = transport.on(DIAGNOSTIC_REQUEST, (payload) => {
-    if (!isRequest(payload)) return;
-    void transport.emit(DIAGNOSTIC_REPORT, report(payload.from, Math.max(0, Math.min(50, payload.actions))));
+    if (!isRequest(payload)) return void counts.ignored++;
+    if (enabled !== undefined) return answer(payload);
+    if (early) counts.dropped++;
+    early = payload;
   });
   return {
     actions,
+    stats: () => ({ ...counts }),
     close() {
       void Promise.resolve(subscription).then((s) => (typeof s === 'function' ? s() : s?.unsubscribe()));
     },

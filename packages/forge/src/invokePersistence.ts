@@ -1,6 +1,6 @@
 import { invoke as bridgeInvoke } from '@forge/bridge';
 import type { ActionRecipes, CommitBatch, CommitResult, LoadedDoc, Persistence, StoreDefinition } from '@bgstore/core';
-import { isResolverError, RESOLVER_FUNCTIONS, SyncError, type CommitResponse, type LoadResponse, type RevisionResponse } from '@bgstore/protocol';
+import { isResolverError, RESOLVER_FUNCTIONS, SyncError, type CommitRequest, type CommitResponse, type LoadRequest, type LoadResponse, type RevisionRequest, type RevisionResponse } from '@bgstore/protocol';
 
 /** Calls a resolver function; `@forge/bridge`'s `invoke` by default. */
 export type Invoke = (functionKey: string, payload: Record<string, unknown>) => Promise<unknown>;
@@ -11,10 +11,12 @@ export interface InvokePersistenceOptions {
   invoke?: Invoke;
 }
 
-async function call<T>(invoke: Invoke, key: string, payload: Record<string, unknown>): Promise<T> {
+// Requests are typed `Required<…Request>`: a field the resolver reads that is not sent here (as
+// `floors` once was) is a compile error, not a silent gap.
+async function call<T>(invoke: Invoke, key: string, payload: Required<LoadRequest> | Required<CommitRequest> | Required<RevisionRequest>): Promise<T> {
   let answer: unknown;
   try {
-    answer = await invoke(key, payload);
+    answer = await invoke(key, { ...payload });
   } catch (error) {
     // invoke's own limits are permanent for this request: retrying the same bytes cannot help.
     const text = error instanceof Error ? error.message : String(error);
@@ -39,15 +41,18 @@ export function createInvokePersistence<TState, TActions extends ActionRecipes<T
   const store = definition.name;
   return {
     async load(): Promise<LoadedDoc<TState>> {
-      const r = await call<LoadResponse>(invoke, RESOLVER_FUNCTIONS.load, { store });
+      const request: Required<LoadRequest> = { store };
+      const r = await call<LoadResponse>(invoke, RESOLVER_FUNCTIONS.load, request);
       return { revision: r.revision, state: r.state as TState, clients: r.clients ?? {} };
     },
     async commit(batch: CommitBatch): Promise<CommitResult<TState>> {
-      const r = await call<CommitResponse>(invoke, RESOLVER_FUNCTIONS.commit, { store, baseRevision: batch.baseRevision, intents: batch.intents });
+      const request: Required<CommitRequest> = { store, baseRevision: batch.baseRevision, intents: batch.intents, floors: batch.floors ?? [] };
+      const r = await call<CommitResponse>(invoke, RESOLVER_FUNCTIONS.commit, request);
       return r as CommitResult<TState>;
     },
     async revision(): Promise<number> {
-      return (await call<RevisionResponse>(invoke, RESOLVER_FUNCTIONS.revision, { store })).revision;
+      const request: Required<RevisionRequest> = { store };
+      return (await call<RevisionResponse>(invoke, RESOLVER_FUNCTIONS.revision, request)).revision;
     },
   };
 }

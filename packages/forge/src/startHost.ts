@@ -1,6 +1,7 @@
 import { realtime as bridgeRealtime } from '@forge/bridge';
 import { createHost, systemClock, type ActionRecipes, type Host, type HostOptions, type Persistence, type StoreDefinition } from '@bgstore/core';
 import { createBridgeTransport } from './bridgeTransport';
+import { createHintGate } from './hintGate';
 import { createInvokePersistence } from './invokePersistence';
 import { pageCaller } from './pageCaller';
 
@@ -26,10 +27,22 @@ export interface StartHostOptions<TState> extends Omit<HostOptions<TState>, 'tra
    * instead of at the next periodic check (`revisionCheckMs`, which stays on as a safety net).
    * If subscribing to the channel fails (Realtime is in Preview and may be unavailable), storage
    * is polled every `fallbackCheckMs` instead. Realtime is limited to ~50 operations/s per
-   * installation; storage stays the source of truth.
+   * installation; storage stays the source of truth. Anyone signed in can publish on the channel, so
+   * hints are coalesced into at most one check per `minCheckMs`, backing off to one per `maxCheckMs`
+   * while they keep proving false; a hint at or below the revision the page knows costs nothing.
    * @default false
    */
-  realtimeHint?: boolean | { channel?: string; /** @default 3000 */ fallbackCheckMs?: number };
+  realtimeHint?:
+    | boolean
+    | {
+        channel?: string;
+        /** @default 3000 */
+        fallbackCheckMs?: number;
+        /** Hints trigger at most one check per this many ms. @default 1000 */
+        minCheckMs?: number;
+        /** While hints keep proving false the gap doubles, up to this. @default 30000 */
+        maxCheckMs?: number;
+      };
   /** The Realtime API the hint uses. @default realtime from @forge/bridge */
   realtime?: RealtimeApi;
 }
@@ -76,19 +89,17 @@ export function startHost<TState, TActions extends ActionRecipes<TState>>(defini
         poll();
       }, hint.fallbackCheckMs ?? 3000);
     };
+    // Anyone signed in can publish on the channel: hints are coalesced and rate-limited (#18.5).
+    const gate = createHintGate({ clock, known: () => host.stats().durable?.revision ?? 0, check: () => host.checkRevision(), minMs: hint.minCheckMs, maxMs: hint.maxCheckMs });
     const subscription = Promise.resolve()
-      .then(() =>
-        realtime.subscribeGlobal(channel, (payload: unknown) => {
-          const revision = (payload as { revision?: unknown } | null)?.revision;
-          if (typeof revision === 'number' && revision > (host.stats().durable?.revision ?? 0)) host.checkRevision();
-        }),
-      )
+      .then(() => realtime.subscribeGlobal(channel, (payload: unknown) => gate.hint((payload as { revision?: unknown } | null)?.revision)))
       .catch(() => {
         if (!closed) poll();
         return undefined;
       });
     host.onClose(() => {
       closed = true;
+      gate.close();
       if (pollTimer !== undefined) clock.clearTimeout(pollTimer);
       void subscription.then((s) => s?.unsubscribe());
     });

@@ -1,45 +1,5 @@
-import Resolver from '@forge/resolver';
-import { createInvokeFaults, createKvsFaults, createKvsFetch, createManualClock, createPage, createRandom, createSite, type ModuleSpec, type Page } from '@bgstore/emulator';
-import { createNodeRealm } from '@bgstore/emulator/node';
-import type { Host, Replica } from '@bgstore/core';
-import { DOC_ENTITY_DECLARATION, registerStores } from '@bgstore/resolver';
-import { RESOLVER_FUNCTIONS } from '@bgstore/protocol';
-import { board } from './modules/store';
-
-type Board = typeof board;
-const BG = require.resolve('./modules/durableBackground.ts');
-const FEED = require.resolve('./modules/feed.ts');
-
-function setup(seed: number, faults = false, hostOptions?: object, entities: unknown[] = [DOC_ENTITY_DECLARATION]) {
-  const clock = createManualClock();
-  const kvs = createKvsFetch({ entities: entities as never, clock, faults: faults ? createKvsFaults({ seed, failRate: 0.1, rateLimitRate: 0.05, lostResponseRate: 0.1 }) : undefined });
-  const site = createSite({ clock, seed, forgeFetch: kvs });
-  const restore = site.installForgeFetch();
-  const resolver = new Resolver();
-  registerStores(resolver, [board], { retryDelayMs: 0 });
-  const handler = resolver.getDefinitions() as unknown as ModuleSpec['resolver'];
-  const modules: ModuleSpec[] = [
-    { key: 'bg', type: 'confluence:backgroundScript', entry: BG, resolver: handler, globals: { __hostOptions: hostOptions } },
-    { key: 'feed', type: 'confluence:homepageFeed', entry: FEED, resolver: handler },
-  ];
-  const pages: Page[] = [];
-  const open = (accountId = 'user-1') => {
-    const page = createPage({
-      site,
-      realm: createNodeRealm,
-      modules,
-      accountId,
-      invoke: faults ? { faults: createInvokeFaults(createRandom(seed + pages.length), { failRate: 0.1, loseRate: 0.1, latencyMs: [5, 60] }) } : undefined,
-    });
-    pages.push(page);
-    return page;
-  };
-  const stored = async () => (await handler!({ call: { functionKey: RESOLVER_FUNCTIONS.load, payload: { store: 'board' } }, context: {} }, { installContext: site.installContext, principal: { accountId: 'reader' } })) as { revision: number; state: Board['initialState'] };
-  return { clock, kvs, site, open, pages, stored, close: () => (pages.forEach((p) => p.close()), restore()) };
-}
-
-const host = (p: Page) => (p.module('bg').exports as { host: Host<Board['initialState'], Board['actions']> }).host;
-const feed = (p: Page) => (p.module('feed').exports as { replica: Replica<Board['initialState'], Board['actions']> }).replica;
+import { createRandom } from '@bgstore/emulator';
+import { feed, host, setup } from './harness';
 
 describe('durable state on the emulator with the real @forge/resolver and @forge/kvs', () => {
   it('#11.10 stops at once when the storage entity is missing from the manifest, and the feed says what to add', async () => {

@@ -120,8 +120,11 @@ describe('bgstore on the emulator with the real @forge/bridge', () => {
     await call;
     expect(host(page).epoch).not.toBe(epoch);
     expect(host(page).getState().log).toEqual(['once']);
-    // The feed sent it again to the new boot, which knew it from storage (saved) or applied it (unsaved).
-    expect(host(page).stats()).toMatchObject(resent);
+    // The feed sent it again to the new boot, which knew it from storage (saved) or applied it (unsaved);
+    // until the feed leaves the old boot (it does not answer a hello within probeMs, #18.7) its
+    // resends reach the new boot too, as duplicates.
+    expect(host(page).stats().intentsApplied).toBe(resent.intentsApplied);
+    expect(host(page).stats().duplicates).toBeGreaterThanOrEqual(resent.duplicates);
     expect(persistence.peek().state.log).toEqual(['once']);
     expect(replica(page, 'feed').getState()).toEqual(host(page).getState());
     expect(replica(page, 'byline').getState()).toEqual(host(page).getState());

@@ -26,7 +26,8 @@ export function decodeMessage(raw: unknown, store: string): Decoded {
   if (raw[1] !== store) return { ok: false, reason: 'foreign-store', detail: `store ${JSON.stringify(raw[1])}` };
   try {
     if (typeof raw[2] !== 'string') fail('the type tag must be a string');
-    if (!isId(raw[3])) fail('the sender id must be an id');
+    // A leading `.` is an alias's (a host-assigned short name): no sender may take one (#18.9).
+    if (!isId(raw[3]) || raw[3].startsWith('.')) fail('the sender id must be an id that does not start with "."');
     return { ok: true, message: unpackMessage(raw as WireMessage) };
   } catch (error) {
     if (error instanceof WireShapeError) return { ok: false, reason: 'malformed', detail: error.message };

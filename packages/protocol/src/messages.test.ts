@@ -47,8 +47,10 @@ const intent: fc.Arbitrary<WireIntent> = fc.record({ seq, name: fc.string({ minL
 const envelope = (from: fc.Arbitrary<string>) => fc.record({ bgstore: fc.constant(PROTOCOL_VERSION), store: fc.constant('s'), from });
 /** A message whose other fields come from `fields`; optional fields are absent or present. */
 const of = <T extends object>(fields: { [K in keyof T]: fc.Arbitrary<T[K]> }, requiredKeys: (keyof T)[]) => fc.record(fields, { requiredKeys }) as fc.Arbitrary<T>;
-const fromHost = <T extends object>(body: fc.Arbitrary<T>) => fc.tuple(id, body).map(([epoch, b]) => ({ bgstore: PROTOCOL_VERSION, store: 's', from: epoch, epoch, ...b }));
-const fromClient = <T extends object>(body: fc.Arbitrary<T>) => fc.tuple(envelope(id), body).map(([e, b]) => ({ ...e, ...b }));
+/** A sender's id: an id not starting with `.` (aliases do). */
+const sender = id.filter((s) => !s.startsWith('.'));
+const fromHost = <T extends object>(body: fc.Arbitrary<T>) => fc.tuple(sender, body).map(([epoch, b]) => ({ bgstore: PROTOCOL_VERSION, store: 's', from: epoch, epoch, ...b }));
+const fromClient = <T extends object>(body: fc.Arbitrary<T>) => fc.tuple(envelope(sender), body).map(([e, b]) => ({ ...e, ...b }));
 
 const message: fc.Arbitrary<Message> = fc.oneof(
   fromClient(of({ type: fc.constant('hello' as const), epoch: fc.option(id, { nil: null }), version: fc.option(count, { nil: null }), fingerprint: id }, ['type', 'epoch', 'version'])),
@@ -107,6 +109,8 @@ describe('message schemas', () => {
   it('refuses __proto__ and other inherited names as type tags and ids', () => {
     for (const tag of ['__proto__', 'constructor', 'hasOwnProperty']) expect(decodeMessage([PROTOCOL_VERSION, 's', tag, 'a'], 's')).toMatchObject({ ok: false, reason: 'malformed' });
     expect(decodeMessage([PROTOCOL_VERSION, 's', 'h', '__proto__', null, null], 's')).toMatchObject({ ok: false, reason: 'malformed' });
+    // #18.9: an alias (`.` and base 36) is never a sender.
+    for (const from of ['.0', '.a1', '.']) expect(decodeMessage([PROTOCOL_VERSION, 's', 'h', from, null, null], 's')).toMatchObject({ ok: false, reason: 'malformed' });
     expect(decodeMessage([PROTOCOL_VERSION, 's', 't', 'e', 1, [1, 0, 0], ['__proto__', 1]], 's')).toMatchObject({ ok: false, reason: 'malformed' });
   });
 });

@@ -1,4 +1,4 @@
-import { isSyncError, SyncError } from '@bgstore/protocol';
+import { isSyncError, RETRY_POLICIES, retryDelay as policyDelay, SyncError } from '@bgstore/protocol';
 
 // The commit's retry loop. Two kinds of trouble, two budgets: a storage failure backs off and gives
 // up after `maxAttempts`; a lost race (another commit moved the document first) is not a failure —
@@ -31,10 +31,10 @@ export type RetryCause = 'failure' | 'race';
 /**
  * The wait before the next attempt, in ms: after a failure `base` doubling per failure, at most 2 s;
  * after a lost race a random wait below `base / 2` doubling per loss, at most 1 s (jitter spreads
- * racing commits apart). Kept apart so the shared retry policy can replace these numbers in one place.
+ * racing commits apart). The shapes are the shared policies `resolverFailure` and `resolverContention`.
  */
 export function retryDelay(cause: RetryCause, n: number, base: number, random: () => number = Math.random): number {
-  return cause === 'race' ? random() * Math.min(1000, (base / 2) * 2 ** n) : Math.min(2000, base * 2 ** (n - 1));
+  return cause === 'race' ? policyDelay({ ...RETRY_POLICIES.resolverContention, baseMs: base / 2 }, n, random) : policyDelay({ ...RETRY_POLICIES.resolverFailure, baseMs: base }, n - 1, random);
 }
 
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

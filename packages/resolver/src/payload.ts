@@ -1,4 +1,4 @@
-import { isId, jsonBytes, LIMITS, SYNC_ERROR_CODES, SyncError, type Outcome, type ResolverError, type StoredIntent } from '@bgstore/protocol';
+import { isId, jsonBytes, LIMITS, SYNC_ERROR_CODES, SyncError, type CommitRequest, type Outcome, type ResolverError, type StoredIntent } from '@bgstore/protocol';
 import { cutRefusal } from './policy';
 
 // What a payload may hold, checked before anything is read or written. Everything in it may be
@@ -64,4 +64,16 @@ export function parseIntents(raw: unknown, max: number): { intents: StoredIntent
 export function parseFloors(raw: unknown): [string, number][] {
   if (!Array.isArray(raw)) return [];
   return raw.filter((f): f is [string, number] => Array.isArray(f) && isId(f[0]) && Number.isSafeInteger(f[1]) && f[1] >= 0).slice(0, 1000);
+}
+
+/**
+ * A commit request read from its payload: every field of {@link CommitRequest} parsed, typed
+ * `Required<CommitRequest>` as forge sends it, so a field the protocol adds and this does not read
+ * (as `floors` once went unsent) is a compile error. Malformed intents come back refused.
+ * @throws SyncError `BAD_REQUEST` / `TOO_LARGE` for a request that cannot be read at all
+ */
+export function parseCommitRequest(payload: Record<string, unknown>, store: string, maxIntents: number): { request: Required<CommitRequest>; refused: Outcome[] } {
+  const baseRevision = parseBaseRevision(payload.baseRevision);
+  const { intents, refused } = parseIntents(payload.intents, maxIntents);
+  return { request: { store, baseRevision, intents, floors: parseFloors(payload.floors) }, refused };
 }

@@ -80,7 +80,7 @@ export type PolicyVerdict = boolean | string;
 /** How long a policy hook may take, and the timers that measure it. */
 export interface PolicyTime {
   timeoutMs: number;
-  clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
+  clock: Pick<Clock, 'setTimeout'> & { clearTimeout?(handle: unknown): void };
 }
 
 /**
@@ -98,7 +98,7 @@ export async function verdictOf(run: () => PolicyVerdict | Promise<PolicyVerdict
   } catch (error) {
     return `the store policy threw: ${error instanceof Error ? error.message : String(error)}`;
   } finally {
-    time.clock.clearTimeout(timer);
+    time.clock.clearTimeout?.(timer);
   }
 }
 

@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import { defineStore } from '@bgstore/core';
 import { RESOLVER_FUNCTIONS as F } from '@bgstore/protocol';
 import { DOC_ENTITY_DECLARATION } from '.';
+import { createManualClock } from '@bgstore/emulator';
 import { createBackend, intent } from '../test/harness';
 
 const board = defineStore({
@@ -179,12 +180,18 @@ describe('registerStores with the real @forge/resolver and @forge/kvs', () => {
   });
 
   it('answers STORAGE_BUSY when other commits keep winning the race, and keeps retrying until then', async () => {
-    const { call, kvs } = createBackend([board], { contentionBudgetMs: 100, retryDelayMs: 4 });
+    // The budget and the waits run on the emulator's clock: no count depends on how busy the machine is.
+    const clock = createManualClock(1_000_000);
+    const { call, kvs } = createBackend([board], { contentionBudgetMs: 100, retryDelayMs: 4, clock });
     await call(F.commit, { store: 'board', baseRevision: 0, intents: [intent('tab', 1, 'add', 'a', 'A')] });
     let transactions = 0;
     kvs.setFaults(({ path }) => (path === '/api/v1/transaction' && ++transactions ? { status: 400, code: 'CONDITIONAL_CHECK_FAILED', message: 'lost' } : undefined));
-    expect(await call(F.commit, { store: 'board', baseRevision: 1, intents: [intent('tab', 2, 'add', 'b', 'B')] })).toEqual({ error: { code: 'STORAGE_BUSY', message: expect.stringContaining('retry the batch') } });
-    expect(transactions).toBeGreaterThan(3);
+    let answer: unknown;
+    void call(F.commit, { store: 'board', baseRevision: 1, intents: [intent('tab', 2, 'add', 'b', 'B')] }).then((a) => (answer = a));
+    for (let step = 0; answer === undefined && step < 1000; step++) await clock.advanceAsync(1);
+    expect(answer).toEqual({ error: { code: 'STORAGE_BUSY', message: expect.stringContaining('retry the batch') } });
+    // Waits of at most 4, 8, 16 and 32 ms (60 in all) leave budget for a sixth try, whatever the jitter.
+    expect(transactions).toBeGreaterThanOrEqual(6);
     kvs.setFaults(undefined);
     expect(await call(F.load, { store: 'board' })).toMatchObject({ revision: 1 });
   });

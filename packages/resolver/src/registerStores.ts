@@ -2,8 +2,7 @@ import { isSyncError, LIMITS, RESOLVER_FUNCTIONS, type CommitResponse, type Load
 import { CALLERS, ownClients, ownKey } from './callerKeys';
 import { commitBatch, currentDoc, type AnyDefinition, type CommitSettings } from './commitBatch';
 import { createKvsStorage } from './kvs/kvsStorage';
-import { checkPayload, fail, isObj, parseBaseRevision, parseFloors, parseIntents } from './payload';
-import type { Clock } from '@bgstore/core';
+import { checkPayload, fail, isObj, parseCommitRequest } from './payload';
 import { applyWritePolicy, assertMayRead, assertMayWrite, type PolicyTime, type StoreContext, type StorePolicy } from './policy';
 import { documentKey } from './scope';
 import type { StoragePort } from './storage/port';
@@ -50,8 +49,13 @@ export interface RegisterStoresOptions<TStores extends readonly RegisteredStore[
   now?: () => number;
   /** How long an `authorize` or `authorizeRead` call may take before it counts as a refusal. @default 5000 */
   policyTimeoutMs?: number;
-  /** The timers that measure `policyTimeoutMs`. @default the global setTimeout */
-  clock?: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
+  /**
+   * Where the contention loop's waits and its budget, and the store policies' `policyTimeoutMs`,
+   * are measured: `now` and `setTimeout` (the emulator's clock in tests, so no test races the wall
+   * clock); `clearTimeout`, when given, drops a policy's timer once it answered. `now` above, when
+   * given, still stamps client records. @default the system clock
+   */
+  clock?: { now(): number; setTimeout(fn: () => void, ms: number): unknown; clearTimeout?(handle: unknown): void };
   /**
    * First wait before retrying after a storage failure (doubles per attempt, at most 2 s); after a
    * lost race, a random wait below half this, doubling per loss up to 1 s (see `contentionBudgetMs`). @default 50
@@ -116,11 +120,13 @@ export function registerStores<const TStores extends readonly RegisteredStore[]>
   const maxIntents = options.maxIntents ?? 1000;
   const maxPayload = options.maxPayload ?? 500_000;
   const storage = createKvsStorage({ warmDocuments: options.warmDocuments, minPiece: options.minPiece });
+  const clock = options.clock;
+  const timing = clock ? { clock: () => clock.now(), sleep: (ms: number) => new Promise<void>((resolve) => void clock.setTimeout(resolve, ms)) } : {};
+  const settings: CommitSettings = { ...timing, table: TABLE, now: options.now ?? (clock ? () => clock.now() : Date.now), maxAttempts: options.maxAttempts ?? 6, budgetMs: options.contentionBudgetMs ?? 10_000, retryDelayMs: options.retryDelayMs ?? 50 };
   const policyTime: PolicyTime = {
     timeoutMs: options.policyTimeoutMs ?? 5000,
-    clock: options.clock ?? { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>) },
+    clock: clock ?? { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>) },
   };
-  const settings: CommitSettings = { table: TABLE, now: options.now ?? Date.now, maxAttempts: options.maxAttempts ?? 6, budgetMs: options.contentionBudgetMs ?? 10_000, retryDelayMs: options.retryDelayMs ?? 50 };
 
   const handle =
     <T>(run: Handler<T>) =>
@@ -157,24 +163,23 @@ export function registerStores<const TStores extends readonly RegisteredStore[]>
   resolver.define(
     RESOLVER_FUNCTIONS.commit,
     handle(async (definition, payload, context, policy): Promise<CommitResponse> => {
-      const baseRevision = parseBaseRevision(payload.baseRevision);
-      const parsed = parseIntents(payload.intents, maxIntents);
+      const { request, refused } = parseCommitRequest(payload, definition.name, maxIntents);
       // A commit's answer can carry the stored state: whoever may not read may not commit either.
       await assertMayRead(definition.name, policy, context, policyTime);
       assertMayWrite(definition.name, policy, context);
       const key = keyOf(definition, policy, context);
       // The caller's policy is applied with its own context before another caller's commit can
       // carry the batch; then each client id becomes the caller's own key.
-      const judged = await applyWritePolicy(definition, policy, context, parsed.intents, policyTime);
+      const judged = await applyWritePolicy(definition, policy, context, request.intents, policyTime);
       // The caller recorded with each intent comes from the context, whatever the payload said, so
       // the action's `this.caller` is the same wherever and whenever it is re-run.
       const intents = judged.map((i) => ({ ...i, clientId: ownKey(context, i.clientId), caller: context.accountId ?? null }));
-      const bare = new Map(parsed.intents.map((i) => [ownKey(context, i.clientId), i.clientId]));
-      const floors = parseFloors(payload.floors).map(([c, f]): [string, number] => [ownKey(context, c), f]);
-      const batch = { caller: context.accountId ?? null, intents, floors, baseRevision };
+      const bare = new Map(request.intents.map((i) => [ownKey(context, i.clientId), i.clientId]));
+      const floors = request.floors.map(([c, f]): [string, number] => [ownKey(context, c), f]);
+      const batch = { caller: context.accountId ?? null, intents, floors, baseRevision: request.baseRevision };
       const answer = await commitBatch(storage, definition, key, batch, settings);
       const outcomes = answer.outcomes.map((o) => ({ ...o, clientId: bare.get(o.clientId) ?? o.clientId }));
-      return { ...answer, outcomes: [...outcomes, ...parsed.refused] };
+      return { ...answer, outcomes: [...outcomes, ...refused] };
     }),
   );
 }

@@ -10,6 +10,7 @@ import { teamBoard } from '../store';
 // (it is in Preview), storage is polled every 3 s instead; and every 15 s in any case, should an
 // announcement be lost.
 export const host = startHost(teamBoard, { realtimeHint: { fallbackCheckMs: 3000 }, revisionCheckMs: 15_000 });
+// Diagnostics for a devtools panel, off in production (reportDiagnostics' default).
 reportDiagnostics({ store: teamBoard.name, host });
 
 ForgeReconciler.render(<React.Fragment />);

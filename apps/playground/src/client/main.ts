@@ -2,6 +2,7 @@
 // own iframe, on the emulator's page (routing, invoke, faults) — storage on the server's disk.
 import { createPage, createSite, type ModuleSpec, type Page, type ResolverEvent, type ResolverRuntime } from '@bgstore/emulator';
 import { createIframeRealms } from './iframeRealm';
+import { createRelayedHub } from './realtimeRelay';
 import { startInspector } from './inspector';
 import { renderUiKit } from './renderUiKit';
 
@@ -27,7 +28,8 @@ const params = new URLSearchParams(location.search);
 const accountId = params.get('user') ?? 'alice';
 
 const modules: ModuleSpec[] = __MODULES__.map((m) => ({ key: m.key, type: m.type, entry: `/module/${m.key}.js`, resolver, extension: m.extension }));
-const site = createSite({ seed: Number(params.get('seed') ?? Date.now() % 100_000) });
+// The site's Realtime hub is relayed through the server, so tabs (users) hear each other's hints.
+const site = { ...createSite({ seed: Number(params.get('seed') ?? Date.now() % 100_000) }), realtime: createRelayedHub(crypto.randomUUID()) };
 const page: Page = createPage({
   site,
   modules,

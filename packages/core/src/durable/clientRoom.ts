@@ -8,6 +8,15 @@ export interface Entry {
   seqs: Set<number>;
   rejected: Map<number, Refusal>;
   seen: number;
+  /** The client's own word: every seq at or below it has its final answer there and is never sent again. */
+  settled: number;
+}
+
+/** The highest seq processed of a client. */
+export function highOf(c: Entry): number {
+  let high = c.floor;
+  for (const s of c.seqs) if (s > high) high = s;
+  return high;
 }
 
 /** A table's records and its limits (`Infinity` where unlimited). */
@@ -18,6 +27,7 @@ export interface Room {
   perCaller: number;
   perCallerBytes: number;
   ttlMs: number;
+  unsettledTtlMs: number;
   whenFull: 'evict' | 'refuse';
   callers: ClientCallers;
 }
@@ -33,6 +43,7 @@ export function createRoom(options: ClientTableOptions): Room {
     perCaller: options.perCaller ?? Infinity,
     perCallerBytes: options.perCallerBytes ?? Infinity,
     ttlMs: options.ttlMs ?? Infinity,
+    unsettledTtlMs: options.unsettledTtlMs ?? 300_000,
     whenFull: options.whenFull ?? 'evict',
     callers: options.callers ?? OWN_CALLERS,
   };
@@ -60,6 +71,16 @@ function leastSeen(r: Room, keys: Iterable<string>) {
   return oldest;
 }
 
+/**
+ * Whether an `evict` table may drop a record without letting an intent apply twice: its client said
+ * every processed seq is settled (it will send none again), or it has been quiet `unsettledTtlMs`.
+ * Fresh client ids flooding the table are unsettled too, so they push out no one's record (#18.12).
+ */
+const mayGo = (r: Room, c: Entry, now: number) => c.settled >= highOf(c) || now - c.seen > r.unsettledTtlMs;
+const evictable = (r: Room, now: number) => [...r.clients.keys()].filter((k) => mayGo(r, r.clients.get(k)!, now));
+
+const FULL: Refusal = { code: 'TOO_LARGE', message: `[bgstore] this store remembers as many clients as it can (each for a while, so none of their intents applies twice); try again later` };
+
 function expire(r: Room, now: number) {
   if (r.ttlMs === Infinity) return;
   for (const [k, v] of r.clients) if (now - v.seen > r.ttlMs) r.clients.delete(k);
@@ -75,22 +96,25 @@ export function makeRoom(r: Room, key: string, now: number): boolean {
   while (isFull(r)) {
     const anonymous = [...r.clients.keys()].filter(r.callers.isAnonymous);
     if (r.whenFull === 'refuse' && anonymous.length === 0) return false;
-    const gone = leastSeen(r, r.whenFull === 'refuse' ? anonymous : r.clients.keys());
+    const gone = leastSeen(r, r.whenFull === 'refuse' ? anonymous : evictable(r, now));
     if (gone === undefined) return false;
     r.clients.delete(gone);
   }
   return true;
 }
 
-/** Why a new client may not get a record now (a `refuse` table full of others' records), or undefined. */
+/** Why a new client may not get a record now (a `refuse` table full of others' records, an `evict` one of unsettled ones), or undefined. */
 export function refuseNewClient(r: Room, clientId: string, now: number): Refusal | undefined {
-  if (r.whenFull !== 'refuse' || !isFull(r)) return undefined;
+  if (!isFull(r)) return undefined;
   expire(r, now);
-  const roomOfItsOwn = r.perCaller !== Infinity && ownKeys(r, clientId).length > 0;
-  if (isFull(r) && !roomOfItsOwn && ![...r.clients.keys()].some(r.callers.isAnonymous)) {
-    return { code: 'TOO_LARGE', message: `[bgstore] this store remembers as many clients as it can (each for a while, so none of their intents applies twice); try again later` };
+  if (!isFull(r)) return undefined;
+  // An `evict` table refuses only when every record's client may still send again.
+  if (r.whenFull === 'evict') {
+    for (const c of r.clients.values()) if (mayGo(r, c, now)) return undefined;
+    return FULL;
   }
-  return undefined;
+  const roomOfItsOwn = r.perCaller !== Infinity && ownKeys(r, clientId).length > 0;
+  return !roomOfItsOwn && ![...r.clients.keys()].some(r.callers.isAnonymous) ? FULL : undefined;
 }
 
 /** Refusals are what make records large: a caller over its budget loses its own oldest records (not `clientId`'s). */

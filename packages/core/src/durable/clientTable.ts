@@ -1,5 +1,5 @@
 import { LIMITS, type ClientRecord, type Refusal, type SyncErrorCode } from '@bgstore/protocol';
-import { createRoom, makeRoom, refuseNewClient, trimCaller, type Entry } from './clientRoom';
+import { createRoom, highOf as high, makeRoom, refuseNewClient, trimCaller, type Entry } from './clientRoom';
 
 /** The outcome remembered for a processed intent. */
 export type Processed = { ok: true } | ({ ok: false } & Refusal);
@@ -49,6 +49,12 @@ export interface ClientTableOptions {
   perCallerBytes?: number;
   /** Records unseen this long may go. @default Infinity */
   ttlMs?: number;
+  /**
+   * With `evict`, a record whose client has not said all its processed seqs settled (it may still
+   * resend one) goes only after being unseen this long; a table full of such records refuses new
+   * clients instead. @default 300_000
+   */
+  unsettledTtlMs?: number;
   /** The table's JSON at most (about); past it new clients are refused or, with `evict`, the least recently seen go. @default Infinity */
   maxBytes?: number;
 }
@@ -65,15 +71,14 @@ export function createClientTable(initial: Record<string, ClientRecord> = {}, op
   const { clients } = room;
   for (const [id, r] of Object.entries(initial)) {
     if (id === '__proto__') continue;
-    clients.set(id, { floor: r.floor, seqs: new Set(r.seqs), rejected: new Map(r.rejected.map(([s, code, message]) => [s, { code: code as SyncErrorCode, message }])), seen: r.seen });
+    clients.set(id, { floor: r.floor, seqs: new Set(r.seqs), rejected: new Map(r.rejected.map(([s, code, message]) => [s, { code: code as SyncErrorCode, message }])), seen: r.seen, settled: r.floor });
   }
 
-  const high = (c: Entry) => Math.max(c.floor, ...c.seqs);
   const entry = (key: string, now: number) => {
     let c = clients.get(key);
     if (!c) {
       makeRoom(room, key, now);
-      c = { floor: 0, seqs: new Set(), rejected: new Map(), seen: now };
+      c = { floor: 0, seqs: new Set(), rejected: new Map(), seen: now, settled: 0 };
       clients.set(key, c);
     }
     c.seen = Math.max(c.seen, now);
@@ -120,6 +125,7 @@ export function createClientTable(initial: Record<string, ClientRecord> = {}, op
       if (!c) return;
       c.seen = Math.max(c.seen, now);
       const to = Math.min(floor, high(c));
+      c.settled = Math.max(c.settled, to);
       if (to > c.floor) {
         c.floor = to;
         compact(c);

@@ -1,4 +1,4 @@
-import { downEvent, SyncError, upEvent, type DurableStatus, type RandomSource } from '@bgstore/protocol';
+import { downEvent, isId, SyncError, upEvent, type DurableStatus, type RandomSource } from '@bgstore/protocol';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ChannelStats } from '../runtime/channel';
 import { connectPeer } from '../runtime/peer';
@@ -37,6 +37,12 @@ export interface ReplicaOptions {
    * (it died): then any live host is followed. Keep it above the host's `heartbeatMs`. @default 6000
    */
   hostSilenceMs?: number;
+  /**
+   * A digest beat that disagrees with this replica's state makes it resync at most once per this
+   * long per host boot, so forged digests cannot make it (and the host) resend the whole state on
+   * every beat. Keep it at the host's `digestMs`. @default 10_000
+   */
+  digestMs?: number;
   /** Messages longer than this (JSON characters) are sent in chunks. @default 60_000 */
   maxMessageSize?: number;
   logger?: Logger;
@@ -147,7 +153,10 @@ function createStores<TState>(definition: StoreDefinition<TState, ActionRecipes<
 export function createReplica<TState, TActions extends ActionRecipes<TState>>(definition: StoreDefinition<TState, TActions>, options: ReplicaOptions): Replica<TState, TActions> {
   const { clock = systemClock, createId = randomId } = options;
   const store = definition.name;
-  const m = createReplicaMachine(definition as unknown as StoreDefinition<TState, ActionRecipes<TState>>, createId(), replicaTiming(options), options.random ?? Math.random);
+  const clientId = createId();
+  // Hosts drop messages from an id that is not one, or that starts with `.` as aliases do (#18.9).
+  if (!isId(clientId) || clientId.startsWith('.')) throw new TypeError(`[bgstore] createId gave ${JSON.stringify(clientId)}: a client id is 1–64 characters of A–Z a–z 0–9 _ . - and does not start with '.'`);
+  const m = createReplicaMachine(definition as unknown as StoreDefinition<TState, ActionRecipes<TState>>, clientId, replicaTiming(options), options.random ?? Math.random);
   const calls = createCalls();
   const caller = { current: ANONYMOUS_CALLER };
   const { state, status, render } = createStores(definition, m, options.optimistic ?? true, caller);

@@ -54,27 +54,53 @@ export function watchGap<TState>(t: Turn<TState>) {
   else m.gapAt ??= t.now + m.timing.gapHoldMs;
 }
 
+/** The followed host has said nothing for `hostSilenceMs`: it died (or never was). */
+const isSilent = <TState>(t: Turn<TState>) => t.now - t.m.lastHeard > t.m.timing.hostSilenceMs;
+
 /**
- * Whether a message of another epoch may move this replica: yes from a newer boot; from an older
- * one only when this replica's own host has gone silent (so a dead host's late messages never pull
- * a replica back, and a live host is followed even if boots tie on their start time).
+ * Whether a snapshot of another epoch may move this replica: before it follows any boot, when its
+ * own host has gone silent, or when it decided to leave for that boot (its host did not answer).
+ * A live host is never left for another boot's word alone: a module of the page can forge a boot
+ * (a plausible epoch a little in the future) and answer hellos (#18.7).
  */
 export function mayFollow<TState>(t: Turn<TState>, other: string) {
   const { m } = t;
   if (!isPlausibleEpoch(other, t.now)) return false;
-  return m.epoch === null || compareEpochs(other, m.epoch) > 0 || t.now - m.lastHeard > m.timing.hostSilenceMs;
+  return m.epoch === null || isSilent(t) || m.leaving?.epoch === other;
 }
 
 export function heard<TState>(t: Turn<TState>, epoch: string) {
   if (epoch === t.m.epoch) t.m.lastHeard = t.now;
 }
 
-/** A message of another boot: follow it if allowed, else count it stale. */
+function leaveFor<TState>(t: Turn<TState>, epoch: string) {
+  t.m.probe = undefined;
+  t.m.leaving = { epoch, at: t.now };
+  requestSync(t, 'epoch');
+}
+
+/**
+ * A message of another boot. Its host is followed once this replica's own host has gone silent.
+ * A newer boot (a background-script restart) makes the replica ask its own host, with a hello,
+ * whether it is still there: if it does not answer within `probeMs`, the replica leaves it.
+ */
 export function otherEpoch<TState>(t: Turn<TState>, epoch: string) {
   const { m } = t;
-  if (!mayFollow(t, epoch)) return void m.counters.stale++;
-  m.leaving = { epoch, at: t.now };
-  requestSync(t, 'epoch');
+  if (!isPlausibleEpoch(epoch, t.now)) return void m.counters.stale++;
+  if (m.leaving?.epoch === epoch) return;
+  if (isSilent(t)) return leaveFor(t, epoch);
+  m.counters.stale++;
+  if (m.probe || m.epoch === null || compareEpochs(epoch, m.epoch) <= 0) return;
+  m.probe = { epoch, at: t.now };
+  sendHello(t);
+}
+
+/** A probe that is due: the followed host answered (it was heard since), or it is left. */
+function tickProbe<TState>(t: Turn<TState>) {
+  const { m } = t;
+  if (!m.probe || t.now - m.probe.at < m.timing.probeMs) return;
+  if (m.lastHeard >= m.probe.at) m.probe = undefined;
+  else leaveFor(t, m.probe.epoch);
 }
 
 export function adoptEpoch<TState>(t: Turn<TState>, next: string) {
@@ -98,6 +124,7 @@ export function adoptEpoch<TState>(t: Turn<TState>, next: string) {
   m.hostPersists = undefined;
   m.epoch = next;
   m.leaving = undefined;
+  m.probe = undefined;
 }
 
 /** Learns whether this epoch's host persists; one that does not makes every applied call final. */
@@ -112,6 +139,7 @@ export function learnPersistence<TState>(t: Turn<TState>, durable: DurableStatus
 /** Hello retries and gap holds that are due. */
 export function tickSync<TState>(t: Turn<TState>) {
   const { m, now } = t;
+  tickProbe(t);
   if (m.helloAt !== undefined && m.helloAt <= now) {
     m.helloAt = undefined;
     if (m.phase !== 'live') {

@@ -40,7 +40,13 @@ export function onBeat<TState>(t: Turn<TState>, b: BeatMessage) {
   // behind its replica (a replica ahead took a forged or stale message).
   if (b.digest !== undefined && m.phase !== 'connecting' && (b.version < m.version || (b.version === m.version && stateDigest(m.confirmed) !== b.digest))) {
     m.counters.digestMismatches++;
-    requestSync(t, 'digest', true);
+    // Acted on at most once per digest interval per boot: a module forging digest beats would
+    // otherwise make this replica, and the host, resend the whole state on every one (#18.8).
+    const last = m.digestResync;
+    if (!last || last.epoch !== m.epoch || t.now - last.at >= m.timing.digestMs) {
+      m.digestResync = { epoch: m.epoch, at: t.now };
+      requestSync(t, 'digest', true);
+    }
   }
   watchGap(t);
 }

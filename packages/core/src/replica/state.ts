@@ -32,6 +32,10 @@ export interface ReplicaTiming {
   intentTimeoutMs: number;
   gapHoldMs: number;
   hostSilenceMs: number;
+  /** A digest mismatch is acted on at most once per this long per host boot (#18.8). */
+  digestMs: number;
+  /** A followed host that does not answer a hello within this long, while another boot beats, is left (#18.7). */
+  probeMs: number;
   retry: {
     /** An unanswered hello; `catchUp` while a live host is only catching this replica up (an answer was lost, not the host). */
     hello: RetryPolicy;
@@ -45,7 +49,7 @@ export interface ReplicaTiming {
 }
 
 /** A replica's timings from its options (the defaults are those of `RETRY_POLICIES`). */
-export function replicaTiming(o: { intentTimeoutMs?: number; retryMs?: number; helloMinMs?: number; helloMaxMs?: number; gapHoldMs?: number; hostSilenceMs?: number }): ReplicaTiming {
+export function replicaTiming(o: { intentTimeoutMs?: number; retryMs?: number; helloMinMs?: number; helloMaxMs?: number; gapHoldMs?: number; hostSilenceMs?: number; digestMs?: number }): ReplicaTiming {
   const { hello, resendIntent, askSaved, buildMismatch } = RETRY_POLICIES;
   const helloMin = o.helloMinMs ?? hello.baseMs;
   const helloMax = o.helloMaxMs ?? hello.maxMs;
@@ -54,6 +58,9 @@ export function replicaTiming(o: { intentTimeoutMs?: number; retryMs?: number; h
     intentTimeoutMs: o.intentTimeoutMs ?? 15_000,
     gapHoldMs: o.gapHoldMs ?? 100,
     hostSilenceMs: o.hostSilenceMs ?? 6000,
+    digestMs: o.digestMs ?? 10_000,
+    // Ten first hello retries: a live host answers a hello in one bus round trip.
+    probeMs: Math.min(o.hostSilenceMs ?? 6000, 10 * helloMin),
     retry: {
       hello: { ...hello, baseMs: helloMin, maxMs: helloMax },
       catchUp: { ...hello, baseMs: helloMin, maxMs: Math.min(helloMax, 2 * helloMin) },
@@ -110,6 +117,13 @@ export interface ReplicaMachine<TState> {
   gapAt: number | undefined;
   /** A newer host boot was heard: until this replica follows it, the old boot's late messages do not make it live. */
   leaving: { epoch: string; at: number } | undefined;
+  /**
+   * Another boot was heard while the followed one is alive: the followed one was asked (a hello) at
+   * `at`, and is left for `epoch` only if it has not answered `probeMs` later (#18.7).
+   */
+  probe: { epoch: string; at: number } | undefined;
+  /** When this replica last resynced on a digest mismatch, and with which boot (#18.8). */
+  digestResync: { epoch: string; at: number } | undefined;
   /** This replica's short name in the followed boot (from its snapshot), as acks name it. */
   alias: string | undefined;
   /** The host boot found to run another build of the store: it is not asked again. */
@@ -168,6 +182,8 @@ export function createReplicaMachine<TState>(definition: StoreDefinition<TState,
     mismatched: undefined,
     asked: false,
     leaving: undefined,
+    digestResync: undefined,
+    probe: undefined,
     lastError: null,
     resyncs: 0,
     lastResync: null,
@@ -193,7 +209,7 @@ export const resendAt = <TState>(m: ReplicaMachine<TState>, c: Call) => c.sentAt
 /** When the machine next needs a `tick`, or undefined. */
 export function nextWake<TState>(m: ReplicaMachine<TState>): number | undefined {
   if (m.phase === 'closed') return undefined;
-  let at = Math.min(m.helloAt ?? Infinity, m.gapAt ?? Infinity);
+  let at = Math.min(m.helloAt ?? Infinity, m.gapAt ?? Infinity, m.probe ? m.probe.at + m.timing.probeMs : Infinity);
   for (const c of m.calls.values()) {
     if (isFinal(c) || c.stage === 'queued') continue;
     at = Math.min(at, c.ack ? resendAt(m, c) : Math.min(resendAt(m, c), c.deadline));

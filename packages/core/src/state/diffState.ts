@@ -12,9 +12,11 @@ const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'obje
 export function diffState(a: unknown, b: unknown, path: Path = [], out: WirePatch[] = []): WirePatch[] {
   if (a === b) return out;
   if (isPlain(a) && isPlain(b)) {
-    for (const key of Object.keys(a)) if (!(key in b)) out.push({ op: 'remove', path: [...path, key] });
+    // Own keys only: `in` also sees Object.prototype, so a removed `constructor` or `toString` key
+    // would never be removed, and an added one would be diffed against a function.
+    for (const key of Object.keys(a)) if (!Object.hasOwn(b, key)) out.push({ op: 'remove', path: [...path, key] });
     for (const key of Object.keys(b)) {
-      if (!(key in a)) out.push({ op: 'add', path: [...path, key], value: b[key] });
+      if (!Object.hasOwn(a, key)) out.push({ op: 'add', path: [...path, key], value: b[key] });
       else diffState(a[key], b[key], [...path, key], out);
     }
     return out;

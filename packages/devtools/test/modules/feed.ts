@@ -4,4 +4,4 @@ import { notes } from './store';
 
 export const replica = connect(notes);
 // Named after its module key, from view.getContext().
-reportDiagnostics({ store: notes.name, replica });
+reportDiagnostics({ store: notes.name, replica, ...(globalThis as { __report?: object }).__report });
