@@ -171,9 +171,11 @@ export async function renderApp(options: RenderAppOptions = {}): Promise<Rendere
     for (const page of emulatorPages.keys()) page.close();
     waits.stop(new Error('[bgstore/testing] the app was closed while this wait ran (app.close(), or its test ended)'));
     restoreFetch();
-    open.delete(app);
+    if (made.app) open.delete(made.app);
   }
 
+  // Set once the app exists: close() may run before (when the first page fails to open).
+  const made: { app?: RenderedApp } = {};
   let first: AppPage;
   try {
     first = await openPage();
@@ -196,6 +198,7 @@ export async function renderApp(options: RenderAppOptions = {}): Promise<Rendere
     openPage,
     close,
   };
+  made.app = app;
   open.add(app);
   return app;
 }
