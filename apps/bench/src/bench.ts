@@ -10,8 +10,10 @@ import { contention } from './contention';
 import { bgstoreStorage, compactStore, floorStorage, loneCycle, mixedStored, naiveStorage, type LoneFigures } from './storage';
 import { latencyScenarios, printLatency } from './recovery';
 import { replicaApplyUs } from './apply';
+import { bigStoreScenarios, printBigRows } from './bigstores';
 import { budgetBoard, budgetBoards, CONFIGS, type BoardBudget, type ConfigName } from './budget';
 import { budgetRows, dailyUsers, printBudget, type ScenarioRow } from './budgetReport';
+import { sqlScenarios } from './sqlScenarios';
 
 const quick = process.argv.includes('--quick');
 /** `--budget`: only the quota budget (written to bench-results.budget.json), to re-run it alone. */
@@ -238,13 +240,15 @@ async function main() {
   costScenario(lone, 10_000);
   await mixedScenario(10_000, quick ? 1000 : 10_000);
   for (const pages of quick ? [1, 10] : [1, 10, 50, 200]) await contentionScenario(pages, quick ? 5 : 20);
+  await sqlScenarios(add, quick);
   await heapScenario(HEAP_ITEMS);
   const latency = await latencyScenarios(quick, Number(process.env.BGSTORE_SEED ?? 1));
   const budget = await budgetSection();
+  const bigstores = await bigStoreScenarios(quick);
 
   const machine = { node: process.version, platform: `${process.platform} ${process.arch}`, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memory_gb: Math.round(totalmem() / 2 ** 30), date: new Date().toISOString(), mode: quick ? 'quick' : 'full', seconds: Math.round((Date.now() - started) / 1000) };
   const file = join(__dirname, '..', '..', '..', quick ? 'bench-results.quick.json' : 'bench-results.json');
-  writeFileSync(file, `${JSON.stringify({ machine, results, latency, budget }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ machine, results, latency, budget, bigstores }, null, 2)}\n`);
 
   const ratio = (a: number, b: number | null) => (b === null ? '—' : b === 0 ? (a === 0 ? '=' : '∞') : `${(a / b).toFixed(a / b < 0.01 ? 4 : 2)}×`);
   console.log(`bgstore bench (${machine.mode}) — ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, ${machine.date}`);
@@ -254,6 +258,8 @@ async function main() {
   console.log('\nrecovery and cross-tab latency (bgstore through @bgstore/forge, modules in emulator realms):');
   printLatency(latency);
   printBudget(budget.budgets, budget.scenario);
+  console.log('\nbig stores (issue 22): late joins after a burst, and the collection shape beside the plain array:');
+  printBigRows(bigstores);
   console.log(`\nwrote ${file} in ${machine.seconds} s`);
 }
 
