@@ -3,6 +3,7 @@ import { createHost, systemClock, type ActionRecipes, type Host, type HostOption
 import { createBridgeTransport } from './bridgeTransport';
 import { createHintGate } from './hintGate';
 import { createInvokePersistence } from './invokePersistence';
+import { pageCaller } from './pageCaller';
 
 /** The part of `@forge/bridge`'s `realtime` the revision hint uses. */
 export interface RealtimeApi {
@@ -66,6 +67,7 @@ export function startHost<TState, TActions extends ActionRecipes<TState>>(defini
   let announced = -1;
   const host = createHost(definition, {
     ...rest,
+    caller: rest.caller ?? pageCaller(),
     onDurable(status) {
       rest.onDurable?.(status);
       if (!realtimeHint || status.saving || status.revision <= announced) return;

@@ -85,7 +85,7 @@ export function commitIntents<TState, TActions extends ActionRecipes<TState>>(
       continue;
     }
     const refusal = intent.refused ?? policyRefusal(definition, options.authorize, intent);
-    const result = refusal ? ({ ok: false, ...refusal } as const) : runIntent(definition, state, intent.name, intent.args);
+    const result = refusal ? ({ ok: false, ...refusal } as const) : runIntent(definition, state, intent.name, intent.args, intent.caller);
     changed = true;
     if (result.ok) {
       state = result.state;

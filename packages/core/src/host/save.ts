@@ -142,7 +142,7 @@ export function onCommitted<TState>(t: Turn<TState>, result: CommitResult<TState
   const expected = batch.filter((i) => !i.refused).length;
   const predicted = result.state === undefined && refusedNow.length === 0 && fresh.length === expected;
   q.revision = result.revision;
-  q.state = result.state ?? replayIntents(m.definition, q.state, fresh);
+  q.state = result.state ?? replayIntents(m.definition, q.state, fresh, m.caller);
   if (q.queue.length) q.dueAt = t.now;
   const refused = result.outcomes.filter((o) => !o.ok);
   learnRefusals(t, refused);
