@@ -1,4 +1,5 @@
-import { LIMITS, SyncError, type StoredIntent } from '@bgstore/protocol';
+import { hookVerdict } from '@bgstore/core/durable';
+import { cutRefusal, SyncError, type StoredIntent } from '@bgstore/protocol';
 
 /**
  * Where a store's durable document lives, from the caller's Forge context (never from the payload):
@@ -47,14 +48,7 @@ export interface StorePolicy {
 }
 
 /** Runs a policy hook: a throw is a refusal with its message, never an escaping exception. */
-export function verdictOf(run: () => true | string): true | string {
-  try {
-    const v = run();
-    return v === true ? true : typeof v === 'string' ? v : 'refused by the store policy';
-  } catch (error) {
-    return `the store policy threw: ${error instanceof Error ? error.message : String(error)}`;
-  }
-}
+const verdictOf = (run: () => true | string): true | string => hookVerdict(run, 'the store policy');
 
 /** Throws `UNAUTHORIZED` unless the caller may read. */
 export function assertMayRead(name: string, policy: StorePolicy, context: StoreContext): void {
@@ -85,5 +79,3 @@ export function assertMayWrite(name: string, policy: StorePolicy, context: Store
   }
 }
 
-/** A refusal's message, cut to what the client table keeps. */
-export const cutRefusal = (s: string) => (s.length > LIMITS.refusalMessage ? `${s.slice(0, LIMITS.refusalMessage - 1)}…` : s);

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { Filter, FilterConditions, kvs } from '@forge/kvs';
-import type { ClientRecord, DurableDoc } from '@bgstore/core/durable';
+import { randomId, type ClientRecord, type DurableDoc } from '@bgstore/core/durable';
 import { SyncError } from '@bgstore/protocol';
 import { clientTexts, makeEntry, replayEntries, type LogEntry } from './docLog';
 import { readLegacy, type Head, type LegacyHead } from './legacyLayouts';
@@ -98,7 +97,6 @@ const READ_ATTEMPTS = 5;
 const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
 const parseHead = (head: Head): HeadData | LegacyHead => JSON.parse(head.data.startsWith('{"v":') ? head.data : '{"v":1}') as HeadData | LegacyHead;
 const COLD = createWarmDocuments(0);
-const randomId = () => randomBytes(9).toString('base64url');
 
 
 /**
@@ -257,7 +255,7 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
   // A name can appear twice (the same text twice in the state); each key is deleted once.
   const replaced = [...new Set(layout?.named ?? [])].filter((name) => !keep.has(name) && !older.includes(name));
   const log: [number, number][] = layout?.v === 3 && previous!.doc.revision > layout.head.b ? [[layout.head.b + 1, previous!.doc.revision]] : [];
-  const id = layout?.v === 3 ? layout.head.i : randomId();
+  const id = layout?.v === 3 ? layout.head.i : randomId(12);
   await execute(key, previous, next, {
     sets: snapshot.fresh.map(([name, text]) => [pieceKey(key, name), text]),
     data: { v: 3, i: id, m: snapshot.name, b: next.revision, z: snapshot.bytes, n: 0, e: snapshot.bytes },
