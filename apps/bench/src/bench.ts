@@ -11,8 +11,13 @@ import { bgstoreStorage, compactStore, floorStorage, loneCycle, mixedStored, nai
 import { latencyScenarios, printLatency } from './recovery';
 import { replicaApplyUs } from './apply';
 import { hostActionScenario, printHostAction } from './hostAction';
+import { budgetBoard, budgetBoards, CONFIGS, type BoardBudget, type ConfigName } from './budget';
+import { budgetRows, dailyUsers, printBudget, type ScenarioRow } from './budgetReport';
 
 const quick = process.argv.includes('--quick');
+/** `--budget`: only the quota budget (written to bench-results.budget.json), to re-run it alone. */
+const budgetOnly = process.argv.includes('--budget');
+const BUDGET_ITEMS = quick ? [100, 1000] : [100, 1000, 10_000, 100_000];
 const ITEMS = quick ? [100, 10_000] : [100, 10_000, 100_000];
 const REPLICAS = quick ? [1, 5] : [1, 5, 10];
 const BURSTS = quick ? [1000] : [1000, 10_000];
@@ -201,8 +206,30 @@ async function heapScenario(items: number, replicas = 5) {
   add(`items=${items}`, 'replica_heap_mb', 'MB', mb);
 }
 
+/** The quota budget: both boards at every size, then the daily-users peak on the largest board up to 10,000 items. */
+async function budgetSection(): Promise<{ budgets: BoardBudget[]; scenario: ScenarioRow[] }> {
+  const budgets: BoardBudget[] = [];
+  for (const items of BUDGET_ITEMS) {
+    for (const { board, def } of budgetBoards(items)) budgets.push(await budgetBoard(items, board, def, quick ? 5 : 20, items >= 100_000 ? 1500 : 5000));
+  }
+  const at = Math.max(...BUDGET_ITEMS.filter((n) => n <= 10_000));
+  const scenario = budgets
+    .filter((b) => b.items === at)
+    .flatMap((b) => (Object.keys(CONFIGS) as ConfigName[]).flatMap((config) => (['warm', 'cold'] as const).map((where) => dailyUsers(b, config, where))));
+  for (const r of budgetRows(budgets, scenario)) add(r.scenario, r.metric, r.unit, { bgstore: r.value, floor: null, naive: null });
+  return { budgets, scenario };
+}
+
 async function main() {
   const started = Date.now();
+  if (budgetOnly) {
+    const budget = await budgetSection();
+    const file = join(__dirname, '..', '..', '..', quick ? 'bench-results.budget.quick.json' : 'bench-results.budget.json');
+    writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), results, budget }, null, 2)}\n`);
+    printBudget(budget.budgets, budget.scenario);
+    console.log(`\nwrote ${file} in ${Math.round((Date.now() - started) / 1000)} s`);
+    return;
+  }
   for (const items of ITEMS) for (const replicas of REPLICAS) await syncScenario(items, replicas);
   for (const items of ITEMS) await hostScenario(items);
   for (const items of ITEMS) add(`items=${items}`, 'replica_apply_us', 'µs', await replicaApplyUs(items, quick ? 200 : 1000));
@@ -214,20 +241,22 @@ async function main() {
   for (const pages of quick ? [1, 10] : [1, 10, 50, 200]) await contentionScenario(pages, quick ? 5 : 20);
   await heapScenario(HEAP_ITEMS);
   const latency = await latencyScenarios(quick, Number(process.env.BGSTORE_SEED ?? 1));
+  const budget = await budgetSection();
   const hostAction = await hostActionScenario(quick ? 8 : 20);
 
   const machine = { node: process.version, platform: `${process.platform} ${process.arch}`, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memory_gb: Math.round(totalmem() / 2 ** 30), date: new Date().toISOString(), mode: quick ? 'quick' : 'full', seconds: Math.round((Date.now() - started) / 1000) };
   const file = join(__dirname, '..', '..', '..', quick ? 'bench-results.quick.json' : 'bench-results.json');
-  writeFileSync(file, `${JSON.stringify({ machine, results, latency, hostAction }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ machine, results, latency, budget, hostAction }, null, 2)}\n`);
 
   const ratio = (a: number, b: number | null) => (b === null ? '—' : b === 0 ? (a === 0 ? '=' : '∞') : `${(a / b).toFixed(a / b < 0.01 ? 4 : 2)}×`);
   console.log(`bgstore bench (${machine.mode}) — ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, ${machine.date}`);
-  const table = [['scenario', 'metric', 'bgstore', 'floor', 'naive', 'bg/floor', 'bg/naive'], ...results.map((r) => [r.scenario, r.metric, String(r.bgstore), String(r.floor ?? '—'), String(r.naive ?? '—'), ratio(r.bgstore, r.floor), ratio(r.bgstore, r.naive)])];
+  const table = [['scenario', 'metric', 'bgstore', 'floor', 'naive', 'bg/floor', 'bg/naive'], ...results.filter((r) => !r.scenario.startsWith('budget')).map((r) => [r.scenario, r.metric, String(r.bgstore), String(r.floor ?? '—'), String(r.naive ?? '—'), ratio(r.bgstore, r.floor), ratio(r.bgstore, r.naive)])];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)) + 2);
   for (const row of table) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('').trimEnd());
   console.log('\nrecovery and cross-tab latency (bgstore through @bgstore/forge, modules in emulator realms):');
   printLatency(latency);
   printHostAction(hostAction);
+  printBudget(budget.budgets, budget.scenario);
   console.log(`\nwrote ${file} in ${machine.seconds} s`);
 }
 

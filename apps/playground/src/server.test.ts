@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createManualClock, type QuotaSnapshot } from '@bgstore/emulator';
 import { startPlayground } from './server';
 
 describe('the playground server', () => {
@@ -22,6 +23,25 @@ describe('the playground server', () => {
     } finally {
       await second.close();
       await first.close();
+    }
+  });
+
+  it('#17.1 meters every tab as one installation: 300 invocations a second, then 429 RATE_LIMIT_EXCEEDED, counted at /quota', async () => {
+    const clock = createManualClock();
+    const playground = await startPlayground({ port: 0, dataDir: join(dataDir, 'quota'), clock });
+    const invoke = (accountId: string) =>
+      fetch(new URL('/invoke', playground.url), { method: 'POST', body: JSON.stringify({ event: { call: { functionKey: 'bgstore.revision', payload: { store: 'none' } }, context: {} }, runtime: { principal: { accountId } } }) });
+    try {
+      for (let i = 0; i < 300; i++) expect((await invoke(`user-${i % 3}`)).status).not.toBe(429);
+      const refused = await invoke('someone-else');
+      expect(refused.status).toBe(429);
+      expect(await refused.json()).toMatchObject({ code: 'RATE_LIMIT_EXCEEDED', resetsAt: 1000 });
+      const meter = (await (await fetch(new URL('/quota', playground.url))).json()) as QuotaSnapshot;
+      expect(meter).toMatchObject({ enforcing: true, totals: { invocations: 300 }, throttled: { invocationsPerSecond: 1 } });
+      clock.advance(1000);
+      expect((await invoke('someone-else')).status).not.toBe(429);
+    } finally {
+      await playground.close();
     }
   });
 });

@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { createKvsFetch } from '@bgstore/emulator';
+import { createKvsFetch, createQuotaMeter, createRealClock, meterForgeFetch, type Clock } from '@bgstore/emulator';
 import { createFileKvsBackend } from '@bgstore/emulator/node';
 import { DOC_ENTITY_DECLARATION } from '@bgstore/resolver';
 import { handler } from '../../example/src/resolvers';
@@ -17,6 +17,14 @@ export interface PlaygroundOptions {
   fallback?: boolean;
   /** @default <repo>/.bgstore-data/playground */
   dataDir?: string;
+  /**
+   * Forge's per-installation quotas on the storage and invocations served here (every tab is one
+   * installation): 429 `RATE_LIMIT_EXCEEDED` past a limit; `false` only counts (`GET /quota`).
+   * @default true
+   */
+  quotas?: boolean;
+  /** The quota windows' clock (tests pass a manual one). @default the real clock */
+  clock?: Clock;
 }
 
 async function bundle(entry: string, define: Record<string, string> = {}): Promise<string> {
@@ -60,7 +68,8 @@ const listen = (server: Server, port: number) =>
 export async function startPlayground(options: PlaygroundOptions = {}): Promise<{ url: string; server: Server; busy?: number; close(): Promise<void> }> {
   const dataDir = options.dataDir ?? join(__dirname, '..', '..', '..', '.bgstore-data', 'playground');
   const kvs = createKvsFetch({ backend: createFileKvsBackend(join(dataDir, 'kvs.log')), entities: [DOC_ENTITY_DECLARATION as never] });
-  (globalThis as { __forge_fetch__?: unknown }).__forge_fetch__ = kvs;
+  const quota = createQuotaMeter({ clock: options.clock ?? createRealClock(), enforce: options.quotas ?? true });
+  (globalThis as { __forge_fetch__?: unknown }).__forge_fetch__ = meterForgeFetch(kvs, quota);
   const cache = new Map<string, Promise<string>>();
   const cached = (key: string, make: () => Promise<string>) => {
     if (!cache.has(key)) cache.set(key, make());
@@ -78,7 +87,12 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
     try {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       if (req.method === 'POST' && url.pathname === '/invoke') {
-        const { event, runtime } = JSON.parse(await readBody(req)) as { event: unknown; runtime: unknown };
+        const { event, runtime } = JSON.parse(await readBody(req)) as { event: unknown; runtime: { principal?: { accountId?: string } } };
+        const admitted = quota.invocation(runtime.principal?.accountId);
+        if (!admitted.ok) {
+          const error = `There was an error invoking the function - 429 Too Many Requests: RATE_LIMIT_EXCEEDED (${admitted.quota}, ${admitted.limit}); retry after ${admitted.retryAfterMs} ms`;
+          return send(429, 'application/json', JSON.stringify({ error, code: 'RATE_LIMIT_EXCEEDED', resetsAt: admitted.resetsAt }));
+        }
         try {
           const result = await (handler as unknown as (e: unknown, r: unknown) => Promise<unknown>)(event, runtime);
           return send(200, 'application/json', JSON.stringify({ result: result ?? null }));
@@ -101,6 +115,7 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
         for (const listener of listeners) listener.write(line);
         return send(204, 'text/plain', '');
       }
+      if (url.pathname === '/quota') return send(200, 'application/json', JSON.stringify(quota.snapshot()));
       if (url.pathname === '/') return send(200, 'text/html; charset=utf-8', pageHtml());
       if (url.pathname === '/favicon.ico') return send(204, 'image/x-icon', '');
       if (url.pathname === '/playground.css') return send(200, 'text/css', PLAYGROUND_CSS);
@@ -152,7 +167,8 @@ if (require.main === module) {
     console.error(`[playground] PORT must be a port number (0 for any free one), not ${JSON.stringify(raw)}`);
     process.exit(1);
   }
-  startPlayground({ port }).then(
+  const quotas = !process.argv.includes('--no-quotas') && process.env.PLAYGROUND_QUOTAS !== 'off';
+  startPlayground({ port, quotas }).then(
     ({ url, busy }) => {
       if (busy !== undefined) console.log(`port ${busy} is in use (another playground?), so this one took a free port.`);
       console.log(`bgstore playground: ${url}  (storage in .bgstore-data/playground; Ctrl-C to stop)`);

@@ -11,6 +11,9 @@ export type { InvokeCall, InvokeErrorCode, InvokeFault, InvokeFaults, InvokeLimi
 export { defaultExtensionContext, EMULATED_CONTENT, EMULATED_DASHBOARD, EMULATED_ISSUE, EMULATED_PROJECT, EMULATED_SPACE, productOf } from './contexts';
 export { createPage } from './page';
 export type { CallBridge, ModuleHandle, ModuleSpec, Page, PageOptions, Realm, RealmFactory } from './page';
+export { createQuotaMeter, FORGE_QUOTAS, QuotaExceededError } from './quota';
+export type { ForgeQuotas, QuotaDecision, QuotaMeter, QuotaMeterOptions, QuotaName, QuotaSnapshot, QuotaWindow, RateLimitProperties } from './quota';
+export { meterForgeFetch } from './kvs/quota';
 export { createRandom } from './random';
 export type { Random } from './random';
 export { createRealtimeHub, realtimeScope } from './realtime';

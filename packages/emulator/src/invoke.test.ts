@@ -1,6 +1,7 @@
 import Resolver from '@forge/resolver';
 import { createManualClock } from './clock';
 import { createInvokeFaults, createInvoker, InvokeError, type InvokeCall } from './invoke';
+import { createQuotaMeter } from './quota';
 import { createRandom } from './random';
 
 function resolverWith(define: (r: Resolver) => void) {
@@ -110,7 +111,8 @@ describe('invoke', () => {
   it('limits a page to 500 calls per 25 s window, then lets calls through again', async () => {
     const clock = createManualClock();
     const handler = resolverWith((r) => r.define('fn', () => 1));
-    const invoker = createInvoker({ clock });
+    // The installation's 300/s is another limit (quota.test.ts); here only the page's own counts.
+    const invoker = createInvoker({ clock, quota: createQuotaMeter({ clock, enforce: false }) });
     const calls = Array.from({ length: 501 }, () => invoker.invoke(base(handler)).then(() => 'ok', (e: InvokeError) => e.code));
     const results = await Promise.all(calls);
     expect(results.filter((r) => r === 'ok')).toHaveLength(500);
@@ -122,10 +124,16 @@ describe('invoke', () => {
   it('limits a user to 1,200 calls a minute across pages', async () => {
     const clock = createManualClock();
     const handler = resolverWith((r) => r.define('fn', () => 1));
-    const userCalls = new Map<string, number[]>();
-    const pages = [1, 2, 3].map(() => createInvoker({ clock, userCalls }));
-    const results = await Promise.all(Array.from({ length: 1201 }, (_, i) => pages[i % 3]!.invoke(base(handler)).then(() => 'ok', (e: InvokeError) => e.code)));
-    expect(results.filter((r) => r === 'RATE_LIMITED')).toHaveLength(1);
+    const quota = createQuotaMeter({ clock });
+    const pages = [1, 2, 3].map(() => createInvoker({ clock, quota }));
+    // Spread over the minute so the installation's 300/s does not bind first.
+    const results: string[] = [];
+    for (let i = 0; i < 1201; i++) {
+      if (i % 200 === 0) clock.advance(1000);
+      results.push(await pages[i % 3]!.invoke(base(handler)).then(() => 'ok', (e: InvokeError) => e.code));
+    }
+    expect(results.filter((r) => r === 'RATE_LIMIT_EXCEEDED')).toHaveLength(1);
+    expect(results[1200]).toBe('RATE_LIMIT_EXCEEDED');
   });
 
   it('fails, slows and loses responses on a seeded schedule', async () => {

@@ -1,4 +1,5 @@
 import type { Clock } from './clock';
+import { createQuotaMeter, type QuotaMeter } from './quota';
 import type { Random } from './random';
 
 /**
@@ -33,8 +34,6 @@ export interface InvokeLimits {
   pageCalls: number;
   /** @default 25_000 */
   pageWindowMs: number;
-  /** Calls per user per minute before the platform answers 429. @default 1200 */
-  userCallsPerMinute: number;
 }
 
 /** Forge's documented invocation limits. */
@@ -44,7 +43,6 @@ export const FORGE_INVOKE_LIMITS: InvokeLimits = {
   timeoutMs: 25_000,
   pageCalls: 500,
   pageWindowMs: 25_000,
-  userCallsPerMinute: 1200,
 };
 
 /** Codes of {@link InvokeError}; the emulator's own, since Forge's exact rejection shape is undocumented. */
@@ -55,15 +53,24 @@ export type InvokeErrorCode =
   | 'RESPONSE_TOO_LARGE'
   | 'TIMEOUT'
   | 'RATE_LIMITED'
+  | 'RATE_LIMIT_EXCEEDED'
   | 'INJECTED_FAILURE';
 
-/** Why an `invoke` was rejected by the emulated platform. */
+/**
+ * Why an `invoke` was rejected by the emulated platform. `RATE_LIMITED` is the bridge's own page
+ * limiter; `RATE_LIMIT_EXCEEDED` (status 429) an installation or per-user invocation quota, with the
+ * emulator-clock time its window resets.
+ */
 export class InvokeError extends Error {
   readonly code: InvokeErrorCode;
-  constructor(code: InvokeErrorCode, message: string, options?: { cause?: unknown }) {
+  readonly status?: number;
+  readonly resetsAt?: number;
+  constructor(code: InvokeErrorCode, message: string, options?: { cause?: unknown; status?: number; resetsAt?: number }) {
     super(message, options);
     this.name = 'InvokeError';
     this.code = code;
+    if (options?.status !== undefined) this.status = options.status;
+    if (options?.resetsAt !== undefined) this.resetsAt = options.resetsAt;
   }
 }
 
@@ -123,14 +130,15 @@ const jsonBytes = (value: unknown) => (value === undefined ? 0 : new TextEncoder
  * Creates the invoke path of one page. Request and response cross as JSON copies, as they do
  * over the network.
  */
-export function createInvoker(options: { clock: Clock; limits?: Partial<InvokeLimits>; faults?: InvokeFaults; userCalls?: Map<string, number[]> }): Invoker {
+export function createInvoker(options: { clock: Clock; limits?: Partial<InvokeLimits>; faults?: InvokeFaults; quota?: QuotaMeter }): Invoker {
   const { clock } = options;
   const limits = { ...FORGE_INVOKE_LIMITS, ...options.limits };
   let faults = options.faults;
   const stats: InvokeStats = { calls: 0, failed: 0, requestBytes: 0, responseBytes: 0 };
   let windowStart = -Infinity;
   let windowCalls = 0;
-  const userCalls = options.userCalls ?? new Map<string, number[]>();
+  // The installation's invocation quotas (per second, per minute, per user); a page on its own gets its own meter.
+  const quota = options.quota ?? createQuotaMeter({ clock });
 
   const sleep = (ms: number) => new Promise<void>((resolve) => clock.setTimeout(resolve, ms));
 
@@ -148,12 +156,10 @@ export function createInvoker(options: { clock: Clock; limits?: Partial<InvokeLi
     if (++windowCalls > limits.pageCalls) {
       throw new InvokeError('RATE_LIMITED', `Resolver calls are rate limited at ${limits.pageCalls}req/${limits.pageWindowMs / 1000}s`);
     }
-    const user = call.accountId ?? 'anonymous';
-    const recent = (userCalls.get(user) ?? []).filter((t) => now - t < 60_000);
-    recent.push(now);
-    userCalls.set(user, recent);
-    if (recent.length > limits.userCallsPerMinute) {
-      throw new InvokeError('RATE_LIMITED', `There was an error invoking the function - 429 Too Many Requests (${limits.userCallsPerMinute} calls per user per minute)`);
+    const admitted = quota.invocation(call.accountId);
+    if (!admitted.ok) {
+      const message = `There was an error invoking the function - 429 Too Many Requests: RATE_LIMIT_EXCEEDED (${admitted.quota}, ${admitted.limit}); retry after ${admitted.retryAfterMs} ms`;
+      throw new InvokeError('RATE_LIMIT_EXCEEDED', message, { status: 429, resetsAt: admitted.resetsAt });
     }
 
     const size = jsonBytes(call.payload);

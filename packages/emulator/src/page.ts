@@ -3,6 +3,7 @@ import type { Clock } from './clock';
 import type { EventFaults } from './faults';
 import { defaultExtensionContext } from './contexts';
 import { createInvoker, type InvokeFaults, type InvokeLimits, type Invoker, type ResolverHandler } from './invoke';
+import { QuotaExceededError } from './quota';
 import { realtimeScope, type RealtimeSubscription } from './realtime';
 import type { Site } from './site';
 import { click as clickIn, getText, type ForgeDoc } from './uikit';
@@ -149,7 +150,7 @@ export function createPage(options: PageOptions): Page {
       for (const inst of instances.values()) if (inst.member.id === member.id) inst.errors.push(error);
     },
   });
-  const invoker = createInvoker({ clock: site.clock, limits: options.invoke?.limits, faults: options.invoke?.faults, userCalls: site.userCalls });
+  const invoker = createInvoker({ clock: site.clock, limits: options.invoke?.limits, faults: options.invoke?.faults, quota: site.quota });
 
   const specOf = (key: string) => {
     const spec = specs.get(key);
@@ -172,8 +173,10 @@ export function createPage(options: PageOptions): Page {
     ...(site.license ? { license: site.license } : {}),
   });
 
+  const toRealmOf = (inst: Instance, value: unknown) => (value === undefined ? undefined : inst.member.parse!(JSON.stringify(value)));
+
   function callBridgeFor(inst: Instance, spec: ModuleSpec): CallBridge {
-    const toRealm = (value: unknown) => (value === undefined ? undefined : inst.member.parse!(JSON.stringify(value)));
+    const toRealm = (value: unknown) => toRealmOf(inst, value);
     return (method, rawArgs) => {
       if (!inst.alive) return new Promise(() => undefined);
       const args = (rawArgs ?? {}) as Record<string, unknown>;
@@ -196,7 +199,7 @@ export function createPage(options: PageOptions): Page {
             handler: spec.resolver,
             runtime: { installContext: site.installContext, license: site.license, installation: { ari: site.installationId, contexts: [site.installContext] } },
           });
-          return call.then((body) => toRealm(args.metadata ? { body, metadata: {} } : body));
+          return call.then((body) => toRealm(args.metadata ? { body, metadata: responseMetadata(args.metadata) } : body));
         }
         case 'getContext':
           return Promise.resolve(toRealm(inst.context));
@@ -208,23 +211,39 @@ export function createPage(options: PageOptions): Page {
         case 'onError':
           inst.errors.push(args.error);
           return undefined;
-        case 'publishRealtimeChannel': {
-          const scope = realtimeScope({ installation: site.installationId, moduleKey: spec.key, context: inst.context, isGlobal: Boolean(args.isGlobal) });
-          return Promise.resolve(site.realtime.publish(scope, String(args.channelName), args.eventPayload));
-        }
-        case 'subscribeRealtimeChannel': {
-          const scope = realtimeScope({ installation: site.installationId, moduleKey: spec.key, context: inst.context, isGlobal: Boolean(args.isGlobal) });
-          const sub = site.realtime.subscribe(scope, String(args.channelName), (payload) => {
-            if (inst.alive) (args.onEvent as (p: unknown) => void)(typeof payload === 'string' ? payload : toRealm(payload));
-          });
-          inst.realtime.add(sub);
-          return Promise.resolve(sub);
-        }
+        case 'publishRealtimeChannel':
+        case 'subscribeRealtimeChannel':
+          // Past the installation's Realtime quota a subscribe rejects and a publish resolves with `errors`.
+          return new Promise((resolve) => resolve(realtimeCall(inst, spec, method, args)));
         default:
           if (BENIGN.has(method)) return Promise.resolve(undefined);
           return Promise.reject(new Error(`[emulator] callBridge('${method}') is not emulated; supported: emit, on, emitPublic, onPublic, invoke, getContext, reconcile, onError, publishRealtimeChannel, subscribeRealtimeChannel`));
       }
     };
+  }
+
+  /** What the bridge's `invoke` metadata asked for: `{rateLimitProperties: true}` gets the invocation windows left. */
+  function responseMetadata(asked: unknown): Record<string, unknown> {
+    const wants = typeof asked === 'object' && asked !== null && (asked as { rateLimitProperties?: unknown }).rateLimitProperties === true;
+    return wants ? { rateLimitProperties: site.quota.rateLimitProperties(accountId) } : {};
+  }
+
+  function realtimeCall(inst: Instance, spec: ModuleSpec, method: string, args: Record<string, unknown>): unknown {
+    const scope = realtimeScope({ installation: site.installationId, moduleKey: spec.key, context: inst.context, isGlobal: Boolean(args.isGlobal) });
+    if (method === 'publishRealtimeChannel') {
+      try {
+        return site.realtime.publish(scope, String(args.channelName), args.eventPayload);
+      } catch (error) {
+        // Forge's PublishResult carries an `errors` list: a refused publish resolves with it.
+        if (error instanceof QuotaExceededError) return { eventId: null, eventTimestamp: null, errors: [`${error.code}: ${error.message}`] };
+        throw error;
+      }
+    }
+    const sub = site.realtime.subscribe(scope, String(args.channelName), (payload) => {
+      if (inst.alive) (args.onEvent as (p: unknown) => void)(typeof payload === 'string' ? payload : toRealmOf(inst, payload));
+    });
+    inst.realtime.add(sub);
+    return sub;
   }
 
   async function startOne(key: string) {

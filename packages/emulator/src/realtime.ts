@@ -1,3 +1,5 @@
+import { QuotaExceededError, type QuotaMeter } from './quota';
+
 /** Options a module passes to `realtime.subscribe/publish` (only what the emulator reads). */
 export interface RealtimeOptions {
   contextOverrides?: unknown[];
@@ -11,7 +13,9 @@ export interface RealtimeSubscription {
 
 /** A basic Forge Realtime hub shared by every page of a site: publish/subscribe by channel. */
 export interface RealtimeHub {
+  /** Subscribes; throws `QuotaExceededError` past the installation's Realtime quota. */
   subscribe(scope: string, channel: string, onEvent: (payload: unknown, error?: unknown) => void): RealtimeSubscription;
+  /** Publishes; throws `QuotaExceededError` past the installation's Realtime quota. */
   publish(scope: string, channel: string, payload: unknown): { eventId: string; eventTimestamp: string };
   /** Counts of publishes and deliveries. */
   stats(): { published: number; delivered: number };
@@ -27,13 +31,22 @@ export function realtimeScope(options: { installation: string; moduleKey: string
   return `${options.installation}|${options.moduleKey}|${String(extension.content?.id ?? '')}|${String(extension.space?.key ?? '')}`;
 }
 
-/** Creates a {@link RealtimeHub}. Payloads are delivered as JSON copies, on a microtask, to current subscribers. */
-export function createRealtimeHub(): RealtimeHub {
+/**
+ * Creates a {@link RealtimeHub}. Payloads are delivered as JSON copies, on a microtask, to current
+ * subscribers. With a `quota` meter, each subscribe and publish is one of the installation's
+ * Realtime operations; past the quota they throw a `QuotaExceededError` (429 `RATE_LIMIT_EXCEEDED`).
+ */
+export function createRealtimeHub(options: { quota?: QuotaMeter } = {}): RealtimeHub {
   const channels = new Map<string, Set<(payload: unknown) => void>>();
   let nextId = 1;
   const stats = { published: 0, delivered: 0 };
+  const charge = (op: 'subscribe' | 'publish') => {
+    const decision = options.quota?.realtime(op);
+    if (decision && !decision.ok) throw new QuotaExceededError(decision, `Realtime ${op} refused`);
+  };
   return {
     subscribe(scope, channel, onEvent) {
+      charge('subscribe');
       const key = `${scope}#${channel}`;
       const listener = (payload: unknown) => onEvent(payload);
       let set = channels.get(key);
@@ -46,6 +59,7 @@ export function createRealtimeHub(): RealtimeHub {
       };
     },
     publish(scope, channel, payload) {
+      charge('publish');
       stats.published++;
       const json = typeof payload === 'string' ? payload : JSON.stringify(payload);
       for (const listener of channels.get(`${scope}#${channel}`) ?? []) {

@@ -1,4 +1,6 @@
 import { createRealClock, type Clock } from './clock';
+import { meterForgeFetch } from './kvs/quota';
+import { createQuotaMeter, type ForgeQuotas, type QuotaMeter } from './quota';
 import { createRandom, type Random } from './random';
 import { createRealtimeHub, type RealtimeHub } from './realtime';
 
@@ -25,6 +27,13 @@ export interface SiteOptions {
   license?: Record<string, unknown>;
   /** The product the app is installed in, which names the installation context. @default 'confluence' */
   product?: 'confluence' | 'jira';
+  /**
+   * Forge's per-installation quotas (KVS requests and units, invocations, Realtime operations):
+   * `true` enforces them (429 `RATE_LIMIT_EXCEEDED` past a limit), `false` only counts them in
+   * `site.quota`, an object enforces overridden limits. Use is metered either way.
+   * @default true
+   */
+  quotas?: boolean | { enforce?: boolean; limits?: Partial<ForgeQuotas> };
 }
 
 /**
@@ -43,8 +52,9 @@ export interface Site {
   readonly installContext: string;
   readonly installationId: string;
   readonly license: Record<string, unknown> | undefined;
-  /** Invoke timestamps per user, for the per-user rate limit shared by all of a user's pages. */
-  readonly userCalls: Map<string, number[]>;
+  /** The installation's quota meter: what every page of it used, and the windows left. */
+  readonly quota: QuotaMeter;
+  /** The storage `__forge_fetch__`, behind the installation's quota meter. */
   readonly forgeFetch: ForgeFetch | undefined;
   /**
    * Points `target.__forge_fetch__` at this site's storage, so the real `@forge/kvs` loaded in
@@ -56,11 +66,15 @@ export interface Site {
 /** Creates a {@link Site}. */
 export function createSite(options: SiteOptions = {}): Site {
   const cloudId = options.cloudId ?? 'emulated-cloud';
-  const forgeFetch = options.forgeFetch;
+  const clock = options.clock ?? createRealClock();
+  const q = typeof options.quotas === 'object' ? options.quotas : { enforce: options.quotas ?? true };
+  const quota = createQuotaMeter({ clock, enforce: q.enforce ?? true, limits: q.limits });
+  const forgeFetch = options.forgeFetch && meterForgeFetch(options.forgeFetch, quota);
   return {
-    clock: options.clock ?? createRealClock(),
+    clock,
     random: createRandom(options.seed ?? 1),
-    realtime: createRealtimeHub(),
+    realtime: createRealtimeHub({ quota }),
+    quota,
     cloudId,
     siteUrl: options.siteUrl ?? 'https://emulated.atlassian.net',
     appId: options.appId ?? 'ari:cloud:ecosystem::app/00000000-0000-0000-0000-000000000000',
@@ -69,7 +83,6 @@ export function createSite(options: SiteOptions = {}): Site {
     installContext: `ari:cloud:${options.product ?? 'confluence'}::site/${cloudId}`,
     installationId: `emulated-installation-${cloudId}`,
     license: options.license,
-    userCalls: new Map(),
     forgeFetch,
     installForgeFetch(target = globalThis as unknown as Record<string, unknown>) {
       if (!forgeFetch) throw new Error('[emulator] this site has no storage: pass `forgeFetch` (e.g. createKvsFetch()) to createSite');

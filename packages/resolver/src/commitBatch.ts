@@ -1,8 +1,8 @@
 import type { ActionRecipes, StoreDefinition } from '@bgstore/core';
 import { commitAnswer, commitIntents, emptyDoc, upgradeDoc, type ClientTableOptions, type DurableDoc } from '@bgstore/core/durable';
-import type { CommitResponse, StoredIntent } from '@bgstore/protocol';
+import { isSyncError, type CommitResponse, type StoredIntent, type SyncError } from '@bgstore/protocol';
 import { retryContended, type ContentionOptions } from './contention';
-import type { DocRead, StoragePort } from './storage/port';
+import type { DocRead, InboxEntry, StoragePort } from './storage/port';
 
 /** Any store definition (its state and action types do not matter here). */
 export type AnyDefinition = StoreDefinition<unknown, ActionRecipes<unknown>>;
@@ -29,32 +29,92 @@ export interface CommitSettings extends Omit<ContentionOptions, 'isLostRace' | '
 }
 
 /**
+ * How long a posted batch may wait beyond its poster's contention budget. By then its poster has
+ * answered (invoke allows 25 s), so nothing may apply it any more: commits ignore it, storage drops it.
+ */
+export const INBOX_GRACE_MS = 20_000;
+
+/** A caller's intents, each recorded as refused for `reason`: what withdraws a waiting batch. */
+const refusedAll = (intents: readonly StoredIntent[], reason: SyncError): StoredIntent[] => intents.map((i) => ({ ...i, refused: { code: 'TOO_LARGE', message: reason.message } }));
+const isTooLarge = (error: unknown): error is SyncError => isSyncError(error) && error.code === 'TOO_LARGE';
+
+/**
  * Commits a batch to the document at `key`, combined with what waits in its inbox: each attempt
- * reads the document (only what changed since the last attempt's read) and the inbox, applies the
- * waiting batches and then this one, and commits conditionally. A lost race posts this batch to the
- * inbox, so the next winner applies it too, and tries again. The answer's outcomes are this batch's
- * only, under the intents' own keys.
+ * reads the document (only what changed since the last attempt's read) and, when others may be
+ * writing, the inbox; applies the waiting batches and then this one, and commits conditionally. A
+ * lost race posts this batch to the inbox, so the next winner applies it too, and tries again. The
+ * answer's outcomes are this batch's only, under the intents' own keys.
+ * Waiting batches never cost this one its commit: when they make it too large it commits alone. A
+ * posted batch that itself no longer fits is withdrawn — its intents stored as refused — so what its
+ * caller is told is what storage holds; and the poster deletes its entry before answering.
  */
 export async function commitBatch<R extends DocRead>(storage: StoragePort<R>, definition: AnyDefinition, key: string, batch: Batch, settings: CommitSettings): Promise<CommitResponse> {
-  const posted = { key: storage.inbox.keyOf(key, batch.caller, batch.intents), done: false };
+  const ttl = settings.budgetMs + INBOX_GRACE_MS;
+  // `live`: the posted entry may still be in the inbox (until this commit or a reading shows it gone).
+  const posted = { key: storage.inbox.keyOf(key, batch.caller, batch.intents, settings.now()), live: false };
   let previous: R | undefined;
+  /** Whether this commit lost a race: others are writing, so the inbox is read with the document. */
+  let lost = false;
+  /** Whether waiting batches are carried (not after they made a commit too large). */
+  let carry = true;
+  const readBoth = async (now: number): Promise<[R | undefined, InboxEntry[]]> => {
+    if (lost) return Promise.all([storage.read(key, previous), storage.inbox.read(key, now)]);
+    const read = await storage.read(key, previous);
+    return [read, storage.mayHaveWaiting(read, batch.caller, now) ? await storage.inbox.read(key, now) : []];
+  };
   const attempt = async (): Promise<CommitResponse> => {
-    const [read, waiting] = await Promise.all([storage.read(key, previous), storage.inbox.read(key)]);
+    const now = settings.now();
+    const [read, listed] = await readBoth(now);
     previous = read;
     const doc = currentDoc(definition, read);
-    const others = waiting.filter((entry) => entry.key !== posted.key);
-    const carried = others.flatMap((entry) => entry.intents);
-    const result = commitIntents(definition, doc, [...carried, ...batch.intents], { now: settings.now(), table: settings.table, floors: batch.floors });
-    const outcomes = result.outcomes.slice(carried.length);
-    const applied = [...(posted.done ? [posted.key] : []), ...others.map((entry) => entry.key)];
-    if (result.changed) await storage.commit(key, read, result.doc, applied);
-    // Stored by others' commits: this batch's inbox entry is done with (if they did not delete it).
-    else if (posted.done) await storage.inbox.drop(posted.key);
-    const carriedApplied = result.outcomes.slice(0, carried.length).some((o) => !o.duplicate);
-    return commitAnswer(doc, batch.baseRevision, { doc: result.doc, outcomes }, carriedApplied);
+    const ownListed = listed.some((entry) => entry.key === posted.key);
+    let others = carry ? listed.filter((entry) => entry.key !== posted.key) : [];
+    let intents = batch.intents;
+    for (;;) {
+      const carried = others.flatMap((entry) => entry.intents);
+      const result = commitIntents(definition, doc, [...carried, ...intents], { now, table: settings.table, floors: batch.floors });
+      const applied = [...(posted.live ? [posted.key] : []), ...others.map((entry) => entry.key)];
+      // Entries left waiting (not carried), or a race lost just now: later commits read the inbox.
+      const left = listed.filter((entry) => entry.key !== posted.key && !applied.includes(entry.key));
+      const waitingUntil = Math.max(lost ? now + ttl : 0, ...left.map((entry) => entry.expires ?? now + ttl));
+      try {
+        if (result.changed) {
+          const kept = await storage.commit(key, read, result.doc, { applied, waitingUntil, caller: batch.caller });
+          if (!kept.includes(posted.key)) posted.live = false;
+        } else if (posted.live && ownListed) {
+          // Stored by others' commits, which left the entry (no room): this batch is done with it.
+          await storage.inbox.drop(posted.key);
+          posted.live = false;
+        } else if (lost) posted.live = false;
+      } catch (error) {
+        if (!isTooLarge(error)) throw error;
+        if (others.length) {
+          // Others' batches must not cost this one its commit: without them.
+          others = [];
+          carry = false;
+          continue;
+        }
+        // Its own batch no longer fits. Posted, it may still be applied from the inbox by a commit that
+        // wins later: withdraw it in storage (refused, as it is answered), deleting its entry.
+        if (!posted.live || intents !== batch.intents) throw error;
+        intents = refusedAll(batch.intents, error);
+        continue;
+      }
+      const outcomes = result.outcomes.slice(carried.length);
+      const carriedApplied = result.outcomes.slice(0, carried.length).some((o) => !o.duplicate);
+      return commitAnswer(doc, batch.baseRevision, { doc: result.doc, outcomes }, carriedApplied);
+    }
   };
   const onLostRace = async () => {
-    if (!posted.done) posted.done = await storage.inbox.post({ key: posted.key, caller: batch.caller, intents: batch.intents }).catch(() => false);
+    lost = true;
+    if (posted.live) return;
+    const now = settings.now();
+    posted.live = await storage.inbox.post({ key: posted.key, caller: batch.caller, intents: batch.intents, expires: now + ttl }).catch(() => false);
   };
-  return retryContended(attempt, { ...settings, isLostRace: (error) => storage.isLostRace(error), onLostRace });
+  try {
+    return await retryContended(attempt, { ...settings, isLostRace: (error) => storage.isLostRace(error), onLostRace });
+  } finally {
+    // Whatever the answer, the entry leaves the inbox with it: nothing applies it after.
+    if (posted.live) await storage.inbox.drop(posted.key);
+  }
 }

@@ -103,10 +103,11 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
   const policyOf = (name: string): StorePolicy => (Object.hasOwn(policies, name) ? policies[name]! : {});
   const maxIntents = options.maxIntents ?? 1000;
   const maxPayload = options.maxPayload ?? 500_000;
-  const storage = createKvsStorage({ warmDocuments: options.warmDocuments, minPiece: options.minPiece });
   const clock = options.clock;
   const timing = clock ? { clock: () => clock.now(), sleep: (ms: number) => new Promise<void>((resolve) => void clock.setTimeout(resolve, ms)) } : {};
-  const settings: CommitSettings = { ...timing, table: TABLE, now: options.now ?? (clock ? () => clock.now() : Date.now), maxAttempts: options.maxAttempts ?? 6, budgetMs: options.contentionBudgetMs ?? 10_000, retryDelayMs: options.retryDelayMs ?? 50 };
+  const now = options.now ?? (clock ? () => clock.now() : Date.now);
+  const storage = createKvsStorage({ warmDocuments: options.warmDocuments, minPiece: options.minPiece, now });
+  const settings: CommitSettings = { ...timing, table: TABLE, now, maxAttempts: options.maxAttempts ?? 6, budgetMs: options.contentionBudgetMs ?? 10_000, retryDelayMs: options.retryDelayMs ?? 50 };
 
   const handle =
     <T>(run: Handler<T>) =>

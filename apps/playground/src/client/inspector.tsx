@@ -6,7 +6,7 @@ import { createRoot } from 'react-dom/client';
 import type { Transport } from '@bgstore/core';
 import { createDevtoolsClient } from '@bgstore/devtools';
 import { DevtoolsPanel } from '@bgstore/devtools/custom-ui';
-import type { EventFaults, Page } from '@bgstore/emulator';
+import type { EventFaults, Page, QuotaSnapshot } from '@bgstore/emulator';
 
 // The inspector asks on the page's bus like any devtools panel; the fault buttons spare its own
 // questions and answers, since they are not the app's traffic.
@@ -35,6 +35,7 @@ export function startInspector(page: Page, root: HTMLElement): void {
   root.innerHTML = `
     <div class="devtools"></div>
     <div class="row bus"></div>
+    <div class="row quota"></div>
     <div class="faults">
       <button data-fault="drop">Drop half the events (10 s)</button>
       <button data-fault="delay">Delay and reorder events (10 s)</button>
@@ -65,4 +66,25 @@ export function startInspector(page: Page, root: HTMLElement): void {
   };
   draw();
   setInterval(draw, 300);
+  drawQuota(page, root.querySelector('.quota')!);
+}
+
+/** The installation's quota windows (the server's storage and invocations, this tab's Realtime) and what was throttled. */
+function drawQuota(page: Page, el: Element) {
+  const cell = (name: string, w: { used: number; limit: number }) => `<span class="cell"><b>${name}</b> ${w.used}/${w.limit}</span>`;
+  const refresh = async () => {
+    const server = (await fetch('/quota').then((r) => r.json())) as QuotaSnapshot;
+    const tab = page.site.quota.snapshot();
+    const throttled = Object.values(server.throttled).reduce((a, b) => a + (b ?? 0), 0) + Object.values(tab.throttled).reduce((a, b) => a + (b ?? 0), 0);
+    const w = server.windows;
+    el.innerHTML = `<span class="name">quota${server.enforcing ? '' : ' (counting only)'}</span>${[
+      cell('KVS req/s', w.kvsRequests),
+      cell('read units/min', w.kvsReadUnits),
+      cell('write units/min', w.kvsWriteUnits),
+      cell('invokes/s', w.invocationsPerSecond),
+      cell('invokes/min', w.invocationsPerMinute),
+      cell('realtime/s (tab)', tab.windows.realtimeOps),
+    ].join('')}<span class="cell"><b>throttled</b> ${throttled}</span>`;
+  };
+  setInterval(() => void refresh().catch(() => undefined), 1000);
 }

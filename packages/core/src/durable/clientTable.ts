@@ -1,5 +1,5 @@
 import { cutRefusal, LIMITS, type ClientRecord, type Refusal, type SyncErrorCode } from '@bgstore/protocol';
-import { createRoom, highOf as high, makeRoom, refuseNewClient, trimCaller, type Entry } from './clientRoom';
+import { addRecord, createRoom, highOf as high, makeRoom, refuseNewClient, resize, trimCaller, type Entry } from './clientRoom';
 
 /** The outcome remembered for a processed intent. */
 export type Processed = { ok: true } | ({ ok: false } & Refusal);
@@ -64,21 +64,23 @@ export interface ClientTableOptions {
  * Creates a {@link ClientTable}. Per client it keeps a floor (every seq at or below it is done), the
  * processed seqs above it (at most `LIMITS.gapSeqs`), and the last `LIMITS.rejectedPerClient`
  * refusals (messages cut to `LIMITS.refusalMessage`), so its size is bounded per record.
+ * Reading the table looks at each record once; after that each call costs O(1 + the caller's own
+ * records) (see clientRoom.ts), and `toJSON` hands back unchanged records as they were read.
  */
 export function createClientTable(initial: Record<string, ClientRecord> = {}, options: ClientTableOptions = {}): ClientTable {
   const room = createRoom(options);
   const { clients } = room;
   for (const [id, r] of Object.entries(initial)) {
     if (id === '__proto__') continue;
-    clients.set(id, { floor: r.floor, seqs: new Set(r.seqs), rejected: new Map(r.rejected.map(([s, code, message]) => [s, { code: code as SyncErrorCode, message }])), seen: r.seen, settled: r.floor });
+    addRecord(room, id, { floor: r.floor, seqs: new Set(r.seqs), rejected: new Map(r.rejected.map(([s, code, message]) => [s, { code: code as SyncErrorCode, message }])), seen: r.seen, settled: r.floor, size: 0, read: r });
   }
 
   const entry = (key: string, now: number) => {
     let c = clients.get(key);
     if (!c) {
       makeRoom(room, key, now);
-      c = { floor: 0, seqs: new Set(), rejected: new Map(), seen: now, settled: 0 };
-      clients.set(key, c);
+      c = { floor: 0, seqs: new Set(), rejected: new Map(), seen: now, settled: 0, size: 0 };
+      addRecord(room, key, c);
     }
     c.seen = Math.max(c.seen, now);
     return c;
@@ -115,25 +117,28 @@ export function createClientTable(initial: Record<string, ClientRecord> = {}, op
         c.rejected.delete(seq);
         c.rejected.set(seq, { code: outcome.code, message: cutRefusal(outcome.message) });
         while (c.rejected.size > LIMITS.rejectedPerClient) c.rejected.delete(c.rejected.keys().next().value!);
-        trimCaller(room, clientId);
       }
       compact(c);
+      resize(room, clientId, c);
+      if (!outcome.ok) trimCaller(room, clientId);
     },
     advanceFloor(clientId, floor, now) {
       const c = clients.get(clientId);
       if (!c) return;
+      if (now > c.seen) c.read = undefined;
       c.seen = Math.max(c.seen, now);
       const to = Math.min(floor, high(c));
       c.settled = Math.max(c.settled, to);
       if (to > c.floor) {
         c.floor = to;
         compact(c);
+        resize(room, clientId, c);
       }
     },
     floorOf: (clientId) => clients.get(clientId)?.floor ?? 0,
     toJSON() {
       const out: Record<string, ClientRecord> = {};
-      for (const [id, c] of clients) out[id] = { floor: c.floor, seqs: [...c.seqs], rejected: [...c.rejected].map(([s, r]) => [s, r.code, r.message]), seen: c.seen };
+      for (const [id, c] of clients) out[id] = c.read ?? { floor: c.floor, seqs: [...c.seqs], rejected: [...c.rejected].map(([s, r]) => [s, r.code, r.message]), seen: c.seen };
       return out;
     },
   };

@@ -1,5 +1,5 @@
 // A module that does whatever its test tells it, through the real @forge/bridge.
-import { events, invoke, view } from '@forge/bridge';
+import { events, invoke, realtime, view } from '@forge/bridge';
 
 type Sub = { unsubscribe(): void };
 const received: Array<{ event: string; payload: unknown }> = [];
@@ -25,3 +25,8 @@ export const bridgeEvents = events;
 export const isOwnPlain = (value: unknown) =>
   value !== null && typeof value === 'object' && (Object.getPrototypeOf(value) === Object.prototype || Array.isArray(value) && value instanceof Array);
 export const now = () => [Date.now(), performance.now()];
+export const callWithLimits = (functionKey: string, payload?: Record<string, unknown>) => invoke(functionKey, payload, { rateLimitProperties: true });
+export const publishGlobal = (channel: string, payload: Record<string, unknown>) => realtime.publishGlobal(channel, payload);
+export async function subscribeGlobal(channel: string): Promise<void> {
+  await realtime.subscribeGlobal(channel, (payload: unknown) => void received.push({ event: channel, payload }));
+}

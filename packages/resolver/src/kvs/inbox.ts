@@ -8,8 +8,9 @@ import { decodeText, encodeText, nameOf, PIECE_BYTES, storedBytes } from './piec
 // of queueing one behind another). A batch is posted by the invocation that carries it, with its
 // caller's own context (refusals by its policy are already recorded in the intents), and that
 // invocation stays responsible for it: it keeps committing until its intents are stored, by itself
-// or by another commit. So an entry is only a hint — read eventually consistently, applied at most
-// once thanks to the client table, deleted by the commit that applied it or left for a later one.
+// or by another commit, and deletes the entry before it answers. So an entry is only a hint — read
+// eventually consistently, applied at most once thanks to the client table, deleted by the commit
+// that applied it or by its poster, and ignored once it expires (storage's TTL then drops it).
 
 /**
  * At most this many entries are read (and applied) by one commit: as many as its transaction can
@@ -18,36 +19,46 @@ import { decodeText, encodeText, nameOf, PIECE_BYTES, storedBytes } from './piec
 const READ_LIMIT = 21;
 
 const prefix = (key: string) => `${key}:in:`;
+/** How long an entry without its own expiry may wait: an earlier version's poster answered by then. */
+const DEFAULT_LIFE_MS = 30_000;
+/** When an entry was posted, from its key (see {@link inboxKey}). */
+const postedAt = (entryKey: string) => parseInt(entryKey.slice(entryKey.lastIndexOf(':in:') + 4).split(':')[0]!, 36) || 0;
 
 /**
  * The inbox key of a batch: the time it was posted, then a hash of its caller and first intent.
  * Keys sort by time, and a query reads them in key order, so the longest-waiting batches are
  * carried first.
  */
-export const inboxKey = (key: string, caller: string | null, intents: readonly DurableIntent[], now = Date.now()) =>
+export const inboxKey = (key: string, caller: string | null, intents: readonly DurableIntent[], now: number) =>
   `${prefix(key)}${now.toString(36).padStart(9, '0')}:${nameOf(JSON.stringify([caller, intents[0]?.clientId, intents[0]?.seq]))}`;
 
-/** Posts a batch; false (nothing posted) when it is too large for one value. */
-export async function postInbox(entry: InboxEntry): Promise<boolean> {
-  const text = JSON.stringify({ caller: entry.caller, intents: entry.intents });
+/** Storage keeps an entry this long after readers ignore it (its TTL may lag; readers do not). */
+const TTL_SLACK_S = 60;
+
+/** Posts a batch, kept by storage a while past `entry.expires`; false (nothing posted) when it is too large for one value. */
+export async function postInbox(entry: InboxEntry, now: number): Promise<boolean> {
+  const text = JSON.stringify({ caller: entry.caller, intents: entry.intents, e: entry.expires });
   if (storedBytes(text) > PIECE_BYTES) return false;
-  await kvs.set<string>(entry.key, encodeText(text));
+  const seconds = Math.max(1, Math.ceil(((entry.expires ?? now) - now) / 1000)) + TTL_SLACK_S;
+  await kvs.set<string>(entry.key, encodeText(text), { ttl: { value: seconds, unit: 'SECONDS' } });
   return true;
 }
 
-/** Deletes an entry whose intents are stored; a failure leaves it for a later commit to delete. */
+/** Deletes an entry; a failure leaves it to expire. */
 export async function dropInbox(key: string): Promise<void> {
   await kvs.delete(key).catch(() => undefined);
 }
 
-/** Reads the longest-waiting batches (up to 21); none when the read fails, since they are only a hint. */
-export async function readInbox(key: string): Promise<InboxEntry[]> {
+/** Reads the longest-waiting batches not expired at `now` (up to 21); none when the read fails, since they are only a hint. */
+export async function readInbox(key: string, now: number): Promise<InboxEntry[]> {
   try {
     const { results } = await kvs.query().where('key', WhereConditions.beginsWith(prefix(key))).limit(READ_LIMIT).getMany<string>();
     return results.flatMap(({ key: k, value }) => {
       try {
-        const parsed = JSON.parse(decodeText(value)) as { caller: string | null; intents: DurableIntent[] };
-        return Array.isArray(parsed.intents) ? [{ key: k, caller: parsed.caller ?? null, intents: parsed.intents }] : [];
+        const parsed = JSON.parse(decodeText(value)) as { caller: string | null; intents: DurableIntent[]; e?: number };
+        // An entry without its expiry (posted by an earlier version) lives as long as one with.
+        const expires = typeof parsed.e === 'number' ? parsed.e : postedAt(k) + DEFAULT_LIFE_MS;
+        return Array.isArray(parsed.intents) && expires > now ? [{ key: k, caller: parsed.caller ?? null, intents: parsed.intents, expires }] : [];
       } catch {
         return [];
       }

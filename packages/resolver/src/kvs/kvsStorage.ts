@@ -1,6 +1,8 @@
 import type { StoragePort } from '../storage/port';
-import { DOC_ENTITY, isLostRace, readDoc, readRevision, writeDoc, type StoredDoc } from './docStore';
+import { DOC_ENTITY, isLostRace, readDoc, readRevision, type StoredDoc } from './docStore';
+import { writeDoc } from './docWrite';
 import { dropInbox, inboxKey, postInbox, readInbox } from './inbox';
+import { nameOf } from './pieces';
 import { createWarmDocuments } from './readCache';
 
 /** Options of {@link createKvsStorage}. */
@@ -9,7 +11,14 @@ export interface KvsStorageOptions {
   warmDocuments?: number;
   /** Smallest target piece size in characters; a state up to twice this stays whole. @default 4096 */
   minPiece?: number;
+  /** The time, for inbox entries' lifetimes and garbage's grace. @default Date.now */
+  now?: () => number;
 }
+
+/** After another caller's commit, commits read the inbox this long (a batch that lost to it waits about as long). */
+const OTHERS_WINDOW_MS = 30_000;
+/** Who committed, as the head keeps it: a short hash (the head names no account). */
+const writerOf = (caller: string | null) => nameOf(`w:${caller ?? ''}`).slice(0, 8);
 
 /** KVS answers that mean storage is set up wrong: retrying cannot help. */
 const MISCONFIGURED = new Set(['INVALID_ENTITY_TYPE', 'ENTITY_TYPE_TOO_SHORT', 'ENTITY_TYPE_TOO_LARGE', 'NOT_FOUND_ENTITY', 'FORBIDDEN', 'PERMISSION_DENIED', 'MISSING_SCOPE']);
@@ -33,16 +42,23 @@ function misconfiguration(error: unknown): string | undefined {
  */
 export function createKvsStorage(options: KvsStorageOptions = {}): StoragePort<StoredDoc> {
   const warm = createWarmDocuments(options.warmDocuments ?? 4);
-  const { minPiece } = options;
+  const { minPiece, now = Date.now } = options;
   if (minPiece !== undefined && !(Number.isSafeInteger(minPiece) && minPiece >= 16)) {
     throw new TypeError(`[bgstore] registerStores: minPiece must be an integer of at least 16, got ${String(minPiece)}`);
   }
   return {
     read: (key, previous) => readDoc(key, previous, warm),
     readRevision,
-    commit: (key, previous, next, applied) => writeDoc(key, previous, next, { minPiece, alsoDelete: applied, warm }),
+    commit: (key, previous, next, { applied, waitingUntil, caller }) => writeDoc(key, previous, next, { minPiece, alsoDelete: applied, waitingUntil, writer: writerOf(caller), warm, now: now() }),
+    mayHaveWaiting(read, caller, at) {
+      if (!read) return false;
+      // Heads of earlier layouts say nothing of the inbox: read it, as they did.
+      if (read.layout.v !== 3) return true;
+      const { p, w } = read.layout.head;
+      return (p ?? 0) > at || (w !== undefined && w[0] !== writerOf(caller) && at - w[1] < OTHERS_WINDOW_MS);
+    },
     isLostRace,
     misconfiguration,
-    inbox: { keyOf: (key, caller, intents) => inboxKey(key, caller, intents), post: postInbox, read: readInbox, drop: dropInbox },
+    inbox: { keyOf: inboxKey, post: (entry) => postInbox(entry, now()), read: readInbox, drop: dropInbox },
   };
 }

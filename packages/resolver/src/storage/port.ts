@@ -8,9 +8,8 @@ import type { StoredIntent } from '@bgstore/protocol';
 // spanning calls. A backend may keep what reads learned (immutable parts) between calls, never the
 // head: every `read` asks storage for the current revision.
 // Room to grow without breaking a backend: a read of the changes since a client's revision (for
-// answers with only what the caller lacks), or a cheap "anyone else writing?" before reading the
-// inbox, would be further optional members; the commit loop (`commitBatch`) decides when to call
-// what, so such policies change there, not in each backend.
+// answers with only what the caller lacks) would be a further optional member; the commit loop
+// (`commitBatch`) decides when to call what, so such policies change there, not in each backend.
 
 /**
  * One read of a stored document: the document with its revision, and whatever the backend keeps to
@@ -28,22 +27,37 @@ export interface InboxEntry {
   caller: string | null;
   /** Its intents, client ids already the caller's own keys and its policy's refusals recorded. */
   intents: StoredIntent[];
+  /** Until when (ms) a commit may apply it; after that it is ignored and storage drops it. */
+  expires?: number;
 }
 
 /**
  * Where batches whose commit lost the race wait, so commits combine instead of queueing. Entries are
  * hints: read late or not at all, applied at most once (the client table dedupes), deleted by the
- * commit that applied them or left for a later one.
+ * commit that applied them or by their poster before it answers, and ignored once they expire.
  */
 export interface Inbox {
-  /** The key a batch is posted under for document `key`. */
-  keyOf(key: string, caller: string | null, intents: readonly StoredIntent[]): string;
-  /** Posts a batch; false (nothing posted) when it is too large to wait there. */
+  /** The key a batch posted at `now` is posted under for document `key`. */
+  keyOf(key: string, caller: string | null, intents: readonly StoredIntent[], now: number): string;
+  /** Posts a batch, to expire at `entry.expires`; false (nothing posted) when it is too large to wait there. */
   post(entry: InboxEntry): Promise<boolean>;
-  /** The longest-waiting batches of document `key` (a bounded few); none when reading fails. */
-  read(key: string): Promise<InboxEntry[]>;
-  /** Deletes an entry whose intents are stored; a failure leaves it for a later commit. */
+  /** The longest-waiting batches of document `key` not expired at `now` (a bounded few); none when reading fails. */
+  read(key: string, now: number): Promise<InboxEntry[]>;
+  /** Deletes an entry (applied, or its poster answered); a failure leaves it to expire. */
   drop(entryKey: string): Promise<void>;
+}
+
+/** What a commit tells storage beyond the document: the inbox entries it applied, and what may still wait. */
+export interface CommitNote {
+  /** Inbox entries `next` includes, to delete with it where room allows. */
+  applied: readonly string[];
+  /**
+   * Until when (ms) the document's inbox may hold entries, as far as this commit knows (0: none).
+   * Kept with the document, so a later commit reads the inbox only while someone may have posted.
+   */
+  waitingUntil: number;
+  /** Who commits (null: anonymous): a later commit by someone else reads the inbox a while. */
+  caller: string | null;
 }
 
 /**
@@ -62,10 +76,16 @@ export interface StoragePort<R extends DocRead = DocRead> {
   /**
    * Stores `next` (its revision one above `previous`'s) on condition that the stored revision is
    * still `previous`'s (or that none is stored, without `previous`); else throws a lost race and
-   * writes nothing. `applied` are inbox entries `next` includes, deleted with it where room allows.
+   * writes nothing. Answers the applied inbox entries it did not delete (no room).
    * @throws SyncError `TOO_LARGE` (nothing written) when `next` cannot be stored
    */
-  commit(key: string, previous: R | undefined, next: DurableDoc<unknown>, applied: readonly string[]): Promise<void>;
+  commit(key: string, previous: R | undefined, next: DurableDoc<unknown>, note: CommitNote): Promise<readonly string[]>;
+  /**
+   * Whether the document's inbox may hold entries for a commit by `caller` at `now`, as the last
+   * commit noted: it left entries waiting, or someone else committed lately. A lone writer's
+   * commits skip the inbox read. A backend that cannot tell answers true.
+   */
+  mayHaveWaiting(read: R | undefined, caller: string | null, now: number): boolean;
   /** Whether `error` (from `read` or `commit`) means other commits got there first: retry, do not fail. */
   isLostRace(error: unknown): boolean;
   /** How to fix storage when `error` means it is set up wrong (retrying cannot help), else undefined. */

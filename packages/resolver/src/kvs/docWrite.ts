@@ -1,0 +1,195 @@
+import { Filter, FilterConditions, kvs } from '@forge/kvs';
+import { randomId, type DurableDoc } from '@bgstore/core/durable';
+import { SyncError } from '@bgstore/protocol';
+import { clientTexts, makeEntry, type LogEntry } from './docLog';
+import { DOC_ENTITY, type HeadData, type Manifest, type StoredDoc } from './docStore';
+import { chunksOf, collectGarbage, generationsOf, needsCollecting, takeDeletable, type Generation } from './garbage';
+import type { Head } from './legacyLayouts';
+import { entryKey, pieceKey, type WarmDocuments } from './readCache';
+import { cutPieces, encodeText, fixedPieces, MAX_OPERATIONS, MAX_TRANSACTION_BYTES, nameOf, PIECE_BYTES, storedBytes, targetFor, utf8 } from './pieces';
+
+// Writing a document (layout 3, see docStore.ts): a commit is one transaction conditioned on the
+// head — a log entry and the head, or a new snapshot (a fold) and the head — plus deletion of
+// garbage past its grace (garbage.ts) and of inbox entries the commit applied, as room allows.
+
+/** How documents are stored. */
+export interface WriteOptions {
+  /** Smallest target piece size in characters; a state up to twice this stays whole in its manifest. @default 4096 */
+  minPiece?: number;
+  /** Other keys to delete in the same transaction while it has room (inbox entries this commit applied). */
+  alsoDelete?: readonly string[];
+  /** Until when the inbox may hold batches (kept in the head; 0 or absent: none known). */
+  waitingUntil?: number;
+  /** Who commits (a short hash), kept in the head with the time. */
+  writer?: string;
+  /** Where to keep what this write makes known (the new snapshot), for the next read. */
+  warm?: WarmDocuments;
+  /** The time garbage is stamped with and measured against. @default Date.now() */
+  now?: number;
+}
+
+/** Parts up to this many characters stay whole in the manifest. */
+const MAX_INLINE = 32_768;
+/** A body larger than this is refused: `bgstore.load` must answer within invoke's 5 MB. */
+const MAX_BODY_BYTES = 4_000_000;
+/** The log is folded into a new snapshot when it outgrows this share of the snapshot… */
+const LOG_SHARE = 0.2;
+/** …or has this many entries. */
+const MAX_ENTRIES = 1024;
+
+
+/** A new snapshot of `next`: its manifest and pieces, and which of them storage lacks. */
+function planSnapshot(next: DurableDoc<unknown>, stored: Set<string>, minPiece: number, previousTarget: number | undefined) {
+  const state = JSON.stringify(next.state);
+  const clients = JSON.stringify(next.clients);
+  const size = utf8(state) + utf8(clients);
+  if (size > MAX_BODY_BYTES) {
+    throw new SyncError('TOO_LARGE', `[bgstore] the document would be ${size} bytes; at most ${MAX_BODY_BYTES} can be stored (bgstore.load answers within invoke's 5 MB). Nothing was written: keep less in this store, or split it`);
+  }
+  const inline = (text: string, limit: number) => text.length <= limit && storedBytes(text) <= limit * 2;
+  const plan = (stateCut: (text: string) => string[]) => {
+    const p = inline(state, Math.min(2 * minPiece, MAX_INLINE)) ? undefined : stateCut(state);
+    const q = inline(clients, MAX_INLINE) ? undefined : cutPieces(clients, targetFor(clients.length, minPiece, undefined));
+    const named = (texts: string[]) => texts.map((text) => [nameOf(text), text] as const);
+    const pieces = { p: p && named(p), q: q && named(q) };
+    const names = (list: (readonly [string, string])[]) => list.map(([name]) => name);
+    const manifest: Manifest = { r: next.revision, ...(pieces.p ? { p: names(pieces.p) } : { s: next.state }), ...(pieces.q ? { q: names(pieces.q) } : { c: next.clients }) };
+    const seen = new Set(stored);
+    const fresh: [string, string][] = [];
+    for (const [name, text] of [...(pieces.p ?? []), ...(pieces.q ?? [])]) {
+      if (!seen.has(name)) fresh.push([name, text]);
+      seen.add(name);
+    }
+    return { manifest, fresh };
+  };
+  const target = targetFor(state.length, minPiece, previousTarget);
+  let { manifest, fresh } = plan((text) => cutPieces(text, target));
+  // Content-chosen cuts can come out too many for one transaction; fixed cuts are the fewest.
+  if (fresh.length + 2 > MAX_OPERATIONS) ({ manifest, fresh } = plan(fixedPieces));
+  else if (manifest.p) manifest.t = target;
+  const text = JSON.stringify(manifest);
+  if (storedBytes(text) > PIECE_BYTES) throw new SyncError('TOO_LARGE', `[bgstore] the document's manifest would be ${storedBytes(text)} bytes, over a KVS value; keep less in this store, or split it`);
+  const name = nameOf(text);
+  if (!stored.has(name)) fresh.push([name, text]);
+  const named = [name, ...(manifest.p ?? []), ...(manifest.q ?? [])];
+  return { name, named, fresh, bytes: size, manifestText: text };
+}
+
+/**
+ * Writes `next` in one transaction, on condition that the stored head is still `previous`'s
+ * revision (or absent): a log entry and the head, or — when the log has grown enough, or the
+ * document is new or of an older layout — a new snapshot and the head; plus deletion of what
+ * earlier snapshots replaced, as much as the transaction has room for.
+ * @throws SyncError `TOO_LARGE` (nothing written) when it cannot fit one transaction;
+ *   `ForgeKvsAPIError` `CONDITIONAL_CHECK_FAILED` when another commit won the race
+ */
+export async function writeDoc(key: string, previous: StoredDoc | undefined, next: DurableDoc<unknown>, options: WriteOptions = {}): Promise<string[]> {
+  const minPiece = options.minPiece ?? 4096;
+  const layout = previous?.layout;
+  const now = options.now ?? Date.now();
+  const common = { now, alsoDelete: options.alsoDelete ?? [], waitingUntil: options.waitingUntil ?? 0, writer: options.writer };
+
+  let entry: { value: LogEntry; text: string; bytes: number; size: number } | undefined;
+  if (layout?.v === 3 && previous!.doc.schemaVersion === next.schemaVersion) {
+    const texts = (previous!.clientTexts ??= clientTexts(previous!.doc.clients));
+    const made = makeEntry(next.revision, previous!.doc, next, texts);
+    const text = JSON.stringify(made.entry);
+    const bytes = storedBytes(text);
+    const { head } = layout;
+    const size = head.e + made.growth;
+    // The log stays under a fifth of the snapshot, and snapshot and log under 1.2× the document.
+    const fits = bytes <= PIECE_BYTES && head.n + bytes <= LOG_SHARE * head.z && head.z + head.n + bytes <= (1 + LOG_SHARE) * size && next.revision - head.b <= MAX_ENTRIES && size <= MAX_BODY_BYTES;
+    if (fits) entry = { value: made.entry, text, bytes, size };
+  }
+  if (layout?.v === 3 && entry) {
+    const { head } = layout;
+    const data: HeadData = { v: 3, i: head.i, m: head.m, b: head.b, z: head.z, n: head.n + entry.bytes, e: entry.size };
+    const kept = await execute(key, previous, next, { ...common, sets: [[entryKey(key, next.revision), entry.text]], data, garbage: generationsOf(head), named: layout.named.length });
+    // This instance knows the new revision: its next read of the document needs only the head.
+    const c = previous!.cache;
+    if (c.id === head.i && c.latest?.snapshot === head.m && c.latest.revision === previous!.doc.revision) {
+      c.entries.set(next.revision, entry.value);
+      c.latest = { snapshot: head.m, revision: next.revision, state: next.state, clients: next.clients };
+    }
+    return kept;
+  }
+  // A new snapshot. What the previous one named and this one does not becomes garbage, and so
+  // does the log it folds in: a generation of garbage, deleted once its grace has passed.
+  // Pieces are reused only from what the head names, never from garbage (a garbage transaction may
+  // be deleting it). Pieces of earlier layouts are stored unencoded: a moving document rewrites every piece.
+  const garbage = layout?.v === 3 ? generationsOf(layout.head) : [];
+  const snapshot = planSnapshot(next, new Set(layout?.v === 3 ? layout.named : []), minPiece, layout?.v === 3 ? layout.manifest.t : undefined);
+  const keep = new Set(snapshot.named);
+  // What is named again leaves the garbage; a name can appear twice (the same text twice in the state), each key is deleted once.
+  for (const g of garbage) {
+    const kept = g[1].filter((name) => !keep.has(name));
+    g[3] = Math.round((g[3] * kept.length) / Math.max(1, g[1].length));
+    g[1] = kept;
+  }
+  const listed = new Set(garbage.flatMap((g) => g[1]));
+  const named = [...new Set(layout?.named ?? [])];
+  const replaced = named.filter((name) => !keep.has(name) && !listed.has(name));
+  const log: [number, number][] = layout?.v === 3 && previous!.doc.revision > layout.head.b ? [[layout.head.b + 1, previous!.doc.revision]] : [];
+  // About its bytes: the replaced share of the snapshot, and the log it folds in.
+  const bytes = layout?.v === 3 ? Math.round((layout.head.z * replaced.length) / Math.max(1, named.length)) + layout.head.n : 0;
+  if (replaced.length || log.length) garbage.push([now, replaced, log, bytes]);
+  const id = layout?.v === 3 ? layout.head.i : randomId(12);
+  const kept = await execute(key, previous, next, {
+    ...common,
+    sets: snapshot.fresh.map(([name, text]) => [pieceKey(key, name), text]),
+    data: { v: 3, i: id, m: snapshot.name, b: next.revision, z: snapshot.bytes, n: 0, e: snapshot.bytes },
+    garbage,
+    named: snapshot.named.length,
+  });
+  const c = options.warm?.get(key, id) ?? previous?.cache;
+  if (!c || c.id !== id) return kept;
+  c.texts.clear();
+  c.texts.set(snapshot.name, snapshot.manifestText);
+  c.snapshot = { name: snapshot.name, state: next.state, clients: next.clients };
+  c.latest = { snapshot: snapshot.name, revision: next.revision, state: next.state, clients: next.clients };
+  return kept;
+}
+
+/** What one commit writes: `sets` (full keys), the head's data, the garbage it lists (changed here), other keys to delete while there is room. */
+interface Write {
+  sets: [string, string][];
+  data: HeadData;
+  garbage: Generation[];
+  named: number;
+  alsoDelete: readonly string[];
+  waitingUntil: number;
+  writer: string | undefined;
+  now: number;
+}
+
+/**
+ * Runs the transaction: the sets, the head, then with the room left `alsoDelete` and garbage past
+ * its grace; then, when deletable garbage is left over a share of the document, garbage
+ * transactions. Answers the keys of `alsoDelete` it had no room for.
+ */
+async function execute(key: string, previous: StoredDoc | undefined, next: DurableDoc<unknown>, { sets, data, garbage, named, alsoDelete, waitingUntil, writer, now }: Write): Promise<string[]> {
+  const operations = sets.length + 1;
+  const bytes = sets.reduce((n, [k, text]) => n + storedBytes(text) + k.length, 600);
+  if (operations > MAX_OPERATIONS || bytes > MAX_TRANSACTION_BYTES) {
+    throw new SyncError('TOO_LARGE', `[bgstore] the document would need ${bytes} bytes in ${operations} writes; one commit can write at most ${MAX_TRANSACTION_BYTES} bytes in ${MAX_OPERATIONS} operations. Nothing was written: keep less in this store, or split it`);
+  }
+  const room = MAX_OPERATIONS - operations;
+  const deletes = alsoDelete.slice(0, room);
+  deletes.push(...takeDeletable(key, garbage, now, room - deletes.length));
+  if (garbage.length) data.d = garbage;
+  if (waitingUntil > now) data.p = waitingUntil;
+  if (writer !== undefined) data.w = [writer, now];
+
+  const conditions = previous ? new Filter<Head>().and('revision', FilterConditions.equalTo(previous.doc.revision)) : new Filter<Head>().and('revision', FilterConditions.notExists());
+  // A garbage transaction rewrites the head at the same revision (and counts itself in `chunks`):
+  // a commit that read the head before it must not write back the garbage it deleted.
+  if (previous?.layout.v === 3) conditions.and('chunks', FilterConditions.equalTo(chunksOf(previous.layout.named.length, previous.layout.head)));
+  const head: Head = { revision: next.revision, schemaVersion: next.schemaVersion, chunks: named, data: JSON.stringify(data) };
+  const tx = kvs.transact();
+  for (const [k2, text] of sets) tx.set<string>(k2, encodeText(text));
+  tx.set<Head>(key, head, { entityName: DOC_ENTITY, conditions });
+  for (const d of deletes) tx.delete(d);
+  await tx.execute();
+  if (garbage.length && needsCollecting(garbage, now, data.e)) await collectGarbage(key, head, data, now);
+  return alsoDelete.slice(room);
+}
