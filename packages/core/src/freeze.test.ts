@@ -14,12 +14,17 @@ const list = defineStore({
   },
 });
 
+async function start() {
+  const w = createWorld();
+  const host = createHost(list, { transport: w.transport('bg'), clock: w.clock });
+  const feed = createReplica(list, { transport: w.transport('feed'), clock: w.clock });
+  await w.run(10);
+  return { w, host, feed };
+}
+
 describe('#20 development mode freezes what is new', () => {
   it('freezes a new value whole, the containers on its path, and every element of a big list', async () => {
-    const w = createWorld();
-    const host = createHost(list, { transport: w.transport('bg'), clock: w.clock });
-    const feed = createReplica(list, { transport: w.transport('feed'), clock: w.clock });
-    await w.run(10);
+    const { w, host, feed } = await start();
     await host.actions.fill(3).applied;
     await host.actions.add(99, ['deep']).applied;
     await w.run(100);
@@ -33,10 +38,7 @@ describe('#20 development mode freezes what is new', () => {
   });
 
   it('leaves a list of more than 512 elements extensible, its elements frozen, and keeps freezing new ones', async () => {
-    const w = createWorld();
-    const host = createHost(list, { transport: w.transport('bg'), clock: w.clock });
-    const feed = createReplica(list, { transport: w.transport('feed'), clock: w.clock });
-    await w.run(10);
+    const { w, host, feed } = await start();
     await host.actions.fill(600).applied;
     await host.actions.tag(10, 'a').applied;
     await host.actions.add(700, ['b']).applied;
