@@ -57,9 +57,10 @@ for (const dir of dirs) {
         problems.push(`node: ${code} failed: ${String(error.stderr).split('\n').find((l) => /Error/.test(l)) ?? error.message}`);
       }
     }
+    // Peers stay external (mysql2: the emulator's optional Forge SQL client, loaded only when used).
     for (const platform of ['browser', 'node']) {
       try {
-        require('esbuild').buildSync({ stdin: { contents: `export * from ${JSON.stringify(specifier)};`, resolveDir: root }, bundle: true, write: false, platform, format: 'esm', logLevel: 'silent', external: ['@forge/*', 'react', 'esbuild', 'node:*'] });
+        require('esbuild').buildSync({ stdin: { contents: `export * from ${JSON.stringify(specifier)};`, resolveDir: root }, bundle: true, write: false, platform, format: 'esm', logLevel: 'silent', external: ['@forge/*', 'react', 'esbuild', 'mysql2', 'node:*'] });
       } catch (error) {
         problems.push(`esbuild (${platform}) could not bundle ${specifier}: ${error.message.split('\n').slice(0, 3).join(' ')}`);
       }

@@ -34,8 +34,19 @@ const counter = defineStore({
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const noTransport = { emit: () => undefined, on: () => () => undefined };
 
-export async function contention(pages: number, seconds: number, seed = 1): Promise<ContentionFigures> {
-  const world = createResolverWorld([counter], { kvsLatencyMs: [20, 60], seed });
+/** Where the pages' commits go: the resolver over some storage, and that storage's call count. */
+export interface ContentionWorld {
+  call(functionKey: string, payload: Record<string, unknown>, accountId?: string): Promise<Record<string, unknown>>;
+  resetStats(): void;
+  calls(): number;
+}
+
+/** The store the pages write to, for a world on other storage. */
+export const contentionStore = counter;
+
+export async function contention(pages: number, seconds: number, seed = 1, onStorage?: ContentionWorld): Promise<ContentionFigures> {
+  const kvsWorld = onStorage ? undefined : createResolverWorld([counter], { kvsLatencyMs: [20, 60], seed });
+  const world: ContentionWorld = onStorage ?? { call: kvsWorld!.call, resetStats: () => kvsWorld!.kvs.resetStats(), calls: () => kvsWorld!.kvs.stats().calls };
   const random = createRandom(seed);
   const issued = new Map<string, number>();
   const saved = new Map<string, number>();
@@ -64,7 +75,7 @@ export async function contention(pages: number, seconds: number, seed = 1): Prom
       return host;
     }),
   );
-  world.kvs.resetStats();
+  world.resetStats();
   const start = performance.now();
   const runs = hosts.map(async (host, p) => {
     await sleep(random.next() * 1000);
@@ -92,6 +103,6 @@ export async function contention(pages: number, seconds: number, seed = 1): Prom
     p99: pct(0.99),
     failedCommits,
     commits,
-    kvsCallsPerAction: world.kvs.stats().calls / Math.max(1, saved.size),
+    kvsCallsPerAction: world.calls() / Math.max(1, saved.size),
   };
 }

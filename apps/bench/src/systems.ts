@@ -42,6 +42,9 @@ export function createBusWorld() {
   return { bus, transport };
 }
 
+/** Long enough for what a replica does after its snapshot (its digest, in slices) to be over before anything is timed. */
+export const settle = (items: number) => new Promise((r) => setTimeout(r, items >= 100_000 ? 1500 : items >= 10_000 ? 200 : 0));
+
 /** Lets every queued microtask delivery run. */
 export const drain = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -61,15 +64,17 @@ export interface System {
 
 export type BenchHost = Host<State, ReturnType<typeof benchStore>['actions']>;
 
-export async function createBgstore(n: number, replicas: number): Promise<System & { host: BenchHost }> {
+/** bgstore on the bench's state; `define` may give another shape of it (the collection: `collections.ts`). */
+export async function createBgstore(n: number, replicas: number, define: (n: number) => ReturnType<typeof benchStore> = benchStore): Promise<System & { host: BenchHost }> {
   const { bus, transport } = createBusWorld();
-  const def = benchStore(n);
+  const def = define(n);
   const host = createHost(def, { transport: transport('bg'), heartbeatMs: 60_000 });
   await host.ready;
   // Each replica gets its own copy of the definition, as each Forge module bundles its own, and
   // like a real module's its initial state is the empty default: the data comes from the host.
-  const rs = Array.from({ length: replicas }, (_, k) => createReplica(benchStore(0), { transport: transport(`feed${k}`), retryMs: 60_000 }));
+  const rs = Array.from({ length: replicas }, (_, k) => createReplica(define(0), { transport: transport(`feed${k}`), retryMs: 60_000 }));
   for (let t = 0; t < 1000 && rs.some((r) => r.sync.getState().phase !== 'live'); t++) await drain();
+  if (replicas > 0) await settle(n);
   const target = () => host.version();
   return {
     name: 'bgstore',
@@ -84,7 +89,7 @@ export async function createBgstore(n: number, replicas: number): Promise<System
     async join() {
       const before = bus.stats().emitted;
       const t0 = performance.now();
-      const late = createReplica(benchStore(0), { transport: transport('late'), retryMs: 60_000 });
+      const late = createReplica(define(0), { transport: transport('late'), retryMs: 60_000 });
       while (late.sync.getState().phase !== 'live') await drain();
       const result = { ms: performance.now() - t0, messages: bus.stats().emitted - before };
       late.close();

@@ -2,6 +2,9 @@
 // Durability and testing internals live at `@bgstore/core/durable`.
 export { defineStore } from './state/defineStore';
 export type { ActionCall, ActionRecipe, ActionRecipes, ActionValidators, InferActions, InferArgs, InferState, StoreDefinition, StoreOptions } from './state/defineStore';
+export { createCollection, getItem, hasItem, removeItem, setItem } from './state/collection';
+export type { Collection, CollectionOptions, Identified, ItemOf } from './state/collection';
+export { listIds, listItems } from './state/collectionList';
 export { createHost } from './host/createHost';
 export type { Host, HostOptions, HostPhase, HostStats } from './host/createHost';
 export { createReplica } from './replica/createReplica';

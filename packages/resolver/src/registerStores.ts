@@ -29,6 +29,11 @@ export interface RegisterStoresOptions {
    * what changed; 0 keeps none. Each costs its parsed state in memory (a few times its JSON). @default 4
    */
   warmDocuments?: number;
+  /**
+   * Where documents live. @default Forge KVS (`warmDocuments` and `minPiece` apply to it); for Forge
+   * SQL, `sqlStorage()` from `@bgstore/resolver/sql`.
+   */
+  storage?: StoragePort;
   /** At most this many intents per commit. @default 1000 */
   maxIntents?: number;
   /** Largest accepted payload, UTF-8 bytes of JSON (invoke takes 500,000). @default 500_000 */
@@ -106,7 +111,7 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
   const clock = options.clock;
   const timing = clock ? { clock: () => clock.now(), sleep: (ms: number) => new Promise<void>((resolve) => void clock.setTimeout(resolve, ms)) } : {};
   const now = options.now ?? (clock ? () => clock.now() : Date.now);
-  const storage = createKvsStorage({ warmDocuments: options.warmDocuments, minPiece: options.minPiece, now });
+  const storage = options.storage ?? createKvsStorage({ warmDocuments: options.warmDocuments, minPiece: options.minPiece, now });
   const settings: CommitSettings = { ...timing, table: TABLE, now, maxAttempts: options.maxAttempts ?? 6, budgetMs: options.contentionBudgetMs ?? 10_000, retryDelayMs: options.retryDelayMs ?? 50 };
 
   const handle =

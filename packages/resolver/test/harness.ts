@@ -13,10 +13,15 @@ export interface Caller {
 export function createBackend(definitions: RegisteredStore[], options: RegisterStoresOptions & { faults?: Parameters<typeof createKvsFaults>[0]; kvs?: KvsFetch } = {}) {
   const kvs: KvsFetch = options.kvs ?? createKvsFetch({ entities: [DOC_ENTITY_DECLARATION as never], faults: options.faults ? createKvsFaults(options.faults) : undefined });
   (globalThis as { __forge_fetch__?: unknown }).__forge_fetch__ = kvs;
+  return { kvs, call: resolverCall(definitions, options) };
+}
+
+/** Registers the stores on a real Resolver and calls its handler as Forge does, as `caller`. */
+export function resolverCall(definitions: RegisteredStore[], options: RegisterStoresOptions) {
   const resolver = new Resolver();
   registerStores(resolver, definitions, options);
   const handler = resolver.getDefinitions() as unknown as (event: unknown, runtime: unknown) => Promise<unknown>;
-  const call = (functionKey: string, payload: unknown, caller: Caller = {}) => {
+  return (functionKey: string, payload: unknown, caller: Caller = {}) => {
     const cloudId = caller.cloudId ?? 'cloud-1';
     const accountId = caller.accountId === undefined ? 'user-1' : caller.accountId;
     return handler(
@@ -24,7 +29,6 @@ export function createBackend(definitions: RegisteredStore[], options: RegisterS
       { installContext: `ari:cloud:confluence::site/${cloudId}`, ...(accountId ? { principal: { accountId } } : {}) },
     ) as Promise<Record<string, unknown>>;
   };
-  return { kvs, call };
 }
 
 export const intent = (clientId: string, seq: number, name: string, ...args: unknown[]) => ({ clientId, seq, name, args });

@@ -2,6 +2,7 @@
 import { jsonBytes, type WirePatch } from '@bgstore/protocol';
 import { freezeChanged } from '../runtime/freeze';
 import { diffState } from '../state/diffState';
+import { advanceDigest } from '../state/stateDigest';
 import { replayIntents } from '../state/runIntent';
 import type { LogEntry } from './state';
 import { env, send, type Turn } from './turn';
@@ -18,6 +19,7 @@ export function publish<TState>(t: Turn<TState>, next: TState, patches: WirePatc
   const { m } = t;
   const previous = m.state;
   m.state = freezeChanged(next, patches);
+  advanceDigest(previous, m.state, patches);
   const base = m.version++;
   const entry: LogEntry = { base, next: m.version, patches, bytes: jsonBytes(patches) };
   m.log.push(entry);

@@ -6,6 +6,7 @@ import { createClientTable, type ClientTable } from '../durable/clientTable';
 import { deepFreeze } from '../runtime/freeze';
 import type { CommitBatch, CommitResult, LoadedDoc } from '../runtime/ports';
 import type { ActionRecipes, StoreDefinition } from '../state/defineStore';
+import { digestPending } from '../state/stateDigest';
 import { createRevisionCheck, type RevisionCheck } from './revisionCheck';
 import { createSaveQueue, type SaveQueue, type SaveTiming } from './save';
 
@@ -153,5 +154,6 @@ export function nextWake<TState>(m: HostMachine<TState>): number | undefined {
   if (m.phase === 'closed' || m.phase === 'failed') return undefined;
   let at = Math.min(m.beatAt ?? Infinity, m.loadAt ?? Infinity, m.save?.dueAt ?? Infinity, m.check?.at ?? Infinity);
   if (m.deferred.size) at = Math.min(at, m.tokensAt + 1000 / m.timing.snapshotsPerSecond);
+  if (digestPending(m.state)) at = Math.min(at, 0);
   return at === Infinity ? undefined : at;
 }

@@ -70,7 +70,9 @@ export function mayFollow<TState>(t: Turn<TState>, other: string) {
 }
 
 export function heard<TState>(t: Turn<TState>, epoch: string) {
-  if (epoch === t.m.epoch) t.m.lastHeard = t.now;
+  if (epoch !== t.m.epoch) return;
+  t.m.lastHeard = t.now;
+  t.m.heardCount++;
 }
 
 function leaveFor<TState>(t: Turn<TState>, epoch: string) {
@@ -91,7 +93,7 @@ export function otherEpoch<TState>(t: Turn<TState>, epoch: string) {
   if (isSilent(t)) return leaveFor(t, epoch);
   m.counters.stale++;
   if (m.probe || m.epoch === null || compareEpochs(epoch, m.epoch) <= 0) return;
-  m.probe = { epoch, at: t.now };
+  m.probe = { epoch, at: t.now, heard: m.heardCount };
   sendHello(t);
 }
 
@@ -99,7 +101,9 @@ export function otherEpoch<TState>(t: Turn<TState>, epoch: string) {
 function tickProbe<TState>(t: Turn<TState>) {
   const { m } = t;
   if (!m.probe || t.now - m.probe.at < m.timing.probeMs) return;
-  if (m.lastHeard >= m.probe.at) m.probe = undefined;
+  // Heard since the question, not merely at its millisecond: a beat that came just before the
+  // hello is no answer (a closed boot's last beat kept replicas on it for good).
+  if (m.heardCount > m.probe.heard) m.probe = undefined;
   else leaveFor(t, m.probe.epoch);
 }
 

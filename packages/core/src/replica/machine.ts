@@ -22,6 +22,7 @@
 // optimistic view never flickers.
 import { PERMANENT_CODES, SyncError } from '@bgstore/protocol';
 import { flushQueued, prune, settle, tickCalls } from './calls';
+import { tickDigest } from './digest';
 import { requestSync, tickSync } from './handshake';
 import { receive } from './receive';
 import { isFinal, type Call, type ReplicaEffect, type ReplicaEvent, type ReplicaMachine, type Turn } from './state';
@@ -55,6 +56,7 @@ export function step<TState>(m: ReplicaMachine<TState>, event: ReplicaEvent, now
       break;
     case 'tick':
       tickSync(t);
+      tickDigest(t);
       tickCalls(t);
       break;
     case 'close':

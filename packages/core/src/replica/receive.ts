@@ -3,8 +3,8 @@ import { jsonBytes, LIMITS, PERMANENT_CODES, SyncError, type AckMessage, type Be
 import { deepFreeze, freezeChanged } from '../runtime/freeze';
 import { immer } from '../runtime/immer';
 import { shareStructure } from '../state/shareStructure';
-import { stateDigest } from '../state/stateDigest';
 import { confirm, flushQueued, settle } from './calls';
+import { checkDigest, digestSoon, patchedDigest } from './digest';
 import { adoptEpoch, heard, helloDelay, learnPersistence, markLive, mayFollow, otherEpoch, requestSync, watchGap } from './handshake';
 import { isFinal, MAX_HELD, MAX_HELD_BYTES, type Turn } from './state';
 
@@ -36,18 +36,7 @@ export function onBeat<TState>(t: Turn<TState>, b: BeatMessage) {
   // Whether the host persists is learned from its snapshot only: a stray beat cannot make calls final.
   if (b.durable && m.hostPersists) m.durable = b.durable;
   if (b.version === m.version && m.phase !== 'live') markLive(t);
-  // A digest beat checks the state: at this replica's version it must match, and a host is never
-  // behind its replica (a replica ahead took a forged or stale message).
-  if (b.digest !== undefined && m.phase !== 'connecting' && (b.version < m.version || (b.version === m.version && stateDigest(m.confirmed) !== b.digest))) {
-    m.counters.digestMismatches++;
-    // Acted on at most once per digest interval per boot: a module forging digest beats would
-    // otherwise make this replica, and the host, resend the whole state on every one (#18.8).
-    const last = m.digestResync;
-    if (!last || last.epoch !== m.epoch || t.now - last.at >= m.timing.digestMs) {
-      m.digestResync = { epoch: m.epoch, at: t.now };
-      requestSync(t, 'digest', true);
-    }
-  }
+  if (b.digest !== undefined) checkDigest(t, b.version, b.digest);
   watchGap(t);
 }
 
@@ -80,11 +69,12 @@ export function onSnapshot<TState>(t: Turn<TState>, s: SnapshotMessage) {
   adoptEpoch(t, s.epoch);
   m.alias = s.alias;
   learnPersistence(t, s.durable);
-  m.lastHeard = t.now;
+  heard(t, s.epoch);
   m.confirmed = shareStructure(m.confirmed, deepFreeze(s.state as TState));
   m.version = s.version;
   m.known = s.version;
   m.counters.snapshotsApplied++;
+  digestSoon(t);
   for (const [base, h] of m.held) if (h.message.next <= m.version) unhold(t, base);
   drainHeld(t);
   markLive(t);
@@ -130,12 +120,14 @@ export function unhold<TState>(t: Turn<TState>, base: number) {
 
 export function apply<TState>(t: Turn<TState>, p: PatchMessage): boolean {
   const { m } = t;
+  const prev = m.confirmed;
   try {
     m.confirmed = freezeChanged(immer.applyPatches(m.confirmed as object, p.patches as never) as TState, p.patches as WirePatch[]);
   } catch {
     requestSync(t, 'invalid-patch', true);
     return false;
   }
+  patchedDigest(t, prev, p.patches as WirePatch[]);
   m.version = p.next;
   m.counters.patchesApplied++;
   for (const [client, seq] of p.acks ?? []) if (isMe(t, client)) confirm(t, seq, p.epoch, p.next);
@@ -165,8 +157,10 @@ export function onAck<TState>(t: Turn<TState>, a: AckMessage) {
 }
 
 export function onReject<TState>(t: Turn<TState>, r: RejectMessage) {
-  // Only the boot this replica follows refuses its calls (others' rejects are stale or forged).
-  if (r.from !== t.m.epoch) return void t.m.counters.stale++;
+  // Only the boot this replica follows refuses its calls (others' rejects are stale or forged), but
+  // another boot's reject, like its ack, tells that boot is alive.
+  if (r.from !== t.m.epoch) return t.m.epoch === null ? void t.m.counters.stale++ : otherEpoch(t, r.from);
+  heard(t, r.from);
   const c = t.m.calls.get(r.seq);
   if (c && !isFinal(c)) settle(t, c, new SyncError(r.code, r.message));
 }

@@ -101,6 +101,8 @@ export interface ReplicaMachine<TState> {
   version: number;
   known: number;
   lastHeard: number;
+  /** Messages heard from the followed boot: a probe compares counts, since an answer can come in the same millisecond as the question. */
+  heardCount: number;
   /** The host's state as of `version`. */
   confirmed: TState;
   held: Map<number, { message: PatchMessage; bytes: number }>;
@@ -121,7 +123,7 @@ export interface ReplicaMachine<TState> {
    * Another boot was heard while the followed one is alive: the followed one was asked (a hello) at
    * `at`, and is left for `epoch` only if it has not answered `probeMs` later (#18.7).
    */
-  probe: { epoch: string; at: number } | undefined;
+  probe: { epoch: string; at: number; heard: number } | undefined;
   /** When this replica last resynced on a digest mismatch, and with which boot (#18.8). */
   digestResync: { epoch: string; at: number } | undefined;
   /** This replica's short name in the followed boot (from its snapshot), as acks name it. */
@@ -133,6 +135,8 @@ export interface ReplicaMachine<TState> {
   /** A snapshot was asked for whatever the version (the state is suspect): one at the same version is applied. */
   wantSnapshot: boolean;
   lastError: SyncError | null;
+  /** A digest under way for `confirmed` (see `digest.ts`), and the host's digest to compare it with at `version`. */
+  digestCheck: { version: number; digest?: string } | undefined;
   resyncs: number;
   lastResync: { reason: ResyncReason; at: number } | null;
   counters: ReplicaCounters;
@@ -166,6 +170,7 @@ export function createReplicaMachine<TState>(definition: StoreDefinition<TState,
     version: 0,
     known: 0,
     lastHeard: -Infinity,
+    heardCount: 0,
     confirmed: deepFreeze(definition.initialState),
     held: new Map(),
     heldBytes: 0,
@@ -185,6 +190,7 @@ export function createReplicaMachine<TState>(definition: StoreDefinition<TState,
     digestResync: undefined,
     probe: undefined,
     lastError: null,
+    digestCheck: undefined,
     resyncs: 0,
     lastResync: null,
     counters: { patchesApplied: 0, snapshotsApplied: 0, duplicates: 0, stale: 0, held: 0, unasked: 0, digestMismatches: 0, buildMismatches: 0 },
@@ -210,6 +216,8 @@ export const resendAt = <TState>(m: ReplicaMachine<TState>, c: Call) => c.sentAt
 export function nextWake<TState>(m: ReplicaMachine<TState>): number | undefined {
   if (m.phase === 'closed') return undefined;
   let at = Math.min(m.helloAt ?? Infinity, m.gapAt ?? Infinity, m.probe ? m.probe.at + m.timing.probeMs : Infinity);
+  // A digest under way gets its next slice in a task of its own, as soon as possible.
+  if (m.digestCheck) at = 0;
   for (const c of m.calls.values()) {
     if (isFinal(c) || c.stage === 'queued') continue;
     at = Math.min(at, c.ack ? resendAt(m, c) : Math.min(resendAt(m, c), c.deadline));

@@ -27,6 +27,8 @@ const utf8 = (text: string) => new TextEncoder().encode(text).length;
  */
 export function meterForgeFetch(inner: ForgeFetch, meter: QuotaMeter): ForgeFetch {
   return async (context, path, init) => {
+    // Forge SQL (`routeForgeFetch`) has quotas of its own, which its service enforces.
+    if ((context as { type?: unknown } | null)?.type === 'sql') return inner(context, path, init);
     const body = typeof init?.body === 'string' ? init.body : '';
     const write = WRITES.has(path);
     const decision = write ? meter.kvsWrite(utf8(body)) : meter.kvsRead();

@@ -5,3 +5,7 @@ export { bundleModule, clearBundleCache, loadBundle } from './realmBundle';
 export type { Bundle, BundleOptions } from './realmBundle';
 export { createFileKvsBackend } from './fileKvsStore';
 export type { FileKvsBackend, FileKvsBackendOptions } from './fileKvsStore';
+export { findMariaDb, startMariaDb } from '../sql/mariadbServer';
+export type { MariaDbServer } from '../sql/mariadbServer';
+export { createMysqlExecutor } from '../sql/mysqlExecutor';
+export type { MysqlExecutorOptions } from '../sql/mysqlExecutor';

@@ -1,0 +1,73 @@
+import { encodeMessage, PROTOCOL_VERSION, type Message } from '@bgstore/protocol';
+import { createCollection, createHost, createReplica, defineStore, getItem, removeItem, setItem } from '.';
+import { createWorld } from '../test/world';
+
+interface Todo {
+  id: string;
+  title: string;
+  done: boolean;
+}
+
+// Large enough that a replica's first digest takes several slices (8,000 nodes each).
+const todos = defineStore({
+  name: 'todos',
+  initialState: { todos: createCollection<Todo>(Array.from({ length: 6000 }, (_, i) => ({ id: `t${i}`, title: `Todo ${i}`, done: false }))), list: [] as number[] },
+  actions: {
+    toggle: (s, id: string) => {
+      const t = getItem(s.todos, id);
+      if (t) t.done = !t.done;
+    },
+    add: (s, id: string) => setItem(s.todos, { id, title: id, done: false }),
+    remove: (s, id: string) => void removeItem(s.todos, id),
+    push: (s, n: number) => void s.list.splice(n % (s.list.length + 1), 0, n),
+  },
+});
+
+describe('#22 big stores: digests', () => {
+  it('#22.1 honest replicas of a large state never mismatch the host’s digest, whatever the actions between beats', async () => {
+    const w = createWorld({ seed: 22 });
+    const host = createHost(todos, { transport: w.transport('bg'), clock: w.clock, heartbeatMs: 200, digestMs: 300 });
+    const feeds = [0, 1].map((k) => createReplica(todos, { transport: w.transport(`feed${k}`), clock: w.clock }));
+    await w.run(100);
+    const names = ['toggle', 'add', 'remove', 'push'] as const;
+    for (let i = 0; i < 60; i++) {
+      const name = names[(i * 7) % 4]!;
+      const feed = feeds[i % 2]!;
+      if (name === 'push') void feed.actions.push(i);
+      else void feed.actions[name](`t${(i * 7919) % 6500}`);
+      await w.run(i % 10 === 0 ? 700 : 5);
+    }
+    await w.run(2000);
+    for (const feed of feeds) {
+      expect(feed.getState()).toEqual(host.getState());
+      expect(feed.stats().digestMismatches).toBe(0);
+      expect(feed.sync.getState().resyncs).toBe(0);
+    }
+    host.close();
+    feeds.forEach((f) => f.close());
+  });
+
+  it('#22.1 a replica diverged by a forged patch is found by the digest kept from patches, and healed', async () => {
+    const w = createWorld({ seed: 22 });
+    const host = createHost(todos, { transport: w.transport('bg'), clock: w.clock, heartbeatMs: 200, digestMs: 300 });
+    const feed = createReplica(todos, { transport: w.transport('feed'), clock: w.clock });
+    await w.run(100);
+    await feed.actions.toggle('t1');
+    await w.run(1000);
+    const at = getItem(feed.getState().todos, 't4000')!;
+    const chunk = feed.getState().todos.c.findIndex((items) => items.some((t) => t.id === 't4000'));
+    const j = feed.getState().todos.c[chunk]!.findIndex((t) => t.id === 't4000');
+    const rogue = w.transport('rogue');
+    const forged = { bgstore: PROTOCOL_VERSION, store: 'todos', from: host.epoch, type: 'patch', epoch: host.epoch, base: host.version(), next: host.version() + 1, patches: [{ op: 'replace', path: ['todos', 'c', chunk, j, 'title'], value: 'forged' }] } satisfies Message;
+    rogue.emit('bgstore:todos:down', encodeMessage(forged));
+    await w.run(20);
+    expect(getItem(feed.getState().todos, 't4000')).toEqual({ ...at, title: 'forged' });
+    // The real host's next change has the forged one's version: the replica sees its state differ.
+    await host.actions.toggle('t2');
+    await w.run(3000);
+    expect(feed.getState()).toEqual(host.getState());
+    expect(feed.stats().digestMismatches).toBeGreaterThan(0);
+    host.close();
+    feed.close();
+  });
+});

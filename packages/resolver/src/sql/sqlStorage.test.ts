@@ -1,0 +1,79 @@
+// What only the Forge SQL backend has: its tables made through @forge/sql's migrationRunner, and
+// what each commit and load costs in requests and bytes (the guarantees are in storageConformance).
+import { migrationRunner } from '@forge/sql';
+import { defineStore } from '@bgstore/core';
+import { RESOLVER_FUNCTIONS as F } from '@bgstore/protocol';
+import { sqlBackend } from '../../test/backends';
+import { intent } from '../../test/harness';
+import { enqueueBgstoreMigrations } from '.';
+import { sqlStorage } from './sqlStorage';
+
+const list = defineStore({
+  name: 'list',
+  initialState: { items: [] as { id: number; title: string }[] },
+  actions: {
+    fill: (draft, n: number) => void draft.items.push(...Array.from({ length: n }, (_, i) => ({ id: draft.items.length + i, title: `item ${draft.items.length + i}` }))),
+    rename: (draft, id: number, title: string) => void (draft.items[id]!.title = title),
+  },
+});
+
+const backend = sqlBackend();
+const reason = backend.unavailable();
+if (reason) console.warn(`[bgstore] skipping the Forge SQL backend tests: ${reason}`);
+
+(reason ? describe.skip : describe)('#19.2 the Forge SQL backend', () => {
+  beforeAll(() => backend.beforeAll(), 60_000);
+  afterAll(() => backend.afterAll(), 30_000);
+  afterEach(() => backend.afterEach());
+
+  it('creates its tables through migrationRunner the first time they are missing, once per instance', async () => {
+    const inst = await backend.create([list]);
+    const fetch = inst.sqlFetch!;
+    expect(await inst.call(F.load, { store: 'list' })).toMatchObject({ revision: 0 });
+    const ddl = fetch.stats().byKind.ddl;
+    expect(ddl).toBeGreaterThanOrEqual(3);
+    const migrated = await fetch.executor.run('SELECT name FROM __migrations ORDER BY id', [], { timeoutMs: 5000 });
+    expect(migrated).toMatchObject({ rows: [{ name: 'bgstore-001-log' }, { name: 'bgstore-002-piece' }, { name: 'bgstore-003-inbox' }] });
+    await inst.call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('t', 1, 'fill', 3)] });
+    await inst.again([list]).call(F.load, { store: 'list' });
+    expect(fetch.stats().byKind.ddl).toBe(ddl);
+  });
+
+  it('with `migrate` off, answers MISCONFIGURED naming the migration to run, and works once it ran', async () => {
+    const inst = await backend.create([list], { storage: sqlStorage({ migrate: false }) });
+    expect(await inst.call(F.load, { store: 'list' })).toEqual({ error: { code: 'MISCONFIGURED', message: expect.stringContaining('enqueueBgstoreMigrations(migrationRunner).run()') } });
+    expect(await enqueueBgstoreMigrations(new (migrationRunner.constructor as new (c: unknown) => typeof migrationRunner)((await import('@forge/sql')).sql)).run()).toHaveLength(3);
+    expect(await inst.call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('t', 1, 'fill', 2)] })).toMatchObject({ revision: 1 });
+  });
+
+  it('stores a lone change to a large document as one log row of O(change) bytes, and a warm instance reads only newer rows', async () => {
+    const inst = await backend.create([list], { maxPayload: 2_000_000 });
+    const fetch = inst.sqlFetch!;
+    await inst.call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('t', 1, 'fill', 20_000)] });
+    fetch.resetStats();
+    expect(await inst.call(F.commit, { store: 'list', baseRevision: 1, intents: [intent('t', 2, 'rename', 7, 'seven')] })).toMatchObject({ revision: 2 });
+    const lone = fetch.stats();
+    // One read of the rows after revision 1 with the inbox in the same answer, one INSERT.
+    expect(lone.byKind).toEqual({ select: 1, dml: 1, ddl: 0 });
+    expect(lone.requestBytes).toBeLessThan(2_000);
+    expect(lone.responseBytes).toBeLessThan(1_000);
+    // A cold instance (a new deploy) reads the snapshot and the log after it.
+    fetch.resetStats();
+    const loaded = await inst.again([list], { maxPayload: 2_000_000 }).call(F.load, { store: 'list' });
+    expect((loaded.state as { items: { title: string }[] }).items[7]!.title).toBe('seven');
+    expect(fetch.stats().responseBytes).toBeGreaterThan(500_000);
+  });
+
+  it('loads a document of several pieces within Forge SQL’s 1 MiB requests and 4 MiB answers', async () => {
+    const inst = await backend.create([list], { maxPayload: 5_000_000 });
+    const fetch = inst.sqlFetch!;
+    expect(await inst.call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('t', 1, 'fill', 25_000)] })).not.toHaveProperty('error');
+    // (The first call met no tables yet, and made them: those answers were errors.)
+    fetch.resetStats();
+    expect(await inst.call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('t', 2, 'fill', 25_000)] })).not.toHaveProperty('error');
+    const loaded = await inst.again([list], { maxPayload: 5_000_000 }).call(F.load, { store: 'list' });
+    // 50,000 items, ~1.6 MB: two pieces; the bench loads 100,000.
+    expect((loaded.state as { items: unknown[] }).items).toHaveLength(50_000);
+    expect(fetch.stats().errors).toBe(0);
+  });
+});
