@@ -3,13 +3,13 @@ import type { BridgeEvents } from './bridgeTransport';
 
 type Callback = (payload: unknown) => unknown;
 
-/** Bridge events in one process: JSON copies, delivered on a later tick, subscriptions as `@forge/bridge` gives them. */
+/** Bridge events in one process: JSON copies, delivered on a later turn of the event loop, subscriptions as `@forge/bridge` gives them. */
 function createFakeEvents() {
   const subscribers = new Map<string, Set<Callback>>();
   const events = {
     emit(event: string, payload?: unknown) {
       const copy = JSON.stringify(payload);
-      for (const callback of subscribers.get(event) ?? []) setTimeout(() => callback(JSON.parse(copy)), 0);
+      for (const callback of subscribers.get(event) ?? []) setImmediate(() => callback(JSON.parse(copy)));
       return Promise.resolve();
     },
     on(event: string, callback: Callback) {
@@ -23,8 +23,9 @@ function createFakeEvents() {
 }
 
 const counter = defineStore({ name: 'counter', initialState: { n: 0 }, actions: { add: (d, by: number) => void (d.n += by) } });
+// Counts turns of the event loop, not milliseconds: a busy machine makes each turn slower, never fewer.
 const until = async (predicate: () => boolean) => {
-  for (let i = 0; i < 200 && !predicate(); i++) await new Promise((r) => setTimeout(r, 5));
+  for (let i = 0; i < 200 && !predicate(); i++) await new Promise((r) => setImmediate(r));
   expect(predicate()).toBe(true);
 };
 

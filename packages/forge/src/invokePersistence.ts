@@ -1,6 +1,6 @@
 import { invoke as bridgeInvoke } from '@forge/bridge';
 import type { ActionRecipes, CommitBatch, CommitResult, LoadedDoc, Persistence, StoreDefinition } from '@bgstore/core';
-import { isResolverError, RESOLVER_FUNCTIONS, SyncError, type CommitRequest, type CommitResponse, type LoadRequest, type LoadResponse, type RevisionRequest, type RevisionResponse } from '@bgstore/protocol';
+import { errorText, isResolverError, RESOLVER_FUNCTIONS, SyncError, type CommitRequest, type CommitResponse, type LoadRequest, type LoadResponse, type RevisionRequest, type RevisionResponse } from '@bgstore/protocol';
 
 /** Calls a resolver function; `@forge/bridge`'s `invoke` by default. */
 export type Invoke = (functionKey: string, payload: Record<string, unknown>) => Promise<unknown>;
@@ -34,7 +34,7 @@ async function call<T>(invoke: Invoke, key: string, payload: Required<LoadReques
     answer = await invoke(key, { ...payload });
   } catch (error) {
     // invoke's own limits are permanent for this request: retrying the same bytes cannot help.
-    const text = error instanceof Error ? error.message : String(error);
+    const text = errorText(error);
     if (/PAYLOAD_TOO_LARGE|payload of \d+ bytes exceeds/i.test(text)) throw new SyncError('TOO_LARGE', `[bgstore] ${key}: ${text}`, { cause: error });
     throw rateLimited(key, error, now) ?? error;
   }

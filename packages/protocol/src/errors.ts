@@ -73,3 +73,15 @@ export class SyncError extends Error {
 export function isSyncError(value: unknown): value is SyncError {
   return value instanceof SyncError || (value instanceof Error && value.name === 'SyncError' && SYNC_ERROR_CODES.includes((value as SyncError).code));
 }
+
+/** What went wrong, as text, from anything thrown: an Error's message, else its string form. */
+export const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Anything thrown as a {@link SyncError}: a SyncError (from any realm) as it is, anything else under
+ * `code` with a `[bgstore]` message naming what failed (`what`) and the original as its cause.
+ * @example toSyncError(error, 'STORAGE_FAILED', 'storage failed') // [bgstore] storage failed: …
+ */
+export function toSyncError(error: unknown, code: SyncErrorCode = 'STORAGE_FAILED', what = 'failed'): SyncError {
+  return isSyncError(error) ? error : new SyncError(code, `[bgstore] ${what}: ${errorText(error)}`, { cause: error });
+}

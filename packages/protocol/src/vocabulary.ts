@@ -112,3 +112,6 @@ export function digest(text: string): string {
   }
   return (h >>> 0).toString(36);
 }
+
+/** A refusal's message, cut to what a client table keeps (`LIMITS.refusalMessage`). */
+export const cutRefusal = (message: string): string => (message.length > LIMITS.refusalMessage ? `${message.slice(0, LIMITS.refusalMessage - 1)}…` : message);

@@ -1,6 +1,6 @@
 import type { ActionRecipes, Clock, InferArgs, StoreDefinition } from '@bgstore/core';
 import { checkIntent } from '@bgstore/core/durable';
-import { LIMITS, SyncError, type StoredIntent } from '@bgstore/protocol';
+import { cutRefusal, SyncError, type StoredIntent } from '@bgstore/protocol';
 
 /**
  * Where a store's durable document lives, from the caller's Forge context (never from the payload):
@@ -148,5 +148,3 @@ export function assertMayWrite(name: string, policy: StorePolicy, context: Store
   }
 }
 
-/** A refusal's message, cut to what the client table keeps. */
-export const cutRefusal = (s: string) => (s.length > LIMITS.refusalMessage ? `${s.slice(0, LIMITS.refusalMessage - 1)}…` : s);

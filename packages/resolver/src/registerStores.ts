@@ -1,4 +1,4 @@
-import { isSyncError, LIMITS, RESOLVER_FUNCTIONS, type CommitResponse, type LoadResponse, type ResolverError, type RevisionResponse } from '@bgstore/protocol';
+import { errorText, isSyncError, LIMITS, RESOLVER_FUNCTIONS, type CommitResponse, type LoadResponse, type ResolverError, type RevisionResponse } from '@bgstore/protocol';
 import { CALLERS, ownClients, ownKey } from './callerKeys';
 import { commitBatch, currentDoc, type AnyDefinition, type CommitSettings } from './commitBatch';
 import { createKvsStorage } from './kvs/kvsStorage';
@@ -107,7 +107,7 @@ function answerError(error: unknown, storage: Pick<StoragePort, 'misconfiguratio
   if (misconfigured !== undefined) return fail('MISCONFIGURED', misconfigured);
   if (error instanceof RangeError) return fail('BAD_REQUEST', `the payload is too deeply nested: ${error.message}`);
   const code = (error as { code?: unknown } | null)?.code;
-  return fail('STORAGE_FAILED', `storage failed${typeof code === 'string' ? ` (${code})` : ''}: ${error instanceof Error ? error.message : String(error)}`);
+  return fail('STORAGE_FAILED', `storage failed${typeof code === 'string' ? ` (${code})` : ''}: ${errorText(error)}`);
 }
 
 /**

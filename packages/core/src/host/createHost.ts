@@ -1,4 +1,4 @@
-import { createEpoch, downEvent, LIMITS, RETRY_POLICIES, upEvent, type DurableStatus, type RandomSource } from '@bgstore/protocol';
+import { createEpoch, downEvent, errorText, LIMITS, RETRY_POLICIES, upEvent, type DurableStatus, type RandomSource } from '@bgstore/protocol';
 import type { ChannelStats } from '../runtime/channel';
 import { connectPeer } from '../runtime/peer';
 import { createActions, createCalls } from '../runtime/calls';
@@ -123,7 +123,7 @@ function notify<TState>(listeners: Set<(state: TState, previous: TState) => void
     try {
       l(state, previous);
     } catch (error) {
-      threw(error instanceof Error ? error.message : String(error));
+      threw(errorText(error));
     }
   }
 }

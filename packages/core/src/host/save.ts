@@ -12,7 +12,7 @@
 //                                                                         └ RATE_LIMITED: back to waiting
 //                                                                           until the quota's window reopens
 //                                                                           (throttle.ts; nothing is refused)
-import { isSyncError, jsonBytes, PERMANENT_CODES, retryDelay, SyncError, type DurableStatus, type Outcome, type Refusal, type RetryPolicy, type StoredIntent, type SyncErrorCode } from '@bgstore/protocol';
+import { jsonBytes, toSyncError, PERMANENT_CODES, retryDelay, SyncError, type DurableStatus, type Outcome, type Refusal, type RetryPolicy, type StoredIntent, type SyncErrorCode } from '@bgstore/protocol';
 import type { CommitBatch, CommitResult } from '../runtime/ports';
 import { replayIntents } from '../state/runIntent';
 import { rebase } from './publish';
@@ -72,8 +72,10 @@ export const durableField = <TState>(t: Turn<TState>) => (t.m.save ? { durable: 
 export const isUnsaved = (q: SaveQueue<unknown>, clientId: string, seq: number) => q.queue.some((i) => i.seq === seq && i.clientId === clientId) || q.inflight.some((i) => i.seq === seq && i.clientId === clientId);
 
 /** How a storage failure is told: its SyncError code, else STORAGE_FAILED. */
-export const storageError = (error: unknown): { code: string; message: string } =>
-  isSyncError(error) ? { code: error.code, message: error.message } : { code: 'STORAGE_FAILED', message: `[bgstore] storage failed: ${error instanceof Error ? error.message : String(error)}` };
+export function storageError(error: unknown): { code: string; message: string } {
+  const { code, message } = toSyncError(error, 'STORAGE_FAILED', 'storage failed');
+  return { code, message };
+}
 
 export const isPermanent = (error: { code: string }) => (PERMANENT_CODES as readonly string[]).includes(error.code);
 

@@ -67,7 +67,10 @@ const apply = (state: ListState, op: Op): ListState => {
   return draft;
 };
 
-describe('documents stored as a snapshot and a log', () => {
+// A fixed seed (BGSTORE_SEED overrides it), named in the suite's title so even a timeout prints it.
+const seed = Number(process.env.BGSTORE_SEED ?? 20_003);
+
+describe(`documents stored as a snapshot and a log (BGSTORE_SEED=${seed})`, () => {
   it('stores a lone change to a large document as a log entry and a small head, and a revision check reads the head only', async () => {
     const { call, kvs } = createBackend([list]);
     expect(await call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('tab', 1, 'fill', 10_000)] })).toMatchObject({ revision: 1 });
@@ -157,7 +160,6 @@ describe('documents stored as a snapshot and a log', () => {
   });
 
   it('keeps storage exact, and under 1.5× the document once garbage is gone, under random commits (property)', async () => {
-    const seed = process.env.BGSTORE_SEED ? Number(process.env.BGSTORE_SEED) : undefined;
     const op = fc.oneof(
       { weight: 1, arbitrary: fc.record({ name: fc.constant('fill' as const), arg: fc.integer({ min: 1, max: 400 }) }) },
       { weight: 6, arbitrary: fc.record({ name: fc.constant('toggle' as const), arg: fc.nat(800) }) },
@@ -182,7 +184,6 @@ describe('documents stored as a snapshot and a log', () => {
   }, 120_000);
 
   it('loses no commit when a snapshot write fails or its answer is lost, and leaves nothing behind (property)', async () => {
-    const seed = process.env.BGSTORE_SEED ? Number(process.env.BGSTORE_SEED) : undefined;
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 1_000_000 }), fc.array(fc.nat(200), { minLength: 8, maxLength: 30 }), async (faultSeed, toggles) => {
         let x = faultSeed;
@@ -214,7 +215,6 @@ describe('documents stored as a snapshot and a log', () => {
   }, 120_000);
 
   it('answers a load that races commits and snapshots with the document at one revision (property)', async () => {
-    const seed = process.env.BGSTORE_SEED ? Number(process.env.BGSTORE_SEED) : undefined;
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 1_000_000 }), fc.integer({ min: 1, max: 12 }), fc.constantFrom(16, 256), fc.boolean(), async (delaySeed, commits, minPiece, cold) => {
         let x = delaySeed;

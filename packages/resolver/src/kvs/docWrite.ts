@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { Filter, FilterConditions, kvs } from '@forge/kvs';
-import type { DurableDoc } from '@bgstore/core/durable';
+import { randomId, type DurableDoc } from '@bgstore/core/durable';
 import { SyncError } from '@bgstore/protocol';
 import { clientTexts, makeEntry, type LogEntry } from './docLog';
 import { DOC_ENTITY, type HeadData, type Manifest, type StoredDoc } from './docStore';
@@ -44,7 +43,6 @@ const MAX_ENTRIES = 1024;
 const LOG_READ_SHARE = 0.25;
 const MIN_LOG_READS = 2;
 
-const randomId = () => randomBytes(9).toString('base64url');
 
 /** A new snapshot of `next`: its manifest and pieces, and which of them storage lacks. */
 function planSnapshot(next: DurableDoc<unknown>, stored: Set<string>, minPiece: number, previousTarget: number | undefined) {
@@ -145,7 +143,7 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
   // About its bytes: the replaced share of the snapshot, and the log it folds in.
   const bytes = layout?.v === 3 ? Math.round((layout.head.z * replaced.length) / Math.max(1, named.length)) + layout.head.n : 0;
   if (replaced.length || log.length) garbage.push([now, replaced, log, bytes]);
-  const id = layout?.v === 3 ? layout.head.i : randomId();
+  const id = layout?.v === 3 ? layout.head.i : randomId(12);
   const sets = snapshot.fresh.map(([name, text]): [string, string] => [pieceKey(key, name), packText(text)]);
   const kept = await execute(key, previous, next, {
     ...common,
