@@ -10,6 +10,7 @@ import { contention } from './contention';
 import { bgstoreStorage, compactStore, floorStorage, loneCycle, mixedStored, naiveStorage, type LoneFigures } from './storage';
 import { latencyScenarios, printLatency } from './recovery';
 import { replicaApplyUs } from './apply';
+import { hostActionScenario, printHostAction } from './hostAction';
 import { bigStoreScenarios, printBigRows } from './bigstores';
 import { budgetBoard, budgetBoards, CONFIGS, type BoardBudget, type ConfigName } from './budget';
 import { budgetRows, dailyUsers, printBudget, type ScenarioRow } from './budgetReport';
@@ -245,10 +246,11 @@ async function main() {
   const latency = await latencyScenarios(quick, Number(process.env.BGSTORE_SEED ?? 1));
   const budget = await budgetSection();
   const bigstores = await bigStoreScenarios(quick);
+  const hostAction = await hostActionScenario(quick ? 8 : 20);
 
   const machine = { node: process.version, platform: `${process.platform} ${process.arch}`, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memory_gb: Math.round(totalmem() / 2 ** 30), date: new Date().toISOString(), mode: quick ? 'quick' : 'full', seconds: Math.round((Date.now() - started) / 1000) };
   const file = join(__dirname, '..', '..', '..', quick ? 'bench-results.quick.json' : 'bench-results.json');
-  writeFileSync(file, `${JSON.stringify({ machine, results, latency, budget, bigstores }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ machine, results, latency, budget, bigstores, hostAction }, null, 2)}\n`);
 
   const ratio = (a: number, b: number | null) => (b === null ? '—' : b === 0 ? (a === 0 ? '=' : '∞') : `${(a / b).toFixed(a / b < 0.01 ? 4 : 2)}×`);
   console.log(`bgstore bench (${machine.mode}) — ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, ${machine.date}`);
@@ -257,6 +259,7 @@ async function main() {
   for (const row of table) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('').trimEnd());
   console.log('\nrecovery and cross-tab latency (bgstore through @bgstore/forge, modules in emulator realms):');
   printLatency(latency);
+  printHostAction(hostAction);
   printBudget(budget.budgets, budget.scenario);
   console.log('\nbig stores (issue 22): late joins after a burst, and the collection shape beside the plain array:');
   printBigRows(bigstores);

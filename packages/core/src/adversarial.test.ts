@@ -12,7 +12,7 @@ import { createWorld } from '../test/world';
 const seed = Number(process.env.BGSTORE_SEED ?? 7);
 const total = Number(process.env.BGSTORE_MESSAGES ?? 3000);
 
-describe('adversarial bus (seeded)', () => {
+describe(`adversarial bus (seeded, BGSTORE_SEED=${seed})`, () => {
   it(`survives ${total} hostile messages: no crash, no lost or doubled action, bounded memory, convergence`, async () => {
     const w = createWorld({ seed, faults: { drop: 0.05, duplicate: 0.05, reorder: 0.1 } });
     const persistence = createMemoryPersistence(board);

@@ -3,6 +3,7 @@
 export { commitAnswer, commitIntents, emptyDoc, upgradeDoc } from './durable/commit';
 export type { Authorize, CommitOptions, DurableDoc } from './durable/commit';
 export { createClientTable } from './durable/clientTable';
+export { hookVerdict } from './durable/verdict';
 export type { ClientCallers, ClientTable, ClientTableOptions } from './durable/clientTable';
 export { createMemoryPersistence } from './durable/memoryPersistence';
 export { runIntent, replayIntents, checkIntent } from './state/runIntent';

@@ -1,7 +1,7 @@
 // @bgstore/core — defineStore, the authoritative host, zustand replicas. Knows nothing of Forge or React.
 // Durability and testing internals live at `@bgstore/core/durable`.
-export { defineStore } from './state/defineStore';
-export type { ActionCall, ActionRecipe, ActionRecipes, ActionValidators, InferActions, InferArgs, InferState, StoreDefinition, StoreOptions } from './state/defineStore';
+export { ANONYMOUS_CALLER, defineStore } from './state/defineStore';
+export type { ActionCall, ActionRecipe, ActionRecipes, ActionThis, ActionValidators, Caller, InferActions, InferArgs, InferState, StoreDefinition, StoreOptions } from './state/defineStore';
 export { createCollection, getItem, hasItem, removeItem, setItem } from './state/collection';
 export type { Collection, CollectionOptions, Identified, ItemOf } from './state/collection';
 export { listIds, listItems } from './state/collectionList';

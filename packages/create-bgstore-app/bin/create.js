@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm create bgstore-app <dir> [--product confluence|jira]
+// npm create bgstore-app <dir> [--product confluence|jira] [--template notes|poll]
 // Writes a standalone Forge app on bgstore: manifest.yml, a store, a background script, two
 // modules, the resolver, jest tests on @bgstore/testing, a tsconfig that Forge's packager accepts
 // and `npm run check:forge`. Installs nothing: run `npm install` in the new folder.
@@ -12,27 +12,34 @@ const PRODUCTS = {
   jira: { productName: 'Jira', backgroundType: 'jira:issueViewBackgroundScript', feedName: 'issue panel' },
 };
 
-const usage = `Usage: npm create bgstore-app <dir> [-- --product confluence|jira]
-       npx create-bgstore-app <dir> [--product confluence|jira]
+const TEMPLATES = ['notes', 'poll'];
+
+const usage = `Usage: npm create bgstore-app <dir> [-- --product confluence|jira] [--template notes|poll]
+       npx create-bgstore-app <dir> [--product confluence|jira] [--template notes|poll]
 
 Creates a Forge app on bgstore in <dir> (which must not exist or be empty).
   --product   confluence (default): a confluence:backgroundScript and two homepage feeds
-              jira: a jira:issueViewBackgroundScript and two issue panels`;
+              jira: a jira:issueViewBackgroundScript and two issue panels
+  --template  notes (default): shared notes with votes
+              poll (Confluence): a team poll — one vote per user, an admin-only reset checked on
+              the server, a leader feed and a byline with the count`;
 
 function parseArgs(argv) {
-  const options = { dir: undefined, product: 'confluence' };
+  const options = { dir: undefined, product: 'confluence', template: 'notes' };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') return { help: true };
-    const eq = /^--product=(.*)$/.exec(arg);
-    if (eq) options.product = eq[1];
-    else if (arg === '--product') options.product = argv[++i];
+    const eq = /^--(product|template)=(.*)$/.exec(arg);
+    if (eq) options[eq[1]] = eq[2];
+    else if (arg === '--product' || arg === '--template') options[arg.slice(2)] = argv[++i];
     else if (arg.startsWith('-')) throw new Error(`unknown option ${arg}`);
     else if (options.dir === undefined) options.dir = arg;
     else throw new Error(`unexpected argument ${arg}`);
   }
   if (!options.dir) throw new Error('give the folder to create, e.g. `npm create bgstore-app my-app`');
   if (!PRODUCTS[options.product]) throw new Error(`--product must be one of ${Object.keys(PRODUCTS).join(', ')}, not ${options.product}`);
+  if (!TEMPLATES.includes(options.template)) throw new Error(`--template must be one of ${TEMPLATES.join(', ')}, not ${options.template}`);
+  if (options.template === 'poll' && options.product !== 'confluence') throw new Error('--template poll is a Confluence app (homepage feeds and a byline); leave out --product');
   return options;
 }
 
@@ -81,8 +88,9 @@ function packageJson(name, bgstoreVersion) {
   };
 }
 
-function copyTemplate(from, to, vars) {
+function copyTemplate(from, to, vars, skip = () => false) {
   for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
+    if (skip(entry.name)) continue;
     const source = path.join(from, entry.name);
     // npm leaves `.gitignore` out of packages, so the template names it `gitignore`.
     const target = path.join(to, entry.name === 'gitignore' ? '.gitignore' : entry.name);
@@ -115,8 +123,14 @@ function main() {
   const vars = { name, ...PRODUCTS[options.product] };
   const template = path.join(__dirname, '..', 'template');
   fs.mkdirSync(dir, { recursive: true });
-  copyTemplate(path.join(template, 'shared'), dir, vars);
-  copyTemplate(path.join(template, options.product), dir, vars);
+  if (options.template === 'poll') {
+    // The shared tooling (Jest, tsconfig, check:forge); the poll's own code, README and manifest.
+    copyTemplate(path.join(template, 'shared'), dir, vars, (name) => name === 'src' || name === 'README.md');
+    copyTemplate(path.join(template, 'poll'), dir, vars);
+  } else {
+    copyTemplate(path.join(template, 'shared'), dir, vars);
+    copyTemplate(path.join(template, options.product), dir, vars);
+  }
   fs.writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify(packageJson(name, version), null, 2)}\n`);
   const relative = path.relative(process.cwd(), dir);
   const cd = relative.startsWith('..') ? dir : relative || '.';

@@ -32,6 +32,8 @@ const perMessage = (m: ModuleReport['messages']) => (m.sent ? String(Math.round(
 function storageOf(m: ModuleReport): { badge: string; tone: Tone } {
   const d = m.durable;
   if (!d) return { badge: 'memory only', tone: 'ok' };
+  // The installation's Forge quota is spent: not this page's fault, and nothing is lost meanwhile.
+  if (d.throttledUntil !== undefined) return { badge: `throttled: ${d.unsaved} unsaved`, tone: 'warn' };
   if (d.error) return { badge: `retrying: ${d.error.code}`, tone: 'error' };
   if (d.saving || d.unsaved > 0) return { badge: 'saving', tone: 'busy' };
   return { badge: 'saved', tone: 'ok' };
@@ -72,6 +74,7 @@ export function panelModel(state: DevtoolsState): PanelModel {
         ['revision', String(h.durable?.revision ?? '—')],
         ['unsaved', String(h.durable?.unsaved ?? 0)],
         ['last error', h.durable?.error ? h.durable.error.message : '—'],
+        ...(h.durable?.throttledUntil === undefined ? [] : [['throttled until', new Date(h.durable.throttledUntil).toISOString()] as [string, string]]),
       ],
     } satisfies PanelRow;
   });

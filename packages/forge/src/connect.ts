@@ -1,5 +1,6 @@
 import { createReplica, type ActionRecipes, type Replica, type ReplicaOptions, type StoreDefinition } from '@bgstore/core';
 import { createBridgeTransport } from './bridgeTransport';
+import { pageCaller } from './pageCaller';
 
 /** Options of {@link connect}: those of `createReplica`, with a bridge transport by default. */
 export interface ConnectOptions extends Omit<ReplicaOptions, 'transport'> {
@@ -16,5 +17,5 @@ export interface ConnectOptions extends Omit<ReplicaOptions, 'transport'> {
  */
 export function connect<TState, TActions extends ActionRecipes<TState>>(definition: StoreDefinition<TState, TActions>, options: ConnectOptions = {}): Replica<TState, TActions> {
   const { transport, ...rest } = options;
-  return createReplica(definition, { ...rest, transport: transport ?? createBridgeTransport() });
+  return createReplica(definition, { ...rest, caller: rest.caller ?? pageCaller(), transport: transport ?? createBridgeTransport() });
 }

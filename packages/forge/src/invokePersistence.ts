@@ -1,6 +1,6 @@
 import { invoke as bridgeInvoke } from '@forge/bridge';
 import type { ActionRecipes, CommitBatch, CommitResult, LoadedChanges, LoadedDoc, Persistence, StoreDefinition } from '@bgstore/core';
-import { isChanges, isResolverError, RESOLVER_FUNCTIONS, SyncError, type CommitRequest, type CommitResponse, type LoadRequest, type RealtimeGrant, type RevisionRequest, type RevisionResponse, type SyncResponse } from '@bgstore/protocol';
+import { errorText, isChanges, isResolverError, RESOLVER_FUNCTIONS, SyncError, type CommitRequest, type CommitResponse, type LoadRequest, type RealtimeGrant, type RevisionRequest, type RevisionResponse, type SyncResponse } from '@bgstore/protocol';
 
 /** Calls a resolver function; `@forge/bridge`'s `invoke` by default. */
 export type Invoke = (functionKey: string, payload: Record<string, unknown>) => Promise<unknown>;
@@ -20,6 +20,8 @@ export interface InvokePersistenceOptions {
   invoke?: Invoke;
   /** Asks loads for a subscribe-only Realtime grant when it wants one. */
   realtime?: RealtimeGrants;
+  /** The clock a 429's reset time is read against (the host's). @default Date.now */
+  now?: () => number;
 }
 
 const isList = (value: unknown) => value === undefined || Array.isArray(value);
@@ -27,20 +29,36 @@ const isList = (value: unknown) => value === undefined || Array.isArray(value);
 /** A commit request with every field the resolver reads (`doc` only once an answer named the document). */
 type FullCommitRequest = Required<Omit<CommitRequest, 'doc'>> & Pick<CommitRequest, 'doc'>;
 
+/**
+ * A refused invocation as `RATE_LIMITED`, or undefined: Forge's 429 `RATE_LIMIT_EXCEEDED` (the
+ * installation's or the user's invocation quota; `resetsAt`, epoch ms, when the platform gives it)
+ * or the bridge's own 500 calls per 25 s. The function did not run: nothing was stored.
+ */
+function rateLimited(key: string, error: unknown, now: () => number): SyncError | undefined {
+  const e = error as { code?: unknown; status?: unknown; resetsAt?: unknown } | null;
+  const text = error instanceof Error ? error.message : String(error);
+  if (e?.status !== 429 && e?.code !== 'RATE_LIMIT_EXCEEDED' && !/\b429\b|RATE_LIMIT_EXCEEDED|rate limited/i.test(text)) return undefined;
+  const retryAfterMs = typeof e?.resetsAt === 'number' && Number.isFinite(e.resetsAt) ? Math.max(0, e.resetsAt - now()) : undefined;
+  return new SyncError('RATE_LIMITED', `[bgstore] ${key} was refused: the Forge quota is spent (${text})`, { cause: error, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+}
+
 // Commit and revision requests are typed `Required<…Request>`: a field the resolver reads that is
 // not sent here (as `floors` once was) is a compile error, not a silent gap. A load's fields are
 // optional by nature (`since` only when the host holds a revision).
-async function call<T>(invoke: Invoke, key: string, payload: LoadRequest | FullCommitRequest | Required<RevisionRequest>): Promise<T> {
+async function call<T>(invoke: Invoke, key: string, payload: LoadRequest | FullCommitRequest | Required<RevisionRequest>, now: () => number): Promise<T> {
   let answer: unknown;
   try {
     answer = await invoke(key, { ...payload });
   } catch (error) {
     // invoke's own limits are permanent for this request: retrying the same bytes cannot help.
-    const text = error instanceof Error ? error.message : String(error);
+    const text = errorText(error);
     if (/PAYLOAD_TOO_LARGE|payload of \d+ bytes exceeds/i.test(text)) throw new SyncError('TOO_LARGE', `[bgstore] ${key}: ${text}`, { cause: error });
-    throw error;
+    throw rateLimited(key, error, now) ?? error;
   }
-  if (isResolverError(answer)) throw new SyncError(answer.error.code, answer.error.message);
+  if (isResolverError(answer)) {
+    const { retryAfterMs } = answer.error;
+    throw new SyncError(answer.error.code, answer.error.message, typeof retryAfterMs === 'number' && retryAfterMs >= 0 ? { retryAfterMs } : undefined);
+  }
   if (typeof answer !== 'object' || answer === null) {
     throw new SyncError('STORAGE_FAILED', `[bgstore] ${key} answered ${JSON.stringify(answer)}; is registerStores(resolver, [...]) wired into this module's resolver function?`);
   }
@@ -59,6 +77,7 @@ export function createInvokePersistence<TState, TActions extends ActionRecipes<T
   const invoke: Invoke = options.invoke ?? ((key, payload) => bridgeInvoke(key, payload) as Promise<unknown>);
   const store = definition.name;
   const grants = options.realtime;
+  const now = options.now ?? Date.now;
   // The stored document's id, from the latest answer that named one: changes and patches are only
   // taken for the document this host's revision belongs to (one deleted and stored again is another).
   let doc: string | undefined;
@@ -68,7 +87,7 @@ export function createInvokePersistence<TState, TActions extends ActionRecipes<T
   const load = async (since?: number): Promise<SyncResponse> => {
     const asked = grants?.wants() === true;
     const request: LoadRequest = { store, ...(since !== undefined ? { since, ...(doc ? { doc } : {}) } : {}), ...(asked ? { realtime: true } : {}) };
-    const r = await call<SyncResponse>(invoke, RESOLVER_FUNCTIONS.load, request);
+    const r = await call<SyncResponse>(invoke, RESOLVER_FUNCTIONS.load, request, now);
     learn(r);
     if (r.realtime && typeof r.realtime.channel === 'string' && typeof r.realtime.token === 'string') grants?.granted(r.realtime);
     else if (asked) grants?.missing();
@@ -90,14 +109,14 @@ export function createInvokePersistence<TState, TActions extends ActionRecipes<T
     },
     async commit(batch: CommitBatch): Promise<CommitResult<TState>> {
       const request: FullCommitRequest = { store, baseRevision: batch.baseRevision, intents: batch.intents, floors: batch.floors ?? [], patches: true, ...(doc ? { doc } : {}) };
-      const r = await call<CommitResponse>(invoke, RESOLVER_FUNCTIONS.commit, request);
+      const r = await call<CommitResponse>(invoke, RESOLVER_FUNCTIONS.commit, request, now);
       learn(r);
       if (!isList(r.patches) || !Array.isArray(r.outcomes)) throw new SyncError('STORAGE_FAILED', `[bgstore] ${RESOLVER_FUNCTIONS.commit} answered a malformed result`);
       return r as CommitResult<TState>;
     },
     async revision(): Promise<number> {
       const request: Required<RevisionRequest> = { store };
-      return (await call<RevisionResponse>(invoke, RESOLVER_FUNCTIONS.revision, request)).revision;
+      return (await call<RevisionResponse>(invoke, RESOLVER_FUNCTIONS.revision, request, now)).revision;
     },
   };
 }

@@ -4,6 +4,7 @@ import { createBridgeTransport } from './bridgeTransport';
 import { subscribeChanges, type ChangeSubscription, type RealtimeApi } from './changeSubscription';
 import { createHintGate } from './hintGate';
 import { createInvokePersistence } from './invokePersistence';
+import { pageCaller } from './pageCaller';
 
 export type { RealtimeApi } from './changeSubscription';
 
@@ -81,9 +82,10 @@ export function startHost<TState, TActions extends ActionRecipes<TState>>(defini
   }
   const host = (late.host = createHost(definition, {
     ...rest,
+    caller: rest.caller ?? pageCaller(),
     ...(feed && rest.revisionCheckMs === undefined ? { revisionCheckMs: SAFETY_NET_MS } : {}),
     transport: transport ?? createBridgeTransport(),
-    persistence: persistence === false ? undefined : (persistence ?? createInvokePersistence(definition, { realtime: feed?.grants })),
+    persistence: persistence === false ? undefined : (persistence ?? createInvokePersistence(definition, { realtime: feed?.grants, now: () => clock.now() })),
   }));
   host.onClose(() => {
     gate.close();

@@ -99,17 +99,25 @@ export interface DurableStatus {
   saving: boolean;
   /** Why the last load or commit failed (the host retries), or null. */
   error: { code: string; message: string } | null;
+  /**
+   * While the installation's Forge quota is spent (`error.code` is `RATE_LIMITED`): when (epoch ms,
+   * the host's clock) the host tries storage again. Unsaved actions wait, none is lost; absent when
+   * not throttled.
+   */
+  throttledUntil?: number;
 }
 
-/** `[revision, unsaved, saving (0 | 1), errorCode?, errorMessage?]`. */
+/** `[revision, unsaved, saving (0 | 1), errorCode?, errorMessage?, throttledUntil?]`. */
 const durable: Codec<DurableStatus> = {
-  pack: (d) => [d.revision, d.unsaved, d.saving ? 1 : 0, ...(d.error ? [d.error.code, d.error.message] : [])],
+  pack: (d) => [d.revision, d.unsaved, d.saving ? 1 : 0, ...(d.error ? [d.error.code, d.error.message, ...(d.throttledUntil === undefined ? [] : [d.throttledUntil])] : [])],
   unpack(raw, what) {
     const a = isList(raw, what);
-    const [revision, unsaved, saving, code, message] = a;
+    const [revision, unsaved, saving, code, message, until] = a;
     if (!isCount(revision) || !isCount(unsaved) || (saving !== 0 && saving !== 1)) fail(`${what} must be [revision, unsaved, saving (0 | 1), …]`);
     if (a.length > 3 && (typeof code !== 'string' || typeof message !== 'string')) fail(`${what} has an error without code and message`);
-    return { revision: revision as number, unsaved: unsaved as number, saving: saving === 1, error: a.length > 3 ? { code: code as string, message: message as string } : null };
+    if (a.length > 5 && !isCount(until)) fail(`${what} has a throttledUntil that is not a time`);
+    const error = a.length > 3 ? { code: code as string, message: message as string } : null;
+    return { revision: revision as number, unsaved: unsaved as number, saving: saving === 1, error, ...(a.length > 5 ? { throttledUntil: until as number } : {}) };
   },
 };
 

@@ -11,7 +11,8 @@ export const RESOLVER_FUNCTIONS = {
 
 /** How the resolver reports a failure: never an exception, always this. */
 export interface ResolverError {
-  error: { code: SyncErrorCode; message: string };
+  /** `retryAfterMs` (with `RATE_LIMITED`): how long until the quota's window reopens, when storage said. */
+  error: { code: SyncErrorCode; message: string; retryAfterMs?: number };
 }
 
 /** What storage remembers per client (the caller's own clients only). */

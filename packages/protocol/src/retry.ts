@@ -34,6 +34,13 @@ export const RETRY_POLICIES = {
   storage: policy(500, 2, 30_000, [0.8, 1.2], true),
   /** Storage was busy (another commit won): not an outage, so 1–3× the base, never growing. */
   storageBusy: policy(500, 1, Infinity, [1, 3], true),
+  /**
+   * Forge answered 429 (the installation's quota is spent) without saying when its window reopens:
+   * 1 s doubling to 4 s, × 0.5–1, so a throttled host is back within 4 s of the window reopening.
+   */
+  rateLimited: policy(1000, 2, 4000, [0.5, 1], true),
+  /** Forge said when the window reopens: wait until then plus up to this much, so pages do not all return at once. */
+  rateLimitReset: policy(1000, 1, Infinity, [0, 1], true),
   /** A revision check had to wait (our commit in flight, a hint during a check): it runs again this soon. */
   revisionRecheck: policy(200, 1, Infinity),
   /** A replica's hello went unanswered: 100 ms doubling to 5 s. */

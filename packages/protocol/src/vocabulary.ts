@@ -16,9 +16,15 @@ export interface Refusal {
   message: string;
 }
 
-/** An intent on its way to storage; `refused` when the host already refused it (storage only records that). */
+/**
+ * An intent on its way to storage; `refused` when the host already refused it (storage only records
+ * that). `caller` is the account that called it, set by the resolver from Forge's context (never
+ * from the payload) and kept with the intent, so whoever re-runs it gives the action the same caller
+ * (`null`: an anonymous viewer).
+ */
 export interface StoredIntent extends Intent {
   refused?: Refusal;
+  caller?: string | null;
 }
 
 /** What became of one intent: applied, or refused with a reason; `duplicate` when storage already had it. */
@@ -106,3 +112,6 @@ export function digest(text: string): string {
   }
   return (h >>> 0).toString(36);
 }
+
+/** A refusal's message, cut to what a client table keeps (`LIMITS.refusalMessage`). */
+export const cutRefusal = (message: string): string => (message.length > LIMITS.refusalMessage ? `${message.slice(0, LIMITS.refusalMessage - 1)}…` : message);

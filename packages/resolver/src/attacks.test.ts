@@ -109,7 +109,7 @@ describe('storage set up wrong', () => {
   });
 });
 
-describe('generated hostile payloads (seeded)', () => {
+describe(`generated hostile payloads (seeded, BGSTORE_SEED=${Number(process.env.BGSTORE_SEED ?? 42)})`, () => {
   it('never throws, never answers without {error} or {outcomes}, never changes another caller’s state', async () => {
     const seed = Number(process.env.BGSTORE_SEED ?? 42);
     const runs = Number(process.env.BGSTORE_RUNS ?? 60);

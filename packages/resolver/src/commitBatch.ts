@@ -120,7 +120,8 @@ export async function commitBatch<R extends DocRead>(storage: StoragePort<R>, de
     let others = carry ? listed.filter((entry) => entry.key !== posted.key) : [];
     let intents = batch.intents;
     for (;;) {
-      const carried = others.flatMap((entry) => entry.intents);
+      // A carried batch runs with the caller that posted it (its entry's, from that caller's context).
+      const carried = others.flatMap((entry) => entry.intents.map((i) => ({ ...i, caller: entry.caller })));
       const result = commitIntents(definition, doc, [...carried, ...intents], { now, table: settings.table, floors: batch.floors });
       const applied = [...(posted.live ? [posted.key] : []), ...others.map((entry) => entry.key)];
       // Entries left waiting (not carried), or a race lost just now: later commits read the inbox.

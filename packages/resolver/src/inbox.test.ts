@@ -3,6 +3,7 @@ import { RESOLVER_FUNCTIONS as F } from '@bgstore/protocol';
 import { createKvsFetch, createManualClock } from '@bgstore/emulator';
 import { DOC_ENTITY_DECLARATION } from '.';
 import { createBackend, intent } from '../test/harness';
+import { unpackText } from './kvs/pieces';
 
 // The inbox attacked (#18.1, #18.2) and priced (#17): a batch waiting in a document's inbox can
 // never make another caller's commit fail, never outlives its poster's final answer, expires, and
@@ -44,7 +45,8 @@ async function nearlyFull(bytes: number) {
 function loseRacesOf(kvs: Backend['kvs'], marker: string, unless: string) {
   let held = true;
   kvs.setFaults(({ path, body }) => {
-    const text = JSON.stringify(body);
+    // Stored values may be compressed (#17.3): look at their text.
+    const text = JSON.stringify(body, (k, v: unknown) => (typeof v === 'string' && v.startsWith('\u0001') ? unpackText(v, k) : v));
     return held && path === '/api/v1/transaction' && text.includes(marker) && !text.includes(unless) ? { status: 400, code: 'CONDITIONAL_CHECK_FAILED', message: 'lost' } : undefined;
   });
   return () => void (held = false);

@@ -1,5 +1,5 @@
-import { isId, jsonBytes, LIMITS, SYNC_ERROR_CODES, SyncError, type CommitRequest, type Outcome, type ResolverError, type StoredIntent } from '@bgstore/protocol';
-import { cutRefusal } from './policy';
+import { isId, isSeq, jsonBytes, LIMITS, SYNC_ERROR_CODES, SyncError, type CommitRequest, type Outcome, type ResolverError, type StoredIntent } from '@bgstore/protocol';
+import { cutRefusal } from '@bgstore/protocol';
 
 // What a payload may hold, checked before anything is read or written. Everything in it may be
 // forged: a bad payload is refused with a clear answer, never a crash.
@@ -9,7 +9,6 @@ export const fail = (code: ResolverError['error']['code'], message: string): Res
 
 /** A plain object (not an array, not null). */
 export const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isSeq = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
 
 /**
  * The payload as an object within `maxPayload` bytes of JSON, naming one of `stores`; else why not.

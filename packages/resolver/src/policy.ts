@@ -1,4 +1,6 @@
-import { LIMITS, SyncError, type StoredIntent } from '@bgstore/protocol';
+import type { ActionRecipes, Clock, InferArgs, StoreDefinition } from '@bgstore/core';
+import { checkIntent } from '@bgstore/core/durable';
+import { cutRefusal, SyncError, type StoredIntent } from '@bgstore/protocol';
 
 /**
  * Where a store's durable document lives, from the caller's Forge context (never from the payload):
@@ -17,13 +19,30 @@ export interface StoreContext {
   [key: string]: unknown;
 }
 
-/** One action call as the write policy sees it before it is applied. Everything in it came from the caller's payload. */
-export interface StoreIntent {
+/** One action call as the write policy sees it before it is applied, for any store. */
+export interface AnyStoreIntent {
   clientId: string;
   seq: number;
   name: string;
   args: unknown[];
 }
+
+/** Any store definition. */
+type AnyDefinition = StoreDefinition<unknown, ActionRecipes<unknown>>;
+
+/** The actions of a store definition. */
+type ActionsOf<S> = S extends { readonly actions: infer A } ? A : never;
+
+/**
+ * One action call as the write policy sees it before it is applied: for a store `S` (a definition's
+ * type), one of its actions with that action's argument types; without `S`, any call. The name,
+ * arguments and client id came from the caller's payload: the name is one of the store's actions
+ * and the arguments passed its `validate` (the only run-time check of their shape — write one for
+ * every action whose arguments a policy reads), but they may be forged; `context` is the truth.
+ */
+export type StoreIntent<S = never> = [S] extends [never]
+  ? AnyStoreIntent
+  : { [K in keyof ActionsOf<S> & string]: { clientId: string; seq: number; name: K; args: InferArgs<ActionsOf<S>[K]> } }[keyof ActionsOf<S> & string];
 
 /**
  * A store's server policy, given to `registerStores` on the resolver side only: it never ships in a
@@ -33,49 +52,93 @@ export interface StoreIntent {
  *   policies: { board: { scope: 'space', authorize: (ctx, intent) => intent.name !== 'wipe' || ctx.accountId === ADMIN || 'only the admin wipes' } },
  * });
  */
-export interface StorePolicy {
+export interface StorePolicy<S = never> {
   /** Where the durable document lives. @default 'site' */
   scope?: StoreScope;
-  /** Decides per intent whether the caller may apply it: `true`, or the reason it may not (`UNAUTHORIZED`). */
-  authorize?: (context: StoreContext, intent: StoreIntent) => true | string;
-  /** Decides whether the caller may read the store (`bgstore.load`, `bgstore.revision`, and `bgstore.commit`, whose answer can carry the state): `true` or the reason not. */
-  authorizeRead?: (context: StoreContext) => true | string;
+  /**
+   * Decides per intent whether the caller may apply it: `true`, or the reason it may not
+   * (`UNAUTHORIZED`). May be async (a product REST call); it gets `policyTimeoutMs` to answer, and
+   * a throw or a timeout refuses. Called once per distinct intent of a commit, before storage is
+   * touched, never again on a storage retry.
+   */
+  authorize?: (context: StoreContext, intent: StoreIntent<S>) => PolicyVerdict | Promise<PolicyVerdict>;
+  /**
+   * Decides whether the caller may read the store (`bgstore.load`, `bgstore.revision`, and
+   * `bgstore.commit`, whose answer can carry the state): `true` or the reason not. May be async,
+   * like `authorize`; called once per request.
+   */
+  authorizeRead?: (context: StoreContext) => PolicyVerdict | Promise<PolicyVerdict>;
   /** Whether anonymous viewers (no `accountId`) may write. @default false */
   allowAnonymousWrites?: boolean;
   /** Whether anonymous viewers may read. @default true */
   allowAnonymousReads?: boolean;
 }
 
-/** Runs a policy hook: a throw is a refusal with its message, never an escaping exception. */
-export function verdictOf(run: () => true | string): true | string {
+/** A policy's answer: `true`, or the reason it refuses (`false` refuses without one). */
+export type PolicyVerdict = boolean | string;
+
+/** How long a policy hook may take, and the timers that measure it. */
+export interface PolicyTime {
+  timeoutMs: number;
+  clock: Pick<Clock, 'setTimeout'> & { clearTimeout?(handle: unknown): void };
+}
+
+/**
+ * Runs a policy hook, sync or async: a throw, a rejection or no answer within the time limit is a
+ * refusal saying which, never an escaping exception.
+ */
+export async function verdictOf(run: () => PolicyVerdict | Promise<PolicyVerdict>, time: PolicyTime): Promise<true | string> {
+  let timer: unknown;
+  const late = new Promise<string>((resolve) => {
+    timer = time.clock.setTimeout(() => resolve(`the store policy did not answer within ${time.timeoutMs} ms (policyTimeoutMs)`), time.timeoutMs);
+  });
   try {
-    const v = run();
+    const v = await Promise.race([Promise.resolve().then(run), late]);
     return v === true ? true : typeof v === 'string' ? v : 'refused by the store policy';
   } catch (error) {
     return `the store policy threw: ${error instanceof Error ? error.message : String(error)}`;
+  } finally {
+    time.clock.clearTimeout?.(timer);
   }
 }
 
 /** Throws `UNAUTHORIZED` unless the caller may read. */
-export function assertMayRead(name: string, policy: StorePolicy, context: StoreContext): void {
+export async function assertMayRead(name: string, policy: StorePolicy, context: StoreContext, time: PolicyTime): Promise<void> {
   if (!context.accountId && policy.allowAnonymousReads === false) throw new SyncError('UNAUTHORIZED', `[bgstore] store '${name}' is not readable by anonymous viewers (allowAnonymousReads: false)`);
   if (!policy.authorizeRead) return;
-  const verdict = verdictOf(() => policy.authorizeRead!(context));
+  const verdict = await verdictOf(() => policy.authorizeRead!(context), time);
   if (verdict !== true) throw new SyncError('UNAUTHORIZED', `[bgstore] ${name}: ${verdict}`);
 }
-
 
 /**
  * Applies the write policy to a batch with the caller's own context, before another caller's commit
  * can carry it: an intent the policy refuses keeps its place as a refusal (no args), so storage
- * records why. Intents the host already refused are left as they are.
+ * records why. Intents the host already refused, and calls storage will refuse anyway (an unknown
+ * action, arguments its validators refuse), are left as they are. Identical intents (same
+ * action and arguments) share one call, so a batch costs one policy call per distinct intent.
  */
-export function applyWritePolicy(name: string, policy: StorePolicy, context: StoreContext, intents: readonly StoredIntent[]): StoredIntent[] {
-  return intents.map((i): StoredIntent => {
-    if (i.refused || !policy.authorize) return i;
-    const verdict = verdictOf(() => policy.authorize!(context, i));
-    return verdict === true ? i : { ...i, args: [], refused: { code: 'UNAUTHORIZED', message: cutRefusal(`[bgstore] ${name}.${i.name}: ${verdict}`) } };
-  });
+export async function applyWritePolicy(definition: AnyDefinition, policy: StorePolicy, context: StoreContext, intents: readonly StoredIntent[], time: PolicyTime): Promise<StoredIntent[]> {
+  const name = definition.name;
+  const authorize = policy.authorize;
+  if (!authorize) return [...intents];
+  const verdicts = new Map<string, Promise<true | string>>();
+  const verdictFor = (i: StoredIntent) => {
+    const key = JSON.stringify([i.name, i.args]);
+    if (!verdicts.has(key)) verdicts.set(key, verdictOf(() => authorize(context, { clientId: i.clientId, seq: i.seq, name: i.name, args: i.args }), time));
+    return verdicts.get(key)!;
+  };
+  const judged: StoredIntent[] = [];
+  for (const i of intents) {
+    // The policy sees only calls of the store's actions whose arguments pass its validators (as
+    // its types say); the rest storage refuses with their own code.
+    if (i.refused || checkIntent(definition, i.name, i.args)) {
+      judged.push(i);
+      continue;
+    }
+    const verdict = await verdictFor(i);
+    judged.push(verdict === true ? i : { ...i, args: [], refused: { code: 'UNAUTHORIZED', message: cutRefusal(`[bgstore] ${name}.${i.name}: ${verdict}`) } });
+  }
+  return judged;
 }
 
 /** Throws `UNAUTHORIZED` unless the caller may write (anonymous viewers only where the policy lets them). */
@@ -85,5 +148,3 @@ export function assertMayWrite(name: string, policy: StorePolicy, context: Store
   }
 }
 
-/** A refusal's message, cut to what the client table keeps. */
-export const cutRefusal = (s: string) => (s.length > LIMITS.refusalMessage ? `${s.slice(0, LIMITS.refusalMessage - 1)}…` : s);

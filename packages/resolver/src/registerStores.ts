@@ -1,10 +1,10 @@
-import { isSyncError, LIMITS, RESOLVER_FUNCTIONS, type CommitResponse, type ResolverError, type RevisionResponse, type SyncResponse } from '@bgstore/protocol';
+import { errorText, isSyncError, LIMITS, RESOLVER_FUNCTIONS, type CommitResponse, type ResolverError, type RevisionResponse, type SyncResponse } from '@bgstore/protocol';
 import { CALLERS, ownKey } from './callerKeys';
 import { commitBatch, type AnyDefinition, type CommitSettings } from './commitBatch';
 import { createKvsStorage } from './kvs/kvsStorage';
 import { loadAnswer } from './loadAnswer';
 import { checkPayload, fail, isObj, parseCommitRequest } from './payload';
-import { applyWritePolicy, assertMayRead, assertMayWrite, type StoreContext, type StorePolicy } from './policy';
+import { applyWritePolicy, assertMayRead, assertMayWrite, type PolicyTime, type StoreContext, type StorePolicy } from './policy';
 import { createChangeFeed, type ChangeFeed, type ChangeFeedOptions } from './realtime';
 import { documentKey } from './scope';
 import type { StoragePort } from './storage/port';
@@ -14,10 +14,22 @@ export interface ResolverLike {
   define(functionKey: string, fn: (request: { payload: unknown; context: unknown }) => unknown): unknown;
 }
 
+/** A definition's store name, as a literal type when `defineStore` saw one. */
+type NameOf<S> = S extends { readonly name: infer N extends string } ? N : never;
+
+/**
+ * Server policies by store name. Typed per store when every definition's name is a literal (as
+ * `defineStore` infers it): a name that is not a registered store fails to compile, and each
+ * `authorize` sees its store's actions and their argument types.
+ */
+export type PoliciesOf<TStores extends readonly RegisteredStore[]> = string extends NameOf<TStores[number]>
+  ? Record<string, StorePolicy>
+  : { [S in TStores[number] as NameOf<S>]?: StorePolicy<S> };
+
 /** Options of {@link registerStores}. */
-export interface RegisterStoresOptions {
+export interface RegisterStoresOptions<TStores extends readonly RegisteredStore[] = readonly RegisteredStore[]> {
   /** Server policy per store name: scope, write and read authorisation, anonymous access. @default site scope, signed-in writers, anyone reads */
-  policies?: Record<string, StorePolicy>;
+  policies?: PoliciesOf<TStores>;
   /**
    * Commit attempts when storage fails. A commit that loses the compare-and-set race to other
    * commits retries after a jittered wait instead, for up to `contentionBudgetMs`. @default 6
@@ -42,12 +54,15 @@ export interface RegisterStoresOptions {
   maxPayload?: number;
   /** @default Date.now */
   now?: () => number;
+  /** How long an `authorize` or `authorizeRead` call may take before it counts as a refusal. @default 5000 */
+  policyTimeoutMs?: number;
   /**
-   * Where the contention loop's waits and its budget are measured: `now` and `setTimeout` (the
-   * emulator's clock in tests, so no test races the wall clock). `now` above, when given, still
-   * stamps client records. @default the system clock
+   * Where the contention loop's waits and its budget, and the store policies' `policyTimeoutMs`,
+   * are measured: `now` and `setTimeout` (the emulator's clock in tests, so no test races the wall
+   * clock); `clearTimeout`, when given, drops a policy's timer once it answered. `now` above, when
+   * given, still stamps client records. @default the system clock
    */
-  clock?: { now(): number; setTimeout(fn: () => void, ms: number): unknown };
+  clock?: { now(): number; setTimeout(fn: () => void, ms: number): unknown; clearTimeout?(handle: unknown): void };
   /**
    * First wait before retrying after a storage failure (doubles per attempt, at most 2 s); after a
    * lost race, a random wait below half this, doubling per loss up to 1 s (see `contentionBudgetMs`). @default 50
@@ -93,12 +108,15 @@ function storesByName(definitions: readonly RegisteredStore[]): Map<string, AnyD
 
 /** Turns whatever a handler throws into an answer: refusals keep their code, storage trouble says what it was. */
 function answerError(error: unknown, storage: Pick<StoragePort, 'misconfiguration'>): ResolverError {
-  if (isSyncError(error)) return fail(error.code, error.message);
+  if (isSyncError(error)) {
+    const answer = fail(error.code, error.message);
+    return error.retryAfterMs === undefined ? answer : { error: { ...answer.error, retryAfterMs: error.retryAfterMs } };
+  }
   const misconfigured = storage.misconfiguration(error);
   if (misconfigured !== undefined) return fail('MISCONFIGURED', misconfigured);
   if (error instanceof RangeError) return fail('BAD_REQUEST', `the payload is too deeply nested: ${error.message}`);
   const code = (error as { code?: unknown } | null)?.code;
-  return fail('STORAGE_FAILED', `storage failed${typeof code === 'string' ? ` (${code})` : ''}: ${error instanceof Error ? error.message : String(error)}`);
+  return fail('STORAGE_FAILED', `storage failed${typeof code === 'string' ? ` (${code})` : ''}: ${errorText(error)}`);
 }
 
 /**
@@ -112,9 +130,10 @@ function answerError(error: unknown, storage: Pick<StoragePort, 'misconfiguratio
  * registerStores(resolver, [board], { policies: { board: { scope: 'space' } } });
  * export const handler = resolver.getDefinitions();
  */
-export function registerStores(resolver: ResolverLike, definitions: readonly RegisteredStore[], options: RegisterStoresOptions = {}): void {
+export function registerStores<const TStores extends readonly RegisteredStore[]>(resolver: ResolverLike, definitions: TStores, options: RegisterStoresOptions<TStores> = {}): void {
   const stores = storesByName(definitions);
-  const policies = options.policies ?? {};
+  // Typed per store for callers; one shape here.
+  const policies = (options.policies ?? {}) as unknown as Record<string, StorePolicy>;
   for (const name of Object.keys(policies)) if (!stores.has(name)) throw new TypeError(`[bgstore] registerStores: a policy names store '${name}', which is not registered`);
   const policyOf = (name: string): StorePolicy => (Object.hasOwn(policies, name) ? policies[name]! : {});
   const maxIntents = options.maxIntents ?? 1000;
@@ -125,6 +144,10 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
   const storage = options.storage ?? createKvsStorage({ warmDocuments: options.warmDocuments, minPiece: options.minPiece, now });
   const feed: ChangeFeed | undefined = options.realtime === false ? undefined : createChangeFeed({ ...(typeof options.realtime === 'object' ? options.realtime : {}), now });
   const settings: CommitSettings = { ...timing, table: TABLE, now, maxAttempts: options.maxAttempts ?? 6, budgetMs: options.contentionBudgetMs ?? 10_000, retryDelayMs: options.retryDelayMs ?? 50 };
+  const policyTime: PolicyTime = {
+    timeoutMs: options.policyTimeoutMs ?? 5000,
+    clock: clock ?? { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>) },
+  };
 
   const handle =
     <T>(run: Handler<T>) =>
@@ -143,7 +166,7 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
   resolver.define(
     RESOLVER_FUNCTIONS.load,
     handle(async (definition, payload, context, policy): Promise<SyncResponse> => {
-      assertMayRead(definition.name, policy, context);
+      await assertMayRead(definition.name, policy, context, policyTime);
       return loadAnswer(storage, feed, definition, keyOf(definition, policy, context), payload, context);
     }),
   );
@@ -151,7 +174,7 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
   resolver.define(
     RESOLVER_FUNCTIONS.revision,
     handle(async (definition, _payload, context, policy): Promise<RevisionResponse> => {
-      assertMayRead(definition.name, policy, context);
+      await assertMayRead(definition.name, policy, context, policyTime);
       return { revision: await storage.readRevision(keyOf(definition, policy, context)) };
     }),
   );
@@ -161,13 +184,15 @@ export function registerStores(resolver: ResolverLike, definitions: readonly Reg
     handle(async (definition, payload, context, policy): Promise<CommitResponse> => {
       const { request, refused } = parseCommitRequest(payload, definition.name, maxIntents);
       // A commit's answer can carry the stored state: whoever may not read may not commit either.
-      assertMayRead(definition.name, policy, context);
+      await assertMayRead(definition.name, policy, context, policyTime);
       assertMayWrite(definition.name, policy, context);
       const key = keyOf(definition, policy, context);
       // The caller's policy is applied with its own context before another caller's commit can
       // carry the batch; then each client id becomes the caller's own key.
-      const judged = applyWritePolicy(definition.name, policy, context, request.intents);
-      const intents = judged.map((i) => ({ ...i, clientId: ownKey(context, i.clientId) }));
+      const judged = await applyWritePolicy(definition, policy, context, request.intents, policyTime);
+      // The caller recorded with each intent comes from the context, whatever the payload said, so
+      // the action's `this.caller` is the same wherever and whenever it is re-run.
+      const intents = judged.map((i) => ({ ...i, clientId: ownKey(context, i.clientId), caller: context.accountId ?? null }));
       const bare = new Map(request.intents.map((i) => [ownKey(context, i.clientId), i.clientId]));
       const floors = request.floors.map(([c, f]): [string, number] => [ownKey(context, c), f]);
       const batch = { caller: context.accountId ?? null, intents, floors, baseRevision: request.baseRevision, patches: request.patches, doc: request.doc };

@@ -29,8 +29,9 @@ describe('renderApp', () => {
     await expect(app.waitFor(() => true)).rejects.toThrow(/bgstore-doc/);
   });
 
-  it('names the modules it knows when asked for another', async () => {
+  it('names the modules it knows when asked for another, and leaves nothing behind', async () => {
     await expect(renderApp({ manifest: fixture('manifest.yml'), modules: ['nope'] })).rejects.toThrow("has no UI module 'nope'; modules: background, feed");
+    expect((globalThis as Record<string, unknown>).__forge_fetch__).toBeUndefined();
   });
 
   it('fails a wait after its timeout with what the module shows', async () => {

@@ -1,20 +1,10 @@
-import { pathToFileURL } from 'node:url';
-import {
-  click as clickIn,
-  createKvsFetch,
-  createPage,
-  createSite,
-  findButton,
-  type Clock,
-  type ForgeDoc,
-  type KvsFetch,
-  type ModuleSpec,
-  type Page,
-  type ResolverHandler,
-  type Site,
-} from '@bgstore/emulator';
+import { createKvsFetch, createPage, createSite, type Clock, type KvsFetch, type ModuleSpec, type Page, type Site } from '@bgstore/emulator';
 import { createNodeRealm } from '@bgstore/emulator/node';
-import { handlerLocation, readManifest, type AppManifest } from './manifest';
+import { openAppPage, type AppPage } from './appPage';
+import { readManifest, type AppManifest } from './manifest';
+import { createModuleLog } from './moduleLog';
+import { createResolverLoader } from './loaders';
+import { createWaits } from './waits';
 
 /** Options of {@link renderApp}. */
 export interface RenderAppOptions {
@@ -25,7 +15,7 @@ export interface RenderAppOptions {
    * bgstore). @default every module with a UI Kit resource, in manifest order
    */
   modules?: string[];
-  /** The viewer; `null` for an anonymous user. @default 'alice' */
+  /** The viewer (`context.accountId` in the resolver); `null` for an anonymous user. @default 'alice' */
   accountId?: string | null;
   /**
    * Resolver handlers by `function` key, instead of loading `src/<file>` from each function's
@@ -34,7 +24,11 @@ export interface RenderAppOptions {
   resolvers?: Record<string, unknown>;
   /** Extra extension context by module key, e.g. `{ byline: { content: { id: '42', type: 'page' } } }`. */
   extensions?: Record<string, Record<string, unknown>>;
-  /** How long waits (`waitFor`, `waitForText`, `click`) wait before failing. @default 5000 */
+  /**
+   * How long waits (`waitFor`, `waitForText`, `click`) wait before failing. Under Jest a wait also
+   * ends 250 ms before the test's own timeout, so the kit's message is the one you read.
+   * @default 5000
+   */
   timeoutMs?: number;
   /** The emulator's clock. Waits poll in real time, so pass a manual clock only if you drive time yourself. @default the real clock */
   clock?: Clock;
@@ -42,35 +36,12 @@ export interface RenderAppOptions {
   seed?: number;
 }
 
-/** A module of the rendered app. */
-export interface AppModule {
-  readonly key: string;
-  readonly type: string;
-  /** The text of its latest UI Kit tree ('' before the first render). */
-  text(): string;
-  /** Its latest UI Kit tree. */
-  tree(): ForgeDoc | undefined;
-  /** Waits until a Button labelled `label` is shown and enabled, then clicks it. */
-  click(label: string | RegExp): Promise<void>;
-  /** Waits until its text contains `text` (a string, whitespace collapsed) or matches it (a RegExp). */
-  waitForText(text: string | RegExp): Promise<void>;
-  /** Errors the module raised (uncaught in callbacks, or reported by `@forge/react`). */
-  readonly errors: unknown[];
-}
-
-/** A page of the app: one user's tab with the chosen modules. */
-export interface AppPage {
-  readonly page: Page;
-  module(key: string): AppModule;
-  /**
-   * Retries `assertion` until it stops throwing (re-run after every render and every 20 ms), and
-   * returns its result; fails with its last error after `timeoutMs`, or at once on a setup error
-   * such as a storage entity missing from the manifest.
-   * @example await app.waitFor(() => expect(app.module('feed').text()).toContain('Saved'));
-   */
-  waitFor<T>(assertion: () => T | Promise<T>, options?: { timeoutMs?: number }): Promise<T>;
-  /** Stops the page's modules. */
-  close(): void;
+/** Options of {@link RenderedApp.openPage}. */
+export interface OpenPageOptions {
+  /** The page's user; `null` for an anonymous one. @default renderApp's `accountId` ('alice') */
+  accountId?: string | null;
+  /** Module keys to start, in this order. @default renderApp's `modules` (every UI Kit module) */
+  modules?: string[];
 }
 
 /** What {@link renderApp} returns: the first page, plus the site to open more pages on. */
@@ -79,9 +50,15 @@ export interface RenderedApp extends AppPage {
   /** The app's storage (`@forge/kvs`), with `dump()`, `inspect()` and `stats()`. */
   readonly kvs: KvsFetch;
   readonly manifest: AppManifest;
-  /** Opens another page on the same site and storage: another tab, or another user's. */
-  openPage(options?: { accountId?: string | null; modules?: string[] }): Promise<AppPage>;
-  /** Closes every page and puts `__forge_fetch__` back. Runs after each test by itself under Jest. */
+  /**
+   * Opens another page on the same site and storage: another tab, or another user's. Throws once
+   * the app is closed (storage is gone then).
+   */
+  openPage(options?: OpenPageOptions): Promise<AppPage>;
+  /**
+   * Closes every page the app opened (their modules, timers and replicas), fails pending waits,
+   * and puts `__forge_fetch__` back. Runs after each test by itself under Jest.
+   */
   close(): void;
 }
 
@@ -106,23 +83,30 @@ if (typeof register === 'function') register(cleanup);
  */
 export async function renderApp(options: RenderAppOptions = {}): Promise<RenderedApp> {
   const manifest = readManifest(options.manifest ?? 'manifest.yml');
-  const timeoutMs = options.timeoutMs ?? 5000;
-  let fatal: Error | undefined;
-  const wakers = new Set<() => void>();
-  const wake = () => [...wakers].forEach((w) => w());
+  let entityError: Error | undefined;
+  let closed = false;
+  const pages = new Set<AppPage>();
+  // Every emulator page started, with its module keys: closed with the app (closing twice is harmless).
+  const emulatorPages = new Map<Page, string[]>();
+  const log = createModuleLog(() => waits.wake());
+  const waits = createWaits({
+    timeoutMs: options.timeoutMs,
+    fatal: () => entityError ?? log.fatal(),
+    diagnostics: () => log.describe() + moduleErrors(emulatorPages),
+  });
 
   const kvs = createKvsFetch({ clock: options.clock, entities: manifest.entities });
   const forgeFetch = async (context: unknown, path: string, init?: { method?: string; headers?: Record<string, string>; body?: string }) => {
     const response = await kvs(context, path, init);
-    if (response.status === 400 && !fatal) {
+    if (response.status === 400 && !entityError) {
       const body = (await response.clone().json().catch(() => undefined)) as { code?: string; message?: string } | undefined;
       if (body?.code === 'INVALID_ENTITY_TYPE') {
         const name = /Entity "([^"]+)"/.exec(body.message ?? '')?.[1] ?? '?';
-        fatal = new Error(
+        entityError = new Error(
           `[bgstore/testing] the app uses the storage entity '${name}', which ${manifest.file} does not declare. ` +
             `Add it under app.storage.entities (for bgstore: the 'bgstore-doc' entity shown in @bgstore/resolver's README), and the scope storage:app.`,
         );
-        wake();
+        waits.wake();
       }
     }
     return response;
@@ -130,22 +114,7 @@ export async function renderApp(options: RenderAppOptions = {}): Promise<Rendere
   const product = manifest.modules.some((m) => m.type.startsWith('jira:')) ? 'jira' : 'confluence';
   const site = createSite({ clock: options.clock, seed: options.seed, forgeFetch, product });
   const restoreFetch = site.installForgeFetch();
-
-  const handlers = new Map<string, ResolverHandler>();
-  for (const [key, handler] of Object.entries(options.resolvers ?? {})) handlers.set(key, handler as ResolverHandler);
-  async function resolverFor(functionKey: string | undefined): Promise<ResolverHandler | undefined> {
-    if (!functionKey) return undefined;
-    if (!handlers.has(functionKey)) {
-      const handler = manifest.functions.get(functionKey);
-      if (!handler) throw new Error(`[bgstore/testing] ${manifest.file}: no function module '${functionKey}'`);
-      const { file, exportName } = handlerLocation(manifest, handler);
-      const loaded = (await loadModule(file)) as Record<string, unknown>;
-      const fn = loaded[exportName];
-      if (typeof fn !== 'function') throw new Error(`[bgstore/testing] ${file} does not export a function '${exportName}' (function '${functionKey}': handler ${handler})`);
-      handlers.set(functionKey, fn as ResolverHandler);
-    }
-    return handlers.get(functionKey);
-  }
+  const resolverFor = createResolverLoader(manifest, options.resolvers);
 
   async function specsFor(keys: string[] | undefined): Promise<ModuleSpec[]> {
     const chosen = keys ?? manifest.modules.filter((m) => m.render === 'native').map((m) => m.key);
@@ -159,134 +128,88 @@ export async function renderApp(options: RenderAppOptions = {}): Promise<Rendere
     return specs;
   }
 
-  function waitFor<T>(assertion: () => T | Promise<T>, waitOptions: { timeoutMs?: number } = {}): Promise<T> {
-    const limit = waitOptions.timeoutMs ?? timeoutMs;
-    const started = Date.now();
-    return new Promise<T>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      let running = false;
-      let again = false;
-      const done = () => {
-        wakers.delete(attempt);
-        if (timer) clearTimeout(timer);
-      };
-      const attempt = async () => {
-        if (running) return void (again = true);
-        running = true;
-        let lastError: unknown;
-        do {
-          again = false;
-          if (fatal) return done(), reject(fatal);
-          try {
-            const value = await assertion();
-            return done(), resolve(value);
-          } catch (error) {
-            lastError = error;
-          }
-        } while (again);
-        running = false;
-        if (Date.now() - started >= limit) {
-          done();
-          const message = lastError instanceof Error ? lastError.message : String(lastError);
-          reject(Object.assign(new Error(`[bgstore/testing] still failing after ${limit} ms: ${message}`), { cause: lastError }));
-          return;
-        }
-        if (timer) clearTimeout(timer);
-        timer = setTimeout(() => void attempt(), 20);
-      };
-      wakers.add(attempt);
-      void attempt();
-    });
-  }
+  const assertOpen = (call: string) => {
+    if (closed) throw new Error(`[bgstore/testing] ${call}: this app is closed (app.close(), or its test ended), and its storage with it; call renderApp() again for a new one`);
+  };
 
-  const pages = new Set<Page>();
-  async function openPage(pageOptions: { accountId?: string | null; modules?: string[] } = {}): Promise<AppPage> {
-    const specs = await specsFor(pageOptions.modules ?? options.modules);
+  async function startPage(accountId: string | null, specs: ModuleSpec[]): Promise<Page> {
+    assertOpen('opening a page');
+    const who = accountId ?? 'anonymous';
     const page = createPage({
       site,
       realm: createNodeRealm,
-      modules: specs,
-      accountId: pageOptions.accountId === undefined ? (options.accountId === undefined ? 'alice' : options.accountId) : pageOptions.accountId,
-      onReconcile: wake,
+      modules: specs.map((s) => ({ ...s, globals: { ...s.globals, console: log.consoleFor(`${who}/${s.key}`) } })),
+      accountId,
+      onReconcile: () => waits.wake(),
     });
-    pages.add(page);
-    await page.start(specs.map((s) => s.key));
-    const moduleOf = (key: string): AppModule => {
-      const handle = page.module(key);
-      const text = () => collapse(handle.text());
-      return {
-        key,
-        type: handle.type,
-        text,
-        tree: () => handle.tree(),
-        get errors() {
-          return handle.errors;
-        },
-        click: (label) =>
-          waitFor(() => {
-            const tree = handle.tree();
-            const button = tree && findButton(tree, label);
-            if (!button) throw new Error(`module '${key}' shows no Button labelled ${String(label)}; it shows: ${text() || '(nothing)'}`);
-            if (button.props.isDisabled === true) throw new Error(`module '${key}': Button ${String(label)} is disabled`);
-            return tree;
-          }).then((tree) => clickIn(tree, label)),
-        waitForText: (expected) =>
-          waitFor(() => {
-            const shown = text();
-            const ok = typeof expected === 'string' ? shown.includes(collapse(expected)) : expected.test(shown);
-            if (!ok) throw new Error(`module '${key}' does not show ${typeof expected === 'string' ? JSON.stringify(expected) : String(expected)}; it shows: ${shown || '(nothing)'}`);
-          }),
-      };
-    };
-    return {
-      page,
-      module: moduleOf,
-      waitFor,
-      close: () => {
-        page.close();
-        pages.delete(page);
-      },
-    };
+    emulatorPages.set(page, specs.map((s) => s.key));
+    try {
+      await page.start(specs.map((s) => s.key));
+    } catch (error) {
+      page.close();
+      throw error;
+    }
+    // The app closed while the modules started: nothing may keep running.
+    if (closed) page.close();
+    assertOpen('opening a page');
+    return page;
   }
 
+  async function openPage(pageOptions: OpenPageOptions = {}): Promise<AppPage> {
+    assertOpen('app.openPage()');
+    const specs = await specsFor(pageOptions.modules ?? options.modules);
+    const accountId = pageOptions.accountId !== undefined ? pageOptions.accountId : options.accountId !== undefined ? options.accountId : 'alice';
+    const page = await openAppPage({ accountId, specs, waits, start: startPage, onClose: (p) => pages.delete(p) });
+    pages.add(page);
+    return page;
+  }
+
+  function close() {
+    if (closed) return;
+    closed = true;
+    for (const page of [...pages]) page.close();
+    for (const page of emulatorPages.keys()) page.close();
+    waits.stop(new Error('[bgstore/testing] the app was closed while this wait ran (app.close(), or its test ended)'));
+    restoreFetch();
+    if (made.app) open.delete(made.app);
+  }
+
+  // Set once the app exists: close() may run before (when the first page fails to open).
+  const made: { app?: RenderedApp } = {};
   let first: AppPage;
   try {
     first = await openPage();
   } catch (error) {
-    for (const page of pages) page.close();
-    restoreFetch();
+    close();
     throw error;
   }
-  let closed = false;
   const app: RenderedApp = {
-    ...first,
+    get page() {
+      return first.page;
+    },
+    accountId: first.accountId,
+    module: first.module,
+    waitFor: first.waitFor,
+    connect: first.connect,
+    reload: first.reload,
     site,
     kvs,
     manifest,
     openPage,
-    close() {
-      if (closed) return;
-      closed = true;
-      for (const page of pages) page.close();
-      pages.clear();
-      wakers.clear();
-      restoreFetch();
-      open.delete(app);
-    },
+    close,
   };
+  made.app = app;
   open.add(app);
   return app;
 }
 
-const collapse = (text: string) => text.replace(/\s+/g, ' ').trim();
-
-// The CommonJS module object this file runs in, if any (Jest gives its own, whose `require` runs
-// the test transform). Read through `typeof`, so the ES module build sees `undefined`.
-declare const module: { require?: (id: string) => unknown } | undefined;
-
-async function loadModule(file: string): Promise<unknown> {
-  // Under Jest (and any CommonJS runner) `require` goes through the runner's transform, so a
-  // TypeScript handler loads as the app's tests see it; in an ES module, a native import.
-  if (typeof module !== 'undefined' && typeof module.require === 'function') return module.require(file);
-  return import(pathToFileURL(file).href);
+/** Errors the modules of the open pages raised, as lines to append to a failure. */
+function moduleErrors(pages: Map<Page, string[]>): string {
+  const lines: string[] = [];
+  for (const [page, keys] of pages) {
+    for (const key of keys) {
+      for (const error of page.module(key).errors.slice(-3)) lines.push(`\n  ${page.id}/${key} raised: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return lines.length ? `\nThe app's modules raised:${lines.join('')}` : '';
 }

@@ -13,7 +13,7 @@ const ALLOWED: Record<string, string[]> = {
   // @forge/sql and mysql2 (its Forge SQL service's client): optional peers, loaded only when used.
   '@bgstore/emulator': ['@forge/bridge', '@forge/react', '@forge/resolver', '@forge/kvs', '@forge/sql', '@forge/manifest', 'react', 'esbuild', 'mysql2'],
   'create-bgstore-app': [],
-  '@bgstore/testing': ['@bgstore/emulator', 'yaml', '@forge/bridge', '@forge/react', '@forge/resolver', '@forge/kvs', 'react'],
+  '@bgstore/testing': ['@bgstore/emulator', '@bgstore/core', 'yaml', '@forge/bridge', '@forge/react', '@forge/resolver', '@forge/kvs', 'react'],
 };
 
 const workspaces = listWorkspaces();

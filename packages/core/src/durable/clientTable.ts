@@ -1,4 +1,4 @@
-import { LIMITS, type ClientRecord, type Refusal, type SyncErrorCode } from '@bgstore/protocol';
+import { cutRefusal, LIMITS, type ClientRecord, type Refusal, type SyncErrorCode } from '@bgstore/protocol';
 import { addRecord, createRoom, highOf as high, makeRoom, refuseNewClient, resize, trimCaller, type Entry } from './clientRoom';
 
 /** The outcome remembered for a processed intent. */
@@ -59,7 +59,6 @@ export interface ClientTableOptions {
   maxBytes?: number;
 }
 
-const cut = (message: string) => (message.length > LIMITS.refusalMessage ? `${message.slice(0, LIMITS.refusalMessage - 1)}…` : message);
 
 /**
  * Creates a {@link ClientTable}. Per client it keeps a floor (every seq at or below it is done), the
@@ -116,7 +115,7 @@ export function createClientTable(initial: Record<string, ClientRecord> = {}, op
       if (!outcome.ok) {
         if (override && !(seq <= c.floor || c.seqs.has(seq))) c.seqs.add(seq);
         c.rejected.delete(seq);
-        c.rejected.set(seq, { code: outcome.code, message: cut(outcome.message) });
+        c.rejected.set(seq, { code: outcome.code, message: cutRefusal(outcome.message) });
         while (c.rejected.size > LIMITS.rejectedPerClient) c.rejected.delete(c.rejected.keys().next().value!);
       }
       compact(c);

@@ -1,7 +1,8 @@
-import { SyncError, type ClientRecord, type Outcome, type StoredIntent } from '@bgstore/protocol';
+import { errorText, SyncError, type ClientRecord, type Outcome, type StoredIntent } from '@bgstore/protocol';
 import type { ActionRecipes, StoreDefinition } from '../state/defineStore';
 import { runIntent } from '../state/runIntent';
 import { createClientTable, type ClientTableOptions } from './clientTable';
+import { hookVerdict } from './verdict';
 
 /** A store's durable document: what storage holds for one store and scope. */
 export interface DurableDoc<TState> {
@@ -49,7 +50,7 @@ export function upgradeDoc<TState, TActions extends ActionRecipes<TState>>(defin
   try {
     state = definition.migrate(doc.state, doc.schemaVersion);
   } catch (error) {
-    throw new SyncError('ACTION_FAILED', `[bgstore] migrating '${definition.name}' from schemaVersion ${doc.schemaVersion} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new SyncError('ACTION_FAILED', `[bgstore] migrating '${definition.name}' from schemaVersion ${doc.schemaVersion} failed: ${errorText(error)}`, { cause: error });
   }
   return { ...doc, schemaVersion: definition.schemaVersion, state };
 }
@@ -85,7 +86,7 @@ export function commitIntents<TState, TActions extends ActionRecipes<TState>>(
       continue;
     }
     const refusal = intent.refused ?? policyRefusal(definition, options.authorize, intent);
-    const result = refusal ? ({ ok: false, ...refusal } as const) : runIntent(definition, state, intent.name, intent.args);
+    const result = refusal ? ({ ok: false, ...refusal } as const) : runIntent(definition, state, intent.name, intent.args, intent.caller);
     changed = true;
     if (result.ok) {
       state = result.state;
@@ -103,12 +104,7 @@ export function commitIntents<TState, TActions extends ActionRecipes<TState>>(
 
 function policyRefusal(definition: { name: string }, authorize: Authorize | undefined, intent: StoredIntent) {
   if (!authorize) return undefined;
-  let verdict: true | string;
-  try {
-    verdict = authorize(intent);
-  } catch (error) {
-    verdict = `authorize() threw: ${error instanceof Error ? error.message : String(error)}`;
-  }
+  const verdict = hookVerdict(() => authorize(intent), 'authorize()');
   return verdict === true ? undefined : { code: 'UNAUTHORIZED' as const, message: `[bgstore] ${definition.name}.${intent.name}: ${verdict}` };
 }
 

@@ -1,9 +1,9 @@
-import { createEpoch, downEvent, LIMITS, RETRY_POLICIES, upEvent, type DurableStatus, type RandomSource } from '@bgstore/protocol';
+import { createEpoch, downEvent, errorText, LIMITS, RETRY_POLICIES, upEvent, type DurableStatus, type RandomSource } from '@bgstore/protocol';
 import type { ChannelStats } from '../runtime/channel';
 import { connectPeer } from '../runtime/peer';
 import { createActions, createCalls } from '../runtime/calls';
 import { randomId, systemClock, type Clock, type Logger, type Persistence, type RemoteChange, type Transport } from '../runtime/ports';
-import type { ActionCall, ActionRecipes, InferActions, StoreDefinition } from '../state/defineStore';
+import type { ActionCall, ActionRecipes, Caller, InferActions, StoreDefinition } from '../state/defineStore';
 import { createHostMachine, nextWake, step, type HostCounters, type HostEffect, type HostEvent, type HostPhase, type HostTiming } from './machine';
 import { durableStatus } from './save';
 
@@ -39,6 +39,12 @@ export interface HostOptions<TState> {
   /** Messages longer than this (JSON characters) are sent in chunks. @default 60_000 */
   maxMessageSize?: number;
   logger?: Logger;
+  /**
+   * The page's user, whom the host's actions see as `this.caller` (storage re-runs them with the
+   * caller Forge names, so this only shapes what the page shows first). A promise delays loading
+   * until it settles. @default anonymous ({ accountId: null })
+   */
+  caller?: Caller | PromiseLike<Caller>;
 }
 
 export type { HostPhase };
@@ -94,6 +100,8 @@ function hostTiming(options: HostOptions<unknown>): HostTiming {
       storage: { ...RETRY_POLICIES.storage, baseMs: options.retryMinMs ?? RETRY_POLICIES.storage.baseMs },
       busy: { ...RETRY_POLICIES.storageBusy, baseMs: options.retryMinMs ?? RETRY_POLICIES.storageBusy.baseMs },
       recheck: RETRY_POLICIES.revisionRecheck,
+      throttled: RETRY_POLICIES.rateLimited,
+      throttleReset: RETRY_POLICIES.rateLimitReset,
     },
     revisionCheckMs: options.revisionCheckMs ?? 30_000,
     maxBatchIntents: 500,
@@ -124,7 +132,7 @@ function notify<TState>(listeners: Set<(state: TState, previous: TState) => void
     try {
       l(state, previous);
     } catch (error) {
-      threw(error instanceof Error ? error.message : String(error));
+      threw(errorText(error));
     }
   }
 }
@@ -188,7 +196,15 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
     call: (name, args) => run({ type: 'call', name, args })!,
   });
 
-  run({ type: 'start' });
+  const caller = options.caller;
+  if (isPromiseLike(caller)) {
+    Promise.resolve(caller)
+      .then((c) => void (m.caller = c), (error) => logger.warn(`[bgstore] ${definition.name}: the page's user is unknown (${String(error)}); actions run as anonymous here until storage runs them`))
+      .then(() => run({ type: 'start' }));
+  } else {
+    if (caller) m.caller = caller;
+    run({ type: 'start' });
+  }
 
   const close = () => {
     if (m.phase === 'closed') return;
@@ -218,3 +234,5 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
     onClose: (fn) => void closers.push(fn),
   };
 }
+
+const isPromiseLike = (value: unknown): value is PromiseLike<Caller> => typeof (value as { then?: unknown } | null | undefined)?.then === 'function';

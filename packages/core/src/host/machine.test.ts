@@ -1,9 +1,9 @@
 // The host's protocol, driven one event at a time: no timers, no bus, no storage calls.
-import { PROTOCOL_VERSION, RETRY_POLICIES, type Message } from '@bgstore/protocol';
+import { PROTOCOL_VERSION, RETRY_POLICIES, SyncError, type Message } from '@bgstore/protocol';
 import { board } from '../../test/board';
 import { createHostMachine, nextWake, step, type HostEffect } from './machine';
 
-const timing = { heartbeatMs: 2000, digestMs: 10_000, logEntries: 256, logBytes: 1_000_000, snapshotBurst: 2, snapshotsPerSecond: 4, flushDelayMs: 200, retry: { storage: RETRY_POLICIES.storage, busy: RETRY_POLICIES.storageBusy, recheck: RETRY_POLICIES.revisionRecheck }, revisionCheckMs: 30_000, maxBatchIntents: 500, maxBatchBytes: 450_000 };
+const timing = { heartbeatMs: 2000, digestMs: 10_000, logEntries: 256, logBytes: 1_000_000, snapshotBurst: 2, snapshotsPerSecond: 4, flushDelayMs: 200, retry: { storage: RETRY_POLICIES.storage, busy: RETRY_POLICIES.storageBusy, recheck: RETRY_POLICIES.revisionRecheck, throttled: RETRY_POLICIES.rateLimited, throttleReset: RETRY_POLICIES.rateLimitReset }, revisionCheckMs: 30_000, maxBatchIntents: 500, maxBatchBytes: 450_000 };
 const env = { bgstore: PROTOCOL_VERSION, store: 'board' } as const;
 const types = (fx: HostEffect[]) => fx.map((e) => (e.type === 'send' ? `send:${e.message.type}` : e.type));
 const hello = (from: string, epoch: string | null = null, version: number | null = null, fingerprint?: string): Message => ({ ...env, from, type: 'hello', epoch, version, ...(fingerprint ? { fingerprint } : {}) });
@@ -59,5 +59,43 @@ describe('host machine', () => {
     step(m, { type: 'revision', revision: 3 }, 180);
     expect(m.check!.at).toBe(380);
     expect(types(step(m, { type: 'tick' }, 380))).toContain('check-revision');
+  });
+
+  it('#17.5 holds a batch refused RATE_LIMITED until the window reopens, coalesces what comes meanwhile, and says until when', () => {
+    const m = createHostMachine(board as never, '1.h', timing, true, 0, () => 0.5);
+    step(m, { type: 'start' }, 0);
+    step(m, { type: 'loaded', doc: { revision: 0, state: board.initialState, clients: {} } as never }, 0);
+    step(m, { type: 'call', name: 'add', args: ['c1', 'one'] }, 10);
+    expect(step(m, { type: 'tick' }, 210).find((e) => e.type === 'commit')).toBeDefined();
+    // The window reopens in 42 s; the host waits that plus up to a second (0.5 here).
+    const fx = step(m, { type: 'commit-failed', error: new SyncError('RATE_LIMITED', 'spent', { retryAfterMs: 42_000 }) }, 250);
+    const status = fx.find((e) => e.type === 'send' && e.message.type === 'status');
+    expect(status).toMatchObject({ message: { durable: { unsaved: 1, saving: false, error: { code: 'RATE_LIMITED' }, throttledUntil: 42_750 } } });
+    expect(fx.some((e) => e.type === 'settled')).toBe(false);
+    step(m, { type: 'call', name: 'add', args: ['c2', 'two'] }, 1000);
+    // Neither a forced save (the page hidden) nor a revision check goes before then.
+    expect(types(step(m, { type: 'flush' }, 2000))).not.toContain('commit');
+    expect(types(step(m, { type: 'check-revision' }, 3000))).not.toContain('check-revision');
+    expect(nextWake(m)).toBeGreaterThanOrEqual(2000);
+    const at = step(m, { type: 'tick' }, 42_750);
+    expect(at.find((e) => e.type === 'commit')).toMatchObject({ batch: { intents: [{ seq: 1 }, { seq: 2 }] } });
+    const done = step(m, { type: 'committed', result: { revision: 1, outcomes: [{ clientId: '1.h', seq: 1, ok: true }, { clientId: '1.h', seq: 2, ok: true }] } as never }, 42_800);
+    expect(done.find((e) => e.type === 'send' && e.message.type === 'status')).toMatchObject({ message: { durable: { unsaved: 0, error: null } } });
+    expect(m.save!.throttledUntil).toBeUndefined();
+  });
+
+  it('#17.5 without a reset time, waits at most 4 s between tries', () => {
+    const m = createHostMachine(board as never, '1.h', timing, true, 0, () => 0.99);
+    step(m, { type: 'start' }, 0);
+    let now = 0;
+    const waits: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      step(m, { type: 'load-failed', error: new SyncError('RATE_LIMITED', 'spent') }, now);
+      waits.push(m.loadAt! - now);
+      now = m.loadAt!;
+      expect(types(step(m, { type: 'tick' }, now))).toContain('load');
+    }
+    expect(Math.max(...waits)).toBeLessThanOrEqual(4000);
+    expect(waits[0]).toBeLessThan(waits[2]!);
   });
 });

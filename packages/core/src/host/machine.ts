@@ -18,6 +18,7 @@ import { beatDue } from './beat';
 import { rebase } from './publish';
 import { onRemoteChange, onSynced } from './remoteChanges';
 import { checkDue, onRevision, onRevisionFailed, requestCheck, scheduleCheck } from './revisionCheck';
+import { isRateLimited, throttle, unthrottle } from './throttle';
 import { commitDue, durableField, durableStatus, isPermanent, onCommitFailed, onCommitted, reportDurable, storageError } from './save';
 import { answerDeferred, dispatch, onCall, runCall } from './serve';
 import type { HostEffect, HostEvent, HostMachine } from './state';
@@ -65,7 +66,7 @@ export function step<TState>(m: HostMachine<TState>, event: HostEvent, now: numb
       onSynced(t, event.since, event.answer as LoadedDoc<TState>);
       break;
     case 'revision-failed':
-      onRevisionFailed(t);
+      onRevisionFailed(t, event.error);
       break;
     case 'remote-change':
       onRemoteChange(t, event.change);
@@ -109,6 +110,7 @@ export function onLoaded<TState>(t: Turn<TState>, doc: LoadedDoc<TState>) {
   const { m } = t;
   const q = m.save!;
   q.error = null;
+  unthrottle(t);
   const reload = m.phase === 'live';
   q.revision = doc.revision;
   q.state = doc.state;
@@ -132,9 +134,16 @@ export function onLoadFailed<TState>(t: Turn<TState>, error: unknown) {
   const { m } = t;
   const q = m.save!;
   q.error = storageError(error);
+  // The quota is spent: load again when its window reopens (a reload: check again then).
+  const throttledUntil = isRateLimited(error) ? throttle(t, error) : undefined;
   if (m.phase === 'live') {
-    scheduleCheck(t);
+    scheduleCheck(t, throttledUntil === undefined ? undefined : throttledUntil - t.now);
     reportDurable(t);
+    return;
+  }
+  if (throttledUntil !== undefined) {
+    m.loadAt = throttledUntil;
+    send(t, { ...env(t), type: 'status', version: m.version, durable: durableStatus(q) });
     return;
   }
   if (isPermanent(q.error)) {

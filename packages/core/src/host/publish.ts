@@ -37,7 +37,7 @@ export function publish<TState>(t: Turn<TState>, next: TState, patches: WirePatc
 export function rebase<TState>(t: Turn<TState>) {
   const { m } = t;
   const q = m.save!;
-  const next = replayIntents(m.definition, q.state, [...q.inflight, ...q.queue]);
+  const next = replayIntents(m.definition, q.state, [...q.inflight, ...q.queue], m.caller);
   const patches = diffState(m.state, next);
   if (patches.length === 0) return;
   m.counters.rebases++;

@@ -9,6 +9,8 @@
 // "Soon" is the `revisionRecheck` retry policy.
 import { retryDelay } from '@bgstore/protocol';
 import type { RemoteChange } from '../runtime/ports';
+import { reportDurable } from './save';
+import { isRateLimited, isThrottled, throttle, unthrottle } from './throttle';
 import type { Turn } from './turn';
 
 export interface RevisionCheck {
@@ -36,7 +38,9 @@ export function checkDue<TState>(t: Turn<TState>) {
   const c = m.check;
   if (c?.at === undefined || c.at > t.now) return;
   c.at = undefined;
-  if (m.save!.inflight.length > 0) scheduleCheck(t);
+  // While the quota is spent a check would only be refused: it goes when the window reopens.
+  if (isThrottled(t)) c.at = m.save!.throttledUntil;
+  else if (m.save!.inflight.length > 0) scheduleCheck(t);
   else {
     c.checking = true;
     t.out.push({ type: 'check-revision', since: m.save!.revision });
@@ -61,6 +65,7 @@ export function onRevision<TState>(t: Turn<TState>, revision: number) {
   const c = m.check;
   if (!c) return;
   c.checking = false;
+  if (unthrottle(t)) reportDurable(t);
   const again = c.recheck;
   c.recheck = false;
   const stored = m.save!.revision;
@@ -70,10 +75,16 @@ export function onRevision<TState>(t: Turn<TState>, revision: number) {
   else scheduleCheck(t);
 }
 
-export function onRevisionFailed<TState>(t: Turn<TState>) {
+/** A check failed: the next one after the interval, or when the quota's window reopens (429). */
+export function onRevisionFailed<TState>(t: Turn<TState>, error?: unknown) {
   const c = t.m.check;
   if (!c) return;
   c.checking = false;
   c.recheck = false;
-  scheduleCheck(t);
+  if (isRateLimited(error)) {
+    scheduleCheck(t, throttle(t, error) - t.now);
+    // Replicas hear it too: a throttled check means a throttled save.
+    t.m.save!.error = { code: 'RATE_LIMITED', message: error instanceof Error ? error.message : String(error) };
+    reportDurable(t);
+  } else scheduleCheck(t);
 }

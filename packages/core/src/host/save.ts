@@ -7,20 +7,27 @@
 //     │                                                                   │   moved in a way not predicted
 //     └──────────────── nothing left ◀────────────────────────────────────┤ failed, retryable: back to
 //                                                                         │   waiting after a backoff
-//                                                                         └ failed, permanent: the batch
-//                                                                           is refused, the host rebases
-import { isSyncError, jsonBytes, PERMANENT_CODES, retryDelay, SyncError, type DurableStatus, type Outcome, type Refusal, type RetryPolicy, type StoredIntent, type SyncErrorCode } from '@bgstore/protocol';
+//                                                                         │ failed, permanent: the batch
+//                                                                         │   is refused, the host rebases
+//                                                                         └ RATE_LIMITED: back to waiting
+//                                                                           until the quota's window reopens
+//                                                                           (throttle.ts; nothing is refused)
+import { jsonBytes, toSyncError, PERMANENT_CODES, retryDelay, SyncError, type DurableStatus, type Outcome, type Refusal, type RetryPolicy, type StoredIntent, type SyncErrorCode } from '@bgstore/protocol';
 import type { CommitBatch, CommitResult } from '../runtime/ports';
 import { applyStoredPatches } from '../state/patches';
 import { replayIntents } from '../state/runIntent';
 import { rebase } from './publish';
 import { applyKept } from './remoteChanges';
+import { isRateLimited, isThrottled, throttle, unthrottle } from './throttle';
 import { env, send, type Turn } from './turn';
 
 export interface SaveTiming {
   flushDelayMs: number;
-  /** After a failed load or commit; after storage said it was busy; a revision check that had to wait. */
-  retry: { storage: RetryPolicy; busy: RetryPolicy; recheck: RetryPolicy };
+  /**
+   * After a failed load or commit; after storage said it was busy; a revision check that had to wait;
+   * after a 429 that did not say when its window reopens, and the jitter added to one that did.
+   */
+  retry: { storage: RetryPolicy; busy: RetryPolicy; recheck: RetryPolicy; throttled: RetryPolicy; throttleReset: RetryPolicy };
   revisionCheckMs: number;
   maxBatchIntents: number;
   /** A commit request's JSON, UTF-8 bytes. */
@@ -44,21 +51,33 @@ export interface SaveQueue<TState> {
   dueAt: number | undefined;
   /** After a batch came back too large, the next ones hold at most this many intents. */
   split: number;
+  /** While the installation's quota is spent: when storage calls may go again (see throttle.ts). */
+  throttledUntil: number | undefined;
+  /** RATE_LIMITED answers in a row, for the wait when none said when its window reopens. */
+  throttles: number;
 }
 
 export function createSaveQueue<TState>(state: TState): SaveQueue<TState> {
-  return { revision: 0, state, queue: [], inflight: [], floors: new Map(), error: null, attempt: 0, dueAt: undefined, split: Infinity };
+  return { revision: 0, state, queue: [], inflight: [], floors: new Map(), error: null, attempt: 0, dueAt: undefined, split: Infinity, throttledUntil: undefined, throttles: 0 };
 }
 
-export const durableStatus = (q: SaveQueue<unknown>): DurableStatus => ({ revision: q.revision, unsaved: q.queue.length + q.inflight.length, saving: q.inflight.length > 0, error: q.error });
+export const durableStatus = (q: SaveQueue<unknown>): DurableStatus => ({
+  revision: q.revision,
+  unsaved: q.queue.length + q.inflight.length,
+  saving: q.inflight.length > 0,
+  error: q.error,
+  ...(q.throttledUntil !== undefined && q.error ? { throttledUntil: q.throttledUntil } : {}),
+});
 
 export const durableField = <TState>(t: Turn<TState>) => (t.m.save ? { durable: durableStatus(t.m.save) } : {});
 
 export const isUnsaved = (q: SaveQueue<unknown>, clientId: string, seq: number) => q.queue.some((i) => i.seq === seq && i.clientId === clientId) || q.inflight.some((i) => i.seq === seq && i.clientId === clientId);
 
 /** How a storage failure is told: its SyncError code, else STORAGE_FAILED. */
-export const storageError = (error: unknown): { code: string; message: string } =>
-  isSyncError(error) ? { code: error.code, message: error.message } : { code: 'STORAGE_FAILED', message: `[bgstore] storage failed: ${error instanceof Error ? error.message : String(error)}` };
+export function storageError(error: unknown): { code: string; message: string } {
+  const { code, message } = toSyncError(error, 'STORAGE_FAILED', 'storage failed');
+  return { code, message };
+}
 
 export const isPermanent = (error: { code: string }) => (PERMANENT_CODES as readonly string[]).includes(error.code);
 
@@ -76,6 +95,11 @@ export function queueIntent<TState>(t: Turn<TState>, intent: StoredIntent) {
 export function commitDue<TState>(t: Turn<TState>, force = false) {
   const { m } = t;
   if (!m.save || m.phase !== 'live') return;
+  // Throttled, even a forced save waits: the request would only be refused, and the queue keeps it.
+  if (isThrottled(t)) {
+    if (m.save.dueAt !== undefined) m.save.dueAt = Math.max(m.save.dueAt, m.save.throttledUntil!);
+    return;
+  }
   const batch = takeBatch(m.save, t.now, m.timing, m.definition.name, force);
   if (!batch) return;
   t.out.push({ type: 'commit', batch });
@@ -112,6 +136,7 @@ export function onCommitted<TState>(t: Turn<TState>, result: CommitResult<TState
   q.attempt = 0;
   q.error = null;
   q.split = Infinity;
+  unthrottle(t);
   const byKey = new Map(result.outcomes.map((o) => [`${o.seq}|${o.clientId}`, o]));
   // Refusals the host did not already make are storage's (the write policy, or a state that moved on).
   const refusedNow = batch.filter((i) => !i.refused && byKey.get(`${i.seq}|${i.clientId}`)?.ok === false);
@@ -144,7 +169,7 @@ export function onCommitted<TState>(t: Turn<TState>, result: CommitResult<TState
 function storedState<TState>(t: Turn<TState>, result: CommitResult<TState>, fresh: StoredIntent[]): boolean {
   const q = t.m.save!;
   if (result.state !== undefined) q.state = result.state;
-  else if (result.patches === undefined) q.state = replayIntents(t.m.definition, q.state, fresh);
+  else if (result.patches === undefined) q.state = replayIntents(t.m.definition, q.state, fresh, t.m.caller);
   else {
     try {
       q.state = applyStoredPatches(q.state, result.patches);
@@ -168,6 +193,12 @@ export function onCommitFailed<TState>(t: Turn<TState>, error: unknown) {
   q.error = err;
   const batch = q.inflight;
   q.inflight = [];
+  if (isRateLimited(error)) {
+    // Not stored, not refused: the batch goes back in front and waits with what comes meanwhile.
+    q.queue.unshift(...batch);
+    q.dueAt = throttle(t, error);
+    return reportDurable(t);
+  }
   if (err.code === 'TOO_LARGE' && batch.length > 1) {
     // Storage or invoke measured the request differently: halve the batch, nothing is refused.
     q.split = Math.ceil(batch.length / 2);

@@ -84,7 +84,7 @@ export function onIntents<TState>(t: Turn<TState>, msg: IntentsMessage) {
       send(t, { ...env(t), type: 'reject', to: from, seq: intent.seq, ...admitted });
       continue;
     }
-    const outcome = runIntent(m.definition, next, intent.name, intent.args);
+    const outcome = runIntent(m.definition, next, intent.name, intent.args, m.caller);
     m.table.record(from, intent.seq, outcome.ok ? { ok: true } : { ok: false, code: outcome.code, message: outcome.message }, now);
     if (outcome.ok) {
       m.counters.intentsApplied++;
@@ -124,7 +124,7 @@ export function runCall<TState>(t: Turn<TState>, seq: number, name: string, args
     t.out.push({ type: 'settled', seq, error: new SyncError('STORAGE_FAILED', `[bgstore] host of '${m.definition.name}' could not load its state`) });
     return;
   }
-  const outcome = runIntent(m.definition, m.state, name, args);
+  const outcome = runIntent(m.definition, m.state, name, args, m.caller);
   if (!outcome.ok) {
     t.out.push({ type: 'settled', seq, error: new SyncError(outcome.code, outcome.message) });
     return;

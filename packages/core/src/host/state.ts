@@ -5,7 +5,7 @@ import type { DownMessage, HelloMessage, Message, RandomSource, SyncError, WireP
 import { createClientTable, type ClientTable } from '../durable/clientTable';
 import { deepFreeze } from '../runtime/freeze';
 import type { CommitBatch, CommitResult, LoadedChanges, LoadedDoc, RemoteChange } from '../runtime/ports';
-import type { ActionRecipes, StoreDefinition } from '../state/defineStore';
+import { ANONYMOUS_CALLER, type ActionRecipes, type Caller, type StoreDefinition } from '../state/defineStore';
 import { digestPending } from '../state/stateDigest';
 import { createRevisionCheck, type RevisionCheck } from './revisionCheck';
 import { createSaveQueue, type SaveQueue, type SaveTiming } from './save';
@@ -46,6 +46,8 @@ export interface HostCounters {
 
 export interface HostMachine<TState> {
   readonly definition: StoreDefinition<TState, ActionRecipes<TState>>;
+  /** Who this page's user is: the caller its actions run with (storage runs them with the one Forge names). */
+  caller: Caller;
   readonly epoch: string;
   readonly timing: HostTiming;
   /** The jitter of retries comes from here (the wiring's option; tests seed it). */
@@ -124,6 +126,7 @@ export function createHostMachine<TState>(definition: StoreDefinition<TState, Ac
   const initial = deepFreeze(definition.initialState);
   return {
     definition,
+    caller: ANONYMOUS_CALLER,
     epoch,
     timing,
     random,

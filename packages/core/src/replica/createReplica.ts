@@ -4,7 +4,7 @@ import type { ChannelStats } from '../runtime/channel';
 import { connectPeer } from '../runtime/peer';
 import { randomId, systemClock, type Clock, type Logger, type Transport } from '../runtime/ports';
 import { createActions, createCalls } from '../runtime/calls';
-import type { ActionCall, ActionRecipes, InferActions, StoreDefinition } from '../state/defineStore';
+import { ANONYMOUS_CALLER, type ActionCall, type ActionRecipes, type Caller, type InferActions, type StoreDefinition } from '../state/defineStore';
 import { replayIntents } from '../state/runIntent';
 import { createReplicaMachine, isFinal, nextWake, pendingForView, replicaTiming, step, type ReplicaCounters, type ReplicaEvent, type ReplicaMachine, type ResyncReason, type SyncPhase } from './machine';
 
@@ -46,6 +46,11 @@ export interface ReplicaOptions {
   /** Messages longer than this (JSON characters) are sent in chunks. @default 60_000 */
   maxMessageSize?: number;
   logger?: Logger;
+  /**
+   * The page's user, whom actions see as `this.caller` in the optimistic view (storage runs them
+   * with the caller Forge names). A promise is used once it settles. @default anonymous
+   */
+  caller?: Caller | PromiseLike<Caller>;
 }
 
 export type { ResyncReason, SyncPhase };
@@ -98,21 +103,21 @@ const readonlyView = <T>(api: StoreApi<T>): ReadonlyStore<T> => ({ getState: api
  * When only new calls were added on an unchanged confirmed state, just those run (each recipe
  * once per call).
  */
-function createView<TState>(definition: StoreDefinition<TState, ActionRecipes<TState>>, m: ReplicaMachine<TState>, optimistic: boolean): () => TState {
-  let last = { base: m.confirmed, seqs: [] as number[], state: m.confirmed };
+function createView<TState>(definition: StoreDefinition<TState, ActionRecipes<TState>>, m: ReplicaMachine<TState>, optimistic: boolean, caller: { current: Caller }): () => TState {
+  let last = { base: m.confirmed, seqs: [] as number[], state: m.confirmed, caller: caller.current };
   return () => {
     if (!optimistic) return m.confirmed;
     const pending = pendingForView(m);
     const seqs = pending.map((c) => c.seq);
-    const extends_ = last.base === m.confirmed && last.seqs.length <= seqs.length && last.seqs.every((s, i) => s === seqs[i]);
-    const state = extends_ ? replayIntents(definition, last.state, pending.slice(last.seqs.length)) : replayIntents(definition, m.confirmed, pending);
-    last = { base: m.confirmed, seqs, state };
+    const extends_ = last.base === m.confirmed && last.caller === caller.current && last.seqs.length <= seqs.length && last.seqs.every((s, i) => s === seqs[i]);
+    const state = extends_ ? replayIntents(definition, last.state, pending.slice(last.seqs.length), caller.current) : replayIntents(definition, m.confirmed, pending, caller.current);
+    last = { base: m.confirmed, seqs, state, caller: caller.current };
     return state;
   };
 }
 
 /** The replica's two zustand stores (its state as shown, its sync status) and `render`, which brings both up to date. */
-function createStores<TState>(definition: StoreDefinition<TState, ActionRecipes<TState>>, m: ReplicaMachine<TState>, optimistic: boolean) {
+function createStores<TState>(definition: StoreDefinition<TState, ActionRecipes<TState>>, m: ReplicaMachine<TState>, optimistic: boolean, caller: { current: Caller }) {
   const state = createStore<TState>()(() => m.confirmed);
   const statusOf = (): SyncStatus => ({
     phase: m.phase,
@@ -125,7 +130,7 @@ function createStores<TState>(definition: StoreDefinition<TState, ActionRecipes<
     durable: m.durable,
   });
   const status = createStore<SyncStatus>()(statusOf);
-  const view = createView(definition, m, optimistic);
+  const view = createView(definition, m, optimistic, caller);
   const render = () => {
     // A closed replica keeps showing what it showed last.
     const next = m.phase === 'closed' ? state.getState() : view();
@@ -153,7 +158,14 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
   if (!isId(clientId) || clientId.startsWith('.')) throw new TypeError(`[bgstore] createId gave ${JSON.stringify(clientId)}: a client id is 1–64 characters of A–Z a–z 0–9 _ . - and does not start with '.'`);
   const m = createReplicaMachine(definition as unknown as StoreDefinition<TState, ActionRecipes<TState>>, clientId, replicaTiming(options), options.random ?? Math.random);
   const calls = createCalls();
-  const { state, status, render } = createStores(definition, m, options.optimistic ?? true);
+  const caller = { current: ANONYMOUS_CALLER };
+  const { state, status, render } = createStores(definition, m, options.optimistic ?? true, caller);
+  if (typeof (options.caller as PromiseLike<Caller> | undefined)?.then === 'function') {
+    void Promise.resolve(options.caller).then((c) => {
+      caller.current = c ?? ANONYMOUS_CALLER;
+      render();
+    }, () => undefined);
+  } else if (options.caller) caller.current = options.caller as Caller;
 
   const { channel, wake } = connectPeer({
     transport: options.transport,

@@ -1,4 +1,4 @@
-import { createReassembler, decodeMessage, encodeFrames, type IgnoreReason, type Message } from '@bgstore/protocol';
+import { createReassembler, decodeMessage, encodeFrames, errorText, type IgnoreReason, type Message } from '@bgstore/protocol';
 import type { Clock, Logger, Transport, Unsubscribe } from './ports';
 
 /** Message counters of one peer. */
@@ -59,7 +59,7 @@ function listen(o: ChannelOptions, handler: (payload: unknown) => void, failed: 
       unsubscribe = toFunction(sub as Unsubscribe);
     }
   } catch (error) {
-    throw new Error(`[bgstore] ${o.store}: could not subscribe to '${o.listen}': ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`[bgstore] ${o.store}: could not subscribe to '${o.listen}': ${errorText(error)}`, { cause: error });
   }
   return () => unsubscribe?.();
 }
@@ -107,7 +107,7 @@ export function createChannel(o: ChannelOptions): Channel {
       receive(payload);
     } catch (error) {
       // A bug in a handler must not take the module down; it surfaces once in the log.
-      ignore('malformed', `handler threw ${error instanceof Error ? error.message : String(error)}`);
+      ignore('malformed', `handler threw ${errorText(error)}`);
     }
   };
 

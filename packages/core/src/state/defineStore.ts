@@ -7,6 +7,24 @@ export type ActionRecipe<TState> = (draft: Draft<TState>, ...args: never[]) => v
 /** The actions of a store: a record of recipes. */
 export type ActionRecipes<TState> = Record<string, ActionRecipe<TState>>;
 
+/** Who called an action: the signed-in account, or `null` for an anonymous viewer. */
+export interface Caller {
+  readonly accountId: string | null;
+}
+
+/** The caller of an anonymous viewer (and of a host or replica not told who its user is). */
+export const ANONYMOUS_CALLER: Caller = Object.freeze({ accountId: null });
+
+/**
+ * What an action sees as `this` when written with method syntax (`vote(draft, option) { … }`):
+ * `this.caller` is who called it — on the server, the account Forge's `context` names (trusted);
+ * on the page, for the optimistic view, the page's own user. It is recorded with the intent, so
+ * every re-run sees the same caller.
+ */
+export interface ActionThis {
+  readonly caller: Caller;
+}
+
 /** Optional argument checks, per action: return `true` to accept, or a message saying what is wrong. */
 export type ActionValidators<TActions> = { [K in keyof TActions]?: (args: unknown[]) => true | string };
 
@@ -34,13 +52,16 @@ export type InferActions<TActions> = { [K in keyof TActions]: (...args: InferArg
 export type InferState<TDefinition> = TDefinition extends { readonly initialState: infer S } ? S : never;
 
 /** Options of {@link defineStore}. */
-export interface StoreOptions<TState, TActions extends ActionRecipes<TState>> {
+export interface StoreOptions<TState, TActions extends ActionRecipes<TState>, TName extends string = string> {
   /** Names the store; namespaces its events, so it must be the same in every module. Letters, digits, `-_.:`. */
-  name: string;
+  name: TName;
   /** The state before any action: plain JSON. */
   initialState: TState;
-  /** Immer recipes `(draft, ...args) => void`, run by the host (and optimistically by replicas). Pure and deterministic. */
-  actions: TActions;
+  /**
+   * Immer recipes `(draft, ...args) => void`, run by the host (and optimistically by replicas).
+   * Pure and deterministic. Written as methods, they see their caller as `this.caller` ({@link ActionThis}).
+   */
+  actions: TActions & ThisType<ActionThis>;
   /** Per-action argument checks, run at the call site, on the host and in the resolver. */
   validate?: ActionValidators<TActions>;
   /** Version of the state's shape, for stored documents. @default 1 */
@@ -50,8 +71,8 @@ export interface StoreOptions<TState, TActions extends ActionRecipes<TState>> {
 }
 
 /** A store definition: written once, imported by the host, every replica and the resolver. */
-export interface StoreDefinition<TState, TActions extends ActionRecipes<TState>> {
-  readonly name: string;
+export interface StoreDefinition<TState, TActions extends ActionRecipes<TState>, TName extends string = string> {
+  readonly name: TName;
   readonly initialState: TState;
   readonly actions: TActions;
   readonly validate: ActionValidators<TActions>;
@@ -75,7 +96,7 @@ const NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
  *   },
  * });
  */
-export function defineStore<TState, TActions extends ActionRecipes<TState>>(options: StoreOptions<TState, TActions>): StoreDefinition<TState, TActions> {
+export function defineStore<TState, TActions extends ActionRecipes<TState>, const TName extends string = string>(options: StoreOptions<TState, TActions, TName>): StoreDefinition<TState, TActions, TName> {
   if (!NAME.test(options.name)) {
     throw new TypeError(`[bgstore] store name ${JSON.stringify(options.name)} must be 1–64 letters, digits or -_.: (it names bridge events)`);
   }

@@ -1,6 +1,6 @@
 import { findNonJson, jsonBytes, LIMITS, type Refusal, type WirePatch } from '@bgstore/protocol';
 import { immer } from '../runtime/immer';
-import type { ActionRecipes, StoreDefinition } from './defineStore';
+import { ANONYMOUS_CALLER, type ActionRecipes, type Caller, type StoreDefinition } from './defineStore';
 import { coalescePatches } from './patches';
 
 /** What running one intent gave: the next state and its patches, or why it was refused. */
@@ -36,15 +36,26 @@ export function checkIntent<TState, TActions extends ActionRecipes<TState>>(defi
   return verdict === true ? undefined : { code: 'INVALID_ARGS', message: `[bgstore] ${store}.${name}: ${typeof verdict === 'string' ? verdict : 'arguments refused by the validator'}` };
 }
 
-type Recipe = (draft: unknown, ...a: unknown[]) => unknown;
+type Recipe = (this: { caller: Caller }, draft: unknown, ...a: unknown[]) => unknown;
+
+/** What a recipe sees as `this`: its caller (an account id, `null` anonymous). */
+const thisFor = (caller: Caller | string | null | undefined) =>
+  Object.freeze({ caller: typeof caller === 'object' && caller !== null ? caller : caller === undefined || caller === null ? ANONYMOUS_CALLER : Object.freeze({ accountId: caller }) });
 const recipeOf = (definition: StoreDefinition<unknown, ActionRecipes<unknown>>, name: string) => definition.actions[name] as unknown as Recipe;
 
 /**
  * Runs action `name` with `args` on `state` as the host does: checks the call, runs the recipe once
- * with immer, refuses non-JSON results, and coalesces the patches. Never throws. The resolver
- * re-runs intents with the same function, so both sides agree on every outcome.
+ * with immer (`this.caller` is `caller`: an account id, `null` or absent for anonymous), refuses
+ * non-JSON results, and coalesces the patches. Never throws. The resolver re-runs intents with the
+ * same function, so both sides agree on every outcome.
  */
-export function runIntent<TState, TActions extends ActionRecipes<TState>>(definition: StoreDefinition<TState, TActions>, state: TState, name: string, args: unknown): IntentOutcome<TState> {
+export function runIntent<TState, TActions extends ActionRecipes<TState>>(
+  definition: StoreDefinition<TState, TActions>,
+  state: TState,
+  name: string,
+  args: unknown,
+  caller?: Caller | string | null,
+): IntentOutcome<TState> {
   const refused = checkIntent(definition, name, args);
   if (refused) return { ok: false, ...refused };
   const store = definition.name;
@@ -52,7 +63,8 @@ export function runIntent<TState, TActions extends ActionRecipes<TState>>(defini
   let next: TState;
   let raw: WirePatch[];
   try {
-    [next, raw] = immer.produceWithPatches(state, (draft) => recipe(draft, ...(args as unknown[])) as never) as unknown as [TState, WirePatch[]];
+    const self = thisFor(caller);
+    [next, raw] = immer.produceWithPatches(state, (draft) => recipe.call(self, draft, ...(args as unknown[])) as never) as unknown as [TState, WirePatch[]];
   } catch (error) {
     return { ok: false, code: 'ACTION_FAILED', message: `[bgstore] ${store}.${name} threw: ${error instanceof Error ? error.message : String(error)}` };
   }
@@ -66,19 +78,23 @@ export function runIntent<TState, TActions extends ActionRecipes<TState>>(defini
 
 /**
  * Replays already-checked intents on a state, in order, as hosts rebase and optimistic replicas
- * render: without patches (nobody reads them), and one that fails now simply has no effect.
+ * render: without patches (nobody reads them), and one that fails now simply has no effect. Each
+ * runs with its own recorded `caller` if it has one, else with `caller` (the page's user).
  */
 export function replayIntents<TState, TActions extends ActionRecipes<TState>>(
   definition: StoreDefinition<TState, TActions>,
   state: TState,
-  intents: Iterable<{ name: string; args: unknown[]; refused?: unknown }>,
+  intents: Iterable<{ name: string; args: unknown[]; refused?: unknown; caller?: string | null }>,
+  caller?: Caller,
 ): TState {
   let next = state;
+  const own = thisFor(caller);
   for (const intent of intents) {
     if (intent.refused || !Object.prototype.hasOwnProperty.call(definition.actions, intent.name)) continue;
     const recipe = recipeOf(definition as never, intent.name);
     try {
-      next = immer.produce(next, (draft) => recipe(draft, ...intent.args) as never) as TState;
+      const self = intent.caller === undefined ? own : thisFor(intent.caller);
+      next = immer.produce(next, (draft) => recipe.call(self, draft, ...intent.args) as never) as TState;
     } catch {
       // It fails on this state: the host will refuse it too, and the view shows it without effect.
     }

@@ -1,3 +1,4 @@
+import { diffState } from '@bgstore/core/durable';
 
 // A document's log: one entry per revision since its snapshot, holding what that commit changed —
 // the patches that take the state from the previous revision to this one, and the client-table
@@ -46,53 +47,9 @@ export function makeEntry(revision: number, before: { state: unknown; clients: C
 }
 
 type Patch = NonNullable<LogEntry['p']>[number];
-const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/**
- * Patches taking JSON value `a` to `b`, skipping every part they share by identity (immer keeps the
- * identity of what a recipe did not touch), so the cost is O(change). Arrays are walked with two
- * cursors: an element of `a` that `b` no longer has is removed, one `b` gained is added, two
- * differing objects in step are diffed in place — so a removal or insertion in a long array costs
- * one patch, not one per element after it.
- */
-export function diffJson(a: unknown, b: unknown, path: (string | number)[] = [], out: Patch[] = []): Patch[] {
-  if (a === b) return out;
-  if (isPlain(a) && isPlain(b)) {
-    for (const key of Object.keys(a)) if (!Object.prototype.hasOwnProperty.call(b, key)) out.push({ op: 'remove', path: [...path, key] });
-    for (const key of Object.keys(b)) {
-      if (!Object.prototype.hasOwnProperty.call(a, key)) out.push({ op: 'add', path: [...path, key], value: b[key] });
-      else diffJson(a[key], b[key], [...path, key], out);
-    }
-    return out;
-  }
-  if (!Array.isArray(a) || !Array.isArray(b)) {
-    out.push({ op: 'replace', path, value: b });
-    return out;
-  }
-  // At every step the array being patched is b[0, j) followed by a[i, end).
-  const inA = new Set<unknown>(a);
-  const inB = new Set<unknown>(b);
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    if (i < a.length && j < b.length && a[i] === b[j]) {
-      i++;
-      j++;
-    } else if (j >= b.length || (i < a.length && !inB.has(a[i]) && inA.has(b[j]))) {
-      out.push({ op: 'remove', path: [...path, j] });
-      i++;
-    } else if (i >= a.length || (!inA.has(b[j]) && inB.has(a[i]))) {
-      out.push({ op: 'add', path: [...path, j], value: b[j] });
-      j++;
-    } else {
-      // In step and both changed (or both moved): diff in place.
-      diffJson(a[i], b[j], [...path, j], out);
-      i++;
-      j++;
-    }
-  }
-  return out;
-}
+/** Patches taking JSON value `a` to `b` at O(change): core's one identity-based JSON diff. */
+export const diffJson: (a: unknown, b: unknown) => Patch[] = diffState;
 
 const size = (value: unknown) => (value === undefined ? 0 : JSON.stringify(value).length);
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { defineStore } from '@bgstore/core';
 import { RESOLVER_FUNCTIONS as F } from '@bgstore/protocol';
 import { createBackend, intent } from '../../test/harness';
-import { cutPieces, decodeText, nameOf } from './pieces';
+import { cutPieces, nameOf, unpackText } from './pieces';
 
 // How documents are stored (layout 3): a small head, a snapshot in content-addressed pieces, and a
 // log of what each commit changed. A commit writes O(change); the log is folded into a new
@@ -45,7 +45,7 @@ function storage(kvs: Backend['kvs']) {
   const data = JSON.parse(head.data) as { v: number; m: string; b: number; z: number; n: number; g?: string[]; k?: [number, number][]; d?: [number, string[], [number, number][], number][] };
   const kv = dump.kv ?? {};
   const stored = Object.keys(kv).filter((k) => k.startsWith(`${key}:`)).map((k) => k.slice(key.length + 1)).sort();
-  const manifest = JSON.parse(decodeText(kv[`${key}:${data.m}`] as string)) as { p?: string[]; q?: string[]; s?: unknown };
+  const manifest = JSON.parse(unpackText(kv[`${key}:${data.m}`] as string, 'manifest')) as { p?: string[]; q?: string[]; s?: unknown };
   const named = [data.m, ...(manifest.p ?? []), ...(manifest.q ?? []), ...range(data.b + 1, head.revision).map((r) => `l${r}`)];
   const ranges = (k: [number, number][]) => k.flatMap(([a, b]) => range(a, b).map((r) => `l${r}`));
   const garbage = [...(data.g ?? []), ...ranges(data.k ?? []), ...(data.d ?? []).flatMap(([, g, k]) => [...g, ...ranges(k)])];
@@ -67,7 +67,10 @@ const apply = (state: ListState, op: Op): ListState => {
   return draft;
 };
 
-describe('documents stored as a snapshot and a log', () => {
+// A fixed seed (BGSTORE_SEED overrides it), named in the suite's title so even a timeout prints it.
+const seed = Number(process.env.BGSTORE_SEED ?? 20_003);
+
+describe(`documents stored as a snapshot and a log (BGSTORE_SEED=${seed})`, () => {
   it('stores a lone change to a large document as a log entry and a small head, and a revision check reads the head only', async () => {
     const { call, kvs } = createBackend([list]);
     expect(await call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('tab', 1, 'fill', 10_000)] })).toMatchObject({ revision: 1 });
@@ -77,7 +80,8 @@ describe('documents stored as a snapshot and a log', () => {
     expect(await call(F.commit, { store: 'list', baseRevision: 1, intents: [intent('tab', 2, 'toggle', 5000)] })).toMatchObject({ revision: 2 });
     expect(kvs.stats()).toMatchObject({ writes: 1, keysWritten: 2 });
     expect(kvs.stats().bytesWritten).toBeLessThan(600);
-    expect(whole).toBeGreaterThan(400_000);
+    // The whole snapshot (compressed, #17.3) is still many times what a lone change writes.
+    expect(whole).toBeGreaterThan(20_000);
     const { head, stored, named } = storage(kvs);
     expect(jsonBytes(head)).toBeLessThan(300);
     expect(stored).toEqual([...named].sort());
@@ -156,7 +160,6 @@ describe('documents stored as a snapshot and a log', () => {
   });
 
   it('keeps storage exact, and under 1.5× the document once garbage is gone, under random commits (property)', async () => {
-    const seed = process.env.BGSTORE_SEED ? Number(process.env.BGSTORE_SEED) : undefined;
     const op = fc.oneof(
       { weight: 1, arbitrary: fc.record({ name: fc.constant('fill' as const), arg: fc.integer({ min: 1, max: 400 }) }) },
       { weight: 6, arbitrary: fc.record({ name: fc.constant('toggle' as const), arg: fc.nat(800) }) },
@@ -181,7 +184,6 @@ describe('documents stored as a snapshot and a log', () => {
   }, 120_000);
 
   it('loses no commit when a snapshot write fails or its answer is lost, and leaves nothing behind (property)', async () => {
-    const seed = process.env.BGSTORE_SEED ? Number(process.env.BGSTORE_SEED) : undefined;
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 1_000_000 }), fc.array(fc.nat(200), { minLength: 8, maxLength: 30 }), async (faultSeed, toggles) => {
         let x = faultSeed;
@@ -213,7 +215,6 @@ describe('documents stored as a snapshot and a log', () => {
   }, 120_000);
 
   it('answers a load that races commits and snapshots with the document at one revision (property)', async () => {
-    const seed = process.env.BGSTORE_SEED ? Number(process.env.BGSTORE_SEED) : undefined;
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 1_000_000 }), fc.integer({ min: 1, max: 12 }), fc.constantFrom(16, 256), fc.boolean(), async (delaySeed, commits, minPiece, cold) => {
         let x = delaySeed;

@@ -39,6 +39,8 @@ export interface HeadData {
   m: string;
   b: number;
   z: number;
+  /** About how many bytes the snapshot's values take stored (compressed, #17); absent in heads written before compression. */
+  y?: number;
   /** Bytes of the log entries after the snapshot. */
   n: number;
   /** About how many bytes the document (state and client table) has now. */

@@ -1,13 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { Filter, FilterConditions, kvs } from '@forge/kvs';
-import type { DurableDoc } from '@bgstore/core/durable';
+import { randomId, type DurableDoc } from '@bgstore/core/durable';
 import { SyncError } from '@bgstore/protocol';
 import { clientTexts, makeEntry, type LogEntry } from './docLog';
 import { DOC_ENTITY, type HeadData, type Manifest, type StoredDoc } from './docStore';
 import { chunksOf, collectGarbage, generationsOf, needsCollecting, takeDeletable, type Generation } from './garbage';
 import type { Head } from './legacyLayouts';
 import { entryKey, pieceKey, type WarmDocuments } from './readCache';
-import { cutPieces, encodeText, fixedPieces, MAX_OPERATIONS, MAX_TRANSACTION_BYTES, nameOf, PIECE_BYTES, storedBytes, targetFor, utf8 } from './pieces';
+import { cutPieces, fixedPieces, MAX_OPERATIONS, MAX_TRANSACTION_BYTES, nameOf, packText, PIECE_BYTES, readUnits, storedBytes, targetFor, utf8, valueBytes } from './pieces';
 
 // Writing a document (layout 3, see docStore.ts): a commit is one transaction conditioned on the
 // head — a log entry and the head, or a new snapshot (a fold) and the head — plus deletion of
@@ -35,10 +34,15 @@ const MAX_INLINE = 32_768;
 const MAX_BODY_BYTES = 4_000_000;
 /** The log is folded into a new snapshot when it outgrows this share of the snapshot… */
 const LOG_SHARE = 0.2;
-/** …or has this many entries. */
+/** …or has this many entries… */
 const MAX_ENTRIES = 1024;
+/**
+ * …or would cost a cold read more than this share of the snapshot's read units (and more than two
+ * requests): a compressed snapshot is a few units, so its log is folded sooner than a fifth of its text.
+ */
+const LOG_READ_SHARE = 0.25;
+const MIN_LOG_READS = 2;
 
-const randomId = () => randomBytes(9).toString('base64url');
 
 /** A new snapshot of `next`: its manifest and pieces, and which of them storage lacks. */
 function planSnapshot(next: DurableDoc<unknown>, stored: Set<string>, minPiece: number, previousTarget: number | undefined) {
@@ -101,12 +105,14 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
     const size = head.e + made.growth;
     // The log stays under a fifth of the snapshot, and snapshot and log under 1.2× the document.
     const fits = bytes <= PIECE_BYTES && head.n + bytes <= LOG_SHARE * head.z && head.z + head.n + bytes <= (1 + LOG_SHARE) * size && next.revision - head.b <= MAX_ENTRIES && size <= MAX_BODY_BYTES;
-    if (fits) entry = { value: made.entry, text, bytes, size };
+    const logReads = readUnits(head.n + bytes, next.revision - head.b);
+    const cheap = logReads <= Math.max(MIN_LOG_READS, LOG_READ_SHARE * readUnits(head.y ?? head.z, layout.named.length));
+    if (fits && cheap) entry = { value: made.entry, text, bytes, size };
   }
   if (layout?.v === 3 && entry) {
     const { head } = layout;
-    const data: HeadData = { v: 3, i: head.i, m: head.m, b: head.b, z: head.z, n: head.n + entry.bytes, e: entry.size };
-    const kept = await execute(key, previous, next, { ...common, sets: [[entryKey(key, next.revision), entry.text]], data, garbage: generationsOf(head), named: layout.named.length });
+    const data: HeadData = { v: 3, i: head.i, m: head.m, b: head.b, z: head.z, ...(head.y === undefined ? {} : { y: head.y }), n: head.n + entry.bytes, e: entry.size };
+    const kept = await execute(key, previous, next, { ...common, sets: [[entryKey(key, next.revision), packText(entry.text)]], data, garbage: generationsOf(head), named: layout.named.length });
     // This instance knows the new revision: its next read of the document needs only the head.
     const c = previous!.cache;
     if (c.id === head.i && c.latest?.snapshot === head.m && c.latest.revision === previous!.doc.revision) {
@@ -120,7 +126,9 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
   // Pieces are reused only from what the head names, never from garbage (a garbage transaction may
   // be deleting it). Pieces of earlier layouts are stored unencoded: a moving document rewrites every piece.
   const garbage = layout?.v === 3 ? generationsOf(layout.head) : [];
-  const snapshot = planSnapshot(next, new Set(layout?.v === 3 ? layout.named : []), minPiece, layout?.v === 3 ? layout.manifest.t : undefined);
+  // Pieces stored before compression are written again (compressed, under the same name).
+  const reusable = layout?.v === 3 ? layout.named.filter((name) => !previous!.cache.uncompressed?.has(name)) : [];
+  const snapshot = planSnapshot(next, new Set(reusable), minPiece, layout?.v === 3 ? layout.manifest.t : undefined);
   const keep = new Set(snapshot.named);
   // What is named again leaves the garbage; a name can appear twice (the same text twice in the state), each key is deleted once.
   for (const g of garbage) {
@@ -135,14 +143,16 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
   // About its bytes: the replaced share of the snapshot, and the log it folds in.
   const bytes = layout?.v === 3 ? Math.round((layout.head.z * replaced.length) / Math.max(1, named.length)) + layout.head.n : 0;
   if (replaced.length || log.length) garbage.push([now, replaced, log, bytes]);
-  const id = layout?.v === 3 ? layout.head.i : randomId();
+  const id = layout?.v === 3 ? layout.head.i : randomId(12);
+  const sets = snapshot.fresh.map(([name, text]): [string, string] => [pieceKey(key, name), packText(text)]);
   const kept = await execute(key, previous, next, {
     ...common,
-    sets: snapshot.fresh.map(([name, text]) => [pieceKey(key, name), text]),
-    data: { v: 3, i: id, m: snapshot.name, b: next.revision, z: snapshot.bytes, n: 0, e: snapshot.bytes },
+    sets,
+    data: { v: 3, i: id, m: snapshot.name, b: next.revision, z: snapshot.bytes, y: storedEstimate(snapshot, sets, layout?.v === 3 ? layout.head : undefined), n: 0, e: snapshot.bytes },
     garbage,
     named: snapshot.named.length,
   });
+  if (previous) previous.cache.uncompressed = undefined;
   const c = options.warm?.get(key, id) ?? previous?.cache;
   if (!c || c.id !== id) return kept;
   c.texts.clear();
@@ -152,7 +162,18 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
   return kept;
 }
 
-/** What one commit writes: `sets` (full keys), the head's data, the garbage it lists (changed here), other keys to delete while there is room. */
+/**
+ * About how many bytes a snapshot's values take stored: its text's bytes at the compression the
+ * values written now got (reused pieces were compressed alike), else at the previous snapshot's.
+ */
+function storedEstimate(snapshot: { bytes: number; fresh: [string, string][] }, sets: [string, string][], head: HeadData | undefined): number {
+  const plain = snapshot.fresh.reduce((n, [, text]) => n + storedBytes(text), 0);
+  const packed = sets.reduce((n, [, value]) => n + valueBytes(value), 0);
+  const ratio = plain > 0 ? packed / plain : head?.y !== undefined && head.z > 0 ? head.y / head.z : 1;
+  return Math.round(snapshot.bytes * ratio);
+}
+
+/** What one commit writes: `sets` (full keys, stored values: packText), the head's data, the garbage it lists (changed here), other keys to delete while there is room. */
 interface Write {
   sets: [string, string][];
   data: HeadData;
@@ -171,7 +192,7 @@ interface Write {
  */
 async function execute(key: string, previous: StoredDoc | undefined, next: DurableDoc<unknown>, { sets, data, garbage, named, alsoDelete, waitingUntil, writer, now }: Write): Promise<string[]> {
   const operations = sets.length + 1;
-  const bytes = sets.reduce((n, [k, text]) => n + storedBytes(text) + k.length, 600);
+  const bytes = sets.reduce((n, [k, value]) => n + valueBytes(value) + k.length, 600);
   if (operations > MAX_OPERATIONS || bytes > MAX_TRANSACTION_BYTES) {
     throw new SyncError('TOO_LARGE', `[bgstore] the document would need ${bytes} bytes in ${operations} writes; one commit can write at most ${MAX_TRANSACTION_BYTES} bytes in ${MAX_OPERATIONS} operations. Nothing was written: keep less in this store, or split it`);
   }
@@ -188,7 +209,7 @@ async function execute(key: string, previous: StoredDoc | undefined, next: Durab
   if (previous?.layout.v === 3) conditions.and('chunks', FilterConditions.equalTo(chunksOf(previous.layout.named.length, previous.layout.head)));
   const head: Head = { revision: next.revision, schemaVersion: next.schemaVersion, chunks: named, data: JSON.stringify(data) };
   const tx = kvs.transact();
-  for (const [k2, text] of sets) tx.set<string>(k2, encodeText(text));
+  for (const [k2, value] of sets) tx.set<string>(k2, value);
   tx.set<Head>(key, head, { entityName: DOC_ENTITY, conditions });
   for (const d of deletes) tx.delete(d);
   await tx.execute();

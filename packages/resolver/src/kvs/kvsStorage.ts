@@ -4,6 +4,7 @@ import { DOC_ENTITY, isLostRace, readDoc, readRevision, type StoredDoc } from '.
 import { writeDoc } from './docWrite';
 import { dropInbox, inboxKey, postInbox, readInbox } from './inbox';
 import { nameOf } from './pieces';
+import { withRateLimit } from './rateLimit';
 import { createWarmDocuments } from './readCache';
 
 /** Options of {@link createKvsStorage}. */
@@ -48,10 +49,12 @@ export function createKvsStorage(options: KvsStorageOptions = {}): StoragePort<S
     throw new TypeError(`[bgstore] registerStores: minPiece must be an integer of at least 16, got ${String(minPiece)}`);
   }
   return {
-    read: (key, previous) => readDoc(key, previous, warm),
-    readRevision,
-    readChanges: (key, since, upTo) => readChanges(key, since, warm, upTo),
-    commit: (key, previous, next, { applied, waitingUntil, caller }) => writeDoc(key, previous, next, { minPiece, alsoDelete: applied, waitingUntil, writer: writerOf(caller), warm, now: now() }),
+    // A 429 comes back as RATE_LIMITED: the commit loop does not retry a SyncError.
+    read: (key, previous) => withRateLimit(() => readDoc(key, previous, warm)),
+    readRevision: (key) => withRateLimit(() => readRevision(key)),
+    readChanges: (key, since, upTo) => withRateLimit(() => readChanges(key, since, warm, upTo)),
+    commit: (key, previous, next, { applied, waitingUntil, caller }) =>
+      withRateLimit(() => writeDoc(key, previous, next, { minPiece, alsoDelete: applied, waitingUntil, writer: writerOf(caller), warm, now: now() })),
     mayHaveWaiting(read, caller, at) {
       if (!read) return false;
       // Heads of earlier layouts say nothing of the inbox: read it, as they did.

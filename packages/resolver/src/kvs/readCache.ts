@@ -1,7 +1,8 @@
 import { kvs } from '@forge/kvs';
 import { SyncError } from '@bgstore/protocol';
 import type { LogEntry } from './docLog';
-import { decodeText, nameOf } from './pieces';
+import { isUncompressed, nameOf, unpackText } from './pieces';
+import { isKvsRateLimited } from './rateLimit';
 
 // What reads of a document keep, and the reads of immutable parts (pieces, log entries) into it.
 
@@ -22,6 +23,8 @@ export interface ReadCache {
   entries: Map<number, LogEntry>;
   snapshot?: { name: string; state: unknown; clients: Record<string, unknown> };
   latest?: { snapshot: string; revision: number; state: unknown; clients: Record<string, unknown> };
+  /** Pieces read as stored before compression: the next snapshot writes them again, compressed. */
+  uncompressed?: Set<string>;
 }
 
 export const newCache = (id?: string): ReadCache => ({ id, texts: new Map(), entries: new Map() });
@@ -67,7 +70,8 @@ async function getMany(keys: string[]): Promise<Map<string, unknown>> {
           for (const { key, value } of successfulKeys) out.set(key, value);
           return;
         } catch (error) {
-          if (attempt >= 3) throw error;
+          // A spent quota stays spent for the rest of its window: trying again at once only adds to it.
+          if (attempt >= 3 || isKvsRateLimited(error)) throw error;
         }
       }
     }),
@@ -87,9 +91,10 @@ export async function fetchPieces(key: string, names: string[], cache: ReadCache
       complete = false;
       continue;
     }
-    const text = decodeText(raw);
+    const text = unpackText(raw, `document ${key}: piece ${name}`);
     if (nameOf(text) !== name) throw new SyncError('STORAGE_FAILED', `[bgstore] document ${key}: piece ${name} does not match its name; the stored document is damaged`);
     cache.texts.set(name, text);
+    if (isUncompressed(raw)) (cache.uncompressed ??= new Set()).add(name);
   }
   return complete;
 }
@@ -106,7 +111,7 @@ export async function fetchEntries(key: string, revisions: number[], cache: Read
       complete = false;
       continue;
     }
-    const entry = JSON.parse(decodeText(raw)) as LogEntry;
+    const entry = JSON.parse(unpackText(raw, `document ${key}: log entry ${r}`)) as LogEntry;
     if (entry.r !== r) throw new SyncError('STORAGE_FAILED', `[bgstore] document ${key}: log entry ${r} names revision ${entry.r}; the stored document is damaged`);
     cache.entries.set(r, entry);
   }

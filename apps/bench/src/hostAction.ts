@@ -1,0 +1,91 @@
+// A host's own action against the floor: 200 actions queued at once on a 10,000-item state, each
+// toggling one item, its patch frames serialised as the bridge would (JSON) — against a
+// hand-written structural copy of the same change. Each figure is the best round's mean (a shared
+// machine's load only ever adds). Replicas applying patches is measured apart
+// (apply.ts), so no replica listens here. `freezing` is read once per process, so the
+// development figure comes from a child process run with NODE_ENV=development.
+import { spawnSync } from 'node:child_process';
+import { createHost, type Transport } from '@bgstore/core';
+import { benchStore, makeState, type State } from './systems';
+
+const ITEMS = 10_000;
+const ACTIONS = 200;
+
+/** A transport that serialises what the host sends, as the bridge does, and delivers nothing. */
+function serialisingTransport(): Transport & { bytes: number } {
+  const t = {
+    bytes: 0,
+    emit: (_event: string, payload: unknown) => void (t.bytes += JSON.stringify(payload).length),
+    on: () => () => undefined,
+  };
+  return t;
+}
+
+async function hostActionUs(rounds: number): Promise<number> {
+  const host = createHost(benchStore(ITEMS), { transport: serialisingTransport(), heartbeatMs: 60_000 });
+  await host.ready;
+  const best: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const started = process.hrtime.bigint();
+    const calls = Array.from({ length: ACTIONS }, (_, k) => host.actions.toggle((r * ACTIONS + k) % ITEMS).applied);
+    await Promise.all(calls);
+    best.push(Number(process.hrtime.bigint() - started) / 1000 / ACTIONS);
+  }
+  host.close();
+  return Math.min(...best);
+}
+
+function handCopyUs(rounds: number): number {
+  let state: State = makeState(ITEMS);
+  const best: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const started = process.hrtime.bigint();
+    for (let k = 0; k < ACTIONS; k++) {
+      const i = (r * ACTIONS + k) % ITEMS;
+      const items = state.items.slice();
+      items[i] = { ...items[i]!, done: !items[i]!.done };
+      state = { ...state, items };
+    }
+    best.push(Number(process.hrtime.bigint() - started) / 1000 / ACTIONS);
+  }
+  return Math.min(...best);
+}
+
+export interface HostActionFigures {
+  handUs: number;
+  productionUs: number;
+  developmentUs: number;
+}
+
+/** Both modes side by side with the hand copy, in this run. */
+export async function hostActionScenario(rounds = 15): Promise<HostActionFigures> {
+  // Each mode in its own fresh process, interleaved three times: the best of each.
+  const f = { handUs: Infinity, productionUs: Infinity, developmentUs: Infinity };
+  for (let pass = 0; pass < 3; pass++) {
+    f.handUs = Math.min(f.handUs, handCopyUs(rounds));
+    f.productionUs = Math.min(f.productionUs, measureIn('production', rounds));
+    f.developmentUs = Math.min(f.developmentUs, measureIn('development', rounds));
+  }
+  return f;
+}
+
+function measureIn(mode: 'production' | 'development', rounds: number): number {
+  const child = spawnSync(process.execPath, [...process.execArgv, __filename, String(rounds)], { env: { ...process.env, NODE_ENV: mode }, encoding: 'utf8' });
+  const figure = Number(/hostActionUs=([\d.]+)/.exec(child.stdout)?.[1]);
+  if (!Number.isFinite(figure)) throw new Error(`[bench] host action in ${mode} mode failed: ${child.stderr}`);
+  return figure;
+}
+
+export function printHostAction(f: HostActionFigures) {
+  const x = (us: number) => `${us.toFixed(1)} µs (${(us / f.handUs).toFixed(1)}× the hand copy)`;
+  console.log(`\nHost's own action, ${ACTIONS} queued on ${ITEMS.toLocaleString('en')} items (target: production ≤ 3× the hand copy, development ≤ 2× production)`);
+  console.log(`  hand-written structural copy  ${f.handUs.toFixed(1)} µs`);
+  console.log(`  bgstore, production           ${x(f.productionUs)}`);
+  console.log(`  bgstore, development          ${x(f.developmentUs)}; ${(f.developmentUs / f.productionUs).toFixed(1)}× production`);
+}
+
+if (require.main === module) {
+  const rounds = Number(process.argv[2] ?? 15);
+  if (process.argv[2]) void hostActionUs(rounds).then((us) => console.log(`hostActionUs=${us}`));
+  else void hostActionScenario(rounds).then(printHostAction);
+}

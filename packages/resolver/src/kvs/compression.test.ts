@@ -1,0 +1,109 @@
+import { defineStore } from '@bgstore/core';
+import { RESOLVER_FUNCTIONS as F } from '@bgstore/protocol';
+import { createBackend, intent } from '../../test/harness';
+import { encodeText, isUncompressed, nameOf, unpackText } from './pieces';
+
+// #17.3: what is stored is compressed where that pays — snapshot pieces, manifests, large log
+// entries — under the names of the uncompressed text; values stored before compression still read,
+// and the next snapshot rewrites them compressed.
+const list = defineStore({
+  name: 'list',
+  initialState: { items: [] as { id: string; title: string; done: boolean }[] },
+  actions: {
+    fill: (draft, n: number) => {
+      for (let i = 0; i < n; i++) draft.items.push({ id: `item-${draft.items.length}`, title: `Item number ${draft.items.length}`, done: false });
+    },
+    toggle: (draft, i: number) => {
+      const item = draft.items[i];
+      if (item) item.done = !item.done;
+    },
+  },
+});
+type ListState = (typeof list)['initialState'];
+
+/** The stored document's values under its key (pieces and log entries) and what its head names. */
+function stored(kvs: ReturnType<typeof createBackend>['kvs']) {
+  const dump = kvs.dump();
+  const [key, head] = Object.entries(dump['entity:bgstore-doc'] ?? {})[0]! as [string, { data: string }];
+  const data = JSON.parse(head.data) as { m: string };
+  const values = Object.fromEntries(Object.entries(dump.kv ?? {}).filter(([k]) => k.startsWith(`${key}:`)).map(([k, v]) => [k.slice(key.length + 1), v as string]));
+  const manifest = JSON.parse(unpackText(values[data.m]!, 'manifest')) as { p?: string[] };
+  // The manifest of a few names is too short to compress; the pieces are not.
+  return { key, values, named: [data.m, ...(manifest.p ?? [])], pieces: manifest.p ?? [] };
+}
+const bytes = (values: Record<string, string>) => Object.values(values).reduce((n, v) => n + Buffer.byteLength(JSON.stringify(v)), 0);
+
+describe('#17.3 compressed storage', () => {
+  it('stores a 10,000-item board in a tenth of its JSON, pieces named by their uncompressed text, and loads it cold unchanged', async () => {
+    const { call, kvs } = createBackend([list], { warmDocuments: 0 });
+    expect(await call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('tab', 1, 'fill', 10_000)] })).toMatchObject({ revision: 1 });
+    const { values, named, pieces } = stored(kvs);
+    expect(pieces.length).toBeGreaterThan(5);
+    for (const name of named) expect(nameOf(unpackText(values[name]!, name))).toBe(name);
+    for (const name of pieces) {
+      expect(values[name]!.startsWith('\u0001b')).toBe(true);
+    }
+    const loaded = (await call(F.load, { store: 'list' })) as { revision: number; state: ListState };
+    expect(loaded.state.items).toHaveLength(10_000);
+    expect(loaded.state.items[9999]).toEqual({ id: 'item-9999', title: 'Item number 9999', done: false });
+    expect(bytes(values) * 10).toBeLessThan(Buffer.byteLength(JSON.stringify(loaded.state)));
+  });
+
+  it('reads a document whose pieces were stored before compression, and the next snapshot rewrites them compressed under the same names', async () => {
+    const { call, kvs } = createBackend([list], { warmDocuments: 0 });
+    await call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('tab', 1, 'fill', 10_000)] });
+    const { key, values, named, pieces } = stored(kvs);
+    const forge = (await import('@forge/kvs')).kvs;
+    // As the previous release stored them: the quote swap, no marker.
+    for (const name of named) await forge.set(`${key}:${name}`, encodeText(unpackText(values[name]!, name)));
+    expect(pieces.every((name) => isUncompressed(stored(kvs).values[name]!))).toBe(true);
+    const loaded = (await call(F.load, { store: 'list' })) as { state: ListState };
+    expect(loaded.state.items[5000]).toEqual({ id: 'item-5000', title: 'Item number 5000', done: false });
+    // A log entry leaves the old pieces as they are…
+    expect(await call(F.commit, { store: 'list', baseRevision: 1, intents: [intent('tab', 2, 'toggle', 3)] })).toMatchObject({ revision: 2 });
+    expect(stored(kvs).named).toEqual(named);
+    // …and a commit that folds the log (3,000 more items outgrow a fifth of the snapshot) rewrites every piece it keeps.
+    expect(await call(F.commit, { store: 'list', baseRevision: 2, intents: [intent('tab', 3, 'fill', 3000)] })).toMatchObject({ revision: 3 });
+    const after = stored(kvs);
+    const kept = after.pieces.filter((name) => pieces.includes(name));
+    expect(kept.length).toBeGreaterThan(3);
+    for (const name of after.pieces) expect(after.values[name]!.startsWith('\u0001b')).toBe(true);
+    const reloaded = (await call(F.load, { store: 'list' })) as { state: ListState };
+    expect(reloaded.state.items).toHaveLength(13_000);
+    expect(reloaded.state.items[3]!.done).toBe(true);
+  });
+
+  it('refuses a compressed piece that does not decompress as a damaged document', async () => {
+    const { call, kvs } = createBackend([list], { warmDocuments: 0 });
+    await call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('tab', 1, 'fill', 10_000)] });
+    const { key, named } = stored(kvs);
+    await (await import('@forge/kvs')).kvs.set(`${key}:${named[1]}`, '\u0001b////');
+    expect(await call(F.load, { store: 'list' })).toMatchObject({ error: { code: 'STORAGE_FAILED', message: expect.stringMatching(/damaged/) } });
+  });
+
+  it('loads a 10,000-item board cold in at most 8 read units (10 KB, at least one per request) all through a log cycle', async () => {
+    const writer = createBackend([list]);
+    const reader = createBackend([list], { warmDocuments: 0, kvs: writer.kvs });
+    const units = { n: 0 };
+    const metered = async (...args: Parameters<typeof writer.kvs>) => {
+      const response = await writer.kvs(...args);
+      const body = await response.clone().text();
+      units.n += Math.max(1, Math.ceil(Buffer.byteLength(body) / 10_240));
+      return response;
+    };
+    (globalThis as { __forge_fetch__?: unknown }).__forge_fetch__ = metered;
+    await writer.call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('tab', 1, 'fill', 10_000)] });
+    const loads: number[] = [];
+    const snapshots = new Set<string>();
+    for (let r = 1; r <= 80; r++) {
+      expect(await writer.call(F.commit, { store: 'list', baseRevision: r, intents: [intent('tab', r + 1, 'toggle', (r * 7919) % 10_000)] })).toMatchObject({ revision: r + 1 });
+      const before = units.n;
+      expect(await reader.call(F.load, { store: 'list' })).toMatchObject({ revision: r + 1 });
+      loads.push(units.n - before);
+      snapshots.add(stored(writer.kvs).named[0]!);
+    }
+    // The log was folded (more than one snapshot) and no load read more than 8 units.
+    expect(snapshots.size).toBeGreaterThan(1);
+    expect(Math.max(...loads)).toBeLessThanOrEqual(8);
+  }, 60_000);
+});
