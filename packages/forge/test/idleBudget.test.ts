@@ -79,7 +79,12 @@ describe('#17.2 budget: an idle open page', () => {
   ])('%s, busy %s, warm documents %i', async (mode, busy, warm) => {
     const perMinute = await idlePage(mode, busy, warm);
     rows.push(`${mode}, ${busy ? 'busy' : 'quiet'}, ${warm ? 'warm' : 'cold'}: ${perMinute.invocations.toFixed(2)} invocations, ${perMinute.units.toFixed(2)} read units`);
-    if (mode === 'after, Realtime down') expect(perMinute).toEqual({ invocations: 2, units: 4 });
+    if (mode === 'after, Realtime down') {
+      // Two checks a minute; each reads the changes since the page's revision (2 units), or the
+      // whole compressed board (~6) when a fold came between.
+      expect(perMinute.invocations).toBe(2);
+      expect(perMinute.units).toBeLessThanOrEqual(5);
+    }
     if (mode === 'after') {
       // The issue's targets: ≤ 0.2 invocations and read units a minute quiet, ≤ 2 read units busy.
       expect(perMinute.invocations).toBeLessThanOrEqual(0.2);

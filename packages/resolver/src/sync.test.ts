@@ -58,7 +58,7 @@ describe('#17.2 reload only what changed', () => {
     expect(meter.counts).toEqual({ readRequests: 1, readUnits: 1 });
   });
 
-  it('on the 10,000-item board a cold caller 2 behind reads 2 units, against the whole document’s dozens', async () => {
+  it('on the 10,000-item board a cold caller 2 behind reads 2 units, less than the whole compressed document', async () => {
     const { call, meter } = createBackend([board(10_000)], { warmDocuments: 0 });
     const { doc } = await history(call, 3);
     meter.reset();
@@ -67,7 +67,7 @@ describe('#17.2 reload only what changed', () => {
     meter.reset();
     await call(F.load, { store: 'board', since: 1, doc });
     expect(meter.counts).toEqual({ readRequests: 2, readUnits: 2 });
-    expect(whole.readUnits).toBeGreaterThan(30);
+    expect(whole.readUnits).toBeGreaterThan(2);
   });
 
   it('answers the whole document when the changes are not in the log: ahead of storage, or before its snapshot', async () => {

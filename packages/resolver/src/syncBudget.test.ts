@@ -40,7 +40,7 @@ describe('#17.2 budget: reload only what changed (10,000 items)', () => {
   it.each([
     ['cold', 0],
     ['warm', 4],
-  ])('%s: a check that finds nothing costs 1 read unit, a page up to 100 behind at most 5, a whole load dozens', async (name, warm) => {
+  ])('%s: a check that finds nothing costs 1 read unit, a page up to 25 behind at most 2, further behind at most a whole load (≤ 8 cold)', async (name, warm) => {
     const backend = await board(warm, 101);
     const { doc } = (await backend.call(F.load, { store: 'bench' })) as { doc: string };
     const whole = await units(backend, {});
@@ -49,8 +49,10 @@ describe('#17.2 budget: reload only what changed (10,000 items)', () => {
     for (const k of [1, 5, 25, 100]) behind.push([k, await units(backend, { since: 101 - k, doc })]);
     rows.push(`${name}: whole load ${whole.readUnits} units (${whole.bytes} bytes); unchanged ${unchanged.readUnits}; ${behind.map(([k, u]) => `${k} behind ${u.readUnits} units (${u.bytes} bytes)`).join(', ')}`);
     expect(unchanged).toMatchObject({ readRequests: 1, readUnits: 1 });
-    for (const [k, u] of behind) expect(u.readUnits).toBeLessThanOrEqual(k <= 25 ? 2 : 5);
-    if (!warm) expect(whole.readUnits).toBeGreaterThan(50);
+    // Past a fold of the log (compressed snapshots fold it sooner) the answer is the whole document.
+    for (const [k, u] of behind) expect(u.readUnits).toBeLessThanOrEqual(k <= 25 ? 2 : whole.readUnits + 1);
+    // A cold whole load of the compressed 588 KB board: the issue's target is ≤ 8 units (was 60–89).
+    if (!warm) expect(whole.readUnits).toBeLessThanOrEqual(8);
   }, 120_000);
 
   it('a commit on a base 10 behind answers patches of a few hundred bytes, not the 588 KB state', async () => {
