@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { createKvsFetch, createQuotaMeter, createRealClock, meterForgeFetch, type Clock } from '@bgstore/emulator';
+import { createKvsFetch, createQuotaMeter, createRealClock, createRealtimeBackend, createRealtimeHub, createSite, meterForgeFetch, type Clock, type RealtimeHub } from '@bgstore/emulator';
 import { createFileKvsBackend } from '@bgstore/emulator/node';
 import { DOC_ENTITY_DECLARATION } from '@bgstore/resolver';
 import { handler } from '../../example/src/resolvers';
@@ -68,8 +68,17 @@ const listen = (server: Server, port: number) =>
 export async function startPlayground(options: PlaygroundOptions = {}): Promise<{ url: string; server: Server; busy?: number; close(): Promise<void> }> {
   const dataDir = options.dataDir ?? join(__dirname, '..', '..', '..', '.bgstore-data', 'playground');
   const kvs = createKvsFetch({ backend: createFileKvsBackend(join(dataDir, 'kvs.log')), entities: [DOC_ENTITY_DECLARATION as never] });
-  const quota = createQuotaMeter({ clock: options.clock ?? createRealClock(), enforce: options.quotas ?? true });
-  (globalThis as { __forge_fetch__?: unknown }).__forge_fetch__ = meterForgeFetch(kvs, quota);
+  const clock = options.clock ?? createRealClock();
+  const quota = createQuotaMeter({ clock, enforce: options.quotas ?? true });
+  // The resolver publishes each commit with @forge/realtime (#17.2): the server answers it (each
+  // publish and signing one of the installation's Realtime operations) and relays what it publishes
+  // to every tab, as Forge's Realtime service does. Tokens are signed here; each tab's own emulated
+  // site never saw them, so tabs do not check them.
+  const installationId = createSite().installationId;
+  const metered = createRealtimeHub({ quota });
+  const backendHub: RealtimeHub = { ...metered, publish: (scope, channel, payload) => (metered.publish(scope, channel, payload), relay({ from: 'resolver', scope, channel, payload })) };
+  const realtime = createRealtimeBackend({ hub: backendHub, installation: installationId, clock, admitSign: () => quota.realtime('sign').ok });
+  Object.assign(globalThis, { __forge_fetch__: realtime.route(meterForgeFetch(kvs, quota)), __forge_runtime__: { appContext: { installationId } } });
   const cache = new Map<string, Promise<string>>();
   const cached = (key: string, make: () => Promise<string>) => {
     if (!cache.has(key)) cache.set(key, make());
@@ -79,6 +88,12 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
 
   // Forge Realtime between tabs: each tab POSTs what it publishes, and hears every tab's over SSE.
   const listeners = new Set<ServerResponse>();
+  let relayed = 0;
+  function relay(message: unknown) {
+    const line = `data: ${JSON.stringify(message)}\n\n`;
+    for (const listener of listeners) listener.write(line);
+    return { eventId: `relay-${++relayed}`, eventTimestamp: new Date().toISOString() };
+  }
   const server = createServer(async (req, res) => {
     const send = (status: number, type: string, body: string) => {
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
@@ -111,8 +126,7 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
         const body = await readBody(req);
         // Forge Realtime caps an event at 32 KB; the relay keeps to it.
         if (body.length > 32 * 1024) return send(413, 'text/plain', '[playground] a Realtime event is at most 32 KB');
-        const line = `data: ${JSON.stringify(JSON.parse(body))}\n\n`;
-        for (const listener of listeners) listener.write(line);
+        relay(JSON.parse(body));
         return send(204, 'text/plain', '');
       }
       if (url.pathname === '/quota') return send(200, 'application/json', JSON.stringify(quota.snapshot()));

@@ -12,6 +12,6 @@ export type { ReadonlyStore, Replica, ReplicaOptions, ReplicaStats, ResyncReason
 export type { CallStage } from './replica/machine';
 export { createMemoryPersistence } from './durable/memoryPersistence';
 export { systemClock } from './runtime/ports';
-export type { Clock, CommitBatch, CommitResult, LoadedDoc, Logger, Persistence, Transport, Unsubscribe } from './runtime/ports';
+export type { Clock, CommitBatch, CommitResult, LoadedChanges, LoadedDoc, Logger, Persistence, RemoteChange, Transport, Unsubscribe } from './runtime/ports';
 export { isSyncError, SyncError } from '@bgstore/protocol';
 export type { DurableStatus, SyncErrorCode } from '@bgstore/protocol';

@@ -18,6 +18,8 @@ export { createRandom } from './random';
 export type { Random } from './random';
 export { createRealtimeHub, realtimeScope } from './realtime';
 export type { RealtimeHub, RealtimeOptions, RealtimeSubscription } from './realtime';
+export { createRealtimeBackend } from './realtimeBackend';
+export type { RealtimeBackend, RealtimeBackendOptions, RealtimeBackendStats, RealtimePermission } from './realtimeBackend';
 export { createSite } from './site';
 export type { ForgeFetch, Site, SiteOptions } from './site';
 export { click, findAll, findButton, findByText, findByType, getText, renderText, toPlainTree, UiKitQueryError } from './uikit';

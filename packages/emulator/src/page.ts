@@ -229,6 +229,11 @@ export function createPage(options: PageOptions): Page {
   }
 
   function realtimeCall(inst: Instance, spec: ModuleSpec, method: string, args: Record<string, unknown>): unknown {
+    // A channel a function signed a token for takes only pages that show one for it (realtimeBackend.ts).
+    const publishing = method === 'publishRealtimeChannel';
+    const refused = site.realtimeBackend.check(String(args.channelName), publishing ? 'publish' : 'subscribe', (args.options as { token?: unknown } | undefined)?.token);
+    if (refused && publishing) return { eventId: null, eventTimestamp: null, errors: [{ message: `Realtime token validation failed: ${refused}` }] };
+    if (refused) throw new Error(`[emulator] realtime.subscribe('${String(args.channelName)}') refused: ${refused}`);
     const scope = realtimeScope({ installation: site.installationId, moduleKey: spec.key, context: inst.context, isGlobal: Boolean(args.isGlobal) });
     if (method === 'publishRealtimeChannel') {
       try {

@@ -3,6 +3,7 @@ import { meterForgeFetch } from './kvs/quota';
 import { createQuotaMeter, type ForgeQuotas, type QuotaMeter } from './quota';
 import { createRandom, type Random } from './random';
 import { createRealtimeHub, type RealtimeHub } from './realtime';
+import { createRealtimeBackend, type RealtimeBackend } from './realtimeBackend';
 
 /** The signature of `global.__forge_fetch__`, through which `@forge/kvs` reaches storage. */
 export type ForgeFetch = (context: unknown, path: string, init: { method?: string; headers?: Record<string, string>; body?: string }) => Promise<Response>;
@@ -44,6 +45,8 @@ export interface Site {
   readonly clock: Clock;
   readonly random: Random;
   readonly realtime: RealtimeHub;
+  /** Realtime as the app's functions reach it (`@forge/realtime`), and the channel tokens pages must show. */
+  readonly realtimeBackend: RealtimeBackend;
   readonly cloudId: string;
   readonly siteUrl: string;
   readonly appId: string;
@@ -58,7 +61,8 @@ export interface Site {
   readonly forgeFetch: ForgeFetch | undefined;
   /**
    * Points `target.__forge_fetch__` at this site's storage, so the real `@forge/kvs` loaded in
-   * `target` (a Node process, a realm) uses it. Returns a function that restores the old value.
+   * `target` (a Node process, a realm) uses it, and `@forge/realtime` this site's Realtime backend
+   * (with a `__forge_runtime__` naming the installation). Returns a function that restores both.
    */
   installForgeFetch(target?: Record<string, unknown>): () => void;
 }
@@ -70,26 +74,34 @@ export function createSite(options: SiteOptions = {}): Site {
   const q = typeof options.quotas === 'object' ? options.quotas : { enforce: options.quotas ?? true };
   const quota = createQuotaMeter({ clock, enforce: q.enforce ?? true, limits: q.limits });
   const forgeFetch = options.forgeFetch && meterForgeFetch(options.forgeFetch, quota);
+  const realtime = createRealtimeHub({ quota });
+  const installationId = `emulated-installation-${cloudId}`;
+  const appId = options.appId ?? 'ari:cloud:ecosystem::app/00000000-0000-0000-0000-000000000000';
+  // Signing a token is one of the installation's Realtime operations too (publishes are the hub's).
+  const realtimeBackend = createRealtimeBackend({ hub: realtime, installation: installationId, clock, admitSign: () => quota.realtime('sign').ok });
   return {
     clock,
     random: createRandom(options.seed ?? 1),
-    realtime: createRealtimeHub({ quota }),
+    realtime,
+    realtimeBackend,
     quota,
     cloudId,
     siteUrl: options.siteUrl ?? 'https://emulated.atlassian.net',
-    appId: options.appId ?? 'ari:cloud:ecosystem::app/00000000-0000-0000-0000-000000000000',
+    appId,
     environmentId: 'emulated-environment',
     environmentType: options.environmentType ?? 'DEVELOPMENT',
     installContext: `ari:cloud:${options.product ?? 'confluence'}::site/${cloudId}`,
-    installationId: `emulated-installation-${cloudId}`,
+    installationId,
     license: options.license,
     forgeFetch,
     installForgeFetch(target = globalThis as unknown as Record<string, unknown>) {
       if (!forgeFetch) throw new Error('[emulator] this site has no storage: pass `forgeFetch` (e.g. createKvsFetch()) to createSite');
-      const previous = target.__forge_fetch__;
-      target.__forge_fetch__ = forgeFetch;
+      const previous = { fetch: target.__forge_fetch__, runtime: target.__forge_runtime__ };
+      target.__forge_fetch__ = realtimeBackend.route(forgeFetch);
+      target.__forge_runtime__ = { appContext: { installationId, appId, environmentId: 'emulated-environment' }, realtime: { contextToken: 'emulated-context-token' } };
       return () => {
-        target.__forge_fetch__ = previous;
+        target.__forge_fetch__ = previous.fetch;
+        target.__forge_runtime__ = previous.runtime;
       };
     },
   };

@@ -4,6 +4,6 @@ export type { BridgeEvents } from './bridgeTransport';
 export { connect } from './connect';
 export type { ConnectOptions } from './connect';
 export { createInvokePersistence } from './invokePersistence';
-export type { Invoke, InvokePersistenceOptions } from './invokePersistence';
+export type { Invoke, InvokePersistenceOptions, RealtimeGrants } from './invokePersistence';
 export { startHost } from './startHost';
 export type { RealtimeApi, StartHostOptions } from './startHost';

@@ -1,17 +1,33 @@
 import { invoke as bridgeInvoke } from '@forge/bridge';
-import type { ActionRecipes, CommitBatch, CommitResult, LoadedDoc, Persistence, StoreDefinition } from '@bgstore/core';
-import { errorText, isResolverError, RESOLVER_FUNCTIONS, SyncError, type CommitRequest, type CommitResponse, type LoadRequest, type LoadResponse, type RevisionRequest, type RevisionResponse } from '@bgstore/protocol';
+import type { ActionRecipes, CommitBatch, CommitResult, LoadedChanges, LoadedDoc, Persistence, StoreDefinition } from '@bgstore/core';
+import { errorText, isChanges, isResolverError, RESOLVER_FUNCTIONS, SyncError, type CommitRequest, type CommitResponse, type LoadRequest, type RealtimeGrant, type RevisionRequest, type RevisionResponse, type SyncResponse } from '@bgstore/protocol';
 
 /** Calls a resolver function; `@forge/bridge`'s `invoke` by default. */
 export type Invoke = (functionKey: string, payload: Record<string, unknown>) => Promise<unknown>;
+
+/** Who wants the resolver's Realtime grant for the document's channel (see `startHost`'s `realtimeHint`). */
+export interface RealtimeGrants {
+  /** Whether the next load should ask for a grant (none held, or a new subscription needs a fresh one). */
+  wants(): boolean;
+  granted(grant: RealtimeGrant): void;
+  /** A load asked for a grant and got none (Realtime unavailable to the resolver, or over its budget). */
+  missing(): void;
+}
 
 /** Options of {@link createInvokePersistence}. */
 export interface InvokePersistenceOptions {
   /** @default invoke from @forge/bridge */
   invoke?: Invoke;
+  /** Asks loads for a subscribe-only Realtime grant when it wants one. */
+  realtime?: RealtimeGrants;
   /** The clock a 429's reset time is read against (the host's). @default Date.now */
   now?: () => number;
 }
+
+const isList = (value: unknown) => value === undefined || Array.isArray(value);
+
+/** A commit request with every field the resolver reads (`doc` only once an answer named the document). */
+type FullCommitRequest = Required<Omit<CommitRequest, 'doc'>> & Pick<CommitRequest, 'doc'>;
 
 /**
  * A refused invocation as `RATE_LIMITED`, or undefined: Forge's 429 `RATE_LIMIT_EXCEEDED` (the
@@ -26,9 +42,10 @@ function rateLimited(key: string, error: unknown, now: () => number): SyncError 
   return new SyncError('RATE_LIMITED', `[bgstore] ${key} was refused: the Forge quota is spent (${text})`, { cause: error, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
 }
 
-// Requests are typed `Required<…Request>`: a field the resolver reads that is not sent here (as
-// `floors` once was) is a compile error, not a silent gap.
-async function call<T>(invoke: Invoke, key: string, payload: Required<LoadRequest> | Required<CommitRequest> | Required<RevisionRequest>, now: () => number): Promise<T> {
+// Commit and revision requests are typed `Required<…Request>`: a field the resolver reads that is
+// not sent here (as `floors` once was) is a compile error, not a silent gap. A load's fields are
+// optional by nature (`since` only when the host holds a revision).
+async function call<T>(invoke: Invoke, key: string, payload: LoadRequest | FullCommitRequest | Required<RevisionRequest>, now: () => number): Promise<T> {
   let answer: unknown;
   try {
     answer = await invoke(key, { ...payload });
@@ -50,23 +67,51 @@ async function call<T>(invoke: Invoke, key: string, payload: Required<LoadReques
 
 /**
  * Persistence through the app's resolver function (`registerStores` on the backend): the host loads
- * and commits over `invoke`, and the resolver re-runs intents on the stored state in KVS.
+ * and commits over `invoke`, and the resolver re-runs intents on the stored state in KVS. A host
+ * that holds a revision asks only for the changes since it (`sync`: one invocation that is the
+ * revision check and the reload), and commits get back only what the host lacks.
  * @example
  * startHost(board, { persistence: createInvokePersistence(board) }); // what startHost does by default
  */
 export function createInvokePersistence<TState, TActions extends ActionRecipes<TState>>(definition: StoreDefinition<TState, TActions>, options: InvokePersistenceOptions = {}): Persistence<TState> {
   const invoke: Invoke = options.invoke ?? ((key, payload) => bridgeInvoke(key, payload) as Promise<unknown>);
   const store = definition.name;
+  const grants = options.realtime;
   const now = options.now ?? Date.now;
+  // The stored document's id, from the latest answer that named one: changes and patches are only
+  // taken for the document this host's revision belongs to (one deleted and stored again is another).
+  let doc: string | undefined;
+  const learn = (answer: { doc?: unknown }) => {
+    if (typeof answer.doc === 'string') doc = answer.doc;
+  };
+  const load = async (since?: number): Promise<SyncResponse> => {
+    const asked = grants?.wants() === true;
+    const request: LoadRequest = { store, ...(since !== undefined ? { since, ...(doc ? { doc } : {}) } : {}), ...(asked ? { realtime: true } : {}) };
+    const r = await call<SyncResponse>(invoke, RESOLVER_FUNCTIONS.load, request, now);
+    learn(r);
+    if (r.realtime && typeof r.realtime.channel === 'string' && typeof r.realtime.token === 'string') grants?.granted(r.realtime);
+    else if (asked) grants?.missing();
+    return r;
+  };
+  const whole = (r: SyncResponse): LoadedDoc<TState> => {
+    if (isChanges(r)) throw new SyncError('STORAGE_FAILED', `[bgstore] ${RESOLVER_FUNCTIONS.load} answered changes to a load that named no revision`);
+    return { revision: r.revision, state: r.state as TState, clients: r.clients ?? {} };
+  };
   return {
-    async load(): Promise<LoadedDoc<TState>> {
-      const request: Required<LoadRequest> = { store };
-      const r = await call<LoadResponse>(invoke, RESOLVER_FUNCTIONS.load, request, now);
-      return { revision: r.revision, state: r.state as TState, clients: r.clients ?? {} };
+    load: async () => whole(await load()),
+    async sync(revision): Promise<LoadedChanges | LoadedDoc<TState>> {
+      const r = await load(revision);
+      if (!isChanges(r)) return whole(r);
+      if (r.since !== revision || !Number.isSafeInteger(r.revision) || r.revision < revision) {
+        throw new SyncError('STORAGE_FAILED', `[bgstore] ${RESOLVER_FUNCTIONS.load} answered the changes from ${String(r.since)} to ${String(r.revision)} when asked for those since ${revision}`);
+      }
+      return { since: r.since, revision: r.revision, patches: r.patches };
     },
     async commit(batch: CommitBatch): Promise<CommitResult<TState>> {
-      const request: Required<CommitRequest> = { store, baseRevision: batch.baseRevision, intents: batch.intents, floors: batch.floors ?? [] };
+      const request: FullCommitRequest = { store, baseRevision: batch.baseRevision, intents: batch.intents, floors: batch.floors ?? [], patches: true, ...(doc ? { doc } : {}) };
       const r = await call<CommitResponse>(invoke, RESOLVER_FUNCTIONS.commit, request, now);
+      learn(r);
+      if (!isList(r.patches) || !Array.isArray(r.outcomes)) throw new SyncError('STORAGE_FAILED', `[bgstore] ${RESOLVER_FUNCTIONS.commit} answered a malformed result`);
       return r as CommitResult<TState>;
     },
     async revision(): Promise<number> {

@@ -1,15 +1,12 @@
 import { realtime as bridgeRealtime } from '@forge/bridge';
 import { createHost, systemClock, type ActionRecipes, type Host, type HostOptions, type Persistence, type StoreDefinition } from '@bgstore/core';
 import { createBridgeTransport } from './bridgeTransport';
+import { subscribeChanges, type ChangeSubscription, type RealtimeApi } from './changeSubscription';
 import { createHintGate } from './hintGate';
 import { createInvokePersistence } from './invokePersistence';
 import { pageCaller } from './pageCaller';
 
-/** The part of `@forge/bridge`'s `realtime` the revision hint uses. */
-export interface RealtimeApi {
-  publishGlobal(channel: string, payload: Record<string, unknown>): Promise<unknown> | unknown;
-  subscribeGlobal(channel: string, callback: (payload: unknown) => unknown): Promise<{ unsubscribe(): unknown }> | { unsubscribe(): unknown };
-}
+export type { RealtimeApi } from './changeSubscription';
 
 /** Options of {@link startHost}: those of `createHost`, with a Forge transport and storage by default. */
 export interface StartHostOptions<TState> extends Omit<HostOptions<TState>, 'transport' | 'persistence'> {
@@ -22,30 +19,34 @@ export interface StartHostOptions<TState> extends Omit<HostOptions<TState>, 'tra
    */
   persistence?: Persistence<TState> | false;
   /**
-   * Announce each new stored revision on a Forge Realtime global channel, and check storage when
-   * another tab announces one — so other tabs and users see changes in a fraction of a second
-   * instead of at the next periodic check (`revisionCheckMs`, which stays on as a safety net).
-   * If subscribing to the channel fails (Realtime is in Preview and may be unavailable), storage
-   * is polled every `fallbackCheckMs` instead. Realtime is limited to ~50 operations/s per
-   * installation; storage stays the source of truth. Anyone signed in can publish on the channel, so
-   * hints are coalesced into at most one check per `minCheckMs`, backing off to one per `maxCheckMs`
-   * while they keep proving false; a hint at or below the revision the page knows costs nothing.
-   * @default false
+   * Receive other pages' changes as they are committed: the resolver publishes each commit on the
+   * document's Forge Realtime channel and gives this page a subscribe-only token for it with its
+   * load, and the host applies a change on top of exactly the revision it names, without invoking
+   * anything. While subscribed, storage is checked only every `revisionCheckMs` (a slow safety net,
+   * 5 minutes unless set); until then, or when Realtime is unavailable (it is in Preview),
+   * every `fallbackCheckMs`. Only the resolver can publish on the channel. Realtime allows ~50
+   * operations/s per installation: a page costs one subscribe per load, a commit one publish.
+   * Needs the default persistence (the app's resolver with `registerStores`).
+   * @default true
    */
   realtimeHint?:
     | boolean
     | {
+        /** @deprecated ignored: the resolver names the channel */
         channel?: string;
-        /** @default 3000 */
+        /** @default 30000 */
         fallbackCheckMs?: number;
-        /** Hints trigger at most one check per this many ms. @default 1000 */
+        /** Changes that only say a revision exists trigger at most one check per this many ms. @default 1000 */
         minCheckMs?: number;
-        /** While hints keep proving false the gap doubles, up to this. @default 30000 */
+        /** While such checks keep finding nothing new the gap doubles, up to this. @default 30000 */
         maxCheckMs?: number;
       };
-  /** The Realtime API the hint uses. @default realtime from @forge/bridge */
+  /** The Realtime API pages subscribe with. @default realtime from @forge/bridge */
   realtime?: RealtimeApi;
 }
+
+/** While Realtime delivers changes, storage is checked this often, as a safety net. */
+const SAFETY_NET_MS = 300_000;
 
 type Doc = { visibilityState?: string; addEventListener?(type: string, fn: () => void): void; removeEventListener?(type: string, fn: () => void): void };
 
@@ -57,53 +58,39 @@ type Doc = { visibilityState?: string; addEventListener?(type: string, fn: () =>
  * // background script
  * import { startHost } from '@bgstore/forge';
  * import { board } from './store';
- * startHost(board, { realtimeHint: true });
+ * startHost(board);
  */
 export function startHost<TState, TActions extends ActionRecipes<TState>>(definition: StoreDefinition<TState, TActions>, options: StartHostOptions<TState> = {}): Host<TState, TActions> {
-  const { transport, persistence, realtimeHint, realtime = bridgeRealtime as unknown as RealtimeApi, ...rest } = options;
+  const { transport, persistence, realtimeHint = true, realtime = bridgeRealtime as unknown as RealtimeApi, ...rest } = options;
   const hint = typeof realtimeHint === 'object' ? realtimeHint : {};
-  const channel = hint.channel ?? `bgstore-${definition.name}-revision`;
   const clock = rest.clock ?? systemClock;
-  let announced = -1;
-  const host = createHost(definition, {
-    ...rest,
-    caller: rest.caller ?? pageCaller(),
-    onDurable(status) {
-      rest.onDurable?.(status);
-      if (!realtimeHint || status.saving || status.revision <= announced) return;
-      announced = status.revision;
-      void Promise.resolve()
-        .then(() => realtime.publishGlobal(channel, { store: definition.name, revision: status.revision }))
-        .catch(() => undefined);
-    },
-    transport: transport ?? createBridgeTransport(),
-    persistence: persistence === false ? undefined : (persistence ?? createInvokePersistence(definition, { now: () => clock.now() })),
-  });
-  if (realtimeHint && persistence !== false) {
-    let closed = false;
-    let pollTimer: unknown;
-    const poll = () => {
-      pollTimer = clock.setTimeout(() => {
-        if (closed) return;
-        host.checkRevision();
-        poll();
-      }, hint.fallbackCheckMs ?? 3000);
-    };
-    // Anyone signed in can publish on the channel: hints are coalesced and rate-limited (#18.5).
-    const gate = createHintGate({ clock, known: () => host.stats().durable?.revision ?? 0, check: () => host.checkRevision(), minMs: hint.minCheckMs, maxMs: hint.maxCheckMs });
-    const subscription = Promise.resolve()
-      .then(() => realtime.subscribeGlobal(channel, (payload: unknown) => gate.hint((payload as { revision?: unknown } | null)?.revision)))
-      .catch(() => {
-        if (!closed) poll();
-        return undefined;
-      });
-    host.onClose(() => {
-      closed = true;
-      gate.close();
-      if (pollTimer !== undefined) clock.clearTimeout(pollTimer);
-      void subscription.then((s) => s?.unsubscribe());
+  // Changes from Realtime need the resolver's grant, which only the default persistence asks for.
+  let feed: ChangeSubscription | undefined;
+  const late: { host?: Host<TState, TActions> } = {};
+  const gate = createHintGate({ clock, known: () => late.host?.stats().durable?.revision ?? 0, check: () => late.host?.checkRevision(), minMs: hint.minCheckMs, maxMs: hint.maxCheckMs });
+  if (realtimeHint && persistence === undefined) {
+    feed = subscribeChanges({
+      store: definition.name,
+      realtime,
+      clock,
+      fallbackCheckMs: hint.fallbackCheckMs ?? 30_000,
+      known: () => late.host?.stats().durable?.revision ?? -1,
+      apply: (change) => late.host?.receiveChange(change),
+      // A change that only says a revision exists goes through the hint gate (#18.5): coalesced, at most one check a second.
+      check: (revision) => (revision === undefined ? late.host?.checkRevision() : gate.hint(revision)),
     });
   }
+  const host = (late.host = createHost(definition, {
+    ...rest,
+    caller: rest.caller ?? pageCaller(),
+    ...(feed && rest.revisionCheckMs === undefined ? { revisionCheckMs: SAFETY_NET_MS } : {}),
+    transport: transport ?? createBridgeTransport(),
+    persistence: persistence === false ? undefined : (persistence ?? createInvokePersistence(definition, { realtime: feed?.grants, now: () => clock.now() })),
+  }));
+  host.onClose(() => {
+    gate.close();
+    feed?.close();
+  });
   const doc = (globalThis as { document?: Doc }).document;
   if (doc?.addEventListener && persistence !== false) {
     const onVisibility = () => (doc.visibilityState === 'hidden' ? host.flush() : host.checkRevision());

@@ -46,7 +46,8 @@ export function setup(seed: number, faults = false, hostOptions?: object, entiti
     pages.push(page);
     return page;
   };
-  const stored = async () => (await handler!({ call: { functionKey: RESOLVER_FUNCTIONS.load, payload: { store: 'board' } }, context: {} }, { installContext: site.installContext, principal: { accountId: 'reader' } })) as { revision: number; state: Board['initialState'] };
+  const stored = async (extra: Record<string, unknown> = {}) =>
+    (await handler!({ call: { functionKey: RESOLVER_FUNCTIONS.load, payload: { store: 'board', ...extra } }, context: {} }, { installContext: site.installContext, principal: { accountId: 'reader' } })) as { revision: number; state: Board['initialState']; realtime?: { channel: string; token: string } };
   return { clock, kvs, site, open, pages, stored, invocations, invoked, close: () => (pages.forEach((p) => p.close()), restore()) };
 }
 

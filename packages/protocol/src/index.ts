@@ -16,8 +16,8 @@ export { encodeMessage } from './wire';
 export { RETRY_POLICIES, retryDelay } from './retry';
 export type { RandomSource, RetryPolicy } from './retry';
 export type { WireMessage } from './wire';
-export { isResolverError, RESOLVER_FUNCTIONS } from './resolverApi';
-export type { CommitRequest, CommitResponse, LoadRequest, LoadResponse, ResolverError, RevisionRequest, RevisionResponse, StoredClient } from './resolverApi';
+export { isChanges, isResolverError, RESOLVER_FUNCTIONS } from './resolverApi';
+export type { ChangesResponse, CommitRequest, CommitResponse, LoadRequest, LoadResponse, RealtimeChange, RealtimeGrant, ResolverError, RevisionRequest, RevisionResponse, StoredClient, SyncResponse } from './resolverApi';
 export type {
   AckMessage,
   BeatMessage,

@@ -26,6 +26,13 @@ export function ownClients(clients: Record<string, ClientRecord>, context: Store
   return out;
 }
 
+/** Which of the client-table `keys` are the caller's own, as bare client ids. */
+export function ownKeys(keys: readonly string[], context: StoreContext): string[] {
+  if (!context.accountId) return [];
+  const prefix = `${callerKey(context, '')}|`;
+  return keys.filter((key) => key.startsWith(prefix)).map((key) => key.slice(prefix.length));
+}
+
 /** Tells core's client table whose a record is (per-caller budgets) and which are anonymous viewers' (the first to go when full). */
 export const CALLERS: ClientCallers = {
   callerOf: (key) => key.slice(0, Math.max(0, key.lastIndexOf('|'))),

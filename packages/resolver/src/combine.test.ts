@@ -1,7 +1,7 @@
 import { defineStore } from '@bgstore/core';
 import { createManualClock } from '@bgstore/emulator';
 import { RESOLVER_FUNCTIONS as F } from '@bgstore/protocol';
-import { createBackend, intent } from '../test/harness';
+import { createBackend, intent, stateAfter } from '../test/harness';
 import type { StoreContext, StoreIntent } from '.';
 
 // Combined commits: a batch whose commit lost the race waits in the document's inbox, and the next
@@ -29,6 +29,7 @@ describe('combined commits', () => {
     const clock = createManualClock(1_000_000);
     const { call, kvs } = createBackend([board], { retryDelayMs: 20, policies, clock });
     await call(F.commit, { store: 'board', baseRevision: 0, intents: [intent('tab-b', 1, 'add', 'c1')] });
+    const { doc } = (await call(F.load, { store: 'board' })) as { doc: string };
     // A's own transactions keep losing until B has committed.
     let bDone = false;
     kvs.setFaults(({ path, body }) => {
@@ -39,10 +40,13 @@ describe('combined commits', () => {
     for (let step = 0; step < 1000 && inboxKeys(kvs).length === 0; step++) await clock.advanceAsync(1);
     expect(inboxKeys(kvs)).toHaveLength(1);
 
-    const b = await call(F.commit, { store: 'board', baseRevision: 1, intents: [intent('tab-b', 2, 'add', 'b1')] }, { accountId: 'user-b' });
+    const b = await call(F.commit, { store: 'board', baseRevision: 1, intents: [intent('tab-b', 2, 'add', 'b1')], patches: true, doc }, { accountId: 'user-b' });
     bDone = true;
     // B's commit carried A's batch: its answer has the state with A's card, B's own outcome only.
-    expect(b).toMatchObject({ revision: 2, outcomes: [{ clientId: 'tab-b', seq: 2, ok: true }], state: { cards: [{ id: 'c1', title: 'c1' }, { id: 'a1' }, { id: 'b1' }] } });
+    expect(b).toMatchObject({ revision: 2, outcomes: [{ clientId: 'tab-b', seq: 2, ok: true }] });
+    // What B lacks comes as patches on its base (revision 1), not as the whole state.
+    expect(b).not.toHaveProperty('state');
+    expect(stateAfter({ cards: [{ id: 'c1', title: 'c1' }] }, b)).toEqual({ cards: [{ id: 'c1', title: 'c1' }, { id: 'a1', title: 'a1' }, { id: 'b1', title: 'b1' }] });
     expect(inboxKeys(kvs)).toEqual([]);
     // A learns its intents are stored, as they were decided for A: the rename refused.
     let answerA: unknown;

@@ -1,7 +1,9 @@
 import type { ActionRecipes, StoreDefinition } from '@bgstore/core';
 import { commitAnswer, commitIntents, emptyDoc, upgradeDoc, type ClientTableOptions, type DurableDoc } from '@bgstore/core/durable';
-import { isSyncError, type CommitResponse, type StoredIntent, type SyncError } from '@bgstore/protocol';
+import { isSyncError, jsonBytes, type CommitResponse, type StoredIntent, type SyncError, type WirePatch } from '@bgstore/protocol';
 import { retryContended, type ContentionOptions } from './contention';
+// A plain JSON diff (O(change) on immer-made states); it lives with the KVS log, which needed it first.
+import { diffJson } from './kvs/docLog';
 import type { DocRead, InboxEntry, StoragePort } from './storage/port';
 
 /** Any store definition (its state and action types do not matter here). */
@@ -20,12 +22,58 @@ export interface Batch {
   floors: [string, number][];
   /** The revision the caller's answer is relative to. */
   baseRevision: number;
+  /** The caller applies patches: what it lacks may come as patches instead of the state. */
+  patches?: boolean;
+  /** The stored document's id the caller's base revision belongs to (patches only for the same one). */
+  doc?: string;
 }
 
 /** How {@link commitBatch} commits: the client table's bounds, the time intents are recorded at, and the retry budgets. */
 export interface CommitSettings extends Omit<ContentionOptions, 'isLostRace' | 'onLostRace'> {
   table: ClientTableOptions;
   now: () => number;
+}
+
+/** What a commit stored: the revision it read (`base`) and made, and the patches between them (none when the read was of another schema). */
+export interface Committed {
+  base: number;
+  revision: number;
+  patches?: WirePatch[];
+}
+
+/** Patches this large are sent only if the state whole would be larger still. */
+const LARGE_PATCHES = 65_536;
+
+/**
+ * The answer to a caller whose state is `baseRevision`'s: the plain answer when it can predict the
+ * result; otherwise what it lacks — patches from its base (others' commits since, read from storage's
+ * log, then this commit's) when storage has them — or the stored state whole.
+ */
+async function answerWithChanges<R extends DocRead>(storage: StoragePort<R>, key: string, read: R | undefined, doc: DurableDoc<unknown>, baseRevision: number, plain: CommitResponse, tail: WirePatch[] | undefined): Promise<CommitResponse> {
+  if (plain.state === undefined || tail === undefined || baseRevision > doc.revision) return plain;
+  let patches: WirePatch[] | undefined;
+  if (baseRevision === doc.revision) patches = tail;
+  else if (read && storage.readChanges) {
+    const since = await storage.readChanges(key, baseRevision, read).catch(() => undefined);
+    if (since && since.revision === doc.revision) patches = [...since.patches, ...tail];
+  }
+  if (!patches) return plain;
+  const bytes = jsonBytes(patches);
+  if (bytes > LARGE_PATCHES && bytes >= jsonBytes(plain.state)) return plain;
+  const { state: _state, ...rest } = plain;
+  return { ...rest, patches };
+}
+
+/** The answer to the caller (what it lacks, and the document's id), and what was stored, for publishing. */
+async function settle<R extends DocRead>(storage: StoragePort<R>, key: string, batch: Batch, read: R | undefined, doc: DurableDoc<unknown>, result: { doc: DurableDoc<unknown>; changed: boolean }, plain: CommitResponse) {
+  // Patches are relative to what storage holds; a read of an older schema was migrated, so they would not apply.
+  const tail = !read || read.doc.schemaVersion === doc.schemaVersion ? diffJson(doc.state, result.doc.state) : undefined;
+  const sameDoc = batch.baseRevision === 0 || (read?.id !== undefined && read.id === batch.doc);
+  const answered = batch.patches && sameDoc ? await answerWithChanges(storage, key, read, doc, batch.baseRevision, plain, tail) : plain;
+  // The caller learns the document's id; a first commit makes one (the next read tells it).
+  const answer = read?.id ? { ...answered, doc: read.id } : answered;
+  const committed: Committed | undefined = result.changed ? { base: doc.revision, revision: result.doc.revision, ...(tail ? { patches: tail } : {}) } : undefined;
+  return { answer, committed };
 }
 
 /**
@@ -43,12 +91,13 @@ const isTooLarge = (error: unknown): error is SyncError => isSyncError(error) &&
  * reads the document (only what changed since the last attempt's read) and, when others may be
  * writing, the inbox; applies the waiting batches and then this one, and commits conditionally. A
  * lost race posts this batch to the inbox, so the next winner applies it too, and tries again. The
- * answer's outcomes are this batch's only, under the intents' own keys.
+ * answer's outcomes are this batch's only, under the intents' own keys; with it, what the commit
+ * stored (for publishing), if anything.
  * Waiting batches never cost this one its commit: when they make it too large it commits alone. A
  * posted batch that itself no longer fits is withdrawn — its intents stored as refused — so what its
  * caller is told is what storage holds; and the poster deletes its entry before answering.
  */
-export async function commitBatch<R extends DocRead>(storage: StoragePort<R>, definition: AnyDefinition, key: string, batch: Batch, settings: CommitSettings): Promise<CommitResponse> {
+export async function commitBatch<R extends DocRead>(storage: StoragePort<R>, definition: AnyDefinition, key: string, batch: Batch, settings: CommitSettings): Promise<{ answer: CommitResponse; committed?: Committed }> {
   const ttl = settings.budgetMs + INBOX_GRACE_MS;
   // `live`: the posted entry may still be in the inbox (until this commit or a reading shows it gone).
   const posted = { key: storage.inbox.keyOf(key, batch.caller, batch.intents, settings.now()), live: false };
@@ -62,7 +111,7 @@ export async function commitBatch<R extends DocRead>(storage: StoragePort<R>, de
     const read = await storage.read(key, previous);
     return [read, storage.mayHaveWaiting(read, batch.caller, now) ? await storage.inbox.read(key, now) : []];
   };
-  const attempt = async (): Promise<CommitResponse> => {
+  const attempt = async (): Promise<{ answer: CommitResponse; committed?: Committed }> => {
     const now = settings.now();
     const [read, listed] = await readBoth(now);
     previous = read;
@@ -103,7 +152,7 @@ export async function commitBatch<R extends DocRead>(storage: StoragePort<R>, de
       }
       const outcomes = result.outcomes.slice(carried.length);
       const carriedApplied = result.outcomes.slice(0, carried.length).some((o) => !o.duplicate);
-      return commitAnswer(doc, batch.baseRevision, { doc: result.doc, outcomes }, carriedApplied);
+      return settle(storage, key, batch, read, doc, result, commitAnswer(doc, batch.baseRevision, { doc: result.doc, outcomes }, carriedApplied));
     }
   };
   const onLostRace = async () => {

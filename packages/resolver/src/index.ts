@@ -6,4 +6,4 @@ export type { PoliciesOf, RegisteredStore, RegisterStoresOptions, ResolverLike }
 export type { AnyStoreIntent, PolicyVerdict, StoreContext, StoreIntent, StorePolicy, StoreScope } from './policy';
 export { documentKey } from './scope';
 export { RESOLVER_FUNCTIONS } from '@bgstore/protocol';
-export type { CommitRequest, CommitResponse, LoadRequest, LoadResponse, ResolverError, RevisionRequest, RevisionResponse } from '@bgstore/protocol';
+export type { ChangesResponse, CommitRequest, CommitResponse, LoadRequest, LoadResponse, RealtimeChange, RealtimeGrant, ResolverError, RevisionRequest, RevisionResponse, SyncResponse } from '@bgstore/protocol';

@@ -33,6 +33,13 @@ export function parseBaseRevision(raw: unknown): number {
   return raw as number;
 }
 
+/** A load's `since`: absent, or the revision the caller holds. @throws SyncError `BAD_REQUEST` unless absent or a non-negative integer */
+export function parseSince(raw: unknown): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!Number.isSafeInteger(raw) || (raw as number) < 0) throw new SyncError('BAD_REQUEST', '[bgstore] since must be a non-negative integer');
+  return raw as number;
+}
+
 /**
  * Reads a commit's intents. Each is judged alone: a malformed one is refused (`BAD_REQUEST`) by its
  * own outcome, the others go on. Only a payload that is not a list at all is refused whole.
@@ -71,8 +78,10 @@ export function parseFloors(raw: unknown): [string, number][] {
  * (as `floors` once went unsent) is a compile error. Malformed intents come back refused.
  * @throws SyncError `BAD_REQUEST` / `TOO_LARGE` for a request that cannot be read at all
  */
-export function parseCommitRequest(payload: Record<string, unknown>, store: string, maxIntents: number): { request: Required<CommitRequest>; refused: Outcome[] } {
+export function parseCommitRequest(payload: Record<string, unknown>, store: string, maxIntents: number): { request: Required<Omit<CommitRequest, 'doc'>> & Pick<CommitRequest, 'doc'>; refused: Outcome[] } {
   const baseRevision = parseBaseRevision(payload.baseRevision);
   const { intents, refused } = parseIntents(payload.intents, maxIntents);
-  return { request: { store, baseRevision, intents, floors: parseFloors(payload.floors) }, refused };
+  // `doc` is the caller's word for which document its base came from: it only ever narrows what is answered.
+  const doc = typeof payload.doc === 'string' ? { doc: payload.doc } : {};
+  return { request: { store, baseRevision, intents, floors: parseFloors(payload.floors), patches: payload.patches === true, ...doc }, refused };
 }

@@ -1,9 +1,11 @@
-import { errorText, isSyncError, LIMITS, RESOLVER_FUNCTIONS, type CommitResponse, type LoadResponse, type ResolverError, type RevisionResponse } from '@bgstore/protocol';
-import { CALLERS, ownClients, ownKey } from './callerKeys';
-import { commitBatch, currentDoc, type AnyDefinition, type CommitSettings } from './commitBatch';
+import { errorText, isSyncError, LIMITS, RESOLVER_FUNCTIONS, type CommitResponse, type ResolverError, type RevisionResponse, type SyncResponse } from '@bgstore/protocol';
+import { CALLERS, ownKey } from './callerKeys';
+import { commitBatch, type AnyDefinition, type CommitSettings } from './commitBatch';
 import { createKvsStorage } from './kvs/kvsStorage';
+import { loadAnswer } from './loadAnswer';
 import { checkPayload, fail, isObj, parseCommitRequest } from './payload';
 import { applyWritePolicy, assertMayRead, assertMayWrite, type PolicyTime, type StoreContext, type StorePolicy } from './policy';
+import { createChangeFeed, type ChangeFeed, type ChangeFeedOptions } from './realtime';
 import { documentKey } from './scope';
 import type { StoragePort } from './storage/port';
 
@@ -72,6 +74,13 @@ export interface RegisterStoresOptions<TStores extends readonly RegisteredStore[
    * @default 4096
    */
   minPiece?: number;
+  /**
+   * Publish each commit's changes on the document's Forge Realtime channel (`@forge/realtime`), and
+   * hand pages that ask a subscribe-only token for it, so open pages apply others' changes without
+   * invoking anything. Only the resolver can publish there. Failures never fail a commit or a load.
+   * @default true
+   */
+  realtime?: boolean | Omit<ChangeFeedOptions, 'now'>;
 }
 
 /** Any store definition made by `defineStore` (its state and action types do not matter here). */
@@ -112,7 +121,9 @@ function answerError(error: unknown, storage: Pick<StoragePort, 'misconfiguratio
 
 /**
  * Defines bgstore's resolver functions (`bgstore.load`, `bgstore.commit`, `bgstore.revision`) for
- * the given stores, with each store's server policy. Every answer is data: failures come back as
+ * the given stores, with each store's server policy. A load that names the caller's revision
+ * (`since`) answers only the changes since it when storage has them; a commit answers what the
+ * caller lacks; each commit is published on the document's Realtime channel (see `realtime`). Every answer is data: failures come back as
  * `{error: {code, message}}`. Only `context` is trusted; everything in a payload may be forged.
  * @example
  * const resolver = new Resolver();
@@ -131,6 +142,7 @@ export function registerStores<const TStores extends readonly RegisteredStore[]>
   const timing = clock ? { clock: () => clock.now(), sleep: (ms: number) => new Promise<void>((resolve) => void clock.setTimeout(resolve, ms)) } : {};
   const now = options.now ?? (clock ? () => clock.now() : Date.now);
   const storage = options.storage ?? createKvsStorage({ warmDocuments: options.warmDocuments, minPiece: options.minPiece, now });
+  const feed: ChangeFeed | undefined = options.realtime === false ? undefined : createChangeFeed({ ...(typeof options.realtime === 'object' ? options.realtime : {}), now });
   const settings: CommitSettings = { ...timing, table: TABLE, now, maxAttempts: options.maxAttempts ?? 6, budgetMs: options.contentionBudgetMs ?? 10_000, retryDelayMs: options.retryDelayMs ?? 50 };
   const policyTime: PolicyTime = {
     timeoutMs: options.policyTimeoutMs ?? 5000,
@@ -153,11 +165,9 @@ export function registerStores<const TStores extends readonly RegisteredStore[]>
 
   resolver.define(
     RESOLVER_FUNCTIONS.load,
-    handle(async (definition, _payload, context, policy): Promise<LoadResponse> => {
+    handle(async (definition, payload, context, policy): Promise<SyncResponse> => {
       await assertMayRead(definition.name, policy, context, policyTime);
-      const doc = currentDoc(definition, await storage.read(keyOf(definition, policy, context)));
-      // Only the caller's own client records: nobody learns another caller's client ids.
-      return { revision: doc.revision, schemaVersion: doc.schemaVersion, state: doc.state, clients: ownClients(doc.clients, context) };
+      return loadAnswer(storage, feed, definition, keyOf(definition, policy, context), payload, context);
     }),
   );
 
@@ -185,8 +195,9 @@ export function registerStores<const TStores extends readonly RegisteredStore[]>
       const intents = judged.map((i) => ({ ...i, clientId: ownKey(context, i.clientId), caller: context.accountId ?? null }));
       const bare = new Map(request.intents.map((i) => [ownKey(context, i.clientId), i.clientId]));
       const floors = request.floors.map(([c, f]): [string, number] => [ownKey(context, c), f]);
-      const batch = { caller: context.accountId ?? null, intents, floors, baseRevision: request.baseRevision };
-      const answer = await commitBatch(storage, definition, key, batch, settings);
+      const batch = { caller: context.accountId ?? null, intents, floors, baseRevision: request.baseRevision, patches: request.patches, doc: request.doc };
+      const { answer, committed } = await commitBatch(storage, definition, key, batch, settings);
+      if (committed && feed) await feed.publish(key, { v: 1, store: definition.name, ...committed });
       const outcomes = answer.outcomes.map((o) => ({ ...o, clientId: bare.get(o.clientId) ?? o.clientId }));
       return { ...answer, outcomes: [...outcomes, ...refused] };
     }),

@@ -1,7 +1,8 @@
 // Runs the real @forge/resolver handler, as Forge calls it, against the real @forge/kvs on the
 // emulator's KVS. Each test gets a fresh store.
 import Resolver from '@forge/resolver';
-import { createKvsFetch, createKvsFaults, type KvsFetch } from '@bgstore/emulator';
+import { createKvsFetch, createKvsFaults, createRealClock, createRealtimeBackend, createRealtimeHub, type KvsFetch } from '@bgstore/emulator';
+import { applyPatches } from '../src/kvs/docLog';
 import { DOC_ENTITY_DECLARATION, registerStores, type RegisteredStore, type RegisterStoresOptions } from '../src';
 
 export interface Caller {
@@ -12,8 +13,12 @@ export interface Caller {
 
 export function createBackend(definitions: RegisteredStore[], options: RegisterStoresOptions & { faults?: Parameters<typeof createKvsFaults>[0]; kvs?: KvsFetch } = {}) {
   const kvs: KvsFetch = options.kvs ?? createKvsFetch({ entities: [DOC_ENTITY_DECLARATION as never], faults: options.faults ? createKvsFaults(options.faults) : undefined });
-  (globalThis as { __forge_fetch__?: unknown }).__forge_fetch__ = kvs;
-  return { kvs, call: resolverCall(definitions, options) };
+  // Realtime as the resolver's functions reach it: `@forge/realtime` posts to the same __forge_fetch__.
+  const hub = createRealtimeHub();
+  const realtime = createRealtimeBackend({ hub, installation: 'installation-1', clock: createRealClock() });
+  const meter = createMeter(kvs);
+  Object.assign(globalThis, { __forge_fetch__: realtime.route(meter.fetch), __forge_runtime__: { appContext: { installationId: 'installation-1' } } });
+  return { kvs, call: resolverCall(definitions, options), hub, realtime, meter };
 }
 
 /** Registers the stores on a real Resolver and calls its handler as Forge does, as `caller`. */
@@ -32,3 +37,27 @@ export function resolverCall(definitions: RegisteredStore[], options: RegisterSt
 }
 
 export const intent = (clientId: string, seq: number, name: string, ...args: unknown[]) => ({ clientId, seq, name, args });
+
+/** The state a commit answer says is stored, given the state at the caller's base revision. */
+export const stateAfter = (base: unknown, answer: { state?: unknown; patches?: unknown }) =>
+  answer.state !== undefined ? answer.state : answer.patches ? applyPatches(base, answer.patches as never) : undefined;
+
+const READ_PATHS = new Set(['/api/v1/get', '/api/v1/query', '/api/v1/entity/get', '/api/v1/entity/query', '/api/v1/batch/get', '/api/v1/secret/get']);
+
+/**
+ * Meters KVS reads as Forge bills them: each read request's answer rounded up to 10 KB units (at
+ * least 1). Wraps the emulator's KVS `__forge_fetch__`.
+ */
+export function createMeter(kvs: KvsFetch) {
+  const counts = { readRequests: 0, readUnits: 0 };
+  const fetch: KvsFetch = (async (context: unknown, path: string, init: unknown) => {
+    const response = await (kvs as unknown as (c: unknown, p: string, i: unknown) => Promise<Response>)(context, path, init);
+    if (READ_PATHS.has(path)) {
+      const bytes = Buffer.byteLength(await response.clone().text());
+      counts.readRequests++;
+      counts.readUnits += Math.max(1, Math.ceil(bytes / 10_240));
+    }
+    return response;
+  }) as unknown as KvsFetch;
+  return { fetch, counts, reset: () => Object.assign(counts, { readRequests: 0, readUnits: 0 }) };
+}

@@ -8,7 +8,7 @@ const ALLOWED: Record<string, string[]> = {
   '@bgstore/react': ['@bgstore/core', '@bgstore/protocol', 'react', 'zustand'],
   '@bgstore/forge': ['@bgstore/core', '@bgstore/protocol', '@forge/bridge'],
   // @forge/sql: an optional peer, imported only by the `@bgstore/resolver/sql` entry.
-  '@bgstore/resolver': ['@bgstore/protocol', '@bgstore/core', '@forge/kvs', '@forge/resolver', '@forge/sql'],
+  '@bgstore/resolver': ['@bgstore/protocol', '@bgstore/core', '@forge/kvs', '@forge/realtime', '@forge/resolver', '@forge/sql'],
   '@bgstore/devtools': ['@bgstore/core', '@bgstore/forge', '@bgstore/react', '@forge/bridge', '@forge/react', 'react', 'zustand'],
   // @forge/sql and mysql2 (its Forge SQL service's client): optional peers, loaded only when used.
   '@bgstore/emulator': ['@forge/bridge', '@forge/react', '@forge/resolver', '@forge/kvs', '@forge/sql', '@forge/manifest', 'react', 'esbuild', 'mysql2'],

@@ -5,10 +5,9 @@ import { reportDiagnostics } from '@bgstore/devtools';
 import { startHost } from '@bgstore/forge';
 import { teamBoard } from '../store';
 
-// Other tabs' and users' changes arrive through a Forge Realtime hint: each tab announces the
-// revisions it stores and checks storage when another announces one. If Realtime is unavailable
-// (it is in Preview), storage is polled every 3 s instead; and every 15 s in any case, should an
-// announcement be lost.
+// Other tabs' and users' changes arrive over Forge Realtime: the resolver publishes each commit
+// and this page applies it. If Realtime is unavailable (it is in Preview), storage is polled every
+// 3 s instead; and every 15 s in any case (startHost's default safety net is 5 minutes).
 export const host = startHost(teamBoard, { realtimeHint: { fallbackCheckMs: 3000 }, revisionCheckMs: 15_000 });
 // Diagnostics for a devtools panel, off in production (reportDiagnostics' default).
 reportDiagnostics({ store: teamBoard.name, host });

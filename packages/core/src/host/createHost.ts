@@ -2,7 +2,7 @@ import { createEpoch, downEvent, errorText, LIMITS, RETRY_POLICIES, upEvent, typ
 import type { ChannelStats } from '../runtime/channel';
 import { connectPeer } from '../runtime/peer';
 import { createActions, createCalls } from '../runtime/calls';
-import { randomId, systemClock, type Clock, type Logger, type Persistence, type Transport } from '../runtime/ports';
+import { randomId, systemClock, type Clock, type Logger, type Persistence, type RemoteChange, type Transport } from '../runtime/ports';
 import type { ActionCall, ActionRecipes, Caller, InferActions, StoreDefinition } from '../state/defineStore';
 import { createHostMachine, nextWake, step, type HostCounters, type HostEffect, type HostEvent, type HostPhase, type HostTiming } from './machine';
 import { durableStatus } from './save';
@@ -71,6 +71,12 @@ export interface Host<TState, TActions extends ActionRecipes<TState>> {
   flush(): void;
   /** Asks storage whether other tabs committed, and rebases if so. */
   checkRevision(): void;
+  /**
+   * A change another page committed, as it arrived without asking (e.g. Forge Realtime): applied
+   * when it is on exactly the host's durable revision (then rebased on, unsaved intents replayed),
+   * else a reason to check storage. Only pass changes from a source other users cannot forge.
+   */
+  receiveChange(change: RemoteChange): void;
   readonly epoch: string;
   version(): number;
   stats(): HostStats;
@@ -114,7 +120,10 @@ function callStorage<TState>(persistence: Persistence<TState>, e: Extract<HostEf
       );
   if (e.type === 'load') io(() => persistence.load(), (doc) => ({ type: 'loaded', doc: doc as never }), (error) => ({ type: 'load-failed', error }));
   else if (e.type === 'commit') io(() => persistence.commit(e.batch), (result) => ({ type: 'committed', result: result as never }), (error) => ({ type: 'commit-failed', error }));
-  else io(async () => (persistence.revision ? persistence.revision() : (await persistence.load()).revision), (revision) => ({ type: 'revision', revision }), (error) => ({ type: 'revision-failed', error }));
+  else if (persistence.sync) {
+    const { since } = e;
+    io(() => persistence.sync!(since), (answer) => ({ type: 'synced', since, answer: answer as never }), (error) => ({ type: 'revision-failed', error }));
+  } else io(async () => (persistence.revision ? persistence.revision() : (await persistence.load()).revision), (revision) => ({ type: 'revision', revision }), (error) => ({ type: 'revision-failed', error }));
 }
 
 /** Tells every subscriber; a throwing one must not cost the effects after it (a call would never settle). */
@@ -219,6 +228,7 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
     version: () => m.version,
     flush: () => run({ type: 'flush' }),
     checkRevision: () => run({ type: 'check-revision' }),
+    receiveChange: (change) => run({ type: 'remote-change', change }),
     stats: () => ({ ...m.counters, phase: m.phase, epoch, version: m.version, durable: m.save ? durableStatus(m.save) : null, channel: channel.stats() }),
     close,
     onClose: (fn) => void closers.push(fn),

@@ -16,6 +16,7 @@ import { deepFreeze } from '../runtime/freeze';
 import type { CommitResult, LoadedDoc } from '../runtime/ports';
 import { beatDue } from './beat';
 import { rebase } from './publish';
+import { onRemoteChange, onSynced } from './remoteChanges';
 import { checkDue, onRevision, onRevisionFailed, requestCheck, scheduleCheck } from './revisionCheck';
 import { isRateLimited, throttle, unthrottle } from './throttle';
 import { commitDue, durableField, durableStatus, isPermanent, onCommitFailed, onCommitted, reportDurable, storageError } from './save';
@@ -61,8 +62,14 @@ export function step<TState>(m: HostMachine<TState>, event: HostEvent, now: numb
     case 'revision':
       onRevision(t, event.revision);
       break;
+    case 'synced':
+      onSynced(t, event.since, event.answer as LoadedDoc<TState>);
+      break;
     case 'revision-failed':
       onRevisionFailed(t, event.error);
+      break;
+    case 'remote-change':
+      onRemoteChange(t, event.change);
       break;
     case 'flush':
       commitDue(t, true);

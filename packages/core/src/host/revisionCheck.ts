@@ -8,6 +8,7 @@
 //
 // "Soon" is the `revisionRecheck` retry policy.
 import { retryDelay } from '@bgstore/protocol';
+import type { RemoteChange } from '../runtime/ports';
 import { reportDurable } from './save';
 import { isRateLimited, isThrottled, throttle, unthrottle } from './throttle';
 import type { Turn } from './turn';
@@ -18,9 +19,11 @@ export interface RevisionCheck {
   checking: boolean;
   /** Another check was asked for while one was in flight: check again soon after it ends. */
   recheck: boolean;
+  /** Changes that arrived while our commit was in flight, to apply after its answer (`remoteChanges.ts`). */
+  remote: RemoteChange[];
 }
 
-export const createRevisionCheck = (): RevisionCheck => ({ at: undefined, checking: false, recheck: false });
+export const createRevisionCheck = (): RevisionCheck => ({ at: undefined, checking: false, recheck: false, remote: [] });
 
 /** Sets the next check `ms` from now (the interval by default); nothing when checks are off. */
 export function scheduleCheck<TState>(t: Turn<TState>, ms = t.m.timing.revisionCheckMs) {
@@ -40,7 +43,7 @@ export function checkDue<TState>(t: Turn<TState>) {
   else if (m.save!.inflight.length > 0) scheduleCheck(t);
   else {
     c.checking = true;
-    t.out.push({ type: 'check-revision' });
+    t.out.push({ type: 'check-revision', since: m.save!.revision });
   }
 }
 

@@ -14,8 +14,10 @@
 //                                                                           (throttle.ts; nothing is refused)
 import { jsonBytes, toSyncError, PERMANENT_CODES, retryDelay, SyncError, type DurableStatus, type Outcome, type Refusal, type RetryPolicy, type StoredIntent, type SyncErrorCode } from '@bgstore/protocol';
 import type { CommitBatch, CommitResult } from '../runtime/ports';
+import { applyStoredPatches } from '../state/patches';
 import { replayIntents } from '../state/runIntent';
 import { rebase } from './publish';
+import { applyKept } from './remoteChanges';
 import { isRateLimited, isThrottled, throttle, unthrottle } from './throttle';
 import { env, send, type Turn } from './turn';
 
@@ -142,9 +144,9 @@ export function onCommitted<TState>(t: Turn<TState>, result: CommitResult<TState
   if (first && !first.ok) q.error = { code: first.code, message: first.message };
   const fresh = batch.filter((i) => !i.refused && byKey.get(`${i.seq}|${i.clientId}`)?.ok && !byKey.get(`${i.seq}|${i.clientId}`)?.duplicate);
   const expected = batch.filter((i) => !i.refused).length;
-  const predicted = result.state === undefined && refusedNow.length === 0 && fresh.length === expected;
+  const predicted = result.state === undefined && result.patches === undefined && refusedNow.length === 0 && fresh.length === expected;
   q.revision = result.revision;
-  q.state = result.state ?? replayIntents(m.definition, q.state, fresh, m.caller);
+  const stored = storedState(t, result, fresh);
   if (q.queue.length) q.dueAt = t.now;
   const refused = result.outcomes.filter((o) => !o.ok);
   learnRefusals(t, refused);
@@ -154,6 +156,29 @@ export function onCommitted<TState>(t: Turn<TState>, result: CommitResult<TState
     result.outcomes.filter((o) => o.ok).map((o): [string, number] => [o.clientId, o.seq]),
     refused,
   );
+  // Patches that did not apply leave the base unknown: load it whole. Else others' changes that
+  // arrived meanwhile may fit now.
+  if (!stored) t.out.push({ type: 'load' });
+  else applyKept(t);
+}
+
+/**
+ * The stored state after a commit: the answer's, its patches on the base, or the base with the
+ * fresh intents replayed (predicted). False when the patches do not apply (the state stays the base).
+ */
+function storedState<TState>(t: Turn<TState>, result: CommitResult<TState>, fresh: StoredIntent[]): boolean {
+  const q = t.m.save!;
+  if (result.state !== undefined) q.state = result.state;
+  else if (result.patches === undefined) q.state = replayIntents(t.m.definition, q.state, fresh, t.m.caller);
+  else {
+    try {
+      q.state = applyStoredPatches(q.state, result.patches);
+    } catch (error) {
+      t.out.push({ type: 'warn', message: `[bgstore] ${t.m.definition.name}: a commit's answer did not apply (${error instanceof Error ? error.message : String(error)}); loading the stored state` });
+      return false;
+    }
+  }
+  return true;
 }
 
 /**

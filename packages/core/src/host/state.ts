@@ -4,7 +4,7 @@
 import type { DownMessage, HelloMessage, Message, RandomSource, SyncError, WirePatch } from '@bgstore/protocol';
 import { createClientTable, type ClientTable } from '../durable/clientTable';
 import { deepFreeze } from '../runtime/freeze';
-import type { CommitBatch, CommitResult, LoadedDoc } from '../runtime/ports';
+import type { CommitBatch, CommitResult, LoadedChanges, LoadedDoc, RemoteChange } from '../runtime/ports';
 import { ANONYMOUS_CALLER, type ActionRecipes, type Caller, type StoreDefinition } from '../state/defineStore';
 import { digestPending } from '../state/stateDigest';
 import { createRevisionCheck, type RevisionCheck } from './revisionCheck';
@@ -95,7 +95,11 @@ export type HostEvent =
   | { type: 'committed'; result: CommitResult<TStateAny> }
   | { type: 'commit-failed'; error: unknown }
   | { type: 'revision'; revision: number }
+  /** What a check with `Persistence.sync` found: the changes since `since`, or the whole document. */
+  | { type: 'synced'; since: number; answer: LoadedChanges | LoadedDoc<TStateAny> }
   | { type: 'revision-failed'; error: unknown }
+  /** A change another page committed arrived without asking (Forge Realtime). */
+  | { type: 'remote-change'; change: RemoteChange }
   | { type: 'flush' }
   /** Ask storage for its revision now (another tab announced one, the page became visible). */
   | { type: 'check-revision' }
@@ -109,7 +113,8 @@ export type HostEffect =
   | { type: 'commit'; batch: CommitBatch }
   /** The host's own `call` got its seq (first, before anything settles it). */
   | { type: 'opened'; seq: number }
-  | { type: 'check-revision' }
+  /** Ask storage what changed since revision `since` (the durable base when the check went out). */
+  | { type: 'check-revision'; since: number }
   /** The host's own call `seq` was applied (or refused, `settled` with an error). */
   | { type: 'applied'; seq: number }
   | { type: 'settled'; seq: number; error?: SyncError }

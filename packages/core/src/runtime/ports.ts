@@ -1,4 +1,4 @@
-import type { ClientRecord, Outcome, StoredIntent } from '@bgstore/protocol';
+import type { ClientRecord, Outcome, StoredIntent, WirePatch } from '@bgstore/protocol';
 
 export type { ClientRecord };
 
@@ -38,6 +38,27 @@ export interface Persistence<TState> {
   commit(batch: CommitBatch): Promise<CommitResult<TState>>;
   /** The stored revision, cheaply, to notice other tabs' commits. Optional. */
   revision?(): Promise<number>;
+  /**
+   * The revision check and the reload in one call: what changed since `revision` (whose state the
+   * host holds) as patches — none when nothing did — or the whole document when storage no longer
+   * has the changes. A persistence with it may also answer commits with `patches`. Optional.
+   */
+  sync?(revision: number): Promise<LoadedChanges | LoadedDoc<TState>>;
+}
+
+/** What changed in storage after a revision the host holds. */
+export interface LoadedChanges {
+  since: number;
+  revision: number;
+  /** Patches taking `since`'s state to `revision`'s, in order; none when `revision === since`. */
+  patches: WirePatch[];
+}
+
+/** A change another page committed, as it arrives without asking (Forge Realtime): patches on `base`'s state, or (without them) only that `revision` exists. */
+export interface RemoteChange {
+  base: number;
+  revision: number;
+  patches?: WirePatch[];
 }
 
 /** What `load` gives: the state, its revision, and which intents it already includes. */
@@ -60,6 +81,8 @@ export interface CommitResult<TState> {
   revision: number;
   outcomes: Outcome[];
   state?: TState;
+  /** Instead of `state` (from a persistence with `sync`): patches taking `baseRevision`'s state to the stored one. */
+  patches?: WirePatch[];
 }
 
 /** Receives bgstore's diagnostics; each kind of ignored message is reported once. @default console.warn */

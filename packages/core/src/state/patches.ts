@@ -1,4 +1,5 @@
 import type { WirePatch } from '@bgstore/protocol';
+import { immer } from '../runtime/immer';
 
 type Path = (string | number)[];
 
@@ -60,4 +61,14 @@ export function coalescePatches(before: unknown, after: unknown, patches: WirePa
     done.push(path);
   }
   return out;
+}
+
+/**
+ * Applies patches as storage sends them (the changes between two stored revisions) to a stored
+ * state, sharing every untouched part; the state given is not modified.
+ * @throws Error when a patch does not fit the state (its path goes through something missing)
+ */
+export function applyStoredPatches<TState>(state: TState, patches: readonly WirePatch[]): TState {
+  if (patches.length === 0) return state;
+  return immer.applyPatches(state as object, patches as never) as TState;
 }

@@ -75,6 +75,8 @@ export interface Manifest {
 /** A stored document, and how it is stored (for the next write). */
 export interface StoredDoc {
   doc: DurableDoc<unknown>;
+  /** The document's id (layout 3's head `i`). */
+  id?: string;
   /** @internal the head's data (layout 3), or what an older layout names, to move and delete. */
   layout: { v: 3; head: HeadData; manifest: Manifest; named: string[] } | { v: 1 | 2; named: string[] };
   /** @internal */
@@ -88,7 +90,8 @@ const SPECULATIVE_ENTRIES = 8;
 const READ_ATTEMPTS = 5;
 
 const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
-const parseHead = (head: Head): HeadData | LegacyHead => JSON.parse(head.data.startsWith('{"v":') ? head.data : '{"v":1}') as HeadData | LegacyHead;
+/** The head's `data`: layout 3's, or what an older layout's says. */
+export const parseHead = (head: Head): HeadData | LegacyHead => JSON.parse(head.data.startsWith('{"v":') ? head.data : '{"v":1}') as HeadData | LegacyHead;
 const COLD = createWarmDocuments(0);
 
 
@@ -141,7 +144,7 @@ export async function readDoc(key: string, previous?: StoredDoc, warm: WarmDocum
     if (!c.latest || c.latest.snapshot !== data.m || c.latest.revision < head.revision) c.latest = { snapshot: data.m, revision: head.revision, state, clients };
     for (const r of c.entries.keys()) if (r <= head.revision - SPECULATIVE_ENTRIES || r <= data.b) c.entries.delete(r);
     const doc = { revision: head.revision, schemaVersion: head.schemaVersion, state, clients: clients as Record<string, ClientRecord> };
-    return { doc, layout: { v: 3, head: data, manifest, named: [data.m, ...names] }, cache: c };
+    return { doc, id: data.i, layout: { v: 3, head: data, manifest, named: [data.m, ...names] }, cache: c };
   }
   throw new DocChangedError(`[bgstore] document ${key} kept changing while it was read`);
 }

@@ -1,4 +1,5 @@
 import type { StoragePort } from '../storage/port';
+import { readChanges } from './docChanges';
 import { DOC_ENTITY, isLostRace, readDoc, readRevision, type StoredDoc } from './docStore';
 import { writeDoc } from './docWrite';
 import { dropInbox, inboxKey, postInbox, readInbox } from './inbox';
@@ -51,6 +52,7 @@ export function createKvsStorage(options: KvsStorageOptions = {}): StoragePort<S
     // A 429 comes back as RATE_LIMITED: the commit loop does not retry a SyncError.
     read: (key, previous) => withRateLimit(() => readDoc(key, previous, warm)),
     readRevision: (key) => withRateLimit(() => readRevision(key)),
+    readChanges: (key, since, upTo) => withRateLimit(() => readChanges(key, since, warm, upTo)),
     commit: (key, previous, next, { applied, waitingUntil, caller }) =>
       withRateLimit(() => writeDoc(key, previous, next, { minPiece, alsoDelete: applied, waitingUntil, writer: writerOf(caller), warm, now: now() })),
     mayHaveWaiting(read, caller, at) {

@@ -1,5 +1,5 @@
 import type { DurableDoc } from '@bgstore/core/durable';
-import type { StoredIntent } from '@bgstore/protocol';
+import type { StoredIntent, WirePatch } from '@bgstore/protocol';
 
 // The storage port: everything `registerStores` asks of where documents live. A backend answers
 // with whole documents and revisions; how it lays them out (KVS heads, pieces and logs; SQL rows)
@@ -7,9 +7,10 @@ import type { StoredIntent } from '@bgstore/protocol';
 // `commit` is conditional on the revision read, and correctness never rests on a transaction
 // spanning calls. A backend may keep what reads learned (immutable parts) between calls, never the
 // head: every `read` asks storage for the current revision.
-// Room to grow without breaking a backend: a read of the changes since a client's revision (for
-// answers with only what the caller lacks) would be a further optional member; the commit loop
-// (`commitBatch`) decides when to call what, so such policies change there, not in each backend.
+// Room to grow without breaking a backend: optional members, such as `readChanges` (the changes
+// since a caller's revision, for answers with only what the caller lacks). The commit loop
+// (`commitBatch`) and the load answer decide when to call what, so such policies change there, not
+// in each backend.
 
 /**
  * One read of a stored document: the document with its revision, and whatever the backend keeps to
@@ -17,6 +18,22 @@ import type { StoredIntent } from '@bgstore/protocol';
  */
 export interface DocRead {
   readonly doc: DurableDoc<unknown>;
+  /** The stored document's id, if the backend keeps one: another after the document is deleted and stored again. */
+  readonly id?: string;
+}
+
+/** What changed in a document after a revision: as a backend's log holds it, without the state. */
+export interface DocChanges {
+  /** The revision the changes lead to. */
+  revision: number;
+  /** The document's id (see `DocRead.id`). */
+  id?: string;
+  schemaVersion: number;
+  /** Patches taking the state at the revision asked about to `revision`'s, in order. */
+  patches: WirePatch[];
+  /** Client-table records written since (whole records, by table key), and keys removed since. */
+  clients: Record<string, unknown>;
+  removed: string[];
 }
 
 /** A batch waiting in a document's inbox for the next commit that wins to apply it too. */
@@ -73,6 +90,13 @@ export interface StoragePort<R extends DocRead = DocRead> {
   read(key: string, previous?: R): Promise<R | undefined>;
   /** Only the document's revision, 0 when none is stored: the cheapest read there is. */
   readRevision(key: string): Promise<number>;
+  /**
+   * The changes after revision `since`: up to `upTo`'s revision (a read this backend answered), or
+   * else up to the stored revision (no patches when that is `since`). Undefined when the backend no
+   * longer has them (or never kept them, or they would cost about as much as the document): the
+   * caller reads the whole document instead. Optional: without it, callers always get documents.
+   */
+  readChanges?(key: string, since: number, upTo?: R): Promise<DocChanges | undefined>;
   /**
    * Stores `next` (its revision one above `previous`'s) on condition that the stored revision is
    * still `previous`'s (or that none is stored, without `previous`); else throws a lost race and
