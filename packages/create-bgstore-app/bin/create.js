@@ -63,6 +63,7 @@ function packageJson(name, bgstoreVersion) {
       '@bgstore/resolver': bgstore,
       '@forge/bridge': '^7.2.0',
       '@forge/kvs': '^1.6.5',
+      '@forge/realtime': '^1.0.1',
       '@forge/react': '^12.3.1',
       '@forge/resolver': '^2.0.1',
       react: '^18.3.1',
