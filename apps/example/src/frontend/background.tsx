@@ -6,9 +6,9 @@ import { startHost } from '@bgstore/forge';
 import { teamBoard } from '../store';
 
 // Other tabs' and users' changes arrive over Forge Realtime: the resolver publishes each commit
-// and this page applies it. If Realtime is unavailable (it is in Preview), storage is polled every
-// 3 s instead; and every 15 s in any case (startHost's default safety net is 5 minutes).
-export const host = startHost(teamBoard, { realtimeHint: { fallbackCheckMs: 3000 }, revisionCheckMs: 15_000 });
+// and this page applies it, without invoking anything. startHost's defaults: if Realtime is
+// unavailable (it is in Preview), storage is polled every 30 s; a safety-net check every 5 minutes.
+export const host = startHost(teamBoard);
 // Diagnostics for a devtools panel, off in production (reportDiagnostics' default).
 reportDiagnostics({ store: teamBoard.name, host });
 
