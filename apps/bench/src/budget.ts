@@ -40,7 +40,7 @@ export const budgetBoards = (items: number): { board: 'bench' | 'irregular'; def
   { board: 'irregular', def: irregularStore(items) },
 ];
 
-/** The two page configurations: bgstore's defaults (a check every 30 s) and the example app's (15 s + Realtime hint). */
+/** The two page configurations: startHost's defaults (changes over Realtime, a 5-minute safety net) and the example app's until this round (a check every 15 s, Realtime, 3 s fallback). */
 export const CONFIGS: Record<'defaults' | 'example', PageConfig> = { defaults: {}, example: { revisionCheckMs: 15_000, realtimeHint: true } };
 export type ConfigName = keyof typeof CONFIGS;
 type Where = 'warm' | 'cold';

@@ -5,8 +5,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import Resolver from '@forge/resolver';
 import type { StoreDefinition } from '@bgstore/core';
-import { createKvsFetch, createManualClock, createQuotaMeter, createRealtimeHub, meterForgeFetch, type ForgeFetch, type ManualClock, type QuotaMeter } from '@bgstore/emulator';
-import { createInvokePersistence, startHost, type RealtimeApi } from '@bgstore/forge';
+import { createKvsFetch, createManualClock, createQuotaMeter, createRealtimeBackend, createRealtimeHub, meterForgeFetch, realtimeScope, type ForgeFetch, type ManualClock, type QuotaMeter, type RealtimeHub } from '@bgstore/emulator';
+import { startHost, type RealtimeApi } from '@bgstore/forge';
 import { DOC_ENTITY_DECLARATION, registerStores } from '@bgstore/resolver';
 
 /** What one operation (or one page over a minute) draws from the installation's quotas. */
@@ -85,7 +85,17 @@ export async function createBudgetWorld(def: BoardDef): Promise<BudgetWorld> {
     if (!f) metered.set(meter, (f = meterForgeFetch(kvs, meter)));
     return f(context, path, init);
   };
-  (globalThis as { __forge_fetch__?: unknown }).__forge_fetch__ = fetch;
+  // The resolver publishes each commit on Realtime (@forge/realtime through __forge_fetch__), and
+  // pages subscribe with the token their load brought: both charged to the page that caused them.
+  const hub = createRealtimeHub();
+  const installation = 'bench-installation';
+  const meterOf = () => scope.getStore() ?? aside;
+  const publishing: RealtimeHub = { ...hub, publish: (where, channel, payload) => (meterOf().realtime('publish'), hub.publish(where, channel, payload)) };
+  const backend = createRealtimeBackend({ hub: publishing, installation, clock, admitSign: () => (meterOf().realtime('sign'), true) });
+  const globals = globalThis as { __forge_fetch__?: unknown; __forge_runtime__?: unknown };
+  globals.__forge_fetch__ = backend.route(fetch);
+  globals.__forge_runtime__ = { appContext: { installationId: installation, appId: 'ari:cloud:ecosystem::app/bench', environmentId: 'bench' }, realtime: { contextToken: 'bench' } };
+  const global = realtimeScope({ installation, moduleKey: '', context: {}, isGlobal: true });
   const instance = (warmDocuments: number) => {
     const resolver = new Resolver();
     registerStores(resolver, [def], { maxPayload: 5_000_000, warmDocuments });
@@ -95,7 +105,6 @@ export async function createBudgetWorld(def: BoardDef): Promise<BudgetWorld> {
   };
   const warm = instance(8);
   const cold = instance(0);
-  const hub = createRealtimeHub();
   let revision = 0;
   let seq = 0;
 
@@ -135,14 +144,15 @@ export async function createBudgetWorld(def: BoardDef): Promise<BudgetWorld> {
           return run(functionKey, payload, accountId);
         });
       const realtime: RealtimeApi = {
-        publishGlobal: (channel, payload) => (meter.realtime('publish'), hub.publish('global', channel, payload)),
-        subscribeGlobal: (channel, callback) => (meter.realtime('subscribe'), hub.subscribe('global', channel, callback)),
+        subscribeGlobal: (channel, callback) => (meter.realtime('subscribe'), hub.subscribe(global, channel, callback)),
       };
       const host = startHost(def, {
         transport: noTransport,
-        persistence: createInvokePersistence(def, { invoke }),
+        invoke,
         realtime,
-        realtimeHint: config.realtimeHint ? { fallbackCheckMs: 3000 } : false,
+        // The defaults receive changes over Realtime; `realtimeHint: true` is the old example app's
+        // settings (with its 3 s fallback and the 15 s check it sets).
+        realtimeHint: config.realtimeHint === false ? false : config.realtimeHint ? { fallbackCheckMs: 3000 } : undefined,
         ...(config.revisionCheckMs !== undefined ? { revisionCheckMs: config.revisionCheckMs } : {}),
         clock,
       });

@@ -3,7 +3,7 @@ import { createHost, systemClock, type ActionRecipes, type Host, type HostOption
 import { createBridgeTransport } from './bridgeTransport';
 import { subscribeChanges, type ChangeSubscription, type RealtimeApi } from './changeSubscription';
 import { createHintGate } from './hintGate';
-import { createInvokePersistence } from './invokePersistence';
+import { createInvokePersistence, type Invoke } from './invokePersistence';
 import { pageCaller } from './pageCaller';
 
 export type { RealtimeApi } from './changeSubscription';
@@ -18,6 +18,11 @@ export interface StartHostOptions<TState> extends Omit<HostOptions<TState>, 'tra
    * @default createInvokePersistence(definition)
    */
   persistence?: Persistence<TState> | false;
+  /**
+   * How the default persistence calls the resolver (tests and benchmarks that run the resolver in
+   * process); unlike a `persistence` of your own it keeps Realtime changes on. @default invoke from @forge/bridge
+   */
+  invoke?: Invoke;
   /**
    * Receive other pages' changes as they are committed: the resolver publishes each commit on the
    * document's Forge Realtime channel and gives this page a subscribe-only token for it with its
@@ -61,7 +66,7 @@ type Doc = { visibilityState?: string; addEventListener?(type: string, fn: () =>
  * startHost(board);
  */
 export function startHost<TState, TActions extends ActionRecipes<TState>>(definition: StoreDefinition<TState, TActions>, options: StartHostOptions<TState> = {}): Host<TState, TActions> {
-  const { transport, persistence, realtimeHint = true, realtime = bridgeRealtime as unknown as RealtimeApi, ...rest } = options;
+  const { transport, persistence, invoke, realtimeHint = true, realtime = bridgeRealtime as unknown as RealtimeApi, ...rest } = options;
   const hint = typeof realtimeHint === 'object' ? realtimeHint : {};
   const clock = rest.clock ?? systemClock;
   // Changes from Realtime need the resolver's grant, which only the default persistence asks for.
@@ -85,7 +90,7 @@ export function startHost<TState, TActions extends ActionRecipes<TState>>(defini
     caller: rest.caller ?? pageCaller(),
     ...(feed && rest.revisionCheckMs === undefined ? { revisionCheckMs: SAFETY_NET_MS } : {}),
     transport: transport ?? createBridgeTransport(),
-    persistence: persistence === false ? undefined : (persistence ?? createInvokePersistence(definition, { realtime: feed?.grants, now: () => clock.now() })),
+    persistence: persistence === false ? undefined : (persistence ?? createInvokePersistence(definition, { invoke, realtime: feed?.grants, now: () => clock.now() })),
   }));
   host.onClose(() => {
     gate.close();
