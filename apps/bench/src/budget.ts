@@ -2,29 +2,16 @@
 // the bench's regular board and on a less regular one (random ids and titles, seeded), measured by
 // the emulator's quota meter around the real resolver and @bgstore/forge's startHost.
 import { defineStore } from '@bgstore/core';
-import { createRandom } from '@bgstore/emulator';
 import { createBudgetWorld, COST_KEYS, ZERO, type BoardDef, type BudgetWorld, type Cost, type PageConfig } from './budgetWorld';
+import { COMPACT_ABOVE, irregularState } from './irregularBoard';
 import { compactStore } from './storage';
 import { benchStore } from './systems';
 
-/** Boards with more items than this use short items, so that the document fits Forge's 4 MB transaction. */
-const COMPACT_ABOVE = 50_000;
-
-const word = (random: ReturnType<typeof createRandom>, min: number, max: number) =>
-  Array.from({ length: random.int(min, max) }, () => String.fromCharCode(97 + random.int(0, 25))).join('');
-
 /** A board whose ids and titles are random (seeded): it compresses and diffs less well than `item-N`. */
 export function irregularStore(items: number, seed = 1): BoardDef {
-  const random = createRandom(seed);
-  const compact = items > COMPACT_ABOVE;
-  const initial = Array.from({ length: items }, () => {
-    const id = `${word(random, 3, 8)}${random.int(0, 1e6).toString(36)}`;
-    if (compact) return { id, done: random.chance(0.3) };
-    return { id, title: Array.from({ length: random.int(1, 6) }, () => word(random, 2, 10)).join(' '), done: random.chance(0.3) };
-  });
   return defineStore({
     name: 'bench',
-    initialState: { items: initial, meta: { title: word(random, 5, 20) } },
+    initialState: irregularState(items, seed),
     actions: {
       toggle: (draft, i: number) => {
         const item = draft.items[i];

@@ -5,28 +5,15 @@
 import { brotliCompressSync, constants } from 'node:zlib';
 import Resolver from '@forge/resolver';
 import { defineStore } from '@bgstore/core';
-import { createKvsFetch, createRandom } from '@bgstore/emulator';
+import { createKvsFetch } from '@bgstore/emulator';
 import { DOC_ENTITY_DECLARATION, registerStores, RESOLVER_FUNCTIONS as F } from '@bgstore/resolver';
+import { COMPACT_ABOVE, irregularState } from './irregularBoard';
 
 const UNIT = 10_240;
 const toggle = (draft: { items: { done: boolean }[] }, i: number) => void (draft.items[i] && (draft.items[i].done = !draft.items[i].done));
-const COMPACT_ABOVE = 50_000;
-const word = (random: ReturnType<typeof createRandom>, min: number, max: number) => Array.from({ length: random.int(min, max) }, () => String.fromCharCode(97 + random.int(0, 25))).join('');
-
 /** Random ids and titles (seeded): compresses less well than `item-N`. */
 function irregularBoard(items: number, seed = 1) {
-  const random = createRandom(seed);
-  const compact = items > COMPACT_ABOVE;
-  const initial = Array.from({ length: items }, () => {
-    const id = `${word(random, 3, 8)}${random.int(0, 1e6).toString(36)}`;
-    if (compact) return { id, done: random.chance(0.3) };
-    return { id, title: Array.from({ length: random.int(1, 6) }, () => word(random, 2, 10)).join(' '), done: random.chance(0.3) };
-  });
-  return defineStore({
-    name: 'bench',
-    initialState: { items: initial as { id: string; done: boolean }[], meta: { title: word(random, 5, 20) } },
-    actions: { toggle },
-  });
+  return defineStore({ name: 'bench', initialState: irregularState(items, seed) as { items: { id: string; done: boolean }[]; meta: { title: string } }, actions: { toggle } });
 }
 
 /** The bench's board (`item-N`, `Item number N`; ids and `done` only above 50,000 items, as the bench's storage section). */
