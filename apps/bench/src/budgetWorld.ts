@@ -98,7 +98,8 @@ export async function createBudgetWorld(def: BoardDef): Promise<BudgetWorld> {
   const global = realtimeScope({ installation, moduleKey: '', context: {}, isGlobal: true });
   const instance = (warmDocuments: number) => {
     const resolver = new Resolver();
-    registerStores(resolver, [def], { maxPayload: 5_000_000, warmDocuments });
+    // The resolver reads the emulator's clock (token lifetimes, garbage grace), not the wall's.
+    registerStores(resolver, [def], { maxPayload: 5_000_000, warmDocuments, now: () => clock.now() });
     const handler = resolver.getDefinitions() as unknown as (e: unknown, r: unknown) => Promise<unknown>;
     return async (functionKey: string, payload: Record<string, unknown>, accountId: string) =>
       JSON.parse(JSON.stringify(await handler({ call: { functionKey, payload: JSON.parse(JSON.stringify(payload)) }, context: {} }, { installContext: 'bench', principal: { accountId } }))) as Record<string, unknown>;
