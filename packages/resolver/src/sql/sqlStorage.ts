@@ -1,6 +1,6 @@
 import { migrationRunner, sql } from '@forge/sql';
 import type { StoragePort } from '../storage/port';
-import { isMissingTable } from './client';
+import { isMissingTable, withSqlRateLimit } from './client';
 import { enqueueBgstoreMigrations } from './schema';
 import type { Row } from './client';
 import { createSqlInbox, dropEntries, parseInboxRows, splitKey } from './sqlInbox';
@@ -43,19 +43,21 @@ export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc>
   const migrate = options.migrate ?? true;
   let migrating: Promise<unknown> | undefined;
   // The first call to meet missing tables creates them (once per instance) and tries again.
-  const withTables = async <T>(run: () => Promise<T>): Promise<T> => {
-    try {
-      return await run();
-    } catch (error) {
-      if (!migrate || !isMissingTable(error)) throw error;
-      migrating ??= enqueueBgstoreMigrations(new (migrationRunner.constructor as new (client: typeof sql) => Runner)(sql)).run().catch((e: unknown) => {
-        migrating = undefined;
-        throw e;
-      });
-      await migrating;
-      return run();
-    }
-  };
+  // A 429 comes back as RATE_LIMITED (the commit loop does not retry a SyncError).
+  const withTables = <T>(run: () => Promise<T>): Promise<T> =>
+    withSqlRateLimit(async () => {
+      try {
+        return await run();
+      } catch (error) {
+        if (!migrate || !isMissingTable(error)) throw error;
+        migrating ??= enqueueBgstoreMigrations(new (migrationRunner.constructor as new (client: typeof sql) => Runner)(sql)).run().catch((e: unknown) => {
+          migrating = undefined;
+          throw e;
+        });
+        await migrating;
+        return run();
+      }
+    });
   const inbox = createSqlInbox();
   const now = options.now ?? Date.now;
   // Every read fetches the document's inbox rows in its own answer; the inbox read that follows it
