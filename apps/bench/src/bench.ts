@@ -19,6 +19,8 @@ import { sqlScenarios } from './sqlScenarios';
 const quick = process.argv.includes('--quick');
 /** `--budget`: only the quota budget (written to bench-results.budget.json), to re-run it alone. */
 const budgetOnly = process.argv.includes('--budget');
+/** `--sql`: only the Forge SQL scenarios (printed, nothing written), to compare SQL changes in one run. */
+const sqlOnly = process.argv.includes('--sql');
 const BUDGET_ITEMS = quick ? [100, 1000] : [100, 1000, 10_000, 100_000];
 const ITEMS = quick ? [100, 10_000] : [100, 10_000, 100_000];
 const REPLICAS = quick ? [1, 5] : [1, 5, 10];
@@ -224,6 +226,12 @@ async function budgetSection(): Promise<{ budgets: BoardBudget[]; scenario: Scen
 
 async function main() {
   const started = Date.now();
+  if (sqlOnly) {
+    await sqlScenarios(add, quick);
+    for (const r of results) console.log(`${r.scenario.padEnd(44)} ${r.metric.padEnd(36)} ${String(r.bgstore).padStart(12)}  ${r.unit}`);
+    console.log(`\nForge SQL scenarios in ${Math.round((Date.now() - started) / 1000)} s (nothing written)`);
+    return;
+  }
   if (budgetOnly) {
     const budget = await budgetSection();
     const file = join(__dirname, '..', '..', '..', quick ? 'bench-results.budget.quick.json' : 'bench-results.budget.json');

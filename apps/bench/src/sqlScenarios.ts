@@ -13,8 +13,18 @@ import { benchStore } from './systems';
 type Add = (scenario: string, metric: string, unit: string, values: { bgstore: number; floor: number | null; naive: number | null }) => void;
 const only = (bgstore: number) => ({ bgstore, floor: null, naive: null });
 
+/** What each request did, by its statement: the shape of a save's requests. */
+const STATEMENTS: [string, RegExp][] = [
+  ['reads', /^SELECT/],
+  ['log_inserts', /^INSERT INTO bgstore_log/],
+  ['inbox_posts', /^INSERT IGNORE INTO bgstore_inbox/],
+  ['deletes', /^DELETE/],
+];
+
 interface SqlWorld {
   fetch: SqlFetch;
+  /** Requests by statement since the last reset (see STATEMENTS; the rest as 'other'). */
+  statements: Map<string, number>;
   /** Calls a resolver function on an instance that keeps `warm` documents. */
   instance(warm: number): (functionKey: string, payload: Record<string, unknown>, accountId?: string) => Promise<Record<string, unknown>>;
 }
@@ -29,15 +39,23 @@ const CAPPED_QUERY_MS = 10;
 
 async function sqlWorld(server: MariaDbServer, stores: RegisteredStore[], many: boolean, readsAreDml = true): Promise<SqlWorld> {
   const executor = await createMysqlExecutor({ socketPath: server.socketPath, connections: 16 });
+  const statements = new Map<string, number>();
+  const latency = many ? createKvsFaults({ seed: 1, latencyMs: [20, 60] }) : undefined;
   const fetch = createSqlFetch({
     executor,
-    faults: many ? createKvsFaults({ seed: 1, latencyMs: [20, 60] }) : undefined,
+    faults: (call) => {
+      const query = String((call.body as { query?: unknown } | undefined)?.query ?? '');
+      const kind = STATEMENTS.find(([, re]) => re.test(query))?.[0] ?? 'other';
+      statements.set(kind, (statements.get(kind) ?? 0) + 1);
+      return latency?.(call);
+    },
     queryCostMs: many ? (_query, ms) => Math.min(ms, CAPPED_QUERY_MS) : undefined,
     limits: { readsAreDml },
   });
   (globalThis as { __forge_fetch__?: unknown }).__forge_fetch__ = routeForgeFetch({ sql: fetch });
   return {
     fetch,
+    statements,
     instance(warm) {
       const resolver = new Resolver();
       registerStores(resolver, stores, { maxPayload: 5_000_000, storage: sqlStorage({ warmDocuments: warm }) });
@@ -63,13 +81,20 @@ async function sqlContention(add: Add, server: MariaDbServer, pages: number, sec
   const call = world.instance(8);
   // The tables exist before the clock starts, as on an installed app.
   await call('bgstore.load', { store: contentionStore.name });
-  const c: ContentionFigures = await contention(pages, seconds, 1, { call, resetStats: () => world.fetch.resetStats(), calls: () => world.fetch.stats().calls });
+  const resetStats = () => {
+    world.fetch.resetStats();
+    world.statements.clear();
+  };
+  const c: ContentionFigures = await contention(pages, seconds, 1, { call, resetStats, calls: () => world.fetch.stats().calls });
   const scenario = `sql contention pages=${pages}${readsAreDml ? '' : ' (writes-only quota)'}`;
   add(scenario, 'save_ms_p50', 'ms', only(c.p50));
   add(scenario, 'save_ms_p99', 'ms', only(c.p99));
   add(scenario, 'saved_in_time_ratio', 'of offered', only(c.savedInTime));
   add(scenario, 'failed_commits', `of ${c.commits}`, only(c.failedCommits));
   add(scenario, 'sql_requests_per_action', 'requests', only(c.kvsCallsPerAction));
+  // (The same denominator as sql_requests_per_action: actions saved by the end of the run.)
+  const saved = world.fetch.stats().calls / (c.kvsCallsPerAction || 1);
+  for (const [kind] of [...STATEMENTS, ['other']]) add(scenario, `sql_${kind}_per_action`, 'requests', only((world.statements.get(kind) ?? 0) / saved));
   quotaShares(add, scenario, world.fetch);
   await world.fetch.executor.close();
 }

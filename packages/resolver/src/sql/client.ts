@@ -44,11 +44,17 @@ export async function withSqlRateLimit<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The database's error number of a failed statement (Forge SQL's `debug`, in the error's context). */
+const errnoOf = (error: unknown) => (error as { context?: { debug?: { errno?: unknown } } } | null)?.context?.debug?.errno;
+
 /** MySQL's (and TiDB's) error for a duplicate key. */
-export const isDuplicateKey = (error: unknown) => (error as { context?: { debug?: { errno?: unknown; code?: unknown } } } | null)?.context?.debug?.errno === 1062;
+export const isDuplicateKey = (error: unknown) => errnoOf(error) === 1062;
+
+/** MySQL's (and TiDB's) error for a statement rolled back to break a deadlock: it changed nothing. */
+export const isDeadlock = (error: unknown) => errnoOf(error) === 1213;
 
 /** MySQL's (and TiDB's) error for a table that does not exist. */
-export const isMissingTable = (error: unknown) => (error as { context?: { debug?: { errno?: unknown } } } | null)?.context?.debug?.errno === 1146;
+export const isMissingTable = (error: unknown) => errnoOf(error) === 1146;
 
 /** `?, ?, ?` for `n` parameters. */
 export const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');

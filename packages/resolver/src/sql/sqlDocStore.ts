@@ -4,7 +4,7 @@ import { SyncError } from '@bgstore/protocol';
 import type { DocRead } from '../storage/port';
 import { clientTexts, makeEntry, replayEntries, type LogEntry } from '../kvs/docLog';
 import { decodeText, encodeText, storedBytes, utf8 } from '../kvs/pieces';
-import { isDuplicateKey, isSqlRateLimited, select, write, type Row } from './client';
+import { isDeadlock, isDuplicateKey, isSqlRateLimited, select, write, type Row } from './client';
 import { readSnapshot, snapshotBody, writePieces, type SnapshotBody } from './snapshot';
 
 // Documents in Forge SQL (PROTOCOL.md, "Forge SQL layout"): one `bgstore_log` row per revision,
@@ -152,14 +152,27 @@ export async function readSqlRevision(key: string): Promise<number> {
   return Number(row?.r ?? 0);
 }
 
-/** Inserts the row of `next`; a duplicate key means another commit took the revision. */
+/**
+ * Inserts the row of `next` on condition that the log has no row of its revision or later, in one
+ * statement. The primary key alone would not do for a commit on an old read (a guess, or a read
+ * long ago): the revision after it may be gone already, collected under a later snapshot.
+ */
+const INSERT_ROW =
+  'INSERT INTO bgstore_log (doc_key, revision, schema_version, kind, size, body) SELECT ?, ?, ?, ?, ?, ? FROM DUAL WHERE NOT EXISTS (SELECT 1 FROM bgstore_log WHERE doc_key = ? AND revision >= ?)';
+
+/** Inserts the row of `next`; a later row, or a duplicate key, means another commit took the revision. */
 async function insertRow(key: string, next: DurableDoc<unknown>, kind: 's' | 'e', size: number, body: string): Promise<void> {
+  const lost = () => new SqlLostRaceError(`[bgstore] revision ${next.revision} of ${key} was taken by another commit`);
+  let inserted: number;
   try {
-    await write('INSERT INTO bgstore_log (doc_key, revision, schema_version, kind, size, body) VALUES (?, ?, ?, ?, ?, ?)', key, next.revision, next.schemaVersion, kind, size, body);
+    inserted = await write(INSERT_ROW, key, next.revision, next.schemaVersion, kind, size, body, key, next.revision);
   } catch (error) {
-    if (isDuplicateKey(error)) throw new SqlLostRaceError(`[bgstore] revision ${next.revision} of ${key} was taken by another commit`);
+    // Two inserts of the same revision at once: one gets the duplicate key (or, where the check's
+    // read locks the range, InnoDB's deadlock error), and nothing of it is written.
+    if (isDuplicateKey(error) || isDeadlock(error)) throw lost();
     throw error;
   }
+  if (inserted !== 1) throw lost();
 }
 
 /** The log row taking `previous` to `next`, when the log has room for it. */

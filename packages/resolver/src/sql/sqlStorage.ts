@@ -15,6 +15,13 @@ export interface SqlStorageOptions {
    * missing. Off: run `enqueueBgstoreMigrations(migrationRunner).run()` yourself, e.g. on install. @default true
    */
   migrate?: boolean;
+  /**
+   * Commit on what this instance last stored or read, without reading first, while nobody else is
+   * seen writing the document: a lone writer's commit is then one request (the INSERT, on condition
+   * that no later revision exists). A guess that was behind costs one request more than a read would
+   * have; after one, commits read first until a read finds nobody else wrote. @default true
+   */
+  guess?: boolean;
   /** Stamps inbox entries. @default Date.now */
   now?: () => number;
 }
@@ -64,16 +71,38 @@ export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc>
   // (with it, or after it) takes them from there instead of asking again.
   const alongside = new Map<string, Promise<Row[] | undefined>>();
   const seen = new Map<string, Set<string>>();
-  const read = (key: string, previous: SqlDoc | undefined) => {
+  // Documents whose warm copy is expected current: the last read found no one else's rows after
+  // it, or the last commit on a guess won. A guess taken is out until its commit wins (so two
+  // commits on this instance at once do not both guess).
+  const current = new Set<string>();
+  const guessed = new Map<string, SqlDoc>();
+  const read = async (key: string, previous: SqlDoc | undefined) => {
     let sink!: (rows: Row[] | undefined) => void;
-    alongside.set(key, new Promise((resolve) => (sink = resolve)));
-    return withTables(() => readSqlDoc(key, previous, warm, sink)).finally(() => sink(undefined));
+    const inboxRows = new Promise<Row[] | undefined>((resolve) => (sink = resolve));
+    alongside.set(key, inboxRows);
+    const prior = previous ?? warm.get(key);
+    const doc = await withTables(() => readSqlDoc(key, previous, warm, sink)).finally(() => sink(undefined));
+    // Nobody else wrote since this instance's copy, and no batch waits (no one lost a race lately).
+    const alone = prior !== undefined && doc?.doc.revision === prior.doc.revision && (await inboxRows)?.length === 0;
+    if (current.size > 64) current.clear();
+    if (alone) current.add(key);
+    else current.delete(key);
+    return doc;
   };
   return {
     read,
+    guess(key) {
+      const doc = options.guess === false || !current.delete(key) ? undefined : warm.get(key);
+      if (guessed.size > 64) guessed.clear();
+      if (doc) guessed.set(key, doc);
+      return doc;
+    },
     readRevision: (key) => withTables(() => readSqlRevision(key)),
     async commit(key, previous, next, note) {
+      const onGuess = previous !== undefined && guessed.get(key) === previous;
+      if (onGuess) guessed.delete(key);
       await withTables(() => writeSqlDoc(key, previous, next, warm, now()));
+      if (onGuess) current.add(key);
       // Stored: the inbox entries it applied go, in one statement (best effort: they expire anyway).
       return (await dropEntries(key, note.applied)) ? [] : note.applied;
     },
@@ -83,7 +112,11 @@ export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc>
     misconfiguration,
     inbox: {
       ...inbox,
-      post: (entry) => withTables(() => inbox.post(entry)),
+      post(entry) {
+        // Lost a race: others write this document, guesses would lose too.
+        current.delete(splitKey(entry.key)[0]);
+        return withTables(() => inbox.post(entry));
+      },
       async read(key, at) {
         const shared = alongside.get(key);
         alongside.delete(key);
