@@ -4,7 +4,9 @@
 // create-bgstore-app into a temporary folder outside the workspace, installs the packed @bgstore/*
 // tarballs plus @forge/* and the rest from the registry, then runs the new app's tests, typecheck
 // and check:forge. The Confluence app gets a fresh install; the Jira app reuses its node_modules
-// (same dependencies). Prints the time from `npm create` to the first green test run.
+// (same dependencies); the Confluence app on Forge SQL (`--storage sql`: @forge/sql, and mysql2 for
+// its tests on MariaDB, which CI installs) gets its own install. Prints the time from `npm create`
+// to the first green test run.
 // Usage: node scripts/e2e-create-app.js [--keep]
 'use strict';
 const { execFileSync } = require('child_process');
@@ -42,11 +44,16 @@ try {
   console.log(`packed ${Object.keys(packed).length} packages into ${tarballs}`);
 
   const results = [];
-  for (const product of ['confluence', 'jira']) {
+  const variants = [
+    { name: 'confluence', args: ['--product', 'confluence'], install: 'fresh' },
+    { name: 'jira', args: ['--product', 'jira'], install: 'my-confluence-app' },
+    { name: 'sql', args: ['--storage', 'sql'], install: 'fresh' },
+  ];
+  for (const { name: product, args, install: from } of variants) {
     const app = path.join(work, `my-${product}-app`);
     const started = Date.now();
     // `npm create bgstore-app <dir>` is `npm exec create-bgstore-app <dir>`; here from the tarball.
-    run('npm', ['exec', '--yes', `--package=${packed['create-bgstore-app']}`, '--', 'create-bgstore-app', app, '--product', product], work);
+    run('npm', ['exec', '--yes', `--package=${packed['create-bgstore-app']}`, '--', 'create-bgstore-app', app, ...args], work);
     // The packages are not on the registry yet: point the app at the tarballs, for its own
     // dependencies and for theirs on each other.
     const pkgFile = path.join(app, 'package.json');
@@ -57,8 +64,8 @@ try {
     for (const [name, file] of Object.entries(packed)) if (name.startsWith('@bgstore/')) pkg.overrides[name] = `file:${file}`;
     fs.writeFileSync(pkgFile, `${JSON.stringify(pkg, null, 2)}\n`);
     let install;
-    if (product === 'confluence') install = run('npm', ['install', '--no-audit', '--no-fund'], app);
-    else fs.symlinkSync(path.join(work, 'my-confluence-app', 'node_modules'), path.join(app, 'node_modules'), 'dir');
+    if (from === 'fresh') install = run('npm', ['install', '--no-audit', '--no-fund'], app);
+    else fs.symlinkSync(path.join(work, from, 'node_modules'), path.join(app, 'node_modules'), 'dir');
     const test = run('npm', ['test'], app);
     const green = Date.now() - started;
     const typecheck = run('npm', ['run', 'typecheck'], app);

@@ -116,4 +116,27 @@ if (reason) console.warn(`[bgstore] skipping the Forge SQL backend tests: ${reas
     expect(loaded.state.items).toHaveLength(12_001);
     expect(loaded.state.items[0]!.title).toBe('late');
   });
+
+  it('#19.3 keeps installations apart on one function instance: one site’s warm copy is never read, nor committed on, for another', async () => {
+    // One function instance (one sqlStorage) serving two installations, each with its own database;
+    // a store's key names no installation here (both sites are cloud-1), as for space or user scopes.
+    const storage = sqlStorage();
+    const a = await backend.create([list], { storage });
+    const b = await backend.create([list], { storage });
+    const runtime = globalThis as { __forge_runtime__?: unknown };
+    const on = (installationId: string) => (runtime.__forge_runtime__ = { appContext: { installationId } });
+    try {
+      on('installation-a');
+      await a.call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('t', 1, 'fill', 3)] });
+      // Read, nobody else wrote: installation A's copy is now one a commit would guess on.
+      expect(await a.call(F.commit, { store: 'list', baseRevision: 1, intents: [intent('t', 2, 'rename', 0, 'A')] })).toMatchObject({ revision: 2 });
+      on('installation-b');
+      expect(await b.call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('t', 1, 'fill', 1)] })).toMatchObject({ revision: 1 });
+      expect(await b.call(F.load, { store: 'list' })).toMatchObject({ revision: 1, state: { items: [{ id: 0, title: 'item 0' }] } });
+      on('installation-a');
+      expect(await a.call(F.load, { store: 'list' })).toMatchObject({ revision: 2, state: { items: [{ title: 'A' }, { title: 'item 1' }, { title: 'item 2' }] } });
+    } finally {
+      delete runtime.__forge_runtime__;
+    }
+  });
 });
