@@ -141,8 +141,8 @@ function toSql(dir, template, vars) {
   if (!manifest.includes(resolverFunction)) throw new Error(`the template's manifest lacks the resolver function: ${file}`);
   const sql = manifest
     .replace(resolverFunction, resolverFunction + SQL_MODULES)
-    .replace(/^permissions:\n  scopes:\n    - storage:app\n/m, '')
-    .replace(/^  storage:\n(?: {4,}.*\n)+/m, '');
+    .replace(/^permissions:\n {2}scopes:\n {4}- storage:app\n/m, '')
+    .replace(/^ {2}storage:\n(?: {4,}.*\n)+/m, '');
   fs.writeFileSync(file, sql);
   const readme = path.join(dir, 'README.md');
   const section = fs.readFileSync(path.join(template, 'sql', 'README.md'), 'utf8');

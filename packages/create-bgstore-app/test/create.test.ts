@@ -49,7 +49,7 @@ describe('create-bgstore-app', () => {
     const dir = path.join(scratch, 'sql-app');
     const manifest = readFileSync(path.join(dir, 'manifest.yml'), 'utf8');
     expect(manifest).toContain('  sql:\n    - key: main\n      engine: mysql\n');
-    expect(manifest).toMatch(/trigger:\n    - key: bgstore-migrations\n      function: migrate\n      events:\n        - avi:forge:installed:app\n        - avi:forge:upgraded:app\n/);
+    expect(manifest).toMatch(/trigger:\n {4}- key: bgstore-migrations\n {6}function: migrate\n {6}events:\n {8}- avi:forge:installed:app\n {8}- avi:forge:upgraded:app\n/);
     expect(manifest).toContain('    - key: migrate\n      handler: index.migrate\n');
     expect(manifest).not.toContain('bgstore-doc');
     expect(manifest).not.toContain('storage:app');
