@@ -170,11 +170,12 @@ export async function commitBatch<R extends DocRead>(storage: StoragePort<R>, de
     posted.live = await storage.inbox.post({ key: posted.key, caller: batch.caller, intents: batch.intents, expires: now + ttl }).catch(() => false);
   };
   // A guess that was behind is not a race lost to a commit in flight: read and try again at once.
+  // Nor is a refusal for size a verdict on what is stored (others may have shrunk it): read first.
   const attemptOnGuess = async () => {
     try {
       return await attempt();
     } catch (error) {
-      if (!guessed || !storage.isLostRace(error)) throw error;
+      if (!guessed || !(storage.isLostRace(error) || isTooLarge(error))) throw error;
       guessed = undefined;
       return attempt();
     } finally {

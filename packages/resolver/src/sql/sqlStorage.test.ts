@@ -100,6 +100,19 @@ if (reason) console.warn(`[bgstore] skipping the Forge SQL backend tests: ${reas
     expect(loaded).toMatchObject({ revision: 5, state: { items: [{ title: 'again' }, { title: 'one' }, { title: 'two' }] } });
   });
 
+  it('#19.3 answers a batch sent again (its answer lost) from a read, not from a guess that may be behind', async () => {
+    const inst = await backend.create([list]);
+    await inst.call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('t', 1, 'fill', 3)] });
+    await inst.call(F.commit, { store: 'list', baseRevision: 1, intents: [intent('t', 2, 'rename', 0, 'zero')] });
+    expect(await inst.call(F.commit, { store: 'list', baseRevision: 2, intents: [intent('t', 3, 'rename', 1, 'one')] })).toMatchObject({ revision: 3 });
+    expect(await inst.again([list]).call(F.commit, { store: 'list', baseRevision: 3, intents: [intent('u', 1, 'rename', 2, 'two')] }, { accountId: 'user-2' })).toMatchObject({ revision: 4 });
+    inst.sqlFetch!.resetStats();
+    // The guess (revision 3) already has this batch: nothing to store, so the answer comes from a read.
+    const again = await inst.call(F.commit, { store: 'list', baseRevision: 2, intents: [intent('t', 3, 'rename', 1, 'one')] });
+    expect(again).toMatchObject({ revision: 4, outcomes: [{ clientId: 't', seq: 3, ok: true, duplicate: true }], state: { items: [{ title: 'zero' }, { title: 'one' }, { title: 'two' }] } });
+    expect(inst.sqlFetch!.stats().byKind).toEqual({ select: 1, dml: 0, ddl: 0 });
+  });
+
   it('#19.3 refuses a guess whose next revision was collected already (far behind): it never lands under a later snapshot', async () => {
     const inst = await backend.create([list], { maxPayload: 2_000_000 });
     await inst.call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('t', 1, 'fill', 1)] });
