@@ -7,7 +7,7 @@
 // (same dependencies); the Confluence app on Forge SQL (`--storage sql`: @forge/sql, and mysql2 for
 // its tests on MariaDB, which CI installs) gets its own install. Prints the time from `npm create`
 // to the first green test run.
-// Usage: node scripts/e2e-create-app.js [--keep]
+// Usage: node scripts/e2e-create-app.js [--keep] [--only confluence|jira|sql]
 'use strict';
 const { execFileSync } = require('child_process');
 const fs = require('fs');
@@ -16,6 +16,7 @@ const path = require('path');
 
 const root = path.resolve(__dirname, '..');
 const keep = process.argv.includes('--keep');
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bgstore-e2e-'));
 // A clean environment for the user's npm: no settings from the `npm run` that started us, and no
 // workspace source condition.
@@ -46,10 +47,11 @@ try {
   const results = [];
   const variants = [
     { name: 'confluence', args: ['--product', 'confluence'], install: 'fresh' },
-    { name: 'jira', args: ['--product', 'jira'], install: 'my-confluence-app' },
+    // (With --only jira, the Jira app installs its own.)
+    { name: 'jira', args: ['--product', 'jira'], install: only === 'jira' ? 'fresh' : 'my-confluence-app' },
     { name: 'sql', args: ['--storage', 'sql'], install: 'fresh' },
   ];
-  for (const { name: product, args, install: from } of variants) {
+  for (const { name: product, args, install: from } of variants.filter((v) => !only || v.name === only)) {
     const app = path.join(work, `my-${product}-app`);
     const started = Date.now();
     // `npm create bgstore-app <dir>` is `npm exec create-bgstore-app <dir>`; here from the tarball.
