@@ -1,6 +1,7 @@
 import { defineStore } from '@bgstore/core';
 import { RESOLVER_FUNCTIONS as F } from '@bgstore/protocol';
 import { createBackend, intent, resolverCall } from '../../test/harness';
+import { decode91 } from './base91';
 import { encodeText, isUncompressed, nameOf, unpackText } from './pieces';
 
 // #17.3: what is stored is compressed where that pays — snapshot pieces, manifests, large log
@@ -44,7 +45,7 @@ describe('#17.3 compressed storage', () => {
     expect(pieces.length).toBeGreaterThan(5);
     for (const name of named) expect(nameOf(unpackText(values[name]!, name))).toBe(name);
     for (const name of pieces) {
-      expect(values[name]!.startsWith('\u0001b')).toBe(true);
+      expect(values[name]!.startsWith('\u0001z')).toBe(true);
     }
     const loaded = (await call(F.load, { store: 'list' })) as { revision: number; state: ListState };
     expect(loaded.state.items).toHaveLength(10_000);
@@ -70,7 +71,7 @@ describe('#17.3 compressed storage', () => {
     const after = stored(kvs);
     const kept = after.pieces.filter((name) => pieces.includes(name));
     expect(kept.length).toBeGreaterThan(3);
-    for (const name of after.pieces) expect(after.values[name]!.startsWith('\u0001b')).toBe(true);
+    for (const name of after.pieces) expect(after.values[name]!.startsWith('\u0001z')).toBe(true);
     const reloaded = (await call(F.load, { store: 'list' })) as { state: ListState };
     expect(reloaded.state.items).toHaveLength(13_000);
     expect(reloaded.state.items[3]!.done).toBe(true);
@@ -175,7 +176,7 @@ describe('#17.2 reads from the head and one batch', () => {
     expect(withTail).toBeGreaterThan(60);
   }, 60_000);
 
-  it('reads documents whose heads predate the tail and the piece names, and the next commit writes them', async () => {
+  it('reads documents the previous release wrote (heads without the tail and piece names, values in base64), and the next commit adds them', async () => {
     const { call, kvs, meter } = createBackend([list], { warmDocuments: 0 });
     await call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('tab', 1, 'fill', 10_000)] });
     for (let r = 1; r < 5; r++) await toggle(call, 'tab', r, r);
@@ -186,6 +187,11 @@ describe('#17.2 reads from the head and one batch', () => {
     const { l: _l, f: _f, ...older } = data;
     const forge = (await import('@forge/kvs')).kvs;
     await forge.entity('bgstore-doc').set(key, { ...head, data: JSON.stringify(older) });
+    // …and compressed values as base64, as it stored them.
+    for (const [name, value] of Object.entries(stored(kvs).values)) {
+      if (value.startsWith('\u0001z')) await forge.set(`${key}:${name}`, `\u0001b${decode91(value.slice(2)).toString('base64')}`);
+    }
+    expect(Object.values(stored(kvs).values).filter((v) => v.startsWith('\u0001b')).length).toBeGreaterThan(5);
     meter.reset();
     const loaded = (await call(F.load, { store: 'list' })) as { revision: number; state: ListState };
     expect(loaded.revision).toBe(5);
