@@ -19,7 +19,9 @@ export const DOC_ENTITY_DECLARATION = {
 // - The head (a `bgstore-doc` entity under the document's key) holds the revision and, in `data`,
 //   which snapshot is current (`m`, the name of its manifest piece; `b`, its revision), the bytes of
 //   the snapshot and of the log after it, and what is still to delete. It stays small whatever the
-//   state's size, and it is the only thing a revision check reads.
+//   state's size, and it is the only thing a revision check reads. It also names the snapshot's
+//   pieces (`f`), so a cold read asks for them with the manifest, and carries the log's latest
+//   entries (`l`, see logTail.ts) within its one read unit, so a read a few revisions behind reads it alone.
 // - The snapshot is content-addressed pieces (`<key>:<hash of text>`): a manifest naming the pieces
 //   of the state's JSON and of the client table's (or holding them whole while small).
 // - The log: one entry per revision after the snapshot, `<key>:l<revision>`, holding that commit's
