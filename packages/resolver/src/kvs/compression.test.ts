@@ -21,6 +21,10 @@ const list = defineStore({
       const item = draft.items[i];
       if (item) item.done = !item.done;
     },
+    rename: (draft, { i, title }: { i: number; title: string }) => {
+      const item = draft.items[i];
+      if (item) item.title = title;
+    },
   },
 });
 type ListState = (typeof list)['initialState'];
@@ -202,6 +206,27 @@ describe('#17.2 reads from the head and one batch', () => {
     expect(headOf(kvs).data.l).toHaveLength(1);
     const again = (await call(F.load, { store: 'list' })) as { state: ListState };
     expect(doneOf(again.state)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('reads a log entry too large for the head’s tail from its key, and the tail takes the next ones', async () => {
+    const writer = createBackend([list]);
+    const reader = resolverCall([list], { warmDocuments: 0 });
+    await writer.call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('tab', 1, 'fill', 10_000)] });
+    await toggle(writer.call, 'tab', 1, 1);
+    // A title of 9,000 seeded random letters: an entry of about 9 KB that hardly compresses, more than the head keeps.
+    const seed = 17;
+    let x = seed;
+    const title = Array.from({ length: 9000 }, () => String.fromCharCode(97 + ((x = (x * 1103515245 + 12345) >>> 0) >>> 27))).join('');
+    expect(await writer.call(F.commit, { store: 'list', baseRevision: 2, intents: [intent('tab', 3, 'rename', { i: 7, title })] })).toMatchObject({ revision: 3 });
+    expect({ seed, head: headOf(writer.kvs).data }).toMatchObject({ seed, head: { b: 1, l: [] } });
+    await toggle(writer.call, 'tab', 3, 2);
+    expect(headOf(writer.kvs).data.l).toHaveLength(1);
+    writer.meter.reset();
+    const loaded = (await reader(F.load, { store: 'list' })) as { revision: number; state: ListState };
+    expect(loaded.revision).toBe(4);
+    expect(loaded.state.items[7]!.title).toBe(title);
+    expect(doneOf(loaded.state)).toEqual([1, 2]);
+    expect(writer.meter.counts.readRequests).toBe(2);
   });
 
   it('refuses a damaged entry in the head’s tail as a damaged document', async () => {
