@@ -139,7 +139,7 @@ describe('garbage against loads and rewrites', () => {
     expect(after.head).toBeLessThan(1_024);
   }, 120_000);
 
-  it('#18.3 cold loads of a 1.2 MB document while whole rewrites commit at the rate Forge’s write quota allows all succeed: one a fold overtakes reads again from a fresh head', async () => {
+  it('#18.3 cold loads of a 1.2 MB document while whole rewrites commit at the rate Forge’s write quota allows all succeed: those a fold overtakes read again from a fresh head', async () => {
     const clock = createManualClock(1_000_000);
     const kvs = createKvsFetch({ clock, entities: [DOC_ENTITY_DECLARATION as never] });
     const { call } = createBackend([noisy], { kvs, clock, maxPayload: MAX_PAYLOAD });

@@ -46,7 +46,7 @@ function misconfiguration(error: unknown): string | undefined {
  */
 export function createKvsStorage(options: KvsStorageOptions = {}): StoragePort<StoredDoc> {
   const warm = createWarmDocuments(options.warmDocuments ?? 4);
-  const { minPiece, now = Date.now, sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)) } = options;
+  const { minPiece, now = Date.now, sleep } = options;
   if (minPiece !== undefined && !(Number.isSafeInteger(minPiece) && minPiece >= 16)) {
     throw new TypeError(`[bgstore] registerStores: minPiece must be an integer of at least 16, got ${String(minPiece)}`);
   }
