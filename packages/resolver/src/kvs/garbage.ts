@@ -39,7 +39,7 @@ export const GARBAGE_FLOOR_BYTES = 65_536;
 /** What the budget leaves for the head, and for estimates (log entries are counted uncompressed, pieces of earlier versions by share). */
 const HEAD_BYTES = 2_048;
 const SLACK = 0.01;
-/** Piece names and log ranges the head lists at most (its size); over it, the oldest go even inside their grace. */
+/** Piece names, log ranges and generations the head lists at most (≤ ~1.6 KB); over it, the oldest go even inside their grace. */
 export const MAX_KEPT = 48;
 /** Past its grace, garbage transactions run once garbage exceeds this share of the document's bytes… */
 const SHARE = 0.2;
@@ -77,7 +77,8 @@ const count = (g: Generation) => g[1].length + entries(g);
 const sum = (xs: readonly number[]) => xs.reduce((n, x) => n + x, 0);
 /** Stored bytes of the garbage listed. */
 export const garbageBytes = (generations: readonly Generation[]) => sum(generations.map((g) => g[3]));
-const listedOf = (generations: readonly Generation[]) => sum(generations.map((g) => g[1].length + g[2].length));
+/** What the head's list costs: its piece names, log ranges and generations. */
+const listedOf = (generations: readonly Generation[]) => sum(generations.map((g) => g[1].length + g[2].length + 1));
 
 /** Takes a generation's next piece, or else its next log entry, off its list: the key, and its bytes off the generation's. */
 function takeKey(key: string, g: Generation): string {
