@@ -2,19 +2,11 @@
 // every module until storage has accepted it; the calling module sees it in `sync.calls`.
 import { createHost, createMemoryPersistence, createReplica, defineStore, type Persistence, type Replica } from './index';
 import { commitAnswer, commitIntents, emptyDoc, type Authorize } from './durable';
+import { poll as basePoll } from '../test/poll';
 import { createWorld } from '../test/world';
 
-const poll = defineStore({
-  name: 'poll',
-  initialState: { votes: {} as Record<string, string> },
-  actions: {
-    vote(draft, option: string) {
-      draft.votes[this.caller.accountId ?? 'anonymous'] = option;
-    },
-    reset: (draft) => void (draft.votes = {}),
-  },
-  optimistic: { reset: false },
-});
+// The test poll, with its reset held until stored.
+const poll = defineStore({ name: basePoll.name, initialState: basePoll.initialState, actions: basePoll.actions, validate: basePoll.validate, optimistic: { reset: false } });
 type Poll = typeof poll.initialState;
 
 /** Storage with a write policy, committing as the resolver does for bob (the caller from his Forge context). */
