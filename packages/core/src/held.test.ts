@@ -1,33 +1,8 @@
 // #21 held actions: `optimistic: { reset: false }` keeps an action the server policy may refuse off
 // every module until storage has accepted it; the calling module sees it in `sync.calls`.
 import { createHost, createMemoryPersistence, createReplica, defineStore, type Persistence, type Replica } from './index';
-import { commitAnswer, commitIntents, emptyDoc, type Authorize } from './durable';
-import { poll as basePoll } from '../test/poll';
+import { heldPoll as poll, onlyAdminsReset, policedStorage, type Poll } from '../test/heldPoll';
 import { createWorld } from '../test/world';
-
-// The test poll, with its reset held until stored.
-const poll = defineStore({ name: basePoll.name, initialState: basePoll.initialState, actions: basePoll.actions, validate: basePoll.validate, optimistic: { reset: false } });
-type Poll = typeof poll.initialState;
-
-/** Storage with a write policy, committing as the resolver does for bob (the caller from his Forge context). */
-function policedStorage(authorize: Authorize, initial: Poll = poll.initialState): Persistence<Poll> & { state(): Poll } {
-  let doc = { ...emptyDoc(poll), state: initial };
-  const copy = <T>(v: T): T => JSON.parse(JSON.stringify(v));
-  return {
-    load: async () => copy({ revision: doc.revision, state: doc.state, clients: doc.clients }),
-    async commit(batch) {
-      const before = doc;
-      const intents = batch.intents.map((i) => ({ ...i, caller: 'bob' }));
-      const result = commitIntents(poll, doc, intents, { now: 0, floors: batch.floors, authorize });
-      doc = result.doc;
-      return copy(commitAnswer(before, batch.baseRevision, result));
-    },
-    revision: async () => doc.revision,
-    state: () => copy(doc.state),
-  };
-}
-
-const onlyAdminsReset: Authorize = (i) => i.name !== 'reset' || 'only poll admins reset the poll';
 
 /** A page: its background script (as bob) and two modules, every state each shows recorded. */
 async function page(persistence?: Persistence<Poll>) {
