@@ -1,4 +1,4 @@
-import { downEvent, isId, SyncError, upEvent, type DurableStatus, type RandomSource } from '@bgstore/protocol';
+import { downEvent, inboxEvent, isId, SyncError, upEvent, type DurableStatus, type RandomSource } from '@bgstore/protocol';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ChannelStats } from '../runtime/channel';
 import { connectPeer } from '../runtime/peer';
@@ -172,6 +172,8 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
     store,
     id: m.clientId,
     listen: downEvent(store),
+    // Only once subscribed does a hello claim the inbox: an answer sent there earlier would be lost.
+    inbox: { event: inboxEvent(store, m.clientId), onReady: () => void (m.inbox = true) },
     send: upEvent(store),
     clock,
     maxMessageSize: options.maxMessageSize ?? 60_000,
