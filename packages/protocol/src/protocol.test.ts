@@ -101,6 +101,15 @@ describe('chunks', () => {
     expect(r.pending()).toBe(0);
   });
 
+  it('#22.1 gives each piece its JSON length without writing it twice, cut surrogate pairs included', () => {
+    const big: Message = { ...host, type: 'snapshot', version: 1, state: { text: 'a"\\😀\u0001\u2028é'.repeat(700) }, to: 'b' };
+    for (const max of [700, 701, 702, 703]) {
+      const frames = encodeFrames(big, max, () => 'id');
+      expect(frames.length).toBeGreaterThan(5);
+      for (const f of frames) expect(f.size).toBe(JSON.stringify(f.payload).length);
+    }
+  });
+
   it('drops an incomplete message after its time to live', () => {
     const big: Message = { ...host, type: 'snapshot', version: 1, state: 'y'.repeat(3000) };
     const frames = encodeFrames(big, 1000, () => 'id').map((f) => accepted(f.payload));
