@@ -26,9 +26,10 @@ export async function bigStoreScenarios(quick: boolean, joinOnly = false): Promi
       const scenario = `items=${items} replicas=${replicas} after 25 actions`;
       add(scenario, 'late_join_ms', 'ms', a.joinMs, c?.joinMs ?? null);
       add(scenario, 'late_join_cpu_ms', 'ms', a.joinCpuMs, c?.joinCpuMs ?? null);
-      add(scenario, 'longest_task_burst_ms', 'ms', a.burstTask.ms, c?.burstTask.ms ?? null);
-      add(scenario, 'longest_task_after_burst_ms', 'ms', a.afterTask.ms, c?.afterTask.ms ?? null);
-      add(scenario, 'longest_task_after_burst_cpu_ms', 'ms', a.afterTask.cpuMs, c?.afterTask.cpuMs ?? null);
+      add(scenario, 'longest_task_burst_ms', 'ms', a.burstTask.wall.ms, c?.burstTask.wall.ms ?? null);
+      add(scenario, 'longest_task_burst_net_of_gc_ms', 'ms', a.burstTask.net.netMs, c?.burstTask.net.netMs ?? null);
+      add(scenario, 'longest_task_after_burst_ms', 'ms', a.afterTask.wall.ms, c?.afterTask.wall.ms ?? null);
+      add(scenario, 'longest_task_after_burst_net_of_gc_ms', 'ms', a.afterTask.net.netMs, c?.afterTask.net.netMs ?? null);
     }
   }
   if (joinOnly) return rows;

@@ -1,4 +1,4 @@
-import { encodeMessage, PROTOCOL_VERSION, type Message } from '@bgstore/protocol';
+import { decodeMessage, encodeMessage, PROTOCOL_VERSION, type Message } from '@bgstore/protocol';
 import { createCollection, createHost, createReplica, defineStore, getItem, removeItem, setItem } from '.';
 import { createWorld } from '../test/world';
 
@@ -73,6 +73,24 @@ describe('#22 big stores: digests', () => {
 });
 
 describe('#22 big stores: late joins', () => {
+  it('#22.1 a host computes its digest from going live, so the first trailing beat after a burst carries it', async () => {
+    const w = createWorld({ seed: 22 });
+    const host = createHost(todos, { transport: w.transport('bg'), clock: w.clock, digestMs: 300 });
+    const watcher = w.transport('watcher');
+    const beats: { at: number; digest?: string }[] = [];
+    watcher.on('bgstore:todos:down', (payload) => {
+      const d = decodeMessage(payload, 'todos');
+      if (d.ok && d.message.type === 'beat') beats.push({ at: w.clock.now(), digest: d.message.digest });
+    });
+    await w.run(1000);
+    const before = beats.length;
+    await host.actions.toggle('t1');
+    await w.run(250);
+    // The first beat after the change: 200 ms after it, with the digest (not a later one).
+    expect(beats.slice(before)).toEqual([{ at: expect.any(Number), digest: expect.any(String) }]);
+    host.close();
+  });
+
   it('#22.1 a snapshot answering a late joiner goes to its inbox: the live replicas never receive a piece of it', async () => {
     const w = createWorld({ seed: 22 });
     const host = createHost(todos, { transport: w.transport('bg'), clock: w.clock, maxMessageSize: 4000 });
