@@ -4,7 +4,7 @@ import type { Clock, Logger, Transport, Unsubscribe } from './ports';
 /** Message counters of one peer. */
 export interface ChannelStats {
   sent: number;
-  /** JSON characters sent (chunks included). */
+  /** JSON characters sent (chunks included; a chunk's piece counted before the bus escapes its quotes). */
   bytesSent: number;
   received: number;
   /** Messages ignored, by reason; `echo` = the peer's own message came back. */
