@@ -30,6 +30,8 @@ export async function bigStoreScenarios(quick: boolean, joinOnly = false): Promi
       add(scenario, 'longest_task_burst_net_of_gc_ms', 'ms', a.burstTask.net.netMs, c?.burstTask.net.netMs ?? null);
       add(scenario, 'longest_task_after_burst_ms', 'ms', a.afterTask.wall.ms, c?.afterTask.wall.ms ?? null);
       add(scenario, 'longest_task_after_burst_net_of_gc_ms', 'ms', a.afterTask.net.netMs, c?.afterTask.net.netMs ?? null);
+      // The process's CPU over that task: far below its wall time when the machine ran something else meanwhile.
+      add(scenario, 'longest_task_after_burst_cpu_ms', 'ms', a.afterTask.wall.cpuMs, c?.afterTask.wall.cpuMs ?? null);
     }
   }
   if (joinOnly) return rows;
