@@ -30,10 +30,10 @@ describe('#21 async policies in the bench: calls per commit', () => {
     expect(waited.every((ms) => ms >= 50 && ms < 100)).toBe(true);
   });
 
-  it('#21 without asking once per request, the async check runs once per distinct intent, in turn', async () => {
+  it('#21 without `once`, the async check runs once per distinct intent — all at once, so a commit still waits for one check', async () => {
     const { figures, waited } = await run('async-per-intent', 10);
     expect(figures).toMatchObject({ authorizeCallsPerCommit: 10, productCallsPerCommit: 10, maxProductCallsPerCallerCommit: 10, refused: 0 });
-    expect(waited.every((ms) => ms >= 500)).toBe(true);
+    expect(waited.every((ms) => ms >= 50 && ms < 100)).toBe(true);
   });
 
   it('#21 no policy and a sync policy make no product call and wait for no timer', async () => {

@@ -1,10 +1,10 @@
 // What a server policy costs a commit (#21): the real resolver (registerStores on @forge/resolver,
 // the emulator's KVS) with no policy, a sync `authorize`, and an async one whose check is a
 // simulated product REST call ("is this user a member of the space") of 50 ms — on real timers in
-// the bench, on the emulator's clock in the test (policyCost.test.ts). The async check is asked once
-// per request (its promise kept on the request's `context`, as the poll template does) or, to show
-// what that saves, once per `authorize` call. Time per commit and calls per commit, at 1 and 10
-// distinct intents per commit, each commit from one of three callers in turn (Realtime off: not priced here).
+// the bench, on the emulator's clock in the test (policyCost.test.ts). The async check is asked
+// through `authorize`'s `once` (at most once per commit, as the poll template does) or, to show what
+// that saves, once per `authorize` call. Time per commit and calls per commit, at 1 and 10
+// distinct intents per commit, each commit from one of three callers by rotation (Realtime off: not priced here).
 import Resolver from '@forge/resolver';
 import { defineStore } from '@bgstore/core';
 import { createKvsFetch } from '@bgstore/emulator';
@@ -53,11 +53,6 @@ function policyFor(kind: PolicyKind, counts: { authorize: number; product: numbe
     counts.product++;
     return productCall(ctx.accountId ?? '');
   };
-  const asked = new WeakMap<StoreContext, Promise<boolean>>();
-  const askOnce = (ctx: StoreContext) => {
-    if (!asked.has(ctx)) asked.set(ctx, ask(ctx));
-    return asked.get(ctx)!;
-  };
   const refusal = 'only space members vote';
   switch (kind) {
     case 'none':
@@ -65,7 +60,7 @@ function policyFor(kind: PolicyKind, counts: { authorize: number; product: numbe
     case 'sync':
       return { authorize: (ctx, intent) => (counts.authorize++, (CALLERS.includes(ctx.accountId ?? '') && intent.args[0].length < 64) || refusal) };
     case 'async':
-      return { authorize: async (ctx) => (counts.authorize++, (await askOnce(ctx)) || refusal) };
+      return { authorize: async (ctx, _intent, { once }) => (counts.authorize++, (await once('member', () => ask(ctx))) || refusal) };
     case 'async-per-intent':
       return { authorize: async (ctx) => (counts.authorize++, (await ask(ctx)) || refusal) };
   }
