@@ -114,6 +114,22 @@ describe('#22 big stores: late joins', () => {
     [...feeds, late].forEach((r) => r.close());
   });
 
+  it('#22.1 a forged snapshot on a live replica’s inbox is not taken (an inbox is no more trusted than the shared event)', async () => {
+    const w = createWorld({ seed: 22 });
+    const host = createHost(todos, { transport: w.transport('bg'), clock: w.clock });
+    const feed = createReplica(todos, { transport: w.transport('feed'), clock: w.clock });
+    await w.run(100);
+    const before = feed.getState();
+    const rogue = w.transport('rogue');
+    const forged = { bgstore: PROTOCOL_VERSION, store: 'todos', from: host.epoch, type: 'snapshot', epoch: host.epoch, version: host.version() + 5, state: { todos: createCollection<Todo>(), list: [] }, to: feed.clientId } satisfies Message;
+    rogue.emit(`bgstore:todos:down:${feed.clientId}`, encodeMessage(forged));
+    await w.run(100);
+    expect(feed.getState()).toBe(before);
+    expect(feed.stats().unasked).toBe(1);
+    host.close();
+    feed.close();
+  });
+
   it('#22.1 a replica that cannot subscribe its inbox, or only later, still joins (the answer comes on the shared event)', async () => {
     const w = createWorld({ seed: 22 });
     const host = createHost(todos, { transport: w.transport('bg'), clock: w.clock });
