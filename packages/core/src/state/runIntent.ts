@@ -58,13 +58,29 @@ export function runIntent<TState, TActions extends ActionRecipes<TState>>(
 ): IntentOutcome<TState> {
   const refused = checkIntent(definition, name, args);
   if (refused) return { ok: false, ...refused };
+  return runChecked(definition, state, name, args as unknown[], caller);
+}
+
+/**
+ * {@link runIntent} for a call {@link checkIntent} already passed (a peer's own call is checked at
+ * its call site, and its arguments are a copy nobody else holds): the same outcome, without
+ * checking the arguments again.
+ */
+export function runChecked<TState, TActions extends ActionRecipes<TState>>(
+  definition: StoreDefinition<TState, TActions>,
+  state: TState,
+  name: string,
+  args: unknown[],
+  caller?: Caller | string | null,
+): IntentOutcome<TState> {
+  if (!Object.prototype.hasOwnProperty.call(definition.actions, name)) return runIntent(definition, state, name, args, caller);
   const store = definition.name;
   const recipe = recipeOf(definition as never, name);
   let next: TState;
   let raw: WirePatch[];
   try {
     const self = thisFor(caller);
-    [next, raw] = immer.produceWithPatches(state, (draft) => recipe.call(self, draft, ...(args as unknown[])) as never) as unknown as [TState, WirePatch[]];
+    [next, raw] = immer.produceWithPatches(state, (draft) => recipe.call(self, draft, ...args) as never) as unknown as [TState, WirePatch[]];
   } catch (error) {
     return { ok: false, code: 'ACTION_FAILED', message: `[bgstore] ${store}.${name} threw: ${error instanceof Error ? error.message : String(error)}` };
   }
