@@ -3,9 +3,9 @@
 // committed (to a storage that accepts everything and costs nothing: what is timed is the host's
 // own share, from the call to the commit's answer applied) — against a hand-written structural
 // copy of the same change. Each figure is the best round's mean of CPU time (a shared machine's
-// load only ever adds). Replicas applying patches is measured apart (apply.ts), so no replica listens here.
-// `freezing` is read once per process, so each mode's figure comes from a child process run with
-// its NODE_ENV.
+// load only ever adds). Replicas applying patches is measured apart (apply.ts), so no replica
+// listens here. `freezing` is read once per process, so each mode's figure comes from a child
+// process run with its NODE_ENV.
 import { spawnSync } from 'node:child_process';
 import { createHost, type Persistence, type Transport } from '@bgstore/core';
 import { benchStore, makeState, type State } from './systems';
