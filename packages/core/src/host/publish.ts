@@ -1,7 +1,8 @@
 // New versions: the host's state changes only here, and every change is broadcast as a patch.
-import { jsonBytes, PROTOCOL_VERSION, type PatchMessage, type WirePatch } from '@bgstore/protocol';
+import { PROTOCOL_VERSION, type PatchMessage, type WirePatch } from '@bgstore/protocol';
 import { freezeChanged } from '../runtime/freeze';
 import { diffState } from '../state/diffState';
+import { logBytes } from '../state/jsonBound';
 import { advanceDigest } from '../state/stateDigest';
 import { replayIntents } from '../state/runIntent';
 import type { LogEntry } from './state';
@@ -21,7 +22,7 @@ export function publish<TState>(t: Turn<TState>, next: TState, patches: WirePatc
   m.state = freezeChanged(next, patches);
   advanceDigest(previous, m.state, patches);
   const base = m.version++;
-  const entry: LogEntry = { base, next: m.version, patches, bytes: jsonBytes(patches) };
+  const entry: LogEntry = { base, next: m.version, patches, bytes: logBytes(patches) };
   m.log.push(entry);
   m.logBytes += entry.bytes;
   while (m.log.length > m.timing.logEntries || (m.logBytes > m.timing.logBytes && m.log.length > 1)) m.logBytes -= m.log.shift()!.bytes;

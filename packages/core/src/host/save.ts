@@ -14,6 +14,7 @@
 //                                                                           (throttle.ts; nothing is refused)
 import { jsonBytes, toSyncError, PERMANENT_CODES, retryDelay, SyncError, type DurableStatus, type Outcome, type Refusal, type RetryPolicy, type StoredIntent, type SyncErrorCode } from '@bgstore/protocol';
 import type { CommitBatch, CommitResult } from '../runtime/ports';
+import { intentBytesAtMost } from '../state/jsonBound';
 import { applyStoredPatches } from '../state/patches';
 import { replayIntents } from '../state/runIntent';
 import { rebase } from './publish';
@@ -120,8 +121,10 @@ function takeBatch(q: SaveQueue<unknown>, now: number, timing: SaveTiming, store
   q.dueAt = undefined;
   // The request's envelope, then each intent with a comma: a batch never exceeds invoke's limit in bytes.
   let bytes = jsonBytes({ store, baseRevision: q.revision, intents: [], floors: [...q.floors] }) + 16;
-  let n = 0;
-  while (n < q.queue.length && n < Math.min(timing.maxBatchIntents, q.split)) {
+  const most = Math.min(q.queue.length, timing.maxBatchIntents, q.split);
+  // Usually a bound settles it without writing the intents' JSON; else each is measured.
+  let n = fitsAtMost(q.queue, most, bytes, timing.maxBatchBytes) ? most : 0;
+  while (n < most) {
     bytes += jsonBytes(q.queue[n]) + 1;
     if (n > 0 && bytes > timing.maxBatchBytes) break;
     n++;
@@ -133,6 +136,12 @@ function takeBatch(q: SaveQueue<unknown>, now: number, timing: SaveTiming, store
   for (const i of [...q.inflight, ...q.queue]) lowest.set(i.clientId, Math.min(lowest.get(i.clientId) ?? Infinity, i.seq));
   const floors = [...q.floors].filter(([c]) => lowest.has(c) && q.inflight.some((i) => i.clientId === c)).map(([c, f]): [string, number] => [c, Math.min(f, lowest.get(c)! - 1)]);
   return { baseRevision: q.revision, intents: q.inflight, ...(floors.length ? { floors } : {}) };
+}
+
+/** Whether the first `n` intents certainly fit `max` bytes after `bytes` (by their bounds). */
+function fitsAtMost(queue: readonly StoredIntent[], n: number, bytes: number, max: number): boolean {
+  for (let k = 0; k < n && bytes <= max; k++) bytes += intentBytesAtMost(queue[k]!);
+  return bytes <= max;
 }
 
 /** Storage answered a commit: outcomes settle calls, and an unpredicted state makes the host rebase. */

@@ -1,27 +1,13 @@
 import { findNonJson, jsonBytes, LIMITS, type Refusal, type WirePatch } from '@bgstore/protocol';
 import { immer } from '../runtime/immer';
 import { ANONYMOUS_CALLER, type ActionRecipes, type Caller, type StoreDefinition } from './defineStore';
+import { jsonBytesAtMost } from './jsonBound';
 import { coalescePatches } from './patches';
 
 /** What running one intent gave: the next state and its patches, or why it was refused. */
 export type IntentOutcome<TState> = ({ ok: true; state: TState; patches: WirePatch[] }) | ({ ok: false } & Refusal);
 
 const describePath = (path: (string | number)[]) => (path.length ? path.map((k) => `[${JSON.stringify(k)}]`).join('') : '(root)');
-
-/**
- * A bound on the arguments' `jsonBytes` that writes no JSON (every call is checked): a string's
- * code unit is at most 6 bytes of JSON (`\u001f`), a number at most 24; Infinity when one is an
- * object (then the JSON is measured).
- */
-function bytesAtMost(args: unknown[]): number {
-  let n = 2 + args.length;
-  for (const a of args) {
-    if (typeof a === 'string') n += 6 * a.length + 2;
-    else if (typeof a === 'object' && a !== null) return Infinity;
-    else n += 24;
-  }
-  return n;
-}
 
 /**
  * Checks an action call before it runs, the same way on the replica (at the call site), the host and
@@ -38,7 +24,7 @@ export function checkIntent<TState, TActions extends ActionRecipes<TState>>(defi
   if (bad) {
     return { code: 'INVALID_ARGS', message: `[bgstore] ${store}.${name}: argument ${describePath(bad)} is not JSON (use plain objects, arrays, strings, finite numbers, booleans, null; no own __proto__ keys)` };
   }
-  const bytes = bytesAtMost(args) > LIMITS.intentBytes ? jsonBytes(args) : 0;
+  const bytes = jsonBytesAtMost(args) > LIMITS.intentBytes ? jsonBytes(args) : 0;
   if (bytes > LIMITS.intentBytes) return { code: 'TOO_LARGE', message: `[bgstore] ${store}.${name}: arguments are ${bytes} bytes of JSON, over the ${LIMITS.intentBytes} an intent may have (a commit must fit Forge's invoke)` };
   const validator = definition.validate[name];
   if (!validator) return undefined;
