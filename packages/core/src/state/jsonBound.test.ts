@@ -23,6 +23,12 @@ describe(`#20 JSON byte bounds (BGSTORE_SEED=${seed})`, () => {
     );
   });
 
+  it('hold for the longest numbers JSON writes', () => {
+    for (const n of [-0.0000010149302356983722, -Number.MAX_VALUE, -5e-324, -123456789012345680000, -1.2345678901234566e-7, Number.MIN_VALUE, -Number.MAX_SAFE_INTEGER]) {
+      expect(jsonBytesAtMost(n)).toBeGreaterThanOrEqual(jsonBytes(n));
+    }
+  });
+
   it('leave objects to be measured', () => {
     expect(jsonBytesAtMost([{ a: 1 }])).toBe(Infinity);
     expect(intentBytesAtMost({ clientId: 'c', seq: 1, name: 'a', args: [[1]] })).toBe(Infinity);

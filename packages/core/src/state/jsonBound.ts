@@ -7,7 +7,8 @@ import { jsonBytes, type StoredIntent, type WirePatch } from '@bgstore/protocol'
 
 /**
  * At most how many UTF-8 bytes `value`'s JSON has, for a primitive or an array of primitives (a
- * string's code unit is at most 6 bytes of JSON, `\u001f`; a number at most 24 characters);
+ * string's code unit is at most 6 bytes of JSON, `\u001f`; a number at most 26 characters,
+ * `-0.0000012345678901234567`);
  * Infinity for anything else.
  */
 export function jsonBytesAtMost(value: unknown): number {
@@ -15,7 +16,7 @@ export function jsonBytesAtMost(value: unknown): number {
     case 'string':
       return 6 * value.length + 2;
     case 'number':
-      return 24;
+      return 26;
     case 'boolean':
       return 5;
     case 'object': {
@@ -51,5 +52,5 @@ export function logBytes(patches: readonly WirePatch[]): number {
 export function intentBytesAtMost(i: StoredIntent): number {
   // `{"clientId":,"seq":,"name":,"args":,"caller":}` and a comma.
   if (i.refused) return Infinity;
-  return 48 + jsonBytesAtMost(i.clientId) + 24 + jsonBytesAtMost(i.name) + jsonBytesAtMost(i.args) + (i.caller === undefined ? 0 : jsonBytesAtMost(i.caller));
+  return 48 + jsonBytesAtMost(i.clientId) + 26 + jsonBytesAtMost(i.name) + jsonBytesAtMost(i.args) + (i.caller === undefined ? 0 : jsonBytesAtMost(i.caller));
 }
