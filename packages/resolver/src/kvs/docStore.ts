@@ -70,6 +70,8 @@ export interface Manifest {
   q?: string[];
   /** The target piece size the state was cut with. */
   t?: number;
+  /** The stored bytes of each piece of `p`, then of `q` (absent in manifests of earlier versions): what a fold makes garbage. */
+  v?: number[];
 }
 
 /** A stored document, and how it is stored (for the next write). */
@@ -87,7 +89,23 @@ export interface StoredDoc {
 
 /** On a second read, log entries after the revision read before are asked for with the head, this many. */
 const SPECULATIVE_ENTRIES = 8;
-const READ_ATTEMPTS = 5;
+/**
+ * A read that finds something gone (a fold landed during it, and garbage over its budget went at
+ * once, see garbage.ts) reads again from a fresh head: at once the first time (the next fold is
+ * then furthest away), then after a wait doubling from 250 ms to 4 s, so a burst of folds is waited
+ * out (Forge's write quota ends one within about 16 s: 33 whole rewrites of 1.2 MB a minute) — at
+ * most this many attempts, none starting past this budget (invoke allows 25 s).
+ */
+const READ_ATTEMPTS = 8;
+const READ_BUDGET_MS = 15_000;
+const retryWait = (attempt: number) => (attempt < 2 ? 0 : Math.min(4_000, 250 * 2 ** (attempt - 2)));
+
+/** The time a read's retries are measured and waited on. @default Date.now and setTimeout */
+export interface ReadTiming {
+  now?(): number;
+  sleep?(ms: number): Promise<void>;
+}
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
 /** The head's `data`: layout 3's, or what an older layout's says. */
@@ -101,12 +119,19 @@ const COLD = createWarmDocuments(0);
  * read (pieces and entries never change), so each try reads only what is new. Pass the previous
  * read of the same document as `previous` to reuse what it read: a commit that lost a race then
  * reads the head and the entries after its revision, together, in one round trip. `warm` keeps
- * what reads learn for later invocations on this instance.
- * @throws SyncError `STORAGE_FAILED` when the document kept changing, or is damaged
+ * what reads learn for later invocations on this instance; `timing` measures and waits retries.
+ * @throws DocChangedError when commits overtook every attempt (a lost race: a load answers `STORAGE_BUSY`)
+ * @throws SyncError `STORAGE_FAILED` when the document is damaged
  */
-export async function readDoc(key: string, previous?: StoredDoc, warm: WarmDocuments = COLD): Promise<StoredDoc | undefined> {
+export async function readDoc(key: string, previous?: StoredDoc, warm: WarmDocuments = COLD, timing: ReadTiming = {}): Promise<StoredDoc | undefined> {
   let cache = previous?.cache;
-  for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
+  const { now = Date.now, sleep = pause } = timing;
+  const started = now();
+  let attempt = 0;
+  for (; attempt < READ_ATTEMPTS; attempt++) {
+    const wait = retryWait(attempt);
+    if (attempt > 0 && now() - started + wait >= READ_BUDGET_MS) break;
+    if (wait > 0) await sleep(wait);
     const since = attempt === 0 && cache && previous?.layout.v === 3 ? previous.doc.revision : undefined;
     const [head] = await Promise.all([
       kvs.entity<Head>(DOC_ENTITY).get(key),
@@ -146,7 +171,7 @@ export async function readDoc(key: string, previous?: StoredDoc, warm: WarmDocum
     const doc = { revision: head.revision, schemaVersion: head.schemaVersion, state, clients: clients as Record<string, ClientRecord> };
     return { doc, id: data.i, layout: { v: 3, head: data, manifest, named: [data.m, ...names] }, cache: c };
   }
-  throw new DocChangedError(`[bgstore] document ${key} kept changing while it was read`);
+  throw new DocChangedError(`[bgstore] document ${key} kept changing while it was read: commits replaced what each of ${attempt} read attempts in ${now() - started} ms was reading; try again`);
 }
 
 /** Thrown by {@link readDoc} when commits kept replacing what it was reading: a lost race, not a failure. */
