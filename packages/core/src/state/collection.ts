@@ -46,23 +46,21 @@ const scan = (chunk: readonly Identified[], id: string) => {
  */
 interface Lineage {
   map: Map<string, number>;
-  /** The chunks `map` describes now (a state's own array: states are immutable). */
-  chunks: readonly (readonly Identified[])[];
+  /** The chunks `map` describes now. */
+  chunks: (readonly Identified[])[];
 }
 
-// By a chunk's identity: the lineage of collections holding it.
+// By a chunk's identity: the lineage of collections holding it. By a chunks array: its lineage, in sync.
 const lineageOfChunk = new WeakMap<readonly Identified[], Lineage>();
+const synced = new WeakMap<readonly (readonly Identified[])[], Lineage>();
 
-const sameIds = (a: readonly Identified[], b: readonly Identified[]) => {
-  if (a.length !== b.length) return false;
-  for (let j = 0; j < a.length; j++) if (a[j]!.id !== b[j]!.id) return false;
-  return true;
-};
+const sameIds = (a: readonly Identified[], b: readonly Identified[]) => a.length === b.length && a.every((item, j) => item.id === b[j]!.id);
 
 function lineageFor(chunks: readonly (readonly Identified[])[]): Lineage {
+  const known = synced.get(chunks);
+  if (known && known.chunks.length === chunks.length && known.chunks.every((c, i) => c === chunks[i])) return known;
   let lineage: Lineage | undefined;
   for (let c = 0; c < chunks.length && !lineage; c++) lineage = lineageOfChunk.get(chunks[c]!);
-  if (lineage?.chunks === chunks) return lineage;
   lineage ??= { map: new Map(), chunks: [] };
   const { map } = lineage;
   const old = lineage.chunks;
@@ -75,7 +73,8 @@ function lineageFor(chunks: readonly (readonly Identified[])[]): Lineage {
     if (was) for (const item of was) if (map.get(item.id) === c) map.delete(item.id);
     if (now) for (const item of now) map.set(item.id, c);
   }
-  lineage.chunks = chunks;
+  lineage.chunks = chunks.slice();
+  synced.set(chunks, lineage);
   return lineage;
 }
 
