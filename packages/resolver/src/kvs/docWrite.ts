@@ -5,6 +5,7 @@ import { clientTexts, makeEntry, type LogEntry } from './docLog';
 import { DOC_ENTITY, type HeadData, type Manifest, type StoredDoc } from './docStore';
 import { chunksOf, collectGarbage, garbageBudget, generationsOf, needsCollecting, takeGarbage, unlist, type Generation } from './garbage';
 import type { Head } from './legacyLayouts';
+import { nextTail } from './logTail';
 import { entryKey, pieceKey, type WarmDocuments } from './readCache';
 import { cutPieces, fixedPieces, MAX_OPERATIONS, MAX_TRANSACTION_BYTES, nameOf, packText, PIECE_BYTES, readUnits, storedBytes, targetFor, utf8, valueBytes } from './pieces';
 
@@ -136,8 +137,10 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
   }
   if (layout?.v === 3 && entry) {
     const { head } = layout;
-    const data: HeadData = { v: 3, i: head.i, m: head.m, b: head.b, z: head.z, ...(head.y === undefined ? {} : { y: head.y }), n: head.n + entry.bytes, e: entry.size };
-    const kept = await execute(key, previous, next, { ...common, sets: [[entryKey(key, next.revision), packText(entry.text)]], data, garbage: generationsOf(head), named: layout.named.length });
+    const value = packText(entry.text);
+    const data: HeadData = { v: 3, i: head.i, m: head.m, b: head.b, z: head.z, ...(head.y === undefined ? {} : { y: head.y }), n: head.n + entry.bytes, e: entry.size, ...(head.f ? { f: head.f } : {}) };
+    data.l = nextTail(head.l, value, { ...head, l: undefined });
+    const kept = await execute(key, previous, next, { ...common, sets: [[entryKey(key, next.revision), value]], data, garbage: generationsOf(head), named: layout.named.length });
     // This instance knows the new revision: its next read of the document needs only the head.
     const c = previous!.cache;
     if (c.id === head.i && c.latest?.snapshot === head.m && c.latest.revision === previous!.doc.revision) {
@@ -173,7 +176,7 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
   const kept = await execute(key, previous, next, {
     ...common,
     sets,
-    data: { v: 3, i: id, m: snapshot.name, b: next.revision, z: snapshot.bytes, y: snapshot.stored, n: 0, e: snapshot.bytes },
+    data: { v: 3, i: id, m: snapshot.name, b: next.revision, z: snapshot.bytes, y: snapshot.stored, n: 0, e: snapshot.bytes, ...piecesNamed(snapshot.named) },
     garbage,
     named: snapshot.named.length,
   });
@@ -186,6 +189,9 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
   c.latest = { snapshot: snapshot.name, revision: next.revision, state: next.state, clients: next.clients };
   return kept;
 }
+
+/** The head's `f`: the snapshot's pieces (its names but the manifest's), for a cold read to ask for with the manifest. */
+const piecesNamed = (named: string[]) => (named.length > 1 ? { f: [...new Set(named.slice(1))] } : {});
 
 /** What one commit writes: `sets` (full keys, stored values: packText), the head's data, the garbage it lists (changed here), other keys to delete while there is room. */
 interface Write {

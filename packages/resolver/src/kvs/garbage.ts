@@ -55,10 +55,16 @@ export interface Sizes {
   z: number;
   y?: number;
   n: number;
+  /** What the head also carries for reads (#17.2): the snapshot's piece names and the log's latest entries (up to ~7 KB). */
+  f?: readonly string[];
+  l?: readonly string[];
 }
 
+/** Bytes the head's piece names and log tail take in it, as sent (JSON inside its JSON string). */
+const readExtras = (s: Sizes) => (s.f || s.l ? Buffer.byteLength(JSON.stringify(JSON.stringify([s.f ?? [], s.l ?? []]))) : 0);
+
 /** The bytes garbage may have: what {@link MAX_STORED_RATIO} leaves beside the head, snapshot and log, at least {@link GARBAGE_FLOOR_BYTES}. */
-export const garbageBudget = (s: Sizes) => Math.max(GARBAGE_FLOOR_BYTES, Math.floor(MAX_STORED_RATIO * s.e - (s.y ?? s.z) - s.n - HEAD_BYTES - SLACK * s.e));
+export const garbageBudget = (s: Sizes) => Math.max(GARBAGE_FLOOR_BYTES, Math.floor(MAX_STORED_RATIO * s.e - (s.y ?? s.z) - s.n - HEAD_BYTES - readExtras(s) - SLACK * s.e));
 
 /** The garbage a head lists: earlier versions' `g` and `k` (no time: deletable now) and the generations `d`. */
 export function generationsOf(head: { g?: string[]; k?: [number, number][]; d?: Generation[] }): Generation[] {
