@@ -1,7 +1,7 @@
 // Serving replicas (hellos, intents), the host's own calls, and time.
 import { SyncError, type HelloMessage, type IntentsMessage, type Message, type WirePatch } from '@bgstore/protocol';
 import { isHeld } from '../state/defineStore';
-import { runIntent } from '../state/runIntent';
+import { runChecked, runIntent } from '../state/runIntent';
 import { stateDigest } from '../state/stateDigest';
 import { publish } from './publish';
 import { durableField, isUnsaved, queueIntent } from './save';
@@ -131,7 +131,8 @@ export function runCall<TState>(t: Turn<TState>, seq: number, name: string, args
     t.out.push({ type: 'settled', seq, error: new SyncError('STORAGE_FAILED', `[bgstore] host of '${m.definition.name}' could not load its state`) });
     return;
   }
-  const outcome = runIntent(m.definition, m.state, name, args, m.caller);
+  // Checked at the call site (`createActions`), which also copied the arguments.
+  const outcome = runChecked(m.definition, m.state, name, args, m.caller);
   if (!outcome.ok) {
     t.out.push({ type: 'settled', seq, error: new SyncError(outcome.code, outcome.message) });
     return;
