@@ -28,21 +28,23 @@ export function refill<TState>(t: Turn<TState>) {
 
 export function onHello<TState>(t: Turn<TState>, h: HelloMessage) {
   const { m } = t;
+  // The answer is the asker's alone: to its inbox when it has one, so no other module parses it.
+  const inbox = h.inbox ? h.from : undefined;
   if (h.fingerprint !== undefined && h.fingerprint !== m.definition.fingerprint) m.counters.buildMismatches++;
   if (h.epoch === m.epoch && h.version === m.version && h.fingerprint === m.definition.fingerprint) {
-    send(t, { ...env(t), type: 'beat', version: m.version, to: h.from, ...durableField(t) });
+    send(t, { ...env(t), type: 'beat', version: m.version, to: h.from, ...durableField(t) }, inbox);
     return;
   }
   if (h.epoch === m.epoch && h.version !== null && h.version > m.version) {
     // The replica is ahead of its host: it took a forged or corrupt message. The digest tells it.
-    send(t, { ...env(t), type: 'beat', version: m.version, to: h.from, digest: stateDigest(m.state) });
+    send(t, { ...env(t), type: 'beat', version: m.version, to: h.from, digest: stateDigest(m.state) }, inbox);
     return;
   }
   if (h.epoch === m.epoch && h.version !== null && h.version < m.version) {
     const start = m.log.findIndex((e) => e.base === h.version);
     if (start >= 0) {
       m.counters.catchUpsSent++;
-      send(t, { ...env(t), type: 'patch', base: h.version, next: m.version, patches: m.log.slice(start).flatMap((e) => e.patches), to: h.from });
+      send(t, { ...env(t), type: 'patch', base: h.version, next: m.version, patches: m.log.slice(start).flatMap((e) => e.patches), to: h.from }, inbox);
       return;
     }
   }
@@ -57,7 +59,7 @@ export function onHello<TState>(t: Turn<TState>, h: HelloMessage) {
   }
   m.snapshotTokens--;
   m.counters.snapshotsSent++;
-  send(t, { ...env(t), type: 'snapshot', version: m.version, state: m.state, to: h.from, ...durableField(t), fingerprint: m.definition.fingerprint, ...aliasFor(t, h.from) });
+  send(t, { ...env(t), type: 'snapshot', version: m.version, state: m.state, to: h.from, ...durableField(t), fingerprint: m.definition.fingerprint, ...aliasFor(t, h.from) }, inbox);
 }
 
 export function onIntents<TState>(t: Turn<TState>, msg: IntentsMessage) {
