@@ -4,8 +4,10 @@
 // create-bgstore-app into a temporary folder outside the workspace, installs the packed @bgstore/*
 // tarballs plus @forge/* and the rest from the registry, then runs the new app's tests, typecheck
 // and check:forge. The Confluence app gets a fresh install; the Jira app reuses its node_modules
-// (same dependencies). Prints the time from `npm create` to the first green test run.
-// Usage: node scripts/e2e-create-app.js [--keep]
+// (same dependencies); the Confluence app on Forge SQL (`--storage sql`: @forge/sql, and mysql2 for
+// its tests on MariaDB, which CI installs) gets its own install. Prints the time from `npm create`
+// to the first green test run.
+// Usage: node scripts/e2e-create-app.js [--keep] [--only confluence|jira|sql]
 'use strict';
 const { execFileSync } = require('child_process');
 const fs = require('fs');
@@ -14,6 +16,7 @@ const path = require('path');
 
 const root = path.resolve(__dirname, '..');
 const keep = process.argv.includes('--keep');
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bgstore-e2e-'));
 // A clean environment for the user's npm: no settings from the `npm run` that started us, and no
 // workspace source condition.
@@ -42,11 +45,17 @@ try {
   console.log(`packed ${Object.keys(packed).length} packages into ${tarballs}`);
 
   const results = [];
-  for (const product of ['confluence', 'jira']) {
+  const variants = [
+    { name: 'confluence', args: ['--product', 'confluence'], install: 'fresh' },
+    // (With --only jira, the Jira app installs its own.)
+    { name: 'jira', args: ['--product', 'jira'], install: only === 'jira' ? 'fresh' : 'my-confluence-app' },
+    { name: 'sql', args: ['--storage', 'sql'], install: 'fresh' },
+  ];
+  for (const { name: product, args, install: from } of variants.filter((v) => !only || v.name === only)) {
     const app = path.join(work, `my-${product}-app`);
     const started = Date.now();
     // `npm create bgstore-app <dir>` is `npm exec create-bgstore-app <dir>`; here from the tarball.
-    run('npm', ['exec', '--yes', `--package=${packed['create-bgstore-app']}`, '--', 'create-bgstore-app', app, '--product', product], work);
+    run('npm', ['exec', '--yes', `--package=${packed['create-bgstore-app']}`, '--', 'create-bgstore-app', app, ...args], work);
     // The packages are not on the registry yet: point the app at the tarballs, for its own
     // dependencies and for theirs on each other.
     const pkgFile = path.join(app, 'package.json');
@@ -57,8 +66,8 @@ try {
     for (const [name, file] of Object.entries(packed)) if (name.startsWith('@bgstore/')) pkg.overrides[name] = `file:${file}`;
     fs.writeFileSync(pkgFile, `${JSON.stringify(pkg, null, 2)}\n`);
     let install;
-    if (product === 'confluence') install = run('npm', ['install', '--no-audit', '--no-fund'], app);
-    else fs.symlinkSync(path.join(work, 'my-confluence-app', 'node_modules'), path.join(app, 'node_modules'), 'dir');
+    if (from === 'fresh') install = run('npm', ['install', '--no-audit', '--no-fund'], app);
+    else fs.symlinkSync(path.join(work, from, 'node_modules'), path.join(app, 'node_modules'), 'dir');
     const test = run('npm', ['test'], app);
     const green = Date.now() - started;
     const typecheck = run('npm', ['run', 'typecheck'], app);

@@ -21,6 +21,8 @@ import { policyCostScenarios } from './policyCost';
 const quick = process.argv.includes('--quick');
 /** `--budget`: only the quota budget (written to bench-results.budget.json), to re-run it alone. */
 const budgetOnly = process.argv.includes('--budget');
+/** `--sql`: only the Forge SQL scenarios (printed, nothing written), to compare SQL changes in one run. */
+const sqlOnly = process.argv.includes('--sql');
 /** `--policy`: only the policy cost (#21), its rows replaced in bench-results.json (the rest kept). */
 const policyOnly = process.argv.includes('--policy');
 const BUDGET_ITEMS = quick ? [100, 1000] : [100, 1000, 10_000, 100_000];
@@ -248,6 +250,12 @@ function printPolicy(rows: Awaited<ReturnType<typeof policySection>>) {
 
 async function main() {
   const started = Date.now();
+  if (sqlOnly) {
+    await sqlScenarios(add, quick);
+    for (const r of results) console.log(`${r.scenario.padEnd(44)} ${r.metric.padEnd(36)} ${String(r.bgstore).padStart(12)}  ${r.unit}`);
+    console.log(`\nForge SQL scenarios in ${Math.round((Date.now() - started) / 1000)} s (nothing written)`);
+    return;
+  }
   if (policyOnly && !quick) {
     const load = loadavg().map((x) => Number(x.toFixed(2)));
     const rows = await policySection();

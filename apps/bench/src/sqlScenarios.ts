@@ -13,10 +13,20 @@ import { benchStore } from './systems';
 type Add = (scenario: string, metric: string, unit: string, values: { bgstore: number; floor: number | null; naive: number | null }) => void;
 const only = (bgstore: number) => ({ bgstore, floor: null, naive: null });
 
+/** What each request did, by its statement: the shape of a save's requests. */
+const STATEMENTS: [string, RegExp][] = [
+  ['reads', /^SELECT/],
+  ['log_inserts', /^INSERT INTO bgstore_log/],
+  ['inbox_posts', /^INSERT IGNORE INTO bgstore_inbox/],
+  ['deletes', /^DELETE/],
+];
+
 interface SqlWorld {
   fetch: SqlFetch;
-  /** Calls a resolver function on an instance that keeps `warm` documents. */
-  instance(warm: number): (functionKey: string, payload: Record<string, unknown>, accountId?: string) => Promise<Record<string, unknown>>;
+  /** Requests by statement since the last reset (see STATEMENTS; the rest as 'other'). */
+  statements: Map<string, number>;
+  /** Calls a resolver function on an instance that keeps `warm` documents (and guesses, unless `guess` is false). */
+  instance(warm: number, guess?: boolean): (functionKey: string, payload: Record<string, unknown>, accountId?: string) => Promise<Record<string, unknown>>;
 }
 
 /**
@@ -29,18 +39,26 @@ const CAPPED_QUERY_MS = 10;
 
 async function sqlWorld(server: MariaDbServer, stores: RegisteredStore[], many: boolean, readsAreDml = true): Promise<SqlWorld> {
   const executor = await createMysqlExecutor({ socketPath: server.socketPath, connections: 16 });
+  const statements = new Map<string, number>();
+  const latency = many ? createKvsFaults({ seed: 1, latencyMs: [20, 60] }) : undefined;
   const fetch = createSqlFetch({
     executor,
-    faults: many ? createKvsFaults({ seed: 1, latencyMs: [20, 60] }) : undefined,
+    faults: (call) => {
+      const query = String((call.body as { query?: unknown } | undefined)?.query ?? '');
+      const kind = STATEMENTS.find(([, re]) => re.test(query))?.[0] ?? 'other';
+      statements.set(kind, (statements.get(kind) ?? 0) + 1);
+      return latency?.(call);
+    },
     queryCostMs: many ? (_query, ms) => Math.min(ms, CAPPED_QUERY_MS) : undefined,
     limits: { readsAreDml },
   });
   (globalThis as { __forge_fetch__?: unknown }).__forge_fetch__ = routeForgeFetch({ sql: fetch });
   return {
     fetch,
-    instance(warm) {
+    statements,
+    instance(warm, guess = true) {
       const resolver = new Resolver();
-      registerStores(resolver, stores, { maxPayload: 5_000_000, storage: sqlStorage({ warmDocuments: warm }) });
+      registerStores(resolver, stores, { maxPayload: 5_000_000, storage: sqlStorage({ warmDocuments: warm, guess }) });
       const handler = resolver.getDefinitions() as unknown as (e: unknown, r: unknown) => Promise<unknown>;
       return (functionKey, payload, accountId = 'bench') =>
         handler({ call: { functionKey, payload: JSON.parse(JSON.stringify(payload)) }, context: {} }, { installContext: 'bench', principal: { accountId } }).then((r) => JSON.parse(JSON.stringify(r)) as Record<string, unknown>);
@@ -58,18 +76,25 @@ function quotaShares(add: Add, scenario: string, fetch: SqlFetch) {
 }
 
 /** `readsAreDml` false: what happens if Forge counts only writes against its 150 DML requests a second. */
-async function sqlContention(add: Add, server: MariaDbServer, pages: number, seconds: number, readsAreDml = true) {
+async function sqlContention(add: Add, server: MariaDbServer, pages: number, seconds: number, readsAreDml = true, guess = true) {
   const world = await sqlWorld(server, [contentionStore], true, readsAreDml);
-  const call = world.instance(8);
+  const call = world.instance(8, guess);
   // The tables exist before the clock starts, as on an installed app.
   await call('bgstore.load', { store: contentionStore.name });
-  const c: ContentionFigures = await contention(pages, seconds, 1, { call, resetStats: () => world.fetch.resetStats(), calls: () => world.fetch.stats().calls });
-  const scenario = `sql contention pages=${pages}${readsAreDml ? '' : ' (writes-only quota)'}`;
+  const resetStats = () => {
+    world.fetch.resetStats();
+    world.statements.clear();
+  };
+  const c: ContentionFigures = await contention(pages, seconds, 1, { call, resetStats, calls: () => world.fetch.stats().calls });
+  const scenario = `sql contention pages=${pages}${readsAreDml ? '' : ' (writes-only quota)'}${guess ? '' : ' (read first)'}`;
   add(scenario, 'save_ms_p50', 'ms', only(c.p50));
   add(scenario, 'save_ms_p99', 'ms', only(c.p99));
   add(scenario, 'saved_in_time_ratio', 'of offered', only(c.savedInTime));
   add(scenario, 'failed_commits', `of ${c.commits}`, only(c.failedCommits));
   add(scenario, 'sql_requests_per_action', 'requests', only(c.kvsCallsPerAction));
+  // (The same denominator as sql_requests_per_action: actions saved by the end of the run.)
+  const saved = world.fetch.stats().calls / (c.kvsCallsPerAction || 1);
+  for (const [kind] of [...STATEMENTS, ['other']]) add(scenario, `sql_${kind}_per_action`, 'requests', only((world.statements.get(kind) ?? 0) / saved));
   quotaShares(add, scenario, world.fetch);
   await world.fetch.executor.close();
 }
@@ -93,15 +118,24 @@ async function sqlDocument(add: Add, server: MariaDbServer, items: number, compa
   add(label, 'sql_query_ms_per_load', 'ms (SELECT timeout 5 s)', only(load.queryMs));
   add(label, 'resolver_ms_per_cold_load', 'ms', only(loadMs));
   const n = 50;
-  world.fetch.resetStats();
-  for (let i = 0; i < n; i++) {
-    const r = await warm('bgstore.commit', { store: store.name, baseRevision: 0, intents: [{ clientId: 'bench', seq: i + 2, name: 'toggle', args: [(i * 7919) % items] }] });
-    if ('error' in r) throw new Error(`[bench] SQL commit failed: ${JSON.stringify(r.error)}`);
+  let seq = 2;
+  // Lone actions on a warm instance: reading first (as before #19.3), then committing on its guess.
+  for (const guess of [false, true]) {
+    const instance = guess ? warm : world.instance(4, false);
+    const commit = () => instance('bgstore.commit', { store: store.name, baseRevision: 0, intents: [{ clientId: 'bench', seq, name: 'toggle', args: [(seq++ * 7919) % items] }] });
+    // Warm-up: the instance reads the document once (and sees that nobody else writes).
+    await commit();
+    world.fetch.resetStats();
+    for (let i = 0; i < n; i++) {
+      const r = await commit();
+      if ('error' in r) throw new Error(`[bench] SQL commit failed: ${JSON.stringify(r.error)}`);
+    }
+    const lone = world.fetch.stats();
+    const scenario = `${label} alone${guess ? '' : ' (read first)'}`;
+    add(scenario, 'sql_request_bytes_per_lone_action', 'bytes', only(lone.requestBytes / n));
+    add(scenario, 'sql_dml_requests_per_lone_action', 'requests', only(lone.byKind.dml / n));
+    add(scenario, 'sql_requests_per_lone_action', 'requests', only(lone.calls / n));
   }
-  const lone = world.fetch.stats();
-  add(`${label} alone`, 'sql_request_bytes_per_lone_action', 'bytes', only(lone.requestBytes / n));
-  add(`${label} alone`, 'sql_dml_requests_per_lone_action', 'requests', only(lone.byKind.dml / n));
-  add(`${label} alone`, 'sql_requests_per_lone_action', 'requests', only(lone.calls / n));
   await world.fetch.executor.close();
 }
 
@@ -115,7 +149,10 @@ export async function sqlScenarios(add: Add, quick: boolean): Promise<void> {
   try {
     await sqlDocument(add, server, 10_000, false);
     if (!quick) await sqlDocument(add, server, 100_000, true);
-    for (const pages of quick ? [10] : [50, 200]) await sqlContention(add, server, pages, quick ? 5 : 20);
+    // Each load before and after #19.3 (commits on a warm instance's guess), side by side in one run.
+    for (const pages of quick ? [10] : [50, 200]) {
+      for (const guess of [false, true]) await sqlContention(add, server, pages, quick ? 5 : 20, true, guess);
+    }
     if (!quick) await sqlContention(add, server, 50, 20, false);
   } finally {
     await server.stop();

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm create bgstore-app <dir> [--product confluence|jira] [--template notes|poll]
+// npm create bgstore-app <dir> [--product confluence|jira] [--template notes|poll] [--storage kvs|sql]
 // Writes a standalone Forge app on bgstore: manifest.yml, a store, a background script, two
 // modules, the resolver, jest tests on @bgstore/testing, a tsconfig that Forge's packager accepts
 // and `npm run check:forge`. Installs nothing: run `npm install` in the new folder.
@@ -13,25 +13,29 @@ const PRODUCTS = {
 };
 
 const TEMPLATES = ['notes', 'poll'];
+const STORAGES = ['kvs', 'sql'];
 
-const usage = `Usage: npm create bgstore-app <dir> [-- --product confluence|jira] [--template notes|poll]
-       npx create-bgstore-app <dir> [--product confluence|jira] [--template notes|poll]
+const usage = `Usage: npm create bgstore-app <dir> [-- --product confluence|jira] [--template notes|poll] [--storage kvs|sql]
+       npx create-bgstore-app <dir> [--product confluence|jira] [--template notes|poll] [--storage kvs|sql]
 
 Creates a Forge app on bgstore in <dir> (which must not exist or be empty).
   --product   confluence (default): a confluence:backgroundScript and two homepage feeds
               jira: a jira:issueViewBackgroundScript and two issue panels
   --template  notes (default): shared notes with votes
               poll (Confluence): a team poll — one vote per user, an admin-only reset checked on
-              the server, a leader feed and a byline with the count`;
+              the server, a leader feed and a byline with the count
+  --storage   kvs (default): the documents in Forge's key-value store (a storage entity)
+              sql (notes): in Forge SQL — the manifest's sql module, bgstore's tables made by
+              migrationRunner on install and upgrade; its tests need MariaDB (skipped without)`;
 
 function parseArgs(argv) {
-  const options = { dir: undefined, product: 'confluence', template: 'notes' };
+  const options = { dir: undefined, product: 'confluence', template: 'notes', storage: 'kvs' };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') return { help: true };
-    const eq = /^--(product|template)=(.*)$/.exec(arg);
+    const eq = /^--(product|template|storage)=(.*)$/.exec(arg);
     if (eq) options[eq[1]] = eq[2];
-    else if (arg === '--product' || arg === '--template') options[arg.slice(2)] = argv[++i];
+    else if (arg === '--product' || arg === '--template' || arg === '--storage') options[arg.slice(2)] = argv[++i];
     else if (arg.startsWith('-')) throw new Error(`unknown option ${arg}`);
     else if (options.dir === undefined) options.dir = arg;
     else throw new Error(`unexpected argument ${arg}`);
@@ -40,10 +44,12 @@ function parseArgs(argv) {
   if (!PRODUCTS[options.product]) throw new Error(`--product must be one of ${Object.keys(PRODUCTS).join(', ')}, not ${options.product}`);
   if (!TEMPLATES.includes(options.template)) throw new Error(`--template must be one of ${TEMPLATES.join(', ')}, not ${options.template}`);
   if (options.template === 'poll' && options.product !== 'confluence') throw new Error('--template poll is a Confluence app (homepage feeds and a byline); leave out --product');
+  if (!STORAGES.includes(options.storage)) throw new Error(`--storage must be one of ${STORAGES.join(', ')}, not ${options.storage}`);
+  if (options.storage === 'sql' && options.template !== 'notes') throw new Error('--storage sql comes with the notes template; leave out --template');
   return options;
 }
 
-function packageJson(name, bgstoreVersion) {
+function packageJson(name, bgstoreVersion, storage) {
   const bgstore = `^${bgstoreVersion}`;
   return {
     name,
@@ -66,6 +72,7 @@ function packageJson(name, bgstoreVersion) {
       '@forge/realtime': '^1.0.1',
       '@forge/react': '^12.3.1',
       '@forge/resolver': '^2.0.1',
+      ...(storage === 'sql' ? { '@forge/sql': '^4.0.8' } : {}),
       react: '^18.3.1',
     },
     devDependencies: {
@@ -77,6 +84,8 @@ function packageJson(name, bgstoreVersion) {
       '@types/node': '^20.19.0',
       '@types/react': '^18.3.31',
       jest: '^30.5.2',
+      // The tests' Forge SQL runs on MariaDB through mysql2.
+      ...(storage === 'sql' ? { mysql2: '^3.26.1' } : {}),
       typescript: '~6.0.3',
     },
     overrides: {
@@ -103,6 +112,46 @@ function copyTemplate(from, to, vars, skip = () => false) {
       fs.writeFileSync(target, text);
     }
   }
+}
+
+/** The lines the manifest gains on Forge SQL: a second function (the migrations), the sql module and the triggers that run them. */
+const SQL_MODULES = `    - key: migrate
+      handler: index.migrate
+  sql:
+    - key: main
+      engine: mysql
+  trigger:
+    - key: bgstore-migrations
+      function: migrate
+      events:
+        - avi:forge:installed:app
+        - avi:forge:upgraded:app
+`;
+
+/**
+ * Moves a scaffolded notes app onto Forge SQL: its resolver, tests and README section from
+ * template/sql; in the manifest the sql module and the migrations' function and triggers, and no
+ * storage entity or storage:app scope (nothing is kept in KVS).
+ */
+function toSql(dir, template, vars) {
+  copyTemplate(path.join(template, 'sql'), dir, vars, (name) => name === 'README.md');
+  const file = path.join(dir, 'manifest.yml');
+  const manifest = fs.readFileSync(file, 'utf8');
+  const resolverFunction = '    - key: resolver\n      handler: index.handler\n';
+  if (!manifest.includes(resolverFunction)) throw new Error(`the template's manifest lacks the resolver function: ${file}`);
+  const sql = manifest
+    .replace(resolverFunction, resolverFunction + SQL_MODULES)
+    .replace(/^permissions:\n {2}scopes:\n {4}- storage:app\n/m, '')
+    .replace(/^ {2}storage:\n(?: {4,}.*\n)+/m, '');
+  fs.writeFileSync(file, sql);
+  const readme = path.join(dir, 'README.md');
+  const section = fs.readFileSync(path.join(template, 'sql', 'README.md'), 'utf8');
+  const text = fs
+    .readFileSync(readme, 'utf8')
+    .replace('storage entity `bgstore-doc` and scope `storage:app`', 'the `sql` module and the triggers that run `migrate`')
+    .replace('`registerStores(resolver, [notes])`', '`registerStores(resolver, [notes], { storage: sqlStorage() })`, and `migrate`')
+    .replace('\n## Install\n', `\n${section}\n## Install\n`);
+  fs.writeFileSync(readme, text);
 }
 
 function main() {
@@ -132,10 +181,11 @@ function main() {
     copyTemplate(path.join(template, 'shared'), dir, vars);
     copyTemplate(path.join(template, options.product), dir, vars);
   }
-  fs.writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify(packageJson(name, version), null, 2)}\n`);
+  if (options.storage === 'sql') toSql(dir, template, vars);
+  fs.writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify(packageJson(name, version, options.storage), null, 2)}\n`);
   const relative = path.relative(process.cwd(), dir);
   const cd = relative.startsWith('..') ? dir : relative || '.';
-  console.log(`Created ${name} (${vars.productName}) in ${dir}
+  console.log(`Created ${name} (${vars.productName}${options.storage === 'sql' ? ', Forge SQL' : ''}) in ${dir}
 
   cd ${cd}
   npm install

@@ -44,6 +44,34 @@ describe('create-bgstore-app', () => {
     expect(validManifest(dir)).toContain('manifest OK');
   });
 
+  it('#19 writes the notes app on Forge SQL: the sql module, the migrations on install and upgrade, no storage entity', () => {
+    expect(create('sql-app', '--storage', 'sql').status).toBe(0);
+    const dir = path.join(scratch, 'sql-app');
+    const manifest = readFileSync(path.join(dir, 'manifest.yml'), 'utf8');
+    expect(manifest).toContain('  sql:\n    - key: main\n      engine: mysql\n');
+    expect(manifest).toMatch(/trigger:\n {4}- key: bgstore-migrations\n {6}function: migrate\n {6}events:\n {8}- avi:forge:installed:app\n {8}- avi:forge:upgraded:app\n/);
+    expect(manifest).toContain('    - key: migrate\n      handler: index.migrate\n');
+    expect(manifest).not.toContain('bgstore-doc');
+    expect(manifest).not.toContain('storage:app');
+    expect(validManifest(dir)).toContain('manifest OK');
+    const index = readFileSync(path.join(dir, 'src', 'index.ts'), 'utf8');
+    expect(index).toContain('registerStores(resolver, [notes], { storage: sqlStorage() })');
+    expect(index).toContain('enqueueBgstoreMigrations(migrationRunner).run()');
+    const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    expect(pkg.dependencies['@forge/sql']).toBe('^4.0.8');
+    expect(pkg.devDependencies.mysql2).toBe('^3.26.1');
+    expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toContain('## Forge SQL');
+    // Jira too; the default stays KVS.
+    expect(create('sql-jira', '--storage=sql', '--product', 'jira').status).toBe(0);
+    expect(validManifest(path.join(scratch, 'sql-jira'))).toContain('manifest OK');
+    expect(JSON.parse(readFileSync(path.join(scratch, 'my-app', 'package.json'), 'utf8')).dependencies['@forge/sql']).toBeUndefined();
+  });
+
+  it('refuses an unknown storage, and Forge SQL with the poll template', () => {
+    expect(create('s1', '--storage', 'dynamo').stderr).toContain('--storage must be one of kvs, sql, not dynamo');
+    expect(create('s2', '--storage', 'sql', '--template', 'poll').stderr).toContain('--storage sql comes with the notes template');
+  });
+
   it('refuses a folder that is not empty, and an unknown product', () => {
     const dir = path.join(scratch, 'taken');
     mkdirSync(dir);

@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { forgeSqlUnavailable } from '@bgstore/testing';
 
 // The scaffolded apps' own tests (src/app.test.ts with their jest.config.js), run here on the
 // workspace's packages from source; `npm run e2e:create` runs them again from packed tarballs.
@@ -40,6 +41,15 @@ it("#21 the notes template's tests pass in a fresh Confluence app, within the Je
 
 it("#21 the poll template's tests pass: per-user votes, an async admin check, typed policies, pending display", () => {
   expect(scaffoldAndTest('poll-app', '--template', 'poll')).toEqual({ status: 0, output: expect.stringMatching(/Tests: +4 passed, 4 total/) });
+}, 180_000);
+
+it('#19 the notes app on Forge SQL (--storage sql): its migrations and tests pass on MariaDB, or skip saying why where it is missing', () => {
+  const run = scaffoldAndTest('sql-app', '--storage', 'sql');
+  if (forgeSqlUnavailable()) {
+    expect(run).toEqual({ status: 0, output: expect.stringMatching(/Skipping the app's tests: Forge SQL runs on a real MariaDB[\s\S]*Tests: +2 skipped, 2 total/) });
+  } else {
+    expect(run).toEqual({ status: 0, output: expect.stringMatching(/Tests: +2 passed, 2 total/) });
+  }
 }, 180_000);
 
 it('refuses the poll template for Jira, and an unknown template', () => {

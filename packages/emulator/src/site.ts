@@ -22,6 +22,8 @@ export interface SiteOptions {
   siteUrl?: string;
   /** @default 'ari:cloud:ecosystem::app/00000000-0000-0000-0000-000000000000' */
   appId?: string;
+  /** The app's installation on the site (another after a reinstall, with fresh storage). @default `emulated-installation-<cloudId>` */
+  installationId?: string;
   /** @default 'DEVELOPMENT' */
   environmentType?: 'DEVELOPMENT' | 'STAGING' | 'PRODUCTION';
   /** License details passed to resolvers; absent by default, as outside paid production apps. */
@@ -75,7 +77,7 @@ export function createSite(options: SiteOptions = {}): Site {
   const quota = createQuotaMeter({ clock, enforce: q.enforce ?? true, limits: q.limits });
   const forgeFetch = options.forgeFetch && meterForgeFetch(options.forgeFetch, quota);
   const realtime = createRealtimeHub({ quota });
-  const installationId = `emulated-installation-${cloudId}`;
+  const installationId = options.installationId ?? `emulated-installation-${cloudId}`;
   const appId = options.appId ?? 'ari:cloud:ecosystem::app/00000000-0000-0000-0000-000000000000';
   // Signing a token is one of the installation's Realtime operations too (publishes are the hub's).
   const realtimeBackend = createRealtimeBackend({ hub: realtime, installation: installationId, clock, admitSign: () => quota.realtime('sign').ok });

@@ -106,7 +106,10 @@ export async function commitBatch<R extends DocRead>(storage: StoragePort<R>, de
   let lost = false;
   /** Whether waiting batches are carried (not after they made a commit too large). */
   let carry = true;
+  /** What the backend expects the document to be: the first attempt commits on it without reading. */
+  let guessed = storage.guess?.(key);
   const readBoth = async (now: number): Promise<[R | undefined, InboxEntry[]]> => {
+    if (guessed) return [guessed, []];
     if (lost) return Promise.all([storage.read(key, previous), storage.inbox.read(key, now)]);
     const read = await storage.read(key, previous);
     return [read, storage.mayHaveWaiting(read, batch.caller, now) ? await storage.inbox.read(key, now) : []];
@@ -123,6 +126,11 @@ export async function commitBatch<R extends DocRead>(storage: StoragePort<R>, de
       // A carried batch runs with the caller that posted it (its entry's, from that caller's context).
       const carried = others.flatMap((entry) => entry.intents.map((i) => ({ ...i, caller: entry.caller })));
       const result = commitIntents(definition, doc, [...carried, ...intents], { now, table: settings.table, floors: batch.floors });
+      if (guessed && !result.changed) {
+        // Nothing to store: the answer is then the stored document's, which a guess may be behind.
+        guessed = undefined;
+        return attempt();
+      }
       const applied = [...(posted.live ? [posted.key] : []), ...others.map((entry) => entry.key)];
       // Entries left waiting (not carried), or a race lost just now: later commits read the inbox.
       const left = listed.filter((entry) => entry.key !== posted.key && !applied.includes(entry.key));
@@ -161,8 +169,21 @@ export async function commitBatch<R extends DocRead>(storage: StoragePort<R>, de
     const now = settings.now();
     posted.live = await storage.inbox.post({ key: posted.key, caller: batch.caller, intents: batch.intents, expires: now + ttl }).catch(() => false);
   };
+  // A guess that was behind is not a race lost to a commit in flight: read and try again at once.
+  // Nor is a refusal for size a verdict on what is stored (others may have shrunk it): read first.
+  const attemptOnGuess = async () => {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!guessed || !(storage.isLostRace(error) || isTooLarge(error))) throw error;
+      guessed = undefined;
+      return attempt();
+    } finally {
+      guessed = undefined;
+    }
+  };
   try {
-    return await retryContended(attempt, { ...settings, isLostRace: (error) => storage.isLostRace(error), onLostRace });
+    return await retryContended(attemptOnGuess, { ...settings, isLostRace: (error) => storage.isLostRace(error), onLostRace });
   } finally {
     // Whatever the answer, the entry leaves the inbox with it: nothing applies it after.
     if (posted.live) await storage.inbox.drop(posted.key);

@@ -1,7 +1,7 @@
 // The storage backends the conformance suite runs every guarantee against: Forge KVS and Forge SQL,
 // both through the real @forge/resolver, @forge/kvs and @forge/sql on the emulator (SQL on a real,
 // private MariaDB). Each `create` is a fresh installation; `again` is a new deploy on the same storage.
-import { createKvsFaults as createKvsFaultsSync, createKvsFetch, createSqlFetch, routeForgeFetch, type ForgeFetch, type KvsFetch, type SqlExecutor, type SqlFetch } from '@bgstore/emulator';
+import { createKvsFaults as createKvsFaultsSync, createKvsFetch, createSqlFetch, routeForgeFetch, type ForgeFetch, type KvsFetch, type SqlExecutor, type SqlFetch, type SqlFetchOptions } from '@bgstore/emulator';
 import { createMysqlExecutor, findMariaDb, startMariaDb, type MariaDbServer } from '@bgstore/emulator/node';
 import { DOC_ENTITY_DECLARATION, type RegisteredStore, type RegisterStoresOptions } from '../src';
 import { sqlStorage } from '../src/sql';
@@ -130,14 +130,14 @@ function sqlInstallation(fetch: SqlFetch, definitions: RegisteredStore[], option
   };
 }
 
-/** Forge SQL on a private MariaDB, one database per installation. */
-export function sqlBackend(): BackendKind {
+/** Forge SQL on a private MariaDB, one database per installation; `service` configures the emulated Forge SQL (its clock, limits). */
+export function sqlBackend(service: Omit<SqlFetchOptions, 'executor'> = {}): BackendKind {
   let server: MariaDbServer | undefined;
   const executors: SqlExecutor[] = [];
   const make = async () => {
     const executor = await createMysqlExecutor({ socketPath: server!.socketPath });
     executors.push(executor);
-    return createSqlFetch({ executor });
+    return createSqlFetch({ ...service, executor });
   };
   return {
     name: 'sql',

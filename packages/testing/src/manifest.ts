@@ -26,6 +26,8 @@ export interface AppManifest {
   functions: Map<string, string>;
   /** `app.storage.entities`. */
   entities: EntityDeclaration[];
+  /** Whether it declares Forge SQL (a `sql` module). */
+  sql: boolean;
 }
 
 interface RawModule {
@@ -73,7 +75,8 @@ export function readManifest(file: string): AppManifest {
       });
     }
   }
-  return { dir, file: absolute, modules, functions, entities: raw.app?.storage?.entities ?? [] };
+  const sql = Array.isArray(raw.modules?.sql) && raw.modules.sql.length > 0;
+  return { dir, file: absolute, modules, functions, entities: raw.app?.storage?.entities ?? [], sql };
 }
 
 const HANDLER_EXTENSIONS = ['.ts', '.tsx', '.js', '.jsx', '.cjs', '.mjs'];

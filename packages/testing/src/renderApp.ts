@@ -1,6 +1,7 @@
-import { createKvsFetch, createPage, createSite, type Clock, type KvsFetch, type ModuleSpec, type Page, type Site } from '@bgstore/emulator';
+import { createKvsFetch, createPage, createSite, routeForgeFetch, type Clock, type KvsFetch, type ModuleSpec, type Page, type Site, type SqlFetch } from '@bgstore/emulator';
 import { createNodeRealm } from '@bgstore/emulator/node';
 import { openAppPage, type AppPage } from './appPage';
+import { openForgeSql } from './forgeSql';
 import { readManifest, type AppManifest } from './manifest';
 import { createModuleLog } from './moduleLog';
 import { createResolverLoader } from './loaders';
@@ -34,6 +35,13 @@ export interface RenderAppOptions {
   clock?: Clock;
   /** Seed of the emulator's random choices. @default 1 */
   seed?: number;
+  /**
+   * Serve Forge SQL (`@forge/sql`, its `migrationRunner`) from a real MariaDB: a private server per
+   * test file, a fresh database per app. Needs MariaDB installed and `mysql2` (a dev dependency);
+   * see `forgeSqlUnavailable()` to skip where it is missing. @default whether the manifest declares
+   * a `sql` module
+   */
+  sql?: boolean;
 }
 
 /** Options of {@link RenderedApp.openPage}. */
@@ -49,6 +57,8 @@ export interface RenderedApp extends AppPage {
   readonly site: Site;
   /** The app's storage (`@forge/kvs`), with `dump()`, `inspect()` and `stats()`. */
   readonly kvs: KvsFetch;
+  /** The app's Forge SQL, with `stats()` and its database (`executor`); undefined without SQL (see `sql`). */
+  readonly sql: SqlFetch | undefined;
   readonly manifest: AppManifest;
   /**
    * Opens another page on the same site and storage: another tab, or another user's. Throws once
@@ -63,6 +73,8 @@ export interface RenderedApp extends AppPage {
 }
 
 const open = new Set<RenderedApp>();
+/** Apps on Forge SQL rendered by this process (each its own installation). */
+let sqlApps = 0;
 
 /** Closes every app {@link renderApp} opened and not yet closed (registered with `afterEach` when there is one). */
 export function cleanup(): void {
@@ -75,7 +87,8 @@ if (typeof register === 'function') register(cleanup);
 /**
  * Renders a Forge app from its `manifest.yml` on the emulator: the chosen UI Kit modules in their
  * own realms with the real `@forge/bridge` and `@forge/react`, each module's resolver function
- * from `src/`, and storage (`@forge/kvs`) in memory with the manifest's `app.storage.entities`.
+ * from `src/`, and storage (`@forge/kvs`) in memory with the manifest's `app.storage.entities` —
+ * and Forge SQL (`@forge/sql`) on a real MariaDB when the manifest declares a `sql` module.
  * @example
  * const app = await renderApp({ manifest: 'manifest.yml', modules: ['background', 'feed'] });
  * await app.module('feed').click('Add');
@@ -96,7 +109,8 @@ export async function renderApp(options: RenderAppOptions = {}): Promise<Rendere
   });
 
   const kvs = createKvsFetch({ clock: options.clock, entities: manifest.entities });
-  const forgeFetch = async (context: unknown, path: string, init?: { method?: string; headers?: Record<string, string>; body?: string }) => {
+  const sql = (options.sql ?? manifest.sql) ? await openForgeSql(manifest.file, options.clock) : undefined;
+  const kvsFetch = async (context: unknown, path: string, init?: { method?: string; headers?: Record<string, string>; body?: string }) => {
     const response = await kvs(context, path, init);
     if (response.status === 400 && !entityError) {
       const body = (await response.clone().json().catch(() => undefined)) as { code?: string; message?: string } | undefined;
@@ -111,8 +125,11 @@ export async function renderApp(options: RenderAppOptions = {}): Promise<Rendere
     }
     return response;
   };
+  const forgeFetch = routeForgeFetch({ kvs: kvsFetch, sql });
   const product = manifest.modules.some((m) => m.type.startsWith('jira:')) ? 'jira' : 'confluence';
-  const site = createSite({ clock: options.clock, seed: options.seed, forgeFetch, product });
+  // Each app on Forge SQL has a fresh database: a fresh installation, so what a function instance
+  // keeps of another app's documents (per installation) is not taken for this one's.
+  const site = createSite({ clock: options.clock, seed: options.seed, forgeFetch, product, ...(sql ? { installationId: `emulated-installation-sql-${++sqlApps}` } : {}) });
   const restoreFetch = site.installForgeFetch();
   const resolverFor = createResolverLoader(manifest, options.resolvers);
 
@@ -171,6 +188,7 @@ export async function renderApp(options: RenderAppOptions = {}): Promise<Rendere
     for (const page of emulatorPages.keys()) page.close();
     waits.stop(new Error('[bgstore/testing] the app was closed while this wait ran (app.close(), or its test ended)'));
     restoreFetch();
+    void sql?.executor.close();
     if (made.app) open.delete(made.app);
   }
 
@@ -194,6 +212,7 @@ export async function renderApp(options: RenderAppOptions = {}): Promise<Rendere
     reload: first.reload,
     site,
     kvs,
+    sql,
     manifest,
     openPage,
     close,

@@ -20,9 +20,18 @@ let databaseSeq = 0;
 type Mysql = typeof import('mysql2/promise');
 type PoolConnection = import('mysql2/promise').PoolConnection;
 
-/** Loads mysql2 only when SQL is used, so apps without SQL never need it installed. */
+// The CommonJS module object this file runs in, if any (read through `typeof`, so the ES module
+// build sees `undefined`).
+declare const module: { require?: (id: string) => unknown } | undefined;
+
+/**
+ * Loads mysql2 only when SQL is used, so apps without SQL never need it installed: with the
+ * CommonJS `require` where there is one (a native `import()` fails in Jest's sandbox without
+ * --experimental-vm-modules, as the built package keeps it), else a native import.
+ */
 async function loadMysql(): Promise<Mysql> {
   try {
+    if (typeof module !== 'undefined' && typeof module.require === 'function') return module.require('mysql2/promise') as Mysql;
     return await import('mysql2/promise');
   } catch (e) {
     throw new Error(`[emulator] Forge SQL needs the optional peer dependency mysql2 (npm install -D mysql2): ${String(e)}`, { cause: e });

@@ -4,7 +4,7 @@ import { SyncError } from '@bgstore/protocol';
 import type { DocRead } from '../storage/port';
 import { clientTexts, makeEntry, replayEntries, type LogEntry } from '../kvs/docLog';
 import { decodeText, encodeText, storedBytes, utf8 } from '../kvs/pieces';
-import { isDuplicateKey, select, write, type Row } from './client';
+import { isDeadlock, isDuplicateKey, isSqlRateLimited, select, write, type Row } from './client';
 import { readSnapshot, snapshotBody, writePieces, type SnapshotBody } from './snapshot';
 
 // Documents in Forge SQL (PROTOCOL.md, "Forge SQL layout"): one `bgstore_log` row per revision,
@@ -56,6 +56,11 @@ const FROM_SNAPSHOT = `SELECT ${COLUMNS} FROM bgstore_log WHERE doc_key = ? AND 
 const SINCE = `SELECT ${COLUMNS} FROM bgstore_log WHERE doc_key = ? AND revision > ?`;
 /** The document's inbox in the same answer (kind 'i'), so a commit's read is one request. */
 const WITH_INBOX = ` UNION ALL (SELECT 0, 0, 'i', expires, body, entry FROM bgstore_inbox WHERE doc_key = ? ORDER BY entry LIMIT ${INBOX_READ_LIMIT})`;
+
+const rethrowRateLimit = (error: unknown): undefined => {
+  if (isSqlRateLimited(error)) throw error;
+  return undefined;
+};
 
 /** Where a read hands the inbox rows it read along (undefined: it read none, read the inbox apart). */
 export type InboxSink = (rows: Row[] | undefined) => void;
@@ -131,7 +136,8 @@ export async function readSqlDoc(key: string, previous: SqlDoc | undefined, warm
     // Only the first query carries the inbox; one that fails (its answer too large) reads without.
     const first = attempt === 0 ? sink : undefined;
     // Far behind, the rows after it can be more than one answer holds: read from the snapshot then.
-    const since = prior ? await readRows(key, prior.doc.revision, first).catch(() => undefined) : undefined;
+    // (A 429 is not a too-large answer: reading more would be refused too.)
+    const since = prior ? await readRows(key, prior.doc.revision, first).catch(rethrowRateLimit) : undefined;
     const built = since ? await build(key, since, prior) : await build(key, await readRows(key, undefined, since === undefined && prior ? undefined : first), undefined);
     if (built === 'missing') continue;
     if (built) warm.set(key, built);
@@ -146,14 +152,27 @@ export async function readSqlRevision(key: string): Promise<number> {
   return Number(row?.r ?? 0);
 }
 
-/** Inserts the row of `next`; a duplicate key means another commit took the revision. */
+/**
+ * Inserts the row of `next` on condition that the log has no row of its revision or later, in one
+ * statement. The primary key alone would not do for a commit on an old read (a guess, or a read
+ * long ago): the revision after it may be gone already, collected under a later snapshot.
+ */
+const INSERT_ROW =
+  'INSERT INTO bgstore_log (doc_key, revision, schema_version, kind, size, body) SELECT ?, ?, ?, ?, ?, ? FROM DUAL WHERE NOT EXISTS (SELECT 1 FROM bgstore_log WHERE doc_key = ? AND revision >= ?)';
+
+/** Inserts the row of `next`; a later row, or a duplicate key, means another commit took the revision. */
 async function insertRow(key: string, next: DurableDoc<unknown>, kind: 's' | 'e', size: number, body: string): Promise<void> {
+  const lost = () => new SqlLostRaceError(`[bgstore] revision ${next.revision} of ${key} was taken by another commit`);
+  let inserted: number;
   try {
-    await write('INSERT INTO bgstore_log (doc_key, revision, schema_version, kind, size, body) VALUES (?, ?, ?, ?, ?, ?)', key, next.revision, next.schemaVersion, kind, size, body);
+    inserted = await write(INSERT_ROW, key, next.revision, next.schemaVersion, kind, size, body, key, next.revision);
   } catch (error) {
-    if (isDuplicateKey(error)) throw new SqlLostRaceError(`[bgstore] revision ${next.revision} of ${key} was taken by another commit`);
+    // Two inserts of the same revision at once: one gets the duplicate key (or, where the check's
+    // read locks the range, InnoDB's deadlock error), and nothing of it is written.
+    if (isDuplicateKey(error) || isDeadlock(error)) throw lost();
     throw error;
   }
+  if (inserted !== 1) throw lost();
 }
 
 /** The log row taking `previous` to `next`, when the log has room for it. */

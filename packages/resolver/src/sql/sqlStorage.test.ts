@@ -76,4 +76,80 @@ if (reason) console.warn(`[bgstore] skipping the Forge SQL backend tests: ${reas
     expect((loaded.state as { items: unknown[] }).items).toHaveLength(50_000);
     expect(fetch.stats().errors).toBe(0);
   });
+
+  it('#19.3 commits a lone writer’s change on a warm instance in one request; a guess that was behind reads and commits once', async () => {
+    const inst = await backend.create([list]);
+    const fetch = inst.sqlFetch!;
+    await inst.call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('t', 1, 'fill', 3)] });
+    // This read finds nobody else's rows and no waiting batch: the instance's copy is current.
+    await inst.call(F.commit, { store: 'list', baseRevision: 1, intents: [intent('t', 2, 'rename', 0, 'zero')] });
+    fetch.resetStats();
+    expect(await inst.call(F.commit, { store: 'list', baseRevision: 2, intents: [intent('t', 3, 'rename', 1, 'one')] })).toMatchObject({ revision: 3 });
+    expect(fetch.stats().byKind).toEqual({ select: 0, dml: 1, ddl: 0 });
+
+    // Another instance (another invocation's container) writes: this one's copy is behind.
+    expect(await inst.again([list]).call(F.commit, { store: 'list', baseRevision: 3, intents: [intent('u', 1, 'rename', 2, 'two')] }, { accountId: 'user-2' })).toMatchObject({ revision: 4 });
+    fetch.resetStats();
+    expect(await inst.call(F.commit, { store: 'list', baseRevision: 3, intents: [intent('t', 4, 'rename', 0, 'again')] })).toMatchObject({ revision: 5 });
+    // The INSERT on the guess changed nothing; then a read of the newer row, and the INSERT. No inbox post.
+    expect(fetch.stats().byKind).toEqual({ select: 1, dml: 2, ddl: 0 });
+    expect(await inst.inboxed()).toBe(0);
+    // Sent again (its answer lost): applied once.
+    expect(await inst.call(F.commit, { store: 'list', baseRevision: 3, intents: [intent('t', 4, 'rename', 0, 'again')] })).toMatchObject({ revision: 5 });
+    const loaded = await inst.again([list]).call(F.load, { store: 'list' });
+    expect(loaded).toMatchObject({ revision: 5, state: { items: [{ title: 'again' }, { title: 'one' }, { title: 'two' }] } });
+  });
+
+  it('#19.3 answers a batch sent again (its answer lost) from a read, not from a guess that may be behind', async () => {
+    const inst = await backend.create([list]);
+    await inst.call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('t', 1, 'fill', 3)] });
+    await inst.call(F.commit, { store: 'list', baseRevision: 1, intents: [intent('t', 2, 'rename', 0, 'zero')] });
+    expect(await inst.call(F.commit, { store: 'list', baseRevision: 2, intents: [intent('t', 3, 'rename', 1, 'one')] })).toMatchObject({ revision: 3 });
+    expect(await inst.again([list]).call(F.commit, { store: 'list', baseRevision: 3, intents: [intent('u', 1, 'rename', 2, 'two')] }, { accountId: 'user-2' })).toMatchObject({ revision: 4 });
+    inst.sqlFetch!.resetStats();
+    // The guess (revision 3) already has this batch: nothing to store, so the answer comes from a read.
+    const again = await inst.call(F.commit, { store: 'list', baseRevision: 2, intents: [intent('t', 3, 'rename', 1, 'one')] });
+    expect(again).toMatchObject({ revision: 4, outcomes: [{ clientId: 't', seq: 3, ok: true, duplicate: true }], state: { items: [{ title: 'zero' }, { title: 'one' }, { title: 'two' }] } });
+    expect(inst.sqlFetch!.stats().byKind).toEqual({ select: 1, dml: 0, ddl: 0 });
+  });
+
+  it('#19.3 refuses a guess whose next revision was collected already (far behind): it never lands under a later snapshot', async () => {
+    const inst = await backend.create([list], { maxPayload: 2_000_000 });
+    await inst.call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('t', 1, 'fill', 1)] });
+    await inst.call(F.commit, { store: 'list', baseRevision: 1, intents: [intent('t', 2, 'rename', 0, 'zero')] });
+    // Another instance writes three large changes: three snapshots, and the rows up to revision 3 are garbage.
+    const other = inst.again([list], { maxPayload: 2_000_000 });
+    for (let i = 0; i < 3; i++) expect(await other.call(F.commit, { store: 'list', baseRevision: 2 + i, intents: [intent('u', i + 1, 'fill', 4000)] }, { accountId: 'user-2' })).toMatchObject({ revision: 3 + i });
+    const rows = await inst.sqlFetch!.executor.run('SELECT MIN(revision) AS r FROM bgstore_log', [], { timeoutMs: 5000 });
+    expect('rows' in rows && Number(rows.rows[0]!.r)).toBeGreaterThan(3);
+    // The instance still holds revision 2 as current: its INSERT of revision 3 must not land.
+    expect(await inst.call(F.commit, { store: 'list', baseRevision: 2, intents: [intent('t', 3, 'rename', 0, 'late')] })).toMatchObject({ revision: 6 });
+    const loaded = (await inst.again([list], { maxPayload: 2_000_000 }).call(F.load, { store: 'list' })) as { revision: number; state: { items: { title: string }[] } };
+    expect(loaded.revision).toBe(6);
+    expect(loaded.state.items).toHaveLength(12_001);
+    expect(loaded.state.items[0]!.title).toBe('late');
+  });
+
+  it('#19.3 keeps installations apart on one function instance: one site’s warm copy is never read, nor committed on, for another', async () => {
+    // One function instance (one sqlStorage) serving two installations, each with its own database;
+    // a store's key names no installation here (both sites are cloud-1), as for space or user scopes.
+    const storage = sqlStorage();
+    const a = await backend.create([list], { storage });
+    const b = await backend.create([list], { storage });
+    const runtime = globalThis as { __forge_runtime__?: unknown };
+    const on = (installationId: string) => (runtime.__forge_runtime__ = { appContext: { installationId } });
+    try {
+      on('installation-a');
+      await a.call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('t', 1, 'fill', 3)] });
+      // Read, nobody else wrote: installation A's copy is now one a commit would guess on.
+      expect(await a.call(F.commit, { store: 'list', baseRevision: 1, intents: [intent('t', 2, 'rename', 0, 'A')] })).toMatchObject({ revision: 2 });
+      on('installation-b');
+      expect(await b.call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('t', 1, 'fill', 1)] })).toMatchObject({ revision: 1 });
+      expect(await b.call(F.load, { store: 'list' })).toMatchObject({ revision: 1, state: { items: [{ id: 0, title: 'item 0' }] } });
+      on('installation-a');
+      expect(await a.call(F.load, { store: 'list' })).toMatchObject({ revision: 2, state: { items: [{ title: 'A' }, { title: 'item 1' }, { title: 'item 2' }] } });
+    } finally {
+      delete runtime.__forge_runtime__;
+    }
+  });
 });

@@ -1,6 +1,8 @@
 import { migrationRunner, sql } from '@forge/sql';
 import type { StoragePort } from '../storage/port';
-import { isMissingTable } from './client';
+import { isMissingTable, withSqlRateLimit } from './client';
+import { createGuesses } from './guesses';
+import { currentInstallation, keptKey, warmPerInstallation } from './installation';
 import { enqueueBgstoreMigrations } from './schema';
 import type { Row } from './client';
 import { createSqlInbox, dropEntries, parseInboxRows, splitKey } from './sqlInbox';
@@ -15,6 +17,13 @@ export interface SqlStorageOptions {
    * missing. Off: run `enqueueBgstoreMigrations(migrationRunner).run()` yourself, e.g. on install. @default true
    */
   migrate?: boolean;
+  /**
+   * Commit on what this instance last stored or read, without reading first, while nobody else is
+   * seen writing the document: a lone writer's commit is then one request (the INSERT, on condition
+   * that no later revision exists). A guess that was behind costs one request more than a read would
+   * have; after one, commits read first until a read finds nobody else wrote. @default true
+   */
+  guess?: boolean;
   /** Stamps inbox entries. @default Date.now */
   now?: () => number;
 }
@@ -39,39 +48,54 @@ type Runner = typeof migrationRunner;
  * commit is one INSERT of the next revision's row. Needs a `sql` module in the manifest.
  */
 export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc> {
-  const warm = createWarmSqlDocs(options.warmDocuments ?? 4);
+  const warm = warmPerInstallation(createWarmSqlDocs(options.warmDocuments ?? 4));
   const migrate = options.migrate ?? true;
-  let migrating: Promise<unknown> | undefined;
-  // The first call to meet missing tables creates them (once per instance) and tries again.
-  const withTables = async <T>(run: () => Promise<T>): Promise<T> => {
-    try {
-      return await run();
-    } catch (error) {
-      if (!migrate || !isMissingTable(error)) throw error;
-      migrating ??= enqueueBgstoreMigrations(new (migrationRunner.constructor as new (client: typeof sql) => Runner)(sql)).run().catch((e: unknown) => {
-        migrating = undefined;
-        throw e;
-      });
-      await migrating;
-      return run();
+  // Migrations in flight, by installation: calls that meet missing tables at once share one run.
+  const migrating = new Map<string, Promise<unknown>>();
+  const migrateHere = () => {
+    const installation = currentInstallation();
+    let run = migrating.get(installation);
+    if (!run) {
+      run = enqueueBgstoreMigrations(new (migrationRunner.constructor as new (client: typeof sql) => Runner)(sql)).run().finally(() => migrating.delete(installation));
+      migrating.set(installation, run);
     }
+    return run;
   };
+  // A call that meets missing tables creates them and tries again.
+  // A 429 comes back as RATE_LIMITED (the commit loop does not retry a SyncError).
+  const withTables = <T>(run: () => Promise<T>): Promise<T> =>
+    withSqlRateLimit(async () => {
+      try {
+        return await run();
+      } catch (error) {
+        if (!migrate || !isMissingTable(error)) throw error;
+        await migrateHere();
+        return run();
+      }
+    });
   const inbox = createSqlInbox();
   const now = options.now ?? Date.now;
   // Every read fetches the document's inbox rows in its own answer; the inbox read that follows it
   // (with it, or after it) takes them from there instead of asking again.
   const alongside = new Map<string, Promise<Row[] | undefined>>();
   const seen = new Map<string, Set<string>>();
-  const read = (key: string, previous: SqlDoc | undefined) => {
+  const guesses = createGuesses(warm, options.guess !== false);
+  const read = async (key: string, previous: SqlDoc | undefined) => {
     let sink!: (rows: Row[] | undefined) => void;
-    alongside.set(key, new Promise((resolve) => (sink = resolve)));
-    return withTables(() => readSqlDoc(key, previous, warm, sink)).finally(() => sink(undefined));
+    const inboxRows = new Promise<Row[] | undefined>((resolve) => (sink = resolve));
+    alongside.set(keptKey(key), inboxRows);
+    const prior = previous ?? warm.get(key);
+    const doc = await withTables(() => readSqlDoc(key, previous, warm, sink)).finally(() => sink(undefined));
+    guesses.read(key, prior, doc, await inboxRows);
+    return doc;
   };
   return {
     read,
+    guess: (key) => guesses.take(key),
     readRevision: (key) => withTables(() => readSqlRevision(key)),
     async commit(key, previous, next, note) {
       await withTables(() => writeSqlDoc(key, previous, next, warm, now()));
+      guesses.stored(key, previous);
       // Stored: the inbox entries it applied go, in one statement (best effort: they expire anyway).
       return (await dropEntries(key, note.applied)) ? [] : note.applied;
     },
@@ -81,22 +105,26 @@ export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc>
     misconfiguration,
     inbox: {
       ...inbox,
-      post: (entry) => withTables(() => inbox.post(entry)),
+      post(entry) {
+        // Lost a race: others write this document, guesses would lose too.
+        guesses.lost(splitKey(entry.key)[0]);
+        return withTables(() => inbox.post(entry));
+      },
       async read(key, at) {
-        const shared = alongside.get(key);
-        alongside.delete(key);
+        const shared = alongside.get(keptKey(key));
+        alongside.delete(keptKey(key));
         const rows = shared && (await shared);
         const entries = rows ? parseInboxRows(key, rows, at) : await inbox.read(key, at);
         // A whole inbox read tells which entries are still there (what the winner already deleted is not).
         if (seen.size > 64) seen.clear();
-        if (rows && rows.length < INBOX_READ_LIMIT) seen.set(key, new Set(entries.map((e) => e.key)));
-        else seen.delete(key);
+        if (rows && rows.length < INBOX_READ_LIMIT) seen.set(keptKey(key), new Set(entries.map((e) => e.key)));
+        else seen.delete(keptKey(key));
         return entries;
       },
       async drop(entryKey) {
         // The commit that applied a batch deletes its entry: when the last whole read of the inbox no
         // longer had it, there is nothing to delete, and no request is spent on it.
-        const known = seen.get(splitKey(entryKey)[0]);
+        const known = seen.get(keptKey(splitKey(entryKey)[0]));
         if (known && !known.has(entryKey)) return;
         await inbox.drop(entryKey);
       },

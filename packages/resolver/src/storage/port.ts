@@ -6,7 +6,8 @@ import type { StoredIntent, WirePatch } from '@bgstore/protocol';
 // stays behind it. Each call stands alone, so a backend whose requests are single statements fits:
 // `commit` is conditional on the revision read, and correctness never rests on a transaction
 // spanning calls. A backend may keep what reads learned (immutable parts) between calls, never the
-// head: every `read` asks storage for the current revision.
+// head: every `read` asks storage for the current revision (only `guess` may answer without asking,
+// for a commit, whose condition then checks it).
 // Room to grow without breaking a backend: optional members, such as `readChanges` (the changes
 // since a caller's revision, for answers with only what the caller lacks). The commit loop
 // (`commitBatch`) and the load answer decide when to call what, so such policies change there, not
@@ -88,6 +89,13 @@ export interface StoragePort<R extends DocRead = DocRead> {
    * A read that keeps seeing other commits replace what it reads throws a lost race.
    */
   read(key: string, previous?: R): Promise<R | undefined>;
+  /**
+   * What this instance last knew of the document, without a request, when the backend expects it to
+   * be current (e.g. its own last commit, with nobody else writing since): a commit may start from
+   * it instead of a `read`. `commit` on it is conditional as always, so a guess that was behind
+   * fails as a lost race, and the commit reads and tries again at once. Optional; undefined: read.
+   */
+  guess?(key: string): R | undefined;
   /** Only the document's revision, 0 when none is stored: the cheapest read there is. */
   readRevision(key: string): Promise<number>;
   /**

@@ -1,0 +1,55 @@
+import type { Row } from './client';
+import { keptKey } from './installation';
+import type { SqlDoc, WarmSqlDocs } from './sqlDocStore';
+
+// Which documents an instance may commit on without reading first (the port's `guess`): those whose
+// warm copy it expects current — its last read found no one else's rows after the copy and no batch
+// waiting (nobody lost a race lately), or its last commit on a guess won. A guess taken is out until
+// its commit wins, so two commits on one instance at once do not both guess; a lost race (a batch
+// posted) ends it. A wrong guess costs one request (the refused INSERT) and is never stored: the
+// log INSERT is conditional.
+
+/** At most this many documents are remembered as current (beyond, all are forgotten: reads resume). */
+const MAX_KEPT = 64;
+
+/** Bookkeeping of {@link createGuesses}; every key is a document key of the current installation. */
+export interface Guesses {
+  /** A read of `key` from `prior` answered `doc`, with these inbox rows alongside (undefined: none read). */
+  read(key: string, prior: SqlDoc | undefined, doc: SqlDoc | undefined, inbox: Row[] | undefined): void;
+  /** The copy to commit on without reading, if it is expected current. */
+  take(key: string): SqlDoc | undefined;
+  /** A commit on `previous` stored its revision (the guess, if it was one, was right). */
+  stored(key: string, previous: SqlDoc | undefined): void;
+  /** A commit lost a race: others write the document. */
+  lost(key: string): void;
+}
+
+/** Guesses from the warm copies in `warm`; none when `enabled` is false. */
+export function createGuesses(warm: WarmSqlDocs, enabled: boolean): Guesses {
+  const current = new Set<string>();
+  const taken = new Map<string, SqlDoc>();
+  const bounded = <T extends { size: number; clear(): void }>(set: T) => {
+    if (set.size >= MAX_KEPT) set.clear();
+    return set;
+  };
+  return {
+    read(key, prior, doc, inbox) {
+      const alone = prior !== undefined && doc?.doc.revision === prior.doc.revision && inbox?.length === 0;
+      if (alone) bounded(current).add(keptKey(key));
+      else current.delete(keptKey(key));
+    },
+    take(key) {
+      const doc = enabled && current.delete(keptKey(key)) ? warm.get(key) : undefined;
+      if (doc) bounded(taken).set(keptKey(key), doc);
+      return doc;
+    },
+    stored(key, previous) {
+      if (previous === undefined || taken.get(keptKey(key)) !== previous) return;
+      taken.delete(keptKey(key));
+      bounded(current).add(keptKey(key));
+    },
+    lost(key) {
+      current.delete(keptKey(key));
+    },
+  };
+}
