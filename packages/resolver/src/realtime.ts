@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { publishGlobal, signRealtimeToken } from '@forge/realtime';
 import { jsonBytes, type RealtimeChange, type RealtimeGrant } from '@bgstore/protocol';
+import { keptKey } from './installation';
 
 // Changes arrive without asking: after each commit the resolver publishes what it changed on the
 // document's own Realtime channel, and pages apply it on top of the revision it names. Only the
@@ -56,14 +57,16 @@ export function createChangeFeed(options: ChangeFeedOptions): ChangeFeed {
   return {
     async grant(key) {
       const channel = channelOf(key);
-      const kept = tokens.get(channel);
+      // A token is kept per installation: the same channel name in another site is another channel.
+      const slot = keptKey(channel);
+      const kept = tokens.get(slot);
       if (kept && kept.expiresAt - options.now() > REUSE_MARGIN_MS) return kept;
       try {
         const signed = await signRealtimeToken(channel, { channel }, ['subscribe']);
         const expiresAt = expiryOf(signed.expiresAt);
         if (!signed.token || expiresAt === undefined) throw new Error(`signRealtimeToken answered ${messageOf(signed.errors ?? signed)}`);
         const grant: RealtimeGrant = { channel, token: String(signed.token), expiresAt };
-        tokens.set(channel, grant);
+        tokens.set(slot, grant);
         // A warm instance serves a handful of documents; keep the tokens of the latest few.
         if (tokens.size > 16) tokens.delete(tokens.keys().next().value!);
         return grant;

@@ -163,6 +163,23 @@ describe('#17.2 changes arrive without asking', () => {
     expect(realtime.stats().tokensSigned).toBe(1);
   });
 
+  it('keeps a Realtime token per installation: a warm instance serving another site signs that site its own', async () => {
+    const { call, realtime } = createBackend([board(50)]);
+    const first = ((await call(F.load, { store: 'board', realtime: true })) as Loaded).realtime!;
+    const runtime = globalThis as { __forge_runtime__?: { appContext: { installationId: string } } };
+    const previous = runtime.__forge_runtime__;
+    runtime.__forge_runtime__ = { appContext: { installationId: 'installation-2' } };
+    try {
+      const second = ((await call(F.load, { store: 'board', realtime: true })) as Loaded).realtime!;
+      expect(realtime.stats().tokensSigned).toBe(2);
+      expect(second.token).not.toBe(first.token);
+    } finally {
+      runtime.__forge_runtime__ = previous;
+    }
+    await call(F.load, { store: 'board', realtime: true });
+    expect(realtime.stats().tokensSigned).toBe(2);
+  });
+
   it('publishes only the revision when the change is over the size bound', async () => {
     const { call, hub } = createBackend([board(50)], { realtime: { maxPublishBytes: 10 } });
     const got = subscribe(hub, channelOf(SITE_KEY));

@@ -1,5 +1,5 @@
 import type { Row } from './client';
-import { keptKey } from './installation';
+import { keptKey } from '../installation';
 import type { SqlDoc, WarmSqlDocs } from './sqlDocStore';
 
 // Which documents an instance may commit on without reading first (the port's `guess`): those whose

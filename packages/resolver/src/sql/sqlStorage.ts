@@ -2,7 +2,7 @@ import { migrationRunner, sql } from '@forge/sql';
 import type { StoragePort } from '../storage/port';
 import { isMissingTable, withSqlRateLimit } from './client';
 import { createGuesses } from './guesses';
-import { currentInstallation, keptKey, warmPerInstallation } from './installation';
+import { currentInstallation, keptKey, warmPerInstallation } from '../installation';
 import { enqueueBgstoreMigrations } from './schema';
 import type { Row } from './client';
 import { createSqlInbox, dropEntries, parseInboxRows, splitKey } from './sqlInbox';

@@ -1,9 +1,11 @@
-import type { WarmSqlDocs } from './sqlDocStore';
+import type { WarmSqlDocs } from './sql/sqlDocStore';
 
 // One function instance serves many installations (one Forge app, many sites), each with its own
-// Forge SQL database, and a store's document key names no installation unless scoped per site. So
-// whatever an instance keeps of a document (its warm copy, whether it is current, what its inbox
-// held) is kept under the installation too, or one site would read, or write on, another's copy.
+// storage and Realtime channels, and a store's document key names no installation unless scoped per
+// site. So whatever an instance keeps of a document (its warm copy, whether it is current, what its
+// inbox held, a Realtime token for its channel) is kept under the installation too, or one site
+// would read, write on, or subscribe to another's. (KVS warm copies are also keyed by the stored
+// document's random id.)
 
 /** The installation this invocation runs for, as Forge's runtime names it ('' outside Forge). */
 export function currentInstallation(): string {
