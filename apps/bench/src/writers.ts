@@ -1,0 +1,230 @@
+// Many writers under the quotas (#17): N pages (startHost over invoke persistence, as the budget's
+// pages) each save one action a second on one site-scoped store through the real resolver, on one
+// installation whose quota meter refuses what goes over (429s, as Forge answers). Everything runs on
+// the emulator's manual clock: every KVS call takes 20–60 ms, every invoke 30–50 ms each way,
+// Realtime delivers in 40–80 ms, all drawn from one seed. Measured per N: save latency, what was
+// saved (and nothing doubled, counted in the final stored state), and what the installation drew
+// from each quota, second by second and minute by minute.
+import './noBridge';
+import Resolver from '@forge/resolver';
+import { defineStore } from '@bgstore/core';
+import { createKvsFaults, createKvsFetch, createManualClock, createQuotaMeter, createRandom, createRealtimeBackend, createRealtimeHub, meterForgeFetch, realtimeScope, type QuotaMeter, type QuotaName } from '@bgstore/emulator';
+import { startHost, type RealtimeApi } from '@bgstore/forge';
+import { DOC_ENTITY_DECLARATION, registerStores } from '@bgstore/resolver';
+
+/** What N writing pages drew and got. */
+export interface WritersFigures {
+  pages: number;
+  seconds: number;
+  offered: number;
+  /** Actions stored by the end (the run plus up to 30 s), over those offered. */
+  saved: number;
+  /** Actions applied more than once in the final stored state (must be 0), and actions missing from it. */
+  doubled: number;
+  missing: number;
+  /** From the action to its promise settling stored, ms; an action never stored counts as the whole wait. */
+  p50: number;
+  p99: number;
+  /** Commit invocations (each one batch of one page), and their mean actions. */
+  commits: number;
+  actionsPerCommit: number;
+  kvsRequestsPeakPerSecond: number;
+  readUnitsPerMinute: number;
+  writeUnitsPerMinute: number;
+  invocationsPeakPerSecond: number;
+  invocationsPerMinute: number;
+  realtimeOpsPeakPerSecond: number;
+  /** Realtime publishes a second, over the run. */
+  publishesPerSecond: number;
+  /** Requests refused (429), by the quota that refused them. */
+  throttled: Partial<Record<QuotaName, number>>;
+  /** Each quota's use over its limit (peaks for per-second quotas), and the one nearest or over it. */
+  use: Record<'kvsRequests' | 'readUnits' | 'writeUnits' | 'invocationsPerSecond' | 'invocationsPerMinute' | 'realtimeOps', number>;
+  binds: string;
+  /** Every quota under its limit, nothing refused, p99 ≤ 3 s, everything saved, nothing doubled. */
+  fits: boolean;
+}
+
+const writersStore = defineStore({
+  name: 'writers',
+  initialState: { counts: {} as Record<string, number> },
+  actions: {
+    add: (draft, page: string) => {
+      draft.counts[page] = (draft.counts[page] ?? 0) + 1;
+    },
+  },
+});
+
+const noTransport = { emit: () => undefined, on: () => () => undefined };
+type Totals = ReturnType<QuotaMeter['snapshot']>['totals'];
+
+/** The installation: one enforcing meter around the resolver's KVS, invocations and Realtime. */
+function createInstallation(seed: number) {
+  const clock = createManualClock();
+  const random = createRandom(seed);
+  const meter = createQuotaMeter({ clock, enforce: true });
+  const kvs = createKvsFetch({ clock, entities: [DOC_ENTITY_DECLARATION as never], faults: createKvsFaults({ seed, latencyMs: [20, 60] }) });
+  const hub = createRealtimeHub({ quota: meter });
+  const installation = 'writers-installation';
+  const backend = createRealtimeBackend({ hub, installation, clock, admitSign: () => meter.realtime('sign').ok });
+  const globals = globalThis as { __forge_fetch__?: unknown; __forge_runtime__?: unknown };
+  globals.__forge_fetch__ = backend.route(meterForgeFetch(kvs, meter));
+  globals.__forge_runtime__ = { appContext: { installationId: installation, appId: 'ari:cloud:ecosystem::app/bench', environmentId: 'bench' }, realtime: { contextToken: 'bench' } };
+  const global = realtimeScope({ installation, moduleKey: '', context: {}, isGlobal: true });
+  const resolver = new Resolver();
+  registerStores(resolver, [writersStore], { warmDocuments: 8, clock: { now: () => clock.now(), setTimeout: (fn, ms) => clock.setTimeout(fn, ms), clearTimeout: (h) => clock.clearTimeout(h as never) } });
+  const handler = resolver.getDefinitions() as unknown as (e: unknown, r: unknown) => Promise<unknown>;
+  const after = (ms: number) => new Promise<void>((resolve) => void clock.setTimeout(resolve, ms));
+  const counts = { commits: 0, actions: 0 };
+  /** A page's invoke: 30–50 ms to reach the function, 30–50 ms back; refused (429) past an invocation quota. */
+  const invokeAs = (accountId: string) => async (functionKey: string, payload: Record<string, unknown>) => {
+    await after(30 + random.next() * 20);
+    const decision = meter.invocation(accountId);
+    if (!decision.ok) throw Object.assign(new Error(`429 RATE_LIMIT_EXCEEDED: the ${decision.quota} quota is spent`), { status: 429, code: 'RATE_LIMIT_EXCEEDED', resetsAt: decision.resetsAt });
+    if (functionKey === 'bgstore.commit') {
+      counts.commits++;
+      counts.actions += (payload.intents as unknown[]).length;
+    }
+    const answer = JSON.parse(JSON.stringify(await handler({ call: { functionKey, payload: JSON.parse(JSON.stringify(payload)) }, context: {} }, { installContext: 'bench', principal: { accountId } }))) as unknown;
+    await after(30 + random.next() * 20);
+    return answer;
+  };
+  /** Realtime as a page sees it: a subscribe is one of the installation's operations; deliveries take 40–80 ms. */
+  const realtime: RealtimeApi = {
+    subscribeGlobal: (channel, callback) => hub.subscribe(global, channel, (payload) => void clock.setTimeout(() => callback(payload), 40 + random.next() * 40)),
+  };
+  const stored = () => {
+    const entry = kvs.inspect('entity:bgstore-doc')[0];
+    return entry ? (entry.value as { revision: number }).revision : 0;
+  };
+  return { clock, meter, invokeAs, realtime, counts, stored, publishes: () => hub.stats().published };
+}
+
+/** Per-second deltas of the meter's totals, sampled by {@link sampler}. */
+function sampler(meter: QuotaMeter) {
+  let last = meter.snapshot().totals;
+  const peaks = { kvsRequests: 0, invocations: 0, realtimeOps: 0 };
+  return {
+    tick() {
+      const now = meter.snapshot().totals;
+      for (const k of Object.keys(peaks) as (keyof typeof peaks)[]) peaks[k] = Math.max(peaks[k], now[k] - last[k]);
+      last = now;
+    },
+    peaks,
+  };
+}
+
+const pct = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+
+/** N pages writing one action a second each for `seconds` emulated seconds, on a fresh installation. */
+export async function writers(pages: number, seconds: number, seed = 1): Promise<WritersFigures> {
+  const world = createInstallation(seed);
+  const { clock, meter } = world;
+  const random = createRandom(seed + 1);
+  const hosts: ReturnType<typeof startHost<{ counts: Record<string, number> }, (typeof writersStore)['actions']>>[] = [];
+  // Pages open a few at a time (each load subscribes: Realtime allows 50 operations a second).
+  for (let p = 0; p < pages; p++) {
+    hosts.push(startHost(writersStore, { transport: noTransport, invoke: world.invokeAs(`user-${p}`), realtime: world.realtime, clock, random: () => random.next(), caller: { accountId: `user-${p}` } }));
+    if (p % 10 === 9) await clock.advanceAsync(500);
+  }
+  await clock.advanceAsync(5000);
+  meter.resetTotals();
+  world.counts.commits = world.counts.actions = 0;
+  const publishedBefore = world.publishes();
+  const rate = sampler(meter);
+  const latencies: number[] = [];
+  const issued = new Array<number>(pages).fill(0);
+  let pending = 0;
+  const start = clock.now();
+  // Each page acts once a second at its own offset within the second.
+  const offsets = hosts.map(() => Math.floor(random.next() * 1000));
+  for (let s = 0; s < seconds; s++) {
+    for (let p = 0; p < pages; p++) {
+      clock.setTimeout(() => {
+        const at = clock.now();
+        issued[p]!++;
+        pending++;
+        void hosts[p]!.actions.add(`p${p}`).then(
+          () => latencies.push(clock.now() - at),
+          () => undefined,
+        ).finally(() => pending--);
+      }, s * 1000 + offsets[p]! - (clock.now() - start));
+    }
+    await clock.advanceAsync(1000);
+    rate.tick();
+  }
+  const busy = clock.now() - start;
+  const totals: Totals = meter.snapshot().totals;
+  const publishes = world.publishes() - publishedBefore;
+  const commits = world.counts.commits;
+  const actions = world.counts.actions;
+  for (let waited = 0; pending > 0 && waited < 30_000; waited += 1000) {
+    await clock.advanceAsync(1000);
+    rate.tick();
+  }
+  const waitedAll = clock.now() - start;
+  const state = hosts[0]!.getState() as { counts: Record<string, number> };
+  // The stored state, as a fresh load reads it: the first page's host once it has caught up.
+  hosts[0]!.checkRevision();
+  await clock.advanceAsync(3000);
+  const final = (hosts[0]!.getState() as typeof state).counts;
+  hosts.forEach((h) => h.close());
+  const offered = issued.reduce((a, b) => a + b, 0);
+  let doubled = 0;
+  let missing = 0;
+  issued.forEach((n, p) => {
+    const got = final[`p${p}`] ?? 0;
+    if (got > n) doubled += got - n;
+    else missing += n - got;
+  });
+  const sorted = [...latencies, ...Array.from({ length: offered - latencies.length }, () => waitedAll)].sort((a, b) => a - b);
+  const perMinute = (n: number) => (n * 60_000) / busy;
+  const use = {
+    kvsRequests: rate.peaks.kvsRequests / meter.limits.kvsRequestsPerSecond,
+    readUnits: perMinute(totals.kvsReadUnits) / meter.limits.kvsReadUnitsPerMinute,
+    writeUnits: perMinute(totals.kvsWriteUnits) / meter.limits.kvsWriteUnitsPerMinute,
+    invocationsPerSecond: rate.peaks.invocations / meter.limits.invocationsPerSecond,
+    invocationsPerMinute: perMinute(totals.invocations) / meter.limits.invocationsPerMinute,
+    realtimeOps: rate.peaks.realtimeOps / meter.limits.realtimeOpsPerSecond,
+  };
+  const throttled = meter.snapshot().throttled;
+  const binds = (Object.keys(use) as (keyof typeof use)[]).reduce((a, b) => (use[b] > use[a] ? b : a));
+  const p99 = pct(sorted, 0.99);
+  return {
+    pages,
+    seconds,
+    offered,
+    saved: latencies.length / offered,
+    doubled,
+    missing,
+    p50: pct(sorted, 0.5),
+    p99,
+    commits,
+    actionsPerCommit: actions / Math.max(1, commits),
+    kvsRequestsPeakPerSecond: rate.peaks.kvsRequests,
+    readUnitsPerMinute: perMinute(totals.kvsReadUnits),
+    writeUnitsPerMinute: perMinute(totals.kvsWriteUnits),
+    invocationsPeakPerSecond: rate.peaks.invocations,
+    invocationsPerMinute: perMinute(totals.invocations),
+    realtimeOpsPeakPerSecond: rate.peaks.realtimeOps,
+    publishesPerSecond: (publishes * 1000) / busy,
+    throttled,
+    use,
+    binds,
+    fits: Object.values(use).every((u) => u <= 1) && Object.keys(throttled).length === 0 && p99 <= 3000 && latencies.length === offered && doubled === 0 && missing === 0,
+  };
+}
+
+/** One line per N, for the bench's output. */
+export function printWriters(rows: WritersFigures[]) {
+  console.log('\nmany writers under the quotas (#17; N pages, 1 action/s each, enforced quotas, emulated time):');
+  for (const r of rows) {
+    const use = Object.entries(r.use).map(([k, v]) => `${k} ${Math.round(v * 100)}%`).join(', ');
+    const throttled = Object.entries(r.throttled).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+    console.log(
+      `  N=${r.pages}: saved ${(r.saved * 100).toFixed(1)}%, doubled ${r.doubled}, missing ${r.missing}, p50 ${Math.round(r.p50)} ms, p99 ${Math.round(r.p99)} ms; ${r.commits} commits (${r.actionsPerCommit.toFixed(2)} actions each); ` +
+        `KVS ${r.kvsRequestsPeakPerSecond} req/s peak, ${Math.round(r.readUnitsPerMinute)} read / ${Math.round(r.writeUnitsPerMinute)} write units/min; invocations ${r.invocationsPeakPerSecond}/s peak, ${Math.round(r.invocationsPerMinute)}/min; ` +
+        `Realtime ${r.realtimeOpsPeakPerSecond} ops/s peak (${r.publishesPerSecond.toFixed(1)} publishes/s); 429s: ${throttled}; use: ${use}; binds: ${r.binds}; ${r.fits ? 'fits' : 'does not fit'}`,
+    );
+  }
+}
