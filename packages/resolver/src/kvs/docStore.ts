@@ -54,6 +54,8 @@ export interface HeadData {
   p?: number;
   /** Who last committed (a short hash of the caller) and when (ms): others' commits read the inbox a while after. */
   w?: [string, number];
+  /** The last revision published on Realtime, and when (ms): commits publish at most once an interval (#17). */
+  u?: [number, number];
   /** How many garbage transactions rewrote this head (see garbage.ts); `chunks` is the snapshot's pieces plus this. */
   x?: number;
 }
