@@ -54,16 +54,14 @@ export function createHeldChanges(options: HeldChangesOptions): HeldChanges {
   /** Applies what fits, drops what is behind, and checks once for what waited too long. */
   const drain = () => {
     if (!options.busy()) {
-      for (let progressed = true; progressed; ) {
-        progressed = false;
+      for (;;) {
         const known = options.known();
         held = held.filter(({ change }) => change.revision > known);
         const at = held.findIndex(({ change }) => fromRevision(change, known) !== undefined);
         if (at < 0) break;
         options.apply(fromRevision(held[at]!.change, known)!);
-        progressed = options.known() > known;
         // A change the host could not apply is its to resolve (it checks storage itself).
-        if (!progressed) held.splice(at, 1);
+        if (options.known() <= known) held.splice(at, 1);
       }
     }
     const now = clock.now();
