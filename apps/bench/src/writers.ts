@@ -37,6 +37,8 @@ export interface WritersFigures {
   realtimeOpsPeakPerSecond: number;
   /** Realtime publishes a second, over the run. */
   publishesPerSecond: number;
+  /** Over the run: KVS requests and units by path and status (where the units go; 400 transactions are lost races). */
+  kvsByPath: Record<string, { requests: number; units: number }>;
   /** Requests refused (429), by the quota that refused them. */
   throttled: Partial<Record<QuotaName, number>>;
   /** Each quota's use over its limit (peaks for per-second quotas), and the one nearest or over it. */
@@ -56,6 +58,7 @@ const writersStore = defineStore({
   },
 });
 
+const WRITE_PATHS = /set|delete|transaction/;
 const noTransport = { emit: () => undefined, on: () => () => undefined };
 type Totals = ReturnType<QuotaMeter['snapshot']>['totals'];
 
@@ -72,7 +75,17 @@ function createInstallation(seed: number, coalesce: boolean, limits?: Partial<Fo
   const installation = 'writers-installation';
   const backend = createRealtimeBackend({ hub, installation, clock, admitSign: () => meter.realtime('sign').ok });
   const globals = globalThis as { __forge_fetch__?: unknown; __forge_runtime__?: unknown };
-  globals.__forge_fetch__ = backend.route(meterForgeFetch(kvs, meter));
+  // KVS requests by path and what they answered (for where the units go).
+  const paths: Record<string, { requests: number; units: number }> = {};
+  const byPath = (async (context: unknown, path: string, init?: { body?: string }) => {
+    const response = await kvs(context as never, path, init as never);
+    const text = await response.clone().text();
+    const p = (paths[`${path} ${response.status}`] ??= { requests: 0, units: 0 });
+    p.requests++;
+    p.units += Math.max(1, Math.ceil(Buffer.byteLength(WRITE_PATHS.test(path) ? (init?.body ?? '') : text) / 10_240));
+    return response;
+  }) as unknown as typeof kvs;
+  globals.__forge_fetch__ = backend.route(meterForgeFetch(byPath, meter));
   globals.__forge_runtime__ = { appContext: { installationId: installation, appId: 'ari:cloud:ecosystem::app/bench', environmentId: 'bench' }, realtime: { contextToken: 'bench' } };
   const global = realtimeScope({ installation, moduleKey: '', context: {}, isGlobal: true });
   const resolver = new Resolver();
@@ -85,11 +98,13 @@ function createInstallation(seed: number, coalesce: boolean, limits?: Partial<Fo
     await after(30 + Math.floor(random.next() * 21));
     const decision = meter.invocation(accountId);
     if (!decision.ok) throw Object.assign(new Error(`429 RATE_LIMIT_EXCEEDED: the ${decision.quota} quota is spent`), { status: 429, code: 'RATE_LIMIT_EXCEEDED', resetsAt: decision.resetsAt });
-    if (functionKey === 'bgstore.commit') {
+    const answer = JSON.parse(JSON.stringify(await handler({ call: { functionKey, payload: JSON.parse(JSON.stringify(payload)) }, context: {} }, { installContext: 'bench', principal: { accountId } }))) as { error?: unknown; outcomes?: { ok: boolean; duplicate?: boolean }[] };
+    // A commit that stored something, and the actions it stored (not those already stored).
+    const fresh = answer.outcomes?.filter((o) => o.ok && !o.duplicate).length ?? 0;
+    if (functionKey === 'bgstore.commit' && !answer.error && fresh > 0) {
       counts.commits++;
-      counts.actions += (payload.intents as unknown[]).length;
+      counts.actions += fresh;
     }
-    const answer = JSON.parse(JSON.stringify(await handler({ call: { functionKey, payload: JSON.parse(JSON.stringify(payload)) }, context: {} }, { installContext: 'bench', principal: { accountId } }))) as unknown;
     await after(30 + Math.floor(random.next() * 21));
     return answer;
   };
@@ -97,11 +112,13 @@ function createInstallation(seed: number, coalesce: boolean, limits?: Partial<Fo
   const realtime: RealtimeApi = {
     subscribeGlobal: (channel, callback) => hub.subscribe(global, channel, (payload) => void clock.setTimeout(() => callback(payload), 40 + Math.floor(random.next() * 41))),
   };
-  const stored = () => {
-    const entry = kvs.inspect('entity:bgstore-doc')[0];
-    return entry ? (entry.value as { revision: number }).revision : 0;
+  /** The stored counts, as a load reads them (outside the quotas: the bench's own look). */
+  const stored = async () => {
+    meter.setEnforcing(false);
+    const loaded = (await handler({ call: { functionKey: 'bgstore.load', payload: { store: 'writers' } }, context: {} }, { installContext: 'bench', principal: { accountId: 'bench' } })) as { state: { counts: Record<string, number> } };
+    return loaded.state.counts;
   };
-  return { clock, meter, invokeAs, realtime, counts, stored, publishes: () => hub.stats().published };
+  return { clock, meter, invokeAs, realtime, counts, stored, paths, publishes: () => hub.stats().published };
 }
 
 /** Per-second deltas of the meter's totals, sampled by {@link sampler}. */
@@ -135,14 +152,17 @@ export async function writers(pages: number, seconds: number, options: WritersOp
   const world = createInstallation(seed, batching, options.limits);
   const { clock, meter } = world;
   const random = createRandom(seed + 1);
+  // Hosts warn of each 429 they wait out; the bench counts 429s at the meter instead.
+  const logger = { warn: () => undefined };
   const hosts: ReturnType<typeof startHost<{ counts: Record<string, number> }, (typeof writersStore)['actions']>>[] = [];
   // Pages open a few at a time (each load subscribes: Realtime allows 50 operations a second).
   for (let p = 0; p < pages; p++) {
-    hosts.push(startHost(writersStore, { transport: noTransport, invoke: world.invokeAs(`user-${p}`), realtime: world.realtime, clock, random: () => random.next(), caller: { accountId: `user-${p}` }, ...(batching ? {} : { maxCommitGapMs: 0 }) }));
+    hosts.push(startHost(writersStore, { transport: noTransport, invoke: world.invokeAs(`user-${p}`), realtime: world.realtime, clock, random: () => random.next(), caller: { accountId: `user-${p}` }, logger, ...(batching ? {} : { maxCommitGapMs: 0 }) }));
     if (p % 10 === 9) await clock.advanceAsync(500);
   }
   await clock.advanceAsync(5000);
   meter.resetTotals();
+  for (const k of Object.keys(world.paths)) delete world.paths[k];
   world.counts.commits = world.counts.actions = 0;
   const publishedBefore = world.publishes();
   const rate = sampler(meter);
@@ -173,6 +193,7 @@ export async function writers(pages: number, seconds: number, options: WritersOp
   }
   const busy = clock.now() - start;
   const totals: Totals = meter.snapshot().totals;
+  const kvsByPath = structuredClone(world.paths);
   const publishes = world.publishes() - publishedBefore;
   const commits = world.counts.commits;
   const actions = world.counts.actions;
@@ -181,11 +202,12 @@ export async function writers(pages: number, seconds: number, options: WritersOp
     rate.tick();
   }
   const waitedAll = clock.now() - start;
-  const state = hosts[0]!.getState() as { counts: Record<string, number> };
-  // The stored state, as a fresh load reads it: the first page's host once it has caught up.
-  hosts[0]!.checkRevision();
-  await clock.advanceAsync(3000);
-  const final = (hosts[0]!.getState() as typeof state).counts;
+  hosts.forEach((h) => h.close());
+  const reading = world.stored();
+  let read = false;
+  void reading.finally(() => void (read = true));
+  while (!read) await clock.advanceAsync(50);
+  const final = await reading;
   hosts.forEach((h) => h.close());
   const offered = issued.reduce((a, b) => a + b, 0);
   let doubled = 0;
@@ -227,6 +249,7 @@ export async function writers(pages: number, seconds: number, options: WritersOp
     invocationsPerMinute: perMinute(totals.invocations),
     realtimeOpsPeakPerSecond: rate.peaks.realtimeOps,
     publishesPerSecond: (publishes * 1000) / busy,
+    kvsByPath,
     throttled,
     use,
     binds,
@@ -245,5 +268,7 @@ export function printWriters(rows: WritersFigures[]) {
         `KVS ${r.kvsRequestsPeakPerSecond} req/s peak, ${Math.round(r.readUnitsPerMinute)} read / ${Math.round(r.writeUnitsPerMinute)} write units/min; invocations ${r.invocationsPeakPerSecond}/s peak, ${Math.round(r.invocationsPerMinute)}/min; ` +
         `Realtime ${r.realtimeOpsPeakPerSecond} ops/s peak (${r.publishesPerSecond.toFixed(1)} publishes/s); 429s: ${throttled}; use: ${use}; binds: ${r.binds}; ${r.fits ? 'fits' : 'does not fit'}`,
     );
+    const paths = Object.entries(r.kvsByPath).sort((a, b) => b[1].units - a[1].units).slice(0, 6);
+    console.log(`    KVS units by request: ${paths.map(([k, v]) => `${k} ${v.units}`).join(', ')}`);
   }
 }
