@@ -10,7 +10,6 @@ import { board } from './modules/store';
 
 // @forge/bridge reads globalThis.__bridge when imported: this test's pages never use the bridge.
 (globalThis as { __bridge?: unknown }).__bridge = { callBridge: () => Promise.reject(new Error('no bridge in this test')) };
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startHost } = require('../src') as typeof import('../src');
 
 const noTransport = { emit: () => undefined, on: () => () => undefined };
