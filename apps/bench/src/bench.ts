@@ -1,9 +1,10 @@
 // npm run bench [-- --quick]: bgstore against the floor (hand-written minimal patches) and naive
 // full-state sync, side by side in one run on the emulator's JSON-copying bus. Writes a table to
 // stdout and bench-results.json (quick mode: bench-results.quick.json) at the repository root.
+// `--budget` runs only the quota budget, `--policy` only the server policy cost (#21).
 import './noBridge';
-import { writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createBgstore, createFloor, createNaive, drain, makeState, type System } from './systems';
 import { contention } from './contention';
@@ -16,12 +17,15 @@ import { bigStoreScenarios, printBigRows } from './bigstores';
 import { budgetBoard, budgetBoards, CONFIGS, type BoardBudget, type ConfigName } from './budget';
 import { budgetRows, dailyUsers, printBudget, type ScenarioRow } from './budgetReport';
 import { sqlScenarios } from './sqlScenarios';
+import { policyCostScenarios } from './policyCost';
 
 const quick = process.argv.includes('--quick');
 /** `--budget`: only the quota budget (written to bench-results.budget.json), to re-run it alone. */
 const budgetOnly = process.argv.includes('--budget');
 /** `--writers`: only the many-writers run under the quotas (written to bench-results.writers.json). */
 const writersOnly = process.argv.includes('--writers');
+/** `--policy`: only the policy cost (#21), its rows replaced in bench-results.json (the rest kept). */
+const policyOnly = process.argv.includes('--policy');
 const BUDGET_ITEMS = quick ? [100, 1000] : [100, 1000, 10_000, 100_000];
 const ITEMS = quick ? [100, 10_000] : [100, 10_000, 100_000];
 const REPLICAS = quick ? [1, 5] : [1, 5, 10];
@@ -225,6 +229,26 @@ async function budgetSection(): Promise<{ budgets: BoardBudget[]; scenario: Scen
   return { budgets, scenario };
 }
 
+/** The server policy's cost per commit (#21): no policy, sync, async (a 50 ms product call on a real timer, asked once per request) and async asked per intent. */
+async function policySection() {
+  const rows = await policyCostScenarios(quick);
+  for (const { kind, intents, figures: f } of rows) {
+    const scenario = `policy=${kind} intents=${intents}`;
+    const only = (bgstore: number) => ({ bgstore, floor: null, naive: null });
+    add(scenario, 'commit_ms', 'ms (product call 50 ms)', only(f.msPerCommit));
+    add(scenario, 'authorize_calls_per_commit', 'calls', only(f.authorizeCallsPerCommit));
+    add(scenario, 'product_calls_per_caller_commit_max', 'calls', only(f.maxProductCallsPerCallerCommit));
+  }
+  return rows;
+}
+
+function printPolicy(rows: Awaited<ReturnType<typeof policySection>>) {
+  console.log('\nserver policy per commit (#21; the async check is a 50 ms product call on a real timer):');
+  for (const { kind, intents, figures: f } of rows) {
+    console.log(`  ${kind.padEnd(17)} ${String(intents).padStart(2)} intents: ${f.msPerCommit.toFixed(1).padStart(6)} ms a commit, authorize ${f.authorizeCallsPerCommit}×, product calls ≤ ${f.maxProductCallsPerCallerCommit} per caller per commit`);
+  }
+}
+
 /**
  * Many writers under the quotas (#17): N pages writing one action a second each, on emulated time,
  * with #17's batching (gap between commits, coalesced publishes) and without it, side by side.
@@ -263,6 +287,18 @@ async function main() {
     console.log(`\nwrote ${file} in ${Math.round((Date.now() - started) / 1000)} s`);
     return;
   }
+  if (policyOnly && !quick) {
+    const load = loadavg().map((x) => Number(x.toFixed(2)));
+    const rows = await policySection();
+    const file = join(__dirname, '..', '..', '..', 'bench-results.json');
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { results: Row[]; policyCost?: unknown };
+    saved.results = [...saved.results.filter((r) => !r.scenario.startsWith('policy=')), ...results];
+    saved.policyCost = { date: new Date().toISOString(), loadavg: load, rows };
+    writeFileSync(file, `${JSON.stringify(saved, null, 2)}\n`);
+    printPolicy(rows);
+    console.log(`\nupdated the policy rows of ${file} in ${Math.round((Date.now() - started) / 1000)} s (load average ${load.join(', ')})`);
+    return;
+  }
   if (budgetOnly) {
     const budget = await budgetSection();
     const file = join(__dirname, '..', '..', '..', quick ? 'bench-results.budget.quick.json' : 'bench-results.budget.json');
@@ -287,10 +323,11 @@ async function main() {
   const budget = await budgetSection();
   const bigstores = await bigStoreScenarios(quick);
   const hostAction = await hostActionScenario(quick ? 8 : 20);
+  const policyCost = { loadavg: loadavg().map((x) => Number(x.toFixed(2))), rows: await policySection() };
 
   const machine = { node: process.version, platform: `${process.platform} ${process.arch}`, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memory_gb: Math.round(totalmem() / 2 ** 30), date: new Date().toISOString(), mode: quick ? 'quick' : 'full', seconds: Math.round((Date.now() - started) / 1000) };
   const file = join(__dirname, '..', '..', '..', quick ? 'bench-results.quick.json' : 'bench-results.json');
-  writeFileSync(file, `${JSON.stringify({ machine, results, latency, budget, bigstores, hostAction, writers: writerRows }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ machine, results, latency, budget, bigstores, hostAction, policyCost, writers: writerRows }, null, 2)}\n`);
 
   const ratio = (a: number, b: number | null) => (b === null ? '—' : b === 0 ? (a === 0 ? '=' : '∞') : `${(a / b).toFixed(a / b < 0.01 ? 4 : 2)}×`);
   console.log(`bgstore bench (${machine.mode}) — ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, ${machine.date}`);
@@ -301,6 +338,7 @@ async function main() {
   printLatency(latency);
   printHostAction(hostAction);
   printWriters(writerRows);
+  printPolicy(policyCost.rows);
   printBudget(budget.budgets, budget.scenario);
   console.log('\nbig stores (issue 22): late joins after a burst, and the collection shape beside the plain array:');
   printBigRows(bigstores);

@@ -3,7 +3,8 @@
 // the emulator's quota meter around the real resolver and @bgstore/forge's startHost.
 import { defineStore } from '@bgstore/core';
 import { createBudgetWorld, COST_KEYS, ZERO, type BoardDef, type BudgetWorld, type Cost, type PageConfig } from './budgetWorld';
-import { COMPACT_ABOVE, irregularState } from './irregularBoard';
+import { brotliCompressSync, constants } from 'node:zlib';
+import { COMPACT_ABOVE, irregularEntropyBytes, irregularState, randomFields } from './irregularBoard';
 import { compactStore } from './storage';
 import { benchStore } from './systems';
 
@@ -49,6 +50,34 @@ export interface BoardBudget {
   idleBusy: Record<ConfigName, Record<Where, Cost>>;
   /** Per minute: a page saving one action a second (bgstore's defaults). */
   writing: Record<Where, Cost>;
+  /** Wall-clock ms of a commit that folds the log into a new snapshot (mean of those measured; a cold instance's includes its read). */
+  foldMs: number;
+  /** Bytes the snapshot's values take stored (manifest and pieces, compressed), at the end. */
+  snapshotBytes: number;
+  /** The irregular board only: how far its cold load is from what any encoding could reach. */
+  floor?: EntropyFloor;
+}
+
+/** The irregular board's floor: the entropy of its random fields, and what a cold load would read at it. */
+export interface EntropyFloor {
+  /** The Shannon entropy of the board's random draws, in bytes (irregularEntropyBytes). */
+  entropyBytes: number;
+  /** Brotli (quality 11, 16 MB window) of the random fields alone, without JSON: an achievable bound. */
+  fieldsBrotliBytes: number;
+  /** A cold load at the entropy: the head and the board as JSON text at 93 one-byte characters (log2 93 bits a byte). */
+  coldLoadUnits: number;
+}
+
+/** The densest a JSON string holds bytes: 93 printable ASCII characters a JSON string does not escape. */
+const JSON_TEXT_BITS = Math.log2(93);
+
+/** The irregular board's entropy floor at `items` items (its state as `def` starts it). */
+function entropyFloor(items: number, def: BoardDef): EntropyFloor {
+  const entropyBytes = irregularEntropyBytes(items);
+  const fields = Buffer.from(randomFields(def.initialState as ReturnType<typeof irregularState>));
+  const params = { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_LGWIN]: 24, [constants.BROTLI_PARAM_SIZE_HINT]: fields.length };
+  const fieldsBrotliBytes = brotliCompressSync(fields, { params }).length;
+  return { entropyBytes, fieldsBrotliBytes, coldLoadUnits: 1 + Math.ceil((entropyBytes * 8) / JSON_TEXT_BITS / 10_240) };
 }
 
 const sum = (a: Cost, b: Cost): Cost => Object.fromEntries(COST_KEYS.map((k) => [k, a[k] + b[k]])) as unknown as Cost;
@@ -105,6 +134,7 @@ export async function budgetBoard(items: number, board: 'bench' | 'irregular', d
   const warm: Cost[] = [];
   const coldActions: Cost[] = [];
   const warmActions: Cost[] = [];
+  const folds: number[] = [];
   for (let i = 0; i < total; i++) {
     const sampled = i % step === 0;
     if (sampled) {
@@ -112,7 +142,10 @@ export async function budgetBoard(items: number, board: 'bench' | 'irregular', d
       warm.push(await loadCost(world, 'warm'));
     }
     // The sampled action commits on a cold instance; every other on the warm one.
+    const snapshot = world.snapshotId();
+    const started = performance.now();
     (sampled ? coldActions : warmActions).push(await world.commitAside(spread(i + 1, items), sampled ? 'cold' : 'warm'));
+    if (world.snapshotId() !== snapshot) folds.push(performance.now() - started);
   }
   const check = async (where: Where) => pageCost(world, where, {}, async (page) => {
     page.host.checkRevision();
@@ -142,5 +175,8 @@ export async function budgetBoard(items: number, board: 'bench' | 'irregular', d
     idleQuiet: await minute((config, where) => idleMinute(world, where, config, false, items)),
     idleBusy: await minute((config, where) => idleMinute(world, where, config, true, items)),
     writing: { warm: await writing('warm'), cold: await writing('cold') },
+    foldMs: folds.length ? folds.reduce((a, b) => a + b, 0) / folds.length : NaN,
+    snapshotBytes: world.snapshotBytes(),
+    ...(board === 'irregular' ? { floor: entropyFloor(items, def) } : {}),
   };
 }

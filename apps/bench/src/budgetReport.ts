@@ -1,7 +1,7 @@
 // What the measured costs mean against an installation's quotas: sustainable rates (naming the
 // quota that binds) and the README's "10,000 daily users" peak minute, per quota.
 import { COST_KEYS, type Cost } from './budgetWorld';
-import { CONFIGS, type BoardBudget, type ConfigName } from './budget';
+import { CONFIGS, type BoardBudget, type ConfigName, type EntropyFloor } from './budget';
 
 /** Forge's quotas per installation, per minute (the per-second ones times 60, where they bind first). */
 export const QUOTA_PER_MINUTE: Cost = { kvsRequests: 60_000, readUnits: 4000, writeUnits: 4000, invocations: 7000, realtimeOps: 3000 };
@@ -110,18 +110,30 @@ export function printBudget(budgets: BoardBudget[], scenario: ScenarioRow[]) {
   console.log('\nquota budget per installation (emulator meter; units of 10 KB; boards: bench | irregular):');
   for (const items of [...new Set(budgets.map((b) => b.items))]) {
     const [a, b] = [budgets.find((x) => x.items === items && x.board === 'bench')!, budgets.find((x) => x.items === items && x.board === 'irregular')!];
-    console.log(`\n${items.toLocaleString('en')} items (log cycle: ${a.cycleActions} | ${b.cycleActions} actions)`);
+    const ms = (x: number) => (Number.isFinite(x) ? `${Math.round(x)} ms` : '—');
+    console.log(`\n${items.toLocaleString('en')} items (log cycle: ${a.cycleActions} | ${b.cycleActions} actions; a commit that folds: ${ms(a.foldMs)} | ${ms(b.foldMs)}; snapshot stored: ${kb(a.snapshotBytes)} | ${kb(b.snapshotBytes)})`);
     const ra = operationRows(a);
     const rb = operationRows(b);
     table([['operation', ...COST_KEYS.map((k) => LABEL[k])], ...ra.map(([name, c], i) => [name, ...costCells(c).map((x, j) => `${x} | ${costCells(rb[i]![1])[j]}`)])]);
     const sa = sustainableRows(a);
     const sb = sustainableRows(b);
     table([['sustainable per installation', 'bench', 'binds', 'irregular', 'binds'], ...sa.map(([name, s], i) => [name, howMany(s.perMinute), s.binds, howMany(sb[i]![1].perMinute), sb[i]![1].binds])]);
+    if (b.floor) console.log(floorLine(b, b.floor));
   }
   if (scenario.length === 0) return;
   const items = scenario[0]!.items;
   console.log(`\n${DAILY.users.toLocaleString('en')} daily users at the peak minute (${items.toLocaleString('en')} items; ${DAILY.actions} actions and ${DAILY.views} views a user a day, ${DAILY.dayMinutes / 60}-hour day, peak ${DAILY.peak}× mean, a view open ${DAILY.openMinutes} min on a busy board; idle pages priced at a change every 5 s, so the Realtime-hint rows are a floor):`);
   table([['board', 'pages', 'instances', ...COST_KEYS.map((k) => LABEL[k]), 'per user'], ...scenario.map((r) => [r.board, r.config, r.instances, ...COST_KEYS.map((k) => verdict(r.used[k])), verdict(r.userUsed)])]);
+}
+
+const kb = (bytes: number) => `${Math.round(bytes / 1024)} KB`;
+
+/** How far the irregular board's cold load is from its entropy floor. */
+function floorLine(b: BoardBudget, f: EntropyFloor) {
+  return (
+    `irregular board's floor: its random fields carry ${kb(f.entropyBytes)} of entropy (brotli-11 of the fields alone, no JSON: ${kb(f.fieldsBrotliBytes)}); ` +
+    `its snapshot is stored in ${kb(b.snapshotBytes)}; a cold load at the entropy, as JSON text, would read ${f.coldLoadUnits} units — measured ${fmt(b.coldLoad.readUnits)} (${(b.coldLoad.readUnits / f.coldLoadUnits).toFixed(2)}×)`
+  );
 }
 
 /** Headline rows for bench-results.json's `results` (the whole budget is under its `budget` key). */
@@ -135,6 +147,9 @@ export function budgetRows(budgets: BoardBudget[], scenario: ScenarioRow[]): { s
     row('lone_action_cold_read_units', 'units', b.loneAction.cold.readUnits);
     row('idle_busy_cold_read_units_per_min', 'units (defaults)', b.idleBusy.defaults.cold.readUnits);
     for (const [name, s] of sustainableRows(b)) row(`sustainable ${name}`, `per installation (${s.binds})`, Number(howMany(s.perMinute)));
+    row('snapshot_stored_bytes', 'bytes', b.snapshotBytes);
+    if (Number.isFinite(b.foldMs)) row('fold_commit_ms', 'ms (wall)', Math.round(b.foldMs));
+    if (b.floor) row('cold_load_entropy_floor_read_units', 'units', b.floor.coldLoadUnits);
   }
   for (const r of scenario) {
     for (const k of COST_KEYS) rows.push({ scenario: `budget daily users board=${r.board} ${r.config} ${r.instances}`, metric: `${k}_quota_used`, unit: '× quota', value: r.used[k] });

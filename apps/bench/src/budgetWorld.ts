@@ -53,6 +53,8 @@ export interface BudgetWorld {
   commitAside(index: number, where?: 'warm' | 'cold'): Promise<Cost>;
   /** The stored head's snapshot id: it changes when a commit folds the log into a new snapshot. */
   snapshotId(): unknown;
+  /** Bytes the current snapshot's values (its manifest and pieces) take stored, as a read answers them. */
+  snapshotBytes(): number;
   /** Advances the clock until `promise` settles (at most `maxMs`). */
   until<T>(promise: Promise<T>, maxMs?: number): Promise<T>;
 }
@@ -135,6 +137,13 @@ export async function createBudgetWorld(def: BoardDef): Promise<BudgetWorld> {
     snapshotId() {
       const entry = kvs.inspect('entity:bgstore-doc')[0];
       return entry ? (JSON.parse((entry.value as { data: string }).data) as { b?: unknown }).b : undefined;
+    },
+    snapshotBytes() {
+      const entry = kvs.inspect('entity:bgstore-doc')[0];
+      if (!entry) return 0;
+      const data = JSON.parse((entry.value as { data: string }).data) as { m: string; f?: string[] };
+      const values = kvs.dump().kv ?? {};
+      return [data.m, ...(data.f ?? [])].reduce((n, name) => n + Buffer.byteLength(JSON.stringify(values[`${entry.key}:${name}`] ?? '')), 0);
     },
     async openPage(where, config = {}, accountId = 'viewer') {
       const meter = createQuotaMeter({ clock, enforce: false });

@@ -20,3 +20,27 @@ export function irregularState(items: number, seed = 1) {
   });
   return { items: list as { id: string; title?: string; done: boolean }[], meta: { title: word(random, 5, 20) } };
 }
+
+const log2 = Math.log2;
+/** Bits of a word of `min`–`max` random letters (its length uniform too). */
+const wordBits = (min: number, max: number) => log2(max - min + 1) + ((min + max) / 2) * log2(26);
+/** Bits of a yes/no drawn with probability `p`. */
+const chanceBits = (p: number) => -(p * log2(p) + (1 - p) * log2(1 - p));
+
+/**
+ * What the irregular board's random draws carry, in bytes: the Shannon entropy of the draws
+ * `irregularState` makes (an id's word and number, a title's words, `done`), from their
+ * distributions. No encoding stores the board in fewer bytes on average; a little fewer than this
+ * is possible only because an id's last letters and its base-36 number can be told apart less
+ * well than the draws. Its structure (JSON keys, brackets) and `done` after toggles add nothing.
+ */
+export function irregularEntropyBytes(items: number): number {
+  const id = wordBits(3, 8) + log2(1e6 + 1);
+  const title = log2(6) + 3.5 * wordBits(2, 10);
+  const item = id + chanceBits(0.3) + (items > COMPACT_ABOVE ? 0 : title);
+  return (items * item + wordBits(5, 20)) / 8;
+}
+
+/** The board's random fields alone, one a line (no JSON around them): what a general compressor gets from them is an achievable bound. */
+export const randomFields = (state: ReturnType<typeof irregularState>) =>
+  [state.meta.title, ...state.items.flatMap((item) => [item.id, item.title ?? '', item.done ? '1' : '0'])].join('\n');

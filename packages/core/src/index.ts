@@ -8,7 +8,7 @@ export { listIds, listItems } from './state/collectionList';
 export { createHost } from './host/createHost';
 export type { Host, HostOptions, HostPhase, HostStats } from './host/createHost';
 export { createReplica } from './replica/createReplica';
-export type { ReadonlyStore, Replica, ReplicaOptions, ReplicaStats, ResyncReason, SyncPhase, SyncStatus } from './replica/createReplica';
+export type { PendingCall, ReadonlyStore, Replica, ReplicaOptions, ReplicaStats, ResyncReason, SyncPhase, SyncStatus } from './replica/createReplica';
 export type { CallStage } from './replica/machine';
 export { createMemoryPersistence } from './durable/memoryPersistence';
 export { systemClock } from './runtime/ports';

@@ -45,3 +45,29 @@ void host.actions.setDone('a', 'yes');
 replica.setState({ items: [] });
 // @ts-expect-error the draft is typed from initialState
 defineStore({ name: 'bad', initialState: { n: 0 }, actions: { inc: (draft) => void (draft.m = 1) } });
+
+// #21 held actions: `optimistic` names the store's actions; a misspelt one fails to compile, and
+// naming one does not widen the store's actions.
+const heldTodo = defineStore({
+  name: 'held-todo',
+  initialState: { items: [] as string[] },
+  actions: { add: (draft, id: string) => void draft.items.push(id), clear: (draft) => void (draft.items = []) },
+  optimistic: { clear: false },
+});
+void createReplica(heldTodo, { transport }).actions.clear();
+defineStore({
+  name: 'misspelt',
+  initialState: { items: [] as string[] },
+  actions: { clear: (draft) => void (draft.items = []) },
+  // @ts-expect-error not one of the store's actions
+  optimistic: { claer: false },
+});
+defineStore({
+  name: 'not-boolean',
+  initialState: { n: 0 },
+  actions: { bump: (draft) => void draft.n++ },
+  // @ts-expect-error true or false
+  optimistic: { bump: 'no' },
+});
+// @ts-expect-error `optimistic` adds no action
+void createReplica(heldTodo, { transport }).actions.claer();

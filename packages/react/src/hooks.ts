@@ -1,5 +1,5 @@
-import type { ActionRecipes, InferActions, ReadonlyStore, Replica, SyncStatus } from '@bgstore/core';
-import { useReplica } from './useReplica';
+import type { ActionRecipes, InferActions, InferArgs, PendingCall, ReadonlyStore, Replica, SyncStatus } from '@bgstore/core';
+import { shallow, useReplica } from './useReplica';
 
 /**
  * The sync status of a replica: phase (connecting / live / resyncing / closed), version, pending
@@ -26,6 +26,28 @@ export function useSyncStatus<TSelected = SyncStatus>(
  */
 export function useActions<TState, TActions extends ActionRecipes<TState>>(replica: Replica<TState, TActions>): InferActions<TActions> {
   return replica.actions;
+}
+
+/** A pending call of action `K`, with that action's argument types. */
+export type PendingCallOf<TActions, K extends keyof TActions> = { [N in K]: Omit<PendingCall, 'name' | 'args'> & { readonly name: N; readonly args: Readonly<InferArgs<TActions[N]>> } }[K];
+
+const selectCalls = (name: string | undefined) => (s: SyncStatus) => (name === undefined ? s.calls : s.calls.filter((c) => c.name === name));
+
+/**
+ * This module's calls that have not settled yet (oldest first), of action `name` or of every
+ * action: what to show as pending. A held action (`optimistic: { reset: false }` in `defineStore`)
+ * changes no module's state until storage has accepted it, so show it from here ("Reset
+ * requested…"); its call rejects when the server policy refuses it. A misspelt action name fails
+ * to compile. Re-renders only when the list changes.
+ * @example
+ * const resetting = usePending(replica, 'reset').length > 0;
+ * {resetting ? <Text>Reset requested — waiting for the server</Text> : null}
+ */
+export function usePending<TState, TActions extends ActionRecipes<TState>, K extends keyof TActions & string = keyof TActions & string>(
+  replica: Replica<TState, TActions>,
+  name?: K,
+): readonly PendingCallOf<TActions, K>[] {
+  return useReplica(replica.sync, selectCalls(name), shallow) as readonly PendingCallOf<TActions, K>[];
 }
 
 /** Hooks bound to one replica, for a module that only ever uses that one. */

@@ -1,6 +1,6 @@
 // Type tests: checked by `tsc -p tsconfig.json`, never run. Every `@ts-expect-error` must error.
 import { createReplica, type SyncPhase, type Transport } from '@bgstore/core';
-import { createStoreHooks, shallow, useActions, useReplica, useSyncStatus } from '.';
+import { createStoreHooks, shallow, useActions, usePending, useReplica, useSyncStatus } from '.';
 import { board, type Card } from '../../core/test/board';
 
 declare const transport: Transport;
@@ -69,4 +69,19 @@ export function BindsHooks() {
   // @ts-expect-error unknown action
   void hooks.actions.delete('c1');
   return [count, version];
+}
+
+// #21 usePending: typed by the replica's actions.
+export function PendingIsTyped() {
+  const adds = usePending(replica, 'add');
+  const title: string = adds[0]!.args[1];
+  const any = usePending(replica);
+  const names: string[] = any.map((c) => c.name);
+  // @ts-expect-error a call of any action is not known to be an `add`
+  const onlyAdd: 'add' = any[0]!.name;
+  // @ts-expect-error not one of the store's actions
+  usePending(replica, 'ad');
+  // @ts-expect-error the arguments are typed per action
+  const wrong: number = adds[0]!.args[1];
+  return [title, names, wrong, onlyAdd];
 }

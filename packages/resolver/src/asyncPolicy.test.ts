@@ -99,4 +99,22 @@ describe('#21 async store policies', () => {
     expect(calls).toEqual(['bob:reset', 'bob:vote']);
     expect(reads).toBe(1);
   });
+  it('#21 a check asked through `once` runs once per commit however many intents ask, and again on the next commit', async () => {
+    const asked: string[] = [];
+    const adminCheck = (ctx: StoreContext) => {
+      asked.push(ctx.accountId ?? '');
+      return isAdmin(ctx);
+    };
+    const { call } = createBackend([poll], {
+      // A vote for oneself is anyone's; a vote for another and a reset are an admin's: three distinct intents, one check.
+      policies: { poll: { authorize: async (ctx, i, { once }) => (i.name === 'vote' && i.args[0] === ctx.accountId) || (await once('admin', () => adminCheck(ctx))) || 'admins only' } },
+    });
+    const intents = [intent('b', 1, 'vote', 'carol', 'Tea'), intent('b', 2, 'vote', 'bob', 'Tea'), intent('b', 3, 'vote', 'dave', 'Cake'), intent('b', 4, 'reset')];
+    const answer = await call(F.commit, { store: 'poll', baseRevision: 0, intents }, { accountId: 'bob' });
+    expect(answer).toMatchObject({ outcomes: [{ ok: false, code: 'UNAUTHORIZED' }, { ok: true }, { ok: false, code: 'UNAUTHORIZED' }, { ok: false, code: 'UNAUTHORIZED' }] });
+    expect(asked).toEqual(['bob']);
+    const admin = await call(F.commit, { store: 'poll', baseRevision: 1, intents: [intent('a', 1, 'vote', 'carol', 'Tea'), intent('a', 2, 'reset')] }, { accountId: 'admin' });
+    expect(admin).toMatchObject({ outcomes: [{ ok: true }, { ok: true }] });
+    expect(asked).toEqual(['bob', 'admin']);
+  });
 });

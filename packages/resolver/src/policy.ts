@@ -58,10 +58,15 @@ export interface StorePolicy<S = never> {
   /**
    * Decides per intent whether the caller may apply it: `true`, or the reason it may not
    * (`UNAUTHORIZED`). May be async (a product REST call); it gets `policyTimeoutMs` to answer, and
-   * a throw or a timeout refuses. Called once per distinct intent of a commit, before storage is
-   * touched, never again on a storage retry.
+   * a throw or a timeout refuses. Called once per distinct intent of a commit (all of them at once),
+   * before storage is touched, never again on a storage retry. A check that depends on the caller
+   * only ("is this user a space admin") goes through `once`: it runs at most once per commit, however
+   * many intents ask.
+   * @example
+   * authorize: async (ctx, intent, { once }) =>
+   *   intent.name !== 'reset' || (await once('admin', () => isSpaceAdmin(ctx))) || 'only space admins reset'
    */
-  authorize?: (context: StoreContext, intent: StoreIntent<S>) => PolicyVerdict | Promise<PolicyVerdict>;
+  authorize?: (context: StoreContext, intent: StoreIntent<S>, request: PolicyRequest) => PolicyVerdict | Promise<PolicyVerdict>;
   /**
    * Decides whether the caller may read the store (`bgstore.load`, `bgstore.revision`, and
    * `bgstore.commit`, whose answer can carry the state): `true` or the reason not. May be async,
@@ -72,6 +77,12 @@ export interface StorePolicy<S = never> {
   allowAnonymousWrites?: boolean;
   /** Whether anonymous viewers may read. @default true */
   allowAnonymousReads?: boolean;
+}
+
+/** What `authorize` shares across the intents of one commit (one caller, one request). */
+export interface PolicyRequest {
+  /** Runs `check` the first time `key` is asked in this commit; later asks get the same promise. */
+  once<T>(key: string, check: () => T | Promise<T>): Promise<T>;
 }
 
 /** A policy's answer: `true`, or the reason it refuses (`false` refuses without one). */
@@ -115,30 +126,34 @@ export async function assertMayRead(name: string, policy: StorePolicy, context: 
  * can carry it: an intent the policy refuses keeps its place as a refusal (no args), so storage
  * records why. Intents the host already refused, and calls storage will refuse anyway (an unknown
  * action, arguments its validators refuse), are left as they are. Identical intents (same
- * action and arguments) share one call, so a batch costs one policy call per distinct intent.
+ * action and arguments) share one call, so a batch costs one policy call per distinct intent, and
+ * what they ask through `once` runs once per batch.
  */
 export async function applyWritePolicy(definition: AnyDefinition, policy: StorePolicy, context: StoreContext, intents: readonly StoredIntent[], time: PolicyTime): Promise<StoredIntent[]> {
   const name = definition.name;
   const authorize = policy.authorize;
   if (!authorize) return [...intents];
+  const shared = new Map<string, Promise<unknown>>();
+  const request: PolicyRequest = {
+    once<T>(key: string, check: () => T | Promise<T>) {
+      if (!shared.has(key)) shared.set(key, Promise.resolve().then(check));
+      return shared.get(key) as Promise<T>;
+    },
+  };
   const verdicts = new Map<string, Promise<true | string>>();
   const verdictFor = (i: StoredIntent) => {
     const key = JSON.stringify([i.name, i.args]);
-    if (!verdicts.has(key)) verdicts.set(key, verdictOf(() => authorize(context, { clientId: i.clientId, seq: i.seq, name: i.name, args: i.args }), time));
+    if (!verdicts.has(key)) verdicts.set(key, verdictOf(() => authorize(context, { clientId: i.clientId, seq: i.seq, name: i.name, args: i.args }, request), time));
     return verdicts.get(key)!;
   };
-  const judged: StoredIntent[] = [];
-  for (const i of intents) {
-    // The policy sees only calls of the store's actions whose arguments pass its validators (as
-    // its types say); the rest storage refuses with their own code.
-    if (i.refused || checkIntent(definition, i.name, i.args)) {
-      judged.push(i);
-      continue;
-    }
+  // The policy sees only calls of the store's actions whose arguments pass its validators (as its
+  // types say); the rest storage refuses with their own code. Distinct intents are judged at once.
+  const judged = intents.map(async (i): Promise<StoredIntent> => {
+    if (i.refused || checkIntent(definition, i.name, i.args)) return i;
     const verdict = await verdictFor(i);
-    judged.push(verdict === true ? i : { ...i, args: [], refused: { code: 'UNAUTHORIZED', message: cutRefusal(`[bgstore] ${name}.${i.name}: ${verdict}`) } });
-  }
-  return judged;
+    return verdict === true ? i : { ...i, args: [], refused: { code: 'UNAUTHORIZED', message: cutRefusal(`[bgstore] ${name}.${i.name}: ${verdict}`) } };
+  });
+  return Promise.all(judged);
 }
 
 /** Throws `UNAUTHORIZED` unless the caller may write (anonymous viewers only where the policy lets them). */

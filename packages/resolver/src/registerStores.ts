@@ -109,11 +109,13 @@ function storesByName(definitions: readonly RegisteredStore[]): Map<string, AnyD
 }
 
 /** Turns whatever a handler throws into an answer: refusals keep their code, storage trouble says what it was. */
-function answerError(error: unknown, storage: Pick<StoragePort, 'misconfiguration'>): ResolverError {
+function answerError(error: unknown, storage: Pick<StoragePort, 'misconfiguration' | 'isLostRace'>): ResolverError {
   if (isSyncError(error)) {
     const answer = fail(error.code, error.message);
     return error.retryAfterMs === undefined ? answer : { error: { ...answer.error, retryAfterMs: error.retryAfterMs } };
   }
+  // A load whose every read attempt commits overtook (#18.3): busy, as a commit that keeps losing is.
+  if (storage.isLostRace(error)) return fail('STORAGE_BUSY', error instanceof Error ? error.message : String(error));
   const misconfigured = storage.misconfiguration(error);
   if (misconfigured !== undefined) return fail('MISCONFIGURED', misconfigured);
   if (error instanceof RangeError) return fail('BAD_REQUEST', `the payload is too deeply nested: ${error.message}`);
@@ -143,7 +145,7 @@ export function registerStores<const TStores extends readonly RegisteredStore[]>
   const clock = options.clock;
   const timing = clock ? { clock: () => clock.now(), sleep: (ms: number) => new Promise<void>((resolve) => void clock.setTimeout(resolve, ms)) } : {};
   const now = options.now ?? (clock ? () => clock.now() : Date.now);
-  const storage = options.storage ?? createKvsStorage({ warmDocuments: options.warmDocuments, minPiece: options.minPiece, now });
+  const storage = options.storage ?? createKvsStorage({ warmDocuments: options.warmDocuments, minPiece: options.minPiece, now, sleep: timing.sleep });
   const feed: ChangeFeed | undefined = options.realtime === false ? undefined : createChangeFeed({ ...(typeof options.realtime === 'object' ? options.realtime : {}), now });
   const settings: CommitSettings = { ...timing, table: TABLE, now, maxAttempts: options.maxAttempts ?? 6, budgetMs: options.contentionBudgetMs ?? 10_000, retryDelayMs: options.retryDelayMs ?? 50, ...(feed ? { publishEveryMs: feed.publishEveryMs } : {}) };
   const policyTime: PolicyTime = {

@@ -3,6 +3,7 @@ import { jsonBytes, type WirePatch } from '@bgstore/protocol';
 import { freezeChanged } from '../runtime/freeze';
 import { diffState } from '../state/diffState';
 import { advanceDigest } from '../state/stateDigest';
+import { isHeld } from '../state/defineStore';
 import { replayIntents } from '../state/runIntent';
 import type { LogEntry } from './state';
 import { env, send, type Turn } from './turn';
@@ -37,7 +38,8 @@ export function publish<TState>(t: Turn<TState>, next: TState, patches: WirePatc
 export function rebase<TState>(t: Turn<TState>) {
   const { m } = t;
   const q = m.save!;
-  const next = replayIntents(m.definition, q.state, [...q.inflight, ...q.queue], m.caller);
+  // Held intents (`optimistic: false`) enter the state only from storage's answer.
+  const next = replayIntents(m.definition, q.state, [...q.inflight, ...q.queue].filter((i) => !isHeld(m.definition, i.name)), m.caller);
   const patches = diffState(m.state, next);
   if (patches.length === 0) return;
   m.counters.rebases++;

@@ -19,6 +19,7 @@
 // commits; quiet answers narrow it again.
 import { jsonBytes, toSyncError, PERMANENT_CODES, retryDelay, SyncError, type DurableStatus, type Outcome, type Refusal, type RetryPolicy, type StoredIntent, type SyncErrorCode } from '@bgstore/protocol';
 import type { CommitBatch, CommitResult } from '../runtime/ports';
+import { isHeld } from '../state/defineStore';
 import { applyStoredPatches } from '../state/patches';
 import { replayIntents } from '../state/runIntent';
 import { rebase } from './publish';
@@ -176,7 +177,8 @@ export function onCommitted<TState>(t: Turn<TState>, result: CommitResult<TState
   if (first && !first.ok) q.error = { code: first.code, message: first.message };
   const fresh = batch.filter((i) => !i.refused && byKey.get(`${i.seq}|${i.clientId}`)?.ok && !byKey.get(`${i.seq}|${i.clientId}`)?.duplicate);
   const expected = batch.filter((i) => !i.refused).length;
-  const predicted = result.state === undefined && result.patches === undefined && refusedNow.length === 0 && fresh.length === expected;
+  // A stored held intent is in no state the host published yet: it comes in by a rebase.
+  const predicted = result.state === undefined && result.patches === undefined && refusedNow.length === 0 && fresh.length === expected && !fresh.some((i) => isHeld(m.definition, i.name));
   // Others committed between this host's base and its commit: they write too, so wait longer.
   if (result.revision > base + 1) widenGap(q, m.timing);
   else narrowGap(q);

@@ -1,10 +1,14 @@
 // Serving replicas (hellos, intents), the host's own calls, and time.
 import { SyncError, type HelloMessage, type IntentsMessage, type Message, type WirePatch } from '@bgstore/protocol';
+import { isHeld } from '../state/defineStore';
 import { runIntent } from '../state/runIntent';
 import { stateDigest } from '../state/stateDigest';
 import { publish } from './publish';
 import { durableField, isUnsaved, queueIntent } from './save';
 import { env, send, type Turn } from './turn';
+
+/** Whether an accepted intent waits for storage before it changes the state (held, and the host persists). */
+const held = <TState>(t: Turn<TState>, name: string) => t.m.save !== undefined && isHeld(t.m.definition, name);
 
 export function dispatch<TState>(t: Turn<TState>, msg: Message) {
   if (msg.type === 'hello') onHello(t, msg);
@@ -89,7 +93,8 @@ export function onIntents<TState>(t: Turn<TState>, msg: IntentsMessage) {
     if (outcome.ok) {
       m.counters.intentsApplied++;
       queueIntent(t, { clientId: from, seq: intent.seq, name: intent.name, args: intent.args });
-      if (outcome.patches.length === 0) {
+      // A held action (`optimistic: false`) waits for storage's answer to enter the state (save.ts).
+      if (outcome.patches.length === 0 || held(t, intent.name)) {
         reAcks.push(intent.seq);
       } else {
         next = outcome.state;
@@ -131,6 +136,8 @@ export function runCall<TState>(t: Turn<TState>, seq: number, name: string, args
   }
   m.table.record(m.epoch, seq, { ok: true }, t.now);
   queueIntent(t, { clientId: m.epoch, seq, name, args });
+  // Held until stored: applied and settled when storage answers.
+  if (held(t, name)) return;
   if (outcome.patches.length) publish(t, outcome.state, outcome.patches, []);
   t.out.push({ type: 'applied', seq });
   if (!m.save) t.out.push({ type: 'settled', seq });

@@ -1,4 +1,5 @@
 import { PROTOCOL_VERSION, SyncError } from '@bgstore/protocol';
+import { isHeld } from '../state/defineStore';
 import { inView, isFinal, resendAt, send, type Call, type Turn } from './state';
 
 // A call's life (the diagram is at the top of machine.ts): queued → sent → applied → saved, or refused / timed out.
@@ -48,7 +49,8 @@ export function confirm<TState>(t: Turn<TState>, seq: number, epoch: string, ver
   if (!c || c.ack || isFinal(c)) return;
   c.ack = { epoch, version };
   c.stage = 'applied';
-  t.out.push({ type: 'applied', seq });
+  // A held call is only queued for storage: no state has it until it is saved (settle resolves `applied` then).
+  if (!isHeld(t.m.definition, c.name)) t.out.push({ type: 'applied', seq });
   if (t.m.hostPersists === false) settle(t, c);
 }
 

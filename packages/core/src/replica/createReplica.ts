@@ -1,19 +1,19 @@
-import { downEvent, isId, SyncError, upEvent, type DurableStatus, type RandomSource } from '@bgstore/protocol';
-import { createStore, type StoreApi } from 'zustand/vanilla';
+import { downEvent, isId, upEvent, type RandomSource } from '@bgstore/protocol';
 import type { ChannelStats } from '../runtime/channel';
 import { connectPeer } from '../runtime/peer';
 import { randomId, systemClock, type Clock, type Logger, type Transport } from '../runtime/ports';
 import { createActions, createCalls } from '../runtime/calls';
 import { ANONYMOUS_CALLER, type ActionCall, type ActionRecipes, type Caller, type InferActions, type StoreDefinition } from '../state/defineStore';
-import { replayIntents } from '../state/runIntent';
-import { createReplicaMachine, isFinal, nextWake, pendingForView, replicaTiming, step, type ReplicaCounters, type ReplicaEvent, type ReplicaMachine, type ResyncReason, type SyncPhase } from './machine';
+import { createReplicaMachine, nextWake, replicaTiming, step, type ReplicaCounters, type ReplicaEvent, type ResyncReason, type SyncPhase } from './machine';
+import { createStores, readonlyView, type ReadonlyStore, type SyncStatus } from './view';
 
 /** Options of {@link createReplica}. */
 export interface ReplicaOptions {
   transport: Transport;
   /**
    * Show actions at once, as pending, until the host confirms or refuses them (the recipe runs
-   * locally on the replica's state; recipes are pure, so the host gets the same result).
+   * locally on the replica's state; recipes are pure, so the host gets the same result). Actions
+   * the definition holds (`optimistic: { reset: false }`) are never shown before they are stored.
    * @default true
    */
   optimistic?: boolean;
@@ -54,32 +54,7 @@ export interface ReplicaOptions {
 }
 
 export type { ResyncReason, SyncPhase };
-
-/** The sync status of a replica, as a store (`replica.sync`). */
-export interface SyncStatus {
-  phase: SyncPhase;
-  /** The host boot this replica follows; null before the first state. */
-  epoch: string | null;
-  version: number | null;
-  /** Actions called and not yet settled (saved, refused or timed out). */
-  pending: number;
-  /** The last refusal or timeout of one of this replica's actions, or a build mismatch with the host. */
-  lastError: SyncError | null;
-  resyncs: number;
-  lastResync: { reason: ResyncReason; at: number } | null;
-  /**
-   * How far the host's state is saved (revision, unsaved intents, saving, last storage error), or
-   * null when the host keeps its state in memory only (or has not said yet).
-   */
-  durable: DurableStatus | null;
-}
-
-/** A read-only store, compatible with zustand's `useStore(store, selector)`. */
-export interface ReadonlyStore<T> {
-  getState(): T;
-  getInitialState(): T;
-  subscribe(listener: (state: T, previous: T) => void): () => void;
-}
+export type { PendingCall, ReadonlyStore, SyncStatus } from './view';
 
 /** Counters of a replica, for diagnostics (never for decisions). */
 export interface ReplicaStats extends ReplicaCounters {
@@ -94,52 +69,6 @@ export interface Replica<TState, TActions extends ActionRecipes<TState>> extends
   readonly clientId: string;
   stats(): ReplicaStats;
   close(): void;
-}
-
-const readonlyView = <T>(api: StoreApi<T>): ReadonlyStore<T> => ({ getState: api.getState, getInitialState: api.getInitialState, subscribe: api.subscribe });
-
-/**
- * What a replica shows: the confirmed state, with pending calls replayed on it when optimistic.
- * When only new calls were added on an unchanged confirmed state, just those run (each recipe
- * once per call).
- */
-function createView<TState>(definition: StoreDefinition<TState, ActionRecipes<TState>>, m: ReplicaMachine<TState>, optimistic: boolean, caller: { current: Caller }): () => TState {
-  let last = { base: m.confirmed, seqs: [] as number[], state: m.confirmed, caller: caller.current };
-  return () => {
-    if (!optimistic) return m.confirmed;
-    const pending = pendingForView(m);
-    const seqs = pending.map((c) => c.seq);
-    const extends_ = last.base === m.confirmed && last.caller === caller.current && last.seqs.length <= seqs.length && last.seqs.every((s, i) => s === seqs[i]);
-    const state = extends_ ? replayIntents(definition, last.state, pending.slice(last.seqs.length), caller.current) : replayIntents(definition, m.confirmed, pending, caller.current);
-    last = { base: m.confirmed, seqs, state, caller: caller.current };
-    return state;
-  };
-}
-
-/** The replica's two zustand stores (its state as shown, its sync status) and `render`, which brings both up to date. */
-function createStores<TState>(definition: StoreDefinition<TState, ActionRecipes<TState>>, m: ReplicaMachine<TState>, optimistic: boolean, caller: { current: Caller }) {
-  const state = createStore<TState>()(() => m.confirmed);
-  const statusOf = (): SyncStatus => ({
-    phase: m.phase,
-    epoch: m.epoch,
-    version: m.epoch === null ? null : m.version,
-    pending: [...m.calls.values()].filter((c) => !isFinal(c)).length,
-    lastError: m.lastError,
-    resyncs: m.resyncs,
-    lastResync: m.lastResync,
-    durable: m.durable,
-  });
-  const status = createStore<SyncStatus>()(statusOf);
-  const view = createView(definition, m, optimistic, caller);
-  const render = () => {
-    // A closed replica keeps showing what it showed last.
-    const next = m.phase === 'closed' ? state.getState() : view();
-    if (next !== state.getState()) state.setState(next, true);
-    const s = statusOf();
-    const current = status.getState();
-    if ((Object.keys(s) as (keyof SyncStatus)[]).some((k) => s[k] !== current[k])) status.setState(s, true);
-  };
-  return { state, status, render };
 }
 
 /**

@@ -3,7 +3,7 @@
 // following a boot) and `calls.ts` (a call's life).
 import { compareEpochs, RETRY_POLICIES, retryDelay, type DurableStatus, type Message, type PatchMessage, type RandomSource, type RetryPolicy, type SyncError } from '@bgstore/protocol';
 import { deepFreeze } from '../runtime/freeze';
-import type { ActionRecipes, StoreDefinition } from '../state/defineStore';
+import { isHeld, type ActionRecipes, type StoreDefinition } from '../state/defineStore';
 
 /** Where a replica is: waiting for its first state, in sync, catching up, or closed. */
 export type SyncPhase = 'connecting' | 'live' | 'resyncing' | 'closed';
@@ -206,8 +206,8 @@ export function inView<TState>(m: ReplicaMachine<TState>, c: Call): boolean {
   return c.ack.epoch === m.epoch ? c.ack.version <= m.version : compareEpochs(c.ack.epoch, m.epoch) < 0;
 }
 
-/** The calls an optimistic view replays on `confirmed`, in order. */
-export const pendingForView = <TState>(m: ReplicaMachine<TState>): Call[] => [...m.calls.values()].filter((c) => c.stage !== 'refused' && c.stage !== 'timed-out' && !inView(m, c));
+/** The calls an optimistic view replays on `confirmed`, in order: not held ones, which only storage's answer brings in. */
+export const pendingForView = <TState>(m: ReplicaMachine<TState>): Call[] => [...m.calls.values()].filter((c) => c.stage !== 'refused' && c.stage !== 'timed-out' && !inView(m, c) && !isHeld(m.definition, c.name));
 
 /** When a sent call goes again: an unapplied one to be applied, an applied one to learn it is saved. */
 export const resendAt = <TState>(m: ReplicaMachine<TState>, c: Call) => c.sentAt + retryDelay(c.ack ? m.timing.retry.askSaved : m.timing.retry.resend, 0, m.random);

@@ -64,6 +64,15 @@ export interface StoreOptions<TState, TActions extends ActionRecipes<TState>, TN
   actions: TActions & ThisType<ActionThis>;
   /** Per-action argument checks, run at the call site, on the host and in the resolver. */
   validate?: ActionValidators<TActions>;
+  /**
+   * Actions the server policy may refuse, held until stored: `{ reset: false }`. Every other action
+   * shows on every module at once (optimistic); a held one changes no module's state until storage
+   * has accepted it (its policy ran), and a refused one never shows. The calling module sees it in
+   * `replica.sync` (`calls`, `held: true`) or `usePending(replica, 'reset')`. A misspelt action name
+   * fails to compile. With a host that keeps its state in memory only (no server policy), a held
+   * action shows once the host applied it. @default every action optimistic
+   */
+  optimistic?: { readonly [K in keyof NoInfer<TActions>]?: boolean };
   /** Version of the state's shape, for stored documents. @default 1 */
   schemaVersion?: number;
   /** Turns a stored state of an older `schemaVersion` into the current shape. */
@@ -76,6 +85,8 @@ export interface StoreDefinition<TState, TActions extends ActionRecipes<TState>,
   readonly initialState: TState;
   readonly actions: TActions;
   readonly validate: ActionValidators<TActions>;
+  /** Which actions are held until stored (`false`); absent or `true`: shown at once. */
+  readonly optimistic: { readonly [K in keyof TActions]?: boolean };
   readonly schemaVersion: number;
   readonly migrate?: (state: unknown, fromVersion: number) => TState;
   /** Tells builds apart: name, schema version and action names. Modules of one page must agree. */
@@ -110,14 +121,25 @@ export function defineStore<TState, TActions extends ActionRecipes<TState>, cons
   if (moved.length) {
     throw new TypeError(`[bgstore] store '${options.name}': ${moved.join(', ')} moved to the resolver: registerStores(resolver, [${options.name}], { policies: { '${options.name}': { ${moved.join(', ')} } } }) — server policy no longer ships in frontend bundles (see the changelog)`);
   }
-  const fingerprint = digest(JSON.stringify([options.name, schemaVersion, Object.keys(options.actions).sort()]));
+  const optimistic = options.optimistic ?? {};
+  for (const [key, value] of Object.entries(optimistic)) {
+    if (!Object.prototype.hasOwnProperty.call(options.actions, key)) throw new TypeError(`[bgstore] store '${options.name}': optimistic names '${key}', which is not one of its actions (${Object.keys(options.actions).join(', ')})`);
+    if (typeof value !== 'boolean') throw new TypeError(`[bgstore] store '${options.name}': optimistic.${key} must be true or false`);
+  }
+  // Modules that hold different actions would show different things: they are different builds.
+  const held = Object.keys(optimistic).filter((k) => optimistic[k as keyof typeof optimistic] === false).sort();
+  const fingerprint = digest(JSON.stringify([options.name, schemaVersion, Object.keys(options.actions).sort(), ...(held.length ? [held] : [])]));
   return Object.freeze({
     name: options.name,
     initialState: options.initialState,
     actions: options.actions,
     validate: options.validate ?? {},
+    optimistic: Object.freeze({ ...optimistic }),
     schemaVersion,
     migrate: options.migrate,
     fingerprint,
   });
 }
+
+/** Whether action `name` of a definition is held until stored (`optimistic: { [name]: false }`). */
+export const isHeld = (definition: { readonly optimistic?: Readonly<Record<string, boolean | undefined>> }, name: string): boolean => definition.optimistic?.[name] === false;

@@ -3,11 +3,12 @@ import type { DocChanges } from '../storage/port';
 import type { LogEntry } from './docLog';
 import { DOC_ENTITY, parseHead, type HeadData, type StoredDoc } from './docStore';
 import type { Head } from './legacyLayouts';
+import { takeTail } from './logTail';
 import { fetchEntries, type ReadCache, type WarmDocuments } from './readCache';
 
 // The read side of "only what the caller lacks": a caller that holds revision `since` needs the log
-// entries after it, not the snapshot. That is the head and one batched read of the entries (a few
-// KVS units however large the document), and on a warm instance often the head alone.
+// entries after it, not the snapshot. That is the head, whose tail holds the latest entries, and a
+// batched read of older ones (a few KVS units however large the document).
 
 /** A caller further behind than this reads the whole document (its changes would cost about as much). */
 const MAX_CHANGES = 256;
@@ -53,6 +54,8 @@ export async function readChanges(key: string, since: number, warm: WarmDocument
   if (since === at.revision) return changesOf(since, at.schemaVersion, [], at.data.i);
   if (since > at.revision || since < at.data.b || at.revision - since > MAX_CHANGES) return undefined;
   const revisions = range(since + 1, at.revision);
+  // The head's tail usually holds them: nothing more is read.
+  takeTail(key, at.data, at.revision, at.cache, revisions);
   if (!(await fetchEntries(key, revisions, at.cache))) return undefined;
   return changesOf(at.revision, at.schemaVersion, revisions.map((r) => at.cache.entries.get(r)!), at.data.i);
 }

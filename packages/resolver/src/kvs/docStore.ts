@@ -3,7 +3,8 @@ import type { ClientRecord, DurableDoc } from '@bgstore/core/durable';
 import { replayEntries } from './docLog';
 import type { Generation } from './garbage';
 import { readLegacy, type Head, type LegacyHead } from './legacyLayouts';
-import { createWarmDocuments, fetchEntries, fetchPieces, joinPieces, newCache, type ReadCache, type WarmDocuments } from './readCache';
+import { takeTail } from './logTail';
+import { createWarmDocuments, fetchParts, fetchPieces, joinPieces, newCache, type ReadCache, type WarmDocuments } from './readCache';
 
 /** The custom entity holding each document's head; declare it in `manifest.yml` (see README). */
 export const DOC_ENTITY = 'bgstore-doc';
@@ -18,7 +19,9 @@ export const DOC_ENTITY_DECLARATION = {
 // - The head (a `bgstore-doc` entity under the document's key) holds the revision and, in `data`,
 //   which snapshot is current (`m`, the name of its manifest piece; `b`, its revision), the bytes of
 //   the snapshot and of the log after it, and what is still to delete. It stays small whatever the
-//   state's size, and it is the only thing a revision check reads.
+//   state's size, and it is the only thing a revision check reads. It also names the snapshot's
+//   pieces (`f`), so a cold read asks for them with the manifest, and carries the log's latest
+//   entries (`l`, see logTail.ts) within its one read unit, so a read a few revisions behind reads it alone.
 // - The snapshot is content-addressed pieces (`<key>:<hash of text>`): a manifest naming the pieces
 //   of the state's JSON and of the client table's (or holding them whole while small).
 // - The log: one entry per revision after the snapshot, `<key>:l<revision>`, holding that commit's
@@ -58,6 +61,10 @@ export interface HeadData {
   u?: [number, number];
   /** How many garbage transactions rewrote this head (see garbage.ts); `chunks` is the snapshot's pieces plus this. */
   x?: number;
+  /** The names of the snapshot's pieces (the manifest's `p` and `q`), so a cold read asks for them with the manifest (#17). */
+  f?: string[];
+  /** The latest log entries as stored, the last of this head's revision, as many as fit one read unit (see logTail.ts, #17). */
+  l?: string[];
 }
 
 /** A snapshot's manifest piece. */
@@ -72,6 +79,8 @@ export interface Manifest {
   q?: string[];
   /** The target piece size the state was cut with. */
   t?: number;
+  /** The stored bytes of each piece of `p`, then of `q` (absent in manifests of earlier versions): what a fold makes garbage. */
+  v?: number[];
 }
 
 /** A stored document, and how it is stored (for the next write). */
@@ -87,9 +96,25 @@ export interface StoredDoc {
   clientTexts?: Map<string, string>;
 }
 
-/** On a second read, log entries after the revision read before are asked for with the head, this many. */
-const SPECULATIVE_ENTRIES = 8;
-const READ_ATTEMPTS = 5;
+/** Log entries a read keeps in the cache behind the head's revision, for callers a few revisions behind. */
+const KEPT_ENTRIES = 8;
+/**
+ * A read that finds something gone (a fold landed during it, and garbage over its budget went at
+ * once, see garbage.ts) reads again from a fresh head: at once the first time (the next fold is
+ * then furthest away), then after a wait doubling from 250 ms to 4 s, so a burst of folds is waited
+ * out (Forge's write quota ends one within about 16 s: 33 whole rewrites of 1.2 MB a minute) — at
+ * most this many attempts, none starting past this budget (invoke allows 25 s).
+ */
+const READ_ATTEMPTS = 8;
+const READ_BUDGET_MS = 15_000;
+const retryWait = (attempt: number) => (attempt < 2 ? 0 : Math.min(4_000, 250 * 2 ** (attempt - 2)));
+
+/** The time a read's retries are measured and waited on. @default Date.now and setTimeout */
+export interface ReadTiming {
+  now?(): number;
+  sleep?(ms: number): Promise<void>;
+}
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
 /** The head's `data`: layout 3's, or what an older layout's says. */
@@ -98,22 +123,27 @@ const COLD = createWarmDocuments(0);
 
 
 /**
- * Reads a document: its head, the snapshot it names, and the log after it, replayed. Something
- * missing means commits replaced it between the reads; the read is tried again, keeping what it
- * read (pieces and entries never change), so each try reads only what is new. Pass the previous
- * read of the same document as `previous` to reuse what it read: a commit that lost a race then
- * reads the head and the entries after its revision, together, in one round trip. `warm` keeps
- * what reads learn for later invocations on this instance.
- * @throws SyncError `STORAGE_FAILED` when the document kept changing, or is damaged
+ * Reads a document: its head, then in one batched read what the head names and this instance
+ * lacks — the snapshot's manifest and pieces (named in the head too), the log entries after it
+ * older than the head's tail — and replays the log. Something missing means commits replaced it
+ * between the reads; the read is tried again, keeping what it read (pieces and entries never
+ * change), so each try reads only what is new. Pass the previous read of the same document as
+ * `previous` to reuse what it read: a commit that lost a race then reads the head, whose tail
+ * usually holds the entries after its revision. `warm` keeps what reads learn for later
+ * invocations on this instance; `timing` measures and waits retries.
+ * @throws DocChangedError when commits overtook every attempt (a lost race: a load answers `STORAGE_BUSY`)
+ * @throws SyncError `STORAGE_FAILED` when the document is damaged
  */
-export async function readDoc(key: string, previous?: StoredDoc, warm: WarmDocuments = COLD): Promise<StoredDoc | undefined> {
+export async function readDoc(key: string, previous?: StoredDoc, warm: WarmDocuments = COLD, timing: ReadTiming = {}): Promise<StoredDoc | undefined> {
   let cache = previous?.cache;
-  for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
-    const since = attempt === 0 && cache && previous?.layout.v === 3 ? previous.doc.revision : undefined;
-    const [head] = await Promise.all([
-      kvs.entity<Head>(DOC_ENTITY).get(key),
-      since === undefined || !cache ? undefined : fetchEntries(key, range(since + 1, since + SPECULATIVE_ENTRIES), cache, false),
-    ]);
+  const { now = Date.now, sleep = pause } = timing;
+  const started = now();
+  let attempt = 0;
+  for (; attempt < READ_ATTEMPTS; attempt++) {
+    const wait = retryWait(attempt);
+    if (attempt > 0 && now() - started + wait >= READ_BUDGET_MS) break;
+    if (wait > 0) await sleep(wait);
+    const head = await kvs.entity<Head>(DOC_ENTITY).get(key);
     if (!head) return undefined;
     const data = parseHead(head);
     if (data.v !== 3) {
@@ -126,11 +156,14 @@ export async function readDoc(key: string, previous?: StoredDoc, warm: WarmDocum
     // Replay from the latest state this instance knows, if it is of this snapshot and not ahead.
     const latest = c.latest && c.latest.snapshot === data.m && c.latest.revision <= head.revision ? c.latest : undefined;
     const revisions = range((latest?.revision ?? data.b) + 1, head.revision);
-    const [hasManifest, hasEntries] = await Promise.all([fetchPieces(key, [data.m], c), fetchEntries(key, revisions, c)]);
-    if (!hasManifest || !hasEntries) continue;
+    takeTail(key, data, head.revision, c, revisions);
+    const cold = !latest && c.snapshot?.name !== data.m;
+    // A cold read asks for the pieces the head names with the manifest; the manifest says which it needs.
+    const missing = await fetchParts(key, [data.m, ...(cold ? (data.f ?? []) : [])], revisions, c);
+    if (missing.has(data.m) || revisions.some((r) => missing.has(`l${r}`))) continue;
     const manifest = JSON.parse(c.texts.get(data.m)!) as Manifest;
     const names = [...(manifest.p ?? []), ...(manifest.q ?? [])];
-    if (!latest && c.snapshot?.name !== data.m) {
+    if (cold) {
       if (!(await fetchPieces(key, names, c))) continue;
       // Another read on this instance may have moved on meanwhile and let go of these pieces.
       if (!names.every((name) => c.texts.has(name))) continue;
@@ -144,11 +177,11 @@ export async function readDoc(key: string, previous?: StoredDoc, warm: WarmDocum
     const base = latest ?? { revision: data.b, state: c.snapshot!.state, clients: c.snapshot!.clients };
     const { state, clients } = replayEntries(base.state, base.clients, revisions.map((r) => c.entries.get(r)!));
     if (!c.latest || c.latest.snapshot !== data.m || c.latest.revision < head.revision) c.latest = { snapshot: data.m, revision: head.revision, state, clients };
-    for (const r of c.entries.keys()) if (r <= head.revision - SPECULATIVE_ENTRIES || r <= data.b) c.entries.delete(r);
+    for (const r of c.entries.keys()) if (r <= head.revision - KEPT_ENTRIES || r <= data.b) c.entries.delete(r);
     const doc = { revision: head.revision, schemaVersion: head.schemaVersion, state, clients: clients as Record<string, ClientRecord> };
     return { doc, id: data.i, layout: { v: 3, head: data, manifest, named: [data.m, ...names] }, cache: c };
   }
-  throw new DocChangedError(`[bgstore] document ${key} kept changing while it was read`);
+  throw new DocChangedError(`[bgstore] document ${key} kept changing while it was read: commits replaced what each of ${attempt} read attempts in ${now() - started} ms was reading; try again`);
 }
 
 /** Thrown by {@link readDoc} when commits kept replacing what it was reading: a lost race, not a failure. */

@@ -3,8 +3,9 @@ import { randomId, type DurableDoc } from '@bgstore/core/durable';
 import { SyncError } from '@bgstore/protocol';
 import { clientTexts, makeEntry, type LogEntry } from './docLog';
 import { DOC_ENTITY, type HeadData, type Manifest, type StoredDoc } from './docStore';
-import { chunksOf, collectGarbage, generationsOf, needsCollecting, takeDeletable, type Generation } from './garbage';
+import { chunksOf, collectGarbage, garbageBudget, generationsOf, needsCollecting, takeGarbage, unlist, type Generation } from './garbage';
 import type { Head } from './legacyLayouts';
+import { nextTail } from './logTail';
 import { entryKey, pieceKey, type WarmDocuments } from './readCache';
 import { cutPieces, fixedPieces, MAX_OPERATIONS, MAX_TRANSACTION_BYTES, nameOf, packText, PIECE_BYTES, readUnits, storedBytes, targetFor, utf8, valueBytes } from './pieces';
 
@@ -46,8 +47,12 @@ const LOG_READ_SHARE = 0.25;
 const MIN_LOG_READS = 2;
 
 
-/** A new snapshot of `next`: its manifest and pieces, and which of them storage lacks. */
-function planSnapshot(next: DurableDoc<unknown>, stored: Set<string>, minPiece: number, previousTarget: number | undefined) {
+/**
+ * A new snapshot of `next`: its manifest and pieces, which of them storage lacks (their stored
+ * values), and its stored bytes. The manifest lists each piece's stored bytes (`v`): what a later
+ * fold replaces is then garbage of known bytes (#18.4). `sizeOf` tells those of stored pieces.
+ */
+function planSnapshot(next: DurableDoc<unknown>, stored: Set<string>, minPiece: number, previousTarget: number | undefined, sizeOf: (name: string) => number) {
   const state = JSON.stringify(next.state);
   const clients = JSON.stringify(next.clients);
   const size = utf8(state) + utf8(clients);
@@ -61,13 +66,16 @@ function planSnapshot(next: DurableDoc<unknown>, stored: Set<string>, minPiece: 
     const named = (texts: string[]) => texts.map((text) => [nameOf(text), text] as const);
     const pieces = { p: p && named(p), q: q && named(q) };
     const names = (list: (readonly [string, string])[]) => list.map(([name]) => name);
-    const manifest: Manifest = { r: next.revision, ...(pieces.p ? { p: names(pieces.p) } : { s: next.state }), ...(pieces.q ? { q: names(pieces.q) } : { c: next.clients }) };
     const seen = new Set(stored);
     const fresh: [string, string][] = [];
-    for (const [name, text] of [...(pieces.p ?? []), ...(pieces.q ?? [])]) {
-      if (!seen.has(name)) fresh.push([name, text]);
+    const all = [...(pieces.p ?? []), ...(pieces.q ?? [])];
+    for (const [name, text] of all) {
+      if (!seen.has(name)) fresh.push([name, packText(text)]);
       seen.add(name);
     }
+    const packed = new Map(fresh.map(([name, value]) => [name, valueBytes(value)]));
+    const v = all.length ? { v: all.map(([name]) => packed.get(name) ?? sizeOf(name)) } : {};
+    const manifest: Manifest = { r: next.revision, ...(pieces.p ? { p: names(pieces.p) } : { s: next.state }), ...(pieces.q ? { q: names(pieces.q) } : { c: next.clients }), ...v };
     return { manifest, fresh };
   };
   const target = targetFor(state.length, minPiece, previousTarget);
@@ -78,9 +86,27 @@ function planSnapshot(next: DurableDoc<unknown>, stored: Set<string>, minPiece: 
   const text = JSON.stringify(manifest);
   if (storedBytes(text) > PIECE_BYTES) throw new SyncError('TOO_LARGE', `[bgstore] the document's manifest would be ${storedBytes(text)} bytes, over a KVS value; keep less in this store, or split it`);
   const name = nameOf(text);
-  if (!stored.has(name)) fresh.push([name, text]);
+  const value = packText(text);
+  if (!stored.has(name)) fresh.push([name, value]);
   const named = [name, ...(manifest.p ?? []), ...(manifest.q ?? [])];
-  return { name, named, fresh, bytes: size, manifestText: text };
+  const total = valueBytes(value) + (manifest.v ?? []).reduce((n, b) => n + b, 0);
+  return { name, named, fresh, bytes: size, manifestText: text, stored: total };
+}
+
+/**
+ * The stored bytes of each value the previous snapshot names: from its manifest's `v` (and the
+ * manifest's own), else — a snapshot of an earlier version — its stored bytes shared out by count.
+ */
+function storedSizes(previous: StoredDoc | undefined, estimate: number): (name: string) => number {
+  const layout = previous?.layout;
+  if (layout?.v !== 3) return () => Math.round(estimate / Math.max(1, layout?.named.length ?? 1));
+  const { manifest, head } = layout;
+  const names = [...(manifest.p ?? []), ...(manifest.q ?? [])];
+  const sizes = new Map<string, number>(manifest.v?.length === names.length ? names.map((name, i) => [name, manifest.v![i]!]) : []);
+  const own = valueBytes(packText(JSON.stringify(manifest)));
+  sizes.set(head.m, own);
+  const share = Math.max(0, (head.y ?? head.z) - own) / Math.max(1, names.length);
+  return (name) => sizes.get(name) ?? Math.round(share);
 }
 
 /**
@@ -113,8 +139,10 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
   }
   if (layout?.v === 3 && entry) {
     const { head } = layout;
-    const data: HeadData = { v: 3, i: head.i, m: head.m, b: head.b, z: head.z, ...(head.y === undefined ? {} : { y: head.y }), n: head.n + entry.bytes, e: entry.size };
-    const kept = await execute(key, previous, next, { ...common, sets: [[entryKey(key, next.revision), packText(entry.text)]], data, garbage: generationsOf(head), named: layout.named.length });
+    const value = packText(entry.text);
+    const data: HeadData = { v: 3, i: head.i, m: head.m, b: head.b, z: head.z, ...(head.y === undefined ? {} : { y: head.y }), n: head.n + entry.bytes, e: entry.size, ...(head.f ? { f: head.f } : {}) };
+    data.l = nextTail(head.l, value, { ...head, l: undefined });
+    const kept = await execute(key, previous, next, { ...common, sets: [[entryKey(key, next.revision), value]], data, garbage: generationsOf(head), named: layout.named.length });
     // This instance knows the new revision: its next read of the document needs only the head.
     const c = previous!.cache;
     if (c.id === head.i && c.latest?.snapshot === head.m && c.latest.revision === previous!.doc.revision) {
@@ -130,27 +158,27 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
   const garbage = layout?.v === 3 ? generationsOf(layout.head) : [];
   // Pieces stored before compression are written again (compressed, under the same name).
   const reusable = layout?.v === 3 ? layout.named.filter((name) => !previous!.cache.uncompressed?.has(name)) : [];
-  const snapshot = planSnapshot(next, new Set(reusable), minPiece, layout?.v === 3 ? layout.manifest.t : undefined);
+  // An earlier layout's pieces are about the document's size (unencoded) in all.
+  const sizeOf = storedSizes(previous, layout?.v === 3 ? 0 : utf8(JSON.stringify(previous?.doc.state ?? null)));
+  const snapshot = planSnapshot(next, new Set(reusable), minPiece, layout?.v === 3 ? layout.manifest.t : undefined, sizeOf);
   const keep = new Set(snapshot.named);
   // What is named again leaves the garbage; a name can appear twice (the same text twice in the state), each key is deleted once.
-  for (const g of garbage) {
-    const kept = g[1].filter((name) => !keep.has(name));
-    g[3] = Math.round((g[3] * kept.length) / Math.max(1, g[1].length));
-    g[1] = kept;
-  }
+  unlist(garbage, keep);
   const listed = new Set(garbage.flatMap((g) => g[1]));
   const named = [...new Set(layout?.named ?? [])];
+  // The manifest first: a load that has not read it yet fails at once, before reading pieces.
   const replaced = named.filter((name) => !keep.has(name) && !listed.has(name));
   const log: [number, number][] = layout?.v === 3 && previous!.doc.revision > layout.head.b ? [[layout.head.b + 1, previous!.doc.revision]] : [];
-  // About its bytes: the replaced share of the snapshot, and the log it folds in.
-  const bytes = layout?.v === 3 ? Math.round((layout.head.z * replaced.length) / Math.max(1, named.length)) + layout.head.n : 0;
-  if (replaced.length || log.length) garbage.push([now, replaced, log, bytes]);
+  // Its bytes: the replaced values', and the log it folds in (counted uncompressed).
+  const sizes = replaced.map(sizeOf);
+  const bytes = sizes.reduce((n, b) => n + b, 0) + (layout?.v === 3 ? layout.head.n : 0);
+  if (replaced.length || log.length) garbage.push([now, replaced, log, bytes, sizes]);
   const id = layout?.v === 3 ? layout.head.i : randomId(12);
-  const sets = snapshot.fresh.map(([name, text]): [string, string] => [pieceKey(key, name), packText(text)]);
+  const sets = snapshot.fresh.map(([name, value]): [string, string] => [pieceKey(key, name), value]);
   const kept = await execute(key, previous, next, {
     ...common,
     sets,
-    data: { v: 3, i: id, m: snapshot.name, b: next.revision, z: snapshot.bytes, y: storedEstimate(snapshot, sets, layout?.v === 3 ? layout.head : undefined), n: 0, e: snapshot.bytes },
+    data: { v: 3, i: id, m: snapshot.name, b: next.revision, z: snapshot.bytes, y: snapshot.stored, n: 0, e: snapshot.bytes, ...piecesNamed(snapshot.named) },
     garbage,
     named: snapshot.named.length,
   });
@@ -164,16 +192,8 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
   return kept;
 }
 
-/**
- * About how many bytes a snapshot's values take stored: its text's bytes at the compression the
- * values written now got (reused pieces were compressed alike), else at the previous snapshot's.
- */
-function storedEstimate(snapshot: { bytes: number; fresh: [string, string][] }, sets: [string, string][], head: HeadData | undefined): number {
-  const plain = snapshot.fresh.reduce((n, [, text]) => n + storedBytes(text), 0);
-  const packed = sets.reduce((n, [, value]) => n + valueBytes(value), 0);
-  const ratio = plain > 0 ? packed / plain : head?.y !== undefined && head.z > 0 ? head.y / head.z : 1;
-  return Math.round(snapshot.bytes * ratio);
-}
+/** The head's `f`: the snapshot's pieces (its names but the manifest's), for a cold read to ask for with the manifest. */
+const piecesNamed = (named: string[]) => (named.length > 1 ? { f: [...new Set(named.slice(1))] } : {});
 
 /** What one commit writes: `sets` (full keys, stored values: packText), the head's data, the garbage it lists (changed here), other keys to delete while there is room. */
 interface Write {
@@ -201,7 +221,7 @@ async function execute(key: string, previous: StoredDoc | undefined, next: Durab
   }
   const room = MAX_OPERATIONS - operations;
   const deletes = alsoDelete.slice(0, room);
-  deletes.push(...takeDeletable(key, garbage, now, room - deletes.length));
+  deletes.push(...takeGarbage(key, garbage, now, room - deletes.length, garbageBudget(data)));
   if (garbage.length) data.d = garbage;
   if (waitingUntil > now) data.p = waitingUntil;
   if (writer !== undefined) data.w = [writer, now];
@@ -218,6 +238,6 @@ async function execute(key: string, previous: StoredDoc | undefined, next: Durab
   tx.set<Head>(key, head, { entityName: DOC_ENTITY, conditions });
   for (const d of deletes) tx.delete(d);
   await tx.execute();
-  if (garbage.length && needsCollecting(garbage, now, data.e)) await collectGarbage(key, head, data, now);
+  if (garbage.length && needsCollecting(garbage, now, data)) await collectGarbage(key, head, data, now);
   return alsoDelete.slice(room);
 }

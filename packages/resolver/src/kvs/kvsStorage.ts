@@ -15,6 +15,8 @@ export interface KvsStorageOptions {
   minPiece?: number;
   /** The time, for inbox entries' lifetimes and garbage's grace. @default Date.now */
   now?: () => number;
+  /** Waits before a read overtaken by commits tries again (see `readDoc`). @default setTimeout */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** After another caller's commit, commits read the inbox this long (a batch that lost to it waits about as long). */
@@ -44,13 +46,13 @@ function misconfiguration(error: unknown): string | undefined {
  */
 export function createKvsStorage(options: KvsStorageOptions = {}): StoragePort<StoredDoc> {
   const warm = createWarmDocuments(options.warmDocuments ?? 4);
-  const { minPiece, now = Date.now } = options;
+  const { minPiece, now = Date.now, sleep } = options;
   if (minPiece !== undefined && !(Number.isSafeInteger(minPiece) && minPiece >= 16)) {
     throw new TypeError(`[bgstore] registerStores: minPiece must be an integer of at least 16, got ${String(minPiece)}`);
   }
   return {
     // A 429 comes back as RATE_LIMITED: the commit loop does not retry a SyncError.
-    read: (key, previous) => withRateLimit(() => readDoc(key, previous, warm)),
+    read: (key, previous) => withRateLimit(() => readDoc(key, previous, warm, { now, sleep })),
     readRevision: (key) => withRateLimit(() => readRevision(key)),
     readChanges: (key, since, upTo) => withRateLimit(() => readChanges(key, since, warm, upTo)),
     commit: (key, previous, next, { applied, waitingUntil, caller, publishedAt }) =>

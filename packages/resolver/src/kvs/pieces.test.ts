@@ -1,3 +1,5 @@
+import { brotliCompressSync, constants } from 'node:zlib';
+import { decode91, encode91 } from './base91';
 import { cutPieces, encodeText, isUncompressed, packText, unpackText, valueBytes } from './pieces';
 
 // Pieces are cut where the content says, so an edit changes the pieces around it only.
@@ -30,7 +32,7 @@ describe('#17.3 stored values compressed when it pays', () => {
 
   it('compresses a regular text to a fraction of its plain value, and unpacks it to the same text', () => {
     const packed = packText(regular);
-    expect(packed.startsWith('\u0001b')).toBe(true);
+    expect(packed.startsWith('\u0001z')).toBe(true);
     expect(valueBytes(packed) * 5).toBeLessThan(valueBytes(encodeText(regular)));
     expect(unpackText(packed, 'piece')).toBe(regular);
   });
@@ -55,5 +57,38 @@ describe('#17.3 stored values compressed when it pays', () => {
 
   it('refuses a compressed value that does not decompress as damaged storage', () => {
     expect(() => unpackText('\u0001bnot brotli at all', 'piece x')).toThrow(expect.objectContaining({ code: 'STORAGE_FAILED', message: expect.stringMatching(/piece x .*damaged/) }));
+    expect(() => unpackText('\u0001znot brotli at all', 'piece x')).toThrow(expect.objectContaining({ code: 'STORAGE_FAILED', message: expect.stringMatching(/piece x .*damaged/) }));
+    expect(() => unpackText('\u0001z\u00e9\u00e9', 'piece y')).toThrow(expect.objectContaining({ code: 'STORAGE_FAILED', message: expect.stringMatching(/piece y .*damaged/) }));
+  });
+
+  it('#17.2 reads values compressed as base64 before base91, and stores new ones 16/13 of their bytes instead of 4/3', () => {
+    const compressed = brotliCompressSync(Buffer.from(regular));
+    expect(unpackText(`\u0001b${compressed.toString('base64')}`, 'piece')).toBe(regular);
+    const packed = packText(regular);
+    expect(unpackText(packed, 'piece')).toBe(regular);
+    // The same brotli stream (quality 5 is deterministic) in fewer bytes than base64 would take.
+    expect(valueBytes(packed)).toBeLessThan(valueBytes(`\u0001b${brotliCompressSync(Buffer.from(regular), { params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT, [constants.BROTLI_PARAM_SIZE_HINT]: regular.length } }).toString('base64')}`) * 0.93);
+  });
+});
+
+describe('#17.2 base91', () => {
+  it('round-trips seeded random bytes of every length up to 300 in ⌈8n/13⌉·2 characters or one fewer, none of them escaped in JSON', () => {
+    const seed = 91;
+    let x = seed;
+    for (let n = 0; n <= 300; n++) {
+      const bytes = Buffer.from(Array.from({ length: n }, () => ((x = (x * 1103515245 + 12345) >>> 0) >>> 24)));
+      const text = encode91(bytes);
+      expect({ seed, n, back: decode91(text).equals(bytes) }).toEqual({ seed, n, back: true });
+      expect(text.length).toBeLessThanOrEqual(Math.ceil((8 * n) / 13) * 2);
+      expect(text.length).toBeGreaterThanOrEqual(Math.ceil((8 * n) / 13) * 2 - 1);
+      expect(JSON.stringify(text)).toBe(`"${text}"`);
+      expect(text).not.toContain("'");
+    }
+    expect(decode91(encode91(Buffer.alloc(1000, 255))).equals(Buffer.alloc(1000, 255))).toBe(true);
+  });
+
+  it('refuses characters outside its alphabet and pairs no encoding makes', () => {
+    expect(() => decode91('ab"c')).toThrow(/not base91/);
+    expect(() => decode91('~~')).toThrow(/not base91/);
   });
 });

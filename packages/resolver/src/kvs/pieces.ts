@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import { SyncError } from '@bgstore/protocol';
+import { decode91, encode91 } from './base91';
 
 // Content-addressed pieces: a long JSON text is cut where its content says (a rolling hash), and
 // each piece is stored under the hash of its text, so it never changes once written and the same
@@ -24,13 +25,16 @@ export const decodeText = encodeText;
 export const storedBytes = (text: string) => utf8(JSON.stringify(encodeText(text)));
 
 // Stored values (pieces, manifests, log entries) are compressed when that pays: brotli at quality 5
-// (the issue measured 5 ms for 588 KB, against 739 ms at 11, for a few percent more), then base64,
-// which a JSON string holds without escapes. A value starts with a marker no JSON text starts with
-// (a control character, which JSON.stringify always escapes): compressed, or plain and considered.
-// A value without one is the quote swap above — how every value was stored before compression — so
-// old pieces still read; when one is large enough to have been considered, the next snapshot
-// rewrites it (see {@link isUncompressed}). Names stay hashes of the uncompressed text.
-const BROTLI = '\u0001b';
+// (the issue measured 5 ms for 588 KB, against 739 ms at 11, for a few percent more — and on the
+// bench's board quality 11 comes out larger), then as base91 text (base91.ts), which a JSON string
+// holds without escapes at 7.7% fewer bytes than base64. A value starts with a marker no JSON text
+// starts with (a control character, which JSON.stringify always escapes): compressed, or plain and
+// considered. Values compressed before base91 (base64, marker `b`) still read. A value without a
+// marker is the quote swap above — how every value was stored before compression — so old pieces
+// still read; when one is large enough to have been considered, the next snapshot rewrites it (see
+// {@link isUncompressed}). Names stay hashes of the uncompressed text.
+const BROTLI_BASE64 = '\u0001b';
+const BROTLI = '\u0001z';
 const PLAIN = '\u0001p';
 /** Texts shorter than this are stored as they are: a KVS read unit is 10 KB, and brotli's gain on a few hundred bytes is noise. */
 const MIN_COMPRESS = 1024;
@@ -49,7 +53,7 @@ export const readUnits = (bytes: number, keys: number) => Math.max(Math.ceil(key
 export const valueBytes = (value: string) => utf8(JSON.stringify(value));
 
 /**
- * The value to store for `text`: brotli (quality 5) then base64 when that is at most 85 % of the
+ * The value to store for `text`: brotli (quality 5) then base91 when that is at most 85 % of the
  * plain (quote-swapped) value, else the plain value. {@link unpackText} reverses it.
  */
 export function packText(text: string): string {
@@ -57,7 +61,7 @@ export function packText(text: string): string {
   if (text.length < MIN_COMPRESS) return plain;
   const input = Buffer.from(text, 'utf8');
   const params = { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_SIZE_HINT]: input.length, [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT };
-  const packed = BROTLI + brotliCompressSync(input, { params }).toString('base64');
+  const packed = BROTLI + encode91(brotliCompressSync(input, { params }));
   return packed.length <= PAYS * valueBytes(plain) ? packed : PLAIN + plain;
 }
 
@@ -70,9 +74,11 @@ export const isUncompressed = (value: string) => !value.startsWith('\u0001') && 
  */
 export function unpackText(value: string, what: string): string {
   if (value.startsWith(PLAIN)) return decodeText(value.slice(PLAIN.length));
-  if (!value.startsWith(BROTLI)) return decodeText(value);
+  const base91 = value.startsWith(BROTLI);
+  if (!base91 && !value.startsWith(BROTLI_BASE64)) return decodeText(value);
   try {
-    return brotliDecompressSync(Buffer.from(value.slice(BROTLI.length), 'base64'), { maxOutputLength: MAX_UNPACKED }).toString('utf8');
+    const bytes = base91 ? decode91(value.slice(BROTLI.length)) : Buffer.from(value.slice(BROTLI_BASE64.length), 'base64');
+    return brotliDecompressSync(bytes, { maxOutputLength: MAX_UNPACKED }).toString('utf8');
   } catch (error) {
     throw new SyncError('STORAGE_FAILED', `[bgstore] ${what} does not decompress (${error instanceof Error ? error.message : String(error)}); the stored document is damaged`);
   }

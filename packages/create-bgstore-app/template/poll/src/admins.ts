@@ -4,16 +4,9 @@
 import { kvs } from '@forge/kvs';
 import type { StoreContext } from '@bgstore/resolver';
 
-const asked = new WeakMap<StoreContext, Promise<boolean>>();
-
-/** Whether the caller is a poll admin; asked at most once per request (one context per request). */
-export function isAdmin(context: StoreContext): Promise<boolean> {
-  if (!context.accountId) return Promise.resolve(false);
-  if (!asked.has(context)) {
-    asked.set(
-      context,
-      kvs.get<string[]>('poll-admins').then((admins) => Array.isArray(admins) && admins.includes(context.accountId!)),
-    );
-  }
-  return asked.get(context)!;
+/** Whether the caller is a poll admin (the policy asks it through `once`: one read per commit). */
+export async function isAdmin(context: StoreContext): Promise<boolean> {
+  if (!context.accountId) return false;
+  const admins = await kvs.get<string[]>('poll-admins');
+  return Array.isArray(admins) && admins.includes(context.accountId);
 }

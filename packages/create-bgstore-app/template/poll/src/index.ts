@@ -9,7 +9,8 @@ const resolver = new Resolver();
 registerStores(resolver, [poll], {
   policies: {
     // Typed per store: `intent.name` is 'vote' | 'reset' (a misspelt store or action fails to compile).
-    poll: { authorize: async (context, intent) => intent.name !== 'reset' || (await isAdmin(context)) || 'only poll admins reset the poll' },
+    // `once`: the admin check runs at most once per commit, however many resets it carries.
+    poll: { authorize: async (context, intent, { once }) => intent.name !== 'reset' || (await once('admin', () => isAdmin(context))) || 'only poll admins reset the poll' },
   },
 });
 

@@ -18,6 +18,9 @@ export const poll = defineStore({
       draft.votes = {};
     },
   },
+  // The server may refuse a reset (only poll admins may make one): no module shows it until
+  // storage has accepted it, and the module that asked shows it as pending (`usePending`).
+  optimistic: { reset: false },
   validate: { vote: ([option]) => OPTIONS.includes(option as (typeof OPTIONS)[number]) || `vote for one of ${OPTIONS.join(', ')}` },
 });
 

@@ -3,13 +3,10 @@ import React from 'react';
 import ForgeReconciler, { Text } from '@forge/react';
 import { useReplica } from '@bgstore/react';
 import { replica } from './replica';
-import { useUnsaved } from './unsaved';
 
 function Byline() {
   const total = useReplica(replica, (s) => Object.keys(s.votes).length);
-  const unsaved = useUnsaved();
-  const text = total === 1 ? '1 vote' : `${total} votes`;
-  return <Text>{unsaved ? `${text} (not saved yet)` : text}</Text>;
+  return <Text>{total === 1 ? '1 vote' : `${total} votes`}</Text>;
 }
 
 ForgeReconciler.render(<Byline />);

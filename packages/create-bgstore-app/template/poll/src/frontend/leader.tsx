@@ -4,17 +4,14 @@ import ForgeReconciler, { Text } from '@forge/react';
 import { useReplica, useSyncStatus } from '@bgstore/react';
 import { tally } from '../store';
 import { replica } from './replica';
-import { useUnsaved } from './unsaved';
 
 function Leader() {
   const votes = useReplica(replica, (s) => s.votes);
   const phase = useSyncStatus(replica, (s) => s.phase);
-  const unsaved = useUnsaved();
   if (phase === 'connecting') return <Text>Loading…</Text>;
   const [first, second] = tally(votes);
   const total = Object.keys(votes).length;
-  const text = !first || first.votes === 0 ? 'No votes yet' : first.votes === second?.votes ? `A tie at ${first.votes} of ${total}` : `Leading: ${first.option} (${first.votes} of ${total})`;
-  return <Text>{unsaved ? `${text} (not saved yet)` : text}</Text>;
+  return <Text>{!first || first.votes === 0 ? 'No votes yet' : first.votes === second?.votes ? `A tie at ${first.votes} of ${total}` : `Leading: ${first.option} (${first.votes} of ${total})`}</Text>;
 }
 
 ForgeReconciler.render(<Leader />);

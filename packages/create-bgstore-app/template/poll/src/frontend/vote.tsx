@@ -1,30 +1,31 @@
 // The poll: the question, a button per option, and the admin's reset.
 import React, { useState } from 'react';
 import ForgeReconciler, { Button, Inline, Stack, Text } from '@forge/react';
-import { useReplica, useSyncStatus } from '@bgstore/react';
+import { usePending, useReplica, useSyncStatus } from '@bgstore/react';
 import { OPTIONS, tally } from '../store';
 import { replica } from './replica';
-import { useUnsaved } from './unsaved';
 
 function Vote() {
   const question = useReplica(replica, (s) => s.question);
   const votes = useReplica(replica, (s) => s.votes);
   const phase = useSyncStatus(replica, (s) => s.phase);
-  const unsaved = useUnsaved();
+  // The reset is held until stored (`optimistic: { reset: false }` in src/store.ts): until the server
+  // answers, no module shows it, and this one says it is waiting. Votes show at once.
+  const resetting = usePending(replica, 'reset').length > 0;
+  const saving = usePending(replica, 'vote').length > 0;
   const [me, setMe] = useState<string | undefined>();
-  // A reset may be refused by the server: shown as pending until storage answers, then as its outcome.
-  const [reset, setReset] = useState<'pending' | string | undefined>();
+  const [outcome, setOutcome] = useState<string | undefined>();
   if (phase === 'connecting') return <Text>Loading…</Text>;
   const counts = new Map(tally(votes).map((t) => [t.option, t.votes]));
   const vote = (option: string) => {
     setMe(option);
-    replica.actions.vote(option).catch((error: Error) => setReset(error.message));
+    replica.actions.vote(option).catch((error: Error) => setOutcome(error.message));
   };
-  const askReset = () => {
-    setReset('pending');
+  const reset = () => {
+    setOutcome(undefined);
     replica.actions.reset().then(
-      () => setReset('The poll was reset.'),
-      (error: Error) => setReset(`Reset refused: ${error.message}`),
+      () => setOutcome('The poll was reset.'),
+      (error: Error) => setOutcome(`Reset refused: ${error.message}`),
     );
   };
   return (
@@ -37,11 +38,11 @@ function Vote() {
           </Button>
         ))}
       </Inline>
-      <Button onClick={askReset} isDisabled={reset === 'pending'}>
+      <Button onClick={reset} isDisabled={resetting}>
         Reset the poll
       </Button>
-      {reset === 'pending' ? <Text>Reset requested — waiting for the server</Text> : reset ? <Text>{reset}</Text> : null}
-      {unsaved ? <Text>(not saved yet)</Text> : null}
+      {resetting ? <Text>Reset requested — waiting for the server</Text> : outcome ? <Text>{outcome}</Text> : null}
+      {saving ? <Text>Saving your vote…</Text> : null}
     </Stack>
   );
 }
