@@ -257,7 +257,7 @@ async function writersSection(): Promise<WritersFigures[]> {
   const rows: WritersFigures[] = [];
   const seconds = quick ? 20 : 60;
   for (const pages of quick ? [10, 50] : [10, 50, 100, 150]) {
-    for (const batching of quick || pages > 100 ? [true] : [false, true]) {
+    for (const batching of quick || pages > 50 ? [true] : [false, true]) {
       const r = await writers(pages, seconds, { batching, seed: Number(process.env.BGSTORE_SEED ?? 1) });
       rows.push(r);
       const scenario = `writers pages=${pages}${batching ? '' : ' unbatched'}`;
