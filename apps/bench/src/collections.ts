@@ -24,8 +24,10 @@ const gc = () => (globalThis as { gc?: () => void }).gc?.();
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0;
 
 export interface ShapeFigures {
-  /** Host CPU per action, no replica listening (µs, median of rounds). */
+  /** Host time per action, no replica listening (µs, median of rounds). */
   originUs: number;
+  /** The process's CPU time per action in the same rounds (µs, median): less swayed by other load. */
+  originCpuUs: number;
   e2eP50Ms: number;
   e2eP99Ms: number;
   bytesPerAction: number;
@@ -34,15 +36,17 @@ export interface ShapeFigures {
 
 type Define = typeof benchStore;
 
-async function origin(items: number, define: Define, k: number): Promise<number> {
+async function origin(items: number, define: Define, k: number): Promise<{ us: number; cpuUs: number }> {
   const system = await createBgstore(items, 0, define);
   for (let i = 0; i < 10; i++) await system.host.actions.toggle(i);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < k; i++) await system.host.actions.toggle((i * 31) % items);
   const us = ((performance.now() - t0) * 1000) / k;
+  const cpu = process.cpuUsage(cpu0);
   system.close();
   await drain();
-  return us;
+  return { us, cpuUs: (cpu.user + cpu.system) / k };
 }
 
 async function endToEnd(items: number, replicas: number, define: Define, k: number) {
@@ -82,13 +86,13 @@ async function heapPerReplica(items: number, define: Define, replicas: number): 
 /** The plain array and the collection, interleaved over `rounds` so neither runs first every time. */
 export async function compareShapes(items: number, replicas: number, quick: boolean): Promise<{ array: ShapeFigures; collection: ShapeFigures }> {
   const shapes = { array: benchStore, collection: asBench } as const;
-  const origins: Record<keyof typeof shapes, number[]> = { array: [], collection: [] };
+  const origins: Record<keyof typeof shapes, { us: number; cpuUs: number }[]> = { array: [], collection: [] };
   const k = quick ? 100 : items >= 100_000 ? 100 : 500;
   for (let round = 0; round < (quick ? 1 : 3); round++) for (const name of ['array', 'collection'] as const) origins[name].push(await origin(items, shapes[name], k));
   const out = {} as Record<keyof typeof shapes, ShapeFigures>;
   for (const name of ['array', 'collection'] as const) {
     const e2e = await endToEnd(items, replicas, shapes[name], quick ? 30 : items >= 100_000 ? 60 : 200);
-    out[name] = { originUs: pct(origins[name], 50), e2eP50Ms: e2e.p50, e2eP99Ms: e2e.p99, bytesPerAction: e2e.bytes, replicaHeapMb: await heapPerReplica(items, shapes[name], quick ? 2 : 5) };
+    out[name] = { originUs: pct(origins[name].map((o) => o.us), 50), originCpuUs: pct(origins[name].map((o) => o.cpuUs), 50), e2eP50Ms: e2e.p50, e2eP99Ms: e2e.p99, bytesPerAction: e2e.bytes, replicaHeapMb: await heapPerReplica(items, shapes[name], quick ? 2 : 5) };
   }
   return out;
 }

@@ -1,50 +1,102 @@
 // A late join after a burst (issue 22.1): N live replicas, 25 actions, then a new replica joins while
-// the burst's trailing beats (one with the state's digest) reach the others. Measures the join and
-// the longest main-thread task any replica ran (a message handled or a timer) from the burst on.
+// the burst's trailing beats (one with the state's digest) reach the others. Measures the join, and
+// the longest main-thread task a replica ran (a message handled or a timer): during the burst
+// (applying patches), and after it (beats, digest checks and slices, on every replica and the joiner).
 import { createHost, createReplica, systemClock, type Clock, type Transport } from '@bgstore/core';
 import { benchStore, createBusWorld, drain, settle } from './systems';
 
 const BURST = 25;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Times every synchronous entry into a replica: its message handlers and its timers. */
-export function createTaskTimer() {
-  let longest = 0;
+/** A task: how long it ran, and what it was (`message <wire tag>` or `timer`). */
+export interface Task {
+  ms: number;
+  /** The process's CPU time over it (background GC and compiler threads included). */
+  cpuMs: number;
+  /**
+   * `ms` less the garbage-collection pauses inside it: here one heap holds the host and every
+   * replica (11 states of 100,000 items), so a pause any of them caused lands in whichever task runs.
+   */
+  netMs: number;
+  what: string;
+}
+
+const NO_TASK: Task = { ms: 0, cpuMs: 0, netMs: 0, what: '' };
+
+/** Garbage-collection pauses from now on, to take out of task times. */
+function watchGc() {
+  const pauses: { start: number; end: number }[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) pauses.push({ start: e.startTime, end: e.startTime + e.duration });
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return {
+    /** The pause time inside [from, to]. */
+    within: (from: number, to: number) => pauses.reduce((sum, p) => sum + Math.max(0, Math.min(to, p.end) - Math.max(from, p.start)), 0),
+    stop: () => observer.disconnect(),
+  };
+}
+
+/**
+ * Times every synchronous entry into a replica: its message handlers and its timers. `skip` leaves
+ * out tasks that are not the point (the joiner's snapshot: parsing the state is the join itself).
+ */
+export function createTaskTimer(skip: (what: string) => boolean = () => false) {
+  let tasks: { t0: number; ms: number; cpuMs: number; what: string }[] = [];
   let armed = false;
   const timed =
-    <A extends unknown[]>(fn: (...args: A) => void) =>
+    <A extends unknown[]>(fn: (...args: A) => void, label: (...args: A) => string) =>
     (...args: A) => {
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       try {
         fn(...args);
       } finally {
-        if (armed) longest = Math.max(longest, performance.now() - t0);
+        const ms = performance.now() - t0;
+        const what = armed && ms > 1 ? label(...args) : '';
+        if (what && !skip(what)) {
+          const cpu = process.cpuUsage(cpu0);
+          tasks.push({ t0, ms, cpuMs: (cpu.user + cpu.system) / 1000, what });
+        }
       }
     };
   return {
-    transport: (t: Transport): Transport => ({ emit: t.emit, on: (event, handler) => t.on(event, timed(handler)) }),
-    clock: (c: Clock = systemClock): Clock => ({ now: () => c.now(), setTimeout: (fn, ms) => c.setTimeout(timed(fn), ms), clearTimeout: (h) => c.clearTimeout(h) }),
+    transport: (t: Transport): Transport => ({ emit: t.emit, on: (event, handler) => t.on(event, timed(handler, (payload) => `message ${Array.isArray(payload) ? String(payload[2]) : '?'}`)) }),
+    clock: (c: Clock = systemClock): Clock => ({ now: () => c.now(), setTimeout: (fn, ms) => c.setTimeout(timed(fn, () => 'timer'), ms), clearTimeout: (h) => c.clearTimeout(h) }),
+    /** Starts a window: tasks are counted from now. */
     start() {
-      longest = 0;
+      tasks = [];
       armed = true;
     },
-    longest: () => longest,
+    /** The window's longest task by wall time, and by wall time less GC pauses (`gc` from `watchGc`, once its entries are in). */
+    longest(gc: ReturnType<typeof watchGc>): { wall: Task; net: Task } {
+      const all = tasks.map((t): Task => ({ ms: t.ms, cpuMs: t.cpuMs, netMs: t.ms - gc.within(t.t0, t.t0 + t.ms), what: t.what }));
+      return { wall: all.reduce((a, b) => (b.ms > a.ms ? b : a), NO_TASK), net: all.reduce((a, b) => (b.netMs > a.netMs ? b : a), NO_TASK) };
+    },
   };
 }
+
+const longer = (a: Task, b: Task, by: 'ms' | 'netMs') => (b[by] > a[by] ? b : a);
 
 export interface LateJoin {
   /** From the new replica's creation until it is live. */
   joinMs: number;
-  /** The longest task on any of the live replicas, from the burst until the trailing beats are over. */
-  longestTaskMs: number;
+  /** The process's CPU time over the join (host and replicas share one thread here): less swayed by other load than `joinMs`. */
+  joinCpuMs: number;
+  /** The longest task on a live replica during the burst (applying patches): by wall time, and less GC pauses. */
+  burstTask: { wall: Task; net: Task };
+  /** The longest task on any replica from the end of the burst until its trailing beats are over (beats, digest checks and slices; the joiner's snapshot excepted). */
+  afterTask: { wall: Task; net: Task };
 }
 
 /** One run of the scenario; `define` gives the store's shape (the plain array by default). */
 export async function lateJoinAfterBurst(items: number, replicas: number, define: (n: number) => ReturnType<typeof benchStore> = benchStore): Promise<LateJoin> {
   const { transport } = createBusWorld();
+  const gc = watchGc();
   const host = createHost(define(items), { transport: transport('bg'), heartbeatMs: 60_000 });
   await host.ready;
   const timer = createTaskTimer();
+  const joiner = createTaskTimer((what) => what === 'message c' || what === 'message s');
   const clock = timer.clock();
   const rs = Array.from({ length: replicas }, (_, k) => createReplica(define(0), { transport: timer.transport(transport(`feed${k}`)), clock, retryMs: 60_000 }));
   while (rs.some((r) => r.sync.getState().phase !== 'live')) await drain();
@@ -52,16 +104,24 @@ export async function lateJoinAfterBurst(items: number, replicas: number, define
   timer.start();
   for (let i = 0; i < BURST; i++) await rs[i % rs.length]!.actions.toggle((i * 7919) % items).applied;
   while (rs.some((r) => r.sync.getState().version !== host.version())) await drain();
+  await drain();
+  const burstTask = timer.longest(gc);
+  timer.start();
+  joiner.start();
   const t0 = performance.now();
-  const late = createReplica(define(0), { transport: transport('late'), retryMs: 60_000 });
+  const cpu0 = process.cpuUsage();
+  const late = createReplica(define(0), { transport: joiner.transport(transport('late')), clock: joiner.clock(), retryMs: 60_000 });
   while (late.sync.getState().phase !== 'live') await drain();
   const joinMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   // The trailing beats (six, 200 ms apart) and what replicas do with them.
   await sleep(1400);
-  const longestTaskMs = timer.longest();
+  const [live, joining] = [timer.longest(gc), joiner.longest(gc)];
+  const afterTask = { wall: longer(live.wall, joining.wall, 'ms'), net: longer(live.net, joining.net, 'netMs') };
+  gc.stop();
   late.close();
   rs.forEach((r) => r.close());
   host.close();
   await drain();
-  return { joinMs, longestTaskMs };
+  return { joinMs, joinCpuMs: (cpu.user + cpu.system) / 1000, burstTask, afterTask };
 }

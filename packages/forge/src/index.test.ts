@@ -51,13 +51,14 @@ describe('@bgstore/forge', () => {
     await replica.actions.add(2);
     expect(host.getState()).toEqual({ n: 2 });
     await until(() => replica.getState().n === 2);
-    expect(listening()).toBe(2);
+    // The host's up event; the replica's down event and its inbox (#22.1).
+    expect(listening()).toBe(3);
     replica.close();
     host.close();
     await until(() => listening() === 0);
   });
 
-  it('uses @forge/bridge events by default, on one event pair per store', async () => {
+  it('uses @forge/bridge events by default, on one event pair per store and an inbox per replica', async () => {
     const { connect, startHost } = await load();
     const host = startHost(counter, { persistence: false });
     const replica = connect(counter, { optimistic: true });
@@ -66,7 +67,7 @@ describe('@bgstore/forge', () => {
     expect(host.getState()).toEqual({ n: 5 });
     // Besides the events, each asks its module's context who the page's user is (#21: the caller).
     const used = new Set(calls.map((c) => (c.method === 'getContext' ? c.method : `${c.method} ${c.args.event}`)));
-    expect([...used].sort()).toEqual(['emit bgstore:counter:down', 'emit bgstore:counter:up', 'getContext', 'on bgstore:counter:down', 'on bgstore:counter:up']);
+    expect([...used].sort()).toEqual(['emit bgstore:counter:down', 'emit bgstore:counter:up', 'getContext', 'on bgstore:counter:down', `on bgstore:counter:down:${replica.clientId}`, 'on bgstore:counter:up']);
     replica.close();
     host.close();
     await until(() => bridge.listening() === 0);

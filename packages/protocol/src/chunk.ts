@@ -5,6 +5,7 @@ import { encodeMessage, type WireMessage } from './wire';
 export interface Frame {
   /** The wire form of the message, or of one of its chunks. */
   payload: WireMessage;
+  /** Its JSON's length; a chunk's counts its piece's characters unescaped (its JSON is longer by the piece's quotes and backslashes). */
   size: number;
 }
 
@@ -24,7 +25,9 @@ export function encodeFrames(message: Message, maxSize: number, nextId: () => st
   return Array.from({ length: n }, (_, i): Frame => {
     const chunk: ChunkMessage = { bgstore: message.bgstore, store: message.store, from: message.from, type: 'chunk', id, i, n, data: json.slice(i * size, (i + 1) * size), ...(to === undefined ? {} : { to }) };
     const wire = encodeMessage(chunk);
-    return { payload: wire, size: JSON.stringify(wire).length };
+    // A piece is counted as its characters: writing it out once more to count the escapes its
+    // quotes get (the bus writes it anyway) was a fifth of a 100,000-item snapshot's cost to the host.
+    return { payload: wire, size: JSON.stringify(encodeMessage({ ...chunk, data: '' })).length + chunk.data.length };
   });
 }
 

@@ -11,7 +11,7 @@ export type { ClientRecord, Intent, Outcome, Refusal, StoredIntent } from './voc
 export type { SyncErrorCode } from './errors';
 export { findNonJson, isJson } from './json';
 export type { JsonValue } from './json';
-export { downEvent, PROTOCOL_VERSION, upEvent } from './messages';
+export { downEvent, inboxEvent, PROTOCOL_VERSION, upEvent } from './messages';
 export { encodeMessage } from './wire';
 export { RETRY_POLICIES, retryDelay } from './retry';
 export type { RandomSource, RetryPolicy } from './retry';

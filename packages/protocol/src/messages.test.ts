@@ -56,7 +56,7 @@ const fromHost = <T extends object>(body: fc.Arbitrary<T>) => fc.tuple(sender, b
 const fromClient = <T extends object>(body: fc.Arbitrary<T>) => fc.tuple(envelope(sender), body).map(([e, b]) => ({ ...e, ...b }));
 
 const message: fc.Arbitrary<Message> = fc.oneof(
-  fromClient(of({ type: fc.constant('hello' as const), epoch: fc.option(id, { nil: null }), version: fc.option(count, { nil: null }), fingerprint: id }, ['type', 'epoch', 'version'])),
+  fromClient(of({ type: fc.constant('hello' as const), epoch: fc.option(id, { nil: null }), version: fc.option(count, { nil: null }), fingerprint: id, inbox: fc.constant(true as const) }, ['type', 'epoch', 'version'])),
   fromClient(of({ type: fc.constant('intents' as const), settledBelow: seq, items: fc.array(intent, { minLength: 1, maxLength: 4 }) }, ['type', 'settledBelow', 'items'])),
   fromHost(of({ type: fc.constant('beat' as const), version: count, to: id, durable, digest: id }, ['type', 'version'])),
   fromHost(of({ type: fc.constant('snapshot' as const), version: count, state: json, to: id, durable, fingerprint: id }, ['type', 'version', 'state'])),
@@ -125,7 +125,7 @@ const same = <A, B>(equal: Equal<Flat<A>, Flat<B>>) => equal;
 type Pairs = [clientId: string, seq: number][];
 type Host = Envelope & { epoch: string };
 same<Envelope, { bgstore: 2; store: string; from: string }>(true);
-same<HelloMessage, Envelope & { type: 'hello'; epoch: string | null; version: number | null; fingerprint?: string }>(true);
+same<HelloMessage, Envelope & { type: 'hello'; epoch: string | null; version: number | null; fingerprint?: string; inbox?: true }>(true);
 same<IntentsMessage, Envelope & { type: 'intents'; settledBelow: number; items: WireIntent[] }>(true);
 same<BeatMessage, Host & { type: 'beat'; version: number; to?: string; durable?: DurableStatus; digest?: string }>(true);
 same<SnapshotMessage, Host & { type: 'snapshot'; version: number; state: unknown; to?: string; durable?: DurableStatus; fingerprint?: string; alias?: string }>(true);

@@ -133,6 +133,9 @@ const next: Codec<number> = {
 
 const HOST = { host: true } as const;
 
+/** A yes that travels as `1` (absent is no). */
+const flag: Codec<true> = { pack: () => 1, unpack: (raw, what) => (raw === 1 ? true : fail(`${what} must be 1`)) };
+
 /** Every message's schema, by type. */
 export const MESSAGES = {
   hello: message('hello', 'h', {
@@ -142,6 +145,8 @@ export const MESSAGES = {
     version: nullable(count),
     /** The replica's build of the store definition (`fingerprintOf`); absent from older builds. */
     fingerprint: optional(id),
+    /** The replica listens on its own inbox (`inboxEvent`): the answer goes there, so no other module parses it. */
+    inbox: optional(flag),
   }),
   intents: message('intents', 'i', {
     items: list(intent, 1),
@@ -257,3 +262,8 @@ export type Message = UpMessage | DownMessage | ChunkMessage;
 export const upEvent = (store: string) => `bgstore:${store}:up`;
 /** The bus event a store's host sends on. */
 export const downEvent = (store: string) => `bgstore:${store}:down`;
+/**
+ * The bus event only one replica listens on: the answers to its hellos that say `inbox` (a snapshot
+ * of a big state is parsed by the module that asked, not by every module of the page).
+ */
+export const inboxEvent = (store: string, clientId: string) => `bgstore:${store}:down:${clientId}`;

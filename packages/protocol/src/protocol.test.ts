@@ -101,6 +101,16 @@ describe('chunks', () => {
     expect(r.pending()).toBe(0);
   });
 
+  it('#22.1 counts each piece as its JSON less the escapes of its quotes and backslashes (it is not written out twice)', () => {
+    const big: Message = { ...host, type: 'snapshot', version: 1, state: { text: 'a"\\é\u2028x'.repeat(700) }, to: 'b' };
+    const frames = encodeFrames(big, 700, () => 'id');
+    expect(frames.length).toBeGreaterThan(5);
+    for (const f of frames) {
+      const data = (accepted(f.payload) as { data: string }).data;
+      expect(f.size).toBe(JSON.stringify(f.payload).length - (data.match(/["\\]/g)?.length ?? 0));
+    }
+  });
+
   it('drops an incomplete message after its time to live', () => {
     const big: Message = { ...host, type: 'snapshot', version: 1, state: 'y'.repeat(3000) };
     const frames = encodeFrames(big, 1000, () => 'id').map((f) => accepted(f.payload));

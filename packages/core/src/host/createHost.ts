@@ -1,4 +1,4 @@
-import { createEpoch, downEvent, errorText, LIMITS, RETRY_POLICIES, upEvent, type DurableStatus, type RandomSource } from '@bgstore/protocol';
+import { createEpoch, downEvent, errorText, inboxEvent, LIMITS, RETRY_POLICIES, upEvent, type DurableStatus, type RandomSource } from '@bgstore/protocol';
 import type { ChannelStats } from '../runtime/channel';
 import { connectPeer } from '../runtime/peer';
 import { createActions, createCalls } from '../runtime/calls';
@@ -185,7 +185,7 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
     const before = m.phase;
     let opened: ActionCall | undefined;
     for (const e of step(m, event, clock.now())) {
-      if (e.type === 'send') channel.send(e.message);
+      if (e.type === 'send') channel.send(e.message, e.inbox === undefined ? undefined : inboxEvent(definition.name, e.inbox));
       else if (e.type === 'load' || e.type === 'commit' || e.type === 'check-revision') callStorage(persistence!, e, run);
       else if (e.type === 'opened') opened = calls.open(e.seq);
       else if (e.type === 'applied') calls.applied(e.seq);

@@ -14,6 +14,7 @@ import { retryDelay, SyncError } from '@bgstore/protocol';
 import { createClientTable } from '../durable/clientTable';
 import { deepFreeze } from '../runtime/freeze';
 import type { CommitResult, LoadedDoc } from '../runtime/ports';
+import { digestIfReady } from '../state/stateDigest';
 import { beatDue } from './beat';
 import { rebase } from './publish';
 import { onRemoteChange, onSynced } from './remoteChanges';
@@ -163,6 +164,9 @@ export function onLoadFailed<TState>(t: Turn<TState>, error: unknown) {
 export function goLive<TState>(t: Turn<TState>) {
   const { m } = t;
   m.phase = 'live';
+  // The state's digest is computed from now, in slices (a task each, see `beatDue`): not at the first
+  // digest beat, in the middle of a burst and the joins after it. Patches keep it up to date after.
+  digestIfReady(m.state);
   send(t, { ...env(t), type: 'beat', version: m.version, ...durableField(t) });
   m.beatAt = t.now + m.timing.heartbeatMs;
   for (const msg of m.buffered.splice(0)) dispatch(t, msg);

@@ -20,6 +20,7 @@
 import { jsonBytes, toSyncError, PERMANENT_CODES, retryDelay, SyncError, type DurableStatus, type Outcome, type Refusal, type RetryPolicy, type StoredIntent, type SyncErrorCode } from '@bgstore/protocol';
 import type { CommitBatch, CommitResult } from '../runtime/ports';
 import { isHeld } from '../state/defineStore';
+import { intentBytesAtMost } from '../state/jsonBound';
 import { applyStoredPatches } from '../state/patches';
 import { replayIntents } from '../state/runIntent';
 import { rebase } from './publish';
@@ -50,6 +51,11 @@ export interface SaveQueue<TState> {
   queue: StoredIntent[];
   /** The batch being committed (empty when none is in flight). */
   inflight: StoredIntent[];
+  /**
+   * The stored state the host predicts once the batch in flight is committed, when that batch took
+   * every unsaved intent: the host's own state then. `base` is the stored state it builds on.
+   */
+  predicted: { base: TState; state: TState } | undefined;
   /** Per client, the floor sent with its next batch (every seq ≤ it settled at the client). */
   floors: Map<string, number>;
   error: { code: string; message: string } | null;
@@ -70,7 +76,7 @@ export interface SaveQueue<TState> {
 }
 
 export function createSaveQueue<TState>(state: TState): SaveQueue<TState> {
-  return { revision: 0, state, queue: [], inflight: [], floors: new Map(), error: null, attempt: 0, dueAt: undefined, split: Infinity, throttledUntil: undefined, throttles: 0, gap: 0, sentAt: -Infinity };
+  return { revision: 0, state, queue: [], inflight: [], predicted: undefined, floors: new Map(), error: null, attempt: 0, dueAt: undefined, split: Infinity, throttledUntil: undefined, throttles: 0, gap: 0, sentAt: -Infinity };
 }
 
 export const durableStatus = (q: SaveQueue<unknown>): DurableStatus => ({
@@ -134,6 +140,9 @@ export function commitDue<TState>(t: Turn<TState>, force = false) {
   const batch = takeBatch(m.save, t.now, m.timing, m.definition.name, force);
   if (!batch) return;
   m.save.sentAt = t.now;
+  // The host's state is the stored one with every unsaved intent run on it: with none left
+  // behind, it is what storage will hold (unless storage answers otherwise).
+  m.save.predicted = m.save.queue.length === 0 ? { base: m.save.state, state: m.state } : undefined;
   t.out.push({ type: 'commit', batch });
   reportDurable(t);
 }
@@ -144,8 +153,10 @@ function takeBatch(q: SaveQueue<unknown>, now: number, timing: SaveTiming, store
   q.dueAt = undefined;
   // The request's envelope, then each intent with a comma: a batch never exceeds invoke's limit in bytes.
   let bytes = jsonBytes({ store, baseRevision: q.revision, intents: [], floors: [...q.floors] }) + 16;
-  let n = 0;
-  while (n < q.queue.length && n < Math.min(timing.maxBatchIntents, q.split)) {
+  const most = Math.min(q.queue.length, timing.maxBatchIntents, q.split);
+  // Usually a bound settles it without writing the intents' JSON; else each is measured.
+  let n = fitsAtMost(q.queue, most, bytes, timing.maxBatchBytes) ? most : 0;
+  while (n < most) {
     bytes += jsonBytes(q.queue[n]) + 1;
     if (n > 0 && bytes > timing.maxBatchBytes) break;
     n++;
@@ -157,6 +168,12 @@ function takeBatch(q: SaveQueue<unknown>, now: number, timing: SaveTiming, store
   for (const i of [...q.inflight, ...q.queue]) lowest.set(i.clientId, Math.min(lowest.get(i.clientId) ?? Infinity, i.seq));
   const floors = [...q.floors].filter(([c]) => lowest.has(c) && q.inflight.some((i) => i.clientId === c)).map(([c, f]): [string, number] => [c, Math.min(f, lowest.get(c)! - 1)]);
   return { baseRevision: q.revision, intents: q.inflight, ...(floors.length ? { floors } : {}) };
+}
+
+/** Whether the first `n` intents certainly fit `max` bytes after `bytes` (by their bounds). */
+function fitsAtMost(queue: readonly StoredIntent[], n: number, bytes: number, max: number): boolean {
+  for (let k = 0; k < n && bytes <= max; k++) bytes += intentBytesAtMost(queue[k]!);
+  return bytes <= max;
 }
 
 /** Storage answered a commit: outcomes settle calls, and an unpredicted state makes the host rebase. */
@@ -183,7 +200,7 @@ export function onCommitted<TState>(t: Turn<TState>, result: CommitResult<TState
   if (result.revision > base + 1) widenGap(q, m.timing);
   else narrowGap(q);
   q.revision = result.revision;
-  const stored = storedState(t, result, fresh);
+  const stored = storedState(t, result, fresh, predicted);
   if (q.queue.length) q.dueAt = afterGap(q, t.now);
   const refused = result.outcomes.filter((o) => !o.ok);
   learnRefusals(t, refused);
@@ -200,12 +217,16 @@ export function onCommitted<TState>(t: Turn<TState>, result: CommitResult<TState
 }
 
 /**
- * The stored state after a commit: the answer's, its patches on the base, or the base with the
- * fresh intents replayed (predicted). False when the patches do not apply (the state stays the base).
+ * The stored state after a commit: the answer's, its patches on the base, or (predicted) the state
+ * the host had when it took the batch — else the base with the fresh intents replayed. False when
+ * the patches do not apply (the state stays the base).
  */
-function storedState<TState>(t: Turn<TState>, result: CommitResult<TState>, fresh: StoredIntent[]): boolean {
+function storedState<TState>(t: Turn<TState>, result: CommitResult<TState>, fresh: StoredIntent[], predicted: boolean): boolean {
   const q = t.m.save!;
+  const expected = q.predicted;
+  q.predicted = undefined;
   if (result.state !== undefined) q.state = result.state;
+  else if (predicted && expected?.base === q.state) q.state = expected.state;
   else if (result.patches === undefined) q.state = replayIntents(t.m.definition, q.state, fresh, t.m.caller);
   else {
     try {
@@ -230,6 +251,7 @@ export function onCommitFailed<TState>(t: Turn<TState>, error: unknown) {
   q.error = err;
   const batch = q.inflight;
   q.inflight = [];
+  q.predicted = undefined;
   if (isRateLimited(error)) {
     // Not stored, not refused: the batch goes back in front and waits with what comes meanwhile.
     q.queue.unshift(...batch);

@@ -1,7 +1,7 @@
 // Serving replicas (hellos, intents), the host's own calls, and time.
 import { SyncError, type HelloMessage, type IntentsMessage, type Message, type WirePatch } from '@bgstore/protocol';
 import { isHeld } from '../state/defineStore';
-import { runIntent } from '../state/runIntent';
+import { runChecked, runIntent } from '../state/runIntent';
 import { stateDigest } from '../state/stateDigest';
 import { publish } from './publish';
 import { durableField, isUnsaved, queueIntent } from './save';
@@ -28,21 +28,23 @@ export function refill<TState>(t: Turn<TState>) {
 
 export function onHello<TState>(t: Turn<TState>, h: HelloMessage) {
   const { m } = t;
+  // The answer is the asker's alone: to its inbox when it has one, so no other module parses it.
+  const inbox = h.inbox ? h.from : undefined;
   if (h.fingerprint !== undefined && h.fingerprint !== m.definition.fingerprint) m.counters.buildMismatches++;
   if (h.epoch === m.epoch && h.version === m.version && h.fingerprint === m.definition.fingerprint) {
-    send(t, { ...env(t), type: 'beat', version: m.version, to: h.from, ...durableField(t) });
+    send(t, { ...env(t), type: 'beat', version: m.version, to: h.from, ...durableField(t) }, inbox);
     return;
   }
   if (h.epoch === m.epoch && h.version !== null && h.version > m.version) {
     // The replica is ahead of its host: it took a forged or corrupt message. The digest tells it.
-    send(t, { ...env(t), type: 'beat', version: m.version, to: h.from, digest: stateDigest(m.state) });
+    send(t, { ...env(t), type: 'beat', version: m.version, to: h.from, digest: stateDigest(m.state) }, inbox);
     return;
   }
   if (h.epoch === m.epoch && h.version !== null && h.version < m.version) {
     const start = m.log.findIndex((e) => e.base === h.version);
     if (start >= 0) {
       m.counters.catchUpsSent++;
-      send(t, { ...env(t), type: 'patch', base: h.version, next: m.version, patches: m.log.slice(start).flatMap((e) => e.patches), to: h.from });
+      send(t, { ...env(t), type: 'patch', base: h.version, next: m.version, patches: m.log.slice(start).flatMap((e) => e.patches), to: h.from }, inbox);
       return;
     }
   }
@@ -57,7 +59,7 @@ export function onHello<TState>(t: Turn<TState>, h: HelloMessage) {
   }
   m.snapshotTokens--;
   m.counters.snapshotsSent++;
-  send(t, { ...env(t), type: 'snapshot', version: m.version, state: m.state, to: h.from, ...durableField(t), fingerprint: m.definition.fingerprint, ...aliasFor(t, h.from) });
+  send(t, { ...env(t), type: 'snapshot', version: m.version, state: m.state, to: h.from, ...durableField(t), fingerprint: m.definition.fingerprint, ...aliasFor(t, h.from) }, inbox);
 }
 
 export function onIntents<TState>(t: Turn<TState>, msg: IntentsMessage) {
@@ -129,7 +131,8 @@ export function runCall<TState>(t: Turn<TState>, seq: number, name: string, args
     t.out.push({ type: 'settled', seq, error: new SyncError('STORAGE_FAILED', `[bgstore] host of '${m.definition.name}' could not load its state`) });
     return;
   }
-  const outcome = runIntent(m.definition, m.state, name, args, m.caller);
+  // Checked at the call site (`createActions`), which also copied the arguments.
+  const outcome = runChecked(m.definition, m.state, name, args, m.caller);
   if (!outcome.ok) {
     t.out.push({ type: 'settled', seq, error: new SyncError(outcome.code, outcome.message) });
     return;

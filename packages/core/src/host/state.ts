@@ -108,7 +108,8 @@ export type HostEvent =
 type TStateAny = never;
 
 export type HostEffect =
-  | { type: 'send'; message: DownMessage }
+  /** `inbox`: the replica whose inbox (`inboxEvent`) it goes to, instead of the shared down event. */
+  | { type: 'send'; message: DownMessage; inbox?: string }
   | { type: 'load' }
   | { type: 'commit'; batch: CommitBatch }
   /** The host's own `call` got its seq (first, before anything settles it). */

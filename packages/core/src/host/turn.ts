@@ -13,7 +13,9 @@ export function env<TState>(t: Turn<TState>) {
   return { bgstore: PROTOCOL_VERSION, store: t.m.definition.name, from: t.m.epoch, epoch: t.m.epoch } as const;
 }
 
-export function send<TState>(t: Turn<TState>, message: DownMessage) {
-  t.m.lastSentAt = t.now;
-  t.out.push({ type: 'send', message });
+/** Sends `message` to every replica, or to the inbox of the replica named by `inbox` alone. */
+export function send<TState>(t: Turn<TState>, message: DownMessage, inbox?: string) {
+  // Only what every replica hears puts off the heartbeat: they tell from it that the host is alive.
+  if (inbox === undefined) t.m.lastSentAt = t.now;
+  t.out.push(inbox === undefined ? { type: 'send', message } : { type: 'send', message, inbox });
 }

@@ -1,4 +1,4 @@
-import { downEvent, isId, upEvent, type RandomSource } from '@bgstore/protocol';
+import { downEvent, inboxEvent, isId, upEvent, type RandomSource } from '@bgstore/protocol';
 import type { ChannelStats } from '../runtime/channel';
 import { connectPeer } from '../runtime/peer';
 import { randomId, systemClock, type Clock, type Logger, type Transport } from '../runtime/ports';
@@ -101,6 +101,8 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
     store,
     id: m.clientId,
     listen: downEvent(store),
+    // Only once subscribed does a hello claim the inbox: an answer sent there earlier would be lost.
+    inbox: { event: inboxEvent(store, m.clientId), onReady: () => void (m.inbox = true) },
     send: upEvent(store),
     clock,
     maxMessageSize: options.maxMessageSize ?? 60_000,

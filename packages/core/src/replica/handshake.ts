@@ -9,7 +9,7 @@ export function sendHello<TState>(t: Turn<TState>, full = false) {
   m.lastHelloAt = t.now;
   m.asked = true;
   const has = m.epoch !== null && !full && !m.wantSnapshot;
-  send(t, { bgstore: PROTOCOL_VERSION, store: m.definition.name, from: m.clientId, type: 'hello', epoch: has ? m.epoch : null, version: has ? m.version : null, fingerprint: m.definition.fingerprint });
+  send(t, { bgstore: PROTOCOL_VERSION, store: m.definition.name, from: m.clientId, type: 'hello', epoch: has ? m.epoch : null, version: has ? m.version : null, fingerprint: m.definition.fingerprint, ...(m.inbox ? { inbox: true } : {}) });
 }
 
 export function helloDelay<TState>(t: Turn<TState>) {

@@ -70,7 +70,8 @@ export function onSnapshot<TState>(t: Turn<TState>, s: SnapshotMessage) {
   m.alias = s.alias;
   learnPersistence(t, s.durable);
   heard(t, s.epoch);
-  m.confirmed = shareStructure(m.confirmed, deepFreeze(s.state as TState));
+  // Shared first: what is kept from the old state is frozen already, and deepFreeze skips it.
+  m.confirmed = deepFreeze(shareStructure(m.confirmed, s.state as TState));
   m.version = s.version;
   m.known = s.version;
   m.counters.snapshotsApplied++;

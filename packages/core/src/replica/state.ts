@@ -132,6 +132,8 @@ export interface ReplicaMachine<TState> {
   mismatched: string | undefined;
   /** A hello went out and no snapshot or direct beat answered it yet: only then is a snapshot taken. */
   asked: boolean;
+  /** The replica's inbox (`inboxEvent`) is subscribed: its hellos say so, and their answers come there. Set by the wiring. */
+  inbox: boolean;
   /** A snapshot was asked for whatever the version (the state is suspect): one at the same version is applied. */
   wantSnapshot: boolean;
   lastError: SyncError | null;
@@ -186,6 +188,7 @@ export function createReplicaMachine<TState>(definition: StoreDefinition<TState,
     alias: undefined,
     mismatched: undefined,
     asked: false,
+    inbox: false,
     leaving: undefined,
     digestResync: undefined,
     probe: undefined,

@@ -73,6 +73,8 @@ export function createCalls(): Calls {
   };
 }
 
+const isObject = (value: unknown) => typeof value === 'object' && value !== null;
+
 /**
  * A peer's typed action functions, the same for host and replica: a closed peer refuses at once
  * (`CLOSED`), a call the checks refuse (unknown action, non-JSON or oversize arguments, the
@@ -92,7 +94,8 @@ export function createActions<TState, TActions extends ActionRecipes<TState>>(
       if (closed) return calls.refused(new SyncError('CLOSED', closed));
       const refusal = checkIntent(definition, name, args);
       if (refusal) return calls.refused(new SyncError(refusal.code, refusal.message));
-      return peer.call(name, JSON.parse(JSON.stringify(args)) as unknown[]);
+      // The rest array is this call's own: only objects in it could still be changed by the caller.
+      return peer.call(name, args.some(isObject) ? (JSON.parse(JSON.stringify(args)) as unknown[]) : args);
     };
   }
   return actions as InferActions<TActions>;

@@ -4,7 +4,7 @@ import type { Clock, Logger, Transport, Unsubscribe } from './ports';
 /** Message counters of one peer. */
 export interface ChannelStats {
   sent: number;
-  /** JSON characters sent (chunks included). */
+  /** JSON characters sent (chunks included; a chunk's piece counted before the bus escapes its quotes). */
   bytesSent: number;
   received: number;
   /** Messages ignored, by reason; `echo` = the peer's own message came back. */
@@ -20,7 +20,8 @@ export interface ChannelStats {
 
 /** A peer's link to the bus: validated messages in, framed (chunked when large) messages out. */
 export interface Channel {
-  send(message: Message): void;
+  /** Emits `message` on the channel's `send` event, or on `event` (a replica's inbox). */
+  send(message: Message, event?: string): void;
   /** Counts a decoded message the peer had no use for (e.g. a host message on the replica channel). */
   ignore(reason: 'unexpected'): void;
   stats(): ChannelStats;
@@ -35,6 +36,8 @@ export interface ChannelOptions {
   store: string;
   id: string;
   listen: string;
+  /** A second event this peer listens on (a replica's inbox); `onReady` runs once it is subscribed. */
+  inbox?: { event: string; onReady(): void };
   send: string;
   clock: Clock;
   maxMessageSize: number;
@@ -45,23 +48,39 @@ export interface ChannelOptions {
 
 const toFunction = (u: Unsubscribe): (() => void) => (typeof u === 'function' ? u : () => u.unsubscribe());
 
-/** Subscribes `handler` to the transport (whose `on` may answer with a promise); returns how to unsubscribe. */
-function listen(o: ChannelOptions, handler: (payload: unknown) => void, failed: () => void, isClosed: () => boolean): () => void {
+/**
+ * Subscribes `handler` to `event` on the transport (whose `on` may answer with a promise); `ready`
+ * runs once the subscription is in place. Returns how to unsubscribe.
+ */
+function listen(o: ChannelOptions, event: string, handler: (payload: unknown) => void, failed: () => void, isClosed: () => boolean, ready?: () => void): () => void {
   let unsubscribe: (() => void) | undefined;
   try {
-    const sub = o.transport.on(o.listen, handler);
+    const sub = o.transport.on(event, handler);
     if (sub && typeof (sub as Promise<Unsubscribe>).then === 'function') {
       (sub as Promise<Unsubscribe>).then((u) => {
         unsubscribe = toFunction(u);
         if (isClosed()) unsubscribe();
+        else ready?.();
       }, failed);
     } else {
       unsubscribe = toFunction(sub as Unsubscribe);
+      ready?.();
     }
   } catch (error) {
-    throw new Error(`[bgstore] ${o.store}: could not subscribe to '${o.listen}': ${errorText(error)}`, { cause: error });
+    throw new Error(`[bgstore] ${o.store}: could not subscribe to '${event}': ${errorText(error)}`, { cause: error });
   }
   return () => unsubscribe?.();
+}
+
+/** The inbox is an optimisation: one that cannot be subscribed is never claimed, and answers come on the shared event. */
+function listenInbox(o: ChannelOptions, handler: (payload: unknown) => void, failed: () => void, isClosed: () => boolean): () => void {
+  if (!o.inbox) return () => undefined;
+  try {
+    return listen(o, o.inbox.event, handler, failed, isClosed, o.inbox.onReady);
+  } catch {
+    failed();
+    return () => undefined;
+  }
 }
 
 /** Opens a {@link Channel}: never throws on bad input; everything ignored is counted and logged once per reason. */
@@ -111,16 +130,18 @@ export function createChannel(o: ChannelOptions): Channel {
     }
   };
 
-  const stop = listen(o, handler, () => ignore('malformed', 'transport.on failed'), () => closed);
+  const failed = () => ignore('malformed', 'transport.on failed');
+  const stop = listen(o, o.listen, handler, failed, () => closed);
+  const stopInbox = listenInbox(o, handler, failed, () => closed);
 
   return {
-    send(message) {
+    send(message, event = o.send) {
       if (closed) return;
       for (const { payload: frame, size } of encodeFrames(message, o.maxMessageSize, o.createId)) {
         stats.sent++;
         stats.bytesSent += size;
         try {
-          const r = o.transport.emit(o.send, frame);
+          const r = o.transport.emit(event, frame);
           if (r && typeof (r as Promise<unknown>).then === 'function') (r as Promise<unknown>).then(undefined, () => stats.sendErrors++);
         } catch {
           stats.sendErrors++;
@@ -134,6 +155,7 @@ export function createChannel(o: ChannelOptions): Channel {
     close() {
       closed = true;
       stop();
+      stopInbox();
     },
   };
 }

@@ -1,12 +1,26 @@
 import type { WirePatch } from '@bgstore/protocol';
 
-const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+declare const process: { env: Record<string, string | undefined> };
+
+/**
+ * `process.env.NODE_ENV`, written out whole so bundlers replace it (webpack's production mode, as
+ * the Forge CLI bundles UI Kit; esbuild's and vite's `define`): read through `globalThis.process`
+ * it stayed unreplaced, and a browser, which has no `process`, froze every state in production.
+ * Undefined where there is neither a bundler nor a `process`.
+ */
+function nodeEnv(): string | undefined {
+  try {
+    return process.env.NODE_ENV;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Whether states handed to the app are frozen, so an accidental `state.items.push(x)` throws instead
- * of silently diverging from the host. On unless `NODE_ENV` is `production` (bundlers replace it).
+ * of silently diverging from the host. On unless `NODE_ENV` is `production`.
  */
-export const freezing = env?.NODE_ENV !== 'production';
+export const freezing = nodeEnv() !== 'production';
 
 /**
  * Arrays longer than this are left extensible (their elements are still frozen): V8 copies a frozen

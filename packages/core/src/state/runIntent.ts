@@ -1,6 +1,7 @@
 import { findNonJson, jsonBytes, LIMITS, type Refusal, type WirePatch } from '@bgstore/protocol';
 import { immer } from '../runtime/immer';
 import { ANONYMOUS_CALLER, type ActionRecipes, type Caller, type StoreDefinition } from './defineStore';
+import { jsonBytesAtMost } from './jsonBound';
 import { coalescePatches } from './patches';
 
 /** What running one intent gave: the next state and its patches, or why it was refused. */
@@ -23,7 +24,7 @@ export function checkIntent<TState, TActions extends ActionRecipes<TState>>(defi
   if (bad) {
     return { code: 'INVALID_ARGS', message: `[bgstore] ${store}.${name}: argument ${describePath(bad)} is not JSON (use plain objects, arrays, strings, finite numbers, booleans, null; no own __proto__ keys)` };
   }
-  const bytes = jsonBytes(args);
+  const bytes = jsonBytesAtMost(args) > LIMITS.intentBytes ? jsonBytes(args) : 0;
   if (bytes > LIMITS.intentBytes) return { code: 'TOO_LARGE', message: `[bgstore] ${store}.${name}: arguments are ${bytes} bytes of JSON, over the ${LIMITS.intentBytes} an intent may have (a commit must fit Forge's invoke)` };
   const validator = definition.validate[name];
   if (!validator) return undefined;
@@ -58,13 +59,29 @@ export function runIntent<TState, TActions extends ActionRecipes<TState>>(
 ): IntentOutcome<TState> {
   const refused = checkIntent(definition, name, args);
   if (refused) return { ok: false, ...refused };
+  return runChecked(definition, state, name, args as unknown[], caller);
+}
+
+/**
+ * {@link runIntent} for a call {@link checkIntent} already passed (a peer's own call is checked at
+ * its call site, and its arguments are a copy nobody else holds): the same outcome, without
+ * checking the arguments again.
+ */
+export function runChecked<TState, TActions extends ActionRecipes<TState>>(
+  definition: StoreDefinition<TState, TActions>,
+  state: TState,
+  name: string,
+  args: unknown[],
+  caller?: Caller | string | null,
+): IntentOutcome<TState> {
+  if (!Object.prototype.hasOwnProperty.call(definition.actions, name)) return runIntent(definition, state, name, args, caller);
   const store = definition.name;
   const recipe = recipeOf(definition as never, name);
   let next: TState;
   let raw: WirePatch[];
   try {
     const self = thisFor(caller);
-    [next, raw] = immer.produceWithPatches(state, (draft) => recipe.call(self, draft, ...(args as unknown[])) as never) as unknown as [TState, WirePatch[]];
+    [next, raw] = immer.produceWithPatches(state, (draft) => recipe.call(self, draft, ...args) as never) as unknown as [TState, WirePatch[]];
   } catch (error) {
     return { ok: false, code: 'ACTION_FAILED', message: `[bgstore] ${store}.${name} threw: ${error instanceof Error ? error.message : String(error)}` };
   }
