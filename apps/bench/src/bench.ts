@@ -8,6 +8,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createBgstore, createFloor, createNaive, drain, makeState, type System } from './systems';
 import { contention } from './contention';
+import { printWriters, writers, type WritersFigures } from './writers';
 import { bgstoreStorage, compactStore, floorStorage, loneCycle, mixedStored, naiveStorage, type LoneFigures } from './storage';
 import { latencyScenarios, printLatency } from './recovery';
 import { replicaApplyUs } from './apply';
@@ -23,6 +24,8 @@ const quick = process.argv.includes('--quick');
 const budgetOnly = process.argv.includes('--budget');
 /** `--sql`: only the Forge SQL scenarios (printed, nothing written), to compare SQL changes in one run. */
 const sqlOnly = process.argv.includes('--sql');
+/** `--writers`: only the many-writers run under the quotas (written to bench-results.writers.json). */
+const writersOnly = process.argv.includes('--writers');
 /** `--policy`: only the policy cost (#21), its rows replaced in bench-results.json (the rest kept). */
 const policyOnly = process.argv.includes('--policy');
 const BUDGET_ITEMS = quick ? [100, 1000] : [100, 1000, 10_000, 100_000];
@@ -248,12 +251,48 @@ function printPolicy(rows: Awaited<ReturnType<typeof policySection>>) {
   }
 }
 
+/**
+ * Many writers under the quotas (#17): N pages writing one action a second each, on emulated time,
+ * with #17's batching (gap between commits, coalesced publishes) and without it, side by side.
+ */
+async function writersSection(): Promise<WritersFigures[]> {
+  const rows: WritersFigures[] = [];
+  const seconds = quick ? 20 : 60;
+  for (const pages of quick ? [10, 50] : [10, 50, 100, 150]) {
+    for (const batching of quick || pages > 50 ? [true] : [false, true]) {
+      const r = await writers(pages, seconds, { batching, seed: Number(process.env.BGSTORE_SEED ?? 1) });
+      rows.push(r);
+      const scenario = `writers pages=${pages}${batching ? '' : ' unbatched'}`;
+      const only = (bgstore: number) => ({ bgstore, floor: null, naive: null });
+      add(scenario, 'save_ms_p50', 'ms', only(r.p50));
+      add(scenario, 'save_ms_p99', 'ms', only(r.p99));
+      add(scenario, 'saved_ratio', 'of offered', only(r.saved));
+      add(scenario, 'doubled_or_lost', 'actions', only(r.doubled + r.lost));
+      add(scenario, 'read_units_per_min', 'units', only(r.readUnitsPerMinute));
+      add(scenario, 'write_units_per_min', 'units', only(r.writeUnitsPerMinute));
+      add(scenario, 'kvs_requests_peak', 'per s', only(r.kvsRequestsPeakPerSecond));
+      add(scenario, 'invocations_per_min', 'per min', only(r.invocationsPerMinute));
+      add(scenario, 'realtime_ops_peak', 'per s', only(r.realtimeOpsPeakPerSecond));
+      add(scenario, 'throttled', '429s', only(Object.values(r.throttled).reduce((a, b) => a + b, 0)));
+    }
+  }
+  return rows;
+}
+
 async function main() {
   const started = Date.now();
   if (sqlOnly) {
     await sqlScenarios(add, quick);
     for (const r of results) console.log(`${r.scenario.padEnd(44)} ${r.metric.padEnd(36)} ${String(r.bgstore).padStart(12)}  ${r.unit}`);
     console.log(`\nForge SQL scenarios in ${Math.round((Date.now() - started) / 1000)} s (nothing written)`);
+    return;
+  }
+  if (writersOnly) {
+    const rows = await writersSection();
+    const file = join(__dirname, '..', '..', '..', quick ? 'bench-results.writers.quick.json' : 'bench-results.writers.json');
+    writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), writers: rows }, null, 2)}\n`);
+    printWriters(rows);
+    console.log(`\nwrote ${file} in ${Math.round((Date.now() - started) / 1000)} s`);
     return;
   }
   if (policyOnly && !quick) {
@@ -285,6 +324,7 @@ async function main() {
   costScenario(lone, 10_000);
   await mixedScenario(10_000, quick ? 1000 : 10_000);
   for (const pages of quick ? [1, 10] : [1, 10, 50, 200]) await contentionScenario(pages, quick ? 5 : 20);
+  const writerRows = await writersSection();
   await sqlScenarios(add, quick);
   await heapScenario(HEAP_ITEMS);
   const latency = await latencyScenarios(quick, Number(process.env.BGSTORE_SEED ?? 1));
@@ -295,16 +335,17 @@ async function main() {
 
   const machine = { node: process.version, platform: `${process.platform} ${process.arch}`, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memory_gb: Math.round(totalmem() / 2 ** 30), date: new Date().toISOString(), mode: quick ? 'quick' : 'full', seconds: Math.round((Date.now() - started) / 1000) };
   const file = join(__dirname, '..', '..', '..', quick ? 'bench-results.quick.json' : 'bench-results.json');
-  writeFileSync(file, `${JSON.stringify({ machine, results, latency, budget, bigstores, hostAction, policyCost }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ machine, results, latency, budget, bigstores, hostAction, policyCost, writers: writerRows }, null, 2)}\n`);
 
   const ratio = (a: number, b: number | null) => (b === null ? '—' : b === 0 ? (a === 0 ? '=' : '∞') : `${(a / b).toFixed(a / b < 0.01 ? 4 : 2)}×`);
   console.log(`bgstore bench (${machine.mode}) — ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, ${machine.date}`);
-  const table = [['scenario', 'metric', 'bgstore', 'floor', 'naive', 'bg/floor', 'bg/naive'], ...results.filter((r) => !r.scenario.startsWith('budget')).map((r) => [r.scenario, r.metric, String(r.bgstore), String(r.floor ?? '—'), String(r.naive ?? '—'), ratio(r.bgstore, r.floor), ratio(r.bgstore, r.naive)])];
+  const table = [['scenario', 'metric', 'bgstore', 'floor', 'naive', 'bg/floor', 'bg/naive'], ...results.filter((r) => !r.scenario.startsWith('budget') && !r.scenario.startsWith('writers')).map((r) => [r.scenario, r.metric, String(r.bgstore), String(r.floor ?? '—'), String(r.naive ?? '—'), ratio(r.bgstore, r.floor), ratio(r.bgstore, r.naive)])];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)) + 2);
   for (const row of table) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('').trimEnd());
   console.log('\nrecovery and cross-tab latency (bgstore through @bgstore/forge, modules in emulator realms):');
   printLatency(latency);
   printHostAction(hostAction);
+  printWriters(writerRows);
   printPolicy(policyCost.rows);
   printBudget(budget.budgets, budget.scenario);
   console.log('\nbig stores (issue 22): late joins after a burst, and the collection shape beside the plain array:');

@@ -1,13 +1,17 @@
 import type { Clock, RemoteChange } from '@bgstore/core';
 import type { RealtimeGrant, WirePatch } from '@bgstore/protocol';
+import { createHeldChanges, type PublishedChange } from './heldChanges';
 import type { RealtimeGrants } from './invokePersistence';
+import { createTrailingPublish } from './trailingPublish';
 
 // The page's end of "changes arrive without asking": the resolver publishes each commit on the
 // document's Realtime channel, and hands this page a subscribe-only token for it with a load. While
 // subscribed, storage is checked only as a slow safety net (the host's `revisionCheckMs`); until
 // then, or when Realtime fails, every `fallbackCheckMs`. Only the resolver can publish on the
 // channel (the token protects it), and a change is applied only on top of exactly the revision it
-// names; anything else is at most a reason to check storage.
+// names (its base, or a revision it marks inside it: publishes are coalesced, #17); one that does not
+// fit is held a moment (heldChanges.ts), then at most a reason to check storage. A writer whose
+// commit no publish covers asks the resolver to publish it (trailingPublish.ts).
 //
 //   wanting a grant ──grant (with a load)──▶ subscribing ──ok──▶ subscribed (no polling)
 //     │  ▲   (polling)                            │ refused                │ an error on the channel
@@ -34,13 +38,17 @@ export interface ChangeSubscriptionOptions {
   apply(change: RemoteChange): void;
   /** Storage has (or may have) a newer revision: check it. `revision` when a change named one (not when polling). */
   check(revision?: number): void;
+  /** Whether the host's commit is in flight: changes wait for its answer. @default never */
+  busy?(): boolean;
+  /** Uniform numbers in [0, 1), for the jitter of a writer's ask to publish. @default Math.random */
+  random?: () => number;
 }
 
 /** A page's subscription to its document's changes. */
 export interface ChangeSubscription {
   /** Hand to `createInvokePersistence`: loads ask for a grant while this wants one. */
   readonly grants: RealtimeGrants;
-  stats(): { subscribed: boolean; applied: number; checks: number; ignored: number };
+  stats(): { subscribed: boolean; applied: number; checks: number; ignored: number; asked: number };
   close(): void;
 }
 
@@ -50,8 +58,12 @@ const OPS = new Set(['add', 'replace', 'remove']);
 const isRevision = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 const isPatch = (p: unknown) => typeof p === 'object' && p !== null && OPS.has((p as WirePatch).op) && Array.isArray((p as WirePatch).path);
 
+/** Marks inside (`base`, `revision`), ascending, each within the patches; false when malformed. */
+const marksFit = (marks: unknown, base: number, revision: number, patches: number): marks is [number, number][] =>
+  Array.isArray(marks) && marks.every((m, i) => Array.isArray(m) && m.length === 2 && isRevision(m[0]) && isRevision(m[1]) && m[0] > base && m[0] < revision && m[1] <= patches && (i === 0 || m[0] > (marks[i - 1] as number[])[0]!));
+
 /** What arrived, if it is a change of `store` as the resolver publishes it; undefined otherwise. */
-export function parseChange(store: string, payload: unknown): RemoteChange | undefined {
+export function parseChange(store: string, payload: unknown): PublishedChange | undefined {
   let value = payload;
   if (typeof value === 'string') {
     try {
@@ -60,10 +72,11 @@ export function parseChange(store: string, payload: unknown): RemoteChange | und
       return undefined;
     }
   }
-  const c = value as { v?: unknown; store?: unknown; base?: unknown; revision?: unknown; patches?: unknown } | null;
+  const c = value as { v?: unknown; store?: unknown; base?: unknown; revision?: unknown; patches?: unknown; marks?: unknown } | null;
   if (typeof c !== 'object' || c === null || c.v !== 1 || c.store !== store || !isRevision(c.base) || !isRevision(c.revision) || c.revision <= c.base) return undefined;
   if (c.patches !== undefined && !(Array.isArray(c.patches) && c.patches.every(isPatch))) return undefined;
-  return { base: c.base, revision: c.revision, ...(c.patches ? { patches: c.patches as WirePatch[] } : {}) };
+  if (c.marks !== undefined && !(Array.isArray(c.patches) && marksFit(c.marks, c.base, c.revision, c.patches.length))) return undefined;
+  return { base: c.base, revision: c.revision, ...(c.patches ? { patches: c.patches as WirePatch[] } : {}), ...(c.marks ? { marks: c.marks } : {}) };
 }
 
 /** Calls `tick` every `ms` from `start()` until `stop()`. */
@@ -84,13 +97,24 @@ function createPoller(clock: Clock, ms: number, tick: () => void) {
   return { start, stop };
 }
 
-/** What a page does with a change, given the revision it holds: apply it only on exactly that revision. */
-const routeChange = (change: RemoteChange, known: number): 'apply' | 'check' | 'none' => (change.patches && change.base === known ? 'apply' : change.revision > known ? 'check' : 'none');
-
 /** Creates a {@link ChangeSubscription}: polling at first, subscribed once a load brings a grant. */
 export function subscribeChanges(options: ChangeSubscriptionOptions): ChangeSubscription {
   const { clock } = options;
   const stats = { applied: 0, checks: 0, ignored: 0 };
+  const held = createHeldChanges({
+    clock,
+    known: options.known,
+    busy: () => options.busy?.() === true,
+    apply: (change) => {
+      stats.applied++;
+      options.apply(change);
+    },
+    check: (revision) => {
+      stats.checks++;
+      options.check(revision);
+    },
+  });
+  const trailing = createTrailingPublish({ clock, random: options.random ?? Math.random });
   let phase: 'wanting' | 'subscribing' | 'subscribed' | 'waiting' | 'closed' = 'wanting';
   let subscription: { unsubscribe(): unknown } | undefined;
   let retryTimer: unknown;
@@ -119,15 +143,9 @@ export function subscribeChanges(options: ChangeSubscriptionOptions): ChangeSubs
     if (phase !== 'subscribed') return;
     if (error) return lost();
     const change = parseChange(options.store, payload);
-    const route = change ? routeChange(change, options.known()) : 'none';
-    if (!change) stats.ignored++;
-    else if (route === 'apply') {
-      stats.applied++;
-      options.apply(change);
-    } else if (route === 'check') {
-      stats.checks++;
-      options.check(change.revision);
-    }
+    if (!change) return void stats.ignored++;
+    trailing.heard(change.revision);
+    held.offer(change);
   };
   const subscribe = (grant: RealtimeGrant) => {
     phase = 'subscribing';
@@ -160,10 +178,16 @@ export function subscribeChanges(options: ChangeSubscriptionOptions): ChangeSubs
       missing() {
         if (phase === 'wanting') lost();
       },
+      // Unsubscribed, nobody here would notice a missing publish: the others poll meanwhile.
+      committed(revision, base, ask) {
+        if (phase === 'subscribed') trailing.committed(revision, base, ask);
+      },
     },
-    stats: () => ({ subscribed: phase === 'subscribed', ...stats }),
+    stats: () => ({ subscribed: phase === 'subscribed', ...stats, ...trailing.stats() }),
     close() {
       phase = 'closed';
+      held.close();
+      trailing.close();
       poller.stop();
       if (retryTimer !== undefined) clock.clearTimeout(retryTimer);
       void Promise.resolve(subscription?.unsubscribe()).catch(() => undefined);

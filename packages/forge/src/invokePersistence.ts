@@ -12,6 +12,8 @@ export interface RealtimeGrants {
   granted(grant: RealtimeGrant): void;
   /** A load asked for a grant and got none (Realtime unavailable to the resolver, or over its budget). */
   missing(): void;
+  /** This page's commit stored `revision` on `base`; `ask` asks the resolver to publish what followed `heard` (#17). */
+  committed?(revision: number, base: number, ask: (heard: number) => Promise<unknown>): void;
 }
 
 /** Options of {@link createInvokePersistence}. */
@@ -25,6 +27,10 @@ export interface InvokePersistenceOptions {
 }
 
 const isList = (value: unknown) => value === undefined || Array.isArray(value);
+
+/** A revision check; and a writer's ask to publish what followed the revision it heard (#17). */
+type CheckRequest = Required<Omit<RevisionRequest, 'publish' | 'heard'>>;
+type PublishRequest = Required<RevisionRequest>;
 
 /** A commit request with every field the resolver reads (`doc` only once an answer named the document). */
 type FullCommitRequest = Required<Omit<CommitRequest, 'doc'>> & Pick<CommitRequest, 'doc'>;
@@ -45,7 +51,7 @@ function rateLimited(key: string, error: unknown, now: () => number): SyncError 
 // Commit and revision requests are typed `Required<…Request>`: a field the resolver reads that is
 // not sent here (as `floors` once was) is a compile error, not a silent gap. A load's fields are
 // optional by nature (`since` only when the host holds a revision).
-async function call<T>(invoke: Invoke, key: string, payload: LoadRequest | FullCommitRequest | Required<RevisionRequest>, now: () => number): Promise<T> {
+async function call<T>(invoke: Invoke, key: string, payload: LoadRequest | FullCommitRequest | CheckRequest | PublishRequest, now: () => number): Promise<T> {
   let answer: unknown;
   try {
     answer = await invoke(key, { ...payload });
@@ -112,10 +118,13 @@ export function createInvokePersistence<TState, TActions extends ActionRecipes<T
       const r = await call<CommitResponse>(invoke, RESOLVER_FUNCTIONS.commit, request, now);
       learn(r);
       if (!isList(r.patches) || !Array.isArray(r.outcomes)) throw new SyncError('STORAGE_FAILED', `[bgstore] ${RESOLVER_FUNCTIONS.commit} answered a malformed result`);
+      if (r.outcomes.some((o) => o.ok && !o.duplicate) && r.revision > batch.baseRevision) {
+        grants?.committed?.(r.revision, batch.baseRevision, (heard) => call(invoke, RESOLVER_FUNCTIONS.revision, { store, publish: r.revision, heard } satisfies PublishRequest, now));
+      }
       return r as CommitResult<TState>;
     },
     async revision(): Promise<number> {
-      const request: Required<RevisionRequest> = { store };
+      const request: CheckRequest = { store };
       return (await call<RevisionResponse>(invoke, RESOLVER_FUNCTIONS.revision, request, now)).revision;
     },
   };

@@ -81,6 +81,8 @@ export function startHost<TState, TActions extends ActionRecipes<TState>>(defini
       fallbackCheckMs: hint.fallbackCheckMs ?? 30_000,
       known: () => late.host?.stats().durable?.revision ?? -1,
       apply: (change) => late.host?.receiveChange(change),
+      busy: () => late.host?.stats().durable?.saving === true,
+      ...(rest.random ? { random: rest.random } : {}),
       // A change that only says a revision exists goes through the hint gate (#18.5): coalesced, at most one check a second.
       check: (revision) => (revision === undefined ? late.host?.checkRevision() : gate.hint(revision)),
     });

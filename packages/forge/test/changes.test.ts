@@ -27,7 +27,7 @@ function setup(hostOptions: object = {}, resolverOptions: Parameters<typeof regi
   const site = createSite({ clock, forgeFetch: kvs });
   const restore = site.installForgeFetch();
   const resolver = new Resolver();
-  registerStores(resolver, [board], { retryDelayMs: 0, ...resolverOptions });
+  registerStores(resolver, [board], { retryDelayMs: 0, now: () => clock.now(), ...resolverOptions });
   const inner = resolver.getDefinitions() as unknown as NonNullable<ModuleSpec['resolver']>;
   const calls: Call[] = [];
   const handler: ModuleSpec['resolver'] = async (event, runtime) => {
@@ -154,9 +154,10 @@ describe('#17.2 changes arrive without asking', () => {
     }
   });
 
-  it('a change that arrives while the page’s own commit is in flight is applied after its answer', async () => {
+  it('a change that arrives while the page’s own commit is in flight is applied after its answer; #17 a trailing commit reaches other pages', async () => {
     const t = setup({ flushDelayMs: 0 });
     try {
+      await t.seed(300); // a log to publish from (a tiny document folds its log at every commit)
       const [alice, bob] = [await t.open('alice'), await t.open('bob')];
       await t.clock.advanceAsync(3000);
       const from = t.calls.length;
@@ -164,13 +165,16 @@ describe('#17.2 changes arrive without asking', () => {
       const b = feed(bob).actions.add('b1', 'from bob');
       await t.clock.advanceAsync(1000);
       await Promise.all([a, b]);
-      await t.clock.advanceAsync(1000);
-      expect(host(alice).stats().durable?.revision).toBe(2);
-      expect(host(bob).stats().durable?.revision).toBe(2);
+      // The second commit came within the publish interval of the first: it is not published, and
+      // no commit follows, so its writer asks once (after 1–1.5 s) for what followed the last it heard.
+      await t.clock.advanceAsync(2000);
+      expect(host(alice).stats().durable?.revision).toBe(3);
+      expect(host(bob).stats().durable?.revision).toBe(3);
       expect(feed(alice).getState()).toEqual(feed(bob).getState());
-      expect([...ids(bob)].sort()).toEqual(['a1', 'b1']);
+      expect(ids(bob).filter((id) => !id.startsWith('s')).sort()).toEqual(['a1', 'b1']);
       // Neither page checked storage: the commits' answers and Realtime told them everything.
-      expect(t.calls.slice(from).map((c) => c.functionKey)).toEqual(['bgstore.commit', 'bgstore.commit']);
+      expect(t.calls.slice(from).map((c) => c.functionKey)).toEqual(['bgstore.commit', 'bgstore.commit', 'bgstore.revision']);
+      expect(t.calls.at(-1)!.payload).toMatchObject({ publish: 3, heard: 2 });
     } finally {
       t.close();
     }

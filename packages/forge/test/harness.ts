@@ -19,7 +19,7 @@ export function setup(seed: number, faults = false, hostOptions?: object, entiti
   const site = createSite({ clock, seed, forgeFetch: kvs });
   const restore = site.installForgeFetch();
   const resolver = new Resolver();
-  registerStores(resolver, [board], { retryDelayMs: 0 });
+  registerStores(resolver, [board], { retryDelayMs: 0, now: () => clock.now() });
   const definitions = resolver.getDefinitions() as unknown as NonNullable<ModuleSpec['resolver']>;
   // Invocations per "accountId functionKey": what a page costs the installation's quotas.
   const invocations = new Map<string, number>();

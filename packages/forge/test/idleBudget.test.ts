@@ -34,7 +34,7 @@ async function idlePage(mode: Mode, busy: boolean, warmDocuments: number) {
   const site = createSite({ clock, forgeFetch: metered });
   const restore = site.installForgeFetch();
   const resolver = new Resolver();
-  registerStores(resolver, [board], { retryDelayMs: 0, warmDocuments, maxPayload: 5_000_000 });
+  registerStores(resolver, [board], { retryDelayMs: 0, warmDocuments, maxPayload: 5_000_000, now: () => clock.now() });
   const inner = resolver.getDefinitions() as unknown as NonNullable<ModuleSpec['resolver']>;
   const handler: ModuleSpec['resolver'] = (event, runtime) => {
     if (meter.on) meter.invocations++;

@@ -23,7 +23,7 @@ function setup(quotas?: NonNullable<Parameters<typeof createSite>[0]>['quotas'])
   const site = createSite({ clock, seed: 17, forgeFetch: kvs, ...(quotas === undefined ? {} : { quotas }) });
   const restore = site.installForgeFetch();
   const resolver = new Resolver();
-  registerStores(resolver, [board]);
+  registerStores(resolver, [board], { now: () => clock.now() });
   const handler = resolver.getDefinitions() as unknown as ModuleSpec['resolver'];
   const modules: ModuleSpec[] = [
     { key: 'bg', type: 'confluence:backgroundScript', entry: BG, resolver: handler },

@@ -84,6 +84,12 @@ export interface RealtimeChange {
   base: number;
   revision: number;
   patches?: WirePatch[];
+  /**
+   * Publishes are coalesced (#17): one may carry several commits. Each `[revision, offset]` says the
+   * patches from `offset` on take revision `revision`'s state to `revision`'s above, for a page that
+   * holds a revision between `base` and `revision`.
+   */
+  marks?: [revision: number, offset: number][];
 }
 
 export interface CommitRequest {
@@ -114,6 +120,12 @@ export interface CommitResponse {
 
 export interface RevisionRequest {
   store: string;
+  /**
+   * The caller committed this revision and heard no publish of it (#17): publish the changes since
+   * `heard` (the last revision the caller heard published) unless a later publish covers them.
+   */
+  publish?: number;
+  heard?: number;
 }
 export interface RevisionResponse {
   revision: number;

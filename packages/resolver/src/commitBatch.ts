@@ -32,6 +32,8 @@ export interface Batch {
 export interface CommitSettings extends Omit<ContentionOptions, 'isLostRace' | 'onLostRace'> {
   table: ClientTableOptions;
   now: () => number;
+  /** Commits are published on Realtime at most this often per document (see `StoragePort.lastPublished`); absent: nothing is published. */
+  publishEveryMs?: number;
 }
 
 /** What a commit stored: the revision it read (`base`) and made, and the patches between them (none when the read was of another schema). */
@@ -39,6 +41,11 @@ export interface Committed {
   base: number;
   revision: number;
   patches?: WirePatch[];
+  /** Whether this commit is the one to publish (at most one an interval), and the last published revision before it when that is earlier than `base`. */
+  publish: boolean;
+  since?: number;
+  /** The read the commit was made on, to read the changes since `since` cheaply. */
+  read?: DocRead;
 }
 
 /** Patches this large are sent only if the state whole would be larger still. */
@@ -65,15 +72,30 @@ async function answerWithChanges<R extends DocRead>(storage: StoragePort<R>, key
 }
 
 /** The answer to the caller (what it lacks, and the document's id), and what was stored, for publishing. */
-async function settle<R extends DocRead>(storage: StoragePort<R>, key: string, batch: Batch, read: R | undefined, doc: DurableDoc<unknown>, result: { doc: DurableDoc<unknown>; changed: boolean }, plain: CommitResponse) {
+async function settle<R extends DocRead>(storage: StoragePort<R>, key: string, batch: Batch, read: R | undefined, doc: DurableDoc<unknown>, result: { doc: DurableDoc<unknown>; changed: boolean }, plain: CommitResponse, publishing: Publishing) {
   // Patches are relative to what storage holds; a read of an older schema was migrated, so they would not apply.
   const tail = !read || read.doc.schemaVersion === doc.schemaVersion ? diffJson(doc.state, result.doc.state) : undefined;
   const sameDoc = batch.baseRevision === 0 || (read?.id !== undefined && read.id === batch.doc);
   const answered = batch.patches && sameDoc ? await answerWithChanges(storage, key, read, doc, batch.baseRevision, plain, tail) : plain;
   // The caller learns the document's id; a first commit makes one (the next read tells it).
   const answer = read?.id ? { ...answered, doc: read.id } : answered;
-  const committed: Committed | undefined = result.changed ? { base: doc.revision, revision: result.doc.revision, ...(tail ? { patches: tail } : {}) } : undefined;
+  const since = publishing.publish && publishing.last !== undefined && publishing.last < doc.revision ? { since: publishing.last, read } : {};
+  const committed: Committed | undefined = result.changed ? { base: doc.revision, revision: result.doc.revision, ...(tail ? { patches: tail } : {}), publish: publishing.publish, ...since } : undefined;
   return { answer, committed };
+}
+
+/** Whether a commit publishes (and records when, where storage keeps it), and the last published revision. */
+interface Publishing {
+  publish: boolean;
+  last?: number;
+  publishedAt?: number;
+}
+
+/** A commit publishes when the document's last publish is at least `publishEveryMs` old (or storage cannot tell). */
+function publishing<R extends DocRead>(storage: StoragePort<R>, read: R | undefined, now: number, everyMs: number | undefined): Publishing {
+  if (everyMs === undefined || !storage.lastPublished) return { publish: true };
+  const last = read ? storage.lastPublished(read) : undefined;
+  return last && Math.abs(now - last.at) < everyMs ? { publish: false, last: last.revision } : { publish: true, last: last?.revision, publishedAt: now };
 }
 
 /**
@@ -119,6 +141,7 @@ export async function commitBatch<R extends DocRead>(storage: StoragePort<R>, de
     const [read, listed] = await readBoth(now);
     previous = read;
     const doc = currentDoc(definition, read);
+    const publish = publishing(storage, read, now, settings.publishEveryMs);
     const ownListed = listed.some((entry) => entry.key === posted.key);
     let others = carry ? listed.filter((entry) => entry.key !== posted.key) : [];
     let intents = batch.intents;
@@ -137,7 +160,7 @@ export async function commitBatch<R extends DocRead>(storage: StoragePort<R>, de
       const waitingUntil = Math.max(lost ? now + ttl : 0, ...left.map((entry) => entry.expires ?? now + ttl));
       try {
         if (result.changed) {
-          const kept = await storage.commit(key, read, result.doc, { applied, waitingUntil, caller: batch.caller });
+          const kept = await storage.commit(key, read, result.doc, { applied, waitingUntil, caller: batch.caller, ...(publish.publishedAt === undefined ? {} : { publishedAt: publish.publishedAt }) });
           if (!kept.includes(posted.key)) posted.live = false;
         } else if (posted.live && ownListed) {
           // Stored by others' commits, which left the entry (no room): this batch is done with it.
@@ -160,7 +183,7 @@ export async function commitBatch<R extends DocRead>(storage: StoragePort<R>, de
       }
       const outcomes = result.outcomes.slice(carried.length);
       const carriedApplied = result.outcomes.slice(0, carried.length).some((o) => !o.duplicate);
-      return settle(storage, key, batch, read, doc, result, commitAnswer(doc, batch.baseRevision, { doc: result.doc, outcomes }, carriedApplied));
+      return settle(storage, key, batch, read, doc, result, commitAnswer(doc, batch.baseRevision, { doc: result.doc, outcomes }, carriedApplied), publish);
     }
   };
   const onLostRace = async () => {

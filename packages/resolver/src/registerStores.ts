@@ -2,10 +2,11 @@ import { errorText, isSyncError, LIMITS, RESOLVER_FUNCTIONS, type CommitResponse
 import { CALLERS, ownKey } from './callerKeys';
 import { commitBatch, type AnyDefinition, type CommitSettings } from './commitBatch';
 import { createKvsStorage } from './kvs/kvsStorage';
+import { keptKey } from './installation';
 import { loadAnswer } from './loadAnswer';
 import { checkPayload, fail, isObj, parseCommitRequest } from './payload';
 import { applyWritePolicy, assertMayRead, assertMayWrite, type PolicyTime, type StoreContext, type StorePolicy } from './policy';
-import { createChangeFeed, type ChangeFeed, type ChangeFeedOptions } from './realtime';
+import { changeOf, createChangeFeed, withEarlier, type ChangeFeed, type ChangeFeedOptions } from './realtime';
 import { documentKey } from './scope';
 import type { StoragePort } from './storage/port';
 
@@ -83,6 +84,8 @@ export interface RegisterStoresOptions<TStores extends readonly RegisteredStore[
   realtime?: boolean | Omit<ChangeFeedOptions, 'now'>;
 }
 
+const isRevision = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+
 /** Any store definition made by `defineStore` (its state and action types do not matter here). */
 export interface RegisteredStore {
   readonly name: string;
@@ -145,7 +148,7 @@ export function registerStores<const TStores extends readonly RegisteredStore[]>
   const now = options.now ?? (clock ? () => clock.now() : Date.now);
   const storage = options.storage ?? createKvsStorage({ warmDocuments: options.warmDocuments, minPiece: options.minPiece, now, sleep: timing.sleep });
   const feed: ChangeFeed | undefined = options.realtime === false ? undefined : createChangeFeed({ ...(typeof options.realtime === 'object' ? options.realtime : {}), now });
-  const settings: CommitSettings = { ...timing, table: TABLE, now, maxAttempts: options.maxAttempts ?? 6, budgetMs: options.contentionBudgetMs ?? 10_000, retryDelayMs: options.retryDelayMs ?? 50 };
+  const settings: CommitSettings = { ...timing, table: TABLE, now, maxAttempts: options.maxAttempts ?? 6, budgetMs: options.contentionBudgetMs ?? 10_000, retryDelayMs: options.retryDelayMs ?? 50, ...(feed ? { publishEveryMs: feed.publishEveryMs } : {}) };
   const policyTime: PolicyTime = {
     timeoutMs: options.policyTimeoutMs ?? 5000,
     clock: clock ?? { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>) },
@@ -164,6 +167,19 @@ export function registerStores<const TStores extends readonly RegisteredStore[]>
       }
     };
   const keyOf = (definition: AnyDefinition, policy: StorePolicy, context: StoreContext) => documentKey(definition.name, policy.scope ?? 'site', context);
+  // The revision each document was last published up to by a writer's ask, on this instance: asks
+  // that would publish nothing newer publish nothing (a forged ask costs at most one publish per commit).
+  const trailing = new Map<string, number>();
+  const publishTrailing = async (store: string, key: string, heard: number, asked: number): Promise<number> => {
+    const changes = storage.readChanges ? await storage.readChanges(key, heard).catch(() => undefined) : undefined;
+    const revision = changes?.revision ?? (await storage.readRevision(key));
+    const slot = keptKey(key); // per installation: another site's document may share the key
+    if (revision < asked || revision <= (trailing.get(slot) ?? -1)) return revision;
+    trailing.set(slot, revision);
+    if (trailing.size > 64) trailing.delete(trailing.keys().next().value!);
+    await feed!.publish(key, changes ? changeOf(store, heard, changes) : { v: 1, store, base: heard, revision });
+    return revision;
+  };
 
   resolver.define(
     RESOLVER_FUNCTIONS.load,
@@ -175,9 +191,14 @@ export function registerStores<const TStores extends readonly RegisteredStore[]>
 
   resolver.define(
     RESOLVER_FUNCTIONS.revision,
-    handle(async (definition, _payload, context, policy): Promise<RevisionResponse> => {
+    handle(async (definition, payload, context, policy): Promise<RevisionResponse> => {
       await assertMayRead(definition.name, policy, context, policyTime);
-      return { revision: await storage.readRevision(keyOf(definition, policy, context)) };
+      const key = keyOf(definition, policy, context);
+      const { publish: asked, heard } = payload;
+      if (!feed || !isRevision(asked) || !isRevision(heard) || heard >= asked) return { revision: await storage.readRevision(key) };
+      // A writer heard no publish of its commit (#17): publish what followed the last it heard.
+      assertMayWrite(definition.name, policy, context);
+      return { revision: await publishTrailing(definition.name, key, heard, asked) };
     }),
   );
 
@@ -199,7 +220,11 @@ export function registerStores<const TStores extends readonly RegisteredStore[]>
       const floors = request.floors.map(([c, f]): [string, number] => [ownKey(context, c), f]);
       const batch = { caller: context.accountId ?? null, intents, floors, baseRevision: request.baseRevision, patches: request.patches, doc: request.doc };
       const { answer, committed } = await commitBatch(storage, definition, key, batch, settings);
-      if (committed && feed) await feed.publish(key, { v: 1, store: definition.name, ...committed });
+      if (committed?.publish && feed) {
+        const { base, revision, patches, since, read } = committed;
+        const earlier = since !== undefined && patches && storage.readChanges ? await storage.readChanges(key, since, read).catch(() => undefined) : undefined;
+        await feed.publish(key, withEarlier({ v: 1, store: definition.name, base, revision, ...(patches ? { patches } : {}) }, earlier, since));
+      }
       const outcomes = answer.outcomes.map((o) => ({ ...o, clientId: bare.get(o.clientId) ?? o.clientId }));
       return { ...answer, outcomes: [...outcomes, ...refused] };
     }),

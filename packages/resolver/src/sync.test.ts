@@ -138,8 +138,8 @@ describe('#17.2 changes arrive without asking', () => {
     return got;
   };
 
-  it('publishes each commit’s patches on the document’s channel, from its stored base', async () => {
-    const { call, hub } = createBackend([board(50)]);
+  it('publishes each commit’s patches on the document’s channel, from its stored base (an interval of 0: every commit publishes)', async () => {
+    const { call, hub } = createBackend([board(50)], { realtime: { publishEveryMs: 0 } });
     const got = subscribe(hub, channelOf(SITE_KEY));
     const states = await history(call, 2);
     await settle();

@@ -25,7 +25,8 @@ const rows: string[] = [];
 afterAll(() => console.log(`#17.2 read units per operation, ${ITEMS}-item board\n${rows.join('\n')}`));
 
 async function board(warmDocuments: number, commits: number) {
-  const backend = createBackend([bench], { warmDocuments, maxPayload: 5_000_000 });
+  // Every commit publishes (an interval of 0), so each publish is one commit's change.
+  const backend = createBackend([bench], { warmDocuments, maxPayload: 5_000_000, realtime: { publishEveryMs: 0 } });
   for (let k = 1; k <= commits; k++) await backend.call(F.commit, { store: 'bench', baseRevision: k - 1, intents: [intent('writer', k, 'toggle', (k * 7919) % ITEMS)] });
   return backend;
 }

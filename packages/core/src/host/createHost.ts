@@ -17,6 +17,13 @@ export interface HostOptions<TState> {
   persistence?: Persistence<TState>;
   /** Wait this long after the first unsaved intent before committing a batch. @default 200 */
   flushDelayMs?: number;
+  /**
+   * While other pages commit to the same document too, wait up to this long between the starts of
+   * two commits, so each carries more actions and the installation's quotas pay for fewer commits
+   * (the gap widens as commits find others' in between, and narrows when they do not; a quiet
+   * document commits after `flushDelayMs`). 0 commits as soon as the last commit answered. @default 2000
+   */
+  maxCommitGapMs?: number;
   /** Check storage for other tabs' commits this often; 0 turns it off. @default 30_000 */
   revisionCheckMs?: number;
   /** First retry delay after a failed commit or load; doubles (with jitter) up to 30 s. @default 500 */
@@ -96,6 +103,7 @@ function hostTiming(options: HostOptions<unknown>): HostTiming {
     snapshotBurst: 16,
     snapshotsPerSecond: 8,
     flushDelayMs: options.flushDelayMs ?? 200,
+    maxCommitGapMs: options.maxCommitGapMs ?? 2000,
     retry: {
       storage: { ...RETRY_POLICIES.storage, baseMs: options.retryMinMs ?? RETRY_POLICIES.storage.baseMs },
       busy: { ...RETRY_POLICIES.storageBusy, baseMs: options.retryMinMs ?? RETRY_POLICIES.storageBusy.baseMs },

@@ -3,7 +3,7 @@ import { PROTOCOL_VERSION, RETRY_POLICIES, SyncError, type Message } from '@bgst
 import { board } from '../../test/board';
 import { createHostMachine, nextWake, step, type HostEffect } from './machine';
 
-const timing = { heartbeatMs: 2000, digestMs: 10_000, logEntries: 256, logBytes: 1_000_000, snapshotBurst: 2, snapshotsPerSecond: 4, flushDelayMs: 200, retry: { storage: RETRY_POLICIES.storage, busy: RETRY_POLICIES.storageBusy, recheck: RETRY_POLICIES.revisionRecheck, throttled: RETRY_POLICIES.rateLimited, throttleReset: RETRY_POLICIES.rateLimitReset }, revisionCheckMs: 30_000, maxBatchIntents: 500, maxBatchBytes: 450_000 };
+const timing = { heartbeatMs: 2000, digestMs: 10_000, logEntries: 256, logBytes: 1_000_000, snapshotBurst: 2, snapshotsPerSecond: 4, flushDelayMs: 200, maxCommitGapMs: 2000, retry: { storage: RETRY_POLICIES.storage, busy: RETRY_POLICIES.storageBusy, recheck: RETRY_POLICIES.revisionRecheck, throttled: RETRY_POLICIES.rateLimited, throttleReset: RETRY_POLICIES.rateLimitReset }, revisionCheckMs: 30_000, maxBatchIntents: 500, maxBatchBytes: 450_000 };
 const env = { bgstore: PROTOCOL_VERSION, store: 'board' } as const;
 const types = (fx: HostEffect[]) => fx.map((e) => (e.type === 'send' ? `send:${e.message.type}` : e.type));
 const hello = (from: string, epoch: string | null = null, version: number | null = null, fingerprint?: string): Message => ({ ...env, from, type: 'hello', epoch, version, ...(fingerprint ? { fingerprint } : {}) });

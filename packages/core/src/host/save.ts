@@ -12,6 +12,11 @@
 //                                                                         └ RATE_LIMITED: back to waiting
 //                                                                           until the quota's window reopens
 //                                                                           (throttle.ts; nothing is refused)
+// When commits happen is decided here and only here. A quiet document commits `flushDelayMs` after
+// the first intent; while others write too (a commit's answer says others committed in between,
+// or storage was busy or rate-limited) the gap between this host's commits widens, up to
+// `maxCommitGapMs`, so each commit carries more intents and the installation's quotas pay for fewer
+// commits; quiet answers narrow it again.
 import { jsonBytes, toSyncError, PERMANENT_CODES, retryDelay, SyncError, type DurableStatus, type Outcome, type Refusal, type RetryPolicy, type StoredIntent, type SyncErrorCode } from '@bgstore/protocol';
 import type { CommitBatch, CommitResult } from '../runtime/ports';
 import { isHeld } from '../state/defineStore';
@@ -25,6 +30,8 @@ import { env, send, type Turn } from './turn';
 
 export interface SaveTiming {
   flushDelayMs: number;
+  /** The widest gap between the starts of two commits while others write (see {@link widenGap}). */
+  maxCommitGapMs: number;
   /**
    * After a failed load or commit; after storage said it was busy; a revision check that had to wait;
    * after a 429 that did not say when its window reopens, and the jitter added to one that did.
@@ -62,10 +69,14 @@ export interface SaveQueue<TState> {
   throttledUntil: number | undefined;
   /** RATE_LIMITED answers in a row, for the wait when none said when its window reopens. */
   throttles: number;
+  /** The gap kept between the starts of two commits: 0 while the document is quiet (see {@link widenGap}). */
+  gap: number;
+  /** When the last commit was sent. */
+  sentAt: number;
 }
 
 export function createSaveQueue<TState>(state: TState): SaveQueue<TState> {
-  return { revision: 0, state, queue: [], inflight: [], predicted: undefined, floors: new Map(), error: null, attempt: 0, dueAt: undefined, split: Infinity, throttledUntil: undefined, throttles: 0 };
+  return { revision: 0, state, queue: [], inflight: [], predicted: undefined, floors: new Map(), error: null, attempt: 0, dueAt: undefined, split: Infinity, throttledUntil: undefined, throttles: 0, gap: 0, sentAt: -Infinity };
 }
 
 export const durableStatus = (q: SaveQueue<unknown>): DurableStatus => ({
@@ -94,9 +105,28 @@ export function queueIntent<TState>(t: Turn<TState>, intent: StoredIntent) {
   if (!q) return;
   const wasIdle = q.queue.length === 0 && q.inflight.length === 0;
   q.queue.push(intent);
-  if (q.inflight.length === 0) q.dueAt ??= t.now + t.m.timing.flushDelayMs;
+  if (q.inflight.length === 0) q.dueAt ??= Math.max(t.now + t.m.timing.flushDelayMs, q.sentAt + q.gap);
   if (wasIdle) reportDurable(t);
 }
+
+/** The narrowest gap worth keeping: below it the document counts as quiet and commits go at once. */
+const MIN_GAP_MS = 250;
+
+/**
+ * Others write too (or storage is busy, or the quota spent): the next commits wait longer, so each
+ * carries more intents. Doubles up to `maxCommitGapMs`; `all` jumps there at once.
+ */
+export function widenGap(q: SaveQueue<unknown>, timing: SaveTiming, all = false) {
+  q.gap = all ? timing.maxCommitGapMs : Math.min(timing.maxCommitGapMs, Math.max(MIN_GAP_MS, q.gap * 2));
+}
+
+/** A commit went through with nobody else in between: halve the gap; below the narrowest, none. */
+function narrowGap(q: SaveQueue<unknown>) {
+  q.gap = q.gap / 2 < MIN_GAP_MS ? 0 : q.gap / 2;
+}
+
+/** When the next batch may go after a commit settled: at once, or once the gap since the last one passed. */
+const afterGap = (q: SaveQueue<unknown>, now: number) => Math.max(now, q.sentAt + q.gap);
 
 /** Commits the next batch if one is due (`force`: now, whatever the debounce). */
 export function commitDue<TState>(t: Turn<TState>, force = false) {
@@ -109,6 +139,7 @@ export function commitDue<TState>(t: Turn<TState>, force = false) {
   }
   const batch = takeBatch(m.save, t.now, m.timing, m.definition.name, force);
   if (!batch) return;
+  m.save.sentAt = t.now;
   // The host's state is the stored one with every unsaved intent run on it: with none left
   // behind, it is what storage will hold (unless storage answers otherwise).
   m.save.predicted = m.save.queue.length === 0 ? { base: m.save.state, state: m.state } : undefined;
@@ -150,6 +181,7 @@ export function onCommitted<TState>(t: Turn<TState>, result: CommitResult<TState
   const { m } = t;
   const q = m.save!;
   const batch = q.inflight;
+  const base = q.revision;
   q.inflight = [];
   q.attempt = 0;
   q.error = null;
@@ -164,9 +196,12 @@ export function onCommitted<TState>(t: Turn<TState>, result: CommitResult<TState
   const expected = batch.filter((i) => !i.refused).length;
   // A stored held intent is in no state the host published yet: it comes in by a rebase.
   const predicted = result.state === undefined && result.patches === undefined && refusedNow.length === 0 && fresh.length === expected && !fresh.some((i) => isHeld(m.definition, i.name));
+  // Others committed between this host's base and its commit: they write too, so wait longer.
+  if (result.revision > base + 1) widenGap(q, m.timing);
+  else narrowGap(q);
   q.revision = result.revision;
   const stored = storedState(t, result, fresh, predicted);
-  if (q.queue.length) q.dueAt = t.now;
+  if (q.queue.length) q.dueAt = afterGap(q, t.now);
   const refused = result.outcomes.filter((o) => !o.ok);
   learnRefusals(t, refused);
   if (!predicted) rebase(t);
@@ -221,6 +256,7 @@ export function onCommitFailed<TState>(t: Turn<TState>, error: unknown) {
     // Not stored, not refused: the batch goes back in front and waits with what comes meanwhile.
     q.queue.unshift(...batch);
     q.dueAt = throttle(t, error);
+    widenGap(q, m.timing, true);
     return reportDurable(t);
   }
   if (err.code === 'TOO_LARGE' && batch.length > 1) {
@@ -240,6 +276,7 @@ export function onCommitFailed<TState>(t: Turn<TState>, error: unknown) {
   q.queue.unshift(...batch);
   // A busy document is not an outage: try again within a second or two, without growing the wait.
   const delay = err.code === 'STORAGE_BUSY' ? retryDelay(m.timing.retry.busy, 0, m.random) : retryDelay(m.timing.retry.storage, q.attempt++, m.random);
+  if (err.code === 'STORAGE_BUSY') widenGap(q, m.timing, true);
   q.dueAt = now + delay;
   if (delay > 0) t.out.push({ type: 'warn', message: `${err.message}; retrying in ${delay} ms (${q.queue.length} unsaved)` });
   reportDurable(t);

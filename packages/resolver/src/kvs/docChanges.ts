@@ -29,7 +29,7 @@ export function changesOf(revision: number, schemaVersion: number, entries: read
       removed.delete(id);
     }
   }
-  return { revision, schemaVersion, ...(id ? { id } : {}), patches: entries.flatMap((e) => e.p ?? []), clients, removed: [...removed] };
+  return { revision, schemaVersion, ...(id ? { id } : {}), patches: entries.flatMap((e) => e.p ?? []), steps: entries.map((e) => e.p?.length ?? 0), clients, removed: [...removed] };
 }
 
 /**

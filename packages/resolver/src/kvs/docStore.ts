@@ -57,6 +57,8 @@ export interface HeadData {
   p?: number;
   /** Who last committed (a short hash of the caller) and when (ms): others' commits read the inbox a while after. */
   w?: [string, number];
+  /** The last revision published on Realtime, and when (ms): commits publish at most once an interval (#17). */
+  u?: [number, number];
   /** How many garbage transactions rewrote this head (see garbage.ts); `chunks` is the snapshot's pieces plus this. */
   x?: number;
   /** The names of the snapshot's pieces (the manifest's `p` and `q`), so a cold read asks for them with the manifest (#17). */

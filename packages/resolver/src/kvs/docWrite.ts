@@ -27,6 +27,8 @@ export interface WriteOptions {
   warm?: WarmDocuments;
   /** The time garbage is stamped with and measured against. @default Date.now() */
   now?: number;
+  /** This commit is published on Realtime at this time (kept in the head's `u`; else the head keeps the last). */
+  publishedAt?: number;
 }
 
 /** Parts up to this many characters stay whole in the manifest. */
@@ -119,7 +121,7 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
   const minPiece = options.minPiece ?? 4096;
   const layout = previous?.layout;
   const now = options.now ?? Date.now();
-  const common = { now, alsoDelete: options.alsoDelete ?? [], waitingUntil: options.waitingUntil ?? 0, writer: options.writer };
+  const common = { now, alsoDelete: options.alsoDelete ?? [], waitingUntil: options.waitingUntil ?? 0, writer: options.writer, publishedAt: options.publishedAt };
 
   let entry: { value: LogEntry; text: string; bytes: number; size: number } | undefined;
   if (layout?.v === 3 && previous!.doc.schemaVersion === next.schemaVersion) {
@@ -203,6 +205,7 @@ interface Write {
   waitingUntil: number;
   writer: string | undefined;
   now: number;
+  publishedAt: number | undefined;
 }
 
 /**
@@ -210,7 +213,7 @@ interface Write {
  * its grace; then, when deletable garbage is left over a share of the document, garbage
  * transactions. Answers the keys of `alsoDelete` it had no room for.
  */
-async function execute(key: string, previous: StoredDoc | undefined, next: DurableDoc<unknown>, { sets, data, garbage, named, alsoDelete, waitingUntil, writer, now }: Write): Promise<string[]> {
+async function execute(key: string, previous: StoredDoc | undefined, next: DurableDoc<unknown>, { sets, data, garbage, named, alsoDelete, waitingUntil, writer, now, publishedAt }: Write): Promise<string[]> {
   const operations = sets.length + 1;
   const bytes = sets.reduce((n, [k, value]) => n + valueBytes(value) + k.length, 600);
   if (operations > MAX_OPERATIONS || bytes > MAX_TRANSACTION_BYTES) {
@@ -222,6 +225,8 @@ async function execute(key: string, previous: StoredDoc | undefined, next: Durab
   if (garbage.length) data.d = garbage;
   if (waitingUntil > now) data.p = waitingUntil;
   if (writer !== undefined) data.w = [writer, now];
+  const published = publishedAt === undefined ? (previous?.layout.v === 3 ? previous.layout.head.u : undefined) : [next.revision, publishedAt];
+  if (published) data.u = published as [number, number];
 
   const conditions = previous ? new Filter<Head>().and('revision', FilterConditions.equalTo(previous.doc.revision)) : new Filter<Head>().and('revision', FilterConditions.notExists());
   // A garbage transaction rewrites the head at the same revision (and counts itself in `chunks`):

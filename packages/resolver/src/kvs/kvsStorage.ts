@@ -55,8 +55,9 @@ export function createKvsStorage(options: KvsStorageOptions = {}): StoragePort<S
     read: (key, previous) => withRateLimit(() => readDoc(key, previous, warm, { now, sleep })),
     readRevision: (key) => withRateLimit(() => readRevision(key)),
     readChanges: (key, since, upTo) => withRateLimit(() => readChanges(key, since, warm, upTo)),
-    commit: (key, previous, next, { applied, waitingUntil, caller }) =>
-      withRateLimit(() => writeDoc(key, previous, next, { minPiece, alsoDelete: applied, waitingUntil, writer: writerOf(caller), warm, now: now() })),
+    commit: (key, previous, next, { applied, waitingUntil, caller, publishedAt }) =>
+      withRateLimit(() => writeDoc(key, previous, next, { minPiece, alsoDelete: applied, waitingUntil, writer: writerOf(caller), warm, now: now(), publishedAt })),
+    lastPublished: (read) => (read.layout.v === 3 && read.layout.head.u ? { revision: read.layout.head.u[0], at: read.layout.head.u[1] } : undefined),
     mayHaveWaiting(read, caller, at) {
       if (!read) return false;
       // Heads of earlier layouts say nothing of the inbox: read it, as they did.

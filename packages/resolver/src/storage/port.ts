@@ -32,6 +32,8 @@ export interface DocChanges {
   schemaVersion: number;
   /** Patches taking the state at the revision asked about to `revision`'s, in order. */
   patches: WirePatch[];
+  /** How many of `patches` each revision made, in order (optional: lets a Realtime publish say where each revision starts). */
+  steps?: number[];
   /** Client-table records written since (whole records, by table key), and keys removed since. */
   clients: Record<string, unknown>;
   removed: string[];
@@ -76,6 +78,8 @@ export interface CommitNote {
   waitingUntil: number;
   /** Who commits (null: anonymous): a later commit by someone else reads the inbox a while. */
   caller: string | null;
+  /** This commit is published on Realtime at this time: kept with the document (see `StoragePort.lastPublished`). */
+  publishedAt?: number;
 }
 
 /**
@@ -118,6 +122,12 @@ export interface StoragePort<R extends DocRead = DocRead> {
    * commits skip the inbox read. A backend that cannot tell answers true.
    */
   mayHaveWaiting(read: R | undefined, caller: string | null, now: number): boolean;
+  /**
+   * The last revision a commit published on Realtime, and when, as the read's document keeps it
+   * (`CommitNote.publishedAt`): commits on every instance publish at most once an interval. Optional:
+   * without it every commit publishes.
+   */
+  lastPublished?(read: R): { revision: number; at: number } | undefined;
   /** Whether `error` (from `read` or `commit`) means other commits got there first: retry, do not fail. */
   isLostRace(error: unknown): boolean;
   /** How to fix storage when `error` means it is set up wrong (retrying cannot help), else undefined. */

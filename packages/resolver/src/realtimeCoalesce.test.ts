@@ -1,0 +1,102 @@
+import { defineStore } from '@bgstore/core';
+import { RESOLVER_FUNCTIONS as F, type RealtimeChange } from '@bgstore/protocol';
+import { createBackend, intent, resolverCall, stateAfter } from '../test/harness';
+import { channelOf } from './realtime';
+import { documentKey } from './scope';
+
+// #17 coalesced Realtime publishes, through the real @forge/resolver, @forge/kvs and
+// @forge/realtime on the emulator: at most one publish per document per interval, shared by every
+// function instance through the head; each publish carries every change since the last one.
+
+const board = defineStore({
+  name: 'board',
+  initialState: { items: Array.from({ length: 300 }, (_, i) => ({ id: `item-${i}`, title: `Item number ${i}`, done: false })) },
+  actions: {
+    toggle: (draft, i: number) => {
+      const item = draft.items[i];
+      if (item) item.done = !item.done;
+    },
+  },
+});
+const SITE_KEY = documentKey('board', 'site', { installContext: 'ari:cloud:confluence::site/cloud-1' });
+const settle = () => new Promise((r) => setImmediate(r));
+
+function world() {
+  let time = 1_000_000;
+  const now = () => time;
+  const backend = createBackend([board], { now });
+  const got: RealtimeChange[] = [];
+  backend.hub.subscribe('installation-1|global', channelOf(SITE_KEY), (payload) => got.push(payload as RealtimeChange));
+  const states: unknown[] = [];
+  const load = async () => (await backend.call(F.load, { store: 'board' })) as { revision: number; state: unknown };
+  /** Commits a toggle at `at` ms on `call`, and keeps the state of every revision. */
+  const commitAt = async (at: number, call = backend.call) => {
+    time = 1_000_000 + at;
+    const revision = (await load()).revision;
+    if (states.length === 0) states.push((await load()).state);
+    await call(F.commit, { store: 'board', baseRevision: revision, intents: [intent('tab', revision + 1, 'toggle', (revision * 37) % 300)] });
+    states[revision + 1] = (await load()).state;
+    await settle();
+  };
+  return { backend, got, states, commitAt, now, setTime: (at: number) => void (time = 1_000_000 + at) };
+}
+
+/** What a page at revision `known` makes of `change`: the change from there on, through its marks. */
+function applyFrom(state: unknown, known: number, change: RealtimeChange) {
+  if (known === change.base) return stateAfter(state, change);
+  const mark = change.marks?.find(([r]) => r === known);
+  return mark ? stateAfter(state, { patches: change.patches!.slice(mark[1]) }) : undefined;
+}
+
+describe('#17 coalesced Realtime publishes', () => {
+  it('#17 a burst of commits publishes at most one change per interval, and the next carries every change since, with marks', async () => {
+    const w = world();
+    for (const at of [0, 50, 100, 200]) await w.commitAt(at);
+    // The first commit published; the three within 250 ms of it did not.
+    expect(w.got.map((c) => [c.base, c.revision])).toEqual([[0, 1]]);
+    await w.commitAt(300);
+    expect(w.got.map((c) => [c.base, c.revision])).toEqual([
+      [0, 1],
+      [1, 5],
+    ]);
+    const change = w.got[1]!;
+    expect(change.marks?.map(([r]) => r)).toEqual([2, 3, 4]);
+    // A page at any revision from 1 to 4 gets exactly revision 5's state.
+    for (let known = 1; known <= 4; known++) expect(applyFrom(w.states[known], known, change)).toEqual(w.states[5]);
+  });
+
+  it('#17 the interval is the document’s, kept in its head: another function instance does not publish within it', async () => {
+    const w = world();
+    const other = resolverCall([board], { now: w.now });
+    await w.commitAt(0);
+    await w.commitAt(100, other);
+    await w.commitAt(400, other);
+    expect(w.got.map((c) => [c.base, c.revision])).toEqual([
+      [0, 1],
+      [1, 3],
+    ]);
+  });
+
+  it('#17 a writer’s ask publishes what followed the revision it heard, once; a reader may not ask', async () => {
+    const w = world();
+    for (const at of [0, 50, 100]) await w.commitAt(at);
+    expect(w.got).toHaveLength(1);
+    w.setTime(1500);
+    expect(await w.backend.call(F.revision, { store: 'board', publish: 3, heard: 1 })).toEqual({ revision: 3 });
+    await settle();
+    expect(w.got.map((c) => [c.base, c.revision])).toEqual([
+      [0, 1],
+      [1, 3],
+    ]);
+    expect(applyFrom(w.states[2], 2, w.got[1]!)).toEqual(w.states[3]);
+    // Asked again (another writer, or a forged ask): nothing newer, nothing published.
+    await w.backend.call(F.revision, { store: 'board', publish: 3, heard: 1 });
+    await w.backend.call(F.revision, { store: 'board', publish: 2, heard: 0 });
+    // An ask for a revision storage does not have publishes nothing either.
+    await w.backend.call(F.revision, { store: 'board', publish: 9, heard: 2 });
+    await settle();
+    expect(w.got).toHaveLength(2);
+    // Anonymous callers may read but not write (the default policy): they may not ask.
+    expect(await w.backend.call(F.revision, { store: 'board', publish: 3, heard: 1 }, { accountId: null })).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
+  });
+});
