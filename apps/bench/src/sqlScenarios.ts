@@ -126,20 +126,24 @@ function watchCommits(call: Call) {
 }
 
 /**
- * Actions stored more than once and actions answered as stored yet absent, counted in the stored
- * state (each page's count against the tokens its commits were answered for; both must be 0).
+ * Counted in the stored state, per page: actions stored more than the page offered (doubled),
+ * actions answered as stored yet absent (lost) — both must be 0 — and actions stored whose page
+ * never heard so (its commit's answer was an error, or came after the run).
  */
-async function doubledAndLost(call: Call, saved: Map<string, Set<string>>) {
+async function storedCounts(call: Call, saved: Map<string, Set<string>>, offered: number) {
   const loaded = await call('bgstore.load', { store: contentionStore.name });
   const counts = ((loaded.state as { counts?: Record<string, number> } | undefined)?.counts ?? {}) as Record<string, number>;
   let doubled = 0;
   let lost = 0;
+  let unconfirmed = 0;
   for (const page of new Set([...Object.keys(counts), ...saved.keys()])) {
-    const diff = (counts[page] ?? 0) - (saved.get(page)?.size ?? 0);
-    if (diff > 0) doubled += diff;
-    else lost -= diff;
+    const stored = counts[page] ?? 0;
+    const answered = saved.get(page)?.size ?? 0;
+    doubled += Math.max(0, stored - offered);
+    lost += Math.max(0, answered - stored);
+    unconfirmed += Math.max(0, Math.min(stored, offered) - answered);
   }
-  return { doubled, lost };
+  return { doubled, lost, unconfirmed };
 }
 
 /** `readsAreDml` false: what happens if Forge counts only writes against its 150 DML requests a second. */
@@ -170,9 +174,10 @@ async function sqlContention(add: Add, server: MariaDbServer, pages: number, sec
   for (const [kind] of [...STATEMENTS, ['other']]) add(scenario, `sql_${kind}_per_action`, 'requests', only((world.statements.get(kind) ?? 0) / saved));
   add(scenario, 'sql_requests_per_commit', 'requests', only(world.fetch.stats().calls / Math.max(1, c.commits)));
   quotaShares(add, scenario, world.fetch);
-  const { doubled, lost } = await doubledAndLost(pool, watch.saved);
+  const { doubled, lost, unconfirmed } = await storedCounts(pool, watch.saved, seconds);
   add(scenario, 'doubled_actions', 'in stored state', only(doubled));
   add(scenario, 'lost_actions', 'in stored state', only(lost));
+  add(scenario, 'stored_unconfirmed_actions', 'in stored state', only(unconfirmed));
   await world.fetch.executor.close();
 }
 
