@@ -160,7 +160,8 @@ export async function commitBatch<R extends DocRead>(storage: StoragePort<R>, de
       const waitingUntil = Math.max(lost ? now + ttl : 0, ...left.map((entry) => entry.expires ?? now + ttl));
       try {
         if (result.changed) {
-          const kept = await storage.commit(key, read, result.doc, { applied, waitingUntil, caller: batch.caller, ...(publish.publishedAt === undefined ? {} : { publishedAt: publish.publishedAt }) });
+          const post = { key: posted.key, caller: batch.caller, intents: batch.intents, expires: now + ttl };
+          const kept = await storage.commit(key, read, result.doc, { applied, waitingUntil, caller: batch.caller, post, ...(publish.publishedAt === undefined ? {} : { publishedAt: publish.publishedAt }) });
           if (!kept.includes(posted.key)) posted.live = false;
         } else if (posted.live && ownListed) {
           // Stored by others' commits, which left the entry (no room): this batch is done with it.

@@ -1,12 +1,11 @@
 import { migrationRunner, sql } from '@forge/sql';
-import type { StoragePort } from '../storage/port';
-import { isMissingTable, withSqlRateLimit } from './client';
+import type { InboxEntry, StoragePort } from '../storage/port';
+import { isMissingColumn, isMissingTable, withSqlRateLimit } from './client';
 import { createGuesses } from './guesses';
 import { currentInstallation, keptKey, warmPerInstallation } from '../installation';
 import { enqueueBgstoreMigrations } from './schema';
-import type { Row } from './client';
-import { createSqlInbox, dropEntries, parseInboxRows, splitKey } from './sqlInbox';
-import { createWarmSqlDocs, INBOX_READ_LIMIT, readSqlDoc, readSqlRevision, SqlLostRaceError, writeSqlDoc, type SqlDoc } from './sqlDocStore';
+import { createSqlInbox, dropEntries, entryText, parseInboxRows, splitKey } from './sqlInbox';
+import { createWarmSqlDocs, INBOX_READ_LIMIT, pendingLine, pendingRows, readSqlDoc, readSqlRevision, SqlLostRaceError, writeSqlDoc, type InboxSink, type SqlDoc } from './sqlDocStore';
 
 /** Options of {@link sqlStorage}. */
 export interface SqlStorageOptions {
@@ -26,6 +25,15 @@ export interface SqlStorageOptions {
   guess?: boolean;
   /** Stamps inbox entries. @default Date.now */
   now?: () => number;
+  /**
+   * A commit that lost its race and left its batch on the row that won waits this long before it
+   * reads again: meanwhile the next commit (someone else's) most likely applies the batch, and the
+   * read only finds it done — one request, where trying again at once costs a read and an INSERT
+   * that mostly loses again. @default 100
+   */
+  loserWaitMs?: number;
+  /** Waits `loserWaitMs` (tests pass the emulator's clock). @default setTimeout */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 const MANIFEST_HINT = "add a Forge SQL module to manifest.yml (modules: sql: - key: main, engine: mysql) and deploy again";
@@ -68,36 +76,68 @@ export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc>
       try {
         return await run();
       } catch (error) {
-        if (!migrate || !isMissingTable(error)) throw error;
+        // (A missing column: tables of an older release, a migration to run.)
+        if (!migrate || !(isMissingTable(error) || isMissingColumn(error))) throw error;
         await migrateHere();
         return run();
       }
     });
   const inbox = createSqlInbox();
   const now = options.now ?? Date.now;
-  // Every read fetches the document's inbox rows in its own answer; the inbox read that follows it
-  // (with it, or after it) takes them from there instead of asking again.
-  const alongside = new Map<string, Promise<Row[] | undefined>>();
-  const seen = new Map<string, Set<string>>();
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const loserWaitMs = options.loserWaitMs ?? 100;
+  // Every read fetches the document's inbox rows (and the latest row's waiting batches) in its own
+  // answer; the inbox read that follows it (with it, or after it) takes them from there instead of
+  // asking again.
+  const alongside = new Map<string, Promise<Parameters<InboxSink>[0]>>();
+  // Entries of the inbox table in the last whole read of it, by document: only those are deleted
+  // (a batch waiting on a log row goes with the next row; one already deleted needs no request).
+  const inTable = new Map<string, Set<string>>();
+  // Entries a lost commit just left on the row that won (their post is done), and the documents
+  // whose next read waits for the commit that carries them.
+  const postedOnRow = new Set<string>();
+  // Entries known to wait on a log row: never deleted (the next row supersedes them).
+  const onRows = new Set<string>();
+  const waitBeforeRead = new Set<string>();
   const guesses = createGuesses(warm, options.guess !== false);
   const read = async (key: string, previous: SqlDoc | undefined) => {
-    let sink!: (rows: Row[] | undefined) => void;
-    const inboxRows = new Promise<Row[] | undefined>((resolve) => (sink = resolve));
-    alongside.set(keptKey(key), inboxRows);
+    let sink!: InboxSink;
+    const waiting = new Promise<Parameters<InboxSink>[0]>((resolve) => (sink = resolve));
+    // (Set before any wait: the inbox read that goes with this read may start at once.)
+    alongside.set(keptKey(key), waiting);
+    if (waitBeforeRead.delete(keptKey(key))) await sleep(loserWaitMs);
     const prior = previous ?? warm.get(key);
     const doc = await withTables(() => readSqlDoc(key, previous, warm, sink)).finally(() => sink(undefined));
-    guesses.read(key, prior, doc, await inboxRows);
+    const seen = await waiting;
+    guesses.read(key, prior, doc, seen && (seen.pending ? [...seen.rows, ...pendingRows(seen.pending)] : seen.rows));
     return doc;
+  };
+  /** The line that leaves `entry` on the row that won, when it is small enough to wait there. */
+  const postLine = (entry: InboxEntry | undefined) => {
+    const text = entry && entryText(entry);
+    return text === undefined ? undefined : pendingLine(splitKey(entry!.key)[1], entry!.expires ?? 0, text);
   };
   return {
     read,
     guess: (key) => guesses.take(key),
     readRevision: (key) => withTables(() => readSqlRevision(key)),
     async commit(key, previous, next, note) {
-      await withTables(() => writeSqlDoc(key, previous, next, warm, now()));
+      // A commit on a guess posts nothing: a guess that was behind reads and tries again at once.
+      const post = guesses.isTaken(key, previous) ? undefined : postLine(note.post);
+      try {
+        await withTables(() => writeSqlDoc(key, previous, next, warm, now(), post));
+      } catch (error) {
+        if (error instanceof SqlLostRaceError && error.posted && note.post) {
+          postedOnRow.add(note.post.key);
+          waitBeforeRead.add(keptKey(key));
+        }
+        throw error;
+      }
       guesses.stored(key, previous);
-      // Stored: the inbox entries it applied go, in one statement (best effort: they expire anyway).
-      return (await dropEntries(key, note.applied)) ? [] : note.applied;
+      // Stored: the inbox-table entries it applied go, in one statement (best effort: they expire anyway).
+      const known = inTable.get(keptKey(key));
+      const applied = note.applied.filter((entry) => !known || known.has(entry));
+      return (await dropEntries(key, applied)) ? [] : applied;
     },
     // The inbox comes with every read at no extra request, so it is always worth looking.
     mayHaveWaiting: () => true,
@@ -108,23 +148,35 @@ export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc>
       post(entry) {
         // Lost a race: others write this document, guesses would lose too.
         guesses.lost(splitKey(entry.key)[0]);
+        // Left on the row that won by the commit's own statement: posted.
+        if (postedOnRow.delete(entry.key)) {
+          if (onRows.size > 256) onRows.clear();
+          onRows.add(entry.key);
+          return Promise.resolve(true);
+        }
         return withTables(() => inbox.post(entry));
       },
       async read(key, at) {
         const shared = alongside.get(keptKey(key));
         alongside.delete(keptKey(key));
-        const rows = shared && (await shared);
-        const entries = rows ? parseInboxRows(key, rows, at) : await inbox.read(key, at);
-        // A whole inbox read tells which entries are still there (what the winner already deleted is not).
-        if (seen.size > 64) seen.clear();
-        if (rows && rows.length < INBOX_READ_LIMIT) seen.set(keptKey(key), new Set(entries.map((e) => e.key)));
-        else seen.delete(keptKey(key));
-        return entries;
+        const seen = shared && (await shared);
+        if (!seen) {
+          inTable.delete(keptKey(key));
+          return inbox.read(key, at);
+        }
+        // A whole read of the table tells which of its entries are still there.
+        if (inTable.size > 64) inTable.clear();
+        const table = parseInboxRows(key, seen.rows, at);
+        if (seen.rows.length < INBOX_READ_LIMIT) inTable.set(keptKey(key), new Set(table.map((e) => e.key)));
+        else inTable.delete(keptKey(key));
+        // Then the batches waiting on the latest row, longest-waiting first.
+        const onRow = parseInboxRows(key, pendingRows(seen.pending), at).filter((e) => !table.some((t) => t.key === e.key));
+        return [...table, ...onRow].slice(0, INBOX_READ_LIMIT);
       },
       async drop(entryKey) {
-        // The commit that applied a batch deletes its entry: when the last whole read of the inbox no
-        // longer had it, there is nothing to delete, and no request is spent on it.
-        const known = seen.get(keptKey(splitKey(entryKey)[0]));
+        // Only an entry of the inbox table that the last whole read of it still had costs a request.
+        if (onRows.delete(entryKey)) return;
+        const known = inTable.get(keptKey(splitKey(entryKey)[0]));
         if (known && !known.has(entryKey)) return;
         await inbox.drop(entryKey);
       },

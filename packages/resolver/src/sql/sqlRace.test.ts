@@ -1,0 +1,132 @@
+// How a commit that loses its race behaves on Forge SQL (#19.4): its one INSERT either takes the
+// revision or leaves the batch on the row that won, and the loser waits for the next commit to carry
+// it instead of trying again. Everything waits on the emulator's manual clock: the race is made, not
+// hoped for (a loser's INSERT is held until the winner has committed).
+import { defineStore } from '@bgstore/core';
+import { createManualClock } from '@bgstore/emulator';
+import { RESOLVER_FUNCTIONS as F } from '@bgstore/protocol';
+import { sqlBackend } from '../../test/backends';
+import { intent } from '../../test/harness';
+import { sqlStorage } from './sqlStorage';
+
+const list = defineStore({
+  name: 'list',
+  initialState: { items: [] as string[] },
+  actions: {
+    add: (draft, item: string) => void draft.items.push(item),
+  },
+});
+
+const clock = createManualClock(1_700_000_000_000);
+const backend = sqlBackend({ clock });
+const reason = backend.unavailable();
+if (reason) console.warn(`[bgstore] skipping the Forge SQL race tests: ${reason}`);
+
+/** Waits (for I/O, not for time) until `done` holds; the clock does not move. */
+async function until(done: () => boolean) {
+  for (let i = 0; i < 5_000 && !done(); i++) await new Promise((resolve) => setImmediate(resolve));
+  if (!done()) throw new Error('[test] the condition never held');
+}
+
+/** Lets the held INSERT run, then moves the clock until the loser waits before reading again. */
+async function heldUntilLoserWaits(waiting: () => boolean) {
+  await clock.advanceAsync(1_000);
+  for (let i = 0; i < 50 && !waiting(); i++) {
+    await until(() => waiting() || clock.pending() > 0);
+    if (!waiting()) await clock.advanceAsync(10);
+  }
+}
+
+(reason ? describe.skip : describe)('#19.4 Forge SQL: a commit that loses its race', () => {
+  beforeAll(() => backend.beforeAll(), 60_000);
+  afterAll(() => backend.afterAll(), 30_000);
+  afterEach(() => backend.afterEach());
+
+  it('#19.4 leaves its batch on the winning row in the same request, waits, and is answered from the next commit that carries it', async () => {
+    const loserWaitMs = 100;
+    let waiting = false;
+    const sleep = (ms: number) => {
+      waiting = ms === loserWaitMs;
+      return new Promise<void>((resolve) => void clock.setTimeout(() => resolve(void (waiting = false)), ms));
+    };
+    const options = { clock, storage: sqlStorage({ now: () => clock.now(), sleep, loserWaitMs }) };
+    const inst = await backend.create([list], options);
+    expect(await inst.call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('t0', 1, 'add', 'first')] })).toMatchObject({ revision: 1 });
+    const fetch = inst.sqlFetch!;
+    const queries: string[] = [];
+    // The loser's INSERT of revision 2 is held (on the manual clock) until the winner has committed.
+    let held = 0;
+    let heldQuery = '';
+    fetch.setFaults(({ body }) => {
+      const { query, params } = body as { query: string; params: unknown[] };
+      queries.push(query);
+      if (!query.startsWith('INSERT INTO bgstore_log') || !JSON.stringify(params).includes('from-a') || held++ > 0) return undefined;
+      heldQuery = query;
+      return { delayMs: 1_000 };
+    });
+    const a = inst.again([list], options).call(F.commit, { store: 'list', baseRevision: 1, intents: [intent('ta', 1, 'add', 'from-a')] }, { accountId: 'user-a' });
+    await until(() => held === 1);
+    // The winner takes revision 2 meanwhile.
+    expect(await inst.again([list], options).call(F.commit, { store: 'list', baseRevision: 1, intents: [intent('tb', 1, 'add', 'from-b')] }, { accountId: 'user-b' })).toMatchObject({ revision: 2 });
+    queries.length = 0;
+    // The held INSERT runs now: revision 2 is taken, so it leaves the batch on that row; then the
+    // loser waits (the contention loop's short wait, then the loser's wait before reading).
+    await heldUntilLoserWaits(() => waiting);
+    expect(waiting).toBe(true);
+    // One request: the INSERT that lost also posted; nothing since. Nothing went to the inbox table.
+    expect(heldQuery).toMatch(/^INSERT INTO bgstore_log .* ON DUPLICATE KEY UPDATE pending/);
+    expect(queries).toEqual([]);
+    expect(await inst.inboxed()).toBe(0);
+    // The next commit (someone else's) reads the waiting batch with the rows and carries it.
+    const c = await inst.again([list], options).call(F.commit, { store: 'list', baseRevision: 2, intents: [intent('tc', 1, 'add', 'from-c')] }, { accountId: 'user-c' });
+    expect(c).toMatchObject({ revision: 3 });
+    queries.length = 0;
+    await clock.advanceAsync(loserWaitMs);
+    // The loser reads once, finds its intent stored by that commit, and answers: no INSERT of its own.
+    expect(await a).toMatchObject({ revision: 3, outcomes: [{ clientId: 'ta', seq: 1, ok: true, duplicate: true }] });
+    expect(queries).toEqual([expect.stringMatching(/^SELECT/)]);
+    const loaded = await inst.again([list], options).call(F.load, { store: 'list' });
+    expect(loaded).toMatchObject({ revision: 3, state: { items: ['first', 'from-b', 'from-a', 'from-c'] } });
+  });
+
+  it('#19.4 a batch left on a row that is no longer the latest is not applied from there: its poster commits it itself, once', async () => {
+    let waiting = false;
+    const sleep = (ms: number) => {
+      waiting = ms === 100;
+      return new Promise<void>((resolve) => void clock.setTimeout(() => resolve(void (waiting = false)), ms));
+    };
+    const options = { clock, storage: sqlStorage({ now: () => clock.now(), sleep }) };
+    const inst = await backend.create([list], options);
+    await inst.call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('t0', 1, 'add', 'first')] });
+    // A's INSERT of revision 2 is held until B took it; D read revision 2 before A's batch was left
+    // there, and its INSERT of revision 3 is held until just after.
+    const holds = new Map([['from-a', 1_000], ['from-d', 1_020]]);
+    inst.sqlFetch!.setFaults(({ body }) => {
+      const { query, params } = body as { query: string; params: unknown[] };
+      if (!query.startsWith('INSERT INTO bgstore_log')) return undefined;
+      const [item, delayMs] = [...holds].find(([name]) => JSON.stringify(params).includes(name)) ?? [];
+      if (item === undefined) return undefined;
+      holds.delete(item);
+      return { delayMs };
+    });
+    const a = inst.again([list], options).call(F.commit, { store: 'list', baseRevision: 1, intents: [intent('ta', 1, 'add', 'from-a')] }, { accountId: 'user-a' });
+    await until(() => !holds.has('from-a'));
+    const other = inst.again([list], options);
+    await other.call(F.commit, { store: 'list', baseRevision: 1, intents: [intent('tb', 1, 'add', 'from-b')] }, { accountId: 'user-b' });
+    const d = inst.again([list], options).call(F.commit, { store: 'list', baseRevision: 2, intents: [intent('td', 1, 'add', 'from-d')] }, { accountId: 'user-d' });
+    await until(() => !holds.has('from-d'));
+    await heldUntilLoserWaits(() => waiting);
+    expect(waiting).toBe(true);
+    // D took revision 3 without A's batch, which waits on row 2, no longer the latest.
+    expect(await d).toMatchObject({ revision: 3, outcomes: [{ clientId: 'td', seq: 1, ok: true }] });
+    // The loser finds itself not stored and commits it.
+    await clock.advanceAsync(100);
+    const answer = await a;
+    expect(answer).toMatchObject({ revision: 4, outcomes: [{ clientId: 'ta', seq: 1, ok: true }] });
+    expect((answer.outcomes as { duplicate?: boolean }[])[0]!.duplicate).toBeUndefined();
+    // Later commits (reading row 2 again, from the start) do not apply it again.
+    expect(await inst.again([list], options).call(F.commit, { store: 'list', baseRevision: 4, intents: [intent('tb', 2, 'add', 'last')] }, { accountId: 'user-b' })).toMatchObject({ revision: 5 });
+    const loaded = await inst.again([list], options).call(F.load, { store: 'list' });
+    expect(loaded).toMatchObject({ revision: 5, state: { items: ['first', 'from-b', 'from-d', 'from-a', 'last'] } });
+  });
+});
