@@ -52,11 +52,18 @@ export class SqlLostRaceError extends Error {
   }
 }
 
-/** Only the latest row's waiting batches count (see {@link insertOrPost}): older rows' are not sent. */
-const PENDING = 'IF(revision = (SELECT MAX(revision) FROM bgstore_log WHERE doc_key = ?), pending, NULL) AS pending';
+/**
+ * Batches wait on the row whose revision their commit lost to (see `INSERT_OR_POST`), and count
+ * while that row is one of the latest few: a commit that read the row before the batch was left
+ * there may take the next revision without it, so the commit after still sees it. Older rows'
+ * batches are not sent (their posters, still waiting, find them not applied and commit them).
+ */
+export const PENDING_ROWS = 8;
+const LATEST = `(SELECT MAX(revision) FROM bgstore_log WHERE doc_key = ?)`;
+const PENDING = `IF(revision > ${LATEST} - ${PENDING_ROWS}, pending, NULL) AS pending`;
 const FROM_SNAPSHOT = `SELECT revision, schema_version, kind, size, body, ${PENDING}, '' AS entry FROM bgstore_log WHERE doc_key = ? AND revision >= (SELECT COALESCE(MAX(revision), 0) FROM bgstore_log WHERE doc_key = ? AND kind = 's')`;
-/** From the row already read on (its body not sent again: only its waiting batches, if it is still the latest). */
-const SINCE = `SELECT revision, schema_version, kind, size, IF(revision > ?, body, '') AS body, ${PENDING}, '' AS entry FROM bgstore_log WHERE doc_key = ? AND revision >= ?`;
+/** The rows after the one already read, and the latest few rows for their waiting batches only (bodies not sent again). */
+const SINCE = `SELECT revision, schema_version, kind, size, IF(revision > ?, body, '') AS body, ${PENDING}, '' AS entry FROM bgstore_log WHERE doc_key = ? AND revision >= LEAST(?, ${LATEST} - ${PENDING_ROWS} + 1)`;
 /** The document's inbox in the same answer (kind 'i'), so a commit's read is one request. */
 const WITH_INBOX = ` UNION ALL (SELECT 0, 0, 'i', expires, body, NULL, entry FROM bgstore_inbox WHERE doc_key = ? ORDER BY entry LIMIT ${INBOX_READ_LIMIT})`;
 
@@ -67,7 +74,7 @@ const rethrowRateLimit = (error: unknown): undefined => {
 
 /**
  * Where a read hands what waits for the next commit, read in the same answer: the inbox table's rows
- * and the latest log row's waiting batches (`pending`, null when none); undefined when it read none.
+ * and the latest rows' waiting batches (`pending`, in revision order; null when none); undefined when it read none.
  */
 export type InboxSink = (waiting: { rows: Row[]; pending: string | null } | undefined) => void;
 
@@ -76,12 +83,12 @@ export type InboxSink = (waiting: { rows: Row[]; pending: string | null } | unde
  * moment — in revision order; with `sink`, the inbox's rows in the same answer, handed to it.
  */
 async function readRows(key: string, since: number | undefined, sink: InboxSink | undefined): Promise<Row[]> {
-  const [query, params] = since === undefined ? [FROM_SNAPSHOT, [key, key, key]] : [SINCE, [since, key, key, since]];
+  const [query, params] = since === undefined ? [FROM_SNAPSHOT, [key, key, key]] : [SINCE, [since, key, key, since, key]];
   const rows = sink ? await select(query + WITH_INBOX, ...params, key) : await select(query, ...params);
   const log = rows.filter((row) => row.kind !== 'i').sort((a, b) => Number(a.revision) - Number(b.revision));
-  const latest = log[log.length - 1];
-  sink?.({ rows: rows.filter((row) => row.kind === 'i').sort((a, b) => (String(a.entry) < String(b.entry) ? -1 : 1)), pending: latest?.pending == null ? null : String(latest.pending) });
-  // The row read on before is sent only for its waiting batches.
+  const pending = log.map((row) => (row.pending == null ? '' : String(row.pending))).join('');
+  sink?.({ rows: rows.filter((row) => row.kind === 'i').sort((a, b) => (String(a.entry) < String(b.entry) ? -1 : 1)), pending: pending || null });
+  // Rows up to the one read on before are sent only for their waiting batches.
   return since === undefined ? log : log.filter((row) => Number(row.revision) > since);
 }
 
@@ -170,16 +177,18 @@ const INSERT_ROW =
   'INSERT INTO bgstore_log (doc_key, revision, schema_version, kind, size, body) SELECT ?, ?, ?, ?, ?, ? FROM DUAL WHERE NOT EXISTS (SELECT 1 FROM bgstore_log WHERE doc_key = ? AND revision >= ?)';
 
 /** Waiting batches a row holds at most (characters); a post beyond it replaces them (they are hints). */
-const MAX_PENDING_CHARS = 400_000;
+const MAX_PENDING_CHARS = 100_000;
 
 /**
- * The same INSERT, or else — when another commit took the revision and it is still the latest —
- * the batch appended to that row's `pending`, where the commit of the next revision reads it: one
- * statement both claims the revision and carries the batch of a commit that loses. Its answer tells
- * which: 1 row inserted, 2 updated (the appended text is never the row's already, so a server that
- * counts found rather than changed rows answers the same), 0 neither (a later revision exists).
+ * The same INSERT, or else — when another commit took the revision and that row is still one of the
+ * latest few, whose waiting batches reads send (`PENDING_ROWS`) — the batch appended to that row's
+ * `pending`, where a later commit reads it: one statement both claims the revision and carries the
+ * batch of a commit that loses. Its answer tells which: 1 row inserted, 2 updated (the appended
+ * text is never the row's already, so a server that counts found rather than changed rows answers
+ * the same), 0 neither (the revision is gone — collected — or far behind the latest). The INSERT
+ * itself still needs no row after the revision, as `INSERT_ROW`.
  */
-const INSERT_OR_POST = `INSERT INTO bgstore_log (doc_key, revision, schema_version, kind, size, body) SELECT ?, ?, ?, ?, ?, ? FROM DUAL WHERE NOT EXISTS (SELECT 1 FROM bgstore_log WHERE doc_key = ? AND revision > ?) ON DUPLICATE KEY UPDATE pending = CONCAT(IF(CHAR_LENGTH(COALESCE(pending, '')) > ${MAX_PENDING_CHARS}, '', COALESCE(pending, '')), ?)`;
+const INSERT_OR_POST = `INSERT INTO bgstore_log (doc_key, revision, schema_version, kind, size, body) SELECT ?, ?, ?, ?, ?, ? FROM DUAL WHERE NOT EXISTS (SELECT 1 FROM bgstore_log WHERE doc_key = ? AND revision > ?) OR (EXISTS (SELECT 1 FROM bgstore_log WHERE doc_key = ? AND revision = ?) AND NOT EXISTS (SELECT 1 FROM bgstore_log WHERE doc_key = ? AND revision > ? + ${PENDING_ROWS - 2})) ON DUPLICATE KEY UPDATE pending = CONCAT(IF(CHAR_LENGTH(COALESCE(pending, '')) > ${MAX_PENDING_CHARS}, '', COALESCE(pending, '')), ?)`;
 
 /** A waiting batch as one line of a row's `pending`: entry, expiry (ms) and the batch, tab-separated. */
 export const pendingLine = (entry: string, expires: number, text: string) => `${entry}\t${expires}\t${encodeText(text)}\n`;
@@ -205,7 +214,7 @@ async function insertRow(key: string, next: DurableDoc<unknown>, kind: 's' | 'e'
   try {
     affected = post === undefined
       ? await write(INSERT_ROW, key, next.revision, next.schemaVersion, kind, size, body, key, next.revision)
-      : await write(INSERT_OR_POST, key, next.revision, next.schemaVersion, kind, size, body, key, next.revision, post);
+      : await write(INSERT_OR_POST, key, next.revision, next.schemaVersion, kind, size, body, key, next.revision, key, next.revision, key, next.revision, post);
   } catch (error) {
     // Two inserts of the same revision at once: one gets the duplicate key (or, where the check's
     // read locks the range, InnoDB's deadlock error), and nothing of it is written.

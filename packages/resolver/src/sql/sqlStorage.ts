@@ -1,11 +1,16 @@
 import { migrationRunner, sql } from '@forge/sql';
+import { createClientTable } from '@bgstore/core/durable';
 import type { InboxEntry, StoragePort } from '../storage/port';
 import { isMissingColumn, isMissingTable, withSqlRateLimit } from './client';
 import { createGuesses } from './guesses';
 import { currentInstallation, keptKey, warmPerInstallation } from '../installation';
 import { enqueueBgstoreMigrations } from './schema';
 import { createSqlInbox, dropEntries, entryText, parseInboxRows, splitKey } from './sqlInbox';
-import { createWarmSqlDocs, INBOX_READ_LIMIT, pendingLine, pendingRows, readSqlDoc, readSqlRevision, SqlLostRaceError, writeSqlDoc, type InboxSink, type SqlDoc } from './sqlDocStore';
+import { createLoserWait } from './loserWait';
+import { createWarmSqlDocs, INBOX_READ_LIMIT, PENDING_ROWS, pendingLine, pendingRows, readSqlDoc, readSqlRevision, SqlLostRaceError, writeSqlDoc, type InboxSink, type SqlDoc } from './sqlDocStore';
+
+/** What waits for a commit, as its read found it (the inbox table's rows, the latest rows' batches), and the document read. */
+type Waiting = NonNullable<Parameters<InboxSink>[0]> & { doc: SqlDoc | undefined };
 
 /** Options of {@link sqlStorage}. */
 export interface SqlStorageOptions {
@@ -89,28 +94,38 @@ export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc>
   // Every read fetches the document's inbox rows (and the latest row's waiting batches) in its own
   // answer; the inbox read that follows it (with it, or after it) takes them from there instead of
   // asking again.
-  const alongside = new Map<string, Promise<Parameters<InboxSink>[0]>>();
+  const alongside = new Map<string, Promise<Waiting | undefined>>();
   // Entries of the inbox table in the last whole read of it, by document: only those are deleted
   // (a batch waiting on a log row goes with the next row; one already deleted needs no request).
   const inTable = new Map<string, Set<string>>();
-  // Entries a lost commit just left on the row that won (their post is done), and the documents
-  // whose next read waits for the commit that carries them.
+  // Entries a lost commit just left on the row that won (their post is done).
   const postedOnRow = new Set<string>();
-  // Entries known to wait on a log row: never deleted (the next row supersedes them).
-  const onRows = new Set<string>();
-  const waitBeforeRead = new Set<string>();
+  // Entries known to wait on a log row: never deleted (later rows supersede them).
+  const rowEntries = new Set<string>();
   const guesses = createGuesses(warm, options.guess !== false);
+  const losers = createLoserWait(sleep, loserWaitMs, PENDING_ROWS);
   const read = async (key: string, previous: SqlDoc | undefined) => {
-    let sink!: InboxSink;
-    const waiting = new Promise<Parameters<InboxSink>[0]>((resolve) => (sink = resolve));
+    let done!: (waiting: Waiting | undefined) => void;
     // (Set before any wait: the inbox read that goes with this read may start at once.)
-    alongside.set(keptKey(key), waiting);
-    if (waitBeforeRead.delete(keptKey(key))) await sleep(loserWaitMs);
-    const prior = previous ?? warm.get(key);
-    const doc = await withTables(() => readSqlDoc(key, previous, warm, sink)).finally(() => sink(undefined));
-    const seen = await waiting;
-    guesses.read(key, prior, doc, seen && (seen.pending ? [...seen.rows, ...pendingRows(seen.pending)] : seen.rows));
-    return doc;
+    alongside.set(keptKey(key), new Promise<Waiting | undefined>((resolve) => (done = resolve)));
+    // What the last read found waiting, in its own answer.
+    const last: { seen?: Parameters<InboxSink>[0] } = {};
+    const readOnce = async (from: SqlDoc | undefined) => {
+      last.seen = undefined;
+      const prior = from ?? warm.get(key);
+      const doc = await withTables(() => readSqlDoc(key, from, warm, (rows) => (last.seen = rows)));
+      const seen = last.seen as Parameters<InboxSink>[0];
+      guesses.read(key, prior, doc, seen && (seen.pending ? [...seen.rows, ...pendingRows(seen.pending)] : seen.rows));
+      return doc;
+    };
+    try {
+      const { doc, carried } = await losers.read(key, previous, readOnce);
+      // Its own batch carried, a commit answers from this read: what else waits is others' to carry.
+      done(carried ? { rows: [], pending: null, doc } : last.seen && { ...last.seen, doc });
+      return doc;
+    } finally {
+      done(undefined);
+    }
   };
   /** The line that leaves `entry` on the row that won, when it is small enough to wait there. */
   const postLine = (entry: InboxEntry | undefined) => {
@@ -129,7 +144,7 @@ export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc>
       } catch (error) {
         if (error instanceof SqlLostRaceError && error.posted && note.post) {
           postedOnRow.add(note.post.key);
-          waitBeforeRead.add(keptKey(key));
+          losers.posted(key, note.post, next.revision);
         }
         throw error;
       }
@@ -150,8 +165,8 @@ export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc>
         guesses.lost(splitKey(entry.key)[0]);
         // Left on the row that won by the commit's own statement: posted.
         if (postedOnRow.delete(entry.key)) {
-          if (onRows.size > 256) onRows.clear();
-          onRows.add(entry.key);
+          if (rowEntries.size > 256) rowEntries.clear();
+          rowEntries.add(entry.key);
           return Promise.resolve(true);
         }
         return withTables(() => inbox.post(entry));
@@ -169,13 +184,15 @@ export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc>
         const table = parseInboxRows(key, seen.rows, at);
         if (seen.rows.length < INBOX_READ_LIMIT) inTable.set(keptKey(key), new Set(table.map((e) => e.key)));
         else inTable.delete(keptKey(key));
-        // Then the batches waiting on the latest row, longest-waiting first.
-        const onRow = parseInboxRows(key, pendingRows(seen.pending), at).filter((e) => !table.some((t) => t.key === e.key));
-        return [...table, ...onRow].slice(0, INBOX_READ_LIMIT);
+        // Then the batches waiting on the latest rows, longest-waiting first, but those already
+        // stored (carried by an earlier commit: the client table has all their intents).
+        const stored = seen.doc ? createClientTable(seen.doc.doc.clients as never) : undefined;
+        const onRows = parseInboxRows(key, pendingRows(seen.pending), at).filter((e) => !table.some((t) => t.key === e.key) && !(stored && e.intents.every((i) => stored.lookup(i.clientId, i.seq))));
+        return [...table, ...onRows].slice(0, INBOX_READ_LIMIT);
       },
       async drop(entryKey) {
         // Only an entry of the inbox table that the last whole read of it still had costs a request.
-        if (onRows.delete(entryKey)) return;
+        if (rowEntries.delete(entryKey)) return;
         const known = inTable.get(keptKey(splitKey(entryKey)[0]));
         if (known && !known.has(entryKey)) return;
         await inbox.drop(entryKey);
