@@ -12,6 +12,26 @@ import { createWarmSqlDocs, INBOX_READ_LIMIT, PENDING_ROWS, pendingLine, pending
 /** What waits for a commit, as its read found it (the inbox table's rows, the latest rows' batches), and the document read. */
 type Waiting = NonNullable<Parameters<InboxSink>[0]> & { doc: SqlDoc | undefined };
 
+/** Waiting batches one commit carries at most: by count, and by their intents' JSON characters. */
+const CARRY_ENTRIES = 256;
+const CARRY_CHARS = 400_000;
+
+/**
+ * The longest-waiting batches one commit carries. Under many writers most batches wait on rows (a
+ * loser's INSERT leaves it there), and a commit carrying only a few would leave the rest to drop
+ * out of the rows reads send, their posters trying again themselves.
+ */
+function carriedAtMost(entries: InboxEntry[]): InboxEntry[] {
+  let chars = 0;
+  const taken: InboxEntry[] = [];
+  for (const entry of entries) {
+    chars += JSON.stringify(entry.intents).length;
+    if (taken.length >= CARRY_ENTRIES || (taken.length > 0 && chars > CARRY_CHARS)) break;
+    taken.push(entry);
+  }
+  return taken;
+}
+
 /** Options of {@link sqlStorage}. */
 export interface SqlStorageOptions {
   /** Documents this function instance remembers, so its next read asks only for newer rows (0: none). @default 4 */
@@ -188,7 +208,7 @@ export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc>
         // stored (carried by an earlier commit: the client table has all their intents).
         const stored = seen.doc ? createClientTable(seen.doc.doc.clients as never) : undefined;
         const onRows = parseInboxRows(key, pendingRows(seen.pending), at).filter((e) => !table.some((t) => t.key === e.key) && !(stored && e.intents.every((i) => stored.lookup(i.clientId, i.seq))));
-        return [...table, ...onRows].slice(0, INBOX_READ_LIMIT);
+        return carriedAtMost([...table, ...onRows]);
       },
       async drop(entryKey) {
         // Only an entry of the inbox table that the last whole read of it still had costs a request.
