@@ -17,6 +17,13 @@ import type { SqlDoc } from './sqlDocStore';
 /** Rounds of waiting and reading at most, before the commit goes on as any other. */
 const MAX_ROUNDS = 4;
 
+/**
+ * One read of the document after `previous`; `quiet`: only the document, without what waits for a
+ * commit (a waiting loser's reads: the batches others left are many under many writers, and it
+ * needs only to see whether its own was carried — then it answers; if not, it commits its own alone).
+ */
+export type ReadOnce = (previous: SqlDoc | undefined, quiet: boolean) => Promise<SqlDoc | undefined>;
+
 /** See the comment above. */
 export interface LoserWait {
   /** A commit of `key` lost: revision `row` was taken, and `entry` left on that row. */
@@ -26,7 +33,7 @@ export interface LoserWait {
    * of its commits just left it (see above), else at once. `carried`: the batch is stored by
    * another commit, so this one has nothing to do (it leaves others' waiting batches to others).
    */
-  read(key: string, previous: SqlDoc | undefined, readOnce: (previous: SqlDoc | undefined) => Promise<SqlDoc | undefined>): Promise<{ doc: SqlDoc | undefined; carried: boolean }>;
+  read(key: string, previous: SqlDoc | undefined, readOnce: ReadOnce): Promise<{ doc: SqlDoc | undefined; carried: boolean }>;
 }
 
 /** Whether every intent of `entry` is in the document's client table: a commit carried it. */
@@ -49,7 +56,7 @@ export function createLoserWait(sleep: (ms: number) => Promise<void>, waitMs: nu
     async read(key, previous, readOnce) {
       const mine = waiting.get(keptKey(key));
       waiting.delete(keptKey(key));
-      if (!mine) return { doc: await readOnce(previous), carried: false };
+      if (!mine) return { doc: await readOnce(previous, false), carried: false };
       let from = previous;
       // The latest revision known: none committed since this one means nobody else is committing.
       let known = mine.row;
@@ -57,7 +64,7 @@ export function createLoserWait(sleep: (ms: number) => Promise<void>, waitMs: nu
         await sleep(waitMs);
         let doc: SqlDoc | undefined;
         try {
-          doc = await readOnce(from);
+          doc = await readOnce(from, true);
         } catch (error) {
           if (round < MAX_ROUNDS && isSyncError(error) && error.code === 'RATE_LIMITED') continue;
           throw error;

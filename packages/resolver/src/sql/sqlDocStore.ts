@@ -62,8 +62,10 @@ export const PENDING_ROWS = 8;
 const LATEST = `(SELECT MAX(revision) FROM bgstore_log WHERE doc_key = ?)`;
 const PENDING = `IF(revision > ${LATEST} - ${PENDING_ROWS}, pending, NULL) AS pending`;
 const FROM_SNAPSHOT = `SELECT revision, schema_version, kind, size, body, ${PENDING}, '' AS entry FROM bgstore_log WHERE doc_key = ? AND revision >= (SELECT COALESCE(MAX(revision), 0) FROM bgstore_log WHERE doc_key = ? AND kind = 's')`;
-/** The rows after the one already read, and the latest few rows for their waiting batches only (bodies not sent again). */
-const SINCE = `SELECT revision, schema_version, kind, size, IF(revision > ?, body, '') AS body, ${PENDING}, '' AS entry FROM bgstore_log WHERE doc_key = ? AND revision >= LEAST(?, ${LATEST} - ${PENDING_ROWS} + 1)`;
+/** The rows after the one already read, and the few before it for their waiting batches only (bodies not sent again). */
+const SINCE = `SELECT revision, schema_version, kind, size, IF(revision > ?, body, '') AS body, ${PENDING}, '' AS entry FROM bgstore_log WHERE doc_key = ? AND revision > ?`;
+/** Only the rows after the one already read, nothing that waits (a read without a sink). */
+const ONLY_SINCE = `SELECT revision, schema_version, kind, size, body FROM bgstore_log WHERE doc_key = ? AND revision > ?`;
 /** The document's inbox in the same answer (kind 'i'), so a commit's read is one request. */
 const WITH_INBOX = ` UNION ALL (SELECT 0, 0, 'i', expires, body, NULL, entry FROM bgstore_inbox WHERE doc_key = ? ORDER BY entry LIMIT ${INBOX_READ_LIMIT})`;
 
@@ -83,7 +85,8 @@ export type InboxSink = (waiting: { rows: Row[]; pending: string | null } | unde
  * moment — in revision order; with `sink`, the inbox's rows in the same answer, handed to it.
  */
 async function readRows(key: string, since: number | undefined, sink: InboxSink | undefined): Promise<Row[]> {
-  const [query, params] = since === undefined ? [FROM_SNAPSHOT, [key, key, key]] : [SINCE, [since, key, key, since, key]];
+  // (From the rows before `since` that may be among the latest few: a plain range the index serves.)
+  const [query, params] = since === undefined ? [FROM_SNAPSHOT, [key, key, key]] : sink ? [SINCE, [since, key, key, since - PENDING_ROWS]] : [ONLY_SINCE, [key, since]];
   const rows = sink ? await select(query + WITH_INBOX, ...params, key) : await select(query, ...params);
   const log = rows.filter((row) => row.kind !== 'i').sort((a, b) => Number(a.revision) - Number(b.revision));
   const pending = log.map((row) => (row.pending == null ? '' : String(row.pending))).join('');

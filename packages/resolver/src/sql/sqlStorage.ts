@@ -118,8 +118,9 @@ export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc>
   // Entries of the inbox table in the last whole read of it, by document: only those are deleted
   // (a batch waiting on a log row goes with the next row; one already deleted needs no request).
   const inTable = new Map<string, Set<string>>();
-  // Entries a lost commit just left on the row that won (their post is done).
+  // Entries a lost commit just left on the row that won (their post is done), and on which row.
   const postedOnRow = new Set<string>();
+  const postedRows = new Map<string, number>();
   // Entries known to wait on a log row: never deleted (later rows supersede them).
   const rowEntries = new Set<string>();
   const guesses = createGuesses(warm, options.guess !== false);
@@ -130,10 +131,10 @@ export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc>
     alongside.set(keptKey(key), new Promise<Waiting | undefined>((resolve) => (done = resolve)));
     // What the last read found waiting, in its own answer.
     const last: { seen?: Parameters<InboxSink>[0] } = {};
-    const readOnce = async (from: SqlDoc | undefined) => {
-      last.seen = undefined;
+    const readOnce = async (from: SqlDoc | undefined, quiet: boolean) => {
+      last.seen = quiet ? { rows: [], pending: null } : undefined;
       const prior = from ?? warm.get(key);
-      const doc = await withTables(() => readSqlDoc(key, from, warm, (rows) => (last.seen = rows)));
+      const doc = await withTables(() => readSqlDoc(key, from, warm, quiet ? undefined : (rows) => (last.seen = rows)));
       const seen = last.seen as Parameters<InboxSink>[0];
       guesses.read(key, prior, doc, seen && (seen.pending ? [...seen.rows, ...pendingRows(seen.pending)] : seen.rows));
       return doc;
@@ -158,12 +159,17 @@ export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc>
     readRevision: (key) => withTables(() => readSqlRevision(key)),
     async commit(key, previous, next, note) {
       // A commit on a guess posts nothing: a guess that was behind reads and tries again at once.
-      const post = guesses.isTaken(key, previous) ? undefined : postLine(note.post);
+      // Nor does one whose batch already waits on one of the latest rows.
+      const onRow = note.post && postedRows.get(note.post.key);
+      const waitsOnRow = onRow !== undefined && next.revision - onRow < PENDING_ROWS - 2;
+      const post = guesses.isTaken(key, previous) || waitsOnRow ? undefined : postLine(note.post);
       try {
         await withTables(() => writeSqlDoc(key, previous, next, warm, now(), post));
       } catch (error) {
         if (error instanceof SqlLostRaceError && error.posted && note.post) {
           postedOnRow.add(note.post.key);
+          if (postedRows.size > 256) postedRows.clear();
+          postedRows.set(note.post.key, next.revision);
           losers.posted(key, note.post, next.revision);
         }
         throw error;
