@@ -131,7 +131,13 @@ function watchCommits(call: Call) {
  * never heard so (its commit's answer was an error, or came after the run).
  */
 async function storedCounts(call: Call, saved: Map<string, Set<string>>, offered: number) {
-  const loaded = await call('bgstore.load', { store: contentionStore.name });
+  // The load may meet the quota's window still full, or commits still landing: try until it answers.
+  let loaded = await call('bgstore.load', { store: contentionStore.name });
+  for (let i = 0; i < 20 && 'error' in loaded; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    loaded = await call('bgstore.load', { store: contentionStore.name });
+  }
+  if ('error' in loaded) throw new Error(`[bench] the final SQL load failed: ${JSON.stringify(loaded.error)}`);
   const counts = ((loaded.state as { counts?: Record<string, number> } | undefined)?.counts ?? {}) as Record<string, number>;
   let doubled = 0;
   let lost = 0;

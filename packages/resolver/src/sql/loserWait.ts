@@ -8,9 +8,9 @@ import type { SqlDoc } from './sqlDocStore';
 // rather than racing again (each try is a read and an INSERT, most of which lose again under
 // contention; see `INSERT_OR_POST` in sqlDocStore.ts). It reads once it has waited; while the reads
 // show others committing without its batch yet (they read before it was left there), it waits
-// again: the batch still waits on one of the latest rows, and the next commit carries it. It tries
-// itself when nobody committed since its last look (it is then the one to carry everyone's batches), when
-// its batch is about to leave the rows a read sends, or after a few rounds. A read refused by the
+// again: the batch still waits on one of the latest rows, and the next commit carries it. It
+// commits its own batch (its reads here skip what others left) when nobody committed since its last
+// look, when its batch is about to leave the rows a read sends, or after a few rounds. A read refused by the
 // installation's quota (429) is waited out, not answered: the batch is already stored for the
 // next commit, and a page sending it again would cost more requests than one more read.
 
