@@ -184,15 +184,17 @@ const flat = { hash: 0, nodes: 0 };
  */
 function flatHash(value: object): number | undefined {
   if (Array.isArray(value)) return undefined;
-  const keys = Object.keys(value);
-  if (keys.length > 16) return undefined;
   let sum = 0;
-  for (const k of keys) {
+  let n = 0;
+  // `for…in` reads the object's own key cache: no key list is made per item. Inherited enumerable
+  // keys (a polluted prototype) are not the state's, as with `Object.keys`.
+  for (const k in value) {
+    if (!Object.hasOwn(value, k)) continue;
     const v = (value as Record<string, unknown>)[k];
-    if (isContainer(v)) return undefined;
+    if (++n > 16 || isContainer(v)) return undefined;
     sum = (sum + term(keyHash(k), primitiveHash(v))) | 0;
   }
-  flat.nodes = 1 + keys.length;
+  flat.nodes = 1 + n;
   return (flat.hash = objectHash(sum));
 }
 

@@ -126,6 +126,17 @@ describe('stateDigest', () => {
     );
   });
 
+  it('#22.1 a digest counts only own keys: an enumerable key on Object.prototype changes nothing', () => {
+    const state = () => ({ items: Array.from({ length: 40 }, (_, i) => ({ id: `i${i}`, n: i })), meta: { a: 1 } });
+    const clean = stateDigest(state());
+    Object.defineProperty(Object.prototype, 'polluted', { value: 1, enumerable: true, configurable: true });
+    try {
+      expect(stateDigest(state())).toBe(clean);
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).polluted;
+    }
+  });
+
   it('#22.1 a large state is hashed in slices of bounded work', () => {
     const state = copy(initial(5000));
     let calls = 1;
