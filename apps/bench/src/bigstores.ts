@@ -26,6 +26,7 @@ export async function bigStoreScenarios(quick: boolean, joinOnly = false): Promi
       const scenario = `items=${items} replicas=${replicas} after 25 actions`;
       add(scenario, 'late_join_ms', 'ms', a.joinMs, c?.joinMs ?? null);
       add(scenario, 'late_join_cpu_ms', 'ms', a.joinCpuMs, c?.joinCpuMs ?? null);
+      add(scenario, 'late_join_thread_cpu_ms', 'ms', a.joinThreadMs, c?.joinThreadMs ?? null);
       add(scenario, 'longest_task_burst_ms', 'ms', a.burstTask.wall.ms, c?.burstTask.wall.ms ?? null);
       add(scenario, 'longest_task_burst_net_of_gc_ms', 'ms', a.burstTask.net.netMs, c?.burstTask.net.netMs ?? null);
       add(scenario, 'longest_task_burst_thread_cpu_ms', 'ms', a.burstTask.thread.threadMs, c?.burstTask.thread.threadMs ?? null);

@@ -111,6 +111,8 @@ export interface LateJoin {
   joinMs: number;
   /** The process's CPU time over the join (host and replicas share one thread here): less swayed by other load than `joinMs`. */
   joinCpuMs: number;
+  /** The main thread's own CPU time over the join: the host's and the joiner's work, without the GC helper threads' nor waits for a core. */
+  joinThreadMs: number;
   /** The longest task on a live replica during the burst (applying patches): by wall time, and less GC pauses. */
   burstTask: Longest;
   /** The longest task on any replica from the end of the burst until its trailing beats are over (beats, digest checks and slices; the joiner's snapshot excepted). */
@@ -138,10 +140,12 @@ export async function lateJoinAfterBurst(items: number, replicas: number, define
   joiner.start();
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
+  const thread0 = threadCpuMs();
   const late = createReplica(define(0), { transport: joiner.transport(transport('late')), clock: joiner.clock(), retryMs: 60_000 });
   while (late.sync.getState().phase !== 'live') await drain();
   const joinMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  const joinThreadMs = threadCpuMs() - thread0;
   // The trailing beats (six, 200 ms apart) and what replicas do with them.
   await sleep(1400);
   const [live, joining] = [timer.longest(gc), joiner.longest(gc)];
@@ -151,5 +155,5 @@ export async function lateJoinAfterBurst(items: number, replicas: number, define
   rs.forEach((r) => r.close());
   host.close();
   await drain();
-  return { joinMs, joinCpuMs: (cpu.user + cpu.system) / 1000, burstTask, afterTask };
+  return { joinMs, joinCpuMs: (cpu.user + cpu.system) / 1000, joinThreadMs, burstTask, afterTask };
 }
