@@ -1,26 +1,13 @@
 import type { WirePatch } from '@bgstore/protocol';
 
-declare const process: { env: Record<string, string | undefined> };
-
-/**
- * `process.env.NODE_ENV`, written out whole so bundlers replace it (webpack's production mode, as
- * the Forge CLI bundles UI Kit; esbuild's and vite's `define`): read through `globalThis.process`
- * it stayed unreplaced, and a browser, which has no `process`, froze every state in production.
- * Undefined where there is neither a bundler nor a `process`.
- */
-function nodeEnv(): string | undefined {
-  try {
-    return process.env.NODE_ENV;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Whether states handed to the app are frozen, so an accidental `state.items.push(x)` throws instead
- * of silently diverging from the host. On unless `NODE_ENV` is `production`.
+ * of silently diverging from the host. On unless `NODE_ENV` is `production`: written out whole, in
+ * this module, so bundlers replace it (webpack's production mode, as the Forge CLI bundles UI Kit;
+ * esbuild's and vite's `define`) and drop the freezing code of a production bundle whole; read
+ * through `globalThis.process` it stayed unreplaced, and a browser froze every state in production.
  */
-export const freezing = nodeEnv() !== 'production';
+export const freezing = process.env.NODE_ENV !== 'production';
 
 /**
  * Arrays longer than this are left extensible (their elements are still frozen): V8 copies a frozen
