@@ -4,7 +4,6 @@ export type { Frame, Reassembler } from './chunk';
 export { decodeMessage } from './decode';
 export { compareEpochs, createEpoch, isPlausibleEpoch } from './epoch';
 export type { Decoded, IgnoreReason } from './decode';
-export { DEV } from './env';
 export { errorText, isSyncError, PERMANENT_CODES, SYNC_ERROR_CODES, SyncError, toSyncError } from './errors';
 export { isSeq } from './schema';
 export { cutRefusal, digest, isId, jsonBytes, LIMITS, utf8Bytes } from './vocabulary';

@@ -1,4 +1,4 @@
-import { createReassembler, DEV, decodeMessage, encodeFrames, errorText, type IgnoreReason, type Message } from '@bgstore/protocol';
+import { createReassembler, decodeMessage, encodeFrames, errorText, type IgnoreReason, type Message } from '@bgstore/protocol';
 import type { Clock, Logger, Transport, Unsubscribe } from './ports';
 
 /** Message counters of one peer. */
@@ -94,7 +94,7 @@ export function createChannel(o: ChannelOptions): Channel {
     stats.ignored[reason] = (stats.ignored[reason] ?? 0) + 1;
     if (reason !== 'echo' && !logged.has(reason)) {
       logged.add(reason);
-      (o.logger ?? console).warn(`[bgstore] ${o.store}: ignoring a message (${reason}: ${detail})${DEV ? '; further ones of this kind are only counted' : ''}`);
+      (o.logger ?? console).warn(`[bgstore] ${o.store}: ignoring a message (${reason}: ${detail})${process.env.NODE_ENV !== 'production' ? '; further ones of this kind are only counted' : ''}`);
     }
   };
 

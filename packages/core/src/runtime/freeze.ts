@@ -1,13 +1,12 @@
 import type { WirePatch } from '@bgstore/protocol';
 
-/**
- * Whether states handed to the app are frozen, so an accidental `state.items.push(x)` throws instead
- * of silently diverging from the host. On unless `NODE_ENV` is `production`: written out whole, in
- * this module, so bundlers replace it (webpack's production mode, as the Forge CLI bundles UI Kit;
- * esbuild's and vite's `define`) and drop the freezing code of a production bundle whole; read
- * through `globalThis.process` it stayed unreplaced, and a browser froze every state in production.
- */
-export const freezing = process.env.NODE_ENV !== 'production';
+// States handed to the app are frozen, so an accidental `state.items.push(x)` throws instead of
+// silently diverging from the host — unless `NODE_ENV` is `production`. The functions test
+// `process.env.NODE_ENV` in place, written out whole: bundlers replace it (webpack's production
+// mode, as the Forge CLI bundles UI Kit; esbuild's and vite's `define`) and minifiers fold the test
+// where it stands and drop the freezing code of a production bundle (a constant is inlined only from
+// the top of a module, which a package's one-file build does not keep it at). Read through
+// `globalThis.process` it stayed unreplaced, and a browser froze every state in production.
 
 /**
  * Arrays longer than this are left extensible (their elements are still frozen): V8 copies a frozen
@@ -29,7 +28,7 @@ const done = (value: object) => Object.isFrozen(value) || walked.has(value);
 
 /** Freezes `value` and everything in it that is not frozen yet: O(new parts), frozen subtrees are skipped. */
 export function deepFreeze<T>(value: T): T {
-  if (!freezing || typeof value !== 'object' || value === null || done(value)) return value;
+  if (process.env.NODE_ENV === 'production' || typeof value !== 'object' || value === null || done(value)) return value;
   freezeOne(value);
   if (Array.isArray(value)) for (const item of value) deepFreeze(item);
   else for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
@@ -41,7 +40,7 @@ export function deepFreeze<T>(value: T): T {
  * Unchanged parts were frozen before and keep their identity, so this costs O(change).
  */
 export function freezeChanged<T>(state: T, patches: readonly WirePatch[]): T {
-  if (!freezing) return state;
+  if (process.env.NODE_ENV === 'production') return state;
   if (typeof state === 'object' && state !== null && !done(state)) freezeOne(state);
   for (const p of patches) {
     // The containers on the path shallowly (their other children were frozen before), the new value whole.

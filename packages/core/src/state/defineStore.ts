@@ -1,4 +1,4 @@
-import { DEV, digest } from '@bgstore/protocol';
+import { digest } from '@bgstore/protocol';
 import type { Draft } from 'immer';
 
 /** An action: an immer recipe over the state, with the arguments a caller passes. Pure and deterministic. */
@@ -109,24 +109,24 @@ const NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
  */
 export function defineStore<TState, TActions extends ActionRecipes<TState>, const TName extends string = string>(options: StoreOptions<TState, TActions, TName>): StoreDefinition<TState, TActions, TName> {
   const name = options.name;
-  if (!NAME.test(name)) throw new TypeError(DEV ? `[bgstore] store name ${JSON.stringify(name)} must be 1–64 letters, digits or -_.: (it names bridge events)` : `[bgstore] bad store name ${JSON.stringify(name)}`);
-  if (typeof options.actions !== 'object' || options.actions === null) throw new TypeError(DEV ? '[bgstore] defineStore needs an `actions` object' : '[bgstore] no actions');
+  if (!NAME.test(name)) throw new TypeError(process.env.NODE_ENV !== 'production' ? `[bgstore] store name ${JSON.stringify(name)} must be 1–64 letters, digits or -_.: (it names bridge events)` : `[bgstore] bad store name ${JSON.stringify(name)}`);
+  if (typeof options.actions !== 'object' || options.actions === null) throw new TypeError(process.env.NODE_ENV !== 'production' ? '[bgstore] defineStore needs an `actions` object' : '[bgstore] no actions');
   for (const [key, fn] of Object.entries(options.actions)) {
-    if (typeof fn !== 'function') throw new TypeError(DEV ? `[bgstore] action '${key}' of store '${name}' must be a function (draft, ...args) => void` : `[bgstore] ${name}.${key} is not a function`);
+    if (typeof fn !== 'function') throw new TypeError(process.env.NODE_ENV !== 'production' ? `[bgstore] action '${key}' of store '${name}' must be a function (draft, ...args) => void` : `[bgstore] ${name}.${key} is not a function`);
   }
   const schemaVersion = options.schemaVersion ?? 1;
   if (!Number.isSafeInteger(schemaVersion) || schemaVersion < 1) throw new TypeError('[bgstore] schemaVersion must be a positive integer');
   const moved = ['scope', 'authorize', 'allowAnonymousWrites'].filter((k) => k in options);
   if (moved.length) {
     throw new TypeError(
-      DEV
+      process.env.NODE_ENV !== 'production'
         ? `[bgstore] store '${name}': ${moved.join(', ')} moved to the resolver: registerStores(resolver, [${name}], { policies: { '${name}': { ${moved.join(', ')} } } }) — server policy no longer ships in frontend bundles (see the changelog)`
         : `[bgstore] ${name}: ${moved.join(', ')} moved to registerStores`,
     );
   }
   const optimistic = options.optimistic ?? {};
   for (const [key, value] of Object.entries(optimistic)) {
-    if (!Object.prototype.hasOwnProperty.call(options.actions, key)) throw new TypeError(DEV ? `[bgstore] store '${name}': optimistic names '${key}', which is not one of its actions (${Object.keys(options.actions).join(', ')})` : `[bgstore] ${name}: optimistic.${key} is no action`);
+    if (!Object.prototype.hasOwnProperty.call(options.actions, key)) throw new TypeError(process.env.NODE_ENV !== 'production' ? `[bgstore] store '${name}': optimistic names '${key}', which is not one of its actions (${Object.keys(options.actions).join(', ')})` : `[bgstore] ${name}: optimistic.${key} is no action`);
     if (typeof value !== 'boolean') throw new TypeError(`[bgstore] store '${name}': optimistic.${key} must be true or false`);
   }
   // Modules that hold different actions would show different things: they are different builds.

@@ -1,4 +1,4 @@
-import { DEV, findNonJson, jsonBytes, LIMITS, type Refusal, type WirePatch } from '@bgstore/protocol';
+import { findNonJson, jsonBytes, LIMITS, type Refusal, type WirePatch } from '@bgstore/protocol';
 import { immer } from '../runtime/immer';
 import { ANONYMOUS_CALLER, type ActionRecipes, type Caller, type StoreDefinition } from './defineStore';
 import { jsonBytesAtMost } from './jsonBound';
@@ -17,15 +17,15 @@ const describePath = (path: (string | number)[]) => (path.length ? path.map((k) 
 export function checkIntent<TState, TActions extends ActionRecipes<TState>>(definition: StoreDefinition<TState, TActions>, name: unknown, args: unknown): Refusal | undefined {
   const store = definition.name;
   if (typeof name !== 'string' || !Object.prototype.hasOwnProperty.call(definition.actions, name)) {
-    return { code: 'UNKNOWN_ACTION', message: `[bgstore] store '${store}' has no action ${JSON.stringify(name)}${DEV ? '; are all modules built from the same store definition?' : ''}` };
+    return { code: 'UNKNOWN_ACTION', message: `[bgstore] store '${store}' has no action ${JSON.stringify(name)}${process.env.NODE_ENV !== 'production' ? '; are all modules built from the same store definition?' : ''}` };
   }
   if (!Array.isArray(args)) return { code: 'INVALID_ARGS', message: `[bgstore] ${store}.${name}: arguments must be an array` };
   const bad = findNonJson(args);
   if (bad) {
-    return { code: 'INVALID_ARGS', message: `[bgstore] ${store}.${name}: argument ${describePath(bad)} is not JSON${DEV ? ' (use plain objects, arrays, strings, finite numbers, booleans, null; no own __proto__ keys)' : ''}` };
+    return { code: 'INVALID_ARGS', message: `[bgstore] ${store}.${name}: argument ${describePath(bad)} is not JSON${process.env.NODE_ENV !== 'production' ? ' (use plain objects, arrays, strings, finite numbers, booleans, null; no own __proto__ keys)' : ''}` };
   }
   const bytes = jsonBytesAtMost(args) > LIMITS.intentBytes ? jsonBytes(args) : 0;
-  if (bytes > LIMITS.intentBytes) return { code: 'TOO_LARGE', message: `[bgstore] ${store}.${name}: arguments are ${bytes} bytes of JSON, over the ${LIMITS.intentBytes}${DEV ? " an intent may have (a commit must fit Forge's invoke)" : ''}` };
+  if (bytes > LIMITS.intentBytes) return { code: 'TOO_LARGE', message: `[bgstore] ${store}.${name}: arguments are ${bytes} bytes of JSON, over the ${LIMITS.intentBytes}${process.env.NODE_ENV !== 'production' ? " an intent may have (a commit must fit Forge's invoke)" : ''}` };
   const validator = definition.validate[name];
   if (!validator) return undefined;
   let verdict: true | string;
