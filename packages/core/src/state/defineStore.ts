@@ -126,7 +126,7 @@ export function defineStore<TState, TActions extends ActionRecipes<TState>, cons
   }
   const optimistic = options.optimistic ?? {};
   for (const [key, value] of Object.entries(optimistic)) {
-    if (!Object.prototype.hasOwnProperty.call(options.actions, key)) throw new TypeError(process.env.NODE_ENV !== 'production' ? `[bgstore] store '${name}': optimistic names '${key}', which is not one of its actions (${Object.keys(options.actions).join(', ')})` : `[bgstore] ${name}: optimistic.${key} is no action`);
+    if (!Object.hasOwn(options.actions, key)) throw new TypeError(process.env.NODE_ENV !== 'production' ? `[bgstore] store '${name}': optimistic names '${key}', which is not one of its actions (${Object.keys(options.actions).join(', ')})` : `[bgstore] ${name}: optimistic.${key} is no action`);
     if (typeof value !== 'boolean') throw new TypeError(`[bgstore] store '${name}': optimistic.${key} must be true or false`);
   }
   // Modules that hold different actions would show different things: they are different builds.
