@@ -28,10 +28,12 @@ const done = (value: object) => Object.isFrozen(value) || walked.has(value);
 
 /** Freezes `value` and everything in it that is not frozen yet: O(new parts), frozen subtrees are skipped. */
 export function deepFreeze<T>(value: T): T {
-  if (process.env.NODE_ENV === 'production' || typeof value !== 'object' || value === null || done(value)) return value;
-  freezeOne(value);
-  if (Array.isArray(value)) for (const item of value) deepFreeze(item);
-  else for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  // The test wraps the work (an early return would leave the helpers above in a production bundle).
+  if (process.env.NODE_ENV !== 'production' && typeof value === 'object' && value !== null && !done(value)) {
+    freezeOne(value);
+    if (Array.isArray(value)) for (const item of value) deepFreeze(item);
+    else for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  }
   return value;
 }
 
@@ -40,17 +42,18 @@ export function deepFreeze<T>(value: T): T {
  * Unchanged parts were frozen before and keep their identity, so this costs O(change).
  */
 export function freezeChanged<T>(state: T, patches: readonly WirePatch[]): T {
-  if (process.env.NODE_ENV === 'production') return state;
-  if (typeof state === 'object' && state !== null && !done(state)) freezeOne(state);
-  for (const p of patches) {
-    // The containers on the path shallowly (their other children were frozen before), the new value whole.
-    let node: unknown = state;
-    for (const key of p.path) {
-      if (typeof node !== 'object' || node === null) break;
-      if (!done(node)) freezeOne(node);
-      node = (node as Record<string | number, unknown>)[key];
+  if (process.env.NODE_ENV !== 'production') {
+    if (typeof state === 'object' && state !== null && !done(state)) freezeOne(state);
+    for (const p of patches) {
+      // The containers on the path shallowly (their other children were frozen before), the new value whole.
+      let node: unknown = state;
+      for (const key of p.path) {
+        if (typeof node !== 'object' || node === null) break;
+        if (!done(node)) freezeOne(node);
+        node = (node as Record<string | number, unknown>)[key];
+      }
+      deepFreeze(node);
     }
-    deepFreeze(node);
   }
   return state;
 }
