@@ -82,8 +82,11 @@ export const LIMITS = {
   clientsPerDoc: 20_000,
   /** The client table's JSON, at most: past it new clients are refused (anonymous ones' records go first). */
   clientTableBytes: 1_000_000,
-  /** A client record unseen this long (ms) may be forgotten: no host retries that long. */
-  clientTtlMs: 30 * 24 * 3600 * 1000,
+  /**
+   * A client record unseen this long (ms: 30 days) may be forgotten: no host retries that long. A
+   * literal: the product a build folds it to (`720 * 3600 * 1e3`) kept all of LIMITS in every bundle.
+   */
+  clientTtlMs: 2_592_000_000,
   /** Versions one patch may span (a host's catch-up covers at most this many; its log keeps fewer). */
   patchSpan: PATCH_SPAN,
   /** How far a client's seq may run ahead of the highest one seen. */
