@@ -7,6 +7,7 @@ import { bundleFor } from '../test/bundled';
 
 const app = `
 import { createReplica, defineStore } from './src/index';
+import { decodeMessage } from '@bgstore/protocol';
 const out = {};
 const message = (fn) => { try { fn(); } catch (error) { return error.message; } };
 out.badName = message(() => defineStore({ name: 'no spaces', initialState: {}, actions: {} }));
@@ -18,10 +19,12 @@ out.badId = message(() => createReplica(store, { transport: { emit() {}, on: () 
 const clock = { now: () => 0, setTimeout: () => 0, clearTimeout: () => undefined };
 const replica = createReplica(store, { transport: { emit() {}, on: () => () => undefined }, clock });
 replica.actions.set(new Map()).catch((e) => { out.nonJson = { code: e.code, message: e.message }; });
+// A status whose durable status says saving = 2: refused as malformed, naming the field.
+out.malformed = decodeMessage([2, 'b', 't', 'e1', 5, [0, 0, 2]], 'b');
 Promise.resolve().then(() => result(out));
 `;
 
-type Out = Record<'badName' | 'moved' | 'notFunction' | 'optimistic' | 'badId', string> & { nonJson: { code: string; message: string } };
+type Out = Record<'badName' | 'moved' | 'notFunction' | 'optimistic' | 'badId', string> & { nonJson: { code: string; message: string }; malformed: unknown };
 
 /** Bundles `app` against core's sources as a bundler does for `mode`, runs it where there is no `process`. */
 async function runBundled(mode: 'production' | 'development'): Promise<{ out: Out; text: string }> {
@@ -44,6 +47,7 @@ describe('#20 production errors are short and still say what went wrong', () => 
     expect(out.optimistic).toBe('[bgstore] b: optimistic.gone is no action');
     expect(out.badId).toBe('[bgstore] createId gave "not an id", not an id');
     expect(out.nonJson).toEqual({ code: 'INVALID_ARGS', message: '[bgstore] b.set: argument [0] is not JSON' });
+    expect(out.malformed).toEqual({ ok: false, reason: 'malformed', detail: 'status.durable' });
   });
 
   it('a development bundle explains each error in full', async () => {
@@ -55,5 +59,6 @@ describe('#20 production errors are short and still say what went wrong', () => 
     expect(out.optimistic).toMatch(/^\[bgstore\] store 'b': optimistic names 'gone', which is not one of its actions/);
     expect(out.badId).toMatch(/^\[bgstore\] createId gave "not an id": a client id is 1–64 characters/);
     expect(out.nonJson.message).toMatch(/^\[bgstore\] b\.set: argument \[0\] is not JSON \(use plain objects/);
+    expect(out.malformed).toEqual({ ok: false, reason: 'malformed', detail: 'status.durable must be [revision, unsaved, saving (0 | 1), …]' });
   });
 });
