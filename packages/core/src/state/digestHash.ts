@@ -47,17 +47,7 @@ export function primitiveHash(v: unknown): number {
   return stringHash(String(v), STRING);
 }
 
-// Object keys repeat (every item has the same few): their hashes are kept, up to a bound (keys
-// can also be ids, each seen once per state).
-const keyHashes = new Map<string, number>();
-export function keyHash(key: string): number {
-  let h = keyHashes.get(key);
-  if (h === undefined) {
-    h = stringHash(key, KEY);
-    if (keyHashes.size < 4096) keyHashes.set(key, h);
-  }
-  return h;
-}
+export const keyHash = (key: string) => stringHash(key, KEY);
 export const indexHash = (i: number) => fmix(i + INDEX);
 
 /** One entry's share of its container's sum. */
