@@ -43,8 +43,10 @@ export interface BoardBudget {
   coldLoadMax: Cost;
   warmLoad: Cost;
   revisionCheck: Record<Where, Cost>;
-  /** Warm: amortised over a whole log cycle, its fold included; cold: the mean of commits sampled over the cycle. */
+  /** Warm: amortised over a whole log cycle, its fold included; cold: the mean of commits sampled over the cycle (the host sends its base when asked, #17). */
   loneAction: Record<Where, Cost>;
+  /** A cold lone action whose caller offers no base (it reads the state), sampled beside `loneAction.cold`. */
+  loneColdRead: Cost;
   /** Per minute: an open page on a quiet board, and on a busy one (another page commits every 5 s). */
   idleQuiet: Record<ConfigName, Record<Where, Cost>>;
   idleBusy: Record<ConfigName, Record<Where, Cost>>;
@@ -133,6 +135,7 @@ export async function budgetBoard(items: number, board: 'bench' | 'irregular', d
   const cold: Cost[] = [];
   const warm: Cost[] = [];
   const coldActions: Cost[] = [];
+  const coldReads: Cost[] = [];
   const warmActions: Cost[] = [];
   const folds: number[] = [];
   for (let i = 0; i < total; i++) {
@@ -141,10 +144,11 @@ export async function budgetBoard(items: number, board: 'bench' | 'irregular', d
       cold.push(await loadCost(world, 'cold'));
       warm.push(await loadCost(world, 'warm'));
     }
-    // The sampled action commits on a cold instance; every other on the warm one.
+    // The sampled action commits on a cold instance (every other sample offering no base); every other on the warm one.
     const snapshot = world.snapshotId();
     const started = performance.now();
-    (sampled ? coldActions : warmActions).push(await world.commitAside(spread(i + 1, items), sampled ? 'cold' : 'warm'));
+    const where = !sampled ? 'warm' : (i / step) % 2 === 0 ? 'cold' : 'cold-read';
+    (where === 'warm' ? warmActions : where === 'cold' ? coldActions : coldReads).push(await world.commitAside(spread(i + 1, items), where));
     if (world.snapshotId() !== snapshot) folds.push(performance.now() - started);
   }
   const check = async (where: Where) => pageCost(world, where, {}, async (page) => {
@@ -172,6 +176,7 @@ export async function budgetBoard(items: number, board: 'bench' | 'irregular', d
     warmLoad: mean(warm),
     revisionCheck: { warm: await check('warm'), cold: await check('cold') },
     loneAction: { warm: mean(warmActions), cold: mean(coldActions) },
+    loneColdRead: mean(coldReads),
     idleQuiet: await minute((config, where) => idleMinute(world, where, config, false, items)),
     idleBusy: await minute((config, where) => idleMinute(world, where, config, true, items)),
     writing: { warm: await writing('warm'), cold: await writing('cold') },
