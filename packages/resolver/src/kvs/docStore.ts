@@ -5,6 +5,7 @@ import type { Generation } from './garbage';
 import { baseFits, readWithBase, type CallerBase } from './baseRead';
 import { readLegacy, type Head, type LegacyHead } from './legacyLayouts';
 import { takeTail } from './logTail';
+import { stateHash } from './stateHash';
 import { createWarmDocuments, fetchParts, fetchPieces, joinPieces, newCache, type ReadCache, type WarmDocuments } from './readCache';
 
 /** The custom entity holding each document's head; declare it in `manifest.yml` (see README). */
@@ -191,6 +192,9 @@ export async function readDoc(key: string, previous?: StoredDoc, warm: WarmDocum
     if (!revisions.every((r) => c.entries.has(r)) || (!latest && c.snapshot?.name !== data.m)) continue;
     const base = latest ?? { revision: data.b, state: c.snapshot!.state, clients: c.snapshot!.clients };
     const { state, clients } = replayEntries(base.state, base.clients, revisions.map((r) => c.entries.get(r)!));
+    // The state kept here is hashed by the next commit (the head's `h`): hashing it now from the one
+    // it was replayed from, whose hash is known, keeps that O(change) after others' commits.
+    if (latest && data.h !== undefined && state !== latest.state) stateHash(state, latest.state);
     if (!c.latest || c.latest.snapshot !== data.m || c.latest.revision < head.revision) c.latest = { snapshot: data.m, revision: head.revision, state, clients };
     keepEntries(c, head.revision, data.b);
     const doc = { revision: head.revision, schemaVersion: head.schemaVersion, state, clients: clients as Record<string, ClientRecord> };
