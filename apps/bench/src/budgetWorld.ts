@@ -138,7 +138,7 @@ export async function createBudgetWorld(def: BoardDef): Promise<BudgetWorld> {
   const commitAside = async (index: number, where: 'warm' | 'cold' | 'cold-read' = 'warm') => {
     target = where === 'warm' ? warm : cold;
     const intents = [{ clientId: 'aside', seq: ++seq, name: 'toggle', args: [index] }];
-    const r = await persistence.commit({ baseRevision: revision, intents, ...(where === 'cold-read' ? {} : { base: state }) });
+    const r = await persistence.commit({ baseRevision: revision, intents, ...(where === 'cold-read' ? {} : { base: () => state }) });
     const outcome = r.outcomes[0];
     if (!outcome?.ok) throw new Error(`[bench] budget: commit failed: ${JSON.stringify(r)}`);
     if (r.state === undefined && r.patches !== undefined) throw new Error('[bench] budget: a lone commit was answered patches: someone else committed');

@@ -5,6 +5,7 @@
 import './noBridge';
 import { deflateRawSync } from 'node:zlib';
 import { runIntent } from '@bgstore/core/durable';
+import type { BoardDef } from './budgetWorld';
 import { createResolverWorld } from './resolverWorld';
 import { COMPACT_ABOVE } from './irregularBoard';
 import { compactStore } from './storage';
@@ -32,7 +33,7 @@ export interface CommitCpu {
 /** CPU per commit on the budget's bench board of `items`, as the real resolver runs it on the emulator's KVS. */
 export async function commitCpu(items: number, commits = 24): Promise<CommitCpu> {
   // The budget's boards: above COMPACT_ABOVE items, short items (the bench's would pass 4 MB).
-  const def = items > COMPACT_ABOVE ? compactStore(items) : benchStore(items);
+  const def = (items > COMPACT_ABOVE ? compactStore(items) : benchStore(items)) as BoardDef;
   const world = createResolverWorld([def]);
   let state: unknown = def.initialState;
   let revision = 0;

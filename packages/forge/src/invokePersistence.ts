@@ -142,7 +142,7 @@ export function createInvokePersistence<TState, TActions extends ActionRecipes<T
       const request: FullCommitRequest = { store, baseRevision: batch.baseRevision, intents: batch.intents, floors: batch.floors ?? [], patches: true, ...(doc ? { doc } : {}) };
       const offer = batch.base !== undefined && canPackBase() && quiet-- <= 0;
       let r = await call<CommitResponse | BaseWanted>(invoke, RESOLVER_FUNCTIONS.commit, offer ? { ...request, base: true } : request, now);
-      if ('sendBase' in r) r = await sendBase(request, batch.base, offer);
+      if ('sendBase' in r) r = await sendBase(request, batch.base?.(), offer);
       learn(r);
       if (!isList(r.patches) || !Array.isArray(r.outcomes)) throw new SyncError('STORAGE_FAILED', `[bgstore] ${RESOLVER_FUNCTIONS.commit} answered a malformed result`);
       if (r.outcomes.some((o) => o.ok && !o.duplicate) && r.revision > batch.baseRevision) {

@@ -100,7 +100,7 @@ describe('#17 invokePersistence sends a base only within invoke’s limit', () =
     const invoke = async (_key: string, payload: Record<string, unknown>) => (sent.push(payload), sent.length === 1 ? { sendBase: true } : answered);
     const { createInvokePersistence } = await persistenceModule();
     const persistence = createInvokePersistence(board, { invoke });
-    await expect(persistence.commit({ ...batch, base: big })).resolves.toMatchObject({ revision: 1 });
+    await expect(persistence.commit({ ...batch, base: () => big })).resolves.toMatchObject({ revision: 1 });
     expect(sent.map((p) => p.base)).toEqual([true, undefined]);
   });
 
@@ -109,7 +109,7 @@ describe('#17 invokePersistence sends a base only within invoke’s limit', () =
     const invoke = async (_key: string, payload: Record<string, unknown>) => (sent.push(payload), payload.base === true ? { sendBase: true } : answered);
     const { createInvokePersistence } = await persistenceModule();
     const persistence = createInvokePersistence(board, { invoke });
-    for (let seq = 1; seq <= 3; seq++) await persistence.commit({ ...batch, base: board.initialState });
+    for (let seq = 1; seq <= 3; seq++) await persistence.commit({ ...batch, base: () => board.initialState });
     expect(sent.map((p) => typeof p.base)).toEqual(['boolean', 'string', 'undefined', 'undefined']);
   });
 
@@ -123,9 +123,9 @@ describe('#17 invokePersistence sends a base only within invoke’s limit', () =
     };
     const { createInvokePersistence } = await persistenceModule();
     const persistence = createInvokePersistence(board, { invoke });
-    await expect(persistence.commit({ ...batch, base: board.initialState })).resolves.toMatchObject({ revision: 1 });
+    await expect(persistence.commit({ ...batch, base: () => board.initialState })).resolves.toMatchObject({ revision: 1 });
     expect(sent.map((p) => typeof p.base)).toEqual(['boolean', 'string', 'undefined']);
     const again = createInvokePersistence(board, { invoke: async () => ({ sendBase: true }) });
-    await expect(again.commit({ ...batch, base: board.initialState })).rejects.toMatchObject({ code: 'STORAGE_FAILED' });
+    await expect(again.commit({ ...batch, base: () => board.initialState })).rejects.toMatchObject({ code: 'STORAGE_FAILED' });
   });
 });
