@@ -167,7 +167,8 @@ function takeBatch(q: SaveQueue<unknown>, now: number, timing: SaveTiming, store
   const lowest = new Map<string, number>();
   for (const i of [...q.inflight, ...q.queue]) lowest.set(i.clientId, Math.min(lowest.get(i.clientId) ?? Infinity, i.seq));
   const floors = [...q.floors].filter(([c]) => lowest.has(c) && q.inflight.some((i) => i.clientId === c)).map(([c, f]): [string, number] => [c, Math.min(f, lowest.get(c)! - 1)]);
-  return { baseRevision: q.revision, intents: q.inflight, ...(floors.length ? { floors } : {}) };
+  const base = q.state;
+  return { baseRevision: q.revision, intents: q.inflight, ...(floors.length ? { floors } : {}), base: () => base };
 }
 
 /** Whether the first `n` intents certainly fit `max` bytes after `bytes` (by their bounds). */

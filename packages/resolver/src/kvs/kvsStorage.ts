@@ -5,12 +5,14 @@ import { writeDoc } from './docWrite';
 import { dropInbox, inboxKey, postInbox, readInbox } from './inbox';
 import { nameOf } from './pieces';
 import { withRateLimit } from './rateLimit';
-import { createWarmDocuments } from './readCache';
+import { createWarmDocuments, type WarmDocuments } from './readCache';
 
 /** Options of {@link createKvsStorage}. */
 export interface KvsStorageOptions {
   /** Documents whose immutable parts a warm function instance keeps between invocations (0: none). @default 4 */
   warmDocuments?: number;
+  /** @internal what is kept, when the caller shares it (registerStores' cold commits, coldBase.ts); else `warmDocuments` of its own. */
+  warm?: WarmDocuments;
   /** Smallest target piece size in characters; a state up to twice this stays whole. @default 4096 */
   minPiece?: number;
   /** The time, for inbox entries' lifetimes and garbage's grace. @default Date.now */
@@ -45,7 +47,7 @@ function misconfiguration(error: unknown): string | undefined {
  * @throws TypeError when `minPiece` is not an integer of at least 16
  */
 export function createKvsStorage(options: KvsStorageOptions = {}): StoragePort<StoredDoc> {
-  const warm = createWarmDocuments(options.warmDocuments ?? 4);
+  const warm = options.warm ?? createWarmDocuments(options.warmDocuments ?? 4);
   const { minPiece, now = Date.now, sleep } = options;
   if (minPiece !== undefined && !(Number.isSafeInteger(minPiece) && minPiece >= 16)) {
     throw new TypeError(`[bgstore] registerStores: minPiece must be an integer of at least 16, got ${String(minPiece)}`);
