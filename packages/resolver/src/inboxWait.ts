@@ -25,10 +25,10 @@ export const CONTENDED_MS = 2_000;
  * commit's `retryDelayMs` (50 ms by default: slots of 400 ms), as the contention loop's are.
  */
 const SLOT = 8;
-const EAGER = 1.2;
+const EAGER = 0.8;
 /** The first check after posting, eager and not, then later checks, in units: [from, to). */
 const EAGER_CHECK: readonly [number, number] = [2, 2.4];
-const FIRST_CHECK: readonly [number, number] = [9.6, 10.4];
+const FIRST_CHECK: readonly [number, number] = [12, 12.8];
 const NEXT_CHECK: readonly [number, number] = [2.4, 3.6];
 /** A batch waiting longer than this many units is presumed stuck (its poster gone or slow): younger ones lead. */
 const LEAD_STALE = 30;
