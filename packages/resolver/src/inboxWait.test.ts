@@ -50,6 +50,19 @@ function backend() {
   return { call, clock, kvs, log, inboxKeys, until, settle, settleNow, lose: (card: string | undefined) => void (losing = card) };
 }
 
+/** A backend whose document is at revision 2 from a combined commit: A lost its race and waited, B's commit carried it (the head then says the document is contended). */
+async function contended() {
+  const b = backend();
+  await b.settleNow(b.call(F.commit, { store: 'board', baseRevision: 0, intents: [intent('setup', 1, 'add', 'c1')] }));
+  b.lose('card-a');
+  const a = b.settle(b.call(F.commit, { store: 'board', baseRevision: 1, intents: [intent('tab-a', 1, 'add', 'card-a')] }, { accountId: 'user-a' }));
+  await b.until(() => b.inboxKeys().length === 1, 100);
+  await b.call(F.commit, { store: 'board', baseRevision: 1, intents: [intent('tab-b', 1, 'add', 'card-b')] }, { accountId: 'user-b' });
+  await b.until(() => a.value !== undefined);
+  b.lose(undefined);
+  return b;
+}
+
 describe('a batch waiting in the inbox (#17)', () => {
   it('#17 a posted batch is answered from one read of the document once another commit stored it: no inbox read, no transaction', async () => {
     const b = backend();
@@ -96,15 +109,7 @@ describe('a batch waiting in the inbox (#17)', () => {
   });
 
   it('#17 an instance that saw the head say the document is contended posts first, and leads when no one else commits', async () => {
-    const b = backend();
-    await b.settleNow(b.call(F.commit, { store: 'board', baseRevision: 0, intents: [intent('setup', 1, 'add', 'c1')] }));
-    b.lose('card-a');
-    const a = b.settle(b.call(F.commit, { store: 'board', baseRevision: 1, intents: [intent('tab-a', 1, 'add', 'card-a')] }, { accountId: 'user-a' }));
-    await b.until(() => b.inboxKeys().length === 1, 100);
-    // B's commit carries A's batch: the head now says the document is contended.
-    await b.call(F.commit, { store: 'board', baseRevision: 1, intents: [intent('tab-b', 1, 'add', 'card-b')] }, { accountId: 'user-b' });
-    await b.until(() => a.value !== undefined);
-    b.lose(undefined);
+    const b = await contended();
     b.log.length = 0;
     const d = b.settle(b.call(F.commit, { store: 'board', baseRevision: 2, intents: [intent('tab-d', 1, 'add', 'card-d')] }, { accountId: 'user-d' }));
     await b.until(() => d.value !== undefined);
@@ -115,14 +120,7 @@ describe('a batch waiting in the inbox (#17)', () => {
   });
 
   it('#17 once the contention passes, the head stops sending commits to the inbox: a commit reads the document and writes', async () => {
-    const b = backend();
-    await b.settleNow(b.call(F.commit, { store: 'board', baseRevision: 0, intents: [intent('setup', 1, 'add', 'c1')] }));
-    b.lose('card-a');
-    const a = b.settle(b.call(F.commit, { store: 'board', baseRevision: 1, intents: [intent('tab-a', 1, 'add', 'card-a')] }, { accountId: 'user-a' }));
-    await b.until(() => b.inboxKeys().length === 1, 100);
-    await b.call(F.commit, { store: 'board', baseRevision: 1, intents: [intent('tab-b', 1, 'add', 'card-b')] }, { accountId: 'user-b' });
-    await b.until(() => a.value !== undefined);
-    b.lose(undefined);
+    const b = await contended();
     // Three seconds on (past the head's contended flag and the others-wrote window), another user commits.
     await b.clock.advanceAsync(3_000);
     b.log.length = 0;
