@@ -16,7 +16,7 @@ const board = defineStore({
 });
 type Board = (typeof board)['initialState'];
 
-/** A backend on a manual clock whose time is 100 ms into a slot, so batches posted now are not eager. */
+/** A backend on a manual clock whose time is 100 ms into a 300 ms slot, so batches posted now are not eager. */
 function backend() {
   const clock = createManualClock(1_000_100);
   const kvs = createKvsFetch({ clock, entities: [DOC_ENTITY_DECLARATION as never] });

@@ -22,13 +22,14 @@ export const CONTENDED_MS = 2_000;
  * they check soon, and the oldest of them not yet applied leads — while the rest check once an eager
  * leader should have landed, and lead (oldest first) only when none did. So a round's commit is
  * usually led by one batch, and each of the others costs one check. Every wait is in units of the
- * commit's `retryDelayMs` (50 ms by default: slots of 400 ms), as the contention loop's are.
+ * commit's `retryDelayMs` (50 ms by default: slots of 300 ms, eager batches the first 30 ms of
+ * each), as the contention loop's are.
  */
-const SLOT = 8;
-const EAGER = 0.8;
+const SLOT = 6;
+const EAGER = 0.6;
 /** The first check after posting, eager and not, then later checks, in units: [from, to). */
 const EAGER_CHECK: readonly [number, number] = [2, 2.4];
-const FIRST_CHECK: readonly [number, number] = [12, 12.8];
+const FIRST_CHECK: readonly [number, number] = [10, 10.8];
 const NEXT_CHECK: readonly [number, number] = [2.4, 3.6];
 /** A batch waiting longer than this many units is presumed stuck (its poster gone or slow): younger ones lead. */
 const LEAD_STALE = 30;
