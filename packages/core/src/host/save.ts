@@ -197,8 +197,9 @@ export function onCommitted<TState>(t: Turn<TState>, result: CommitResult<TState
   const expected = batch.filter((i) => !i.refused).length;
   // A stored held intent is in no state the host published yet: it comes in by a rebase.
   const predicted = result.state === undefined && result.patches === undefined && refusedNow.length === 0 && fresh.length === expected && !fresh.some((i) => isHeld(m.definition, i.name));
-  // Others committed between this host's base and its commit: they write too, so wait longer.
-  if (result.revision > base + 1) widenGap(q, m.timing);
+  // Others committed between this host's base and its commit, or with it (a combined commit: the
+  // answer then carries what the host cannot predict): they write too, so wait longer.
+  if (result.revision > base + 1 || result.state !== undefined || result.patches !== undefined) widenGap(q, m.timing);
   else narrowGap(q);
   q.revision = result.revision;
   const stored = storedState(t, result, fresh, predicted);
