@@ -227,7 +227,7 @@ async function budgetSection(): Promise<{ budgets: BoardBudget[]; scenario: Scen
   const at = Math.max(...BUDGET_ITEMS.filter((n) => n <= 10_000));
   const scenario = budgets
     .filter((b) => b.items === at)
-    .flatMap((b) => (Object.keys(CONFIGS) as ConfigName[]).flatMap((config) => (['warm', 'cold'] as const).map((where) => dailyUsers(b, config, where))));
+    .flatMap((b) => (Object.keys(CONFIGS) as ConfigName[]).flatMap((config) => (['warm', 'cold', 'cold, no base'] as const).map((where) => dailyUsers(b, config, where))));
   for (const r of budgetRows(budgets, scenario)) add(r.scenario, r.metric, r.unit, { bgstore: r.value, floor: null, naive: null });
   return { budgets, scenario };
 }

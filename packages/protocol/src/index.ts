@@ -17,7 +17,7 @@ export { REPLICA_RETRY_POLICIES, RETRY_POLICIES, retryDelay } from './retry';
 export type { RandomSource, RetryPolicy } from './retry';
 export type { WireMessage } from './wire';
 export { isChanges, isResolverError, RESOLVER_FUNCTIONS } from './resolverApi';
-export type { ChangesResponse, CommitRequest, CommitResponse, LoadRequest, LoadResponse, RealtimeChange, RealtimeGrant, ResolverError, RevisionRequest, RevisionResponse, StoredClient, SyncResponse } from './resolverApi';
+export type { BaseWanted, ChangesResponse, CommitRequest, CommitResponse, LoadRequest, LoadResponse, RealtimeChange, RealtimeGrant, ResolverError, RevisionRequest, RevisionResponse, StoredClient, SyncResponse } from './resolverApi';
 export type {
   AckMessage,
   BeatMessage,
