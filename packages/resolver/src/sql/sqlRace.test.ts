@@ -1,6 +1,6 @@
 // How a commit that loses its race behaves on Forge SQL (#19.4): its one INSERT either takes the
-// revision or leaves the batch on the row that won, and the loser waits for the next commit to carry
-// it instead of trying again. Everything waits on the emulator's manual clock: the race is made, not
+// revision or leaves the batch on the row that won (no separate inbox post), and the loser, waiting
+// as the commit loop has it wait, is answered once a later commit carried it. Everything waits on the emulator's manual clock: the race is made, not
 // hoped for (a loser's INSERT is held until the winner has committed).
 import { defineStore } from '@bgstore/core';
 import { createManualClock } from '@bgstore/emulator';
@@ -28,12 +28,19 @@ async function until(done: () => boolean) {
   if (!done()) throw new Error('[test] the condition never held');
 }
 
-/** Lets the held INSERT run, then moves the clock until the loser waits before reading again. */
-async function heldUntilLoserWaits(waiting: () => boolean) {
+/** Lets the held INSERT run, then waits (for I/O) until the loser waits on the clock, before its next look. */
+async function heldUntilWaiting() {
   await clock.advanceAsync(1_000);
-  for (let i = 0; i < 50 && !waiting(); i++) {
-    await until(() => waiting() || clock.pending() > 0);
-    if (!waiting()) await clock.advanceAsync(10);
+  await until(() => clock.pending() > 0);
+}
+
+/** Moves the clock until `call` settles (the loser's waits and looks). */
+async function settle(call: Promise<unknown>) {
+  let done = false;
+  void call.finally(() => (done = true));
+  for (let i = 0; i < 200 && !done; i++) {
+    await until(() => done || clock.pending() > 0);
+    if (!done) await clock.advanceAsync(50);
   }
 }
 
@@ -43,14 +50,8 @@ async function heldUntilLoserWaits(waiting: () => boolean) {
   afterEach(() => backend.afterEach());
 
   it('#19.4 leaves its batch on the winning row in the same request, waits, and is answered from the next commit that carries it', async () => {
-    const loserWaitMs = 100;
-    let waiting = false;
-    const sleep = (ms: number) => {
-      waiting = ms === loserWaitMs;
-      return new Promise<void>((resolve) => void clock.setTimeout(() => resolve(void (waiting = false)), ms));
-    };
     // Each call of `options()` is another function instance (its own warm copies and guesses).
-    const options = () => ({ clock, storage: sqlStorage({ now: () => clock.now(), sleep, loserWaitMs }) });
+    const options = () => ({ clock, storage: sqlStorage({ now: () => clock.now() }) });
     const inst = await backend.create([list], options());
     expect(await inst.call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('t0', 1, 'add', 'first')] })).toMatchObject({ revision: 1 });
     const fetch = inst.sqlFetch!;
@@ -71,9 +72,8 @@ async function heldUntilLoserWaits(waiting: () => boolean) {
     expect(await inst.again([list], options()).call(F.commit, { store: 'list', baseRevision: 1, intents: [intent('tb', 1, 'add', 'from-b')] }, { accountId: 'user-b' })).toMatchObject({ revision: 2 });
     queries.length = 0;
     // The held INSERT runs now: revision 2 is taken, so it leaves the batch on that row; then the
-    // loser waits (the contention loop's short wait, then the loser's wait before reading).
-    await heldUntilLoserWaits(() => waiting);
-    expect(waiting).toBe(true);
+    // loser waits (the commit loop's wait before a posted batch's first look).
+    await heldUntilWaiting();
     // One request: the INSERT that lost also posted; nothing since. Nothing went to the inbox table.
     expect(heldQuery).toMatch(/^INSERT INTO bgstore_log .* ON DUPLICATE KEY UPDATE pending/);
     expect(queries).toEqual([]);
@@ -82,7 +82,7 @@ async function heldUntilLoserWaits(waiting: () => boolean) {
     const c = await inst.again([list], options()).call(F.commit, { store: 'list', baseRevision: 2, intents: [intent('tc', 1, 'add', 'from-c')] }, { accountId: 'user-c' });
     expect(c).toMatchObject({ revision: 3 });
     queries.length = 0;
-    await clock.advanceAsync(loserWaitMs);
+    await settle(a);
     // The loser reads once, finds its intent stored by that commit, and answers: no INSERT of its own.
     expect(await a).toMatchObject({ revision: 3, outcomes: [{ clientId: 'ta', seq: 1, ok: true, duplicate: true }] });
     expect(queries).toEqual([expect.stringMatching(/^SELECT/)]);
@@ -91,12 +91,7 @@ async function heldUntilLoserWaits(waiting: () => boolean) {
   });
 
   it('#19.4 a batch left on a row that a commit read before is carried by the commit after it, and never applied again', async () => {
-    let waiting = false;
-    const sleep = (ms: number) => {
-      waiting = ms === 100;
-      return new Promise<void>((resolve) => void clock.setTimeout(() => resolve(void (waiting = false)), ms));
-    };
-    const options = () => ({ clock, storage: sqlStorage({ now: () => clock.now(), sleep }) });
+    const options = () => ({ clock, storage: sqlStorage({ now: () => clock.now() }) });
     const inst = await backend.create([list], options());
     await inst.call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('t0', 1, 'add', 'first')] });
     // A's INSERT of revision 2 is held until B took it; D read revision 2 before A's batch was left
@@ -116,13 +111,14 @@ async function heldUntilLoserWaits(waiting: () => boolean) {
     await other.call(F.commit, { store: 'list', baseRevision: 1, intents: [intent('tb', 1, 'add', 'from-b')] }, { accountId: 'user-b' });
     const d = inst.again([list], options()).call(F.commit, { store: 'list', baseRevision: 2, intents: [intent('td', 1, 'add', 'from-d')] }, { accountId: 'user-d' });
     await until(() => !holds.has('from-d'));
-    await heldUntilLoserWaits(() => waiting);
-    expect(waiting).toBe(true);
+    await heldUntilWaiting();
+    // D's INSERT goes now (A still waits: the commit loop waits longer than this before looking).
+    await clock.advanceAsync(20);
     // D took revision 3 without A's batch, which read row 2 before the batch was left there.
     expect(await d).toMatchObject({ revision: 3, outcomes: [{ clientId: 'td', seq: 1, ok: true }] });
     // The batch still waits (on one of the latest rows): the next commit carries it.
     expect(await other.call(F.commit, { store: 'list', baseRevision: 2, intents: [intent('tb', 2, 'add', 'from-b2')] }, { accountId: 'user-b' })).toMatchObject({ revision: 4 });
-    await clock.advanceAsync(100);
+    await settle(a);
     expect(await a).toMatchObject({ revision: 4, outcomes: [{ clientId: 'ta', seq: 1, ok: true, duplicate: true }] });
     // Later commits (reading row 2 again) do not apply it again.
     expect(await inst.again([list], options()).call(F.commit, { store: 'list', baseRevision: 4, intents: [intent('tb', 3, 'add', 'last')] }, { accountId: 'user-b' })).toMatchObject({ revision: 5 });

@@ -6,7 +6,6 @@ import { createGuesses } from './guesses';
 import { currentInstallation, keptKey, warmPerInstallation } from '../installation';
 import { enqueueBgstoreMigrations } from './schema';
 import { createSqlInbox, dropEntries, entryText, parseInboxRows, splitKey } from './sqlInbox';
-import { createLoserWait } from './loserWait';
 import { createWarmSqlDocs, INBOX_READ_LIMIT, PENDING_ROWS, pendingLine, pendingRows, readSqlDoc, readSqlRevision, SqlLostRaceError, writeSqlDoc, type InboxSink, type SqlDoc } from './sqlDocStore';
 
 /** What waits for a commit, as its read found it (the inbox table's rows, the latest rows' batches), and the document read. */
@@ -51,15 +50,6 @@ export interface SqlStorageOptions {
   guess?: boolean;
   /** Stamps inbox entries. @default Date.now */
   now?: () => number;
-  /**
-   * A commit that lost its race and left its batch on the row that won waits this long before it
-   * reads again: meanwhile the next commit (someone else's) most likely applies the batch, and the
-   * read only finds it done — one request, where trying again at once costs a read and an INSERT
-   * that mostly loses again. @default 100
-   */
-  loserWaitMs?: number;
-  /** Waits `loserWaitMs` (tests pass the emulator's clock). @default setTimeout */
-  sleep?: (ms: number) => Promise<void>;
 }
 
 const MANIFEST_HINT = "add a Forge SQL module to manifest.yml (modules: sql: - key: main, engine: mysql) and deploy again";
@@ -110,8 +100,6 @@ export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc>
     });
   const inbox = createSqlInbox();
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const loserWaitMs = options.loserWaitMs ?? 100;
   // Every read fetches the document's inbox rows (and the latest row's waiting batches) in its own
   // answer; the inbox read that follows it (with it, or after it) takes them from there instead of
   // asking again.
@@ -125,25 +113,22 @@ export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc>
   // Entries known to wait on a log row: never deleted (later rows supersede them).
   const rowEntries = new Set<string>();
   const guesses = createGuesses(warm, options.guess !== false);
-  const losers = createLoserWait(sleep, loserWaitMs, PENDING_ROWS);
   const read = async (key: string, previous: SqlDoc | undefined) => {
     let done!: (waiting: Waiting | undefined) => void;
     // (Set before any wait: the inbox read that goes with this read may start at once.)
     alongside.set(keptKey(key), new Promise<Waiting | undefined>((resolve) => (done = resolve)));
     // What the last read found waiting, in its own answer.
     const last: { seen?: Parameters<InboxSink>[0] } = {};
-    const readOnce = async (from: SqlDoc | undefined, quiet: boolean) => {
-      last.seen = quiet ? { rows: [], pending: null } : undefined;
+    const readOnce = async (from: SqlDoc | undefined) => {
       const prior = from ?? warm.get(key);
-      const doc = await withTables(() => readSqlDoc(key, from, warm, quiet ? undefined : (rows) => (last.seen = rows)));
+      const doc = await withTables(() => readSqlDoc(key, from, warm, (rows) => (last.seen = rows)));
       const seen = last.seen as Parameters<InboxSink>[0];
       guesses.read(key, prior, doc, seen && (seen.pending ? [...seen.rows, ...pendingRows(seen.pending)] : seen.rows));
       return doc;
     };
     try {
-      const { doc, carried } = await losers.read(key, previous, readOnce);
-      // Its own batch carried, a commit answers from this read: what else waits is others' to carry.
-      done(carried ? { rows: [], pending: null, doc } : last.seen && { ...last.seen, doc });
+      const doc = await readOnce(previous);
+      done(last.seen && { ...last.seen, doc });
       return doc;
     } finally {
       done(undefined);
@@ -171,7 +156,6 @@ export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc>
           postedOnRow.add(note.post.key);
           if (postedRows.size > 256) postedRows.clear();
           postedRows.set(note.post.key, next.revision);
-          losers.posted(key, note.post, next.revision);
         }
         throw error;
       }
