@@ -204,7 +204,8 @@ export async function commitBatch<R extends DocRead>(storage: StoragePort<R>, de
       const waitingUntil = Math.max(contended ? now + CONTENDED_MS : 0, ...left.map((entry) => entry.expires ?? now + ttl));
       try {
         if (result.changed) {
-          const kept = await storage.commit(key, read, result.doc, { applied, waitingUntil, caller: batch.caller, ...(publish.publishedAt === undefined ? {} : { publishedAt: publish.publishedAt }) });
+          const post = { key: posted.key, caller: batch.caller, intents: batch.intents, expires: now + ttl };
+          const kept = await storage.commit(key, read, result.doc, { applied, waitingUntil, caller: batch.caller, post, ...(publish.publishedAt === undefined ? {} : { publishedAt: publish.publishedAt }) });
           if (!kept.includes(posted.key)) posted.live = false;
           // Others' entries it had no room to delete (a fold): applied, so they leave the inbox now.
           const leftOver = kept.filter((k) => k !== posted.key);

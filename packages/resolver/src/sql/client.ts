@@ -55,6 +55,8 @@ export const isDeadlock = (error: unknown) => errnoOf(error) === 1213;
 
 /** MySQL's (and TiDB's) error for a table that does not exist. */
 export const isMissingTable = (error: unknown) => errnoOf(error) === 1146;
+/** MySQL's (and TiDB's) error for an unknown column: tables of an older release, a migration to run. */
+export const isMissingColumn = (error: unknown) => errnoOf(error) === 1054;
 
 /** `?, ?, ?` for `n` parameters. */
 export const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');

@@ -18,6 +18,8 @@ export interface Guesses {
   read(key: string, prior: SqlDoc | undefined, doc: SqlDoc | undefined, inbox: Row[] | undefined): void;
   /** The copy to commit on without reading, if it is expected current. */
   take(key: string): SqlDoc | undefined;
+  /** Whether `doc` is the copy `take` last handed out for `key` (a commit on it is on a guess). */
+  isTaken(key: string, doc: SqlDoc | undefined): boolean;
   /** A commit on `previous` stored its revision (the guess, if it was one, was right). */
   stored(key: string, previous: SqlDoc | undefined): void;
   /** A commit lost a race: others write the document. */
@@ -43,6 +45,7 @@ export function createGuesses(warm: WarmSqlDocs, enabled: boolean): Guesses {
       if (doc) bounded(taken).set(keptKey(key), doc);
       return doc;
     },
+    isTaken: (key, doc) => doc !== undefined && taken.get(keptKey(key)) === doc,
     stored(key, previous) {
       if (previous === undefined || taken.get(keptKey(key)) !== previous) return;
       taken.delete(keptKey(key));

@@ -21,6 +21,13 @@ export const BGSTORE_MIGRATIONS: readonly (readonly [string, string])[] = Object
     // `expires` (ms) is when it stops counting (0: never).
     'CREATE TABLE IF NOT EXISTS bgstore_inbox (doc_key VARCHAR(512) NOT NULL, entry VARCHAR(64) NOT NULL, expires BIGINT NOT NULL DEFAULT 0, body LONGTEXT NOT NULL, PRIMARY KEY (doc_key, entry))',
   ],
+  [
+    'bgstore-004-pending',
+    // Batches whose commit lost the race to this row, appended by the same statement that tried to
+    // take the revision (one request, not an INSERT and then a post): the next revision's commit
+    // reads them with the row. Null (no default: TiDB and MySQL allow none on TEXT) when none waits.
+    'ALTER TABLE bgstore_log ADD COLUMN pending LONGTEXT NULL',
+  ],
 ]);
 
 /** What `migrationRunner` (from `@forge/sql`) offers that bgstore uses. */

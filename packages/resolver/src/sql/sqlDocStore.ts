@@ -45,35 +45,54 @@ export const INBOX_READ_LIMIT = 21;
 /** Thrown when other commits got there first: the revision was taken, or a read kept missing what they replaced. */
 export class SqlLostRaceError extends Error {
   readonly code = 'DOC_CHANGED';
-  constructor(message: string) {
+  /** @param posted the commit's own batch was left on the row that won, for the next commit (see `writeSqlDoc`'s `post`) */
+  constructor(message: string, readonly posted = false) {
     super(message);
     this.name = 'SqlLostRaceError';
   }
 }
 
-const COLUMNS = "revision, schema_version, kind, size, body, '' AS entry";
-const FROM_SNAPSHOT = `SELECT ${COLUMNS} FROM bgstore_log WHERE doc_key = ? AND revision >= (SELECT COALESCE(MAX(revision), 0) FROM bgstore_log WHERE doc_key = ? AND kind = 's')`;
-const SINCE = `SELECT ${COLUMNS} FROM bgstore_log WHERE doc_key = ? AND revision > ?`;
+/**
+ * Batches wait on the row whose revision their commit lost to (see `INSERT_OR_POST`), and count
+ * while that row is one of the latest few: a commit that read the row before the batch was left
+ * there may take the next revision without it, so the commit after still sees it. Older rows'
+ * batches are not sent (their posters, still waiting, find them not applied and commit them).
+ */
+export const PENDING_ROWS = 8;
+const LATEST = `(SELECT MAX(revision) FROM bgstore_log WHERE doc_key = ?)`;
+const PENDING = `IF(revision > ${LATEST} - ${PENDING_ROWS}, pending, NULL) AS pending`;
+const FROM_SNAPSHOT = `SELECT revision, schema_version, kind, size, body, ${PENDING}, '' AS entry FROM bgstore_log WHERE doc_key = ? AND revision >= (SELECT COALESCE(MAX(revision), 0) FROM bgstore_log WHERE doc_key = ? AND kind = 's')`;
+/** The rows after the one already read, and the few before it for their waiting batches only (bodies not sent again). */
+const SINCE = `SELECT revision, schema_version, kind, size, IF(revision > ?, body, '') AS body, ${PENDING}, '' AS entry FROM bgstore_log WHERE doc_key = ? AND revision > ?`;
+/** Only the rows after the one already read, nothing that waits (a read without a sink). */
+const ONLY_SINCE = `SELECT revision, schema_version, kind, size, body FROM bgstore_log WHERE doc_key = ? AND revision > ?`;
 /** The document's inbox in the same answer (kind 'i'), so a commit's read is one request. */
-const WITH_INBOX = ` UNION ALL (SELECT 0, 0, 'i', expires, body, entry FROM bgstore_inbox WHERE doc_key = ? ORDER BY entry LIMIT ${INBOX_READ_LIMIT})`;
+const WITH_INBOX = ` UNION ALL (SELECT 0, 0, 'i', expires, body, NULL, entry FROM bgstore_inbox WHERE doc_key = ? ORDER BY entry LIMIT ${INBOX_READ_LIMIT})`;
 
 const rethrowRateLimit = (error: unknown): undefined => {
   if (isSqlRateLimited(error)) throw error;
   return undefined;
 };
 
-/** Where a read hands the inbox rows it read along (undefined: it read none, read the inbox apart). */
-export type InboxSink = (rows: Row[] | undefined) => void;
+/**
+ * Where a read hands what waits for the next commit, read in the same answer: the inbox table's rows
+ * and the latest rows' waiting batches (`pending`, in revision order; null when none); undefined when it read none.
+ */
+export type InboxSink = (waiting: { rows: Row[]; pending: string | null } | undefined) => void;
 
 /**
  * The log rows from the latest snapshot on (or after `since`), in one statement — so they are of one
  * moment — in revision order; with `sink`, the inbox's rows in the same answer, handed to it.
  */
 async function readRows(key: string, since: number | undefined, sink: InboxSink | undefined): Promise<Row[]> {
-  const [query, params] = since === undefined ? [FROM_SNAPSHOT, [key, key]] : [SINCE, [key, since]];
+  // (From the rows before `since` that may be among the latest few: a plain range the index serves.)
+  const [query, params] = since === undefined ? [FROM_SNAPSHOT, [key, key, key]] : sink ? [SINCE, [since, key, key, since - PENDING_ROWS]] : [ONLY_SINCE, [key, since]];
   const rows = sink ? await select(query + WITH_INBOX, ...params, key) : await select(query, ...params);
-  sink?.(rows.filter((row) => row.kind === 'i').sort((a, b) => (String(a.entry) < String(b.entry) ? -1 : 1)));
-  return rows.filter((row) => row.kind !== 'i').sort((a, b) => Number(a.revision) - Number(b.revision));
+  const log = rows.filter((row) => row.kind !== 'i').sort((a, b) => Number(a.revision) - Number(b.revision));
+  const pending = log.map((row) => (row.pending == null ? '' : String(row.pending))).join('');
+  sink?.({ rows: rows.filter((row) => row.kind === 'i').sort((a, b) => (String(a.entry) < String(b.entry) ? -1 : 1)), pending: pending || null });
+  // Rows up to the one read on before are sent only for their waiting batches.
+  return since === undefined ? log : log.filter((row) => Number(row.revision) > since);
 }
 
 /**
@@ -160,19 +179,52 @@ export async function readSqlRevision(key: string): Promise<number> {
 const INSERT_ROW =
   'INSERT INTO bgstore_log (doc_key, revision, schema_version, kind, size, body) SELECT ?, ?, ?, ?, ?, ? FROM DUAL WHERE NOT EXISTS (SELECT 1 FROM bgstore_log WHERE doc_key = ? AND revision >= ?)';
 
-/** Inserts the row of `next`; a later row, or a duplicate key, means another commit took the revision. */
-async function insertRow(key: string, next: DurableDoc<unknown>, kind: 's' | 'e', size: number, body: string): Promise<void> {
-  const lost = () => new SqlLostRaceError(`[bgstore] revision ${next.revision} of ${key} was taken by another commit`);
-  let inserted: number;
+/** Waiting batches a row holds at most (characters); a post beyond it replaces them (they are hints). */
+const MAX_PENDING_CHARS = 100_000;
+
+/**
+ * The same INSERT, or else — when another commit took the revision and that row is still one of the
+ * latest few, whose waiting batches reads send (`PENDING_ROWS`) — the batch appended to that row's
+ * `pending`, where a later commit reads it: one statement both claims the revision and carries the
+ * batch of a commit that loses. Its answer tells which: 1 row inserted, 2 updated (the appended
+ * text is never the row's already, so a server that counts found rather than changed rows answers
+ * the same), 0 neither (the revision is gone — collected — or far behind the latest). The INSERT
+ * itself still needs no row after the revision, as `INSERT_ROW`.
+ */
+const INSERT_OR_POST = `INSERT INTO bgstore_log (doc_key, revision, schema_version, kind, size, body) SELECT ?, ?, ?, ?, ?, ? FROM DUAL WHERE NOT EXISTS (SELECT 1 FROM bgstore_log WHERE doc_key = ? AND revision > ?) OR (EXISTS (SELECT 1 FROM bgstore_log WHERE doc_key = ? AND revision = ?) AND NOT EXISTS (SELECT 1 FROM bgstore_log WHERE doc_key = ? AND revision > ? + ${PENDING_ROWS - 2})) ON DUPLICATE KEY UPDATE pending = CONCAT(IF(CHAR_LENGTH(COALESCE(pending, '')) > ${MAX_PENDING_CHARS}, '', COALESCE(pending, '')), ?)`;
+
+/** A waiting batch as one line of a row's `pending`: entry, expiry (ms) and the batch, tab-separated. */
+export const pendingLine = (entry: string, expires: number, text: string) => `${entry}\t${expires}\t${encodeText(text)}\n`;
+
+/** The lines of a row's `pending` as inbox rows (`entry`, `expires`, `body`), each entry once. */
+export function pendingRows(pending: string | null): Row[] {
+  const rows = new Map<string, Row>();
+  for (const line of (pending ?? '').split('\n')) {
+    const [entry, expires, body] = line.split('\t');
+    if (entry && body !== undefined && !rows.has(entry)) rows.set(entry, { entry, expires: Number(expires) || 0, body });
+  }
+  return [...rows.values()];
+}
+
+/**
+ * Inserts the row of `next` (or, with `post`, posts it where the revision was taken: see
+ * {@link INSERT_OR_POST}); a later row, or a duplicate key, means another commit took the revision.
+ * @throws SqlLostRaceError, its `posted` true when the batch now waits on the latest row
+ */
+async function insertRow(key: string, next: DurableDoc<unknown>, kind: 's' | 'e', size: number, body: string, post?: string): Promise<void> {
+  const lost = (posted: boolean) => new SqlLostRaceError(`[bgstore] revision ${next.revision} of ${key} was taken by another commit`, posted);
+  let affected: number;
   try {
-    inserted = await write(INSERT_ROW, key, next.revision, next.schemaVersion, kind, size, body, key, next.revision);
+    affected = post === undefined
+      ? await write(INSERT_ROW, key, next.revision, next.schemaVersion, kind, size, body, key, next.revision)
+      : await write(INSERT_OR_POST, key, next.revision, next.schemaVersion, kind, size, body, key, next.revision, key, next.revision, key, next.revision, post);
   } catch (error) {
     // Two inserts of the same revision at once: one gets the duplicate key (or, where the check's
     // read locks the range, InnoDB's deadlock error), and nothing of it is written.
-    if (isDuplicateKey(error) || isDeadlock(error)) throw lost();
+    if (isDuplicateKey(error) || isDeadlock(error)) throw lost(false);
     throw error;
   }
-  if (inserted !== 1) throw lost();
+  if (affected !== 1) throw lost(affected === 2);
 }
 
 /** The log row taking `previous` to `next`, when the log has room for it. */
@@ -213,10 +265,10 @@ async function collect(key: string, previous: SqlDoc, snapshot: { revision: numb
  * @throws SqlLostRaceError when another commit took the revision; SyncError `TOO_LARGE` (nothing
  *   stored) when the document is too large
  */
-export async function writeSqlDoc(key: string, previous: SqlDoc | undefined, next: DurableDoc<unknown>, warm: WarmSqlDocs, now: number): Promise<void> {
+export async function writeSqlDoc(key: string, previous: SqlDoc | undefined, next: DurableDoc<unknown>, warm: WarmSqlDocs, now: number, post?: string): Promise<void> {
   const entry = entryFor(previous, next);
   if (entry && previous) {
-    await insertRow(key, next, 'e', entry.size, entry.body);
+    await insertRow(key, next, 'e', entry.size, entry.body, post);
     warm.set(key, { doc: next, base: previous.base, log: { bytes: previous.log.bytes + entry.bytes, entries: previous.log.entries + 1 }, size: entry.size });
     return;
   }
@@ -229,7 +281,7 @@ export async function writeSqlDoc(key: string, previous: SqlDoc | undefined, nex
   const snap = inline ? null : randomBytes(12).toString('base64url');
   const pieces = snap ? await writePieces(key, next.revision, snap, text) : 0;
   const older = previous?.base.snap != null;
-  await insertRow(key, next, 's', size, encodeText(snapshotBody(inline ? text : undefined, snap, pieces, older)));
+  await insertRow(key, next, 's', size, encodeText(snapshotBody(inline ? text : undefined, snap, pieces, older)), post);
   const base = { revision: next.revision, snap, bytes: size, older };
   warm.set(key, { doc: next, base, log: { bytes: 0, entries: 0 }, size });
   if (previous) await collect(key, previous, base, now);

@@ -48,14 +48,20 @@ export function parseInboxRows(key: string, rows: readonly Row[], now: number): 
   });
 }
 
+/** The text a batch waits as (in the inbox table or on a log row); undefined when it is too large to wait. */
+export function entryText(entry: InboxEntry): string | undefined {
+  const text = JSON.stringify({ caller: entry.caller, intents: entry.intents });
+  return storedBytes(text) > MAX_ENTRY_BYTES ? undefined : text;
+}
+
 /** The inbox of documents in Forge SQL. */
 export function createSqlInbox(): Inbox {
   return {
     keyOf: (key: string, caller: string | null, intents: readonly StoredIntent[], now: number) =>
       `${key}${SEPARATOR}${now.toString(36).padStart(9, '0')}:${nameOf(JSON.stringify([caller, intents[0]?.clientId, intents[0]?.seq]))}`,
     async post(entry: InboxEntry) {
-      const text = JSON.stringify({ caller: entry.caller, intents: entry.intents });
-      if (storedBytes(text) > MAX_ENTRY_BYTES) return false;
+      const text = entryText(entry);
+      if (text === undefined) return false;
       const [docKey, id] = splitKey(entry.key);
       // A retried post of the same batch finds its row there: posted all the same.
       await write('INSERT IGNORE INTO bgstore_inbox (doc_key, entry, expires, body) VALUES (?, ?, ?, ?)', docKey, id, entry.expires ?? 0, encodeText(text));

@@ -1,11 +1,12 @@
 // What only the Forge SQL backend has: its tables made through @forge/sql's migrationRunner, and
 // what each commit and load costs in requests and bytes (the guarantees are in storageConformance).
 import { migrationRunner } from '@forge/sql';
+import { routeForgeFetch } from '@bgstore/emulator';
 import { defineStore } from '@bgstore/core';
 import { RESOLVER_FUNCTIONS as F } from '@bgstore/protocol';
 import { sqlBackend } from '../../test/backends';
 import { intent } from '../../test/harness';
-import { enqueueBgstoreMigrations } from '.';
+import { BGSTORE_MIGRATIONS, enqueueBgstoreMigrations } from '.';
 import { sqlStorage } from './sqlStorage';
 
 const list = defineStore({
@@ -33,7 +34,7 @@ if (reason) console.warn(`[bgstore] skipping the Forge SQL backend tests: ${reas
     const ddl = fetch.stats().byKind.ddl;
     expect(ddl).toBeGreaterThanOrEqual(3);
     const migrated = await fetch.executor.run('SELECT name FROM __migrations ORDER BY id', [], { timeoutMs: 5000 });
-    expect(migrated).toMatchObject({ rows: [{ name: 'bgstore-001-log' }, { name: 'bgstore-002-piece' }, { name: 'bgstore-003-inbox' }] });
+    expect(migrated).toMatchObject({ rows: [{ name: 'bgstore-001-log' }, { name: 'bgstore-002-piece' }, { name: 'bgstore-003-inbox' }, { name: 'bgstore-004-pending' }] });
     await inst.call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('t', 1, 'fill', 3)] });
     await inst.again([list]).call(F.load, { store: 'list' });
     expect(fetch.stats().byKind.ddl).toBe(ddl);
@@ -42,8 +43,24 @@ if (reason) console.warn(`[bgstore] skipping the Forge SQL backend tests: ${reas
   it('with `migrate` off, answers MISCONFIGURED naming the migration to run, and works once it ran', async () => {
     const inst = await backend.create([list], { storage: sqlStorage({ migrate: false }) });
     expect(await inst.call(F.load, { store: 'list' })).toEqual({ error: { code: 'MISCONFIGURED', message: expect.stringContaining('enqueueBgstoreMigrations(migrationRunner).run()') } });
-    expect(await enqueueBgstoreMigrations(new (migrationRunner.constructor as new (c: unknown) => typeof migrationRunner)((await import('@forge/sql')).sql)).run()).toHaveLength(3);
+    expect(await enqueueBgstoreMigrations(new (migrationRunner.constructor as new (c: unknown) => typeof migrationRunner)((await import('@forge/sql')).sql)).run()).toHaveLength(BGSTORE_MIGRATIONS.length);
     expect(await inst.call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('t', 1, 'fill', 2)] })).toMatchObject({ revision: 1 });
+  });
+
+  it('#19.4 upgrades the tables of an earlier release (no `pending` column) the first time a statement needs it', async () => {
+    const inst = await backend.create([list]);
+    const runner = () => new (migrationRunner.constructor as new (c: unknown) => typeof migrationRunner)(sql);
+    const { sql } = await import('@forge/sql');
+    // What the earlier release made: its three migrations, and a document (statements to this installation's database).
+    (globalThis as { __forge_fetch__?: unknown }).__forge_fetch__ = routeForgeFetch({ sql: inst.sqlFetch! });
+    const earlier = runner();
+    for (const [name, statement] of BGSTORE_MIGRATIONS.slice(0, 3)) earlier.enqueue(name, statement);
+    expect(await earlier.run()).toHaveLength(3);
+    await inst.sqlFetch!.executor.run("INSERT INTO bgstore_log (doc_key, revision, schema_version, kind, size, body) VALUES ('x', 1, 1, 's', 2, '{}')", [], { timeoutMs: 5000 });
+    expect(await inst.call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('t', 1, 'fill', 2)] })).toMatchObject({ revision: 1 });
+    const migrated = await inst.sqlFetch!.executor.run('SELECT name FROM __migrations ORDER BY id', [], { timeoutMs: 5000 });
+    expect('rows' in migrated && migrated.rows.map((r) => r.name)).toEqual(BGSTORE_MIGRATIONS.map(([name]) => name));
+    expect(await inst.again([list]).call(F.load, { store: 'list' })).toMatchObject({ revision: 1, state: { items: [{ id: 0 }, { id: 1 }] } });
   });
 
   it('stores a lone change to a large document as one log row of O(change) bytes, and a warm instance reads only newer rows', async () => {

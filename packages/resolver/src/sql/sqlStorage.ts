@@ -1,12 +1,36 @@
 import { migrationRunner, sql } from '@forge/sql';
-import type { StoragePort } from '../storage/port';
-import { isMissingTable, withSqlRateLimit } from './client';
+import { createClientTable } from '@bgstore/core/durable';
+import type { InboxEntry, StoragePort } from '../storage/port';
+import { isMissingColumn, isMissingTable, withSqlRateLimit } from './client';
 import { createGuesses } from './guesses';
 import { currentInstallation, keptKey, warmPerInstallation } from '../installation';
 import { enqueueBgstoreMigrations } from './schema';
-import type { Row } from './client';
-import { createSqlInbox, dropEntries, parseInboxRows, splitKey } from './sqlInbox';
-import { createWarmSqlDocs, INBOX_READ_LIMIT, readSqlDoc, readSqlRevision, SqlLostRaceError, writeSqlDoc, type SqlDoc } from './sqlDocStore';
+import { createSqlInbox, dropEntries, entryText, parseInboxRows, splitKey } from './sqlInbox';
+import { createWarmSqlDocs, INBOX_READ_LIMIT, PENDING_ROWS, pendingLine, pendingRows, readSqlDoc, readSqlRevision, SqlLostRaceError, writeSqlDoc, type InboxSink, type SqlDoc } from './sqlDocStore';
+
+/** What waits for a commit, as its read found it (the inbox table's rows, the latest rows' batches), and the document read. */
+type Waiting = NonNullable<Parameters<InboxSink>[0]> & { doc: SqlDoc | undefined };
+
+/** Waiting batches one commit carries at most: by count, and by their intents' JSON characters. */
+const CARRY_ENTRIES = 32;
+const CARRY_CHARS = 400_000;
+
+/**
+ * The longest-waiting batches one commit carries. Under many writers most batches wait on rows (a
+ * loser's INSERT leaves them there). More per commit would serve more posters at once, but every
+ * attempt replays them all (a recipe run per intent), and a lost attempt throws that work away:
+ * profiled at 200 pages with 256, replaying carried intents took most of the CPU.
+ */
+function carriedAtMost(entries: InboxEntry[]): InboxEntry[] {
+  let chars = 0;
+  const taken: InboxEntry[] = [];
+  for (const entry of entries) {
+    chars += JSON.stringify(entry.intents).length;
+    if (taken.length >= CARRY_ENTRIES || (taken.length > 0 && chars > CARRY_CHARS)) break;
+    taken.push(entry);
+  }
+  return taken;
+}
 
 /** Options of {@link sqlStorage}. */
 export interface SqlStorageOptions {
@@ -68,36 +92,78 @@ export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc>
       try {
         return await run();
       } catch (error) {
-        if (!migrate || !isMissingTable(error)) throw error;
+        // (A missing column: tables of an older release, a migration to run.)
+        if (!migrate || !(isMissingTable(error) || isMissingColumn(error))) throw error;
         await migrateHere();
         return run();
       }
     });
   const inbox = createSqlInbox();
   const now = options.now ?? Date.now;
-  // Every read fetches the document's inbox rows in its own answer; the inbox read that follows it
-  // (with it, or after it) takes them from there instead of asking again.
-  const alongside = new Map<string, Promise<Row[] | undefined>>();
-  const seen = new Map<string, Set<string>>();
+  // Every read fetches the document's inbox rows (and the latest row's waiting batches) in its own
+  // answer; the inbox read that follows it (with it, or after it) takes them from there instead of
+  // asking again.
+  const alongside = new Map<string, Promise<Waiting | undefined>>();
+  // Entries of the inbox table in the last whole read of it, by document: only those are deleted
+  // (a batch waiting on a log row goes with the next row; one already deleted needs no request).
+  const inTable = new Map<string, Set<string>>();
+  // Entries a lost commit just left on the row that won (their post is done), and on which row.
+  const postedOnRow = new Set<string>();
+  const postedRows = new Map<string, number>();
+  // Entries known to wait on a log row: never deleted (later rows supersede them).
+  const rowEntries = new Set<string>();
   const guesses = createGuesses(warm, options.guess !== false);
   const read = async (key: string, previous: SqlDoc | undefined) => {
-    let sink!: (rows: Row[] | undefined) => void;
-    const inboxRows = new Promise<Row[] | undefined>((resolve) => (sink = resolve));
-    alongside.set(keptKey(key), inboxRows);
-    const prior = previous ?? warm.get(key);
-    const doc = await withTables(() => readSqlDoc(key, previous, warm, sink)).finally(() => sink(undefined));
-    guesses.read(key, prior, doc, await inboxRows);
-    return doc;
+    let done!: (waiting: Waiting | undefined) => void;
+    // (Set before any wait: the inbox read that goes with this read may start at once.)
+    alongside.set(keptKey(key), new Promise<Waiting | undefined>((resolve) => (done = resolve)));
+    // What the last read found waiting, in its own answer.
+    const last: { seen?: Parameters<InboxSink>[0] } = {};
+    const readOnce = async (from: SqlDoc | undefined) => {
+      const prior = from ?? warm.get(key);
+      const doc = await withTables(() => readSqlDoc(key, from, warm, (rows) => (last.seen = rows)));
+      const seen = last.seen as Parameters<InboxSink>[0];
+      guesses.read(key, prior, doc, seen && (seen.pending ? [...seen.rows, ...pendingRows(seen.pending)] : seen.rows));
+      return doc;
+    };
+    try {
+      const doc = await readOnce(previous);
+      done(last.seen && { ...last.seen, doc });
+      return doc;
+    } finally {
+      done(undefined);
+    }
+  };
+  /** The line that leaves `entry` on the row that won, when it is small enough to wait there. */
+  const postLine = (entry: InboxEntry | undefined) => {
+    const text = entry && entryText(entry);
+    return text === undefined ? undefined : pendingLine(splitKey(entry!.key)[1], entry!.expires ?? 0, text);
   };
   return {
     read,
     guess: (key) => guesses.take(key),
     readRevision: (key) => withTables(() => readSqlRevision(key)),
     async commit(key, previous, next, note) {
-      await withTables(() => writeSqlDoc(key, previous, next, warm, now()));
+      // A commit on a guess posts nothing: a guess that was behind reads and tries again at once.
+      // Nor does one whose batch already waits on one of the latest rows.
+      const onRow = note.post && postedRows.get(note.post.key);
+      const waitsOnRow = onRow !== undefined && next.revision - onRow < PENDING_ROWS - 2;
+      const post = guesses.isTaken(key, previous) || waitsOnRow ? undefined : postLine(note.post);
+      try {
+        await withTables(() => writeSqlDoc(key, previous, next, warm, now(), post));
+      } catch (error) {
+        if (error instanceof SqlLostRaceError && error.posted && note.post) {
+          postedOnRow.add(note.post.key);
+          if (postedRows.size > 256) postedRows.clear();
+          postedRows.set(note.post.key, next.revision);
+        }
+        throw error;
+      }
       guesses.stored(key, previous);
-      // Stored: the inbox entries it applied go, in one statement (best effort: they expire anyway).
-      return (await dropEntries(key, note.applied)) ? [] : note.applied;
+      // Stored: the inbox-table entries it applied go, in one statement (best effort: they expire anyway).
+      const known = inTable.get(keptKey(key));
+      const applied = note.applied.filter((entry) => !known || known.has(entry));
+      return (await dropEntries(key, applied)) ? [] : applied;
     },
     // The inbox comes with every read at no extra request, so it is always worth looking.
     mayHaveWaiting: () => true,
@@ -108,23 +174,37 @@ export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc>
       post(entry) {
         // Lost a race: others write this document, guesses would lose too.
         guesses.lost(splitKey(entry.key)[0]);
+        // Left on the row that won by the commit's own statement: posted.
+        if (postedOnRow.delete(entry.key)) {
+          if (rowEntries.size > 256) rowEntries.clear();
+          rowEntries.add(entry.key);
+          return Promise.resolve(true);
+        }
         return withTables(() => inbox.post(entry));
       },
       async read(key, at) {
         const shared = alongside.get(keptKey(key));
         alongside.delete(keptKey(key));
-        const rows = shared && (await shared);
-        const entries = rows ? parseInboxRows(key, rows, at) : await inbox.read(key, at);
-        // A whole inbox read tells which entries are still there (what the winner already deleted is not).
-        if (seen.size > 64) seen.clear();
-        if (rows && rows.length < INBOX_READ_LIMIT) seen.set(keptKey(key), new Set(entries.map((e) => e.key)));
-        else seen.delete(keptKey(key));
-        return entries;
+        const seen = shared && (await shared);
+        if (!seen) {
+          inTable.delete(keptKey(key));
+          return inbox.read(key, at);
+        }
+        // A whole read of the table tells which of its entries are still there.
+        if (inTable.size > 64) inTable.clear();
+        const table = parseInboxRows(key, seen.rows, at);
+        if (seen.rows.length < INBOX_READ_LIMIT) inTable.set(keptKey(key), new Set(table.map((e) => e.key)));
+        else inTable.delete(keptKey(key));
+        // Then the batches waiting on the latest rows, longest-waiting first, but those already
+        // stored (carried by an earlier commit: the client table has all their intents).
+        const stored = seen.doc ? createClientTable(seen.doc.doc.clients as never) : undefined;
+        const onRows = parseInboxRows(key, pendingRows(seen.pending), at).filter((e) => !table.some((t) => t.key === e.key) && !(stored && e.intents.every((i) => stored.lookup(i.clientId, i.seq))));
+        return carriedAtMost([...table, ...onRows]);
       },
       async drop(entryKey) {
-        // The commit that applied a batch deletes its entry: when the last whole read of the inbox no
-        // longer had it, there is nothing to delete, and no request is spent on it.
-        const known = seen.get(keptKey(splitKey(entryKey)[0]));
+        // Only an entry of the inbox table that the last whole read of it still had costs a request.
+        if (rowEntries.delete(entryKey)) return;
+        const known = inTable.get(keptKey(splitKey(entryKey)[0]));
         if (known && !known.has(entryKey)) return;
         await inbox.drop(entryKey);
       },

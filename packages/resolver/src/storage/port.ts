@@ -84,6 +84,12 @@ export interface CommitNote {
   caller: string | null;
   /** This commit is published on Realtime at this time: kept with the document (see `StoragePort.lastPublished`). */
   publishedAt?: number;
+  /**
+   * This commit's own batch, as it would be posted to the inbox if the commit loses its race. A
+   * backend that can leave it for the next commit in the same request as the commit does so (then
+   * `inbox.post` of it answers true without posting again); others ignore it.
+   */
+  post?: InboxEntry;
 }
 
 /**

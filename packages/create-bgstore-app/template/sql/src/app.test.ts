@@ -12,7 +12,7 @@ const sqlTest = missing ? test.skip : test;
 sqlTest("the install trigger's migrations make bgstore's tables once; the notes are then saved in Forge SQL", async () => {
   // No module yet: a fresh installation, as Forge runs the trigger.
   const app = await renderApp({ manifest: 'manifest.yml', modules: [] });
-  expect(await migrate()).toEqual(['bgstore-001-log', 'bgstore-002-piece', 'bgstore-003-inbox']);
+  expect(await migrate()).toEqual(['bgstore-001-log', 'bgstore-002-piece', 'bgstore-003-inbox', 'bgstore-004-pending']);
   expect(await migrate()).toEqual([]);
   const page = await app.openPage({ modules: ['notes-background', 'notes-list', 'notes-summary'] });
   await page.module('notes-list').click('Add a note');
