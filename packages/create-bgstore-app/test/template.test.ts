@@ -9,6 +9,9 @@ import { forgeSqlUnavailable } from '@bgstore/testing';
 const scratch = path.join(__dirname, '..', '.scratch');
 const bin = path.join(__dirname, '..', 'bin', 'create.js');
 const validate = path.join(__dirname, '..', '..', '..', 'scripts', 'validate-manifest.js');
+// The factor the repository's Jest preset multiplies every test's timeout by under CI (jest/hangGuard.js):
+// the app's Jest, and the guard on it here, are hang guards that a loaded machine must not trip.
+const TIMEOUT_FACTOR = Number(process.env.BGSTORE_TIMEOUT_FACTOR ?? 1);
 beforeAll(() => {
   rmSync(scratch, { recursive: true, force: true });
   mkdirSync(scratch, { recursive: true });
@@ -21,15 +24,17 @@ function scaffoldAndTest(dir: string, ...args: string[]) {
   const created = spawnSync(process.execPath, [bin, app, ...args], { encoding: 'utf8' });
   expect(created.stderr).toBe('');
   expect(execFileSync(process.execPath, [validate, path.join(app, 'manifest.yml')], { encoding: 'utf8' })).toContain('manifest OK');
-  // The app's own Jest config, plus the condition that reads the workspace's packages from source.
+  // The app's own Jest config, plus the condition that reads the workspace's packages from source,
+  // and its test timeout times the hang guard's factor.
   writeFileSync(
     path.join(app, 'jest.workspace.config.js'),
-    "module.exports = { ...require('./jest.config.js'), testEnvironmentOptions: { customExportConditions: ['node', 'node-addons', '@bgstore/source'] } };\n",
+    "const own = require('./jest.config.js');\n" +
+      `module.exports = { ...own, testTimeout: own.testTimeout * ${TIMEOUT_FACTOR}, testEnvironmentOptions: { customExportConditions: ['node', 'node-addons', '@bgstore/source'] } };\n`,
   );
   const run = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), '--config', 'jest.workspace.config.js', '--ci'], {
     cwd: app,
     encoding: 'utf8',
-    timeout: 150_000,
+    timeout: 150_000 * TIMEOUT_FACTOR,
     env: { ...process.env, FORCE_COLOR: '0' },
   });
   return { status: run.status, output: `${run.stdout}\n${run.stderr}` };
