@@ -1,20 +1,22 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { forgeSqlUnavailable } from '@bgstore/testing';
 
 // The scaffolded apps' own tests (src/app.test.ts with their jest.config.js), run here on the
 // workspace's packages from source; `npm run e2e:create` runs them again from packed tarballs.
-// The apps are written inside the workspace so that their imports resolve to the workspace's packages.
-const scratch = path.join(__dirname, '..', '.scratch');
+// The apps are written inside the workspace so that their imports resolve to the workspace's packages,
+// in a directory of this run's own: a second `npm test` in the same checkout may run beside it.
+const scratches = path.join(__dirname, '..', '.scratch');
+let scratch: string;
 const bin = path.join(__dirname, '..', 'bin', 'create.js');
 const validate = path.join(__dirname, '..', '..', '..', 'scripts', 'validate-manifest.js');
 // The factor the repository's Jest preset multiplies every test's timeout by under CI (jest/hangGuard.js):
 // the app's Jest, and the guard on it here, are hang guards that a loaded machine must not trip.
 const TIMEOUT_FACTOR = Number(process.env.BGSTORE_TIMEOUT_FACTOR ?? 1);
 beforeAll(() => {
-  rmSync(scratch, { recursive: true, force: true });
-  mkdirSync(scratch, { recursive: true });
+  mkdirSync(scratches, { recursive: true });
+  scratch = mkdtempSync(path.join(scratches, 'run-'));
 });
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
