@@ -4,25 +4,33 @@
 // `npm run build` first) and splits the output bytes by package. min+gzip: bgstore bundled alone
 // (every other package left out), and the full bundle minus the same bundle without @bgstore/*
 // (which also drops immer and zustand, which only bgstore brings). Then bgstore alone for a feed that
-// needs nothing else (scripts/size/feed.tsx: a store, `connect`, the hooks; target ≤ 7 KB) and for a
-// background script (scripts/size/background.ts: a store and `startHost`).
+// needs nothing else (scripts/size/feed.tsx: a store, `connect`, the hooks; target ≤ 7 KB, #20) and
+// for a background script (scripts/size/background.ts: a store and `startHost`), each split by
+// package and by source file (the files from a second bundle of the sources, whose total is printed
+// beside the dist one: the two differ by a few hundred bytes).
 // Usage: node scripts/bundle-size.js [resource]   (default: the example's board feed, then those two)
+//        node scripts/bundle-size.js --record     (also writes the two into bench-results.json's `bundle`)
 'use strict';
 const esbuild = require('esbuild');
+const fs = require('fs');
 const path = require('path');
 const zlib = require('zlib');
 
 const root = path.resolve(__dirname, '..');
-const given = process.argv[2] && path.resolve(process.argv[2]);
+/** The feed's budget (#20): bgstore alone, min+gzip. */
+const FEED_TARGET_BYTES = 7 * 1024;
 const gz = (text) => zlib.gzipSync(text, { level: 9 }).length;
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+/** Everything but bgstore: what an app brings anyway (React, Forge) or bgstore's own dependencies. */
+const OTHERS = ['react', 'react/*', 'immer', 'zustand', 'zustand/*', '@forge/*'];
 
-function bundle(entry, external = []) {
+/** A production bundle of `entry`: dist/ of @bgstore/* (as installed), or their sources with `source`. */
+function bundle(entry, external = [], source = false) {
   return esbuild.buildSync({
     entryPoints: [entry], bundle: true, minify: true, write: false, metafile: true, format: 'esm', platform: 'browser',
     target: 'es2022', jsx: 'automatic', define: { 'process.env.NODE_ENV': '"production"' }, external, logLevel: 'silent',
     // No source condition: @bgstore/* resolve to their published dist/.
-    conditions: [],
+    conditions: source ? ['@bgstore/source'] : [], absWorkingDir: root,
   });
 }
 
@@ -33,22 +41,25 @@ function owner(input) {
   return ws ? `@bgstore/${ws[1]}` : 'app';
 }
 
+const inputsOf = (result) => Object.entries(Object.values(result.metafile.outputs)[0].inputs);
+const sumBy = (entries, key) => {
+  const out = {};
+  for (const [input, info] of entries) if (info.bytesInOutput) out[key(input)] = (out[key(input)] ?? 0) + info.bytesInOutput;
+  return Object.fromEntries(Object.entries(out).sort((a, b) => b[1] - a[1]));
+};
+
 /** The full breakdown of one resource's bundle by package, and bgstore's share of it. */
 function report(entry) {
   const full = bundle(entry);
   const [out] = full.outputFiles;
-  const byOwner = {};
-  for (const [input, info] of Object.entries(Object.values(full.metafile.outputs)[0].inputs)) {
-    const o = owner(input);
-    byOwner[o] = (byOwner[o] ?? 0) + info.bytesInOutput;
-  }
+  const byOwner = sumBy(inputsOf(full), owner);
   const total = out.contents.length;
   const withoutBgstore = bundle(entry, ['@bgstore/*']).outputFiles[0];
   const bgstoreMin = Object.entries(byOwner).filter(([o]) => o.startsWith('@bgstore/')).reduce((n, [, b]) => n + b, 0);
   const bgstoreGz = gz(out.contents) - gz(withoutBgstore.contents);
 
   console.log(`${path.relative(root, entry)}: ${kb(total)} min, ${kb(gz(out.contents))} min+gzip (esbuild, production)`);
-  for (const [o, bytes] of Object.entries(byOwner).sort((a, b) => b[1] - a[1]).slice(0, 12)) {
+  for (const [o, bytes] of Object.entries(byOwner).slice(0, 12)) {
     console.log(`  ${o.padEnd(36)} ${kb(bytes).padStart(9)}  ${((100 * bytes) / total).toFixed(1).padStart(5)} %`);
   }
   // bgstore alone: the same entry with every other package left out (app code is a few hundred bytes).
@@ -59,15 +70,65 @@ function report(entry) {
   console.log(`  ${kb(bgstoreGz)} of ${kb(gz(out.contents))} (${((100 * bgstoreGz) / gz(out.contents)).toFixed(1)} %) with the packages only bgstore brings (immer, zustand): the full bundle minus the one without @bgstore/*`);
 }
 
-/** bgstore alone (every other package left out) for an entry that needs nothing else of it. */
-function alone(entry, what) {
-  const out = bundle(entry, ['react', 'react/*', 'immer', 'zustand', 'zustand/*', '@forge/*']).outputFiles[0];
-  console.log(`${what} (${path.relative(root, entry)}): bgstore alone ${kb(out.contents.length)} min, ${kb(gz(out.contents))} min+gzip`);
+/**
+ * bgstore alone (every other package left out) for an entry that needs nothing else of it: min and
+ * min+gzip bytes, min bytes by package, and by source file (from a bundle of the sources, `files`).
+ * `source` measures the sources only (no build needed; the bench does so).
+ */
+function measureAlone(entry, source = false) {
+  const built = bundle(entry, OTHERS, source);
+  const out = built.outputFiles[0].contents;
+  const src = source ? built : bundle(entry, OTHERS, true);
+  const rel = (input) => path.relative(root, path.resolve(root, input));
+  return {
+    entry: rel(entry),
+    from: source ? 'sources' : 'dist',
+    min: out.length,
+    gzip: gz(out),
+    byPackage: sumBy(inputsOf(built), owner),
+    files: { min: src.outputFiles[0].contents.length, gzip: gz(src.outputFiles[0].contents), byFile: sumBy(inputsOf(src), rel) },
+  };
 }
 
-if (given) report(given);
-else {
-  report(path.join(root, 'apps/example/src/frontend/board.tsx'));
-  alone(path.join(__dirname, 'size/feed.tsx'), 'a feed (target ≤ 7 KB min+gzip)');
-  alone(path.join(__dirname, 'size/background.ts'), 'a background script');
+/** The feed and the background script, bgstore alone, against the feed's target (`source`: see {@link measureAlone}). */
+function measureBundles(source = false) {
+  return {
+    targetGzip: FEED_TARGET_BYTES,
+    feed: measureAlone(path.join(__dirname, 'size/feed.tsx'), source),
+    background: measureAlone(path.join(__dirname, 'size/background.ts'), source),
+  };
+}
+
+/** Prints what {@link measureBundles} measured: the totals against the target, then by package and by file. */
+function printBundles(m) {
+  for (const [what, r] of [['a feed', m.feed], ['a background script', m.background]]) {
+    const verdict = what === 'a feed' ? `; target ≤ ${kb(m.targetGzip)}: ${r.gzip <= m.targetGzip ? 'met' : `${kb(r.gzip - m.targetGzip)} over`}` : '';
+    console.log(`${what} (${r.entry}): bgstore alone ${kb(r.min)} min, ${kb(r.gzip)} min+gzip (${r.from})${verdict}`);
+    console.log(`  by package (min): ${Object.entries(r.byPackage).map(([o, b]) => `${o} ${kb(b)}`).join(', ')}`);
+    console.log(`  by file (min, the sources bundled: ${kb(r.files.min)} min, ${kb(r.files.gzip)} min+gzip):`);
+    for (const [file, bytes] of Object.entries(r.files.byFile)) if (bytes >= 200) console.log(`    ${String(bytes).padStart(6)}  ${file}`);
+  }
+}
+
+/** Writes the measurement into bench-results.json's `bundle` (the rest of the file kept). */
+function record(m) {
+  const file = path.join(root, 'bench-results.json');
+  const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
+  saved.bundle = { date: new Date().toISOString(), ...m };
+  fs.writeFileSync(file, `${JSON.stringify(saved, null, 2)}\n`);
+  console.log(`wrote the bundle sizes to ${path.relative(root, file)} (bundle)`);
+}
+
+module.exports = { measureBundles, printBundles, FEED_TARGET_BYTES };
+
+if (require.main === module) {
+  const args = process.argv.slice(2);
+  const given = args.find((a) => !a.startsWith('--'));
+  if (given) report(path.resolve(given));
+  else {
+    report(path.join(root, 'apps/example/src/frontend/board.tsx'));
+    const m = measureBundles();
+    printBundles(m);
+    if (args.includes('--record')) record(m);
+  }
 }

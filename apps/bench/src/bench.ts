@@ -18,6 +18,7 @@ import { budgetBoard, budgetBoards, CONFIGS, type BoardBudget, type ConfigName }
 import { budgetRows, dailyUsers, printBudget, type ScenarioRow } from './budgetReport';
 import { sqlScenarios } from './sqlScenarios';
 import { policyCostScenarios } from './policyCost';
+import { measureBundles, printBundles } from '../../../scripts/bundle-size.js';
 
 const quick = process.argv.includes('--quick');
 /** `--budget`: only the quota budget (written to bench-results.budget.json), to re-run it alone. */
@@ -226,7 +227,7 @@ async function budgetSection(): Promise<{ budgets: BoardBudget[]; scenario: Scen
   const at = Math.max(...BUDGET_ITEMS.filter((n) => n <= 10_000));
   const scenario = budgets
     .filter((b) => b.items === at)
-    .flatMap((b) => (Object.keys(CONFIGS) as ConfigName[]).flatMap((config) => (['warm', 'cold'] as const).map((where) => dailyUsers(b, config, where))));
+    .flatMap((b) => (Object.keys(CONFIGS) as ConfigName[]).flatMap((config) => (['warm', 'cold', 'cold, no base'] as const).map((where) => dailyUsers(b, config, where))));
   for (const r of budgetRows(budgets, scenario)) add(r.scenario, r.metric, r.unit, { bgstore: r.value, floor: null, naive: null });
   return { budgets, scenario };
 }
@@ -332,10 +333,12 @@ async function main() {
   const bigstores = await bigStoreScenarios(quick);
   const hostAction = await hostActionScenario(quick ? 8 : 20);
   const policyCost = { loadavg: loadavg().map((x) => Number(x.toFixed(2))), rows: await policySection() };
+  // What a feed and a background script bundle of bgstore (#20: a feed ≤ 7 KB min+gzip), from the sources.
+  const bundle = measureBundles(true);
 
   const machine = { node: process.version, platform: `${process.platform} ${process.arch}`, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memory_gb: Math.round(totalmem() / 2 ** 30), date: new Date().toISOString(), mode: quick ? 'quick' : 'full', seconds: Math.round((Date.now() - started) / 1000) };
   const file = join(__dirname, '..', '..', '..', quick ? 'bench-results.quick.json' : 'bench-results.json');
-  writeFileSync(file, `${JSON.stringify({ machine, results, latency, budget, bigstores, hostAction, policyCost, writers: writerRows }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ machine, results, latency, budget, bigstores, hostAction, policyCost, writers: writerRows, bundle }, null, 2)}\n`);
 
   const ratio = (a: number, b: number | null) => (b === null ? '—' : b === 0 ? (a === 0 ? '=' : '∞') : `${(a / b).toFixed(a / b < 0.01 ? 4 : 2)}×`);
   console.log(`bgstore bench (${machine.mode}) — ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, ${machine.date}`);
@@ -350,6 +353,8 @@ async function main() {
   printBudget(budget.budgets, budget.scenario);
   console.log('\nbig stores (issue 22): late joins after a burst, and the collection shape beside the plain array:');
   printBigRows(bigstores);
+  console.log('\nbundle sizes (#20), bgstore alone, production:');
+  printBundles(bundle);
   console.log(`\nwrote ${file} in ${machine.seconds} s`);
 }
 

@@ -26,12 +26,17 @@ export async function bigStoreScenarios(quick: boolean, joinOnly = false): Promi
       const scenario = `items=${items} replicas=${replicas} after 25 actions`;
       add(scenario, 'late_join_ms', 'ms', a.joinMs, c?.joinMs ?? null);
       add(scenario, 'late_join_cpu_ms', 'ms', a.joinCpuMs, c?.joinCpuMs ?? null);
+      add(scenario, 'late_join_thread_cpu_ms', 'ms', a.joinThreadMs, c?.joinThreadMs ?? null);
       add(scenario, 'longest_task_burst_ms', 'ms', a.burstTask.wall.ms, c?.burstTask.wall.ms ?? null);
       add(scenario, 'longest_task_burst_net_of_gc_ms', 'ms', a.burstTask.net.netMs, c?.burstTask.net.netMs ?? null);
+      add(scenario, 'longest_task_burst_thread_cpu_ms', 'ms', a.burstTask.thread.threadMs, c?.burstTask.thread.threadMs ?? null);
       add(scenario, 'longest_task_after_burst_ms', 'ms', a.afterTask.wall.ms, c?.afterTask.wall.ms ?? null);
       add(scenario, 'longest_task_after_burst_net_of_gc_ms', 'ms', a.afterTask.net.netMs, c?.afterTask.net.netMs ?? null);
       // The process's CPU over that task: far below its wall time when the machine ran something else meanwhile.
       add(scenario, 'longest_task_after_burst_cpu_ms', 'ms', a.afterTask.wall.cpuMs, c?.afterTask.wall.cpuMs ?? null);
+      // The longest by the module thread's own CPU time (Linux: its scheduler's count): what a replica
+      // would spend on its own thread, without waits for a core or the process's GC helper threads.
+      add(scenario, 'longest_task_after_burst_thread_cpu_ms', 'ms', a.afterTask.thread.threadMs, c?.afterTask.thread.threadMs ?? null);
     }
   }
   if (joinOnly) return rows;

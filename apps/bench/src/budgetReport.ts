@@ -29,7 +29,8 @@ export interface ScenarioRow {
   items: number;
   board: string;
   config: ConfigName;
-  instances: 'warm' | 'cold';
+  /** `cold, no base`: every call cold and no commit sends its base (as before #17). */
+  instances: 'warm' | 'cold' | 'cold, no base';
   /** Demand over quota per quota (the per-second ones when they bind harder); > 1 is over. */
   used: Record<keyof Cost, number>;
   /** One user's invocations in the peak minute over the per-user 1,200. */
@@ -37,22 +38,24 @@ export interface ScenarioRow {
 }
 
 /** The peak minute of the daily-users scenario on one board, for a page configuration and warm or cold instances. */
-export function dailyUsers(b: BoardBudget, config: ConfigName, instances: 'warm' | 'cold'): ScenarioRow {
+export function dailyUsers(b: BoardBudget, config: ConfigName, instances: ScenarioRow['instances']): ScenarioRow {
   const perMinute = (n: number) => ((DAILY.users * n) / DAILY.dayMinutes) * DAILY.peak;
   const actions = perMinute(DAILY.actions);
   const views = perMinute(DAILY.views);
   const open = views * DAILY.openMinutes;
   // The board is busy at this rate (hundreds of actions a minute): every open page's check finds a change.
-  const load = instances === 'warm' ? b.warmLoad : b.coldLoad;
-  const idle = b.idleBusy[config][instances];
+  const where = instances === 'warm' ? 'warm' : 'cold';
+  const load = where === 'warm' ? b.warmLoad : b.coldLoad;
+  const idle = b.idleBusy[config][where];
+  const lone = instances === 'cold, no base' ? b.loneColdRead : b.loneAction[where];
   const used = {} as Record<keyof Cost, number>;
   for (const k of COST_KEYS) {
-    const demand = actions * b.loneAction[instances][k] + views * load[k] + open * idle[k];
+    const demand = actions * lone[k] + views * load[k] + open * idle[k];
     const perSecond = QUOTA_PER_SECOND[k];
     used[k] = Math.max(demand / QUOTA_PER_MINUTE[k], perSecond ? demand / 60 / perSecond : 0);
   }
   const perUser = (x: number) => x / DAILY.users;
-  const userDemand = perUser(actions) * b.loneAction[instances].invocations + perUser(views) * load.invocations + perUser(open) * idle.invocations;
+  const userDemand = perUser(actions) * lone.invocations + perUser(views) * load.invocations + perUser(open) * idle.invocations;
   return { items: b.items, board: b.board, config, instances, used, userUsed: userDemand / USER_INVOCATIONS_PER_MINUTE };
 }
 
@@ -71,7 +74,8 @@ export function operationRows(b: BoardBudget): [string, Cost][] {
     ['warm page load', b.warmLoad],
     ['revision check (warm / cold same)', b.revisionCheck.cold],
     ['lone action, warm instance (fold amortised)', b.loneAction.warm],
-    ['lone action, cold instance', b.loneAction.cold],
+    ['lone action, cold instance (the host sends its base)', b.loneAction.cold],
+    ['lone action, cold instance, no base (reads the state)', b.loneColdRead],
   ];
   for (const name of Object.keys(CONFIGS) as ConfigName[]) {
     for (const where of ['warm', 'cold'] as const) {
@@ -145,6 +149,7 @@ export function budgetRows(budgets: BoardBudget[], scenario: ScenarioRow[]): { s
     row('cold_load_read_units', 'units (mean)', b.coldLoad.readUnits);
     row('cold_load_read_units_max', 'units', b.coldLoadMax.readUnits);
     row('lone_action_cold_read_units', 'units', b.loneAction.cold.readUnits);
+    row('lone_action_cold_no_base_read_units', 'units', b.loneColdRead.readUnits);
     row('idle_busy_cold_read_units_per_min', 'units (defaults)', b.idleBusy.defaults.cold.readUnits);
     for (const [name, s] of sustainableRows(b)) row(`sustainable ${name}`, `per installation (${s.binds})`, Number(howMany(s.perMinute)));
     row('snapshot_stored_bytes', 'bytes', b.snapshotBytes);

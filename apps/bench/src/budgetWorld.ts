@@ -6,7 +6,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import Resolver from '@forge/resolver';
 import type { StoreDefinition } from '@bgstore/core';
 import { createKvsFetch, createManualClock, createQuotaMeter, createRealtimeBackend, createRealtimeHub, meterForgeFetch, realtimeScope, type ForgeFetch, type ManualClock, type QuotaMeter, type RealtimeHub } from '@bgstore/emulator';
-import { startHost, type RealtimeApi } from '@bgstore/forge';
+import { runIntent } from '@bgstore/core/durable';
+import { createInvokePersistence, startHost, type RealtimeApi } from '@bgstore/forge';
 import { DOC_ENTITY_DECLARATION, registerStores } from '@bgstore/resolver';
 
 /** What one operation (or one page over a minute) draws from the installation's quotas. */
@@ -48,9 +49,11 @@ export interface BudgetWorld {
   openPage(instance: 'warm' | 'cold', config?: PageConfig, accountId?: string): Promise<BudgetPage>;
   /**
    * A lone commit of `toggle(index)` straight into the warm or a cold instance — what a host sends
-   * for one action saved alone — and what it used.
+   * for one action saved alone, through @bgstore/forge's persistence (on a cold instance it is asked
+   * for its base and sends it, #17) — and what it used. `cold-read`: a cold instance, no base offered
+   * (it reads the state, as before #17 and as any caller that has none).
    */
-  commitAside(index: number, where?: 'warm' | 'cold'): Promise<Cost>;
+  commitAside(index: number, where?: 'warm' | 'cold' | 'cold-read'): Promise<Cost>;
   /** The stored head's snapshot id: it changes when a commit folds the log into a new snapshot. */
   snapshotId(): unknown;
   /** Bytes the current snapshot's values (its manifest and pieces) take stored, as a read answers them. */
@@ -123,12 +126,25 @@ export async function createBudgetWorld(def: BoardDef): Promise<BudgetWorld> {
   };
 
   const takeAside = delta(aside);
-  const commitAside = async (index: number, where: 'warm' | 'cold' = 'warm') => {
-    aside.invocation('aside');
-    const payload = { store: def.name, baseRevision: revision, intents: [{ clientId: 'aside', seq: ++seq, name: 'toggle', args: [index] }] };
-    const r = await (where === 'warm' ? warm : cold)('bgstore.commit', payload, 'aside');
-    if ('error' in r) throw new Error(`[bench] budget: commit failed: ${JSON.stringify(r.error)}`);
-    revision = r.revision as number;
+  // The aside writer keeps its state as a host does (its base), running each toggle on it.
+  let state: unknown = def.initialState;
+  let target = warm;
+  const persistence = createInvokePersistence(def, {
+    invoke: (functionKey, payload) => {
+      aside.invocation('aside');
+      return target(functionKey, payload, 'aside');
+    },
+  });
+  const commitAside = async (index: number, where: 'warm' | 'cold' | 'cold-read' = 'warm') => {
+    target = where === 'warm' ? warm : cold;
+    const intents = [{ clientId: 'aside', seq: ++seq, name: 'toggle', args: [index] }];
+    const r = await persistence.commit({ baseRevision: revision, intents, ...(where === 'cold-read' ? {} : { base: () => state }) });
+    const outcome = r.outcomes[0];
+    if (!outcome?.ok) throw new Error(`[bench] budget: commit failed: ${JSON.stringify(r)}`);
+    if (r.state === undefined && r.patches !== undefined) throw new Error('[bench] budget: a lone commit was answered patches: someone else committed');
+    const ran = runIntent(def, state, 'toggle', [index], 'aside');
+    state = r.state ?? (ran.ok ? ran.state : state);
+    revision = r.revision;
     return takeAside();
   };
   await commitAside(0);

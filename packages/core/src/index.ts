@@ -2,7 +2,7 @@
 // Durability and testing internals live at `@bgstore/core/durable`.
 export { ANONYMOUS_CALLER, defineStore } from './state/defineStore';
 export type { ActionCall, ActionRecipe, ActionRecipes, ActionThis, ActionValidators, Caller, InferActions, InferArgs, InferState, StoreDefinition, StoreOptions } from './state/defineStore';
-export { createCollection, getItem, hasItem, removeItem, setItem } from './state/collection';
+export { countItems, createCollection, getItem, hasItem, removeItem, setItem } from './state/collection';
 export type { Collection, CollectionOptions, Identified, ItemOf } from './state/collection';
 export { listIds, listItems } from './state/collectionList';
 export { createHost } from './host/createHost';

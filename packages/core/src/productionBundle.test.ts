@@ -1,6 +1,5 @@
-import { buildSync } from 'esbuild';
-import path from 'node:path';
 import vm from 'node:vm';
+import { bundleFor } from '../test/bundled';
 
 // #20 no deep work per action in production: a bundle built for production (bundlers define
 // `process.env.NODE_ENV`, as the Forge CLI's webpack does for UI Kit) freezes nothing, also in a
@@ -17,19 +16,10 @@ result({ frozen: Object.isFrozen(host.getState().items[0]), done: host.getState(
 
 /** Bundles `app` against core's sources as a bundler would for `mode`, and runs it where there is no `process`. */
 function runBundled(mode: 'production' | 'development'): { frozen: boolean; done: boolean } {
-  const { outputFiles } = buildSync({
-    stdin: { contents: app, resolveDir: path.resolve(__dirname, '..'), loader: 'ts' },
-    bundle: true,
-    write: false,
-    format: 'iife',
-    platform: 'browser',
-    conditions: ['@bgstore/source'],
-    define: { 'process.env.NODE_ENV': JSON.stringify(mode) },
-    logLevel: 'silent',
-  });
+  const text = bundleFor(app, mode);
   let out: { frozen: boolean; done: boolean } | undefined;
   const context = vm.createContext({ result: (r: typeof out) => (out = r) });
-  vm.runInContext(outputFiles[0]!.text, context);
+  vm.runInContext(text, context);
   expect(vm.runInContext('typeof process', context)).toBe('undefined');
   return out!;
 }

@@ -1,6 +1,7 @@
 import { invoke as bridgeInvoke } from '@forge/bridge';
 import type { ActionRecipes, CommitBatch, CommitResult, LoadedChanges, LoadedDoc, Persistence, StoreDefinition } from '@bgstore/core';
-import { errorText, isChanges, isResolverError, RESOLVER_FUNCTIONS, SyncError, type CommitRequest, type CommitResponse, type LoadRequest, type RealtimeGrant, type RevisionRequest, type RevisionResponse, type SyncResponse } from '@bgstore/protocol';
+import { errorText, isChanges, isResolverError, isSyncError, jsonBytes, RESOLVER_FUNCTIONS, SyncError, type BaseWanted, type CommitRequest, type CommitResponse, type LoadRequest, type RealtimeGrant, type RevisionRequest, type RevisionResponse, type SyncResponse } from '@bgstore/protocol';
+import { canPackBase, MAX_BASE_REQUEST, packBase } from './basePack';
 
 /** Calls a resolver function; `@forge/bridge`'s `invoke` by default. */
 export type Invoke = (functionKey: string, payload: Record<string, unknown>) => Promise<unknown>;
@@ -32,8 +33,12 @@ const isList = (value: unknown) => value === undefined || Array.isArray(value);
 type CheckRequest = Required<Omit<RevisionRequest, 'publish' | 'heard'>>;
 type PublishRequest = Required<RevisionRequest>;
 
-/** A commit request with every field the resolver reads (`doc` only once an answer named the document). */
-type FullCommitRequest = Required<Omit<CommitRequest, 'doc'>> & Pick<CommitRequest, 'doc'>;
+/** A commit request with every field the resolver reads (`doc` only once an answer named the document, `base` only when the host has one to offer). */
+type FullCommitRequest = Required<Omit<CommitRequest, 'doc' | 'base'>> & Pick<CommitRequest, 'doc' | 'base'>;
+
+/** After a base that storage reads about as cheaply (one read unit), or that did not fit a request, this many commits offer none. */
+const QUIET_COMMITS = 64;
+const SMALL_BASE = 10_240;
 
 /**
  * A refused invocation as `RATE_LIMITED`, or undefined: Forge's 429 `RATE_LIMIT_EXCEEDED` (the
@@ -103,6 +108,26 @@ export function createInvokePersistence<TState, TActions extends ActionRecipes<T
     if (isChanges(r)) throw new SyncError('STORAGE_FAILED', `[bgstore] ${RESOLVER_FUNCTIONS.load} answered changes to a load that named no revision`);
     return { revision: r.revision, state: r.state as TState, clients: r.clients ?? {} };
   };
+  // Commits offer the host's base to a resolver instance that keeps no copy of the document (#17).
+  let quiet = 0;
+  const sendBase = async (request: FullCommitRequest, state: unknown, offered: boolean): Promise<CommitResponse> => {
+    if (!offered) throw new SyncError('STORAGE_FAILED', `[bgstore] ${RESOLVER_FUNCTIONS.commit} asked for a base that was not offered`);
+    const packed = await packBase(state, MAX_BASE_REQUEST - jsonBytes(request));
+    if (!packed.base || packed.bytes < SMALL_BASE) quiet = QUIET_COMMITS;
+    // Sent once: the resolver asks only a request that offers (`true`), and never one that sent it.
+    const again = async (base?: string) => call<CommitResponse | BaseWanted>(invoke, RESOLVER_FUNCTIONS.commit, base ? { ...request, base } : request, now);
+    let r: CommitResponse | BaseWanted;
+    try {
+      r = await again(packed.base);
+    } catch (error) {
+      // invoke measured the request larger than this did: without the base, storage is read.
+      if (!packed.base || !isSyncError(error) || error.code !== 'TOO_LARGE') throw error;
+      quiet = QUIET_COMMITS;
+      r = await again();
+    }
+    if ('sendBase' in r) throw new SyncError('STORAGE_FAILED', `[bgstore] ${RESOLVER_FUNCTIONS.commit} asked for a base again`);
+    return r;
+  };
   return {
     load: async () => whole(await load()),
     async sync(revision): Promise<LoadedChanges | LoadedDoc<TState>> {
@@ -115,7 +140,9 @@ export function createInvokePersistence<TState, TActions extends ActionRecipes<T
     },
     async commit(batch: CommitBatch): Promise<CommitResult<TState>> {
       const request: FullCommitRequest = { store, baseRevision: batch.baseRevision, intents: batch.intents, floors: batch.floors ?? [], patches: true, ...(doc ? { doc } : {}) };
-      const r = await call<CommitResponse>(invoke, RESOLVER_FUNCTIONS.commit, request, now);
+      const offer = batch.base !== undefined && canPackBase() && quiet-- <= 0;
+      let r = await call<CommitResponse | BaseWanted>(invoke, RESOLVER_FUNCTIONS.commit, offer ? { ...request, base: true } : request, now);
+      if ('sendBase' in r) r = await sendBase(request, batch.base?.(), offer);
       learn(r);
       if (!isList(r.patches) || !Array.isArray(r.outcomes)) throw new SyncError('STORAGE_FAILED', `[bgstore] ${RESOLVER_FUNCTIONS.commit} answered a malformed result`);
       if (r.outcomes.some((o) => o.ok && !o.duplicate) && r.revision > batch.baseRevision) {

@@ -63,7 +63,7 @@ const intent: Codec<WireIntent> = {
   pack: (it) => [it.seq, it.name, ...it.args],
   unpack(raw, what) {
     const a = isList(raw, what);
-    return isSeq(a[0]) && isName(a[1]) ? { seq: a[0], name: a[1], args: a.slice(2) } : fail(`${what} must be [seq, name, ...args]`);
+    return isSeq(a[0]) && isName(a[1]) ? { seq: a[0], name: a[1], args: a.slice(2) } : fail(process.env.NODE_ENV !== 'production' ? `${what} must be [seq, name, ...args]` : what);
   },
 };
 
@@ -83,7 +83,7 @@ const pairs: Codec<[clientId: string, seq: number][]> = {
     let client: unknown;
     for (const x of isList(raw, what)) {
       if (typeof x === 'string') client = x;
-      else out.push(isId(client) && isSeq(x) ? [client, x] : fail(`${what} must be [clientId, seq, seq, clientId, seq…]`));
+      else out.push(isId(client) && isSeq(x) ? [client, x] : fail(process.env.NODE_ENV !== 'production' ? `${what} must be [clientId, seq, seq, clientId, seq…]` : what));
     }
     return out;
   },
@@ -113,9 +113,9 @@ const durable: Codec<DurableStatus> = {
   unpack(raw, what) {
     const a = isList(raw, what);
     const [revision, unsaved, saving, code, message, until] = a;
-    if (!isCount(revision) || !isCount(unsaved) || (saving !== 0 && saving !== 1)) fail(`${what} must be [revision, unsaved, saving (0 | 1), …]`);
-    if (a.length > 3 && (typeof code !== 'string' || typeof message !== 'string')) fail(`${what} has an error without code and message`);
-    if (a.length > 5 && !isCount(until)) fail(`${what} has a throttledUntil that is not a time`);
+    if (!isCount(revision) || !isCount(unsaved) || (saving !== 0 && saving !== 1)) fail(process.env.NODE_ENV !== 'production' ? `${what} must be [revision, unsaved, saving (0 | 1), …]` : what);
+    if (a.length > 3 && (typeof code !== 'string' || typeof message !== 'string')) fail(process.env.NODE_ENV !== 'production' ? `${what} has an error without code and message` : what);
+    if (a.length > 5 && !isCount(until)) fail(process.env.NODE_ENV !== 'production' ? `${what} has a throttledUntil that is not a time` : what);
     const error = a.length > 3 ? { code: code as string, message: message as string } : null;
     return { revision: revision as number, unsaved: unsaved as number, saving: saving === 1, error, ...(a.length > 5 ? { throttledUntil: until as number } : {}) };
   },

@@ -102,6 +102,16 @@ export interface CommitRequest {
   patches?: boolean;
   /** The stored document's id `baseRevision` belongs to; patches are answered only for the same document. */
   doc?: string;
+  /**
+   * `true`: the caller can send its state at `baseRevision` if the resolver would otherwise read the
+   * whole state ({@link BaseWanted}). A string: that state, JSON deflated (raw) and base64'd, which the
+   * resolver uses only once its hash matches storage's (#17).
+   */
+  base?: true | string;
+}
+/** `bgstore.commit`'s answer to a request offering its base (`base: true`) on an instance that keeps no copy of the state: nothing was committed; send the same request with `base` (#17). */
+export interface BaseWanted {
+  sendBase: true;
 }
 export interface CommitResponse {
   revision: number;

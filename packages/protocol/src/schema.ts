@@ -2,7 +2,7 @@
 // with a codec that packs it into one slot of the positional array and checks it on the way back.
 // messages.ts writes each message once with these; its type, `encodeMessage` and `decodeMessage`
 // derive from that one schema. No dependencies: protocol has none.
-import { isId, LIMITS } from './vocabulary';
+import { ACTION_NAME_LENGTH, isId } from './vocabulary';
 
 /** Thrown while unpacking a slot that does not have its field's shape; `decodeMessage` catches it. */
 export class WireShapeError extends Error {}
@@ -37,7 +37,7 @@ export const checked = <T>(ok: (v: unknown) => v is T, expected: string): Codec<
 
 export const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 export const isSeq = (v: unknown): v is number => isCount(v) && v > 0;
-export const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= LIMITS.actionName;
+export const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= ACTION_NAME_LENGTH;
 
 /** A client id or an epoch ({@link isId}). */
 export const id = checked(isId, 'an id');

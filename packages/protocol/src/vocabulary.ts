@@ -42,15 +42,26 @@ export interface ClientRecord {
   seen: number;
 }
 
+// The limits a page's replica checks are constants of their own as well: the code on a feed's path
+// reads those, so a feed's bundle leaves the rest of LIMITS (the host's and the resolver's) out.
+/** A client id or an epoch, in characters (`LIMITS.idLength`). */
+export const ID_LENGTH = 64;
+/** An action name, in characters (`LIMITS.actionName`). */
+export const ACTION_NAME_LENGTH = 128;
+/** One intent's JSON: it must fit a commit alone (`LIMITS.intentBytes`). */
+export const INTENT_BYTES = 400_000;
+/** Versions one patch may span: a host's catch-up covers at most this many, its log keeps fewer (`LIMITS.patchSpan`). */
+export const PATCH_SPAN = 1024;
+
 /**
  * bgstore's limits, defined once: peers, hosts and the resolver check the same numbers.
  * Sizes are UTF-8 bytes of JSON unless said otherwise.
  */
 export const LIMITS = {
   /** A client id or an epoch, in characters. */
-  idLength: 64,
+  idLength: ID_LENGTH,
   /** An action name, in characters. */
-  actionName: 128,
+  actionName: ACTION_NAME_LENGTH,
   /** A refusal's message, in characters (longer ones are cut). */
   refusalMessage: 160,
   /** invoke's request limit (Forge); a commit request stays under `commitBytes`. */
@@ -58,7 +69,7 @@ export const LIMITS = {
   /** A commit request's JSON, leaving room for invoke's own envelope. */
   commitBytes: 450_000,
   /** One intent's JSON: it must fit a commit alone. */
-  intentBytes: 400_000,
+  intentBytes: INTENT_BYTES,
   /** Gapped seqs remembered per client above its floor; more are refused until the gap closes. */
   gapSeqs: 64,
   /** Refusals remembered per client. */
@@ -71,16 +82,19 @@ export const LIMITS = {
   clientsPerDoc: 20_000,
   /** The client table's JSON, at most: past it new clients are refused (anonymous ones' records go first). */
   clientTableBytes: 1_000_000,
-  /** A client record unseen this long (ms) may be forgotten: no host retries that long. */
-  clientTtlMs: 30 * 24 * 3600 * 1000,
+  /**
+   * A client record unseen this long (ms: 30 days) may be forgotten: no host retries that long. A
+   * literal: the product a build folds it to (`720 * 3600 * 1e3`) kept all of LIMITS in every bundle.
+   */
+  clientTtlMs: 2_592_000_000,
   /** Versions one patch may span (a host's catch-up covers at most this many; its log keeps fewer). */
-  patchSpan: 1024,
+  patchSpan: PATCH_SPAN,
   /** How far a client's seq may run ahead of the highest one seen. */
   seqJump: 100_000,
 } as const;
 
 /** True when `id` may name a client or a host: 1–64 url-safe characters or `.`. */
-export const isId = (id: unknown): id is string => typeof id === 'string' && id.length > 0 && id.length <= LIMITS.idLength && /^[A-Za-z0-9_.-]+$/.test(id) && id !== '__proto__';
+export const isId = (id: unknown): id is string => typeof id === 'string' && id.length > 0 && id.length <= ID_LENGTH && /^[A-Za-z0-9_.-]+$/.test(id) && id !== '__proto__';
 
 /** UTF-8 bytes of a string. */
 export function utf8Bytes(text: string): number {

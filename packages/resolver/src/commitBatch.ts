@@ -2,6 +2,7 @@ import type { ActionRecipes, StoreDefinition } from '@bgstore/core';
 import { commitAnswer, commitIntents, emptyDoc, upgradeDoc, type ClientTableOptions, type DurableDoc } from '@bgstore/core/durable';
 import { isSyncError, jsonBytes, type CommitResponse, type StoredIntent, type SyncError, type WirePatch } from '@bgstore/protocol';
 import { retryContended, type ContentionOptions } from './contention';
+import { checkWait, CONTENDED_MS, LetOlderLead, olderLeads } from './inboxWait';
 // A plain JSON diff (O(change) on immer-made states); it lives with the KVS log, which needed it first.
 import { diffJson } from './kvs/docLog';
 import type { DocRead, InboxEntry, StoragePort } from './storage/port';
@@ -29,7 +30,7 @@ export interface Batch {
 }
 
 /** How {@link commitBatch} commits: the client table's bounds, the time intents are recorded at, and the retry budgets. */
-export interface CommitSettings extends Omit<ContentionOptions, 'isLostRace' | 'onLostRace'> {
+export interface CommitSettings extends Omit<ContentionOptions, 'isLostRace' | 'onLostRace' | 'raceWait'> {
   table: ClientTableOptions;
   now: () => number;
   /** Commits are published on Realtime at most this often per document (see `StoragePort.lastPublished`); absent: nothing is published. */
@@ -109,15 +110,19 @@ const refusedAll = (intents: readonly StoredIntent[], reason: SyncError): Stored
 const isTooLarge = (error: unknown): error is SyncError => isSyncError(error) && error.code === 'TOO_LARGE';
 
 /**
- * Commits a batch to the document at `key`, combined with what waits in its inbox: each attempt
- * reads the document (only what changed since the last attempt's read) and, when others may be
- * writing, the inbox; applies the waiting batches and then this one, and commits conditionally. A
- * lost race posts this batch to the inbox, so the next winner applies it too, and tries again. The
- * answer's outcomes are this batch's only, under the intents' own keys; with it, what the commit
+ * Commits a batch to the document at `key`, combined with what waits in its inbox: an attempt reads
+ * the document (only what changed since the last read) and, when the head says batches may wait,
+ * the inbox; applies the waiting batches and then this one, and commits conditionally. A lost race
+ * posts this batch to the inbox, so the next winner applies it too; from then on the batch waits
+ * (see inboxWait.ts): each check reads only the document, answers once its intents are stored, and
+ * commits itself (reading the inbox) only when they are not and no older batch waits to lead. Where
+ * this instance saw the document contended (`StoragePort.contended`) the batch is posted first.
+ * The answer's outcomes are this batch's only, under the intents' own keys; with it, what the commit
  * stored (for publishing), if anything.
  * Waiting batches never cost this one its commit: when they make it too large it commits alone. A
  * posted batch that itself no longer fits is withdrawn — its intents stored as refused — so what its
- * caller is told is what storage holds; and the poster deletes its entry before answering.
+ * caller is told is what storage holds; and the poster deletes its entry before answering, unless a
+ * check found it applied (the winner deleted it with its commit).
  */
 export async function commitBatch<R extends DocRead>(storage: StoragePort<R>, definition: AnyDefinition, key: string, batch: Batch, settings: CommitSettings): Promise<{ answer: CommitResponse; committed?: Committed }> {
   const ttl = settings.budgetMs + INBOX_GRACE_MS;
@@ -126,20 +131,57 @@ export async function commitBatch<R extends DocRead>(storage: StoragePort<R>, de
   let previous: R | undefined;
   /** Whether this commit lost a race: others are writing, so the inbox is read with the document. */
   let lost = false;
+  /** Whether the batch waits in the inbox for a winner: attempts check before they commit. */
+  let waiting = false;
   /** Whether waiting batches are carried (not after they made a commit too large). */
   let carry = true;
+  /** Where this instance saw the document contended, the batch is posted before anything is read. */
+  let postFirst = storage.contended?.(key, settings.now()) ?? false;
   /** What the backend expects the document to be: the first attempt commits on it without reading. */
-  let guessed = storage.guess?.(key);
+  let guessed = postFirst ? undefined : storage.guess?.(key);
   const readBoth = async (now: number): Promise<[R | undefined, InboxEntry[]]> => {
     if (guessed) return [guessed, []];
     if (lost) return Promise.all([storage.read(key, previous), storage.inbox.read(key, now)]);
     const read = await storage.read(key, previous);
     return [read, storage.mayHaveWaiting(read, batch.caller, now) ? await storage.inbox.read(key, now) : []];
   };
+  const post = async () => {
+    if (posted.live) return;
+    posted.live = await storage.inbox.post({ key: posted.key, caller: batch.caller, intents: batch.intents, expires: settings.now() + ttl }).catch(() => false);
+    waiting = posted.live;
+  };
+  /** A waiting batch's check: the document, and whether its intents are all stored (by a winner, or before). */
+  const check = async (now: number) => {
+    const read = await storage.read(key, previous);
+    previous = read;
+    const doc = currentDoc(definition, read);
+    const own = commitIntents(definition, doc, batch.intents, { now, table: settings.table, floors: batch.floors });
+    return { read, doc, own };
+  };
   const attempt = async (): Promise<{ answer: CommitResponse; committed?: Committed }> => {
     const now = settings.now();
-    const [read, listed] = await readBoth(now);
-    previous = read;
+    if (postFirst) {
+      postFirst = false;
+      await post();
+      // Posted: wait for a winner (the contention loop's wait) before the first check.
+      if (posted.live) throw new LetOlderLead();
+    }
+    let read: R | undefined;
+    let listed: InboxEntry[];
+    if (waiting) {
+      const checked = await check(now);
+      read = checked.read;
+      if (!checked.own.changed) {
+        // Stored: the winner that applied the entry deleted it with its commit (or left it to expire, applied).
+        posted.live = false;
+        return settle(storage, key, batch, read, checked.doc, checked.own, commitAnswer(checked.doc, batch.baseRevision, checked.own), publishing(storage, read, now, settings.publishEveryMs));
+      }
+      listed = await storage.inbox.read(key, now);
+      if (olderLeads(listed, posted.key, now, settings.retryDelayMs)) throw new LetOlderLead();
+    } else {
+      [read, listed] = await readBoth(now);
+      previous = read;
+    }
     const doc = currentDoc(definition, read);
     const publish = publishing(storage, read, now, settings.publishEveryMs);
     const ownListed = listed.some((entry) => entry.key === posted.key);
@@ -155,20 +197,29 @@ export async function commitBatch<R extends DocRead>(storage: StoragePort<R>, de
         return attempt();
       }
       const applied = [...(posted.live ? [posted.key] : []), ...others.map((entry) => entry.key)];
-      // Entries left waiting (not carried), or a race lost just now: later commits read the inbox.
+      // Entries left waiting (not carried): later commits read the inbox until they expire. A race lost
+      // or batches carried mean others are writing: later commits read it a while, instances that see it post first.
       const left = listed.filter((entry) => entry.key !== posted.key && !applied.includes(entry.key));
-      const waitingUntil = Math.max(lost ? now + ttl : 0, ...left.map((entry) => entry.expires ?? now + ttl));
+      const contended = lost || others.length > 0;
+      const waitingUntil = Math.max(contended ? now + CONTENDED_MS : 0, ...left.map((entry) => entry.expires ?? now + ttl));
       try {
         if (result.changed) {
           const kept = await storage.commit(key, read, result.doc, { applied, waitingUntil, caller: batch.caller, ...(publish.publishedAt === undefined ? {} : { publishedAt: publish.publishedAt }) });
           if (!kept.includes(posted.key)) posted.live = false;
+          // Others' entries it had no room to delete (a fold): applied, so they leave the inbox now.
+          const leftOver = kept.filter((k) => k !== posted.key);
+          if (leftOver.length) await (storage.inbox.dropAll ? storage.inbox.dropAll(leftOver) : Promise.all(leftOver.map((k) => storage.inbox.drop(k))));
         } else if (posted.live && ownListed) {
           // Stored by others' commits, which left the entry (no room): this batch is done with it.
           await storage.inbox.drop(posted.key);
           posted.live = false;
         } else if (lost) posted.live = false;
       } catch (error) {
-        if (!isTooLarge(error)) throw error;
+        if (!isTooLarge(error)) {
+          // A race lost on what was read (not on a guess, which is just behind): others are writing.
+          if (!guessed && storage.isLostRace(error)) lost = true;
+          throw error;
+        }
         if (others.length) {
           // Others' batches must not cost this one its commit: without them.
           others = [];
@@ -187,10 +238,9 @@ export async function commitBatch<R extends DocRead>(storage: StoragePort<R>, de
     }
   };
   const onLostRace = async () => {
+    if (waiting) return;
     lost = true;
-    if (posted.live) return;
-    const now = settings.now();
-    posted.live = await storage.inbox.post({ key: posted.key, caller: batch.caller, intents: batch.intents, expires: now + ttl }).catch(() => false);
+    await post();
   };
   // A guess that was behind is not a race lost to a commit in flight: read and try again at once.
   // Nor is a refusal for size a verdict on what is stored (others may have shrunk it): read first.
@@ -205,8 +255,16 @@ export async function commitBatch<R extends DocRead>(storage: StoragePort<R>, de
       guessed = undefined;
     }
   };
+  /** Checks made so far: a posted batch waits on its own schedule (see inboxWait.ts). */
+  let checks = 0;
+  const random = settings.random ?? Math.random;
   try {
-    return await retryContended(attemptOnGuess, { ...settings, isLostRace: (error) => storage.isLostRace(error), onLostRace });
+    return await retryContended(attemptOnGuess, {
+      ...settings,
+      isLostRace: (error) => error instanceof LetOlderLead || storage.isLostRace(error),
+      onLostRace,
+      raceWait: () => (waiting ? checkWait(++checks, posted.key, settings.retryDelayMs, random) : undefined),
+    });
   } finally {
     // Whatever the answer, the entry leaves the inbox with it: nothing applies it after.
     if (posted.live) await storage.inbox.drop(posted.key);

@@ -43,6 +43,14 @@ describe('the contention loop', () => {
     expect(time.waits).toEqual([25, 50]);
   });
 
+  it('#17 waits as the caller says after a race when it says (a batch waiting in the inbox checks on its own schedule), and its own way otherwise', async () => {
+    const time = clockAndSleep();
+    let tries = 0;
+    const raceWait = (n: number) => (n === 2 ? undefined : 300 + n);
+    await retryContended(() => (++tries < 4 ? Promise.reject(lostRace) : Promise.resolve('stored')), { maxAttempts: 1, budgetMs: 10_000, retryDelayMs: 50, isLostRace, raceWait, random: () => 0.5, ...time });
+    expect(time.waits).toEqual([301, 50, 303]);
+  });
+
   it('caps both waits: 2 s after failures, 1 s after races', () => {
     expect(retryDelay('failure', 20, 50)).toBe(2000);
     expect(retryDelay('race', 20, 50, () => 0.999)).toBeLessThan(1000);

@@ -17,6 +17,11 @@ export interface ContentionOptions {
   isLostRace(error: unknown): boolean;
   /** Runs after each lost race that leaves budget, before the wait (failures here are the callee's to absorb). */
   onLostRace?: () => Promise<void>;
+  /**
+   * The wait before the next attempt after the `n`-th race, when the caller has its own (a batch
+   * waiting in the inbox checks on its own schedule, see commitBatch); undefined: {@link retryDelay}'s.
+   */
+  raceWait?: (n: number) => number | undefined;
   /** @default setTimeout */
   sleep?: (ms: number) => Promise<void>;
   /** @default Math.random */
@@ -60,7 +65,7 @@ export async function retryContended<T>(attempt: () => Promise<T>, options: Cont
           throw new SyncError('STORAGE_BUSY', `[bgstore] the document is busy: ${races} other commits won the race in ${clock() - started} ms; retry the batch (no intent applies twice)`);
         }
         await options.onLostRace?.();
-        await sleep(retryDelay('race', races, options.retryDelayMs, random));
+        await sleep(options.raceWait?.(races) ?? retryDelay('race', races, options.retryDelayMs, random));
       } else {
         if (++failures >= options.maxAttempts) throw error;
         await sleep(retryDelay('failure', failures, options.retryDelayMs, random));

@@ -78,10 +78,12 @@ export function parseFloors(raw: unknown): [string, number][] {
  * (as `floors` once went unsent) is a compile error. Malformed intents come back refused.
  * @throws SyncError `BAD_REQUEST` / `TOO_LARGE` for a request that cannot be read at all
  */
-export function parseCommitRequest(payload: Record<string, unknown>, store: string, maxIntents: number): { request: Required<Omit<CommitRequest, 'doc'>> & Pick<CommitRequest, 'doc'>; refused: Outcome[] } {
+export function parseCommitRequest(payload: Record<string, unknown>, store: string, maxIntents: number): { request: Required<Omit<CommitRequest, 'doc' | 'base'>> & Pick<CommitRequest, 'doc' | 'base'>; refused: Outcome[] } {
   const baseRevision = parseBaseRevision(payload.baseRevision);
   const { intents, refused } = parseIntents(payload.intents, maxIntents);
   // `doc` is the caller's word for which document its base came from: it only ever narrows what is answered.
   const doc = typeof payload.doc === 'string' ? { doc: payload.doc } : {};
-  return { request: { store, baseRevision, intents, floors: parseFloors(payload.floors), patches: payload.patches === true, ...doc }, refused };
+  // `base` is an offer (`true`) or the caller's state, forged until its hash checks out (coldBase.ts).
+  const base = payload.base === true || typeof payload.base === 'string' ? { base: payload.base as true | string } : {};
+  return { request: { store, baseRevision, intents, floors: parseFloors(payload.floors), patches: payload.patches === true, ...doc, ...base }, refused };
 }

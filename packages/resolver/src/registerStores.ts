@@ -1,7 +1,10 @@
-import { errorText, isSyncError, LIMITS, RESOLVER_FUNCTIONS, type CommitResponse, type ResolverError, type RevisionResponse, type SyncResponse } from '@bgstore/protocol';
+import { errorText, isSyncError, LIMITS, RESOLVER_FUNCTIONS, type BaseWanted, type CommitResponse, type ResolverError, type RevisionResponse, type SyncResponse } from '@bgstore/protocol';
 import { CALLERS, ownKey } from './callerKeys';
+import { createColdBases } from './coldBase';
 import { commitBatch, type AnyDefinition, type CommitSettings } from './commitBatch';
+import type { StoredDoc } from './kvs/docStore';
 import { createKvsStorage } from './kvs/kvsStorage';
+import { createWarmDocuments } from './kvs/readCache';
 import { keptKey } from './installation';
 import { loadAnswer } from './loadAnswer';
 import { checkPayload, fail, isObj, parseCommitRequest } from './payload';
@@ -146,7 +149,10 @@ export function registerStores<const TStores extends readonly RegisteredStore[]>
   const clock = options.clock;
   const timing = clock ? { clock: () => clock.now(), sleep: (ms: number) => new Promise<void>((resolve) => void clock.setTimeout(resolve, ms)) } : {};
   const now = options.now ?? (clock ? () => clock.now() : Date.now);
-  const storage = options.storage ?? createKvsStorage({ warmDocuments: options.warmDocuments, minPiece: options.minPiece, now, sleep: timing.sleep });
+  // The KVS backend's warm copies are shared with cold commits, which ask callers for their base when there is none (#17).
+  const warm = createWarmDocuments(options.warmDocuments ?? 4);
+  const storage = options.storage ?? createKvsStorage({ warm, minPiece: options.minPiece, now, sleep: timing.sleep });
+  const bases = options.storage ? undefined : createColdBases(warm, { now, sleep: timing.sleep });
   const feed: ChangeFeed | undefined = options.realtime === false ? undefined : createChangeFeed({ ...(typeof options.realtime === 'object' ? options.realtime : {}), now });
   const settings: CommitSettings = { ...timing, table: TABLE, now, maxAttempts: options.maxAttempts ?? 6, budgetMs: options.contentionBudgetMs ?? 10_000, retryDelayMs: options.retryDelayMs ?? 50, ...(feed ? { publishEveryMs: feed.publishEveryMs } : {}) };
   const policyTime: PolicyTime = {
@@ -204,12 +210,14 @@ export function registerStores<const TStores extends readonly RegisteredStore[]>
 
   resolver.define(
     RESOLVER_FUNCTIONS.commit,
-    handle(async (definition, payload, context, policy): Promise<CommitResponse> => {
+    handle(async (definition, payload, context, policy): Promise<CommitResponse | BaseWanted> => {
       const { request, refused } = parseCommitRequest(payload, definition.name, maxIntents);
       // A commit's answer can carry the stored state: whoever may not read may not commit either.
       await assertMayRead(definition.name, policy, context, policyTime);
       assertMayWrite(definition.name, policy, context);
       const key = keyOf(definition, policy, context);
+      // No copy of the state here, and the caller has one: it sends it rather than storage reading it all.
+      if (bases && request.base === true && bases.wants(key)) return { sendBase: true };
       // The caller's policy is applied with its own context before another caller's commit can
       // carry the batch; then each client id becomes the caller's own key.
       const judged = await applyWritePolicy(definition, policy, context, request.intents, policyTime);
@@ -219,7 +227,7 @@ export function registerStores<const TStores extends readonly RegisteredStore[]>
       const bare = new Map(request.intents.map((i) => [ownKey(context, i.clientId), i.clientId]));
       const floors = request.floors.map(([c, f]): [string, number] => [ownKey(context, c), f]);
       const batch = { caller: context.accountId ?? null, intents, floors, baseRevision: request.baseRevision, patches: request.patches, doc: request.doc };
-      const { answer, committed } = await commitBatch(storage, definition, key, batch, settings);
+      const { answer, committed } = await commitBatch(bases ? bases.storageFor(storage as StoragePort<StoredDoc>, key, request) : storage, definition, key, batch, settings);
       if (committed?.publish && feed) {
         const { base, revision, patches, since, read } = committed;
         const earlier = since !== undefined && patches && storage.readChanges ? await storage.readChanges(key, since, read).catch(() => undefined) : undefined;

@@ -167,7 +167,8 @@ function takeBatch(q: SaveQueue<unknown>, now: number, timing: SaveTiming, store
   const lowest = new Map<string, number>();
   for (const i of [...q.inflight, ...q.queue]) lowest.set(i.clientId, Math.min(lowest.get(i.clientId) ?? Infinity, i.seq));
   const floors = [...q.floors].filter(([c]) => lowest.has(c) && q.inflight.some((i) => i.clientId === c)).map(([c, f]): [string, number] => [c, Math.min(f, lowest.get(c)! - 1)]);
-  return { baseRevision: q.revision, intents: q.inflight, ...(floors.length ? { floors } : {}) };
+  const base = q.state;
+  return { baseRevision: q.revision, intents: q.inflight, ...(floors.length ? { floors } : {}), base: () => base };
 }
 
 /** Whether the first `n` intents certainly fit `max` bytes after `bytes` (by their bounds). */
@@ -196,8 +197,9 @@ export function onCommitted<TState>(t: Turn<TState>, result: CommitResult<TState
   const expected = batch.filter((i) => !i.refused).length;
   // A stored held intent is in no state the host published yet: it comes in by a rebase.
   const predicted = result.state === undefined && result.patches === undefined && refusedNow.length === 0 && fresh.length === expected && !fresh.some((i) => isHeld(m.definition, i.name));
-  // Others committed between this host's base and its commit: they write too, so wait longer.
-  if (result.revision > base + 1) widenGap(q, m.timing);
+  // Others committed between this host's base and its commit, or with it (a combined commit: the
+  // answer then carries what the host cannot predict): they write too, so wait longer.
+  if (result.revision > base + 1 || result.state !== undefined || result.patches !== undefined) widenGap(q, m.timing);
   else narrowGap(q);
   q.revision = result.revision;
   const stored = storedState(t, result, fresh, predicted);

@@ -61,7 +61,7 @@ export function tickCalls<TState>(t: Turn<TState>) {
   for (const c of m.calls.values()) {
     if (isFinal(c) || c.stage === 'queued') continue;
     if (!c.ack && now >= c.deadline) {
-      settle(t, c, new SyncError('TIMEOUT', `[bgstore] ${m.definition.name}.${c.name}: no answer from the background script in ${m.timing.intentTimeoutMs} ms; it may or may not have been applied`));
+      settle(t, c, new SyncError('TIMEOUT', `[bgstore] ${m.definition.name}.${c.name}: no answer from the background script in ${m.timing.intentTimeoutMs} ms${process.env.NODE_ENV !== 'production' ? '; it may or may not have been applied' : ''}`));
       continue;
     }
     // Unapplied calls go again; applied ones not yet reported saved (the status saying so may be

@@ -84,7 +84,7 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
   const store = definition.name;
   const clientId = createId();
   // Hosts drop messages from an id that is not one, or that starts with `.` as aliases do (#18.9).
-  if (!isId(clientId) || clientId.startsWith('.')) throw new TypeError(`[bgstore] createId gave ${JSON.stringify(clientId)}: a client id is 1–64 characters of A–Z a–z 0–9 _ . - and does not start with '.'`);
+  if (!isId(clientId) || clientId.startsWith('.')) throw new TypeError(`[bgstore] createId gave ${JSON.stringify(clientId)}${process.env.NODE_ENV !== 'production' ? ": a client id is 1–64 characters of A–Z a–z 0–9 _ . - and does not start with '.'" : ', not an id'}`);
   const m = createReplicaMachine(definition as unknown as StoreDefinition<TState, ActionRecipes<TState>>, clientId, replicaTiming(options), options.random ?? Math.random);
   const calls = createCalls();
   const caller = { current: ANONYMOUS_CALLER };

@@ -1,5 +1,5 @@
 // Every message a replica receives (the handshake and resync it starts are in `handshake.ts`).
-import { jsonBytes, LIMITS, PERMANENT_CODES, SyncError, type AckMessage, type BeatMessage, type Message, type PatchMessage, type RejectMessage, type SnapshotMessage, type StatusMessage, type WirePatch } from '@bgstore/protocol';
+import { jsonBytes, PATCH_SPAN, PERMANENT_CODES, SyncError, type AckMessage, type BeatMessage, type Message, type PatchMessage, type RejectMessage, type SnapshotMessage, type StatusMessage, type WirePatch } from '@bgstore/protocol';
 import { deepFreeze, freezeChanged } from '../runtime/freeze';
 import { immer } from '../runtime/immer';
 import { shareStructure } from '../state/shareStructure';
@@ -51,7 +51,7 @@ export function onSnapshot<TState>(t: Turn<TState>, s: SnapshotMessage) {
     // every beat; a new boot's beat makes it ask at once. Not never: the message may be a stray.
     m.mismatched = s.epoch;
     m.helloAt = t.now + helloDelay(t);
-    m.lastError = new SyncError('BUILD_MISMATCH', `[bgstore] the background script runs a different build of store '${m.definition.name}' than this module (an old bundle after a deploy?); reload the page`);
+    m.lastError = new SyncError('BUILD_MISMATCH', `[bgstore] the background script runs a different build of store '${m.definition.name}'${process.env.NODE_ENV !== 'production' ? ' than this module (an old bundle after a deploy?)' : ''}; reload the page`);
     return;
   }
   if (s.epoch !== m.epoch && !mayFollow(t, s.epoch)) return void m.counters.stale++;
@@ -90,7 +90,7 @@ export function onPatch<TState>(t: Turn<TState>, p: PatchMessage) {
   if (p.epoch !== m.epoch) return otherEpoch(t, p.epoch);
   if (p.next <= m.version) return void m.counters.duplicates++;
   // No host spans more versions in one patch: a longer one is forged or corrupt.
-  if (p.next - p.base > LIMITS.patchSpan) return void m.counters.stale++;
+  if (p.next - p.base > PATCH_SPAN) return void m.counters.stale++;
   m.known = Math.max(m.known, p.next);
   if (p.base > m.version) {
     m.counters.held++;

@@ -1,7 +1,7 @@
 // The replica's state record, its events and effects, and when it next needs a tick. The
 // transitions are in `machine.ts` (`step`), `receive.ts` (messages), `handshake.ts` (hello, resync,
 // following a boot) and `calls.ts` (a call's life).
-import { compareEpochs, RETRY_POLICIES, retryDelay, type DurableStatus, type Message, type PatchMessage, type RandomSource, type RetryPolicy, type SyncError } from '@bgstore/protocol';
+import { compareEpochs, REPLICA_RETRY_POLICIES, retryDelay, type DurableStatus, type Message, type PatchMessage, type RandomSource, type RetryPolicy, type SyncError } from '@bgstore/protocol';
 import { deepFreeze } from '../runtime/freeze';
 import { isHeld, type ActionRecipes, type StoreDefinition } from '../state/defineStore';
 
@@ -48,9 +48,9 @@ export interface ReplicaTiming {
   };
 }
 
-/** A replica's timings from its options (the defaults are those of `RETRY_POLICIES`). */
+/** A replica's timings from its options (the defaults are those of `REPLICA_RETRY_POLICIES`). */
 export function replicaTiming(o: { intentTimeoutMs?: number; retryMs?: number; helloMinMs?: number; helloMaxMs?: number; gapHoldMs?: number; hostSilenceMs?: number; digestMs?: number }): ReplicaTiming {
-  const { hello, resendIntent, askSaved, buildMismatch } = RETRY_POLICIES;
+  const { hello, resendIntent, askSaved, buildMismatch } = REPLICA_RETRY_POLICIES;
   const helloMin = o.helloMinMs ?? hello.baseMs;
   const helloMax = o.helloMaxMs ?? hello.maxMs;
   const resendMs = o.retryMs ?? resendIntent.baseMs;

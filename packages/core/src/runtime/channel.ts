@@ -94,7 +94,7 @@ export function createChannel(o: ChannelOptions): Channel {
     stats.ignored[reason] = (stats.ignored[reason] ?? 0) + 1;
     if (reason !== 'echo' && !logged.has(reason)) {
       logged.add(reason);
-      (o.logger ?? console).warn(`[bgstore] ${o.store}: ignoring a message (${reason}: ${detail}); further ones of this kind are only counted`);
+      (o.logger ?? console).warn(`[bgstore] ${o.store}: ignoring a message (${reason}: ${detail})${process.env.NODE_ENV !== 'production' ? '; further ones of this kind are only counted' : ''}`);
     }
   };
 

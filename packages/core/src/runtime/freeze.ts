@@ -1,26 +1,12 @@
 import type { WirePatch } from '@bgstore/protocol';
 
-declare const process: { env: Record<string, string | undefined> };
-
-/**
- * `process.env.NODE_ENV`, written out whole so bundlers replace it (webpack's production mode, as
- * the Forge CLI bundles UI Kit; esbuild's and vite's `define`): read through `globalThis.process`
- * it stayed unreplaced, and a browser, which has no `process`, froze every state in production.
- * Undefined where there is neither a bundler nor a `process`.
- */
-function nodeEnv(): string | undefined {
-  try {
-    return process.env.NODE_ENV;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Whether states handed to the app are frozen, so an accidental `state.items.push(x)` throws instead
- * of silently diverging from the host. On unless `NODE_ENV` is `production`.
- */
-export const freezing = nodeEnv() !== 'production';
+// States handed to the app are frozen, so an accidental `state.items.push(x)` throws instead of
+// silently diverging from the host — unless `NODE_ENV` is `production`. The functions test
+// `process.env.NODE_ENV` in place, written out whole: bundlers replace it (webpack's production
+// mode, as the Forge CLI bundles UI Kit; esbuild's and vite's `define`) and minifiers fold the test
+// where it stands and drop the freezing code of a production bundle (a constant is inlined only from
+// the top of a module, which a package's one-file build does not keep it at). Read through
+// `globalThis.process` it stayed unreplaced, and a browser froze every state in production.
 
 /**
  * Arrays longer than this are left extensible (their elements are still frozen): V8 copies a frozen
@@ -42,10 +28,12 @@ const done = (value: object) => Object.isFrozen(value) || walked.has(value);
 
 /** Freezes `value` and everything in it that is not frozen yet: O(new parts), frozen subtrees are skipped. */
 export function deepFreeze<T>(value: T): T {
-  if (!freezing || typeof value !== 'object' || value === null || done(value)) return value;
-  freezeOne(value);
-  if (Array.isArray(value)) for (const item of value) deepFreeze(item);
-  else for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  // The test wraps the work (an early return would leave the helpers above in a production bundle).
+  if (process.env.NODE_ENV !== 'production' && typeof value === 'object' && value !== null && !done(value)) {
+    freezeOne(value);
+    if (Array.isArray(value)) for (const item of value) deepFreeze(item);
+    else for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  }
   return value;
 }
 
@@ -54,17 +42,18 @@ export function deepFreeze<T>(value: T): T {
  * Unchanged parts were frozen before and keep their identity, so this costs O(change).
  */
 export function freezeChanged<T>(state: T, patches: readonly WirePatch[]): T {
-  if (!freezing) return state;
-  if (typeof state === 'object' && state !== null && !done(state)) freezeOne(state);
-  for (const p of patches) {
-    // The containers on the path shallowly (their other children were frozen before), the new value whole.
-    let node: unknown = state;
-    for (const key of p.path) {
-      if (typeof node !== 'object' || node === null) break;
-      if (!done(node)) freezeOne(node);
-      node = (node as Record<string | number, unknown>)[key];
+  if (process.env.NODE_ENV !== 'production') {
+    if (typeof state === 'object' && state !== null && !done(state)) freezeOne(state);
+    for (const p of patches) {
+      // The containers on the path shallowly (their other children were frozen before), the new value whole.
+      let node: unknown = state;
+      for (const key of p.path) {
+        if (typeof node !== 'object' || node === null) break;
+        if (!done(node)) freezeOne(node);
+        node = (node as Record<string | number, unknown>)[key];
+      }
+      deepFreeze(node);
     }
-    deepFreeze(node);
   }
   return state;
 }

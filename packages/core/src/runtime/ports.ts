@@ -74,6 +74,11 @@ export interface CommitBatch {
   intents: StoredIntent[];
   /** Per client in the batch: every seq ≤ floor has settled at the client (gaps below it close). */
   floors?: [clientId: string, floor: number][];
+  /**
+   * The stored state at `baseRevision`, as the host holds it: a persistence may send it to spare
+   * storage reading it all (#17). A function, so the batch's JSON stays the request's.
+   */
+  base?: () => unknown;
 }
 
 /** What a commit did. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { WirePatch } from '@bgstore/protocol';
-import { createCollection, createHost, createReplica, defineStore, getItem, hasItem, listIds, listItems, removeItem, setItem, type Collection } from '..';
+import { countItems, createCollection, createHost, createReplica, defineStore, getItem, hasItem, listIds, listItems, removeItem, setItem, type Collection } from '..';
 import { runIntent } from '../durable';
 import { createWorld } from '../../test/world';
 
@@ -37,7 +37,7 @@ describe('collections', () => {
     expect(getItem(col, '__proto__')).toEqual(todo('__proto__'));
     expect(getItem(col, 'toString')).toBeUndefined();
     expect(hasItem(col, '10')).toBe(true);
-    expect(col.size).toBe(6);
+    expect(countItems(col)).toBe(6);
     // Plain JSON: a copy reads the same.
     const copy = JSON.parse(JSON.stringify(col)) as Collection<Todo>;
     expect(listItems(copy)).toEqual(listItems(col));
@@ -53,8 +53,9 @@ describe('collections', () => {
 
   it('#22.2 behaves like an insertion-ordered map under random sets, removes and edits', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 40 })), { maxLength: 200 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 12 }), (ops, chunkSize, batch) => {
-        let col = createCollection<Todo>([], { chunkSize });
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 40 })), { maxLength: 200 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 12 }), fc.boolean(), (ops, chunkSize, batch, legacy) => {
+        // Either shape: the current one, or the first one a stored document may hold.
+        let col = legacy ? ({ c: [], size: 0, chunkSize } as unknown as Collection<Todo>) : createCollection<Todo>([], { chunkSize });
         const model = new Map<string, Todo>();
         let pending: [number, string, Todo | null][] = [];
         for (const [op, n] of ops) {
@@ -71,14 +72,42 @@ describe('collections', () => {
         col = runBatch(col, pending);
         expect(listItems(col)).toEqual([...model.values()]);
         expect(listIds(col)).toEqual([...model.keys()]);
-        expect(col.size).toBe(model.size);
+        expect(countItems(col)).toBe(model.size);
         for (let n = 0; n <= 40; n++) expect(getItem(col, `i${n}`)).toEqual(model.get(`i${n}`));
         // No chunk over its size; only trailing empty chunks are dropped.
-        expect(col.c.every((c) => Object.keys(c).length <= chunkSize)).toBe(true);
-        expect(col.c.length === 0 || Object.keys(col.c[col.c.length - 1]!).length > 0).toBe(true);
+        const [size, ...chunks] = Array.isArray(col) ? col : [(col as unknown as { chunkSize: number }).chunkSize, ...(col as unknown as { c: Todo[][] }).c];
+        expect(size).toBe(chunkSize);
+        expect(Array.isArray(col)).toBe(!legacy);
+        expect(chunks.every((c) => c.length <= chunkSize)).toBe(true);
+        expect(chunks.length === 0 || chunks[chunks.length - 1]!.length > 0).toBe(true);
       }),
       { numRuns: 200, seed },
     );
+  });
+
+  it('#22.2 a collection stored in the first shape ({c, size, chunkSize}) still reads and changes', async () => {
+    const stored = { c: [[todo('a'), todo('b')], [todo('c')]], size: 3, chunkSize: 2 };
+    const legacy = JSON.parse(JSON.stringify(stored)) as Collection<Todo>;
+    expect(listIds(legacy)).toEqual(['a', 'b', 'c']);
+    expect(getItem(legacy, 'c')).toEqual(todo('c'));
+    expect(countItems(legacy)).toBe(3);
+    const after = runBatch(legacy, [[2, 'b', null], [0, 'd', todo('d')], [0, 'e', todo('e')], [1, 'a', null], [3, 'd', null]]);
+    expect(after).toEqual({ c: [[{ ...todo('b'), done: true }], [todo('c'), todo('d')], [todo('e')]], size: 4, chunkSize: 2 });
+    expect(countItems(after)).toBe(4);
+    // A host whose stored state has that shape serves it, and replicas change it.
+    const w = createWorld();
+    const def = defineStore({ name: 'todos', initialState: { todos: legacy, title: 'Todos' }, actions: todos(0).actions });
+    const host = createHost(def, { transport: w.transport('bg'), clock: w.clock });
+    const replica = createReplica(def, { transport: w.transport('feed'), clock: w.clock });
+    await w.run(100);
+    await replica.actions.toggle('c');
+    await replica.actions.set('f', 'F');
+    await replica.actions.remove('a');
+    await w.run(100);
+    expect(replica.getState()).toEqual(host.getState());
+    expect(listItems(host.getState().todos).map((t) => [t.id, t.done])).toEqual([['b', false], ['c', true], ['f', false]]);
+    host.close();
+    replica.close();
   });
 
   it('#22.2 a one-item change patches one chunk; replicas keep every other chunk and item', async () => {
@@ -101,8 +130,11 @@ describe('collections', () => {
     expect(getItem(after.todos, 't500')!.done).toBe(true);
     expect(patches).toHaveLength(1);
     expect(JSON.stringify(patches[0]).length).toBeLessThan(80);
-    const changed = after.todos.c.filter((c, i) => c !== before.todos.c[i]);
+    const changed = after.todos.filter((c, i) => c !== before.todos[i]);
     expect(changed).toHaveLength(1);
+    // The path is the field, the chunk and the place in it: one number more than a plain array's.
+    const at = after.todos.indexOf(changed[0]!);
+    expect(patches[0]).toEqual([[1, 'todos', at, (changed[0] as Todo[]).findIndex((t) => t.id === 't500'), 'done', true]]);
     expect(getItem(after.todos, 't499')).toBe(getItem(before.todos, 't499'));
     expect(listItems(after.todos)).not.toBe(list);
     expect(listItems(after.todos)).toEqual(list.map((t) => (t.id === 't500' ? { ...t, done: true } : t)));

@@ -6,19 +6,14 @@ import { isDraft, original } from 'immer';
 /**
  * A collection of items with string `id`s, in list order (the order they were added), stored in
  * chunks of at most `chunkSize` items so that changing, adding or removing one item copies one
- * chunk, not the list. Plain JSON, no bigger than the plain array: put it anywhere in a store's
- * state; read it with {@link getItem} and {@link listItems}, change it in actions with
- * {@link setItem}, {@link removeItem} or by mutating what {@link getItem} returns. Do not edit its
- * fields by hand, nor an item's `id`.
+ * chunk, not the list. Plain JSON, no bigger than the plain array: an array holding its chunk size
+ * and then its chunks, so the path of a one-item change is the field, the chunk and the place in it
+ * (`["items", 5, 210, "done"]`), one number more than the plain array's (`["items", 1234, "done"]`).
+ * Put it anywhere in a store's state; read it with {@link getItem}, {@link listItems} and
+ * {@link countItems}, change it in actions with {@link setItem}, {@link removeItem} or by mutating
+ * what {@link getItem} returns. Do not edit it by hand, nor an item's `id`.
  */
-export interface Collection<T extends { readonly id: string }> {
-  /** The chunks: items in list order. (One letter: it is in the path of every patch to an item.) */
-  readonly c: readonly (readonly T[])[];
-  /** How many items it holds. */
-  readonly size: number;
-  /** Most items a chunk holds. */
-  readonly chunkSize: number;
-}
+export type Collection<T extends Identified> = readonly [chunkSize: number, ...chunks: (readonly T[])[]];
 
 /** Options of {@link createCollection}. */
 export interface CollectionOptions {
@@ -30,9 +25,32 @@ export interface CollectionOptions {
 export type Identified = { readonly id: string };
 
 /** The type of the items of a collection (or of its immer draft, inside an action). */
-export type ItemOf<C> = C extends { readonly c: readonly (readonly (infer T)[])[] } ? T : never;
+export type ItemOf<C> = C extends readonly [number, ...(readonly (infer T)[])[]] ? T : never;
 
-type Mutable = { c: Identified[][]; size: number; chunkSize: number };
+/**
+ * The first shape collections were stored in, `{c: chunks, size, chunkSize}`: a stored document may
+ * still hold it, so every helper reads and changes it too (its patches name the `c` field).
+ */
+interface Legacy {
+  c: Identified[][];
+  size: number;
+  chunkSize: number;
+}
+
+/** A collection's list of chunks, where its chunks start in it (the current shape holds its chunk size first), and its chunk size. */
+interface Parts {
+  list: Identified[][];
+  first: number;
+  chunkSize: number;
+  legacy: Legacy | undefined;
+}
+
+/** The parts of either shape. */
+export function partsOf(col: unknown): Parts {
+  if (Array.isArray(col)) return { list: col as Identified[][], first: 1, chunkSize: col[0] as number, legacy: undefined };
+  const legacy = col as Legacy;
+  return { list: legacy.c, first: 0, chunkSize: legacy.chunkSize, legacy };
+}
 
 const scan = (chunk: readonly Identified[], id: string) => {
   for (let j = 0; j < chunk.length; j++) if (chunk[j]!.id === id) return j;
@@ -46,25 +64,27 @@ const scan = (chunk: readonly Identified[], id: string) => {
  */
 interface Lineage {
   map: Map<string, number>;
-  /** The chunks `map` describes now. */
+  /** The list of chunks `map` describes now. */
   chunks: (readonly Identified[])[];
 }
 
-// By a chunk's identity: the lineage of collections holding it. By a chunks array: its lineage, in sync.
+type List = readonly (readonly Identified[])[];
+
+// By a chunk's identity: the lineage of collections holding it. By a list of chunks: its lineage, in sync.
 const lineageOfChunk = new WeakMap<readonly Identified[], Lineage>();
-const synced = new WeakMap<readonly (readonly Identified[])[], Lineage>();
+const synced = new WeakMap<List, Lineage>();
 
 const sameIds = (a: readonly Identified[], b: readonly Identified[]) => a.length === b.length && a.every((item, j) => item.id === b[j]!.id);
 
-function lineageFor(chunks: readonly (readonly Identified[])[]): Lineage {
+function lineageFor(chunks: List, first: number): Lineage {
   const known = synced.get(chunks);
   if (known && known.chunks.length === chunks.length && known.chunks.every((c, i) => c === chunks[i])) return known;
   let lineage: Lineage | undefined;
-  for (let c = 0; c < chunks.length && !lineage; c++) lineage = lineageOfChunk.get(chunks[c]!);
+  for (let c = first; c < chunks.length && !lineage; c++) lineage = lineageOfChunk.get(chunks[c]!);
   lineage ??= { map: new Map(), chunks: [] };
   const { map } = lineage;
   const old = lineage.chunks;
-  for (let c = 0; c < Math.max(old.length, chunks.length); c++) {
+  for (let c = first; c < Math.max(old.length, chunks.length); c++) {
     const was = old[c];
     const now = chunks[c];
     if (was === now) continue;
@@ -78,22 +98,21 @@ function lineageFor(chunks: readonly (readonly Identified[])[]): Lineage {
   return lineage;
 }
 
-/** Where an id is in plain chunks. */
-function find(chunks: readonly (readonly Identified[])[], id: string): [number, number] | undefined {
-  const c = lineageFor(chunks).map.get(id);
+/** Where an id is in a plain list of chunks. */
+function find(chunks: List, first: number, id: string): [number, number] | undefined {
+  const c = lineageFor(chunks, first).map.get(id);
   if (c === undefined) return undefined;
   const j = scan(chunks[c]!, id);
   return j < 0 ? undefined : [c, j];
 }
 
-/** Where an id's item is: its chunk and its place there, or undefined. */
-function locate(col: Collection<Identified>, id: string): [number, number] | undefined {
-  const chunks = col.c;
-  if (!isDraft(chunks)) return find(chunks, id);
+/** Where an id's item is: its chunk's place in the list and its place there, or undefined. */
+function locate({ list: chunks, first }: Parts, id: string): [number, number] | undefined {
+  if (!isDraft(chunks)) return find(chunks, first, id);
   // In an action: find it in the chunks as they were (no draft per item), then check on the draft,
   // which differs only where this action already added or removed items.
-  const base = original(chunks as Identified[][]) as Identified[][];
-  const at = find(base, id);
+  const base = original(chunks) as Identified[][];
+  const at = find(base, first, id);
   if (at) {
     const chunk = chunks[at[0]]!;
     if (chunk[at[1]]?.id === id) return at;
@@ -101,7 +120,7 @@ function locate(col: Collection<Identified>, id: string): [number, number] | und
     if (j >= 0) return [at[0], j];
   }
   // Added by this action: new items go to the last chunk, or to chunks after the base's.
-  for (let c = Math.max(0, base.length - 1); c < chunks.length; c++) {
+  for (let c = Math.max(first, base.length - 1); c < chunks.length; c++) {
     const j = scan(chunks[c]!, id);
     if (j >= 0) return [c, j];
   }
@@ -141,44 +160,63 @@ export function createCollection<T extends Identified>(items: Iterable<T> = [], 
     if (chunks.length === 0 || chunks[chunks.length - 1]!.length >= chunkSize) chunks.push([]);
     seen.set(item.id, [chunks.length - 1, chunks[chunks.length - 1]!.push(item) - 1]);
   }
-  return { c: chunks, size: seen.size, chunkSize };
+  return [chunkSize, ...chunks];
 }
 
 /** The item with this id, or undefined. Inside an action it is the draft: mutate it to change the item (not its id). */
 export function getItem<C extends Collection<Identified>>(col: C, id: string): ItemOf<C> | undefined {
-  const at = locate(col, id);
-  return at && (col.c[at[0]]![at[1]] as ItemOf<C>);
+  const parts = partsOf(col);
+  const at = locate(parts, id);
+  return at && (parts.list[at[0]]![at[1]] as ItemOf<C>);
 }
 
 /** Whether an item has this id. */
-export const hasItem = (col: Collection<Identified>, id: string): boolean => locate(col, id) !== undefined;
+export const hasItem = (col: Collection<Identified>, id: string): boolean => locate(partsOf(col), id) !== undefined;
+
+// By identity: how many items a collection (not a draft) holds.
+const counts = new WeakMap<object, number>();
+
+/** How many items the collection holds: O(chunks) once per version of it. */
+export function countItems(col: Collection<Identified>): number {
+  const { list, first, legacy } = partsOf(col);
+  if (legacy) return legacy.size;
+  let n = isDraft(col) ? undefined : counts.get(col);
+  if (n === undefined) {
+    n = 0;
+    for (let c = first; c < list.length; c++) n += list[c]!.length;
+    if (!isDraft(col)) counts.set(col, n);
+  }
+  return n;
+}
 
 /**
  * In an action (on the draft; a plain collection is immutable): sets `item` — in place of the item with its id if there is one, else at the end of
  * the list. Copies one chunk.
  */
 export function setItem<C extends Collection<Identified>>(col: C, item: ItemOf<C>): void {
-  const c = col as unknown as Mutable;
   const it = item as Identified;
   if (typeof it?.id !== 'string') throw new TypeError('[bgstore] a collection item needs a string `id`');
-  const at = locate(col, it.id);
+  const parts = partsOf(col);
+  const { list, first, legacy } = parts;
+  const at = locate(parts, it.id);
   if (at) {
-    c.c[at[0]]![at[1]] = it;
+    list[at[0]]![at[1]] = it;
     return;
   }
-  if (c.c.length === 0 || c.c[c.c.length - 1]!.length >= c.chunkSize) c.c.push([]);
-  c.c[c.c.length - 1]!.push(it);
-  c.size++;
+  if (list.length === first || list[list.length - 1]!.length >= parts.chunkSize) list.push([]);
+  list[list.length - 1]!.push(it);
+  if (legacy) legacy.size++;
 }
 
 /** In an action: removes the item with this id; false if there was none. Copies one chunk. */
 export function removeItem(col: Collection<Identified>, id: string): boolean {
-  const c = col as unknown as Mutable;
-  const at = locate(col, id);
+  const parts = partsOf(col);
+  const { list, first, legacy } = parts;
+  const at = locate(parts, id);
   if (!at) return false;
-  c.c[at[0]]!.splice(at[1], 1);
-  c.size--;
+  list[at[0]]!.splice(at[1], 1);
+  if (legacy) legacy.size--;
   // Trailing empty chunks go; others stay, so chunk numbers found earlier in an action hold.
-  while (c.c.length > 0 && c.c[c.c.length - 1]!.length === 0) c.c.pop();
+  while (list.length > first && list[list.length - 1]!.length === 0) list.pop();
   return true;
 }

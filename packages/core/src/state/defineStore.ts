@@ -108,23 +108,26 @@ const NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
  * });
  */
 export function defineStore<TState, TActions extends ActionRecipes<TState>, const TName extends string = string>(options: StoreOptions<TState, TActions, TName>): StoreDefinition<TState, TActions, TName> {
-  if (!NAME.test(options.name)) {
-    throw new TypeError(`[bgstore] store name ${JSON.stringify(options.name)} must be 1–64 letters, digits or -_.: (it names bridge events)`);
-  }
-  if (typeof options.actions !== 'object' || options.actions === null) throw new TypeError('[bgstore] defineStore needs an `actions` object');
+  const name = options.name;
+  if (!NAME.test(name)) throw new TypeError(process.env.NODE_ENV !== 'production' ? `[bgstore] store name ${JSON.stringify(name)} must be 1–64 letters, digits or -_.: (it names bridge events)` : `[bgstore] bad store name ${JSON.stringify(name)}`);
+  if (typeof options.actions !== 'object' || options.actions === null) throw new TypeError(process.env.NODE_ENV !== 'production' ? '[bgstore] defineStore needs an `actions` object' : '[bgstore] no actions');
   for (const [key, fn] of Object.entries(options.actions)) {
-    if (typeof fn !== 'function') throw new TypeError(`[bgstore] action '${key}' of store '${options.name}' must be a function (draft, ...args) => void`);
+    if (typeof fn !== 'function') throw new TypeError(process.env.NODE_ENV !== 'production' ? `[bgstore] action '${key}' of store '${name}' must be a function (draft, ...args) => void` : `[bgstore] ${name}.${key} is not a function`);
   }
   const schemaVersion = options.schemaVersion ?? 1;
   if (!Number.isSafeInteger(schemaVersion) || schemaVersion < 1) throw new TypeError('[bgstore] schemaVersion must be a positive integer');
   const moved = ['scope', 'authorize', 'allowAnonymousWrites'].filter((k) => k in options);
   if (moved.length) {
-    throw new TypeError(`[bgstore] store '${options.name}': ${moved.join(', ')} moved to the resolver: registerStores(resolver, [${options.name}], { policies: { '${options.name}': { ${moved.join(', ')} } } }) — server policy no longer ships in frontend bundles (see the changelog)`);
+    throw new TypeError(
+      process.env.NODE_ENV !== 'production'
+        ? `[bgstore] store '${name}': ${moved.join(', ')} moved to the resolver: registerStores(resolver, [${name}], { policies: { '${name}': { ${moved.join(', ')} } } }) — server policy no longer ships in frontend bundles (see the changelog)`
+        : `[bgstore] ${name}: ${moved.join(', ')} moved to registerStores`,
+    );
   }
   const optimistic = options.optimistic ?? {};
   for (const [key, value] of Object.entries(optimistic)) {
-    if (!Object.prototype.hasOwnProperty.call(options.actions, key)) throw new TypeError(`[bgstore] store '${options.name}': optimistic names '${key}', which is not one of its actions (${Object.keys(options.actions).join(', ')})`);
-    if (typeof value !== 'boolean') throw new TypeError(`[bgstore] store '${options.name}': optimistic.${key} must be true or false`);
+    if (!Object.hasOwn(options.actions, key)) throw new TypeError(process.env.NODE_ENV !== 'production' ? `[bgstore] store '${name}': optimistic names '${key}', which is not one of its actions (${Object.keys(options.actions).join(', ')})` : `[bgstore] ${name}: optimistic.${key} is no action`);
+    if (typeof value !== 'boolean') throw new TypeError(`[bgstore] store '${name}': optimistic.${key} must be true or false`);
   }
   // Modules that hold different actions would show different things: they are different builds.
   const held = Object.keys(optimistic).filter((k) => optimistic[k as keyof typeof optimistic] === false).sort();

@@ -143,7 +143,11 @@ export function createHashJob(root: unknown): HashJob {
         const k = f.keys ? keyHash(f.keys[i]!) : indexHash(i);
         const child = (f.node as Record<string, unknown>)[f.keys ? f.keys[i]! : i];
         if (!isContainer(child)) add(f, k, primitiveHash(child), 1);
-        else {
+        else if (flatHash(child) !== undefined) {
+          // A small object of primitives (an item, most often): hashed here, no frame of its own.
+          add(f, k, flat.hash, flat.nodes);
+          spent += flat.nodes - 1;
+        } else {
           const known = memo.get(child);
           if (known) add(f, k, known.hash, known.nodes);
           else stack.push(frame(child, k));
@@ -161,25 +165,33 @@ function add(f: Frame, key: number, hash: number, nodes: number) {
   if (f.items) f.items[f.i - 1] = hash;
 }
 
-/** The hash of a small object of primitives (an item, most often), or undefined for anything else. */
+/** What `flatHash` found last (one record, reused: a digest visits one per item). */
+const flat = { hash: 0, nodes: 0 };
+
+/**
+ * The hash of a small object of primitives (an item, most often), or undefined for anything else;
+ * `flat` then holds it and its size in nodes. Never memoised (it is under `MEMO_NODES`).
+ */
 function flatHash(value: object): number | undefined {
   if (Array.isArray(value)) return undefined;
-  const keys = Object.keys(value);
-  if (keys.length > 16) return undefined;
   let sum = 0;
-  for (const k of keys) {
+  let n = 0;
+  // `for…in` reads the object's own key cache: no key list is made per item. Inherited enumerable
+  // keys (a polluted prototype) are not the state's, as with `Object.keys`.
+  for (const k in value) {
+    if (!Object.hasOwn(value, k)) continue;
     const v = (value as Record<string, unknown>)[k];
-    if (isContainer(v)) return undefined;
+    if (++n > 16 || isContainer(v)) return undefined;
     sum = (sum + term(keyHash(k), primitiveHash(v))) | 0;
   }
-  return objectHash(sum);
+  flat.nodes = 1 + n;
+  return (flat.hash = objectHash(sum));
 }
 
 /** The hash of any JSON value, computed now (memoised parts are not visited again). */
 export function hashNow(value: unknown): { hash: number; nodes: number } {
   if (!isContainer(value)) return { hash: primitiveHash(value), nodes: 1 };
-  const flat = memo.has(value) ? undefined : flatHash(value);
-  if (flat !== undefined) return { hash: flat, nodes: 1 + Object.keys(value).length };
+  if (!memo.has(value) && flatHash(value) !== undefined) return { hash: flat.hash, nodes: flat.nodes };
   const job = createHashJob(value);
   return { hash: job.run(Infinity)!, nodes: job.nodes };
 }

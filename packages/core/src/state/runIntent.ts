@@ -1,4 +1,4 @@
-import { findNonJson, jsonBytes, LIMITS, type Refusal, type WirePatch } from '@bgstore/protocol';
+import { errorText, findNonJson, INTENT_BYTES, jsonBytes, type Refusal, type WirePatch } from '@bgstore/protocol';
 import { immer } from '../runtime/immer';
 import { ANONYMOUS_CALLER, type ActionRecipes, type Caller, type StoreDefinition } from './defineStore';
 import { jsonBytesAtMost } from './jsonBound';
@@ -16,23 +16,23 @@ const describePath = (path: (string | number)[]) => (path.length ? path.map((k) 
  */
 export function checkIntent<TState, TActions extends ActionRecipes<TState>>(definition: StoreDefinition<TState, TActions>, name: unknown, args: unknown): Refusal | undefined {
   const store = definition.name;
-  if (typeof name !== 'string' || !Object.prototype.hasOwnProperty.call(definition.actions, name)) {
-    return { code: 'UNKNOWN_ACTION', message: `[bgstore] store '${store}' has no action ${JSON.stringify(name)}; are all modules built from the same store definition?` };
+  if (typeof name !== 'string' || !Object.hasOwn(definition.actions, name)) {
+    return { code: 'UNKNOWN_ACTION', message: `[bgstore] store '${store}' has no action ${JSON.stringify(name)}${process.env.NODE_ENV !== 'production' ? '; are all modules built from the same store definition?' : ''}` };
   }
   if (!Array.isArray(args)) return { code: 'INVALID_ARGS', message: `[bgstore] ${store}.${name}: arguments must be an array` };
   const bad = findNonJson(args);
   if (bad) {
-    return { code: 'INVALID_ARGS', message: `[bgstore] ${store}.${name}: argument ${describePath(bad)} is not JSON (use plain objects, arrays, strings, finite numbers, booleans, null; no own __proto__ keys)` };
+    return { code: 'INVALID_ARGS', message: `[bgstore] ${store}.${name}: argument ${describePath(bad)} is not JSON${process.env.NODE_ENV !== 'production' ? ' (use plain objects, arrays, strings, finite numbers, booleans, null; no own __proto__ keys)' : ''}` };
   }
-  const bytes = jsonBytesAtMost(args) > LIMITS.intentBytes ? jsonBytes(args) : 0;
-  if (bytes > LIMITS.intentBytes) return { code: 'TOO_LARGE', message: `[bgstore] ${store}.${name}: arguments are ${bytes} bytes of JSON, over the ${LIMITS.intentBytes} an intent may have (a commit must fit Forge's invoke)` };
+  const bytes = jsonBytesAtMost(args) > INTENT_BYTES ? jsonBytes(args) : 0;
+  if (bytes > INTENT_BYTES) return { code: 'TOO_LARGE', message: `[bgstore] ${store}.${name}: arguments are ${bytes} bytes of JSON, over the ${INTENT_BYTES}${process.env.NODE_ENV !== 'production' ? " an intent may have (a commit must fit Forge's invoke)" : ''}` };
   const validator = definition.validate[name];
   if (!validator) return undefined;
   let verdict: true | string;
   try {
     verdict = validator(args);
   } catch (error) {
-    verdict = `validator threw: ${error instanceof Error ? error.message : String(error)}`;
+    verdict = `validator threw: ${errorText(error)}`;
   }
   return verdict === true ? undefined : { code: 'INVALID_ARGS', message: `[bgstore] ${store}.${name}: ${typeof verdict === 'string' ? verdict : 'arguments refused by the validator'}` };
 }
@@ -74,7 +74,7 @@ export function runChecked<TState, TActions extends ActionRecipes<TState>>(
   args: unknown[],
   caller?: Caller | string | null,
 ): IntentOutcome<TState> {
-  if (!Object.prototype.hasOwnProperty.call(definition.actions, name)) return runIntent(definition, state, name, args, caller);
+  if (!Object.hasOwn(definition.actions, name)) return runIntent(definition, state, name, args, caller);
   const store = definition.name;
   const recipe = recipeOf(definition as never, name);
   let next: TState;
@@ -83,7 +83,7 @@ export function runChecked<TState, TActions extends ActionRecipes<TState>>(
     const self = thisFor(caller);
     [next, raw] = immer.produceWithPatches(state, (draft) => recipe.call(self, draft, ...args) as never) as unknown as [TState, WirePatch[]];
   } catch (error) {
-    return { ok: false, code: 'ACTION_FAILED', message: `[bgstore] ${store}.${name} threw: ${error instanceof Error ? error.message : String(error)}` };
+    return { ok: false, code: 'ACTION_FAILED', message: `[bgstore] ${store}.${name} threw: ${errorText(error)}` };
   }
   for (const p of raw) {
     if (p.op === 'remove') continue;
@@ -107,7 +107,7 @@ export function replayIntents<TState, TActions extends ActionRecipes<TState>>(
   let next = state;
   const own = thisFor(caller);
   for (const intent of intents) {
-    if (intent.refused || !Object.prototype.hasOwnProperty.call(definition.actions, intent.name)) continue;
+    if (intent.refused || !Object.hasOwn(definition.actions, intent.name)) continue;
     const recipe = recipeOf(definition as never, intent.name);
     try {
       const self = intent.caller === undefined ? own : thisFor(intent.caller);

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { WirePatch } from '@bgstore/protocol';
 import { immer } from '../runtime/immer';
+import { arrayHash, indexHash, keyHash, objectHash, primitiveHash, term } from './digestHash';
 import { coalescePatches } from './patches';
 import { advanceDigest, digestIfReady, stateDigest } from './stateDigest';
 
@@ -99,6 +100,41 @@ describe('stateDigest', () => {
       }),
       { numRuns: 40, seed },
     );
+  });
+
+  // The hash as digestHash.ts defines it, written plainly: what every path (items hashed in place,
+  // containers in frames, slices, memoised parts) must give.
+  const reference = (v: unknown): number => {
+    if (Array.isArray(v)) return arrayHash(v.reduce((sum: number, item, i) => (sum + term(indexHash(i), reference(item))) | 0, 0), v.length);
+    if (typeof v === 'object' && v !== null) return objectHash(Object.entries(v).reduce((sum, [k, item]) => (sum + term(keyHash(k), reference(item))) | 0, 0));
+    return primitiveHash(v);
+  };
+
+  it('#22.1 every way of computing a digest gives the hash the format defines, for any JSON', () => {
+    fc.assert(
+      fc.property(fc.array(fc.jsonValue({ maxDepth: 3 }), { maxLength: 80 }), fc.integer({ min: 1, max: 50 }), (items, budget) => {
+        // Many items of one shape (flat objects), and whatever JSON comes.
+        const state = { items: [...items, ...Array.from({ length: 70 }, (_, i) => ({ id: `i${i}`, n: i, ok: i % 2 === 0 }))], more: items };
+        const expected = (reference(copy(state)) >>> 0).toString(36);
+        expect(fresh(state)).toBe(expected);
+        const sliced = copy(state);
+        let d: string | undefined;
+        while ((d = digestIfReady(sliced, budget)) === undefined);
+        expect(d).toBe(expected);
+      }),
+      { numRuns: 100, seed },
+    );
+  });
+
+  it('#22.1 a digest counts only own keys: an enumerable key on Object.prototype changes nothing', () => {
+    const state = () => ({ items: Array.from({ length: 40 }, (_, i) => ({ id: `i${i}`, n: i })), meta: { a: 1 } });
+    const clean = stateDigest(state());
+    Object.defineProperty(Object.prototype, 'polluted', { value: 1, enumerable: true, configurable: true });
+    try {
+      expect(stateDigest(state())).toBe(clean);
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).polluted;
+    }
   });
 
   it('#22.1 a large state is hashed in slices of bounded work', () => {

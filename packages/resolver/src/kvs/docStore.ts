@@ -2,8 +2,10 @@ import { kvs } from '@forge/kvs';
 import type { ClientRecord, DurableDoc } from '@bgstore/core/durable';
 import { replayEntries } from './docLog';
 import type { Generation } from './garbage';
+import { baseFits, readWithBase, type CallerBase } from './baseRead';
 import { readLegacy, type Head, type LegacyHead } from './legacyLayouts';
 import { takeTail } from './logTail';
+import { stateHash } from './stateHash';
 import { createWarmDocuments, fetchParts, fetchPieces, joinPieces, newCache, type ReadCache, type WarmDocuments } from './readCache';
 
 /** The custom entity holding each document's head; declare it in `manifest.yml` (see README). */
@@ -65,6 +67,8 @@ export interface HeadData {
   f?: string[];
   /** The latest log entries as stored, the last of this head's revision, as many as fit one read unit (see logTail.ts, #17). */
   l?: string[];
+  /** The SHA-256 Merkle hash of the state at this head's revision (stateHash.ts): a cold commit checks the caller's base against it (#17). */
+  h?: string;
 }
 
 /** A snapshot's manifest piece. */
@@ -130,12 +134,14 @@ const COLD = createWarmDocuments(0);
  * change), so each try reads only what is new. Pass the previous read of the same document as
  * `previous` to reuse what it read: a commit that lost a race then reads the head, whose tail
  * usually holds the entries after its revision. `warm` keeps what reads learn for later
- * invocations on this instance; `timing` measures and waits retries.
+ * invocations on this instance; `timing` measures and waits retries. A cold read given the caller's
+ * `base` reads the manifest and log but not the state's pieces when the base checks out (baseRead.ts).
  * @throws DocChangedError when commits overtook every attempt (a lost race: a load answers `STORAGE_BUSY`)
  * @throws SyncError `STORAGE_FAILED` when the document is damaged
  */
-export async function readDoc(key: string, previous?: StoredDoc, warm: WarmDocuments = COLD, timing: ReadTiming = {}): Promise<StoredDoc | undefined> {
+export async function readDoc(key: string, previous?: StoredDoc, warm: WarmDocuments = COLD, timing: ReadTiming = {}, callerBase?: CallerBase): Promise<StoredDoc | undefined> {
   let cache = previous?.cache;
+  let given = callerBase;
   const { now = Date.now, sleep = pause } = timing;
   const started = now();
   let attempt = 0;
@@ -158,6 +164,16 @@ export async function readDoc(key: string, previous?: StoredDoc, warm: WarmDocum
     const revisions = range((latest?.revision ?? data.b) + 1, head.revision);
     takeTail(key, data, head.revision, c, revisions);
     const cold = !latest && c.snapshot?.name !== data.m;
+    // A caller's base, once its hash checks out, stands in for the snapshot's pieces (baseRead.ts).
+    if (cold && given && baseFits(given, data, head.revision)) {
+      const got = await readWithBase(key, head.revision, head.schemaVersion, data, revisions, c, given);
+      if (got === 'missing') continue;
+      if (got !== 'refused') {
+        keepEntries(c, head.revision, data.b);
+        return got.read;
+      }
+      given = undefined;
+    }
     // A cold read asks for the pieces the head names with the manifest; the manifest says which it needs.
     const missing = await fetchParts(key, [data.m, ...(cold ? (data.f ?? []) : [])], revisions, c);
     if (missing.has(data.m) || revisions.some((r) => missing.has(`l${r}`))) continue;
@@ -176,12 +192,20 @@ export async function readDoc(key: string, previous?: StoredDoc, warm: WarmDocum
     if (!revisions.every((r) => c.entries.has(r)) || (!latest && c.snapshot?.name !== data.m)) continue;
     const base = latest ?? { revision: data.b, state: c.snapshot!.state, clients: c.snapshot!.clients };
     const { state, clients } = replayEntries(base.state, base.clients, revisions.map((r) => c.entries.get(r)!));
+    // The state kept here is hashed by the next commit (the head's `h`): hashing it now from the one
+    // it was replayed from, whose hash is known, keeps that O(change) after others' commits.
+    if (latest && data.h !== undefined && state !== latest.state) stateHash(state, latest.state);
     if (!c.latest || c.latest.snapshot !== data.m || c.latest.revision < head.revision) c.latest = { snapshot: data.m, revision: head.revision, state, clients };
-    for (const r of c.entries.keys()) if (r <= head.revision - KEPT_ENTRIES || r <= data.b) c.entries.delete(r);
+    keepEntries(c, head.revision, data.b);
     const doc = { revision: head.revision, schemaVersion: head.schemaVersion, state, clients: clients as Record<string, ClientRecord> };
     return { doc, id: data.i, layout: { v: 3, head: data, manifest, named: [data.m, ...names] }, cache: c };
   }
   throw new DocChangedError(`[bgstore] document ${key} kept changing while it was read: commits replaced what each of ${attempt} read attempts in ${now() - started} ms was reading; try again`);
+}
+
+/** Drops log entries the cache no longer needs: more than a few behind `revision`, or in the snapshot `b`. */
+function keepEntries(c: ReadCache, revision: number, b: number) {
+  for (const r of c.entries.keys()) if (r <= revision - KEPT_ENTRIES || r <= b) c.entries.delete(r);
 }
 
 /** Thrown by {@link readDoc} when commits kept replacing what it was reading: a lost race, not a failure. */

@@ -6,6 +6,7 @@ import { DOC_ENTITY, type HeadData, type Manifest, type StoredDoc } from './docS
 import { chunksOf, collectGarbage, garbageBudget, generationsOf, needsCollecting, takeGarbage, unlist, type Generation } from './garbage';
 import type { Head } from './legacyLayouts';
 import { nextTail } from './logTail';
+import { stateHash } from './stateHash';
 import { entryKey, pieceKey, type WarmDocuments } from './readCache';
 import { cutPieces, fixedPieces, MAX_OPERATIONS, MAX_TRANSACTION_BYTES, nameOf, packText, PIECE_BYTES, readUnits, storedBytes, targetFor, utf8, valueBytes } from './pieces';
 
@@ -140,8 +141,9 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
   if (layout?.v === 3 && entry) {
     const { head } = layout;
     const value = packText(entry.text);
-    const data: HeadData = { v: 3, i: head.i, m: head.m, b: head.b, z: head.z, ...(head.y === undefined ? {} : { y: head.y }), n: head.n + entry.bytes, e: entry.size, ...(head.f ? { f: head.f } : {}) };
-    data.l = nextTail(head.l, value, { ...head, l: undefined });
+    const h = stateHash(next.state, previous!.doc.state);
+    const data: HeadData = { v: 3, i: head.i, m: head.m, b: head.b, z: head.z, ...(head.y === undefined ? {} : { y: head.y }), n: head.n + entry.bytes, e: entry.size, ...(head.f ? { f: head.f } : {}), h };
+    data.l = nextTail(head.l, value, { ...head, h, l: undefined });
     const kept = await execute(key, previous, next, { ...common, sets: [[entryKey(key, next.revision), value]], data, garbage: generationsOf(head), named: layout.named.length });
     // This instance knows the new revision: its next read of the document needs only the head.
     const c = previous!.cache;
@@ -178,7 +180,7 @@ export async function writeDoc(key: string, previous: StoredDoc | undefined, nex
   const kept = await execute(key, previous, next, {
     ...common,
     sets,
-    data: { v: 3, i: id, m: snapshot.name, b: next.revision, z: snapshot.bytes, y: snapshot.stored, n: 0, e: snapshot.bytes, ...piecesNamed(snapshot.named) },
+    data: { v: 3, i: id, m: snapshot.name, b: next.revision, z: snapshot.bytes, y: snapshot.stored, n: 0, e: snapshot.bytes, ...piecesNamed(snapshot.named), h: stateHash(next.state, previous?.doc.state) },
     garbage,
     named: snapshot.named.length,
   });

@@ -13,10 +13,14 @@ import { decodeText, encodeText, nameOf, PIECE_BYTES, storedBytes } from './piec
 // that applied it or by its poster, and ignored once it expires (storage's TTL then drops it).
 
 /**
- * At most this many entries are read (and applied) by one commit: as many as its transaction can
- * delete, so what a commit applies leaves the inbox with it and does not crowd out newer entries.
+ * At most this many entries are read (and applied) by one commit: as many as its transaction and one
+ * batch delete after it can delete, so what a commit applies leaves the inbox with it and does not
+ * crowd out newer entries. Under contention a round gathers about a slot's batches (see inboxWait.ts:
+ * 20 at 50 commits a second); a round over the limit leaves the rest to the next.
  */
-const READ_LIMIT = 21;
+const READ_LIMIT = 45;
+/** Keys one batch delete takes. */
+const BATCH_KEYS = 25;
 
 const prefix = (key: string) => `${key}:in:`;
 /** How long an entry without its own expiry may wait: an earlier version's poster answered by then. */
@@ -49,7 +53,13 @@ export async function dropInbox(key: string): Promise<void> {
   await kvs.delete(key).catch(() => undefined);
 }
 
-/** Reads the longest-waiting batches not expired at `now` (up to 21); none when the read fails, since they are only a hint. */
+/** Deletes entries, 25 to a request; a failure leaves them to expire. */
+export async function dropInboxAll(keys: readonly string[]): Promise<void> {
+  const batches = Array.from({ length: Math.ceil(keys.length / BATCH_KEYS) }, (_, i) => keys.slice(i * BATCH_KEYS, (i + 1) * BATCH_KEYS));
+  await Promise.all(batches.map((batch) => kvs.batchDelete(batch.map((key) => ({ key }))).catch(() => undefined)));
+}
+
+/** Reads the longest-waiting batches not expired at `now` (up to 45); none when the read fails, since they are only a hint. */
 export async function readInbox(key: string, now: number): Promise<InboxEntry[]> {
   try {
     const { results } = await kvs.query().where('key', WhereConditions.beginsWith(prefix(key))).limit(READ_LIMIT).getMany<string>();

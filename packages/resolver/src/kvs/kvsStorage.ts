@@ -1,16 +1,19 @@
+import { keptKey } from '../installation';
 import type { StoragePort } from '../storage/port';
 import { readChanges } from './docChanges';
 import { DOC_ENTITY, isLostRace, readDoc, readRevision, type StoredDoc } from './docStore';
 import { writeDoc } from './docWrite';
-import { dropInbox, inboxKey, postInbox, readInbox } from './inbox';
+import { dropInbox, dropInboxAll, inboxKey, postInbox, readInbox } from './inbox';
 import { nameOf } from './pieces';
 import { withRateLimit } from './rateLimit';
-import { createWarmDocuments } from './readCache';
+import { createWarmDocuments, type WarmDocuments } from './readCache';
 
 /** Options of {@link createKvsStorage}. */
 export interface KvsStorageOptions {
   /** Documents whose immutable parts a warm function instance keeps between invocations (0: none). @default 4 */
   warmDocuments?: number;
+  /** @internal what is kept, when the caller shares it (registerStores' cold commits, coldBase.ts); else `warmDocuments` of its own. */
+  warm?: WarmDocuments;
   /** Smallest target piece size in characters; a state up to twice this stays whole. @default 4096 */
   minPiece?: number;
   /** The time, for inbox entries' lifetimes and garbage's grace. @default Date.now */
@@ -19,8 +22,14 @@ export interface KvsStorageOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** After another caller's commit, commits read the inbox this long (a batch that lost to it waits about as long). */
-const OTHERS_WINDOW_MS = 30_000;
+/**
+ * After another caller's commit, commits read the inbox this long: a batch that lost the race to it
+ * was posted at once, and its poster commits it itself if no winner has within about a second (see
+ * inboxWait.ts). Longer waits are flagged in the head (`p`) by the commits that saw them.
+ */
+const OTHERS_WINDOW_MS = 1_500;
+/** Documents whose contention an instance remembers (beyond, all are forgotten). */
+const MAX_REMEMBERED = 64;
 /** Who committed, as the head keeps it: a short hash (the head names no account). */
 const writerOf = (caller: string | null) => nameOf(`w:${caller ?? ''}`).slice(0, 8);
 
@@ -45,18 +54,34 @@ function misconfiguration(error: unknown): string | undefined {
  * @throws TypeError when `minPiece` is not an integer of at least 16
  */
 export function createKvsStorage(options: KvsStorageOptions = {}): StoragePort<StoredDoc> {
-  const warm = createWarmDocuments(options.warmDocuments ?? 4);
+  const warm = options.warm ?? createWarmDocuments(options.warmDocuments ?? 4);
   const { minPiece, now = Date.now, sleep } = options;
   if (minPiece !== undefined && !(Number.isSafeInteger(minPiece) && minPiece >= 16)) {
     throw new TypeError(`[bgstore] registerStores: minPiece must be an integer of at least 16, got ${String(minPiece)}`);
   }
+  // Until when each document counts as contended on this instance (per installation: one instance serves many).
+  const contendedUntil = new Map<string, number>();
+  const sawContended = (key: string, until: number | undefined) => {
+    if (until === undefined || until <= (contendedUntil.get(keptKey(key)) ?? 0)) return;
+    if (contendedUntil.size >= MAX_REMEMBERED) contendedUntil.clear();
+    contendedUntil.set(keptKey(key), until);
+  };
   return {
     // A 429 comes back as RATE_LIMITED: the commit loop does not retry a SyncError.
-    read: (key, previous) => withRateLimit(() => readDoc(key, previous, warm, { now, sleep })),
+    read: async (key, previous) => {
+      const read = await withRateLimit(() => readDoc(key, previous, warm, { now, sleep }));
+      if (read?.layout.v === 3) sawContended(key, read.layout.head.p);
+      return read;
+    },
     readRevision: (key) => withRateLimit(() => readRevision(key)),
     readChanges: (key, since, upTo) => withRateLimit(() => readChanges(key, since, warm, upTo)),
-    commit: (key, previous, next, { applied, waitingUntil, caller, publishedAt }) =>
-      withRateLimit(() => writeDoc(key, previous, next, { minPiece, alsoDelete: applied, waitingUntil, writer: writerOf(caller), warm, now: now(), publishedAt })),
+    commit: async (key, previous, next, { applied, waitingUntil, caller, publishedAt }) => {
+      const kept = await withRateLimit(() => writeDoc(key, previous, next, { minPiece, alsoDelete: applied, waitingUntil, writer: writerOf(caller), warm, now: now(), publishedAt }));
+      // What the head now says (only what heads say counts: another instance could not know more).
+      sawContended(key, waitingUntil);
+      return kept;
+    },
+    contended: (key, at) => (contendedUntil.get(keptKey(key)) ?? 0) > at,
     lastPublished: (read) => (read.layout.v === 3 && read.layout.head.u ? { revision: read.layout.head.u[0], at: read.layout.head.u[1] } : undefined),
     mayHaveWaiting(read, caller, at) {
       if (!read) return false;
@@ -67,6 +92,6 @@ export function createKvsStorage(options: KvsStorageOptions = {}): StoragePort<S
     },
     isLostRace,
     misconfiguration,
-    inbox: { keyOf: inboxKey, post: (entry) => postInbox(entry, now()), read: readInbox, drop: dropInbox },
+    inbox: { keyOf: inboxKey, post: (entry) => postInbox(entry, now()), read: readInbox, drop: dropInbox, dropAll: dropInboxAll },
   };
 }

@@ -37,6 +37,8 @@ export const newCache = (id?: string): ReadCache => ({ id, texts: new Map(), ent
 export interface WarmDocuments {
   /** @internal */
   get(key: string, id: string): ReadCache;
+  /** @internal whether a state of the document at `key` is kept (of any id): a read then needs no pieces. */
+  has(key: string): boolean;
 }
 
 /** Keeps the caches of the last `size` documents read or written (0: none, every read is cold). */
@@ -51,6 +53,7 @@ export function createWarmDocuments(size: number): WarmDocuments {
       while (docs.size > size) docs.delete(docs.keys().next().value!);
       return cache;
     },
+    has: (key) => [...docs].some(([slot, cache]) => slot.startsWith(`${key}#`) && cache.latest !== undefined),
   };
 }
 

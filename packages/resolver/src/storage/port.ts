@@ -65,6 +65,8 @@ export interface Inbox {
   read(key: string, now: number): Promise<InboxEntry[]>;
   /** Deletes an entry (applied, or its poster answered); a failure leaves it to expire. */
   drop(entryKey: string): Promise<void>;
+  /** Deletes entries a commit applied but had no room to delete, in as few requests as storage allows. Optional: else one `drop` each. */
+  dropAll?(entryKeys: readonly string[]): Promise<void>;
 }
 
 /** What a commit tells storage beyond the document: the inbox entries it applied, and what may still wait. */
@@ -72,8 +74,10 @@ export interface CommitNote {
   /** Inbox entries `next` includes, to delete with it where room allows. */
   applied: readonly string[];
   /**
-   * Until when (ms) the document's inbox may hold entries, as far as this commit knows (0: none).
-   * Kept with the document, so a later commit reads the inbox only while someone may have posted.
+   * Until when (ms) the document's inbox may hold entries, as far as this commit knows (0: none):
+   * entries it left, or a while after it lost a race or carried others' batches (the document is
+   * contended). Kept with the document, so a later commit reads the inbox only while someone may
+   * have posted.
    */
   waitingUntil: number;
   /** Who commits (null: anonymous): a later commit by someone else reads the inbox a while. */
@@ -122,6 +126,12 @@ export interface StoragePort<R extends DocRead = DocRead> {
    * commits skip the inbox read. A backend that cannot tell answers true.
    */
   mayHaveWaiting(read: R | undefined, caller: string | null, now: number): boolean;
+  /**
+   * Whether this instance saw the document contended lately (a head saying batches wait, a race
+   * lost): a commit then posts its batch to the inbox first and waits for a winner to apply it,
+   * instead of reading and racing (see commitBatch). Optional; without it: never.
+   */
+  contended?(key: string, now: number): boolean;
   /**
    * The last revision a commit published on Realtime, and when, as the read's document keeps it
    * (`CommitNote.publishedAt`): commits on every instance publish at most once an interval. Optional:
