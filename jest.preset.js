@@ -9,18 +9,23 @@ if (!(process.env.NODE_OPTIONS ?? '').includes(`--conditions=${SOURCE_CONDITION}
   process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --conditions=${SOURCE_CONDITION}`.trim();
 }
 
+const { TIMEOUT_FACTOR } = require('./jest/hangGuard');
+// Jest's own environments, with every test's and hook's timeout multiplied by the hang guard's factor.
+const ENVIRONMENTS = { node: require.resolve('./jest/environment.node.js'), jsdom: require.resolve('./jest/environment.jsdom.js') };
+
 module.exports = ({ dir, displayName, testEnvironment = 'node', ...rest }) => ({
   displayName,
   rootDir: dir,
-  testEnvironment,
+  testEnvironment: ENVIRONMENTS[testEnvironment] ?? testEnvironment,
   testEnvironmentOptions: {
     // Jest's defaults for each environment, plus the source condition.
     customExportConditions: [...(testEnvironment === 'jsdom' ? ['browser'] : ['node', 'node-addons']), SOURCE_CONDITION],
   },
   testMatch: ['<rootDir>/**/*.test.ts', '<rootDir>/**/*.test.tsx'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
-  // Shared 2-core machines run several suites at once: time limits here guard against hangs, not speed.
-  testTimeout: 30_000,
+  // Shared 2-core machines run several suites at once: time limits here guard against hangs, not
+  // speed, and grow under CI (jest/hangGuard.js).
+  testTimeout: 30_000 * TIMEOUT_FACTOR,
   transform: {
     '^.+\\.(t|j)sx?$': [
       require.resolve('@swc/jest'),

@@ -1,17 +1,22 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { forgeSqlUnavailable } from '@bgstore/testing';
 
 // The scaffolded apps' own tests (src/app.test.ts with their jest.config.js), run here on the
 // workspace's packages from source; `npm run e2e:create` runs them again from packed tarballs.
-// The apps are written inside the workspace so that their imports resolve to the workspace's packages.
-const scratch = path.join(__dirname, '..', '.scratch');
+// The apps are written inside the workspace so that their imports resolve to the workspace's packages,
+// in a directory of this run's own: a second `npm test` in the same checkout may run beside it.
+const scratches = path.join(__dirname, '..', '.scratch');
+let scratch: string;
 const bin = path.join(__dirname, '..', 'bin', 'create.js');
 const validate = path.join(__dirname, '..', '..', '..', 'scripts', 'validate-manifest.js');
+// The factor the repository's Jest preset multiplies every test's timeout by under CI (jest/hangGuard.js):
+// the app's Jest, and the guard on it here, are hang guards that a loaded machine must not trip.
+const TIMEOUT_FACTOR = Number(process.env.BGSTORE_TIMEOUT_FACTOR ?? 1);
 beforeAll(() => {
-  rmSync(scratch, { recursive: true, force: true });
-  mkdirSync(scratch, { recursive: true });
+  mkdirSync(scratches, { recursive: true });
+  scratch = mkdtempSync(path.join(scratches, 'run-'));
 });
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -21,15 +26,17 @@ function scaffoldAndTest(dir: string, ...args: string[]) {
   const created = spawnSync(process.execPath, [bin, app, ...args], { encoding: 'utf8' });
   expect(created.stderr).toBe('');
   expect(execFileSync(process.execPath, [validate, path.join(app, 'manifest.yml')], { encoding: 'utf8' })).toContain('manifest OK');
-  // The app's own Jest config, plus the condition that reads the workspace's packages from source.
+  // The app's own Jest config, plus the condition that reads the workspace's packages from source,
+  // and its test timeout times the hang guard's factor.
   writeFileSync(
     path.join(app, 'jest.workspace.config.js'),
-    "module.exports = { ...require('./jest.config.js'), testEnvironmentOptions: { customExportConditions: ['node', 'node-addons', '@bgstore/source'] } };\n",
+    "const own = require('./jest.config.js');\n" +
+      `module.exports = { ...own, testTimeout: own.testTimeout * ${TIMEOUT_FACTOR}, testEnvironmentOptions: { customExportConditions: ['node', 'node-addons', '@bgstore/source'] } };\n`,
   );
   const run = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), '--config', 'jest.workspace.config.js', '--ci'], {
     cwd: app,
     encoding: 'utf8',
-    timeout: 150_000,
+    timeout: 150_000 * TIMEOUT_FACTOR,
     env: { ...process.env, FORCE_COLOR: '0' },
   });
   return { status: run.status, output: `${run.stdout}\n${run.stderr}` };

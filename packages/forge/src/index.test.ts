@@ -1,4 +1,5 @@
 import { defineStore } from '@bgstore/core';
+import { createManualClock } from '@bgstore/emulator';
 import type { BridgeEvents } from './bridgeTransport';
 
 type Callback = (payload: unknown) => unknown;
@@ -46,30 +47,42 @@ describe('@bgstore/forge', () => {
   it('syncs a host and a replica over injected events and unsubscribes on close', async () => {
     const { connect, createBridgeTransport, startHost } = await load();
     const { events, listening } = createFakeEvents();
-    const host = startHost(counter, { persistence: false, transport: createBridgeTransport(events) });
-    const replica = connect(counter, { transport: createBridgeTransport(events) });
-    await replica.actions.add(2);
-    expect(host.getState()).toEqual({ n: 2 });
-    await until(() => replica.getState().n === 2);
-    // The host's up event; the replica's down event and its inbox (#22.1).
-    expect(listening()).toBe(3);
-    replica.close();
-    host.close();
+    // The emulator's clock, never advanced: the events alone must carry the action (see below).
+    const clock = createManualClock(1_000_000);
+    const host = startHost(counter, { persistence: false, transport: createBridgeTransport(events), clock });
+    const replica = connect(counter, { transport: createBridgeTransport(events), clock });
+    try {
+      await replica.actions.add(2);
+      expect(host.getState()).toEqual({ n: 2 });
+      await until(() => replica.getState().n === 2);
+      // The host's up event; the replica's down event and its inbox (#22.1).
+      expect(listening()).toBe(3);
+    } finally {
+      replica.close();
+      host.close();
+    }
     await until(() => listening() === 0);
   });
 
   it('uses @forge/bridge events by default, on one event pair per store and an inbox per replica', async () => {
     const { connect, startHost } = await load();
-    const host = startHost(counter, { persistence: false });
-    const replica = connect(counter, { optimistic: true });
-    await replica.actions.add(5);
-    await until(() => replica.getState().n === 5 && replica.sync.getState().pending === 0);
-    expect(host.getState()).toEqual({ n: 5 });
-    // Besides the events, each asks its module's context who the page's user is (#21: the caller).
-    const used = new Set(calls.map((c) => (c.method === 'getContext' ? c.method : `${c.method} ${c.args.event}`)));
-    expect([...used].sort()).toEqual(['emit bgstore:counter:down', 'emit bgstore:counter:up', 'getContext', 'on bgstore:counter:down', `on bgstore:counter:down:${replica.clientId}`, 'on bgstore:counter:up']);
-    replica.close();
-    host.close();
+    // The emulator's clock, never advanced: no timer fires (a replica's hello sent again after a
+    // wait would be answered on its inbox), so what the bridge is asked depends on no machine's speed.
+    const clock = createManualClock(1_000_000);
+    const host = startHost(counter, { persistence: false, clock });
+    const replica = connect(counter, { optimistic: true, clock });
+    try {
+      await replica.actions.add(5);
+      await until(() => replica.getState().n === 5 && replica.sync.getState().pending === 0);
+      expect(host.getState()).toEqual({ n: 5 });
+      // Besides the events, each asks its module's context who the page's user is (#21: the caller).
+      const used = new Set(calls.map((c) => (c.method === 'getContext' ? c.method : `${c.method} ${c.args.event}`)));
+      expect([...used].sort()).toEqual(['emit bgstore:counter:down', 'emit bgstore:counter:up', 'getContext', 'on bgstore:counter:down', `on bgstore:counter:down:${replica.clientId}`, 'on bgstore:counter:up']);
+    } finally {
+      // Closed whatever failed: a host left open would keep Jest from exiting.
+      replica.close();
+      host.close();
+    }
     await until(() => bridge.listening() === 0);
   });
 });

@@ -2,7 +2,7 @@ import { defineStore } from '@bgstore/core';
 import { RESOLVER_FUNCTIONS as F } from '@bgstore/protocol';
 import { createKvsFetch, createManualClock } from '@bgstore/emulator';
 import { DOC_ENTITY_DECLARATION } from '.';
-import { createBackend, intent } from '../test/harness';
+import { createBackend, intent, until } from '../test/harness';
 import { unpackText } from './kvs/pieces';
 
 // The inbox attacked (#18.1, #18.2) and priced (#17): a batch waiting in a document's inbox can
@@ -21,10 +21,6 @@ type Backend = ReturnType<typeof createBackend>;
 
 const inboxKeys = (kvs: Backend['kvs']) => Object.keys(kvs.dump().kv ?? {}).filter((k) => k.includes(':in:'));
 const ids = async (call: Backend['call']) => ((await call(F.load, { store: 'board' })) as { state: Board }).state.cards.map((c) => c.id);
-const until = async (done: () => boolean) => {
-  for (let i = 0; i < 1000 && !done(); i++) await new Promise((r) => setTimeout(r, 2));
-  expect(done()).toBe(true);
-};
 
 /** A backend on a manual clock (storage's and the resolver's), with a document of about `bytes`. */
 async function nearlyFull(bytes: number) {
@@ -58,7 +54,7 @@ describe('the inbox against a second user', () => {
     const release = loseRacesOf(kvs, 'poster-card', 'other-card');
     // The poster's batch loses its race and waits in the inbox…
     const poster = call(F.commit, { store: 'board', baseRevision: 2, intents: [intent('p', 1, 'add', 'poster-card', 'p'.repeat(120_000))] }, { accountId: 'poster' });
-    await until(() => inboxKeys(kvs).length === 1);
+    await until(() => inboxKeys(kvs).length === 1, 'a batch waits in the inbox');
     // …and a second user's card lands meanwhile: with the waiting batch the document would not fit.
     const other = await call(F.commit, { store: 'board', baseRevision: 2, intents: [intent('o', 1, 'add', 'other-card', 'o'.repeat(120_000))] }, { accountId: 'other' });
     expect(other).toMatchObject({ revision: 3, outcomes: [{ ok: true }] });
@@ -76,7 +72,7 @@ describe('the inbox against a second user', () => {
     const { call, kvs } = await nearlyFull(3_800_000);
     const release = loseRacesOf(kvs, 'poster-card', 'other-card');
     const poster = call(F.commit, { store: 'board', baseRevision: 2, intents: [intent('p', 1, 'add', 'poster-card', 'p'.repeat(120_000))] }, { accountId: 'poster' });
-    await until(() => inboxKeys(kvs).length === 1);
+    await until(() => inboxKeys(kvs).length === 1, 'a batch waits in the inbox');
     await call(F.commit, { store: 'board', baseRevision: 2, intents: [intent('o', 1, 'add', 'other-card', 'o'.repeat(120_000))] }, { accountId: 'other' });
     release();
     const answer = (await poster) as { error?: { code: string }; outcomes?: { ok: boolean; code?: string }[] };
@@ -134,7 +130,7 @@ describe('what a commit costs (#17)', () => {
     await call(F.commit, { store: 'board', baseRevision: 0, intents: [intent('b', 1, 'add', 'c1', 'x')] });
     const release = loseRacesOf(kvs, 'a1', 'b1');
     const a = call(F.commit, { store: 'board', baseRevision: 1, intents: [intent('a', 1, 'add', 'a1', 'x')] }, { accountId: 'user-a' });
-    await until(() => inboxKeys(kvs).length === 1);
+    await until(() => inboxKeys(kvs).length === 1, 'a batch waits in the inbox');
     kvs.resetStats();
     const b = await call(F.commit, { store: 'board', baseRevision: 1, intents: [intent('b', 2, 'add', 'b1', 'x')] }, { accountId: 'user-b' });
     release();

@@ -3,8 +3,9 @@
 import fc from 'fast-check';
 import { defineStore } from '@bgstore/core';
 import { LIMITS, RESOLVER_FUNCTIONS as F } from '@bgstore/protocol';
+import { createManualClock } from '@bgstore/emulator';
 import { describeBackends } from '../test/backends';
-import { intent } from '../test/harness';
+import { intent, until } from '../test/harness';
 import type { StoreContext, StoreIntent } from '.';
 
 const board = defineStore({
@@ -105,17 +106,24 @@ describeBackends('#19.2 storage conformance', (backend) => {
 
   it('has the next winning commit apply a batch that lost the race, once, with its own caller’s policy', async () => {
     const policies = { board: { authorize: (context: StoreContext, i: StoreIntent) => (i.name !== 'rename' || context.accountId === 'user-b' ? true : 'only b renames') } };
-    const inst = await backend.create([board], { retryDelayMs: 20, policies });
+    // The contention loop's waits and budget on the emulator's clock, advanced only below: on the
+    // wall clock a loaded machine spent a's budget before the test saw its batch in the inbox.
+    const clock = createManualClock(1_000_000);
+    const inst = await backend.create([board], { retryDelayMs: 20, policies, clock });
     await inst.call(F.commit, { store: 'board', baseRevision: 0, intents: [intent('tab-b', 1, 'add', 'c1', 'c1')] });
     let bDone = false;
     inst.loseRaces((text) => text.includes('a1') && !text.includes('b1'), () => !bDone);
+    let aAnswered = false;
     const a = inst.call(F.commit, { store: 'board', baseRevision: 1, intents: [intent('tab-a', 1, 'add', 'a1', 'a1'), intent('tab-a', 2, 'rename', 'c1', 'by a')] }, { accountId: 'user-a' });
-    for (let i = 0; i < 500 && (await inst.inboxed()) === 0; i++) await new Promise((r) => setTimeout(r, 2));
+    void a.finally(() => (aAnswered = true));
+    await until(async () => (await inst.inboxed()) > 0, "a's lost race puts its batch in the inbox");
     expect(await inst.inboxed()).toBe(1);
     const b = await inst.call(F.commit, { store: 'board', baseRevision: 1, intents: [intent('tab-b', 2, 'add', 'b1', 'b1')] }, { accountId: 'user-b' });
     bDone = true;
     expect(b).toMatchObject({ revision: 2, outcomes: [{ clientId: 'tab-b', seq: 2, ok: true }], state: { cards: [{ id: 'c1', title: 'c1' }, { id: 'a1' }, { id: 'b1' }] } });
     expect(await inst.inboxed()).toBe(0);
+    // a's next try, after its wait: its batch was applied by b's commit.
+    for (let step = 0; !aAnswered && step < 1000; step++) await clock.advanceAsync(10);
     expect(await a).toMatchObject({ revision: 2, outcomes: [{ clientId: 'tab-a', seq: 1, ok: true, duplicate: true }, { clientId: 'tab-a', seq: 2, ok: false, code: 'UNAUTHORIZED', duplicate: true }] });
   });
 

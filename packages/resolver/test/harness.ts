@@ -61,3 +61,17 @@ export function createMeter(kvs: KvsFetch) {
   }) as unknown as KvsFetch;
   return { fetch, counts, reset: () => Object.assign(counts, { readRequests: 0, readUnits: 0 }) };
 }
+
+/**
+ * Polls `done` a few ms apart until it holds, for real work in flight (storage calls, MariaDB). The
+ * wait is for the event; its ceiling (60 s, times the hang-guard factor CI sets, see
+ * jest/hangGuard.js) only stops a hang, and ends the loop if the test timed out meanwhile.
+ */
+export async function until(done: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const ceilingMs = 60_000 * Number(process.env.BGSTORE_TIMEOUT_FACTOR ?? 1);
+  const started = Date.now();
+  while (!(await done())) {
+    if (Date.now() - started > ceilingMs) throw new Error(`[test] still waiting after ${ceilingMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}

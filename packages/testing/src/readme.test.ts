@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { renderApp } from './index';
 
@@ -9,15 +9,20 @@ import { renderApp } from './index';
 const readme = readFileSync(path.join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
 const top = readme.slice(0, readme.indexOf('\n## '));
 const files = [...top.matchAll(/```tsx?\n(\/\/ (src\/\S+) — [\s\S]*?)```/g)].map((m) => ({ file: m[2]!, code: m[1]! }));
-const app = path.join(__dirname, '..', 'test', '.readme-app');
-const manifest = path.join(app, 'manifest.yml');
+// A directory of this run's own: a second `npm test` in the same checkout may run beside it.
+const apps = path.join(__dirname, '..', 'test', '.readme-app');
+let app: string;
+let manifest: string;
 
 beforeAll(() => {
-  rmSync(app, { recursive: true, force: true });
+  mkdirSync(apps, { recursive: true });
+  app = mkdtempSync(path.join(apps, 'run-'));
+  manifest = path.join(app, 'manifest.yml');
   mkdirSync(path.join(app, 'src', 'frontend'), { recursive: true });
   copyFileSync(path.join(__dirname, '..', 'test', 'fixtures', 'readme', 'manifest.yml'), manifest);
   for (const { file, code } of files) writeFileSync(path.join(app, file), code);
-  writeFileSync(path.join(app, 'tsconfig.json'), JSON.stringify({ extends: '../../../../tsconfig.base.json', include: ['src'] }));
+  const base = path.relative(app, path.join(__dirname, '..', '..', '..', 'tsconfig.base.json'));
+  writeFileSync(path.join(app, 'tsconfig.json'), JSON.stringify({ extends: base, include: ['src'] }));
 });
 afterAll(() => rmSync(app, { recursive: true, force: true }));
 

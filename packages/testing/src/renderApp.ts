@@ -28,7 +28,8 @@ export interface RenderAppOptions {
   /**
    * How long waits (`waitFor`, `waitForText`, `click`) wait before failing. Under Jest a wait also
    * ends 250 ms before the test's own timeout, so the kit's message is the one you read.
-   * @default 5000
+   * @default under Jest, until 250 ms before the test's timeout (the one hang guard: a slow machine
+   * only makes a wait longer); elsewhere 5000
    */
   timeoutMs?: number;
   /** The emulator's clock. Waits poll in real time, so pass a manual clock only if you drive time yourself. @default the real clock */

@@ -1,6 +1,6 @@
 import { RUNNER_MARGIN_MS, runnerDeadline } from './runnerDeadline';
 
-/** How long a wait lasts when neither the app nor the call says. */
+/** How long a wait lasts when neither the app nor the call says, outside a test runner. */
 export const DEFAULT_WAIT_MS = 5000;
 const POLL_MS = 20;
 
@@ -26,11 +26,16 @@ export interface Waits {
   stop(error: Error): void;
 }
 
-/** The limit of one wait: what was asked, cut to end before the runner times the test out. */
-function limitOf(requested: number): { ms: number; note: string } {
+/**
+ * The limit of one wait. Asked for: that, cut to end before the runner times the test out. Not
+ * asked for, under Jest: until just before the runner's deadline — the wait is for an event, and
+ * the test's timeout is the one hang guard, so a slow machine does not fail a correct test.
+ */
+function limitOf(requested: number | undefined): { ms: number; note: string } {
   const deadline = runnerDeadline();
-  if (!deadline) return { ms: requested, note: '' };
+  if (!deadline) return { ms: requested ?? DEFAULT_WAIT_MS, note: '' };
   const left = Math.max(0, deadline.at - now() - RUNNER_MARGIN_MS);
+  if (requested === undefined) return { ms: left, note: ` (until the test runner's ${deadline.timeoutMs} ms test timeout, counted from the test's start)` };
   if (left >= requested) return { ms: requested, note: '' };
   return {
     ms: left,
@@ -45,7 +50,7 @@ export function createWaits(options: WaitsOptions): Waits {
   const blocker = () => stopped ?? options.fatal();
 
   function waitFor<T>(assertion: () => T | Promise<T>, waitOptions: { timeoutMs?: number } = {}): Promise<T> {
-    const limit = limitOf(waitOptions.timeoutMs ?? options.timeoutMs ?? DEFAULT_WAIT_MS);
+    const limit = limitOf(waitOptions.timeoutMs ?? options.timeoutMs);
     const started = now();
     return new Promise<T>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;

@@ -31,7 +31,8 @@ describe('manifest.yml', () => {
   it('is caught by the validator when a resource path does not exist', () => {
     // A copy beside the original, so relative paths resolve the same way.
     const broken = readFileSync(join(ROOT, 'manifest.yml'), 'utf8').replace('frontend/board.tsx', 'frontend/missing.tsx');
-    const path = join(ROOT, '.manifest-check.yml');
+    // Named per process: a second `npm test` in the same checkout may run this test at the same time.
+    const path = join(ROOT, `.manifest-check.${process.pid}.yml`);
     writeFileSync(path, broken);
     try {
       const result = validate(path);

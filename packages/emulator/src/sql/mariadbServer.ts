@@ -94,7 +94,8 @@ export async function startMariaDb(options: { startTimeoutMs?: number } = {}): P
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitFor(() => exited || existsSync(socketPath), options.startTimeoutMs ?? 30_000, () => `start: ${log()}`);
+    // Waits for the socket (or the exit); the limit only guards a hang: a loaded machine can take long.
+    await waitFor(() => exited || existsSync(socketPath), options.startTimeoutMs ?? 120_000, () => `start: ${log()}`);
     if (exited) throw new Error(`[emulator] MariaDB exited at start: ${log()}`);
   } catch (e) {
     await stop();

@@ -4,7 +4,7 @@ import { defineStore } from '@bgstore/core';
 import { RESOLVER_FUNCTIONS as F } from '@bgstore/protocol';
 import { createKvsFetch, createManualClock, type ManualClock } from '@bgstore/emulator';
 import { DOC_ENTITY_DECLARATION } from '..';
-import { createBackend, intent } from '../../test/harness';
+import { createBackend, intent, until } from '../../test/harness';
 import { GARBAGE_FLOOR_BYTES, GARBAGE_GRACE_MS } from './garbage';
 
 // Garbage attacked (#18.3, #18.4): stored bytes stay ≤ 1.5× the document after every commit — what
@@ -319,7 +319,7 @@ describe(`garbage against loads and rewrites (BGSTORE_SEED=${seed})`, () => {
     const revision = () => (Object.values(kvs.dump()['entity:bgstore-doc']!)[0] as { revision: number }).revision;
     const before = revision();
     const w = call(F.commit, { store: 'list', baseRevision: 0, intents: [intent('w', 10, 'toggle', 0)] });
-    for (let i = 0; i < 500 && revision() === before; i++) await new Promise((r) => setTimeout(r, 1));
+    await until(() => revision() !== before, 'the commit lands');
     // Another instance reads the head now (the commit landed, its garbage transactions not yet) and
     // writes back an earlier title: pieces an earlier rewrite replaced, which those transactions delete.
     const late = createBackend([list], { kvs, warmDocuments: 0, now: () => t });
