@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
@@ -65,12 +65,16 @@ export async function startMariaDb(options: { startTimeoutMs?: number } = {}): P
   const data = join(dir, 'data');
   const socketPath = join(dir, 'sock');
   const errLog = join(dir, 'err.log');
-  const init = spawnSync(bins.installDb, ['--no-defaults', `--datadir=${data}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db'], { encoding: 'utf8' });
+  // Its own temporary directory: servers bootstrapping side by side in /tmp collided on the
+  // temporary tables' names (two `npm test` runs at once).
+  const tmp = join(dir, 'tmp');
+  mkdirSync(tmp);
+  const init = spawnSync(bins.installDb, ['--no-defaults', `--datadir=${data}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db', `--tmpdir=${tmp}`], { encoding: 'utf8' });
   if (init.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`[emulator] mariadb-install-db failed: ${init.stderr || init.stdout}`);
   }
-  const args = ['--no-defaults', `--datadir=${data}`, `--socket=${socketPath}`, '--skip-networking', '--user=root', `--pid-file=${join(dir, 'pid')}`, `--log-error=${errLog}`, '--innodb-buffer-pool-size=64M', '--max-connections=200'];
+  const args = ['--no-defaults', `--datadir=${data}`, `--socket=${socketPath}`, '--skip-networking', '--user=root', `--pid-file=${join(dir, 'pid')}`, `--log-error=${errLog}`, `--tmpdir=${tmp}`, '--innodb-buffer-pool-size=64M', '--max-connections=200'];
   guard();
   const child = spawn(bins.mariadbd, args, { stdio: 'ignore' });
   running.set(child, dir);
