@@ -7,7 +7,10 @@
 // needs nothing else (scripts/size/feed.tsx: a store, `connect`, the hooks; target ≤ 7 KB, #20) and
 // for a background script (scripts/size/background.ts: a store and `startHost`), each split by
 // package and by source file (the files from a second bundle of the sources, whose total is printed
-// beside the dist one: the two differ by a few hundred bytes).
+// beside the dist one: the two differ by a few hundred bytes). Those two are bundled with code
+// splitting, as a bundler that splits serves them: what a page loads first (the entry chunk and the
+// chunks it imports) against the target, and the lazy chunks (`import()`: a replica's digest code,
+// loaded on the first digest beat) beside it, each gzipped on its own as each is fetched on its own.
 // Usage: node scripts/bundle-size.js [resource]   (default: the example's board feed, then those two)
 //        node scripts/bundle-size.js --record     (also writes the two into bench-results.json's `bundle`)
 'use strict';
@@ -24,10 +27,14 @@ const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 /** Everything but bgstore: what an app brings anyway (React, Forge) or bgstore's own dependencies. */
 const OTHERS = ['react', 'react/*', 'immer', 'zustand', 'zustand/*', '@forge/*'];
 
-/** A production bundle of `entry`: dist/ of @bgstore/* (as installed), or their sources with `source`. */
-function bundle(entry, external = [], source = false) {
+/**
+ * A production bundle of `entry`: dist/ of @bgstore/* (as installed), or their sources with `source`;
+ * `split`: with code splitting (several output files), else one file with every `import()` inlined.
+ */
+function bundle(entry, external = [], source = false, split = false) {
   return esbuild.buildSync({
     entryPoints: [entry], bundle: true, minify: true, write: false, metafile: true, format: 'esm', platform: 'browser',
+    ...(split ? { splitting: true, outdir: path.join(root, '.size-out'), chunkNames: '[name]-[hash]' } : {}),
     target: 'es2022', jsx: 'automatic', define: { 'process.env.NODE_ENV': '"production"' }, external, logLevel: 'silent',
     // No source condition: @bgstore/* resolve to their published dist/.
     conditions: source ? ['@bgstore/source'] : [], absWorkingDir: root,
@@ -42,6 +49,27 @@ function owner(input) {
 }
 
 const inputsOf = (result) => Object.entries(Object.values(result.metafile.outputs)[0].inputs);
+
+/**
+ * A split bundle's output files as a page loads them: `initial` (the entry chunk and every chunk it
+ * imports statically, transitively) and `lazy` (the rest: loaded by `import()` when needed). Each
+ * part's min and min+gzip bytes (every file gzipped on its own) and its min bytes by input.
+ */
+function partsOf(result) {
+  const outputs = result.metafile.outputs;
+  const entry = Object.keys(outputs).find((o) => outputs[o].entryPoint);
+  const initial = new Set([entry]);
+  for (const o of initial) for (const i of outputs[o].imports) if (i.kind === 'import-statement' && outputs[i.path]) initial.add(i.path);
+  const files = new Map(result.outputFiles.map((f) => [path.relative(root, f.path), f.contents]));
+  const part = (names) => ({
+    files: names.length,
+    min: names.reduce((n, o) => n + files.get(o).length, 0),
+    gzip: names.reduce((n, o) => n + gz(files.get(o)), 0),
+    inputs: names.flatMap((o) => Object.entries(outputs[o].inputs)),
+  });
+  const all = Object.keys(outputs).filter((o) => o.endsWith('.js'));
+  return { initial: part(all.filter((o) => initial.has(o))), lazy: part(all.filter((o) => !initial.has(o))) };
+}
 const sumBy = (entries, key) => {
   const out = {};
   for (const [input, info] of entries) if (info.bytesInOutput) out[key(input)] = (out[key(input)] ?? 0) + info.bytesInOutput;
@@ -71,22 +99,24 @@ function report(entry) {
 }
 
 /**
- * bgstore alone (every other package left out) for an entry that needs nothing else of it: min and
- * min+gzip bytes, min bytes by package, and by source file (from a bundle of the sources, `files`).
- * `source` measures the sources only (no build needed; the bench does so).
+ * bgstore alone (every other package left out) for an entry that needs nothing else of it, split as
+ * a page loads it: `min` and `gzip` of the initial load, with its min bytes by package and by source
+ * file (from a bundle of the sources, `files`); `lazy`, the chunks loaded later, likewise; `total`,
+ * both. `source` measures the sources only (no build needed; the bench does so).
  */
 function measureAlone(entry, source = false) {
-  const built = bundle(entry, OTHERS, source);
-  const out = built.outputFiles[0].contents;
-  const src = source ? built : bundle(entry, OTHERS, true);
+  const built = partsOf(bundle(entry, OTHERS, source, true));
+  const src = source ? built : partsOf(bundle(entry, OTHERS, true, true));
   const rel = (input) => path.relative(root, path.resolve(root, input));
   return {
     entry: rel(entry),
     from: source ? 'sources' : 'dist',
-    min: out.length,
-    gzip: gz(out),
-    byPackage: sumBy(inputsOf(built), owner),
-    files: { min: src.outputFiles[0].contents.length, gzip: gz(src.outputFiles[0].contents), byFile: sumBy(inputsOf(src), rel) },
+    min: built.initial.min,
+    gzip: built.initial.gzip,
+    byPackage: sumBy(built.initial.inputs, owner),
+    files: { min: src.initial.min, gzip: src.initial.gzip, byFile: sumBy(src.initial.inputs, rel) },
+    lazy: { chunks: built.lazy.files, min: built.lazy.min, gzip: built.lazy.gzip, byFile: sumBy(src.lazy.inputs, rel) },
+    total: { min: built.initial.min + built.lazy.min, gzip: built.initial.gzip + built.lazy.gzip },
   };
 }
 
@@ -102,11 +132,13 @@ function measureBundles(source = false) {
 /** Prints what {@link measureBundles} measured: the totals against the target, then by package and by file. */
 function printBundles(m) {
   for (const [what, r] of [['a feed', m.feed], ['a background script', m.background]]) {
-    const verdict = what === 'a feed' ? `; target ≤ ${kb(m.targetGzip)}: ${r.gzip <= m.targetGzip ? 'met' : `${kb(r.gzip - m.targetGzip)} over`}` : '';
-    console.log(`${what} (${r.entry}): bgstore alone ${kb(r.min)} min, ${kb(r.gzip)} min+gzip (${r.from})${verdict}`);
-    console.log(`  by package (min): ${Object.entries(r.byPackage).map(([o, b]) => `${o} ${kb(b)}`).join(', ')}`);
-    console.log(`  by file (min, the sources bundled: ${kb(r.files.min)} min, ${kb(r.files.gzip)} min+gzip):`);
+    const verdict = what === 'a feed' ? `; target ≤ ${kb(m.targetGzip)} (initial): ${r.gzip <= m.targetGzip ? 'met' : `${kb(r.gzip - m.targetGzip)} over`}` : '';
+    console.log(`${what} (${r.entry}), bgstore alone (${r.from}): initial ${kb(r.min)} min, ${kb(r.gzip)} min+gzip${verdict}`);
+    console.log(`  + lazy (${r.lazy.chunks} chunk${r.lazy.chunks === 1 ? '' : 's'}, loaded by import() when needed) ${kb(r.lazy.min)} min, ${kb(r.lazy.gzip)} min+gzip = total ${kb(r.total.min)} min, ${kb(r.total.gzip)} min+gzip (each file gzipped on its own)`);
+    console.log(`  initial by package (min): ${Object.entries(r.byPackage).map(([o, b]) => `${o} ${kb(b)}`).join(', ')}`);
+    console.log(`  initial by file (min, the sources bundled: ${kb(r.files.min)} min, ${kb(r.files.gzip)} min+gzip):`);
     for (const [file, bytes] of Object.entries(r.files.byFile)) if (bytes >= 200) console.log(`    ${String(bytes).padStart(6)}  ${file}`);
+    if (r.lazy.chunks) console.log(`  lazy by file (min): ${Object.entries(r.lazy.byFile).map(([f, b]) => `${path.basename(f)} ${b}`).join(', ')}`);
   }
 }
 
