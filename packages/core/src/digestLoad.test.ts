@@ -1,6 +1,6 @@
 // #20 a replica's digest code is a chunk of its own, loaded with `import()` on the first digest beat:
-// the checks of PROTOCOL.md rule 6a still hold once it is there, and a load that fails (a bundle that
-// cannot split, a chunk that does not arrive) is counted and warned about, never thrown. The chunk
+// the checks of PROTOCOL.md rule 6a still hold once it is there, and a load that fails (a chunk that
+// does not arrive, a runtime without `import()`) is counted and warned about, never thrown. The chunk
 // is `replica/digestEngine`: here it is observed (or made to fail) through Jest's module registry,
 // and the store is driven through the public `createHost` and `createReplica` on the emulator's bus
 // and a manual clock.

@@ -4,7 +4,8 @@
 // snapshot, then checks. From there the digest is kept up to date from the patches it applies, so a
 // beat is checked at once; after a snapshot it is computed in slices on later ticks (a check that
 // arrives meanwhile waits for it), so a check never blocks a join or a render. If the code cannot
-// be loaded (a bundler or runtime that cannot split), the replica counts it and goes on without.
+// be loaded (a chunk that did not arrive, a runtime without `import()`; a bundler that cannot split
+// inlines it), the replica counts it and goes on without.
 import type { WirePatch } from '@bgstore/protocol';
 import { requestSync } from './handshake';
 import type { DigestEngine, Turn } from './state';

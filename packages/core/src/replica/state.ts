@@ -92,7 +92,7 @@ export interface ReplicaCounters {
   /** Snapshots addressed to another replica (or unasked for), not applied. */
   unasked: number;
   digestMismatches: number;
-  /** The digest code could not be loaded (a bundle that cannot split, a chunk that failed): no digest checks since. */
+  /** The digest code could not be loaded (a chunk that did not arrive, a runtime without `import()`): no digest checks since. */
   digestLoadFailures: number;
   buildMismatches: number;
 }
