@@ -5,7 +5,7 @@ import { createActions, createCalls } from '../runtime/calls';
 import { randomId, systemClock, type Clock, type Logger, type Persistence, type RemoteChange, type Transport } from '../runtime/ports';
 import type { ActionCall, ActionRecipes, Caller, InferActions, StoreDefinition } from '../state/defineStore';
 import { createHostMachine, nextWake, step, type HostCounters, type HostEffect, type HostEvent, type HostPhase, type HostTiming } from './machine';
-import { durableStatus } from './save';
+import { durableStatus } from './durableReport';
 
 /** Options of {@link createHost}. */
 export interface HostOptions<TState> {
@@ -204,15 +204,7 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
     call: (name, args) => run({ type: 'call', name, args })!,
   });
 
-  const caller = options.caller;
-  if (isPromiseLike(caller)) {
-    Promise.resolve(caller)
-      .then((c) => void (m.caller = c), (error) => logger.warn(`[bgstore] ${definition.name}: the page's user is unknown (${String(error)}); actions run as anonymous here until storage runs them`))
-      .then(() => run({ type: 'start' }));
-  } else {
-    if (caller) m.caller = caller;
-    run({ type: 'start' });
-  }
+  startAs(options.caller, m, definition.name, logger, () => run({ type: 'start' }));
 
   const close = () => {
     if (m.phase === 'closed') return;
@@ -241,6 +233,21 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
     close,
     onClose: (fn) => void closers.push(fn),
   };
+}
+
+/**
+ * Starts the machine as the page's user: at once when known, else once its promise settles (a
+ * failure leaves actions running as anonymous here; storage runs them as the real caller anyway).
+ */
+function startAs(caller: HostOptions<unknown>['caller'], m: { caller?: Caller }, store: string, logger: Pick<Console, 'warn'>, start: () => void) {
+  if (isPromiseLike(caller)) {
+    Promise.resolve(caller)
+      .then((c) => void (m.caller = c), (error) => logger.warn(`[bgstore] ${store}: the page's user is unknown (${String(error)}); actions run as anonymous here until storage runs them`))
+      .then(start);
+  } else {
+    if (caller) m.caller = caller;
+    start();
+  }
 }
 
 const isPromiseLike = (value: unknown): value is PromiseLike<Caller> => typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
