@@ -1,16 +1,16 @@
 #!/usr/bin/env node
 // bgstore's own share of a UI Kit resource bundle, from an esbuild metafile: bundles a resource as
 // a production build (minified, the published dist/ of @bgstore/*, as an app installs them; run
-// `npm run build` first) and splits the output bytes by package. min+gzip: bgstore bundled alone
-// (every other package left out), and the full bundle minus the same bundle without @bgstore/*
-// (which also drops immer and zustand, which only bgstore brings). Then bgstore alone for a feed that
-// needs nothing else (scripts/size/feed.tsx: a store, `connect`, the hooks; target ≤ 7 KB, #20) and
-// for a background script (scripts/size/background.ts: a store and `startHost`), each split by
-// package and by source file (the files from a second bundle of the sources, whose total is printed
-// beside the dist one: the two differ by a few hundred bytes). Those two are bundled with code
-// splitting, as a bundler that splits serves them: what a page loads first (the entry chunk and the
-// chunks it imports) against the target, and the lazy chunks (`import()`: a replica's digest code,
-// loaded on the first digest beat) beside it, each gzipped on its own as each is fetched on its own.
+// `npm run build` first) with code splitting, as a bundler that splits serves it (the Forge CLI's
+// webpack does): what a page loads first (the entry chunk and the chunks it imports) apart from the
+// lazy chunks (`import()`: a replica's digest code, loaded on the first digest beat), each file
+// gzipped on its own as each is fetched on its own. It splits the first load's bytes by package.
+// min+gzip: bgstore bundled alone (every other package left out), and the full first load minus the
+// same without @bgstore/* (which also drops immer and zustand, which only bgstore brings). Then
+// bgstore alone for a feed that needs nothing else (scripts/size/feed.tsx: a store, `connect`, the
+// hooks; target ≤ 7 KB for the first load, #20) and for a background script
+// (scripts/size/background.ts: a store and `startHost`), each split by package and by source file
+// (the files from a second bundle of the sources, whose total is printed beside the dist one).
 // Usage: node scripts/bundle-size.js [resource]   (default: the example's board feed, then those two)
 //        node scripts/bundle-size.js --record     (also writes the two into bench-results.json's `bundle`)
 'use strict';
@@ -48,7 +48,6 @@ function owner(input) {
   return ws ? `@bgstore/${ws[1]}` : 'app';
 }
 
-const inputsOf = (result) => Object.entries(Object.values(result.metafile.outputs)[0].inputs);
 
 /**
  * A split bundle's output files as a page loads them: `initial` (the entry chunk and every chunk it
@@ -76,26 +75,25 @@ const sumBy = (entries, key) => {
   return Object.fromEntries(Object.entries(out).sort((a, b) => b[1] - a[1]));
 };
 
-/** The full breakdown of one resource's bundle by package, and bgstore's share of it. */
+/** The full breakdown of one resource's first load by package (split as a bundler that splits serves it), and bgstore's share of it. */
 function report(entry) {
-  const full = bundle(entry);
-  const [out] = full.outputFiles;
-  const byOwner = sumBy(inputsOf(full), owner);
-  const total = out.contents.length;
-  const withoutBgstore = bundle(entry, ['@bgstore/*']).outputFiles[0];
+  const { initial, lazy } = partsOf(bundle(entry, [], false, true));
+  const byOwner = sumBy(initial.inputs, owner);
+  const total = initial.min;
+  const withoutBgstore = partsOf(bundle(entry, ['@bgstore/*'], false, true)).initial;
   const bgstoreMin = Object.entries(byOwner).filter(([o]) => o.startsWith('@bgstore/')).reduce((n, [, b]) => n + b, 0);
-  const bgstoreGz = gz(out.contents) - gz(withoutBgstore.contents);
+  const bgstoreGz = initial.gzip - withoutBgstore.gzip;
 
-  console.log(`${path.relative(root, entry)}: ${kb(total)} min, ${kb(gz(out.contents))} min+gzip (esbuild, production)`);
+  console.log(`${path.relative(root, entry)}: first load ${kb(total)} min, ${kb(initial.gzip)} min+gzip (esbuild, production, split); lazy chunks ${kb(lazy.min)} min, ${kb(lazy.gzip)} min+gzip`);
   for (const [o, bytes] of Object.entries(byOwner).slice(0, 12)) {
     console.log(`  ${o.padEnd(36)} ${kb(bytes).padStart(9)}  ${((100 * bytes) / total).toFixed(1).padStart(5)} %`);
   }
   // bgstore alone: the same entry with every other package left out (app code is a few hundred bytes).
   const others = Object.keys(byOwner).filter((o) => o !== 'app' && !o.startsWith('@bgstore/'));
-  const alone = bundle(entry, [...others, ...others.map((o) => `${o}/*`)]).outputFiles[0];
-  console.log(`bgstore (@bgstore/*): ${kb(bgstoreMin)} min (${((100 * bgstoreMin) / total).toFixed(1)} % of the bytes);`);
-  console.log(`  min+gzip: ${kb(gz(alone.contents))} bundled alone (with the few hundred bytes of app code in the entry);`);
-  console.log(`  ${kb(bgstoreGz)} of ${kb(gz(out.contents))} (${((100 * bgstoreGz) / gz(out.contents)).toFixed(1)} %) with the packages only bgstore brings (immer, zustand): the full bundle minus the one without @bgstore/*`);
+  const alone = partsOf(bundle(entry, [...others, ...others.map((o) => `${o}/*`)], false, true));
+  console.log(`bgstore (@bgstore/*): ${kb(bgstoreMin)} min in the first load (${((100 * bgstoreMin) / total).toFixed(1)} % of its bytes);`);
+  console.log(`  min+gzip: ${kb(alone.initial.gzip)} first load bundled alone (with the few hundred bytes of app code in the entry), + ${kb(alone.lazy.gzip)} lazy;`);
+  console.log(`  ${kb(bgstoreGz)} of ${kb(initial.gzip)} (${((100 * bgstoreGz) / initial.gzip).toFixed(1)} %) of the first load with the packages only bgstore brings (immer, zustand): the full first load minus the one without @bgstore/*`);
 }
 
 /**
