@@ -82,19 +82,12 @@ export interface Replica<TState, TActions extends ActionRecipes<TState>> extends
 export function createReplica<TState, TActions extends ActionRecipes<TState>>(definition: StoreDefinition<TState, TActions>, options: ReplicaOptions): Replica<TState, TActions> {
   const { clock = systemClock, createId = randomId } = options;
   const store = definition.name;
-  const clientId = createId();
-  // Hosts drop messages from an id that is not one, or that starts with `.` as aliases do (#18.9).
-  if (!isId(clientId) || clientId.startsWith('.')) throw new TypeError(`[bgstore] createId gave ${JSON.stringify(clientId)}${process.env.NODE_ENV !== 'production' ? ": a client id is 1–64 characters of A–Z a–z 0–9 _ . - and does not start with '.'" : ', not an id'}`);
+  const clientId = checkedClientId(createId());
   const m = createReplicaMachine(definition as unknown as StoreDefinition<TState, ActionRecipes<TState>>, clientId, replicaTiming(options), options.random ?? Math.random);
   const calls = createCalls();
   const caller = { current: ANONYMOUS_CALLER };
   const { state, status, render } = createStores(definition, m, options.optimistic ?? true, caller);
-  if (typeof (options.caller as PromiseLike<Caller> | undefined)?.then === 'function') {
-    void Promise.resolve(options.caller).then((c) => {
-      caller.current = c ?? ANONYMOUS_CALLER;
-      render();
-    }, () => undefined);
-  } else if (options.caller) caller.current = options.caller as Caller;
+  followCaller(options.caller, caller, render);
 
   const { channel, wake } = connectPeer({
     transport: options.transport,
@@ -114,7 +107,6 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
     onTick: () => run({ type: 'tick' }),
   });
 
-  let flushScheduled = false;
   /** Runs one event through the machine and performs its effects; returns the call a `call` event opened. */
   function run(event: ReplicaEvent): ActionCall | undefined {
     let opened: ActionCall | undefined;
@@ -123,36 +115,20 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
       else if (e.type === 'opened') opened = calls.open(e.seq);
       else if (e.type === 'applied') calls.applied(e.seq);
       else if (e.type === 'settled') calls.settle(e.seq, e.error);
-      else if (e.type === 'load-digest') loadDigest();
+      else if (e.type === 'load-digest') loadDigest(store, options.logger ?? console, run);
     }
     render();
     wake.arm();
     return opened;
   }
 
-  /** The digest code, in a chunk of its own where the bundler splits (see `digest.ts`); a failed load is counted, never thrown. */
-  function loadDigest() {
-    import('./digestEngine').then(
-      (digests) => run({ type: 'digest-loaded', digests }),
-      (error) => {
-        (options.logger ?? console).warn(`[bgstore] ${store}: digest checks are off (${String(error)})`);
-        run({ type: 'digest-load-failed' });
-      },
-    );
-  }
-
+  // Calls made in one task go out in one message.
+  const flushSoon = coalesced(() => run({ type: 'flush' }));
   const actions = createActions(definition, calls, {
     closed: () => (m.phase === 'closed' ? `[bgstore] replica of '${store}' is closed` : undefined),
     call(name, args) {
       const call = run({ type: 'call', name, args })!;
-      // Calls made in one task go out in one message.
-      if (!flushScheduled) {
-        flushScheduled = true;
-        queueMicrotask(() => {
-          flushScheduled = false;
-          run({ type: 'flush' });
-        });
-      }
+      flushSoon();
       return call;
     },
   });
@@ -173,5 +149,45 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
       wake.close();
       channel.close();
     },
+  };
+}
+
+/** A client id hosts accept: they drop messages from an id that is not one, or that starts with `.` as aliases do (#18.9). */
+function checkedClientId(clientId: string): string {
+  if (!isId(clientId) || clientId.startsWith('.')) throw new TypeError(`[bgstore] createId gave ${JSON.stringify(clientId)}${process.env.NODE_ENV !== 'production' ? ": a client id is 1–64 characters of A–Z a–z 0–9 _ . - and does not start with '.'" : ', not an id'}`);
+  return clientId;
+}
+
+/** The page's user, whom optimistic recipes see as `this.caller`: at once when known, else once its promise settles. */
+function followCaller(given: ReplicaOptions['caller'], caller: { current: Caller }, render: () => void) {
+  if (typeof (given as PromiseLike<Caller> | undefined)?.then === 'function') {
+    void Promise.resolve(given).then((c) => {
+      caller.current = c ?? ANONYMOUS_CALLER;
+      render();
+    }, () => undefined);
+  } else if (given) caller.current = given as Caller;
+}
+
+/** The digest code, in a chunk of its own where the bundler splits (see `digest.ts`); a failed load is counted, never thrown. */
+function loadDigest(store: string, logger: Pick<Console, 'warn'>, run: (event: ReplicaEvent) => unknown) {
+  import('./digestEngine').then(
+    (digests) => run({ type: 'digest-loaded', digests }),
+    (error) => {
+      logger.warn(`[bgstore] ${store}: digest checks are off (${String(error)})`);
+      run({ type: 'digest-load-failed' });
+    },
+  );
+}
+
+/** `fn` run once in a microtask however often this is called before it runs. */
+function coalesced(fn: () => void): () => void {
+  let scheduled = false;
+  return () => {
+    if (scheduled) return;
+    scheduled = true;
+    queueMicrotask(() => {
+      scheduled = false;
+      fn();
+    });
   };
 }

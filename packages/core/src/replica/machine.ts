@@ -27,8 +27,9 @@ import { requestSync, tickSync } from './handshake';
 import { receive } from './receive';
 import { isFinal, type Call, type ReplicaEffect, type ReplicaEvent, type ReplicaMachine, type Turn } from './state';
 
-export { createReplicaMachine, inView, isFinal, nextWake, pendingForView, replicaTiming } from './state';
-export type { Call, CallStage, ReplicaCounters, ReplicaEffect, ReplicaEvent, ReplicaMachine, ReplicaTiming, ResyncReason, SyncPhase } from './state';
+export { createReplicaMachine, inView, isFinal, nextWake, pendingForView } from './state';
+export { replicaTiming, type ReplicaTiming } from './timing';
+export type { Call, CallStage, ReplicaCounters, ReplicaEffect, ReplicaEvent, ReplicaMachine, ResyncReason, SyncPhase } from './state';
 
 /** Runs one event. Mutates `m`; returns what to do. */
 export function step<TState>(m: ReplicaMachine<TState>, event: ReplicaEvent, now: number): ReplicaEffect[] {
