@@ -6,6 +6,7 @@ import { createKvsFaults, createSqlFetch, routeForgeFetch, type SqlFetch } from 
 import { createMysqlExecutor, findMariaDb, startMariaDb, type MariaDbServer } from '@bgstore/emulator/node';
 import { registerStores, type RegisteredStore } from '@bgstore/resolver';
 import { sqlStorage } from '@bgstore/resolver/sql';
+import type { SqlExecutor } from '@bgstore/emulator';
 import { contention, contentionStore, type ContentionFigures } from './contention';
 import { compactStore } from './storage';
 import { benchStore } from './systems';
@@ -21,12 +22,38 @@ const STATEMENTS: [string, RegExp][] = [
   ['deletes', /^DELETE/],
 ];
 
+/** The resolver a scenario runs: this checkout's, or an older copy's to compare with in the same run. */
+interface Release {
+  label: string;
+  registerStores: typeof registerStores;
+  sqlStorage: typeof sqlStorage;
+}
+
+const CURRENT: Release = { label: '', registerStores, sqlStorage };
+
+/**
+ * `BGSTORE_BENCH_SQL_BASELINE=<dir>`: a copy of an older `packages/resolver/src` (e.g. `git archive
+ * <commit> packages/resolver/src` under `apps/bench/src/scratch-…`, which git ignores) whose contention
+ * scenarios run too, interleaved with this checkout's, labelled "(before)": before/after on one
+ * machine's load. Its hosts are this checkout's.
+ */
+function baseline(): Release | undefined {
+  const dir = process.env.BGSTORE_BENCH_SQL_BASELINE;
+  if (!dir) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a path known only at run time
+  const load = (path: string) => require(require('node:path').resolve(dir, path)) as Record<string, unknown>;
+  return { label: ' (before)', registerStores: load('index.ts').registerStores as typeof registerStores, sqlStorage: load('sql/index.ts').sqlStorage as typeof sqlStorage };
+}
+
 type Call = (functionKey: string, payload: Record<string, unknown>, accountId?: string) => Promise<Record<string, unknown>>;
 
 interface SqlWorld {
   fetch: SqlFetch;
   /** Requests by statement since the last reset (see STATEMENTS; the rest as 'other'). */
   statements: Map<string, number>;
+  watched: ReturnType<typeof watchedExecutor>;
+  /** Told of every request's statement (to count them by the second). */
+  onRequest?: (query: string) => void;
   /** Calls a resolver function on an instance that keeps `warm` documents (and guesses, unless `guess` is false). */
   instance(warm: number, guess?: boolean): Call;
   /**
@@ -45,8 +72,47 @@ interface SqlWorld {
  */
 const CAPPED_QUERY_MS = 10;
 
-async function sqlWorld(server: MariaDbServer, stores: RegisteredStore[], many: boolean, readsAreDml = true): Promise<SqlWorld> {
-  const executor = await createMysqlExecutor({ socketPath: server.socketPath, connections: 16 });
+/**
+ * What the database did with each kind of statement (see STATEMENTS): how the log INSERTs ended
+ * (`rows=1` inserted, `rows=2` left a batch on the row that won, `rows=0` neither, `errno=…` refused)
+ * and the server's time, to tell where commits go when few of them win.
+ */
+function watchedExecutor(executor: SqlExecutor) {
+  const outcomes = new Map<string, number>();
+  const serverMs = new Map<string, number>();
+  const count = (map: Map<string, number>, key: string, n = 1) => map.set(key, (map.get(key) ?? 0) + n);
+  const watched: SqlExecutor = {
+    ...executor,
+    async run(query, params, options) {
+      const kind = STATEMENTS.find(([, re]) => re.test(query))?.[0] ?? 'other';
+      const started = performance.now();
+      try {
+        const out = await executor.run(query, params, options);
+        if (kind === 'log_inserts' && 'summary' in out) count(outcomes, `rows=${out.summary.affectedRows}`);
+        count(outcomes, `${kind}`);
+        if (out.ms !== undefined) count(serverMs, `${kind}(server)`, out.ms);
+        return out;
+      } catch (error) {
+        if (kind === 'log_inserts') count(outcomes, `errno=${String((error as { errno?: unknown }).errno)}`);
+        throw error;
+      } finally {
+        count(serverMs, kind, performance.now() - started);
+      }
+    },
+  };
+  const reset = () => {
+    outcomes.clear();
+    serverMs.clear();
+  };
+  return { executor: watched, outcomes, serverMs, reset };
+}
+
+async function sqlWorld(server: MariaDbServer, stores: RegisteredStore[], many: boolean, readsAreDml = true, release = CURRENT): Promise<SqlWorld> {
+  // Connections enough that none waits for one: Forge SQL publishes no limit on statements in
+  // flight, and with 16 a statement waited ~4.5 s for a connection at 200 pages (each held one
+  // ~270 ms, mostly this process's event-loop lag), which alone made winning commits rare.
+  const watched = watchedExecutor(await createMysqlExecutor({ socketPath: server.socketPath, connections: 150 }));
+  const executor = watched.executor;
   const statements = new Map<string, number>();
   const latency = many ? createKvsFaults({ seed: 1, latencyMs: [20, 60] }) : undefined;
   const fetch = createSqlFetch({
@@ -55,21 +121,23 @@ async function sqlWorld(server: MariaDbServer, stores: RegisteredStore[], many: 
       const query = String((call.body as { query?: unknown } | undefined)?.query ?? '');
       const kind = STATEMENTS.find(([, re]) => re.test(query))?.[0] ?? 'other';
       statements.set(kind, (statements.get(kind) ?? 0) + 1);
+      world.onRequest?.(query);
       return latency?.(call);
     },
     queryCostMs: many ? (_query, ms) => Math.min(ms, CAPPED_QUERY_MS) : undefined,
     limits: { readsAreDml },
   });
   (globalThis as { __forge_fetch__?: unknown }).__forge_fetch__ = routeForgeFetch({ sql: fetch });
-  return {
+  const world: SqlWorld = {
     fetch,
     statements,
-    instance: (warm, guess = true) => instanceOf(stores, warm, guess),
+    watched,
+    instance: (warm, guess = true) => instanceOf(release, stores, warm, guess),
     pool(warm, guess = true) {
       const idle: Call[] = [];
       let made = 0;
       const call = async (functionKey: string, payload: Record<string, unknown>, accountId?: string) => {
-        const instance = idle.pop() ?? (made++, instanceOf(stores, warm, guess));
+        const instance = idle.pop() ?? (made++, instanceOf(release, stores, warm, guess));
         try {
           return await instance(functionKey, payload, accountId);
         } finally {
@@ -79,12 +147,13 @@ async function sqlWorld(server: MariaDbServer, stores: RegisteredStore[], many: 
       return Object.assign(call, { instances: () => made });
     },
   };
+  return world;
 }
 
 /** One function instance: its own resolver and storage (and so its own warm documents). */
-function instanceOf(stores: RegisteredStore[], warm: number, guess: boolean): Call {
+function instanceOf(release: Release, stores: RegisteredStore[], warm: number, guess: boolean): Call {
   const resolver = new Resolver();
-  registerStores(resolver, stores, { maxPayload: 5_000_000, storage: sqlStorage({ warmDocuments: warm, guess }) });
+  release.registerStores(resolver, stores, { maxPayload: 5_000_000, storage: release.sqlStorage({ warmDocuments: warm, guess }) });
   const handler = resolver.getDefinitions() as unknown as (e: unknown, r: unknown) => Promise<unknown>;
   return (functionKey, payload, accountId = 'bench') =>
     handler({ call: { functionKey, payload: JSON.parse(JSON.stringify(payload)) }, context: {} }, { installContext: 'bench', principal: { accountId } }).then((r) => JSON.parse(JSON.stringify(r)) as Record<string, unknown>);
@@ -152,19 +221,43 @@ async function storedCounts(call: Call, saved: Map<string, Set<string>>, offered
   return { doubled, lost, unconfirmed };
 }
 
+/** Requests a second over the load's seconds: all, and writes only (the two readings of 150 DML requests a second). */
+function perSecond(world: SqlWorld) {
+  const all: number[] = [];
+  const writes: number[] = [];
+  let t0 = performance.now();
+  const count = (query: string) => {
+    const s = Math.floor((performance.now() - t0) / 1000);
+    all[s] = (all[s] ?? 0) + 1;
+    if (!/^SELECT/.test(query)) writes[s] = (writes[s] ?? 0) + 1;
+  };
+  const mean = (xs: number[], seconds: number) => Array.from({ length: seconds }, (_, i) => xs[i] ?? 0).reduce((a, b) => a + b, 0) / seconds;
+  return {
+    count,
+    reset: () => ((t0 = performance.now()), (all.length = 0), (writes.length = 0)),
+    mean: (seconds: number) => ({ all: mean(all, seconds), writes: mean(writes, seconds) }),
+    elapsedMs: () => performance.now() - t0,
+  };
+}
+
 /** `readsAreDml` false: what happens if Forge counts only writes against its 150 DML requests a second. */
-async function sqlContention(add: Add, server: MariaDbServer, pages: number, seconds: number, readsAreDml = true, guess = true) {
-  const world = await sqlWorld(server, [contentionStore], true, readsAreDml);
+async function sqlContention(add: Add, server: MariaDbServer, pages: number, seconds: number, readsAreDml = true, guess = true, release = CURRENT) {
+  const world = await sqlWorld(server, [contentionStore], true, readsAreDml, release);
   const pool = world.pool(8, guess);
   const watch = watchCommits(pool);
+  const rate = perSecond(world);
+  world.onRequest = rate.count;
   // The tables exist before the clock starts, as on an installed app.
   await pool('bgstore.load', { store: contentionStore.name });
   const resetStats = () => {
     world.fetch.resetStats();
     world.statements.clear();
+    world.watched.reset();
+    rate.reset();
   };
   const c: ContentionFigures = await contention(pages, seconds, 1, { call: watch.call, resetStats, calls: () => world.fetch.stats().calls });
-  const scenario = `sql contention pages=${pages}${readsAreDml ? '' : ' (writes-only quota)'}${guess ? '' : ' (read first)'}`;
+  const elapsedMs = rate.elapsedMs();
+  const scenario = `sql contention pages=${pages}${readsAreDml ? '' : ' (writes-only quota)'}${guess ? '' : ' (read first)'}${release.label}`;
   add(scenario, 'save_ms_p50', 'ms', only(c.p50));
   add(scenario, 'save_ms_p99', 'ms', only(c.p99));
   add(scenario, 'saved_in_time_ratio', 'of offered', only(c.savedInTime));
@@ -179,7 +272,15 @@ async function sqlContention(add: Add, server: MariaDbServer, pages: number, sec
   const saved = world.fetch.stats().calls / (c.kvsCallsPerAction || 1);
   for (const [kind] of [...STATEMENTS, ['other']]) add(scenario, `sql_${kind}_per_action`, 'requests', only((world.statements.get(kind) ?? 0) / saved));
   add(scenario, 'sql_requests_per_commit', 'requests', only(world.fetch.stats().calls / Math.max(1, c.commits)));
+  const mean = rate.mean(seconds);
+  add(scenario, 'sql_requests_per_s_mean', 'requests (reads and writes, load seconds)', only(mean.all));
+  add(scenario, 'sql_write_requests_per_s_mean', 'requests (writes only, load seconds)', only(mean.writes));
+  add(scenario, 'sql_query_s_per_min_mean', 's (whole run)', only(world.fetch.stats().queryMs / 1000 / (elapsedMs / 60_000)));
   quotaShares(add, scenario, world.fetch);
+  const revisions = Number((await world.fetch.executor.run('SELECT MAX(revision) AS r FROM bgstore_log', [], { timeoutMs: 5000 }).then((o) => ('rows' in o ? o.rows[0]?.r : 0))) ?? 0);
+  add(scenario, 'revisions_stored', 'revisions', only(revisions));
+  const diag = (m: Map<string, number>, round = false) => [...m].map(([k, v]) => `${k}:${round ? Math.round(v) : v}`).join(' ');
+  console.log(`[bench] ${scenario}: log INSERTs ${diag(world.watched.outcomes)}; server ms by statement ${diag(world.watched.serverMs, true)}`);
   const { doubled, lost, unconfirmed } = await storedCounts(pool, watch.saved, seconds);
   add(scenario, 'doubled_actions', 'in stored state', only(doubled));
   add(scenario, 'lost_actions', 'in stored state', only(lost));
@@ -227,20 +328,51 @@ async function sqlDocument(add: Add, server: MariaDbServer, items: number, compa
   await world.fetch.executor.close();
 }
 
-/** Runs the Forge SQL scenarios; a note instead where MariaDB is not installed. */
+/**
+ * The server's isolation for the sessions opened after. TiDB (Forge SQL) locks only the rows a
+ * statement writes — the read inside an `INSERT … SELECT` takes no lock — while InnoDB under
+ * REPEATABLE READ takes shared next-key locks on every row that read touches: on MariaDB's default,
+ * a hundred commits a second on one document queue on each other's locks (seconds a statement) and
+ * deadlock, which TiDB would not. READ COMMITTED reads them as TiDB does. (`BGSTORE_BENCH_SQL_ISOLATION=REPEATABLE-READ`: MariaDB's own.)
+ */
+async function isolation(server: MariaDbServer, level: string) {
+  const mysql = await import('mysql2/promise');
+  const admin = await mysql.createConnection({ socketPath: server.socketPath, user: 'root' });
+  try {
+    await admin.query(`SET GLOBAL TRANSACTION ISOLATION LEVEL ${level === 'REPEATABLE-READ' ? 'REPEATABLE READ' : 'READ COMMITTED'}`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/**
+ * Runs the Forge SQL scenarios; a note instead where MariaDB is not installed. `--sql-contention`:
+ * only the contention scenarios (`BGSTORE_BENCH_SQL_PAGES`, e.g. `50,200`; `BGSTORE_BENCH_SQL_SECONDS`;
+ * `BGSTORE_BENCH_SQL_QUOTA`),
+ * each also on the baseline release when one is given (see {@link baseline}).
+ */
 export async function sqlScenarios(add: Add, quick: boolean): Promise<void> {
   if (!findMariaDb()) {
     console.warn('[bench] Forge SQL scenarios skipped: MariaDB is not installed (apt-get install --no-install-recommends mariadb-server)');
     return;
   }
+  const contentionOnly = process.argv.includes('--sql-contention');
+  const before = baseline();
+  const pageCounts = process.env.BGSTORE_BENCH_SQL_PAGES?.split(',').map(Number) ?? (quick ? [10] : [50, 200]);
+  const seconds = Number(process.env.BGSTORE_BENCH_SQL_SECONDS ?? (quick ? 5 : 20));
   const server = await startMariaDb();
   try {
-    await sqlDocument(add, server, 10_000, false);
-    if (!quick) await sqlDocument(add, server, 100_000, true);
+    await isolation(server, process.env.BGSTORE_BENCH_SQL_ISOLATION ?? 'READ-COMMITTED');
+    if (!contentionOnly) await sqlDocument(add, server, 10_000, false);
+    if (!quick && !contentionOnly) await sqlDocument(add, server, 100_000, true);
     // Each load with reads counted against the 150 DML requests a second (as the emulator does),
     // then with only writes counted (Forge does not say which).
-    for (const readsAreDml of quick ? [true] : [true, false]) {
-      for (const pages of quick ? [10] : [50, 200]) await sqlContention(add, server, pages, quick ? 5 : 20, readsAreDml);
+    // (`BGSTORE_BENCH_SQL_QUOTA=all` or `writes`: only one of them.)
+    const quota = process.env.BGSTORE_BENCH_SQL_QUOTA;
+    for (const readsAreDml of quick || quota === 'all' ? [true] : quota === 'writes' ? [false] : [true, false]) {
+      for (const pages of pageCounts) {
+        for (const release of before ? [before, CURRENT] : [CURRENT]) await sqlContention(add, server, pages, seconds, readsAreDml, true, release);
+      }
     }
   } finally {
     await server.stop();

@@ -140,7 +140,8 @@ export async function commitBatch<R extends DocRead>(storage: StoragePort<R>, de
   /** What the backend expects the document to be: the first attempt commits on it without reading. */
   let guessed = postFirst ? undefined : storage.guess?.(key);
   const readBoth = async (now: number): Promise<[R | undefined, InboxEntry[]]> => {
-    if (guessed) return [guessed, []];
+    // On a guess, only the waiting batches storage knows of without asking (#19).
+    if (guessed) return [guessed, storage.inbox.known?.(key, now) ?? []];
     if (lost) return Promise.all([storage.read(key, previous), storage.inbox.read(key, now)]);
     const read = await storage.read(key, previous);
     return [read, storage.mayHaveWaiting(read, batch.caller, now) ? await storage.inbox.read(key, now) : []];
@@ -243,13 +244,14 @@ export async function commitBatch<R extends DocRead>(storage: StoragePort<R>, de
     lost = true;
     await post();
   };
-  // A guess that was behind is not a race lost to a commit in flight: read and try again at once.
+  // A guess that was behind is not a race lost to a commit in flight: read and try again at once —
+  // unless storage left the batch waiting for the next winner with it (#19), then it waits as posted.
   // Nor is a refusal for size a verdict on what is stored (others may have shrunk it): read first.
   const attemptOnGuess = async () => {
     try {
       return await attempt();
     } catch (error) {
-      if (!guessed || !(storage.isLostRace(error) || isTooLarge(error))) throw error;
+      if (!guessed || !(storage.isLostRace(error) || isTooLarge(error)) || storage.leftWaiting?.(error)) throw error;
       guessed = undefined;
       return attempt();
     } finally {
