@@ -73,13 +73,16 @@ async function answerWithChanges<R extends DocRead>(storage: StoragePort<R>, key
 }
 
 /** The answer to the caller (what it lacks, and the document's id), and what was stored, for publishing. */
-async function settle<R extends DocRead>(storage: StoragePort<R>, key: string, batch: Batch, read: R | undefined, doc: DurableDoc<unknown>, result: { doc: DurableDoc<unknown>; changed: boolean }, plain: CommitResponse, publishing: Publishing) {
+async function settle<R extends DocRead>(storage: StoragePort<R>, key: string, batch: Batch, read: R | undefined, doc: DurableDoc<unknown>, result: { doc: DurableDoc<unknown>; changed: boolean }, plain: CommitResponse, publishing: Publishing, now: number) {
   // Patches are relative to what storage holds; a read of an older schema was migrated, so they would not apply.
   const tail = !read || read.doc.schemaVersion === doc.schemaVersion ? diffJson(doc.state, result.doc.state) : undefined;
   const sameDoc = batch.baseRevision === 0 || (read?.id !== undefined && read.id === batch.doc);
   const answered = batch.patches && sameDoc ? await answerWithChanges(storage, key, read, doc, batch.baseRevision, plain, tail) : plain;
   // The caller learns the document's id; a first commit makes one (the next read tells it).
-  const answer = read?.id ? { ...answered, doc: read.id } : answered;
+  const named = read?.id ? { ...answered, doc: read.id } : answered;
+  // The gap storage's quota asks of the document's writers, if it says (#19).
+  const gapMs = storage.commitGapMs?.(result.doc, now);
+  const answer = gapMs === undefined ? named : { ...named, gapMs };
   const since = publishing.publish && publishing.last !== undefined && publishing.last < doc.revision ? { since: publishing.last, read } : {};
   const committed: Committed | undefined = result.changed ? { base: doc.revision, revision: result.doc.revision, ...(tail ? { patches: tail } : {}), publish: publishing.publish, ...since } : undefined;
   return { answer, committed };
@@ -175,7 +178,7 @@ export async function commitBatch<R extends DocRead>(storage: StoragePort<R>, de
       if (!checked.own.changed) {
         // Stored: the winner that applied the entry deleted it with its commit (or left it to expire, applied).
         posted.live = false;
-        return settle(storage, key, batch, read, checked.doc, checked.own, commitAnswer(checked.doc, batch.baseRevision, checked.own), publishing(storage, read, now, settings.publishEveryMs));
+        return settle(storage, key, batch, read, checked.doc, checked.own, commitAnswer(checked.doc, batch.baseRevision, checked.own), publishing(storage, read, now, settings.publishEveryMs), now);
       }
       listed = await storage.inbox.read(key, now);
       if (olderLeads(listed, posted.key, now, settings.retryDelayMs)) throw new LetOlderLead();
@@ -236,7 +239,7 @@ export async function commitBatch<R extends DocRead>(storage: StoragePort<R>, de
       }
       const outcomes = result.outcomes.slice(carried.length);
       const carriedApplied = result.outcomes.slice(0, carried.length).some((o) => !o.duplicate);
-      return settle(storage, key, batch, read, doc, result, commitAnswer(doc, batch.baseRevision, { doc: result.doc, outcomes }, carriedApplied), publish);
+      return settle(storage, key, batch, read, doc, result, commitAnswer(doc, batch.baseRevision, { doc: result.doc, outcomes }, carriedApplied), publish, now);
     }
   };
   const onLostRace = async () => {

@@ -71,12 +71,14 @@ export interface SaveQueue<TState> {
   throttles: number;
   /** The gap kept between the starts of two commits: 0 while the document is quiet (see {@link widenGap}). */
   gap: number;
+  /** A narrower ceiling for the gap than `maxCommitGapMs`, as storage's last answer asked (`CommitResult.gapMs`, #19). */
+  gapCeiling: number | undefined;
   /** When the last commit was sent. */
   sentAt: number;
 }
 
 export function createSaveQueue<TState>(state: TState): SaveQueue<TState> {
-  return { revision: 0, state, queue: [], inflight: [], predicted: undefined, floors: new Map(), error: null, attempt: 0, dueAt: undefined, split: Infinity, throttledUntil: undefined, throttles: 0, gap: 0, sentAt: -Infinity };
+  return { revision: 0, state, queue: [], inflight: [], predicted: undefined, floors: new Map(), error: null, attempt: 0, dueAt: undefined, split: Infinity, throttledUntil: undefined, throttles: 0, gap: 0, gapCeiling: undefined, sentAt: -Infinity };
 }
 
 export const durableStatus = (q: SaveQueue<unknown>): DurableStatus => ({
@@ -117,7 +119,21 @@ const MIN_GAP_MS = 250;
  * carries more intents. Doubles up to `maxCommitGapMs`; `all` jumps there at once.
  */
 export function widenGap(q: SaveQueue<unknown>, timing: SaveTiming, all = false) {
-  q.gap = all ? timing.maxCommitGapMs : Math.min(timing.maxCommitGapMs, Math.max(MIN_GAP_MS, q.gap * 2));
+  const widest = widestGap(q, timing);
+  q.gap = all ? widest : Math.min(widest, Math.max(MIN_GAP_MS, q.gap * 2));
+}
+
+/** The widest gap: `maxCommitGapMs`, or less when storage asked for less (its quota allows more commits). */
+const widestGap = (q: SaveQueue<unknown>, timing: SaveTiming) => Math.min(timing.maxCommitGapMs, q.gapCeiling ?? Infinity);
+
+/**
+ * Storage's answer may say how wide this host's gap need be at most (`CommitResult.gapMs`: a Forge
+ * SQL document's quota allows its writers more commits than the default gap lets them make, #19).
+ * Only narrower than `maxCommitGapMs` counts; an answer without it restores the default.
+ */
+function askedGap(q: SaveQueue<unknown>, gapMs: unknown) {
+  q.gapCeiling = typeof gapMs === 'number' && Number.isFinite(gapMs) && gapMs >= 0 ? gapMs : undefined;
+  if (q.gapCeiling !== undefined) q.gap = Math.min(q.gap, q.gapCeiling);
 }
 
 /** A commit went through with nobody else in between: halve the gap; below the narrowest, none. */
@@ -199,6 +215,7 @@ export function onCommitted<TState>(t: Turn<TState>, result: CommitResult<TState
   const predicted = result.state === undefined && result.patches === undefined && refusedNow.length === 0 && fresh.length === expected && !fresh.some((i) => isHeld(m.definition, i.name));
   // Others committed between this host's base and its commit, or with it (a combined commit: the
   // answer then carries what the host cannot predict): they write too, so wait longer.
+  askedGap(q, result.gapMs);
   if (result.revision > base + 1 || result.state !== undefined || result.patches !== undefined) widenGap(q, m.timing);
   else narrowGap(q);
   q.revision = result.revision;

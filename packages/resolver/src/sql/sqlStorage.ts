@@ -3,6 +3,7 @@ import { createClientTable } from '@bgstore/core/durable';
 import type { InboxEntry, StoragePort } from '../storage/port';
 import { isMissingColumn, isMissingTable, withSqlRateLimit } from './client';
 import { createGuesses } from './guesses';
+import { sqlCommitGapMs } from './commitGap';
 import { currentInstallation, keptKey, warmPerInstallation } from '../installation';
 import { enqueueBgstoreMigrations } from './schema';
 import { createSqlInbox, dropEntries, entryText, parseInboxRows, splitKey } from './sqlInbox';
@@ -183,6 +184,7 @@ export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc>
     },
     // The inbox comes with every read at no extra request, so it is always worth looking.
     mayHaveWaiting: () => true,
+    commitGapMs: sqlCommitGapMs,
     isLostRace: (error) => error instanceof SqlLostRaceError,
     leftWaiting: (error) => error instanceof SqlLostRaceError && error.posted,
     misconfiguration,

@@ -149,6 +149,13 @@ export interface StoragePort<R extends DocRead = DocRead> {
    * without it every commit publishes.
    */
   lastPublished?(read: R): { revision: number; at: number } | undefined;
+  /**
+   * The widest gap (ms) a page need keep between its commits to `doc` at `now` so that the
+   * document's writers stay within storage's request quota, told to the page with the answer
+   * (`CommitResponse.gapMs`); pages use their own (`maxCommitGapMs`) where it is narrower. Optional;
+   * without it (KVS): none is told.
+   */
+  commitGapMs?(doc: DurableDoc<unknown>, now: number): number | undefined;
   /** Whether `error` (from `read` or `commit`) means other commits got there first: retry, do not fail. */
   isLostRace(error: unknown): boolean;
   /**
