@@ -1,6 +1,7 @@
 // The same scenarios on Forge SQL (issue 19): bgstore's resolver with `sqlStorage()` over the
 // emulator's Forge SQL service on a private MariaDB, every SQL call taking 40±20 ms like the KVS
 // ones. Reports each Forge SQL quota's peak share. Skipped (with a note) where MariaDB is absent.
+import { resolve } from 'node:path';
 import Resolver from '@forge/resolver';
 import { createKvsFaults, createSqlFetch, routeForgeFetch, type SqlFetch } from '@bgstore/emulator';
 import { createMysqlExecutor, findMariaDb, startMariaDb, type MariaDbServer } from '@bgstore/emulator/node';
@@ -40,8 +41,7 @@ const CURRENT: Release = { label: '', registerStores, sqlStorage };
 function baseline(): Release | undefined {
   const dir = process.env.BGSTORE_BENCH_SQL_BASELINE;
   if (!dir) return undefined;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a path known only at run time
-  const load = (path: string) => require(require('node:path').resolve(dir, path)) as Record<string, unknown>;
+  const load = (path: string) => require(resolve(dir, path)) as Record<string, unknown>;
   return { label: ' (before)', registerStores: load('index.ts').registerStores as typeof registerStores, sqlStorage: load('sql/index.ts').sqlStorage as typeof sqlStorage };
 }
 
@@ -222,7 +222,7 @@ async function storedCounts(call: Call, saved: Map<string, Set<string>>, offered
 }
 
 /** Requests a second over the load's seconds: all, and writes only (the two readings of 150 DML requests a second). */
-function perSecond(world: SqlWorld) {
+function perSecond() {
   const all: number[] = [];
   const writes: number[] = [];
   let t0 = performance.now();
@@ -245,7 +245,7 @@ async function sqlContention(add: Add, server: MariaDbServer, pages: number, sec
   const world = await sqlWorld(server, [contentionStore], true, readsAreDml, release);
   const pool = world.pool(8, guess);
   const watch = watchCommits(pool);
-  const rate = perSecond(world);
+  const rate = perSecond();
   world.onRequest = rate.count;
   // The tables exist before the clock starts, as on an installed app.
   await pool('bgstore.load', { store: contentionStore.name });
