@@ -176,9 +176,11 @@ function watchCommits(call: Call) {
   const errors = new Map<string, number>();
   /** Tokens (see `contention`) whose action a commit answered as stored, by page. */
   const saved = new Map<string, Set<string>>();
+  let inFlight = 0;
   const watched: Call = async (functionKey, payload, accountId) => {
     const started = performance.now();
-    const answer = await call(functionKey, payload, accountId);
+    inFlight++;
+    const answer = await call(functionKey, payload, accountId).finally(() => inFlight--);
     if (functionKey !== 'bgstore.commit') return answer;
     ms.push(performance.now() - started);
     const code = (answer.error as { code?: string } | undefined)?.code;
@@ -191,7 +193,7 @@ function watchCommits(call: Call) {
     return answer;
   };
   const pct = (q: number) => [...ms].sort((x, y) => x - y)[Math.min(ms.length - 1, Math.floor(q * ms.length))] ?? 0;
-  return { call: watched, errors, saved, resolverMs: { p50: () => pct(0.5), p99: () => pct(0.99) } };
+  return { call: watched, errors, saved, inFlight: () => inFlight, resolverMs: { p50: () => pct(0.5), p99: () => pct(0.99) } };
 }
 
 /**
@@ -199,7 +201,12 @@ function watchCommits(call: Call) {
  * actions answered as stored yet absent (lost) — both must be 0 — and actions stored whose page
  * never heard so (its commit's answer was an error, or came after the run).
  */
-async function storedCounts(call: Call, saved: Map<string, Set<string>>, offered: number) {
+async function storedCounts(call: Call, answered: Map<string, Set<string>>, offered: number, inFlight: () => number) {
+  // Invocations still running when the pages closed (a batch waiting out its budget) may store and
+  // answer while the load reads: wait for them (a minute at most), and count only answers that came
+  // before the load began, so a late answer is never taken for a lost action.
+  for (let i = 0; i < 600 && inFlight() > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  const saved = new Map([...answered].map(([page, tokens]) => [page, new Set(tokens)]));
   // The load may meet the quota's window still full, or commits still landing: try until it answers.
   let loaded = await call('bgstore.load', { store: contentionStore.name });
   for (let i = 0; i < 20 && 'error' in loaded; i++) {
@@ -281,7 +288,7 @@ async function sqlContention(add: Add, server: MariaDbServer, pages: number, sec
   add(scenario, 'revisions_stored', 'revisions', only(revisions));
   const diag = (m: Map<string, number>, round = false) => [...m].map(([k, v]) => `${k}:${round ? Math.round(v) : v}`).join(' ');
   console.log(`[bench] ${scenario}: log INSERTs ${diag(world.watched.outcomes)}; server ms by statement ${diag(world.watched.serverMs, true)}`);
-  const { doubled, lost, unconfirmed } = await storedCounts(pool, watch.saved, seconds);
+  const { doubled, lost, unconfirmed } = await storedCounts(pool, watch.saved, seconds, watch.inFlight);
   add(scenario, 'doubled_actions', 'in stored state', only(doubled));
   add(scenario, 'lost_actions', 'in stored state', only(lost));
   add(scenario, 'stored_unconfirmed_actions', 'in stored state', only(unconfirmed));
