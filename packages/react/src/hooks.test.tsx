@@ -129,4 +129,24 @@ describe('createStoreHooks', () => {
     expect(host!.getState().count).toBe(1);
     expect(screen.getByText('1 @ 1')).toBeTruthy();
   });
+
+  it('usePending lists the bound replica’s unsettled calls of one action until they settle', async () => {
+    const { replica, run } = createPage();
+    const hooks = createStoreHooks(replica());
+    await run();
+    function Pending() {
+      const adds = hooks.usePending('add');
+      return <p>{adds.map((c) => c.args[1]).join(',') || 'none'}</p>;
+    }
+    render(<Pending />);
+    expect(screen.getByText('none')).toBeTruthy();
+    let call!: Promise<unknown>;
+    act(() => void (call = hooks.actions.add('c1', 'one')));
+    expect(screen.getByText('one')).toBeTruthy();
+    await act(async () => {
+      await run();
+      await call;
+    });
+    expect(screen.getByText('none')).toBeTruthy();
+  });
 });

@@ -56,6 +56,8 @@ export interface StoreHooks<TState, TActions extends ActionRecipes<TState>> {
   useStore: <TSelected = TState>(selector?: (state: TState) => TSelected, equalityFn?: (a: TSelected, b: TSelected) => boolean) => TSelected;
   /** {@link useSyncStatus} over the bound replica. */
   useSyncStatus: <TSelected = SyncStatus>(selector?: (status: SyncStatus) => TSelected, equalityFn?: (a: TSelected, b: TSelected) => boolean) => TSelected;
+  /** {@link usePending} over the bound replica: its unsettled calls, of action `name` or of all. */
+  usePending: <K extends keyof TActions & string = keyof TActions & string>(name?: K) => readonly PendingCallOf<TActions, K>[];
   /** The bound replica's actions (not a hook: usable outside components too). */
   actions: InferActions<TActions>;
 }
@@ -64,12 +66,13 @@ export interface StoreHooks<TState, TActions extends ActionRecipes<TState>> {
  * Binds the hooks to a replica once, at module level.
  * @example
  * const replica = connect(board);
- * export const { useStore, useSyncStatus, actions } = createStoreHooks(replica);
+ * export const { useStore, useSyncStatus, usePending, actions } = createStoreHooks(replica);
  */
 export function createStoreHooks<TState, TActions extends ActionRecipes<TState>>(replica: Replica<TState, TActions>): StoreHooks<TState, TActions> {
   return {
     useStore: (selector, equalityFn) => useReplica(replica, selector as (state: TState) => never, equalityFn),
     useSyncStatus: (selector, equalityFn) => useReplica(replica.sync, selector as (status: SyncStatus) => never, equalityFn),
+    usePending: (name) => usePending(replica, name),
     actions: replica.actions,
   };
 }

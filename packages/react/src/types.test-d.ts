@@ -83,5 +83,9 @@ export function PendingIsTyped() {
   usePending(replica, 'ad');
   // @ts-expect-error the arguments are typed per action
   const wrong: number = adds[0]!.args[1];
-  return [title, names, wrong, onlyAdd];
+  const bound = createStoreHooks(replica).usePending('add');
+  const boundTitle: string = bound[0]!.args[1];
+  // @ts-expect-error not one of the store's actions, bound hooks too
+  createStoreHooks(replica).usePending('ad');
+  return [title, names, wrong, onlyAdd, boundTitle];
 }

@@ -2,7 +2,7 @@
 // state), so one that missed a patch catches up without waiting for the next change.
 import { digestIfReady, digestPending } from '../state/stateDigest';
 import { TRAILING_BEAT_MS } from './publish';
-import { durableField } from './save';
+import { durableField } from './durableReport';
 import { env, send, type Turn } from './turn';
 
 /** A beat that is due: a trailing one after a burst of patches, or the heartbeat after silence. */

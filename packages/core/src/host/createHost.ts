@@ -4,8 +4,9 @@ import { connectPeer } from '../runtime/peer';
 import { createActions, createCalls } from '../runtime/calls';
 import { randomId, systemClock, type Clock, type Logger, type Persistence, type RemoteChange, type Transport } from '../runtime/ports';
 import type { ActionCall, ActionRecipes, Caller, InferActions, StoreDefinition } from '../state/defineStore';
-import { createHostMachine, nextWake, step, type HostCounters, type HostEffect, type HostEvent, type HostPhase, type HostTiming } from './machine';
-import { durableStatus } from './save';
+import { createHostMachine, nextWake, step, type HostCounters, type HostEvent, type HostPhase, type HostTiming } from './machine';
+import { durableStatus } from './durableReport';
+import { callStorage } from './storageCalls';
 
 /** Options of {@link createHost}. */
 export interface HostOptions<TState> {
@@ -117,23 +118,6 @@ function hostTiming(options: HostOptions<unknown>): HostTiming {
   };
 }
 
-/** Performs a storage effect and feeds its answer back as an event. */
-function callStorage<TState>(persistence: Persistence<TState>, e: Extract<HostEffect, { type: 'load' | 'commit' | 'check-revision' }>, run: (event: HostEvent) => void) {
-  const io = <T>(call: () => Promise<T>, ok: (value: T) => HostEvent, failed: (error: unknown) => HostEvent) =>
-    void Promise.resolve()
-      .then(call)
-      .then(
-        (value) => run(ok(value)),
-        (error: unknown) => run(failed(error)),
-      );
-  if (e.type === 'load') io(() => persistence.load(), (doc) => ({ type: 'loaded', doc: doc as never }), (error) => ({ type: 'load-failed', error }));
-  else if (e.type === 'commit') io(() => persistence.commit(e.batch), (result) => ({ type: 'committed', result: result as never }), (error) => ({ type: 'commit-failed', error }));
-  else if (persistence.sync) {
-    const { since } = e;
-    io(() => persistence.sync!(since), (answer) => ({ type: 'synced', since, answer: answer as never }), (error) => ({ type: 'revision-failed', error }));
-  } else io(async () => (persistence.revision ? persistence.revision() : (await persistence.load()).revision), (revision) => ({ type: 'revision', revision }), (error) => ({ type: 'revision-failed', error }));
-}
-
 /** Tells every subscriber; a throwing one must not cost the effects after it (a call would never settle). */
 function notify<TState>(listeners: Set<(state: TState, previous: TState) => void>, state: TState, previous: TState, threw: (message: string) => void) {
   for (const l of [...listeners]) {
@@ -154,8 +138,7 @@ function notify<TState>(listeners: Set<(state: TState, previous: TState) => void
  * await host.ready;
  */
 export function createHost<TState, TActions extends ActionRecipes<TState>>(definition: StoreDefinition<TState, TActions>, options: HostOptions<TState>): Host<TState, TActions> {
-  const { clock = systemClock, createId = randomId, logger = console } = options;
-  const persistence = options.persistence;
+  const { clock = systemClock, createId = randomId, logger = console, persistence } = options;
   // A host's id is its epoch: down messages name it once, and its own calls are stored under it.
   const epoch = createEpoch(clock.now(), options.createId ? options.createId() : randomId(4));
   const m = createHostMachine(definition as unknown as StoreDefinition<TState, ActionRecipes<TState>>, epoch, hostTiming(options as HostOptions<unknown>), persistence !== undefined, clock.now(), options.random ?? Math.random);
@@ -169,10 +152,8 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
     transport: options.transport,
     store: definition.name, id: epoch,
     listen: upEvent(definition.name), send: downEvent(definition.name),
-    clock,
+    clock, createId, logger,
     maxMessageSize: options.maxMessageSize ?? 60_000,
-    createId,
-    logger,
     accepts: ['hello', 'intents'],
     onMessage: (message) => run({ type: 'message', message }),
     nextWake: () => nextWake(m),
@@ -204,15 +185,7 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
     call: (name, args) => run({ type: 'call', name, args })!,
   });
 
-  const caller = options.caller;
-  if (isPromiseLike(caller)) {
-    Promise.resolve(caller)
-      .then((c) => void (m.caller = c), (error) => logger.warn(`[bgstore] ${definition.name}: the page's user is unknown (${String(error)}); actions run as anonymous here until storage runs them`))
-      .then(() => run({ type: 'start' }));
-  } else {
-    if (caller) m.caller = caller;
-    run({ type: 'start' });
-  }
+  startAs(options.caller, m, definition.name, logger, () => run({ type: 'start' }));
 
   const close = () => {
     if (m.phase === 'closed') return;
@@ -241,6 +214,21 @@ export function createHost<TState, TActions extends ActionRecipes<TState>>(defin
     close,
     onClose: (fn) => void closers.push(fn),
   };
+}
+
+/**
+ * Starts the machine as the page's user: at once when known, else once its promise settles (a
+ * failure leaves actions running as anonymous here; storage runs them as the real caller anyway).
+ */
+function startAs(caller: HostOptions<unknown>['caller'], m: { caller?: Caller }, store: string, logger: Pick<Console, 'warn'>, start: () => void) {
+  if (isPromiseLike(caller)) {
+    Promise.resolve(caller)
+      .then((c) => void (m.caller = c), (error) => logger.warn(`[bgstore] ${store}: the page's user is unknown (${String(error)}); actions run as anonymous here until storage runs them`))
+      .then(start);
+  } else {
+    if (caller) m.caller = caller;
+    start();
+  }
 }
 
 const isPromiseLike = (value: unknown): value is PromiseLike<Caller> => typeof (value as { then?: unknown } | null | undefined)?.then === 'function';

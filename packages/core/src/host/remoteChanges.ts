@@ -12,7 +12,7 @@ import type { LoadedChanges, LoadedDoc, RemoteChange } from '../runtime/ports';
 import { applyStoredPatches } from '../state/patches';
 import { rebase } from './publish';
 import { requestCheck, scheduleCheck } from './revisionCheck';
-import { reportDurable } from './save';
+import { reportDurable } from './durableReport';
 import type { Turn } from './turn';
 
 /** Changes kept while our commit is in flight. */

@@ -9,7 +9,7 @@
 // "Soon" is the `revisionRecheck` retry policy.
 import { retryDelay } from '@bgstore/protocol';
 import type { RemoteChange } from '../runtime/ports';
-import { reportDurable } from './save';
+import { reportDurable } from './durableReport';
 import { isRateLimited, isThrottled, throttle, unthrottle } from './throttle';
 import type { Turn } from './turn';
 

@@ -17,79 +17,18 @@
 // or storage was busy or rate-limited) the gap between this host's commits widens, up to
 // `maxCommitGapMs`, so each commit carries more intents and the installation's quotas pay for fewer
 // commits; quiet answers narrow it again.
-import { jsonBytes, toSyncError, PERMANENT_CODES, retryDelay, SyncError, type DurableStatus, type Outcome, type Refusal, type RetryPolicy, type StoredIntent, type SyncErrorCode } from '@bgstore/protocol';
-import type { CommitBatch, CommitResult } from '../runtime/ports';
+import { toSyncError, PERMANENT_CODES, retryDelay, type Outcome, type StoredIntent, type SyncErrorCode } from '@bgstore/protocol';
+import type { CommitResult } from '../runtime/ports';
 import { isHeld } from '../state/defineStore';
-import { intentBytesAtMost } from '../state/jsonBound';
 import { applyStoredPatches } from '../state/patches';
 import { replayIntents } from '../state/runIntent';
 import { rebase } from './publish';
+import { takeBatch } from './batch';
+import { learnRefusals, reportDurable } from './durableReport';
 import { applyKept } from './remoteChanges';
 import { isRateLimited, isThrottled, throttle, unthrottle } from './throttle';
-import { env, send, type Turn } from './turn';
-
-export interface SaveTiming {
-  flushDelayMs: number;
-  /** The widest gap between the starts of two commits while others write (see {@link widenGap}). */
-  maxCommitGapMs: number;
-  /**
-   * After a failed load or commit; after storage said it was busy; a revision check that had to wait;
-   * after a 429 that did not say when its window reopens, and the jitter added to one that did.
-   */
-  retry: { storage: RetryPolicy; busy: RetryPolicy; recheck: RetryPolicy; throttled: RetryPolicy; throttleReset: RetryPolicy };
-  revisionCheckMs: number;
-  maxBatchIntents: number;
-  /** A commit request's JSON, UTF-8 bytes. */
-  maxBatchBytes: number;
-}
-
-export interface SaveQueue<TState> {
-  /** The stored state this host knows, and its revision. */
-  revision: number;
-  state: TState;
-  /** Intents accepted and not yet committed, in order. */
-  queue: StoredIntent[];
-  /** The batch being committed (empty when none is in flight). */
-  inflight: StoredIntent[];
-  /**
-   * The stored state the host predicts once the batch in flight is committed, when that batch took
-   * every unsaved intent: the host's own state then. `base` is the stored state it builds on.
-   */
-  predicted: { base: TState; state: TState } | undefined;
-  /** Per client, the floor sent with its next batch (every seq ≤ it settled at the client). */
-  floors: Map<string, number>;
-  error: { code: string; message: string } | null;
-  /** Failed commits in a row, for the backoff. */
-  attempt: number;
-  /** When to commit next; undefined when nothing waits or a commit is in flight. */
-  dueAt: number | undefined;
-  /** After a batch came back too large, the next ones hold at most this many intents. */
-  split: number;
-  /** While the installation's quota is spent: when storage calls may go again (see throttle.ts). */
-  throttledUntil: number | undefined;
-  /** RATE_LIMITED answers in a row, for the wait when none said when its window reopens. */
-  throttles: number;
-  /** The gap kept between the starts of two commits: 0 while the document is quiet (see {@link widenGap}). */
-  gap: number;
-  /** A narrower ceiling for the gap than `maxCommitGapMs`, as storage's last answer asked (`CommitResult.gapMs`, #19). */
-  gapCeiling: number | undefined;
-  /** When the last commit was sent. */
-  sentAt: number;
-}
-
-export function createSaveQueue<TState>(state: TState): SaveQueue<TState> {
-  return { revision: 0, state, queue: [], inflight: [], predicted: undefined, floors: new Map(), error: null, attempt: 0, dueAt: undefined, split: Infinity, throttledUntil: undefined, throttles: 0, gap: 0, gapCeiling: undefined, sentAt: -Infinity };
-}
-
-export const durableStatus = (q: SaveQueue<unknown>): DurableStatus => ({
-  revision: q.revision,
-  unsaved: q.queue.length + q.inflight.length,
-  saving: q.inflight.length > 0,
-  error: q.error,
-  ...(q.throttledUntil !== undefined && q.error ? { throttledUntil: q.throttledUntil } : {}),
-});
-
-export const durableField = <TState>(t: Turn<TState>) => (t.m.save ? { durable: durableStatus(t.m.save) } : {});
+import type { SaveQueue, SaveTiming } from './saveQueue';
+import type { Turn } from './turn';
 
 export const isUnsaved = (q: SaveQueue<unknown>, clientId: string, seq: number) => q.queue.some((i) => i.seq === seq && i.clientId === clientId) || q.inflight.some((i) => i.seq === seq && i.clientId === clientId);
 
@@ -161,36 +100,6 @@ export function commitDue<TState>(t: Turn<TState>, force = false) {
   m.save.predicted = m.save.queue.length === 0 ? { base: m.save.state, state: m.state } : undefined;
   t.out.push({ type: 'commit', batch });
   reportDurable(t);
-}
-
-/** The batch to commit now, if one is due: intents in order, as many as fit `maxBatchBytes` of UTF-8 JSON. */
-function takeBatch(q: SaveQueue<unknown>, now: number, timing: SaveTiming, store: string, force: boolean): CommitBatch | undefined {
-  if (q.inflight.length > 0 || q.queue.length === 0 || (!force && (q.dueAt === undefined || q.dueAt > now))) return undefined;
-  q.dueAt = undefined;
-  // The request's envelope, then each intent with a comma: a batch never exceeds invoke's limit in bytes.
-  let bytes = jsonBytes({ store, baseRevision: q.revision, intents: [], floors: [...q.floors] }) + 16;
-  const most = Math.min(q.queue.length, timing.maxBatchIntents, q.split);
-  // Usually a bound settles it without writing the intents' JSON; else each is measured.
-  let n = fitsAtMost(q.queue, most, bytes, timing.maxBatchBytes) ? most : 0;
-  while (n < most) {
-    bytes += jsonBytes(q.queue[n]) + 1;
-    if (n > 0 && bytes > timing.maxBatchBytes) break;
-    n++;
-  }
-  q.inflight = q.queue.splice(0, n);
-  // A floor never passes an intent still on its way (this batch or a later one): storage would
-  // take it for done. The client's word is only believed below what this host has not saved.
-  const lowest = new Map<string, number>();
-  for (const i of [...q.inflight, ...q.queue]) lowest.set(i.clientId, Math.min(lowest.get(i.clientId) ?? Infinity, i.seq));
-  const floors = [...q.floors].filter(([c]) => lowest.has(c) && q.inflight.some((i) => i.clientId === c)).map(([c, f]): [string, number] => [c, Math.min(f, lowest.get(c)! - 1)]);
-  const base = q.state;
-  return { baseRevision: q.revision, intents: q.inflight, ...(floors.length ? { floors } : {}), base: () => base };
-}
-
-/** Whether the first `n` intents certainly fit `max` bytes after `bytes` (by their bounds). */
-function fitsAtMost(queue: readonly StoredIntent[], n: number, bytes: number, max: number): boolean {
-  for (let k = 0; k < n && bytes <= max; k++) bytes += intentBytesAtMost(queue[k]!);
-  return bytes <= max;
 }
 
 /** Storage answered a commit: outcomes settle calls, and an unpredicted state makes the host rebase. */
@@ -299,26 +208,4 @@ export function onCommitFailed<TState>(t: Turn<TState>, error: unknown) {
   q.dueAt = now + delay;
   if (delay > 0) t.out.push({ type: 'warn', message: `${err.message}; retrying in ${delay} ms (${q.queue.length} unsaved)` });
   reportDurable(t);
-}
-
-/** Refusals learned from storage are remembered, so a retried intent is refused again even if a `reject` was lost. */
-function learnRefusals<TState>(t: Turn<TState>, refused: Outcome[]) {
-  for (const o of refused) if (!o.ok) t.m.table.record(o.clientId, o.seq, { ok: false, code: o.code, message: o.message }, t.now, true);
-}
-
-/** Tells replicas (and the app) how far the state is saved; `saved` and `refused` settle calls. */
-export function reportDurable<TState>(t: Turn<TState>, saved: [string, number][] = [], refused: Outcome[] = []) {
-  const { m } = t;
-  const q = m.save!;
-  t.out.push({ type: 'durable' });
-  if (m.phase !== 'live' && m.phase !== 'loading') return;
-  const others = saved.filter(([c]) => c !== m.epoch).map(([c, seq]): [string, number] => [m.aliases.get(c) ?? c, seq]);
-  send(t, { ...env(t), type: 'status', version: m.version, durable: durableStatus(q), ...(others.length ? { saved: others } : {}) });
-  for (const [c, seq] of saved) if (c === m.epoch) t.out.push({ type: 'settled', seq });
-  for (const r of refused) {
-    if (r.ok) continue;
-    const refusal: Refusal = { code: r.code, message: r.message };
-    if (r.clientId === m.epoch) t.out.push({ type: 'settled', seq: r.seq, error: new SyncError(refusal.code, refusal.message) });
-    else send(t, { ...env(t), type: 'reject', to: r.clientId, seq: r.seq, ...refusal });
-  }
 }

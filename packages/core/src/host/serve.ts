@@ -4,7 +4,8 @@ import { isHeld } from '../state/defineStore';
 import { runChecked, runIntent } from '../state/runIntent';
 import { stateDigest } from '../state/stateDigest';
 import { publish } from './publish';
-import { durableField, isUnsaved, queueIntent } from './save';
+import { durableField } from './durableReport';
+import { isUnsaved, queueIntent } from './save';
 import { env, send, type Turn } from './turn';
 
 /** Whether an accepted intent waits for storage before it changes the state (held, and the host persists). */

@@ -8,7 +8,7 @@ import type { CommitBatch, CommitResult, LoadedChanges, LoadedDoc, RemoteChange 
 import { ANONYMOUS_CALLER, type ActionRecipes, type Caller, type StoreDefinition } from '../state/defineStore';
 import { digestPending } from '../state/stateDigest';
 import { createRevisionCheck, type RevisionCheck } from './revisionCheck';
-import { createSaveQueue, type SaveQueue, type SaveTiming } from './save';
+import { createSaveQueue, type SaveQueue, type SaveTiming } from './saveQueue';
 
 /** Where a host is. */
 export type HostPhase = 'loading' | 'live' | 'failed' | 'closed';
