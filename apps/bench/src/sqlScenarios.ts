@@ -1,53 +1,18 @@
 // The same scenarios on Forge SQL (issue 19): bgstore's resolver with `sqlStorage()` over the
 // emulator's Forge SQL service on a private MariaDB, every SQL call taking 40±20 ms like the KVS
 // ones. Reports each Forge SQL quota's peak share. Skipped (with a note) where MariaDB is absent.
-import { resolve } from 'node:path';
 import Resolver from '@forge/resolver';
 import { createKvsFaults, createSqlFetch, routeForgeFetch, type SqlFetch } from '@bgstore/emulator';
 import { createMysqlExecutor, findMariaDb, startMariaDb, type MariaDbServer } from '@bgstore/emulator/node';
-import { registerStores, type RegisteredStore } from '@bgstore/resolver';
-import { sqlStorage } from '@bgstore/resolver/sql';
-import type { SqlExecutor } from '@bgstore/emulator';
+import type { RegisteredStore } from '@bgstore/resolver';
 import { contention, contentionStore, type ContentionFigures } from './contention';
+import { perSecond, STATEMENTS, storedCounts, watchCommits, watchedExecutor, type Call } from './sqlMeasure';
+import { baseline, CURRENT, type Release } from './sqlRelease';
 import { compactStore } from './storage';
 import { benchStore } from './systems';
 
 type Add = (scenario: string, metric: string, unit: string, values: { bgstore: number; floor: number | null; naive: number | null }) => void;
 const only = (bgstore: number) => ({ bgstore, floor: null, naive: null });
-
-/** What each request did, by its statement: the shape of a save's requests. */
-const STATEMENTS: [string, RegExp][] = [
-  ['reads', /^SELECT/],
-  ['log_inserts', /^INSERT INTO bgstore_log/],
-  ['inbox_posts', /^INSERT IGNORE INTO bgstore_inbox/],
-  ['deletes', /^DELETE/],
-];
-
-/** The resolver a scenario runs: this checkout's, or an older copy's to compare with in the same run. */
-interface Release {
-  label: string;
-  registerStores: typeof registerStores;
-  sqlStorage: typeof sqlStorage;
-  /** Answers lose `gapMs`: pages keep their own gap (to tell what the told gap does). */
-  untold?: boolean;
-}
-
-const CURRENT: Release = { label: '', registerStores, sqlStorage };
-
-/**
- * `BGSTORE_BENCH_SQL_BASELINE=<dir>`: a copy of an older `packages/resolver/src` (e.g. `git archive
- * <commit> packages/resolver/src` under `apps/bench/src/scratch-…`, which git ignores) whose contention
- * scenarios run too, interleaved with this checkout's, labelled "(before)": before/after on one
- * machine's load. Its hosts are this checkout's.
- */
-function baseline(): Release | undefined {
-  const dir = process.env.BGSTORE_BENCH_SQL_BASELINE;
-  if (!dir) return undefined;
-  const load = (path: string) => require(resolve(dir, path)) as Record<string, unknown>;
-  return { label: ' (before)', registerStores: load('index.ts').registerStores as typeof registerStores, sqlStorage: load('sql/index.ts').sqlStorage as typeof sqlStorage };
-}
-
-type Call = (functionKey: string, payload: Record<string, unknown>, accountId?: string) => Promise<Record<string, unknown>>;
 
 interface SqlWorld {
   fetch: SqlFetch;
@@ -73,41 +38,6 @@ interface SqlWorld {
  * takes 1–3 ms).
  */
 const CAPPED_QUERY_MS = 10;
-
-/**
- * What the database did with each kind of statement (see STATEMENTS): how the log INSERTs ended
- * (`rows=1` inserted, `rows=2` left a batch on the row that won, `rows=0` neither, `errno=…` refused)
- * and the server's time, to tell where commits go when few of them win.
- */
-function watchedExecutor(executor: SqlExecutor) {
-  const outcomes = new Map<string, number>();
-  const serverMs = new Map<string, number>();
-  const count = (map: Map<string, number>, key: string, n = 1) => map.set(key, (map.get(key) ?? 0) + n);
-  const watched: SqlExecutor = {
-    ...executor,
-    async run(query, params, options) {
-      const kind = STATEMENTS.find(([, re]) => re.test(query))?.[0] ?? 'other';
-      const started = performance.now();
-      try {
-        const out = await executor.run(query, params, options);
-        if (kind === 'log_inserts' && 'summary' in out) count(outcomes, `rows=${out.summary.affectedRows}`);
-        count(outcomes, `${kind}`);
-        if (out.ms !== undefined) count(serverMs, `${kind}(server)`, out.ms);
-        return out;
-      } catch (error) {
-        if (kind === 'log_inserts') count(outcomes, `errno=${String((error as { errno?: unknown }).errno)}`);
-        throw error;
-      } finally {
-        count(serverMs, kind, performance.now() - started);
-      }
-    },
-  };
-  const reset = () => {
-    outcomes.clear();
-    serverMs.clear();
-  };
-  return { executor: watched, outcomes, serverMs, reset };
-}
 
 async function sqlWorld(server: MariaDbServer, stores: RegisteredStore[], many: boolean, readsAreDml = true, release = CURRENT): Promise<SqlWorld> {
   // Connections enough that none waits for one: Forge SQL publishes no limit on statements in
@@ -174,83 +104,6 @@ function quotaShares(add: Add, scenario: string, fetch: SqlFetch) {
   add(scenario, 'sql_query_s_per_min_peak', 's', only(peaks.queryMsPerMinute / 1000));
   add(scenario, 'sql_query_s_per_min_share', 'of 62.5 s/min (peak)', only(peaks.queryMsPerMinute / limits.queryMsPerMinute));
   add(scenario, 'sql_throttled_requests', 'requests', only(throttled.dmlPerSecond + throttled.ddlPerMinute + throttled.queryMsPerMinute));
-}
-
-/** What the pages' commit invocations met: how long each took in the resolver, and what each answered. */
-function watchCommits(call: Call) {
-  const ms: number[] = [];
-  const errors = new Map<string, number>();
-  /** Tokens (see `contention`) whose action a commit answered as stored, by page. */
-  const saved = new Map<string, Set<string>>();
-  let inFlight = 0;
-  const watched: Call = async (functionKey, payload, accountId) => {
-    const started = performance.now();
-    inFlight++;
-    const answer = await call(functionKey, payload, accountId).finally(() => inFlight--);
-    if (functionKey !== 'bgstore.commit') return answer;
-    ms.push(performance.now() - started);
-    const code = (answer.error as { code?: string } | undefined)?.code;
-    if (code) errors.set(code, (errors.get(code) ?? 0) + 1);
-    const intents = payload.intents as { clientId: string; seq: number; args: [string, string] }[];
-    for (const o of (answer.outcomes ?? []) as { clientId: string; seq: number; ok: boolean }[]) {
-      const args = intents.find((i) => i.clientId === o.clientId && i.seq === o.seq)?.args;
-      if (o.ok && args) saved.set(args[0], (saved.get(args[0]) ?? new Set()).add(args[1]));
-    }
-    return answer;
-  };
-  const pct = (q: number) => [...ms].sort((x, y) => x - y)[Math.min(ms.length - 1, Math.floor(q * ms.length))] ?? 0;
-  return { call: watched, errors, saved, inFlight: () => inFlight, resolverMs: { p50: () => pct(0.5), p99: () => pct(0.99) } };
-}
-
-/**
- * Counted in the stored state, per page: actions stored more than the page offered (doubled),
- * actions answered as stored yet absent (lost) — both must be 0 — and actions stored whose page
- * never heard so (its commit's answer was an error, or came after the run).
- */
-async function storedCounts(call: Call, answered: Map<string, Set<string>>, offered: number, inFlight: () => number) {
-  // Invocations still running when the pages closed (a batch waiting out its budget) may store and
-  // answer while the load reads: wait for them (a minute at most), and count only answers that came
-  // before the load began, so a late answer is never taken for a lost action.
-  for (let i = 0; i < 600 && inFlight() > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
-  const saved = new Map([...answered].map(([page, tokens]) => [page, new Set(tokens)]));
-  // The load may meet the quota's window still full, or commits still landing: try until it answers.
-  let loaded = await call('bgstore.load', { store: contentionStore.name });
-  for (let i = 0; i < 20 && 'error' in loaded; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    loaded = await call('bgstore.load', { store: contentionStore.name });
-  }
-  if ('error' in loaded) throw new Error(`[bench] the final SQL load failed: ${JSON.stringify(loaded.error)}`);
-  const counts = ((loaded.state as { counts?: Record<string, number> } | undefined)?.counts ?? {}) as Record<string, number>;
-  let doubled = 0;
-  let lost = 0;
-  let unconfirmed = 0;
-  for (const page of new Set([...Object.keys(counts), ...saved.keys()])) {
-    const stored = counts[page] ?? 0;
-    const answered = saved.get(page)?.size ?? 0;
-    doubled += Math.max(0, stored - offered);
-    lost += Math.max(0, answered - stored);
-    unconfirmed += Math.max(0, Math.min(stored, offered) - answered);
-  }
-  return { doubled, lost, unconfirmed };
-}
-
-/** Requests a second over the load's seconds: all, and writes only (the two readings of 150 DML requests a second). */
-function perSecond() {
-  const all: number[] = [];
-  const writes: number[] = [];
-  let t0 = performance.now();
-  const count = (query: string) => {
-    const s = Math.floor((performance.now() - t0) / 1000);
-    all[s] = (all[s] ?? 0) + 1;
-    if (!/^SELECT/.test(query)) writes[s] = (writes[s] ?? 0) + 1;
-  };
-  const mean = (xs: number[], seconds: number) => Array.from({ length: seconds }, (_, i) => xs[i] ?? 0).reduce((a, b) => a + b, 0) / seconds;
-  return {
-    count,
-    reset: () => ((t0 = performance.now()), (all.length = 0), (writes.length = 0)),
-    mean: (seconds: number) => ({ all: mean(all, seconds), writes: mean(writes, seconds) }),
-    elapsedMs: () => performance.now() - t0,
-  };
 }
 
 /** `readsAreDml` false: what happens if Forge counts only writes against its 150 DML requests a second. */
