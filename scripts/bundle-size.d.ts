@@ -6,6 +6,10 @@ export interface AloneSize {
   gzip: number;
   byPackage: Record<string, number>;
   files: { min: number; gzip: number; byFile: Record<string, number> };
+  /** Chunks loaded later by `import()` (`min`, `gzip` above are the initial load only). */
+  lazy: { chunks: number; min: number; gzip: number; byFile: Record<string, number> };
+  /** Initial and lazy together (each file gzipped on its own). */
+  total: { min: number; gzip: number };
 }
 export interface BundleSizes {
   targetGzip: number;

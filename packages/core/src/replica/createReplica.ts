@@ -123,10 +123,22 @@ export function createReplica<TState, TActions extends ActionRecipes<TState>>(de
       else if (e.type === 'opened') opened = calls.open(e.seq);
       else if (e.type === 'applied') calls.applied(e.seq);
       else if (e.type === 'settled') calls.settle(e.seq, e.error);
+      else if (e.type === 'load-digest') loadDigest();
     }
     render();
     wake.arm();
     return opened;
+  }
+
+  /** The digest code, in a chunk of its own where the bundler splits (see `digest.ts`); a failed load is counted, never thrown. */
+  function loadDigest() {
+    import('./digestEngine').then(
+      (digests) => run({ type: 'digest-loaded', digests }),
+      (error) => {
+        (options.logger ?? console).warn(`[bgstore] ${store}: digest checks are off (${String(error)})`);
+        run({ type: 'digest-load-failed' });
+      },
+    );
   }
 
   const actions = createActions(definition, calls, {

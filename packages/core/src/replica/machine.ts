@@ -22,7 +22,7 @@
 // optimistic view never flickers.
 import { PERMANENT_CODES, SyncError } from '@bgstore/protocol';
 import { flushQueued, prune, settle, tickCalls } from './calls';
-import { tickDigest } from './digest';
+import { digestLoaded, digestLoadFailed, tickDigest } from './digest';
 import { requestSync, tickSync } from './handshake';
 import { receive } from './receive';
 import { isFinal, type Call, type ReplicaEffect, type ReplicaEvent, type ReplicaMachine, type Turn } from './state';
@@ -58,6 +58,12 @@ export function step<TState>(m: ReplicaMachine<TState>, event: ReplicaEvent, now
       tickSync(t);
       tickDigest(t);
       tickCalls(t);
+      break;
+    case 'digest-loaded':
+      digestLoaded(t, event.digests);
+      break;
+    case 'digest-load-failed':
+      digestLoadFailed(t);
       break;
     case 'close':
       for (const c of m.calls.values()) {

@@ -72,6 +72,12 @@ export function replicaTiming(o: { intentTimeoutMs?: number; retryMs?: number; h
   };
 }
 
+/** What a replica's digest checks run (`digestEngine.ts`): the state digest kept from patches, or computed in slices. */
+export type DigestEngine = Pick<typeof import('../state/stateDigest'), 'advanceDigest' | 'digestIfReady'>;
+
+/** The digest code: loaded, being loaded, unavailable, or not asked for yet. */
+export type DigestCode = DigestEngine | 'loading' | 'failed' | undefined;
+
 /** Patches held for an earlier one, at most (count and JSON bytes): past that the replica resyncs. */
 export const MAX_HELD = 64;
 export const MAX_HELD_BYTES = 1_000_000;
@@ -86,6 +92,8 @@ export interface ReplicaCounters {
   /** Snapshots addressed to another replica (or unasked for), not applied. */
   unasked: number;
   digestMismatches: number;
+  /** The digest code could not be loaded (a chunk that did not arrive, a runtime without `import()`): no digest checks since. */
+  digestLoadFailures: number;
   buildMismatches: number;
 }
 
@@ -139,6 +147,8 @@ export interface ReplicaMachine<TState> {
   lastError: SyncError | null;
   /** A digest under way for `confirmed` (see `digest.ts`), and the host's digest to compare it with at `version`. */
   digestCheck: { version: number; digest?: string } | undefined;
+  /** The digest code, loaded on the first digest beat (see `digest.ts`). */
+  digests: DigestCode;
   resyncs: number;
   lastResync: { reason: ResyncReason; at: number } | null;
   counters: ReplicaCounters;
@@ -151,6 +161,9 @@ export type ReplicaEvent =
   | { type: 'call'; name: string; args: unknown[] }
   | { type: 'flush' }
   | { type: 'tick' }
+  /** The digest code asked for by `load-digest` is here, or could not be loaded. */
+  | { type: 'digest-loaded'; digests: DigestEngine }
+  | { type: 'digest-load-failed' }
   | { type: 'close' };
 
 export type ReplicaEffect =
@@ -159,7 +172,9 @@ export type ReplicaEffect =
   | { type: 'opened'; seq: number }
   | { type: 'applied'; seq: number }
   /** A call's outcome is final: saved, or the error. */
-  | { type: 'settled'; seq: number; error?: SyncError };
+  | { type: 'settled'; seq: number; error?: SyncError }
+  /** Load the digest code (`digestEngine.ts`) and answer with `digest-loaded` or `digest-load-failed`. */
+  | { type: 'load-digest' };
 
 export function createReplicaMachine<TState>(definition: StoreDefinition<TState, ActionRecipes<TState>>, clientId: string, timing: ReplicaTiming, random: RandomSource): ReplicaMachine<TState> {
   return {
@@ -194,9 +209,10 @@ export function createReplicaMachine<TState>(definition: StoreDefinition<TState,
     probe: undefined,
     lastError: null,
     digestCheck: undefined,
+    digests: undefined,
     resyncs: 0,
     lastResync: null,
-    counters: { patchesApplied: 0, snapshotsApplied: 0, duplicates: 0, stale: 0, held: 0, unasked: 0, digestMismatches: 0, buildMismatches: 0 },
+    counters: { patchesApplied: 0, snapshotsApplied: 0, duplicates: 0, stale: 0, held: 0, unasked: 0, digestMismatches: 0, digestLoadFailures: 0, buildMismatches: 0 },
   };
 }
 
@@ -220,7 +236,7 @@ export function nextWake<TState>(m: ReplicaMachine<TState>): number | undefined 
   if (m.phase === 'closed') return undefined;
   let at = Math.min(m.helloAt ?? Infinity, m.gapAt ?? Infinity, m.probe ? m.probe.at + m.timing.probeMs : Infinity);
   // A digest under way gets its next slice in a task of its own, as soon as possible.
-  if (m.digestCheck) at = 0;
+  if (m.digestCheck && typeof m.digests === 'object') at = 0;
   for (const c of m.calls.values()) {
     if (isFinal(c) || c.stage === 'queued') continue;
     at = Math.min(at, c.ack ? resendAt(m, c) : Math.min(resendAt(m, c), c.deadline));
