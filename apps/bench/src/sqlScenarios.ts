@@ -4,29 +4,23 @@
 import Resolver from '@forge/resolver';
 import { createKvsFaults, createSqlFetch, routeForgeFetch, type SqlFetch } from '@bgstore/emulator';
 import { createMysqlExecutor, findMariaDb, startMariaDb, type MariaDbServer } from '@bgstore/emulator/node';
-import { registerStores, type RegisteredStore } from '@bgstore/resolver';
-import { sqlStorage } from '@bgstore/resolver/sql';
+import type { RegisteredStore } from '@bgstore/resolver';
 import { contention, contentionStore, type ContentionFigures } from './contention';
+import { perSecond, STATEMENTS, storedCounts, watchCommits, watchedExecutor, type Call } from './sqlMeasure';
+import { baseline, CURRENT, type Release } from './sqlRelease';
 import { compactStore } from './storage';
 import { benchStore } from './systems';
 
 type Add = (scenario: string, metric: string, unit: string, values: { bgstore: number; floor: number | null; naive: number | null }) => void;
 const only = (bgstore: number) => ({ bgstore, floor: null, naive: null });
 
-/** What each request did, by its statement: the shape of a save's requests. */
-const STATEMENTS: [string, RegExp][] = [
-  ['reads', /^SELECT/],
-  ['log_inserts', /^INSERT INTO bgstore_log/],
-  ['inbox_posts', /^INSERT IGNORE INTO bgstore_inbox/],
-  ['deletes', /^DELETE/],
-];
-
-type Call = (functionKey: string, payload: Record<string, unknown>, accountId?: string) => Promise<Record<string, unknown>>;
-
 interface SqlWorld {
   fetch: SqlFetch;
   /** Requests by statement since the last reset (see STATEMENTS; the rest as 'other'). */
   statements: Map<string, number>;
+  watched: ReturnType<typeof watchedExecutor>;
+  /** Told of every request's statement (to count them by the second). */
+  onRequest?: (query: string) => void;
   /** Calls a resolver function on an instance that keeps `warm` documents (and guesses, unless `guess` is false). */
   instance(warm: number, guess?: boolean): Call;
   /**
@@ -45,8 +39,12 @@ interface SqlWorld {
  */
 const CAPPED_QUERY_MS = 10;
 
-async function sqlWorld(server: MariaDbServer, stores: RegisteredStore[], many: boolean, readsAreDml = true): Promise<SqlWorld> {
-  const executor = await createMysqlExecutor({ socketPath: server.socketPath, connections: 16 });
+async function sqlWorld(server: MariaDbServer, stores: RegisteredStore[], many: boolean, readsAreDml = true, release = CURRENT): Promise<SqlWorld> {
+  // Connections enough that none waits for one: Forge SQL publishes no limit on statements in
+  // flight, and with 16 a statement waited ~4.5 s for a connection at 200 pages (each held one
+  // ~270 ms, mostly this process's event-loop lag), which alone made winning commits rare.
+  const watched = watchedExecutor(await createMysqlExecutor({ socketPath: server.socketPath, connections: 150 }));
+  const executor = watched.executor;
   const statements = new Map<string, number>();
   const latency = many ? createKvsFaults({ seed: 1, latencyMs: [20, 60] }) : undefined;
   const fetch = createSqlFetch({
@@ -55,21 +53,23 @@ async function sqlWorld(server: MariaDbServer, stores: RegisteredStore[], many: 
       const query = String((call.body as { query?: unknown } | undefined)?.query ?? '');
       const kind = STATEMENTS.find(([, re]) => re.test(query))?.[0] ?? 'other';
       statements.set(kind, (statements.get(kind) ?? 0) + 1);
+      world.onRequest?.(query);
       return latency?.(call);
     },
     queryCostMs: many ? (_query, ms) => Math.min(ms, CAPPED_QUERY_MS) : undefined,
     limits: { readsAreDml },
   });
   (globalThis as { __forge_fetch__?: unknown }).__forge_fetch__ = routeForgeFetch({ sql: fetch });
-  return {
+  const world: SqlWorld = {
     fetch,
     statements,
-    instance: (warm, guess = true) => instanceOf(stores, warm, guess),
+    watched,
+    instance: (warm, guess = true) => instanceOf(release, stores, warm, guess),
     pool(warm, guess = true) {
       const idle: Call[] = [];
       let made = 0;
       const call = async (functionKey: string, payload: Record<string, unknown>, accountId?: string) => {
-        const instance = idle.pop() ?? (made++, instanceOf(stores, warm, guess));
+        const instance = idle.pop() ?? (made++, instanceOf(release, stores, warm, guess));
         try {
           return await instance(functionKey, payload, accountId);
         } finally {
@@ -79,15 +79,20 @@ async function sqlWorld(server: MariaDbServer, stores: RegisteredStore[], many: 
       return Object.assign(call, { instances: () => made });
     },
   };
+  return world;
 }
 
 /** One function instance: its own resolver and storage (and so its own warm documents). */
-function instanceOf(stores: RegisteredStore[], warm: number, guess: boolean): Call {
+function instanceOf(release: Release, stores: RegisteredStore[], warm: number, guess: boolean): Call {
   const resolver = new Resolver();
-  registerStores(resolver, stores, { maxPayload: 5_000_000, storage: sqlStorage({ warmDocuments: warm, guess }) });
+  release.registerStores(resolver, stores, { maxPayload: 5_000_000, storage: release.sqlStorage({ warmDocuments: warm, guess }) });
   const handler = resolver.getDefinitions() as unknown as (e: unknown, r: unknown) => Promise<unknown>;
   return (functionKey, payload, accountId = 'bench') =>
-    handler({ call: { functionKey, payload: JSON.parse(JSON.stringify(payload)) }, context: {} }, { installContext: 'bench', principal: { accountId } }).then((r) => JSON.parse(JSON.stringify(r)) as Record<string, unknown>);
+    handler({ call: { functionKey, payload: JSON.parse(JSON.stringify(payload)) }, context: {} }, { installContext: 'bench', principal: { accountId } }).then((r) => {
+      const answer = JSON.parse(JSON.stringify(r)) as Record<string, unknown>;
+      if (release.untold) delete answer.gapMs;
+      return answer;
+    });
 }
 
 /** Each Forge SQL quota's peak share since the last reset, 0..1 (and more when a limit refused requests). */
@@ -101,70 +106,24 @@ function quotaShares(add: Add, scenario: string, fetch: SqlFetch) {
   add(scenario, 'sql_throttled_requests', 'requests', only(throttled.dmlPerSecond + throttled.ddlPerMinute + throttled.queryMsPerMinute));
 }
 
-/** What the pages' commit invocations met: how long each took in the resolver, and what each answered. */
-function watchCommits(call: Call) {
-  const ms: number[] = [];
-  const errors = new Map<string, number>();
-  /** Tokens (see `contention`) whose action a commit answered as stored, by page. */
-  const saved = new Map<string, Set<string>>();
-  const watched: Call = async (functionKey, payload, accountId) => {
-    const started = performance.now();
-    const answer = await call(functionKey, payload, accountId);
-    if (functionKey !== 'bgstore.commit') return answer;
-    ms.push(performance.now() - started);
-    const code = (answer.error as { code?: string } | undefined)?.code;
-    if (code) errors.set(code, (errors.get(code) ?? 0) + 1);
-    const intents = payload.intents as { clientId: string; seq: number; args: [string, string] }[];
-    for (const o of (answer.outcomes ?? []) as { clientId: string; seq: number; ok: boolean }[]) {
-      const args = intents.find((i) => i.clientId === o.clientId && i.seq === o.seq)?.args;
-      if (o.ok && args) saved.set(args[0], (saved.get(args[0]) ?? new Set()).add(args[1]));
-    }
-    return answer;
-  };
-  const pct = (q: number) => [...ms].sort((x, y) => x - y)[Math.min(ms.length - 1, Math.floor(q * ms.length))] ?? 0;
-  return { call: watched, errors, saved, resolverMs: { p50: () => pct(0.5), p99: () => pct(0.99) } };
-}
-
-/**
- * Counted in the stored state, per page: actions stored more than the page offered (doubled),
- * actions answered as stored yet absent (lost) — both must be 0 — and actions stored whose page
- * never heard so (its commit's answer was an error, or came after the run).
- */
-async function storedCounts(call: Call, saved: Map<string, Set<string>>, offered: number) {
-  // The load may meet the quota's window still full, or commits still landing: try until it answers.
-  let loaded = await call('bgstore.load', { store: contentionStore.name });
-  for (let i = 0; i < 20 && 'error' in loaded; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    loaded = await call('bgstore.load', { store: contentionStore.name });
-  }
-  if ('error' in loaded) throw new Error(`[bench] the final SQL load failed: ${JSON.stringify(loaded.error)}`);
-  const counts = ((loaded.state as { counts?: Record<string, number> } | undefined)?.counts ?? {}) as Record<string, number>;
-  let doubled = 0;
-  let lost = 0;
-  let unconfirmed = 0;
-  for (const page of new Set([...Object.keys(counts), ...saved.keys()])) {
-    const stored = counts[page] ?? 0;
-    const answered = saved.get(page)?.size ?? 0;
-    doubled += Math.max(0, stored - offered);
-    lost += Math.max(0, answered - stored);
-    unconfirmed += Math.max(0, Math.min(stored, offered) - answered);
-  }
-  return { doubled, lost, unconfirmed };
-}
-
 /** `readsAreDml` false: what happens if Forge counts only writes against its 150 DML requests a second. */
-async function sqlContention(add: Add, server: MariaDbServer, pages: number, seconds: number, readsAreDml = true, guess = true) {
-  const world = await sqlWorld(server, [contentionStore], true, readsAreDml);
+async function sqlContention(add: Add, server: MariaDbServer, pages: number, seconds: number, readsAreDml = true, guess = true, release = CURRENT) {
+  const world = await sqlWorld(server, [contentionStore], true, readsAreDml, release);
   const pool = world.pool(8, guess);
   const watch = watchCommits(pool);
+  const rate = perSecond();
+  world.onRequest = rate.count;
   // The tables exist before the clock starts, as on an installed app.
   await pool('bgstore.load', { store: contentionStore.name });
   const resetStats = () => {
     world.fetch.resetStats();
     world.statements.clear();
+    world.watched.reset();
+    rate.reset();
   };
   const c: ContentionFigures = await contention(pages, seconds, 1, { call: watch.call, resetStats, calls: () => world.fetch.stats().calls });
-  const scenario = `sql contention pages=${pages}${readsAreDml ? '' : ' (writes-only quota)'}${guess ? '' : ' (read first)'}`;
+  const elapsedMs = rate.elapsedMs();
+  const scenario = `sql contention pages=${pages}${readsAreDml ? '' : ' (writes-only quota)'}${guess ? '' : ' (read first)'}${release.label}`;
   add(scenario, 'save_ms_p50', 'ms', only(c.p50));
   add(scenario, 'save_ms_p99', 'ms', only(c.p99));
   add(scenario, 'saved_in_time_ratio', 'of offered', only(c.savedInTime));
@@ -179,8 +138,16 @@ async function sqlContention(add: Add, server: MariaDbServer, pages: number, sec
   const saved = world.fetch.stats().calls / (c.kvsCallsPerAction || 1);
   for (const [kind] of [...STATEMENTS, ['other']]) add(scenario, `sql_${kind}_per_action`, 'requests', only((world.statements.get(kind) ?? 0) / saved));
   add(scenario, 'sql_requests_per_commit', 'requests', only(world.fetch.stats().calls / Math.max(1, c.commits)));
+  const mean = rate.mean(seconds);
+  add(scenario, 'sql_requests_per_s_mean', 'requests (reads and writes, load seconds)', only(mean.all));
+  add(scenario, 'sql_write_requests_per_s_mean', 'requests (writes only, load seconds)', only(mean.writes));
+  add(scenario, 'sql_query_s_per_min_mean', 's (whole run)', only(world.fetch.stats().queryMs / 1000 / (elapsedMs / 60_000)));
   quotaShares(add, scenario, world.fetch);
-  const { doubled, lost, unconfirmed } = await storedCounts(pool, watch.saved, seconds);
+  const revisions = Number((await world.fetch.executor.run('SELECT MAX(revision) AS r FROM bgstore_log', [], { timeoutMs: 5000 }).then((o) => ('rows' in o ? o.rows[0]?.r : 0))) ?? 0);
+  add(scenario, 'revisions_stored', 'revisions', only(revisions));
+  const diag = (m: Map<string, number>, round = false) => [...m].map(([k, v]) => `${k}:${round ? Math.round(v) : v}`).join(' ');
+  console.log(`[bench] ${scenario}: log INSERTs ${diag(world.watched.outcomes)}; server ms by statement ${diag(world.watched.serverMs, true)}`);
+  const { doubled, lost, unconfirmed } = await storedCounts(pool, watch.saved, seconds, watch.inFlight);
   add(scenario, 'doubled_actions', 'in stored state', only(doubled));
   add(scenario, 'lost_actions', 'in stored state', only(lost));
   add(scenario, 'stored_unconfirmed_actions', 'in stored state', only(unconfirmed));
@@ -227,20 +194,53 @@ async function sqlDocument(add: Add, server: MariaDbServer, items: number, compa
   await world.fetch.executor.close();
 }
 
-/** Runs the Forge SQL scenarios; a note instead where MariaDB is not installed. */
+/**
+ * The server's isolation for the sessions opened after. TiDB (Forge SQL) locks only the rows a
+ * statement writes — the read inside an `INSERT … SELECT` takes no lock — while InnoDB under
+ * REPEATABLE READ takes shared next-key locks on every row that read touches: on MariaDB's default,
+ * a hundred commits a second on one document queue on each other's locks (seconds a statement) and
+ * deadlock, which TiDB would not. READ COMMITTED reads them as TiDB does. (`BGSTORE_BENCH_SQL_ISOLATION=REPEATABLE-READ`: MariaDB's own.)
+ */
+async function isolation(server: MariaDbServer, level: string) {
+  const mysql = await import('mysql2/promise');
+  const admin = await mysql.createConnection({ socketPath: server.socketPath, user: 'root' });
+  try {
+    await admin.query(`SET GLOBAL TRANSACTION ISOLATION LEVEL ${level === 'REPEATABLE-READ' ? 'REPEATABLE READ' : 'READ COMMITTED'}`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/**
+ * Runs the Forge SQL scenarios; a note instead where MariaDB is not installed. `--sql-contention`:
+ * only the contention scenarios (`BGSTORE_BENCH_SQL_PAGES`, e.g. `50,200`; `BGSTORE_BENCH_SQL_SECONDS`;
+ * `BGSTORE_BENCH_SQL_QUOTA`),
+ * each also on the baseline release when one is given (see {@link baseline}).
+ */
 export async function sqlScenarios(add: Add, quick: boolean): Promise<void> {
   if (!findMariaDb()) {
     console.warn('[bench] Forge SQL scenarios skipped: MariaDB is not installed (apt-get install --no-install-recommends mariadb-server)');
     return;
   }
+  const contentionOnly = process.argv.includes('--sql-contention');
+  const before = baseline();
+  const pageCounts = process.env.BGSTORE_BENCH_SQL_PAGES?.split(',').map(Number) ?? (quick ? [10] : [50, 200]);
+  const seconds = Number(process.env.BGSTORE_BENCH_SQL_SECONDS ?? (quick ? 5 : 20));
   const server = await startMariaDb();
   try {
-    await sqlDocument(add, server, 10_000, false);
-    if (!quick) await sqlDocument(add, server, 100_000, true);
+    await isolation(server, process.env.BGSTORE_BENCH_SQL_ISOLATION ?? 'READ-COMMITTED');
+    if (!contentionOnly) await sqlDocument(add, server, 10_000, false);
+    if (!quick && !contentionOnly) await sqlDocument(add, server, 100_000, true);
     // Each load with reads counted against the 150 DML requests a second (as the emulator does),
     // then with only writes counted (Forge does not say which).
-    for (const readsAreDml of quick ? [true] : [true, false]) {
-      for (const pages of quick ? [10] : [50, 200]) await sqlContention(add, server, pages, quick ? 5 : 20, readsAreDml);
+    // (`BGSTORE_BENCH_SQL_QUOTA=all` or `writes`: only one of them.)
+    const quota = process.env.BGSTORE_BENCH_SQL_QUOTA;
+    for (const readsAreDml of quick || quota === 'all' ? [true] : quota === 'writes' ? [false] : [true, false]) {
+      for (const pages of pageCounts) {
+        // (`BGSTORE_BENCH_SQL_UNTOLD=1`: this checkout once more with pages keeping their own gap.)
+        const untold = process.env.BGSTORE_BENCH_SQL_UNTOLD ? [{ ...CURRENT, label: ' (gap not told)', untold: true }] : [];
+        for (const release of [...(before ? [before] : []), ...untold, CURRENT]) await sqlContention(add, server, pages, seconds, readsAreDml, true, release);
+      }
     }
   } finally {
     await server.stop();

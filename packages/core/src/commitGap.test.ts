@@ -8,7 +8,7 @@ import { board } from '../test/board';
 type State = (typeof board)['initialState'];
 const noTransport = { emit: () => undefined, on: () => () => undefined };
 
-function setup(maxCommitGapMs?: number) {
+function setup(maxCommitGapMs?: number, gapMs?: number) {
   const clock = createManualClock();
   const memory = createMemoryPersistence(board, { now: () => clock.now() });
   const after = (ms: number) => new Promise<void>((resolve) => void clock.setTimeout(resolve, ms));
@@ -20,7 +20,9 @@ function setup(maxCommitGapMs?: number) {
     async commit(batch) {
       (sent[name] ??= []).push(clock.now());
       await after(100);
-      return memory.commit(batch);
+      const result = await memory.commit(batch);
+      // A storage whose quota allows more commits says so with its answer (#19).
+      return gapMs === undefined ? result : { ...result, gapMs };
     },
   });
   const open = (name: string) => createHost(board, { transport: noTransport, clock, persistence: persistence(name), flushDelayMs: 50, revisionCheckMs: 0, heartbeatMs: 60_000, ...(maxCommitGapMs === undefined ? {} : { maxCommitGapMs }) });
@@ -68,6 +70,28 @@ describe('#17 commits that batch under load', () => {
       await saved;
     }
     expect(took).toBeLessThanOrEqual(200);
+  });
+
+  it('#19 a host widens its gap only as far as storage’s answer asks, when that is narrower', async () => {
+    const t = setup(undefined, 600);
+    const { actions } = await writeTogether(t, 10);
+    expect(t.memory.peek().state.cards).toHaveLength(2 * actions);
+    // Over the last 5 s each host committed about every 600 ms: more often than the 2 s default, never closer than asked.
+    for (const name of ['a', 'b']) {
+      const late = t.sent[name]!.filter((at) => at >= t.sent[name]![0]! + 5000 && at < t.sent[name]![0]! + 10_000);
+      expect(late.length).toBeGreaterThanOrEqual(7);
+      const gaps = late.slice(1).map((at, i) => at - late[i]!);
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(550);
+    }
+  });
+
+  it('#19 a gap storage asks for that is wider than maxCommitGapMs is not taken', async () => {
+    const t = setup(1000, 5000);
+    await writeTogether(t, 6);
+    const late = t.sent.a!.filter((at) => at >= t.sent.a![0]! + 2000 && at < t.sent.a![0]! + 6000);
+    // About one commit a second (the host's own ceiling), not one in 5 s.
+    expect(late.length).toBeGreaterThanOrEqual(3);
+    expect(t.memory.peek().state.cards).toHaveLength(120);
   });
 
   it('#17 maxCommitGapMs 0 commits as soon as the last commit answered, whoever else writes', async () => {

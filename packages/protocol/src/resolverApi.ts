@@ -126,6 +126,13 @@ export interface CommitResponse {
   patches?: WirePatch[];
   /** The stored document's id (see `LoadResponse.doc`). */
   doc?: string;
+  /**
+   * The widest gap (ms) the caller need keep between its commits while others write, when storage's
+   * request quota allows more commits than the host's `maxCommitGapMs` lets it make (#19: a Forge
+   * SQL document, by how many writers it has). Hosts widen their gap up to this instead; absent
+   * (the KVS default): up to `maxCommitGapMs`.
+   */
+  gapMs?: number;
 }
 
 export interface RevisionRequest {

@@ -73,13 +73,16 @@ async function answerWithChanges<R extends DocRead>(storage: StoragePort<R>, key
 }
 
 /** The answer to the caller (what it lacks, and the document's id), and what was stored, for publishing. */
-async function settle<R extends DocRead>(storage: StoragePort<R>, key: string, batch: Batch, read: R | undefined, doc: DurableDoc<unknown>, result: { doc: DurableDoc<unknown>; changed: boolean }, plain: CommitResponse, publishing: Publishing) {
+async function settle<R extends DocRead>(storage: StoragePort<R>, key: string, batch: Batch, read: R | undefined, doc: DurableDoc<unknown>, result: { doc: DurableDoc<unknown>; changed: boolean }, plain: CommitResponse, publishing: Publishing, now: number) {
   // Patches are relative to what storage holds; a read of an older schema was migrated, so they would not apply.
   const tail = !read || read.doc.schemaVersion === doc.schemaVersion ? diffJson(doc.state, result.doc.state) : undefined;
   const sameDoc = batch.baseRevision === 0 || (read?.id !== undefined && read.id === batch.doc);
   const answered = batch.patches && sameDoc ? await answerWithChanges(storage, key, read, doc, batch.baseRevision, plain, tail) : plain;
   // The caller learns the document's id; a first commit makes one (the next read tells it).
-  const answer = read?.id ? { ...answered, doc: read.id } : answered;
+  const named = read?.id ? { ...answered, doc: read.id } : answered;
+  // The gap storage's quota asks of the document's writers, if it says (#19).
+  const gapMs = storage.commitGapMs?.(result.doc, now);
+  const answer = gapMs === undefined ? named : { ...named, gapMs };
   const since = publishing.publish && publishing.last !== undefined && publishing.last < doc.revision ? { since: publishing.last, read } : {};
   const committed: Committed | undefined = result.changed ? { base: doc.revision, revision: result.doc.revision, ...(tail ? { patches: tail } : {}), publish: publishing.publish, ...since } : undefined;
   return { answer, committed };
@@ -140,7 +143,8 @@ export async function commitBatch<R extends DocRead>(storage: StoragePort<R>, de
   /** What the backend expects the document to be: the first attempt commits on it without reading. */
   let guessed = postFirst ? undefined : storage.guess?.(key);
   const readBoth = async (now: number): Promise<[R | undefined, InboxEntry[]]> => {
-    if (guessed) return [guessed, []];
+    // On a guess, only the waiting batches storage knows of without asking (#19).
+    if (guessed) return [guessed, storage.inbox.known?.(key, now) ?? []];
     if (lost) return Promise.all([storage.read(key, previous), storage.inbox.read(key, now)]);
     const read = await storage.read(key, previous);
     return [read, storage.mayHaveWaiting(read, batch.caller, now) ? await storage.inbox.read(key, now) : []];
@@ -174,7 +178,7 @@ export async function commitBatch<R extends DocRead>(storage: StoragePort<R>, de
       if (!checked.own.changed) {
         // Stored: the winner that applied the entry deleted it with its commit (or left it to expire, applied).
         posted.live = false;
-        return settle(storage, key, batch, read, checked.doc, checked.own, commitAnswer(checked.doc, batch.baseRevision, checked.own), publishing(storage, read, now, settings.publishEveryMs));
+        return settle(storage, key, batch, read, checked.doc, checked.own, commitAnswer(checked.doc, batch.baseRevision, checked.own), publishing(storage, read, now, settings.publishEveryMs), now);
       }
       listed = await storage.inbox.read(key, now);
       if (olderLeads(listed, posted.key, now, settings.retryDelayMs)) throw new LetOlderLead();
@@ -235,7 +239,7 @@ export async function commitBatch<R extends DocRead>(storage: StoragePort<R>, de
       }
       const outcomes = result.outcomes.slice(carried.length);
       const carriedApplied = result.outcomes.slice(0, carried.length).some((o) => !o.duplicate);
-      return settle(storage, key, batch, read, doc, result, commitAnswer(doc, batch.baseRevision, { doc: result.doc, outcomes }, carriedApplied), publish);
+      return settle(storage, key, batch, read, doc, result, commitAnswer(doc, batch.baseRevision, { doc: result.doc, outcomes }, carriedApplied), publish, now);
     }
   };
   const onLostRace = async () => {
@@ -243,13 +247,14 @@ export async function commitBatch<R extends DocRead>(storage: StoragePort<R>, de
     lost = true;
     await post();
   };
-  // A guess that was behind is not a race lost to a commit in flight: read and try again at once.
+  // A guess that was behind is not a race lost to a commit in flight: read and try again at once —
+  // unless storage left the batch waiting for the next winner with it (#19), then it waits as posted.
   // Nor is a refusal for size a verdict on what is stored (others may have shrunk it): read first.
   const attemptOnGuess = async () => {
     try {
       return await attempt();
     } catch (error) {
-      if (!guessed || !(storage.isLostRace(error) || isTooLarge(error))) throw error;
+      if (!guessed || !(storage.isLostRace(error) || isTooLarge(error)) || storage.leftWaiting?.(error)) throw error;
       guessed = undefined;
       return attempt();
     } finally {

@@ -58,7 +58,21 @@ const MIN_GAP_MS = 250;
  * carries more intents. Doubles up to `maxCommitGapMs`; `all` jumps there at once.
  */
 export function widenGap(q: SaveQueue<unknown>, timing: SaveTiming, all = false) {
-  q.gap = all ? timing.maxCommitGapMs : Math.min(timing.maxCommitGapMs, Math.max(MIN_GAP_MS, q.gap * 2));
+  const widest = widestGap(q, timing);
+  q.gap = all ? widest : Math.min(widest, Math.max(MIN_GAP_MS, q.gap * 2));
+}
+
+/** The widest gap: `maxCommitGapMs`, or less when storage asked for less (its quota allows more commits). */
+const widestGap = (q: SaveQueue<unknown>, timing: SaveTiming) => Math.min(timing.maxCommitGapMs, q.gapCeiling ?? Infinity);
+
+/**
+ * Storage's answer may say how wide this host's gap need be at most (`CommitResult.gapMs`: a Forge
+ * SQL document's quota allows its writers more commits than the default gap lets them make, #19).
+ * Only narrower than `maxCommitGapMs` counts; an answer without it restores the default.
+ */
+function askedGap(q: SaveQueue<unknown>, gapMs: unknown) {
+  q.gapCeiling = typeof gapMs === 'number' && Number.isFinite(gapMs) && gapMs >= 0 ? gapMs : undefined;
+  if (q.gapCeiling !== undefined) q.gap = Math.min(q.gap, q.gapCeiling);
 }
 
 /** A commit went through with nobody else in between: halve the gap; below the narrowest, none. */
@@ -110,6 +124,7 @@ export function onCommitted<TState>(t: Turn<TState>, result: CommitResult<TState
   const predicted = result.state === undefined && result.patches === undefined && refusedNow.length === 0 && fresh.length === expected && !fresh.some((i) => isHeld(m.definition, i.name));
   // Others committed between this host's base and its commit, or with it (a combined commit: the
   // answer then carries what the host cannot predict): they write too, so wait longer.
+  askedGap(q, result.gapMs);
   if (result.revision > base + 1 || result.state !== undefined || result.patches !== undefined) widenGap(q, m.timing);
   else narrowGap(q);
   q.revision = result.revision;

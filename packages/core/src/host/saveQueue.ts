@@ -45,10 +45,12 @@ export interface SaveQueue<TState> {
   throttles: number;
   /** The gap kept between the starts of two commits: 0 while the document is quiet (see {@link widenGap}). */
   gap: number;
+  /** A narrower ceiling for the gap than `maxCommitGapMs`, as storage's last answer asked (`CommitResult.gapMs`, #19). */
+  gapCeiling: number | undefined;
   /** When the last commit was sent. */
   sentAt: number;
 }
 
 export function createSaveQueue<TState>(state: TState): SaveQueue<TState> {
-  return { revision: 0, state, queue: [], inflight: [], predicted: undefined, floors: new Map(), error: null, attempt: 0, dueAt: undefined, split: Infinity, throttledUntil: undefined, throttles: 0, gap: 0, sentAt: -Infinity };
+  return { revision: 0, state, queue: [], inflight: [], predicted: undefined, floors: new Map(), error: null, attempt: 0, dueAt: undefined, split: Infinity, throttledUntil: undefined, throttles: 0, gap: 0, gapCeiling: undefined, sentAt: -Infinity };
 }

@@ -88,6 +88,8 @@ export interface CommitResult<TState> {
   state?: TState;
   /** Instead of `state` (from a persistence with `sync`): patches taking `baseRevision`'s state to the stored one. */
   patches?: WirePatch[];
+  /** The widest gap between this host's commits that storage asks for, when narrower than `maxCommitGapMs` (see `CommitResponse.gapMs`). */
+  gapMs?: number;
 }
 
 /** Receives bgstore's diagnostics; each kind of ignored message is reported once. @default console.warn */

@@ -8,6 +8,10 @@ import type { SqlDoc, WarmSqlDocs } from './sqlDocStore';
 // its commit wins, so two commits on one instance at once do not both guess; a lost race (a batch
 // posted) ends it. A wrong guess costs one request (the refused INSERT) and is never stored: the
 // log INSERT is conditional.
+// While the document is contended (#19: a race lost, or a read that found batches waiting, lately)
+// a guess is *blind*: the commit on the warm copy carries its own batch to post (see
+// `INSERT_OR_POST`), so one request either stores it (the copy was current) or leaves it waiting on
+// the row that took the revision — no read first, and nothing carried to replay.
 
 /** At most this many documents are remembered as current (beyond, all are forgotten: reads resume). */
 const MAX_KEPT = 64;
@@ -16,7 +20,7 @@ const MAX_KEPT = 64;
 export interface Guesses {
   /** A read of `key` from `prior` answered `doc`, with these inbox rows alongside (undefined: none read). */
   read(key: string, prior: SqlDoc | undefined, doc: SqlDoc | undefined, inbox: Row[] | undefined): void;
-  /** The copy to commit on without reading, if it is expected current. */
+  /** The copy to commit on without reading, if it is expected current — or, while the document is contended, blind (see above). */
   take(key: string): SqlDoc | undefined;
   /** Whether `doc` is the copy `take` last handed out for `key` (a commit on it is on a guess). */
   isTaken(key: string, doc: SqlDoc | undefined): boolean;
@@ -24,12 +28,22 @@ export interface Guesses {
   stored(key: string, previous: SqlDoc | undefined): void;
   /** A commit lost a race: others write the document. */
   lost(key: string): void;
+  /** Others write the document (a race lost, batches seen waiting) at `now`: guesses are blind a while. */
+  contended(key: string, now: number): void;
+  /** Whether `doc` is a blind guess `take` handed out (its commit posts its batch if it loses). */
+  isBlind(key: string, doc: SqlDoc | undefined): boolean;
 }
 
+/** A document counts as contended this long after the last sign of it (ms). */
+export const BLIND_MS = 2_000;
+
 /** Guesses from the warm copies in `warm`; none when `enabled` is false. */
-export function createGuesses(warm: WarmSqlDocs, enabled: boolean): Guesses {
+export function createGuesses(warm: WarmSqlDocs, enabled: boolean, now: () => number): Guesses {
   const current = new Set<string>();
   const taken = new Map<string, SqlDoc>();
+  // Documents seen contended, until when; and the blind guesses handed out.
+  const contended = new Map<string, number>();
+  const blind = new WeakSet<SqlDoc>();
   const bounded = <T extends { size: number; clear(): void }>(set: T) => {
     if (set.size >= MAX_KEPT) set.clear();
     return set;
@@ -41,11 +55,19 @@ export function createGuesses(warm: WarmSqlDocs, enabled: boolean): Guesses {
       else current.delete(keptKey(key));
     },
     take(key) {
-      const doc = enabled && current.delete(keptKey(key)) ? warm.get(key) : undefined;
-      if (doc) bounded(taken).set(keptKey(key), doc);
+      if (!enabled) return undefined;
+      const kept = keptKey(key);
+      const isContended = (contended.get(kept) ?? 0) > now();
+      // (Two blind guesses on one copy at once are harmless: one INSERT wins, the other posts.)
+      const doc = current.delete(kept) || isContended ? warm.get(key) : undefined;
+      if (!doc) return undefined;
+      bounded(taken).set(kept, doc);
+      if (isContended) blind.add(doc);
+      else blind.delete(doc);
       return doc;
     },
     isTaken: (key, doc) => doc !== undefined && taken.get(keptKey(key)) === doc,
+    isBlind: (key, doc) => doc !== undefined && taken.get(keptKey(key)) === doc && blind.has(doc),
     stored(key, previous) {
       if (previous === undefined || taken.get(keptKey(key)) !== previous) return;
       taken.delete(keptKey(key));
@@ -53,6 +75,9 @@ export function createGuesses(warm: WarmSqlDocs, enabled: boolean): Guesses {
     },
     lost(key) {
       current.delete(keptKey(key));
+    },
+    contended(key, at) {
+      bounded(contended).set(keptKey(key), at + BLIND_MS);
     },
   };
 }

@@ -3,6 +3,7 @@ import { createClientTable } from '@bgstore/core/durable';
 import type { InboxEntry, StoragePort } from '../storage/port';
 import { isMissingColumn, isMissingTable, withSqlRateLimit } from './client';
 import { createGuesses } from './guesses';
+import { sqlCommitGapMs } from './commitGap';
 import { currentInstallation, keptKey, warmPerInstallation } from '../installation';
 import { enqueueBgstoreMigrations } from './schema';
 import { createSqlInbox, dropEntries, entryText, parseInboxRows, splitKey } from './sqlInbox';
@@ -112,7 +113,15 @@ export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc>
   const postedRows = new Map<string, number>();
   // Entries known to wait on a log row: never deleted (later rows supersede them).
   const rowEntries = new Set<string>();
-  const guesses = createGuesses(warm, options.guess !== false);
+  const guesses = createGuesses(warm, options.guess !== false, now);
+  // The batches this instance posted that may still wait, by document: a commit on a guess carries
+  // them (no request). Not the others a read found waiting: a blind guess mostly loses, and each
+  // carried batch is replayed for nothing then (leaders, which read, carry those). Bounded.
+  const knownWaiting = new Map<string, InboxEntry[]>();
+  const remember = (key: string, entries: InboxEntry[]) => {
+    if (knownWaiting.size > 64) knownWaiting.clear();
+    knownWaiting.set(keptKey(key), entries.slice(-CARRY_ENTRIES));
+  };
   const read = async (key: string, previous: SqlDoc | undefined) => {
     let done!: (waiting: Waiting | undefined) => void;
     // (Set before any wait: the inbox read that goes with this read may start at once.)
@@ -124,6 +133,8 @@ export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc>
       const doc = await withTables(() => readSqlDoc(key, from, warm, (rows) => (last.seen = rows)));
       const seen = last.seen as Parameters<InboxSink>[0];
       guesses.read(key, prior, doc, seen && (seen.pending ? [...seen.rows, ...pendingRows(seen.pending)] : seen.rows));
+      // Batches waiting: others write it (the next commits here guess blind, see guesses.ts).
+      if (seen && (seen.pending || seen.rows.length > 0)) guesses.contended(key, now());
       return doc;
     };
     try {
@@ -144,22 +155,28 @@ export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc>
     guess: (key) => guesses.take(key),
     readRevision: (key) => withTables(() => readSqlRevision(key)),
     async commit(key, previous, next, note) {
-      // A commit on a guess posts nothing: a guess that was behind reads and tries again at once.
+      // A commit on a plain guess posts nothing: a guess that was behind reads and tries again at once.
       // Nor does one whose batch already waits on one of the latest rows.
       const onRow = note.post && postedRows.get(note.post.key);
       const waitsOnRow = onRow !== undefined && next.revision - onRow < PENDING_ROWS - 2;
-      const post = guesses.isTaken(key, previous) || waitsOnRow ? undefined : postLine(note.post);
+      // A blind guess posts (that is its point): under contention, one request stores or posts the batch.
+      const plainGuess = guesses.isTaken(key, previous) && !guesses.isBlind(key, previous);
+      const post = plainGuess || waitsOnRow ? undefined : postLine(note.post);
       try {
         await withTables(() => writeSqlDoc(key, previous, next, warm, now(), post));
       } catch (error) {
         if (error instanceof SqlLostRaceError && error.posted && note.post) {
           postedOnRow.add(note.post.key);
+          remember(key, [...(knownWaiting.get(keptKey(key)) ?? []).filter((e) => e.key !== note.post!.key), note.post]);
           if (postedRows.size > 256) postedRows.clear();
           postedRows.set(note.post.key, next.revision);
         }
         throw error;
       }
       guesses.stored(key, previous);
+      // What it carried waits no more.
+      const carried = new Set(note.applied);
+      remember(key, (knownWaiting.get(keptKey(key)) ?? []).filter((e) => !carried.has(e.key)));
       // Stored: the inbox-table entries it applied go, in one statement (best effort: they expire anyway).
       const known = inTable.get(keptKey(key));
       const applied = note.applied.filter((entry) => !known || known.has(entry));
@@ -167,20 +184,34 @@ export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc>
     },
     // The inbox comes with every read at no extra request, so it is always worth looking.
     mayHaveWaiting: () => true,
+    commitGapMs: sqlCommitGapMs,
     isLostRace: (error) => error instanceof SqlLostRaceError,
+    leftWaiting: (error) => error instanceof SqlLostRaceError && error.posted,
     misconfiguration,
     inbox: {
       ...inbox,
-      post(entry) {
-        // Lost a race: others write this document, guesses would lose too.
+      async post(entry) {
+        // Lost a race: others write this document, plain guesses would lose too (blind ones post).
         guesses.lost(splitKey(entry.key)[0]);
+        guesses.contended(splitKey(entry.key)[0], now());
         // Left on the row that won by the commit's own statement: posted.
         if (postedOnRow.delete(entry.key)) {
           if (rowEntries.size > 256) rowEntries.clear();
           rowEntries.add(entry.key);
-          return Promise.resolve(true);
+          return true;
         }
-        return withTables(() => inbox.post(entry));
+        // Known here as waiting from the start (a commit on this instance meanwhile carries it), and
+        // as in the table for the commit that applies it to delete it.
+        const docKey = splitKey(entry.key)[0];
+        const others = (knownWaiting.get(keptKey(docKey)) ?? []).filter((e) => e.key !== entry.key);
+        remember(docKey, [...others, entry]);
+        inTable.get(keptKey(docKey))?.add(entry.key);
+        const posted = await withTables(() => inbox.post(entry)).catch((error: unknown) => {
+          remember(docKey, others);
+          throw error;
+        });
+        if (!posted) remember(docKey, others);
+        return posted;
       },
       async read(key, at) {
         const shared = alongside.get(keptKey(key));
@@ -200,6 +231,12 @@ export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc>
         const stored = seen.doc ? createClientTable(seen.doc.doc.clients as never) : undefined;
         const onRows = parseInboxRows(key, pendingRows(seen.pending), at).filter((e) => !table.some((t) => t.key === e.key) && !(stored && e.intents.every((i) => stored.lookup(i.clientId, i.seq))));
         return carriedAtMost([...table, ...onRows]);
+      },
+      known(key, at) {
+        // Those not expired and not stored in the copy a guess commits on (the client table has their intents).
+        const warmDoc = warm.get(key);
+        const stored = warmDoc ? createClientTable(warmDoc.doc.clients as never) : undefined;
+        return (knownWaiting.get(keptKey(key)) ?? []).filter((e) => (e.expires ?? Infinity) > at && !(stored && e.intents.every((i) => stored.lookup(i.clientId, i.seq))));
       },
       async drop(entryKey) {
         // Only an entry of the inbox table that the last whole read of it still had costs a request.

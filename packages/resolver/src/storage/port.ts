@@ -63,6 +63,11 @@ export interface Inbox {
   post(entry: InboxEntry): Promise<boolean>;
   /** The longest-waiting batches of document `key` not expired at `now` (a bounded few); none when reading fails. */
   read(key: string, now: number): Promise<InboxEntry[]>;
+  /**
+   * The waiting batches of document `key` this instance knows of without a request (its last read of
+   * them, and what it posted since), for a commit on a `guess` to carry. Optional; without it: none.
+   */
+  known?(key: string, now: number): InboxEntry[];
   /** Deletes an entry (applied, or its poster answered); a failure leaves it to expire. */
   drop(entryKey: string): Promise<void>;
   /** Deletes entries a commit applied but had no room to delete, in as few requests as storage allows. Optional: else one `drop` each. */
@@ -144,8 +149,21 @@ export interface StoragePort<R extends DocRead = DocRead> {
    * without it every commit publishes.
    */
   lastPublished?(read: R): { revision: number; at: number } | undefined;
+  /**
+   * The widest gap (ms) a page need keep between its commits to `doc` at `now` so that the
+   * document's writers stay within storage's request quota, told to the page with the answer
+   * (`CommitResponse.gapMs`); pages use their own (`maxCommitGapMs`) where it is narrower. Optional;
+   * without it (KVS): none is told.
+   */
+  commitGapMs?(doc: DurableDoc<unknown>, now: number): number | undefined;
   /** Whether `error` (from `read` or `commit`) means other commits got there first: retry, do not fail. */
   isLostRace(error: unknown): boolean;
+  /**
+   * Whether a lost race (see `isLostRace`) left the commit's batch waiting for the next winner (see
+   * `CommitNote.post`): even a commit on a `guess` then waits to be carried instead of reading and
+   * trying again at once. Optional; without it: never.
+   */
+  leftWaiting?(error: unknown): boolean;
   /** How to fix storage when `error` means it is set up wrong (retrying cannot help), else undefined. */
   misconfiguration(error: unknown): string | undefined;
   readonly inbox: Inbox;
