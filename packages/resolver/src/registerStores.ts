@@ -1,15 +1,15 @@
-import { errorText, isSyncError, LIMITS, RESOLVER_FUNCTIONS, type BaseWanted, type CommitResponse, type ResolverError, type RevisionResponse, type SyncResponse } from '@bgstore/protocol';
-import { CALLERS, ownKey } from './callerKeys';
+import { errorText, isSyncError, LIMITS, RESOLVER_FUNCTIONS, type ResolverError, type RevisionResponse, type SyncResponse } from '@bgstore/protocol';
+import { answerCommit, type CommitDeps } from './answerCommit';
+import { CALLERS } from './callerKeys';
 import { createColdBases } from './coldBase';
-import { commitBatch, type AnyDefinition, type CommitSettings } from './commitBatch';
-import type { StoredDoc } from './kvs/docStore';
+import type { AnyDefinition, CommitSettings } from './commitBatch';
 import { createKvsStorage } from './kvs/kvsStorage';
 import { createWarmDocuments } from './kvs/readCache';
 import { keptKey } from './installation';
 import { loadAnswer } from './loadAnswer';
-import { checkPayload, fail, isObj, parseCommitRequest } from './payload';
-import { applyWritePolicy, assertMayRead, assertMayWrite, type PolicyTime, type StoreContext, type StorePolicy } from './policy';
-import { changeOf, createChangeFeed, withEarlier, type ChangeFeed, type ChangeFeedOptions } from './realtime';
+import { checkPayload, fail, isObj } from './payload';
+import { assertMayRead, assertMayWrite, type PolicyTime, type StoreContext, type StorePolicy } from './policy';
+import { changeOf, createChangeFeed, type ChangeFeed, type ChangeFeedOptions } from './realtime';
 import { documentKey } from './scope';
 import type { StoragePort } from './storage/port';
 
@@ -208,33 +208,9 @@ export function registerStores<const TStores extends readonly RegisteredStore[]>
     }),
   );
 
+  const commit: CommitDeps = { storage, bases, feed, settings, maxIntents, policyTime, keyOf };
   resolver.define(
     RESOLVER_FUNCTIONS.commit,
-    handle(async (definition, payload, context, policy): Promise<CommitResponse | BaseWanted> => {
-      const { request, refused } = parseCommitRequest(payload, definition.name, maxIntents);
-      // A commit's answer can carry the stored state: whoever may not read may not commit either.
-      await assertMayRead(definition.name, policy, context, policyTime);
-      assertMayWrite(definition.name, policy, context);
-      const key = keyOf(definition, policy, context);
-      // No copy of the state here, and the caller has one: it sends it rather than storage reading it all.
-      if (bases && request.base === true && bases.wants(key)) return { sendBase: true };
-      // The caller's policy is applied with its own context before another caller's commit can
-      // carry the batch; then each client id becomes the caller's own key.
-      const judged = await applyWritePolicy(definition, policy, context, request.intents, policyTime);
-      // The caller recorded with each intent comes from the context, whatever the payload said, so
-      // the action's `this.caller` is the same wherever and whenever it is re-run.
-      const intents = judged.map((i) => ({ ...i, clientId: ownKey(context, i.clientId), caller: context.accountId ?? null }));
-      const bare = new Map(request.intents.map((i) => [ownKey(context, i.clientId), i.clientId]));
-      const floors = request.floors.map(([c, f]): [string, number] => [ownKey(context, c), f]);
-      const batch = { caller: context.accountId ?? null, intents, floors, baseRevision: request.baseRevision, patches: request.patches, doc: request.doc };
-      const { answer, committed } = await commitBatch(bases ? bases.storageFor(storage as StoragePort<StoredDoc>, key, request) : storage, definition, key, batch, settings);
-      if (committed?.publish && feed) {
-        const { base, revision, patches, since, read } = committed;
-        const earlier = since !== undefined && patches && storage.readChanges ? await storage.readChanges(key, since, read).catch(() => undefined) : undefined;
-        await feed.publish(key, withEarlier({ v: 1, store: definition.name, base, revision, ...(patches ? { patches } : {}) }, earlier, since));
-      }
-      const outcomes = answer.outcomes.map((o) => ({ ...o, clientId: bare.get(o.clientId) ?? o.clientId }));
-      return { ...answer, outcomes: [...outcomes, ...refused] };
-    }),
+    handle((definition, payload, context, policy) => answerCommit(commit, definition, payload, context, policy)),
   );
 }
