@@ -1,7 +1,7 @@
 import { defineStore } from '@bgstore/core';
 import { createManualClock } from '@bgstore/emulator';
 import { RESOLVER_FUNCTIONS as F } from '@bgstore/protocol';
-import { createBackend, intent, stateAfter } from '../test/harness';
+import { advanceUntil, createBackend, intent, stateAfter } from '../test/harness';
 import type { StoreContext, StoreIntent } from '.';
 
 // Combined commits: a batch whose commit lost the race waits in the document's inbox, and the next
@@ -37,7 +37,7 @@ describe('combined commits', () => {
       return path === '/api/v1/transaction' && !bDone && text.includes('a1') && !text.includes('b1') ? { status: 400, code: 'CONDITIONAL_CHECK_FAILED', message: 'lost' } : undefined;
     });
     const a = call(F.commit, { store: 'board', baseRevision: 1, intents: [intent('tab-a', 1, 'add', 'a1'), intent('tab-a', 2, 'rename', 'c1', 'by a')] }, { accountId: 'user-a' });
-    for (let step = 0; step < 1000 && inboxKeys(kvs).length === 0; step++) await clock.advanceAsync(1);
+    await advanceUntil(clock, () => inboxKeys(kvs).length > 0, "a's lost race puts its batch in the inbox");
     expect(inboxKeys(kvs)).toHaveLength(1);
 
     const b = await call(F.commit, { store: 'board', baseRevision: 1, intents: [intent('tab-b', 2, 'add', 'b1')], patches: true, doc }, { accountId: 'user-b' });
@@ -51,7 +51,7 @@ describe('combined commits', () => {
     // A learns its intents are stored, as they were decided for A: the rename refused.
     let answerA: unknown;
     void a.then((answer) => (answerA = answer));
-    for (let step = 0; step < 1000 && answerA === undefined; step++) await clock.advanceAsync(1);
+    await advanceUntil(clock, () => answerA !== undefined, 'a learns its intents are stored');
     expect(answerA).toMatchObject({
       revision: 2,
       outcomes: [

@@ -5,7 +5,7 @@ import { defineStore } from '@bgstore/core';
 import { RESOLVER_FUNCTIONS as F } from '@bgstore/protocol';
 import { DOC_ENTITY_DECLARATION } from '.';
 import { createManualClock } from '@bgstore/emulator';
-import { createBackend, intent } from '../test/harness';
+import { advanceUntil, createBackend, intent } from '../test/harness';
 
 const board = defineStore({
   name: 'board',
@@ -191,7 +191,7 @@ describe('registerStores with the real @forge/resolver and @forge/kvs', () => {
     kvs.setFaults(({ path }) => (path === '/api/v1/transaction' && ++transactions ? { status: 400, code: 'CONDITIONAL_CHECK_FAILED', message: 'lost' } : undefined));
     let answer: unknown;
     void call(F.commit, { store: 'board', baseRevision: 1, intents: [intent('tab', 2, 'add', 'b', 'B')] }).then((a) => (answer = a));
-    for (let step = 0; answer === undefined && step < 1000; step++) await clock.advanceAsync(1);
+    await advanceUntil(clock, () => answer !== undefined, 'the commit answers');
     expect(answer).toEqual({ error: { code: 'STORAGE_BUSY', message: expect.stringContaining('retry the batch') } });
     // Waits of at most 4, 8, 16 and 32 ms (60 in all) leave budget for a sixth try, whatever the jitter.
     expect(transactions).toBeGreaterThanOrEqual(6);

@@ -5,7 +5,7 @@ import { defineStore } from '@bgstore/core';
 import { LIMITS, RESOLVER_FUNCTIONS as F } from '@bgstore/protocol';
 import { createManualClock } from '@bgstore/emulator';
 import { describeBackends } from '../test/backends';
-import { intent, until } from '../test/harness';
+import { advanceUntil, intent, until } from '../test/harness';
 import type { StoreContext, StoreIntent } from '.';
 
 const board = defineStore({
@@ -123,7 +123,7 @@ describeBackends('#19.2 storage conformance', (backend) => {
     expect(b).toMatchObject({ revision: 2, outcomes: [{ clientId: 'tab-b', seq: 2, ok: true }], state: { cards: [{ id: 'c1', title: 'c1' }, { id: 'a1' }, { id: 'b1' }] } });
     expect(await inst.inboxed()).toBe(0);
     // a's next try, after its wait: its batch was applied by b's commit.
-    for (let step = 0; !aAnswered && step < 1000; step++) await clock.advanceAsync(10);
+    await advanceUntil(clock, () => aAnswered, 'a answers once its wait is over', 10);
     expect(await a).toMatchObject({ revision: 2, outcomes: [{ clientId: 'tab-a', seq: 1, ok: true, duplicate: true }, { clientId: 'tab-a', seq: 2, ok: false, code: 'UNAUTHORIZED', duplicate: true }] });
   });
 

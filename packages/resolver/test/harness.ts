@@ -1,7 +1,7 @@
 // Runs the real @forge/resolver handler, as Forge calls it, against the real @forge/kvs on the
 // emulator's KVS. Each test gets a fresh store.
 import Resolver from '@forge/resolver';
-import { createKvsFetch, createKvsFaults, createRealClock, createRealtimeBackend, createRealtimeHub, type KvsFetch } from '@bgstore/emulator';
+import { createKvsFetch, createKvsFaults, createRealClock, createRealtimeBackend, createRealtimeHub, type KvsFetch, type ManualClock } from '@bgstore/emulator';
 import { applyPatches } from '../src/kvs/docLog';
 import { DOC_ENTITY_DECLARATION, registerStores, type RegisteredStore, type RegisterStoresOptions } from '../src';
 
@@ -74,4 +74,18 @@ export async function until(done: () => boolean | Promise<boolean>, what: string
     if (Date.now() - started > ceilingMs) throw new Error(`[test] still waiting after ${ceilingMs} ms: ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
+}
+
+/**
+ * Moves the emulator's clock `stepMs` at a time until `done` holds, but only while something waits
+ * on it (a timer pending); while the work in flight is real I/O (the KVS emulator, MariaDB) it waits
+ * for that instead. So a loaded machine neither spends a commit's emulated budget on its I/O nor
+ * runs out of steps before the answer comes (a fixed count of steps once did, then waited forever).
+ */
+export async function advanceUntil(clock: ManualClock, done: () => boolean | Promise<boolean>, what: string, stepMs = 1): Promise<void> {
+  await until(async () => {
+    if (await done()) return true;
+    if (clock.pending() > 0) await clock.advanceAsync(stepMs);
+    return done();
+  }, what);
 }
