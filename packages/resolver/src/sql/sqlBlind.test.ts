@@ -7,7 +7,7 @@ import { defineStore } from '@bgstore/core';
 import { createManualClock } from '@bgstore/emulator';
 import { RESOLVER_FUNCTIONS as F } from '@bgstore/protocol';
 import { kvsBackend, sqlBackend } from '../../test/backends';
-import { intent } from '../../test/harness';
+import { intent, until as waitFor } from '../../test/harness';
 import { COMMIT_REQUESTS_PER_S, REQUESTS_PER_COMMIT } from './commitGap';
 import { sqlStorage } from './sqlStorage';
 
@@ -24,11 +24,8 @@ const backend = sqlBackend({ clock });
 const reason = backend.unavailable();
 if (reason) console.warn(`[bgstore] skipping the Forge SQL blind-commit tests: ${reason}`);
 
-/** Waits (for I/O, not for time) until `done` holds; the clock does not move. */
-async function until(done: () => boolean) {
-  for (let i = 0; i < 5_000 && !done(); i++) await new Promise((resolve) => setImmediate(resolve));
-  if (!done()) throw new Error('[test] the condition never held');
-}
+/** Waits for I/O (MariaDB) until `done` holds; the clock does not move. A real-time ceiling only stops a hang. */
+const until = (done: () => boolean) => waitFor(done, 'a blind-commit test: a condition on I/O in flight');
 
 /** Moves the clock until `call` settles (a waiting batch's waits and checks). */
 async function settle(call: Promise<unknown>) {

@@ -6,7 +6,7 @@ import { defineStore } from '@bgstore/core';
 import { createManualClock } from '@bgstore/emulator';
 import { RESOLVER_FUNCTIONS as F } from '@bgstore/protocol';
 import { sqlBackend } from '../../test/backends';
-import { intent } from '../../test/harness';
+import { intent, until as waitFor } from '../../test/harness';
 import { sqlStorage } from './sqlStorage';
 
 const list = defineStore({
@@ -22,11 +22,8 @@ const backend = sqlBackend({ clock });
 const reason = backend.unavailable();
 if (reason) console.warn(`[bgstore] skipping the Forge SQL race tests: ${reason}`);
 
-/** Waits (for I/O, not for time) until `done` holds; the clock does not move. */
-async function until(done: () => boolean) {
-  for (let i = 0; i < 5_000 && !done(); i++) await new Promise((resolve) => setImmediate(resolve));
-  if (!done()) throw new Error('[test] the condition never held');
-}
+/** Waits for I/O (MariaDB) until `done` holds; the clock does not move. A real-time ceiling only stops a hang. */
+const until = (done: () => boolean) => waitFor(done, 'a race test: a condition on I/O in flight');
 
 /** Lets the held INSERT run, then waits (for I/O) until the loser waits on the clock, before its next look. */
 async function heldUntilWaiting() {
