@@ -6,6 +6,7 @@ import { clientTexts, makeEntry, replayEntries, type LogEntry } from '../kvs/doc
 import { decodeText, encodeText, storedBytes, utf8 } from '../kvs/pieces';
 import { isDeadlock, isDuplicateKey, isSqlRateLimited, select, write, type Row } from './client';
 import { readSnapshot, snapshotBody, writePieces, type SnapshotBody } from './snapshot';
+import { keepChanges, laterPublished, publishedOf, type KeptChanges, type Published, type SqlLogEntry } from './sqlChanges';
 
 // Documents in Forge SQL (PROTOCOL.md, "Forge SQL layout"): one `bgstore_log` row per revision,
 // keyed (document, revision) — a snapshot of the whole document, or the change since the row before.
@@ -27,6 +28,10 @@ export interface SqlDoc extends DocRead {
   size: number;
   /** @internal */
   clientTexts?: Map<string, string>;
+  /** @internal the latest rows' entries, for the changes since a revision (see sqlChanges.ts) */
+  changes?: KeptChanges;
+  /** @internal the last Realtime publish the rows read record */
+  published?: Published;
 }
 
 /** A document this size (JSON of state and client table) or more is refused: `bgstore.load` must answer within invoke's 5 MB. */
@@ -102,26 +107,28 @@ async function readRows(key: string, since: number | undefined, sink: InboxSink 
 async function build(key: string, rows: Row[], prior: SqlDoc | undefined): Promise<SqlDoc | 'missing' | undefined> {
   if (rows.length === 0) return prior;
   const start = rows.map((r) => r.kind).lastIndexOf('s');
-  let from: { revision: number; state: unknown; clients: Record<string, unknown>; base: SqlDoc['base']; log: SqlDoc['log'] };
+  let from: { revision: number; state: unknown; clients: Record<string, unknown>; base: SqlDoc['base']; log: SqlDoc['log']; changes?: KeptChanges; published?: Published };
   if (start >= 0) {
     const row = rows[start]!;
     const body = JSON.parse(decodeText(String(row.body))) as SnapshotBody;
     const snapshot = await readSnapshot(key, Number(row.revision), body);
     if (!snapshot) return 'missing';
     const revision = Number(row.revision);
-    from = { revision, state: snapshot.s, clients: snapshot.c, base: { revision, snap: body.k ?? null, bytes: Number(row.size), older: body.o === 1 }, log: { bytes: 0, entries: 0 } };
+    from = { revision, state: snapshot.s, clients: snapshot.c, base: { revision, snap: body.k ?? null, bytes: Number(row.size), older: body.o === 1 }, log: { bytes: 0, entries: 0 }, published: publishedOf(body.u) };
   } else {
     if (!prior) return 'missing';
-    from = { revision: prior.doc.revision, state: prior.doc.state, clients: prior.doc.clients, base: prior.base, log: prior.log };
+    from = { revision: prior.doc.revision, state: prior.doc.state, clients: prior.doc.clients, base: prior.base, log: prior.log, changes: prior.changes, published: prior.published };
   }
   const after = rows.slice(start + 1);
   if (after.some((row, i) => Number(row.revision) !== from.revision + i + 1)) return 'missing';
-  const entries = after.map((row) => JSON.parse(decodeText(String(row.body))) as LogEntry);
+  const entries = after.map((row) => JSON.parse(decodeText(String(row.body))) as SqlLogEntry);
   const { state, clients } = replayEntries(from.state, from.clients, entries);
+  const changes = keepChanges(from.changes, from.revision, entries.map((entry, i) => ({ entry, chars: String(after[i]!.body).length })));
+  const published = entries.reduce((p, entry) => laterPublished(p, publishedOf(entry.u)), from.published);
   const last = rows[rows.length - 1]!;
   const bytes = after.reduce((n, row) => n + utf8(String(row.body)), from.log.bytes);
   const doc = { revision: Number(last.revision), schemaVersion: Number(last.schema_version), state, clients } as DurableDoc<unknown>;
-  return { doc, base: from.base, log: { bytes, entries: from.log.entries + after.length }, size: Number(last.size) };
+  return { doc, base: from.base, log: { bytes, entries: from.log.entries + after.length }, size: Number(last.size), changes, ...(published ? { published } : {}) };
 }
 
 /** Documents read on this function instance: a later read asks only for the rows after them. */
@@ -227,12 +234,13 @@ async function insertRow(key: string, next: DurableDoc<unknown>, kind: 's' | 'e'
   if (affected !== 1) throw lost(affected === 2);
 }
 
-/** The log row taking `previous` to `next`, when the log has room for it. */
-function entryFor(previous: SqlDoc | undefined, next: DurableDoc<unknown>): { body: string; bytes: number; size: number } | undefined {
+/** The log row taking `previous` to `next` (marked published at `publishedAt`, when it is), when the log has room for it. */
+function entryFor(previous: SqlDoc | undefined, next: DurableDoc<unknown>, publishedAt: number | undefined): { entry: LogEntry; body: string; bytes: number; size: number } | undefined {
   if (!previous || previous.doc.schemaVersion !== next.schemaVersion) return undefined;
   const texts = (previous.clientTexts ??= clientTexts(previous.doc.clients));
   const made = makeEntry(next.revision, previous.doc, next, texts);
-  const text = JSON.stringify(made.entry);
+  const entry: SqlLogEntry = publishedAt === undefined ? made.entry : { ...made.entry, u: [next.revision, publishedAt] };
+  const text = JSON.stringify(entry);
   const bytes = storedBytes(text);
   const size = previous.size + made.growth;
   // The log stays under a fifth of the snapshot, and snapshot and log under 1.2× the document (a
@@ -240,7 +248,7 @@ function entryFor(previous: SqlDoc | undefined, next: DurableDoc<unknown>): { bo
   const room = Math.max(LOG_FLOOR, LOG_SHARE * previous.base.bytes);
   const stored = previous.base.bytes + previous.log.bytes + bytes;
   const fits = bytes <= MAX_ROW_BYTES && previous.log.bytes + bytes <= room && stored <= Math.max(LOG_FLOOR, (1 + LOG_SHARE) * size) && previous.log.entries < MAX_ENTRIES && size < MAX_DOC_BYTES;
-  return fits ? { body: encodeText(text), bytes: utf8(encodeText(text)), size } : undefined;
+  return fits ? { entry, body: encodeText(text), bytes: utf8(encodeText(text)), size } : undefined;
 }
 
 /** Deletes what the snapshot before `previous`'s made garbage: older rows, and pieces of neither of the last two snapshots. */
@@ -261,15 +269,19 @@ async function collect(key: string, previous: SqlDoc, snapshot: { revision: numb
 
 /**
  * Stores `next` as the revision after `previous` (or as the first): a log row with the change, or a
- * new snapshot when the log has grown enough, the schema changed, or the document is new.
+ * new snapshot when the log has grown enough, the schema changed, or the document is new. With
+ * `publishedAt`, the row records that this commit is published on Realtime then; a snapshot's row
+ * records the last publish before it too (the rows that did are collected).
  * @throws SqlLostRaceError when another commit took the revision; SyncError `TOO_LARGE` (nothing
  *   stored) when the document is too large
  */
-export async function writeSqlDoc(key: string, previous: SqlDoc | undefined, next: DurableDoc<unknown>, warm: WarmSqlDocs, now: number, post?: string): Promise<void> {
-  const entry = entryFor(previous, next);
+export async function writeSqlDoc(key: string, previous: SqlDoc | undefined, next: DurableDoc<unknown>, warm: WarmSqlDocs, now: number, post?: string, publishedAt?: number): Promise<void> {
+  const published = publishedAt === undefined ? previous?.published : { revision: next.revision, at: publishedAt };
+  const entry = entryFor(previous, next, publishedAt);
   if (entry && previous) {
     await insertRow(key, next, 'e', entry.size, entry.body, post);
-    warm.set(key, { doc: next, base: previous.base, log: { bytes: previous.log.bytes + entry.bytes, entries: previous.log.entries + 1 }, size: entry.size });
+    const changes = keepChanges(previous.changes, previous.doc.revision, [{ entry: entry.entry, chars: entry.body.length }]);
+    warm.set(key, { doc: next, base: previous.base, log: { bytes: previous.log.bytes + entry.bytes, entries: previous.log.entries + 1 }, size: entry.size, changes, ...(published ? { published } : {}) });
     return;
   }
   const text = JSON.stringify({ s: next.state, c: next.clients });
@@ -281,8 +293,8 @@ export async function writeSqlDoc(key: string, previous: SqlDoc | undefined, nex
   const snap = inline ? null : randomBytes(12).toString('base64url');
   const pieces = snap ? await writePieces(key, next.revision, snap, text) : 0;
   const older = previous?.base.snap != null;
-  await insertRow(key, next, 's', size, encodeText(snapshotBody(inline ? text : undefined, snap, pieces, older)), post);
+  await insertRow(key, next, 's', size, encodeText(snapshotBody(inline ? text : undefined, snap, pieces, older, published)), post);
   const base = { revision: next.revision, snap, bytes: size, older };
-  warm.set(key, { doc: next, base, log: { bytes: 0, entries: 0 }, size });
+  warm.set(key, { doc: next, base, log: { bytes: 0, entries: 0 }, size, changes: keepChanges(undefined, next.revision, []), ...(published ? { published } : {}) });
   if (previous) await collect(key, previous, base, now);
 }

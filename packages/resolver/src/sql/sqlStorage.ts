@@ -6,6 +6,7 @@ import { createGuesses } from './guesses';
 import { sqlCommitGapMs } from './commitGap';
 import { currentInstallation, keptKey, warmPerInstallation } from '../installation';
 import { enqueueBgstoreMigrations } from './schema';
+import { readSqlChanges } from './sqlChanges';
 import { createSqlInbox, dropEntries, entryText, parseInboxRows, splitKey } from './sqlInbox';
 import { createWarmSqlDocs, INBOX_READ_LIMIT, PENDING_ROWS, pendingLine, pendingRows, readSqlDoc, readSqlRevision, SqlLostRaceError, writeSqlDoc, type InboxSink, type SqlDoc } from './sqlDocStore';
 
@@ -154,6 +155,8 @@ export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc>
     read,
     guess: (key) => guesses.take(key),
     readRevision: (key) => withTables(() => readSqlRevision(key)),
+    readChanges: (key, since, upTo) => withTables(() => readSqlChanges(key, since, upTo)),
+    lastPublished: (read) => read.published,
     async commit(key, previous, next, note) {
       // A commit on a plain guess posts nothing: a guess that was behind reads and tries again at once.
       // Nor does one whose batch already waits on one of the latest rows.
@@ -163,7 +166,7 @@ export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc>
       const plainGuess = guesses.isTaken(key, previous) && !guesses.isBlind(key, previous);
       const post = plainGuess || waitsOnRow ? undefined : postLine(note.post);
       try {
-        await withTables(() => writeSqlDoc(key, previous, next, warm, now(), post));
+        await withTables(() => writeSqlDoc(key, previous, next, warm, now(), post, note.publishedAt));
       } catch (error) {
         if (error instanceof SqlLostRaceError && error.posted && note.post) {
           postedOnRow.add(note.post.key);
