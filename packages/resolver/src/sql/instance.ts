@@ -38,7 +38,7 @@ export function carriedAtMost(entries: InboxEntry[]): InboxEntry[] {
 export interface SqlInstance {
   warm: WarmSqlDocs;
   guesses: Guesses;
-  /** Stamps inbox entries. */
+  /** The clock (`SqlStorageOptions.now`). */
   now: () => number;
   withTables: WithTables;
   /** The inbox table's own calls. */

@@ -39,7 +39,12 @@ export interface SqlStorageOptions {
 export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc> {
   const warm = warmPerInstallation(createWarmSqlDocs(options.warmDocuments ?? 4));
   const now = options.now ?? Date.now;
-  const instance = createSqlInstance({ warm, guesses: createGuesses(warm, options.guess !== false, now), now, withTables: createWithTables(options.migrate ?? true) });
+  const instance = createSqlInstance({
+    warm,
+    guesses: createGuesses(warm, options.guess !== false, now),
+    now,
+    withTables: createWithTables(options.migrate ?? true),
+  });
   return {
     read: createInstanceRead(instance),
     guess: (key) => instance.guesses.take(key),
