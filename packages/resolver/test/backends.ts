@@ -55,7 +55,10 @@ function resolverCallOn(definitions: RegisteredStore[], options: RegisterStoresO
   const call = resolverCall(definitions, options);
   const routed = createRealtimeBackend({ hub: realtime, installation: INSTALLATION, clock: createRealClock() }).route(fetch);
   return (functionKey, payload, caller) => {
-    Object.assign(globalThis, { __forge_fetch__: routed, __forge_runtime__: { appContext: { installationId: INSTALLATION } } });
+    const runtime = globalThis as { __forge_fetch__?: unknown; __forge_runtime__?: unknown };
+    runtime.__forge_fetch__ = routed;
+    // (A test may be another installation meanwhile: it sets its own.)
+    runtime.__forge_runtime__ ??= { appContext: { installationId: INSTALLATION } };
     return call(functionKey, payload, caller);
   };
 }
