@@ -136,7 +136,13 @@ export function createSqlFetch(options: SqlFetchOptions): SqlFetch {
       stats.faults.delayed++;
       await new Promise<void>((resolve) => clock.setTimeout(resolve, fault.delayMs ?? 0));
     }
-    const { status, out } = await answer(svc, path, (init?.method ?? 'GET').toUpperCase(), text, fault);
+    let status = 200;
+    let out: unknown;
+    try {
+      out = sizeChecked(await serve(svc, path, (init?.method ?? 'GET').toUpperCase(), text, fault), limits);
+    } catch (e) {
+      ({ status, out } = failure(e));
+    }
     if (fault && 'loseResponse' in fault) {
       svc.stats.faults.lostResponses++;
       return respond(fault.status ?? 500, { code: fault.code ?? 'UNKNOWN_ERROR', message: fault.message ?? 'An internal server error has occurred' });
@@ -168,16 +174,16 @@ interface SqlService {
   stats: Omit<SqlStats, 'peaks'>;
 }
 
-/** The service's answer before a lost response: the result, or the error it became (a non-service error is a 500). */
-async function answer(svc: SqlService, path: string, method: string, text: string, fault: SqlFault | undefined): Promise<{ status: number; out: unknown }> {
-  try {
-    const out = await serve(svc, path, method, text, fault);
-    if (byteLength(JSON.stringify(out)) > svc.limits.responseBytes) throw new SqlServiceError(400, 'RESPONSE_TOO_LARGE', `Response size exceeds the limit of ${svc.limits.responseBytes} bytes`);
-    return { status: 200, out };
-  } catch (e) {
-    const err = e instanceof SqlServiceError ? e : new SqlServiceError(500, 'UNKNOWN_ERROR', `An internal server error has occurred: ${String(e)}`);
-    return { status: err.status, out: errorBody(err) };
-  }
+/** A result within Forge's response size limit, as it is; a larger one is a 400. */
+function sizeChecked(out: unknown, limits: SqlLimits): unknown {
+  if (byteLength(JSON.stringify(out)) > limits.responseBytes) throw new SqlServiceError(400, 'RESPONSE_TOO_LARGE', `Response size exceeds the limit of ${limits.responseBytes} bytes`);
+  return out;
+}
+
+/** The answer a refusal becomes; an error that is not the service's own is a 500. */
+function failure(e: unknown): { status: number; out: unknown } {
+  const err = e instanceof SqlServiceError ? e : new SqlServiceError(500, 'UNKNOWN_ERROR', `An internal server error has occurred: ${String(e)}`);
+  return { status: err.status, out: errorBody(err) };
 }
 
 function errorBody(e: SqlServiceError) {
