@@ -26,7 +26,7 @@ export function createInstanceCommit({ warm, guesses, now, withTables, inTable, 
     const plainGuess = guesses.isTaken(key, previous) && !guesses.isBlind(key, previous);
     const post = plainGuess || waitsOnRow ? undefined : postLine(note.post);
     try {
-      await withTables(() => writeSqlDoc(key, previous, next, warm, now(), post));
+      await withTables(() => writeSqlDoc(key, previous, next, warm, now(), post, note.publishedAt));
     } catch (error) {
       if (error instanceof SqlLostRaceError && error.posted && note.post) {
         postedOnRow.add(note.post.key);

@@ -1,9 +1,10 @@
 import type { DurableDoc } from '@bgstore/core/durable';
-import { replayEntries, type LogEntry } from '../kvs/docLog';
+import { replayEntries } from '../kvs/docLog';
 import { decodeText, utf8 } from '../kvs/pieces';
 import { isSqlRateLimited, select, type Row } from './client';
 import { PENDING_ROWS } from './pending';
 import { readSnapshot, type SnapshotBody } from './snapshot';
+import { keepChanges, laterPublished, publishedOf, type KeptChanges, type Published, type SqlLogEntry } from './sqlChanges';
 import { SqlLostRaceError, type SqlDoc, type WarmSqlDocs } from './sqlDocStore';
 
 // Reading documents in Forge SQL (see sqlDocStore.ts): the rows from the latest snapshot on, or only
@@ -56,26 +57,28 @@ async function readRows(key: string, since: number | undefined, sink: InboxSink 
 async function build(key: string, rows: Row[], prior: SqlDoc | undefined): Promise<SqlDoc | 'missing' | undefined> {
   if (rows.length === 0) return prior;
   const start = rows.map((r) => r.kind).lastIndexOf('s');
-  let from: { revision: number; state: unknown; clients: Record<string, unknown>; base: SqlDoc['base']; log: SqlDoc['log'] };
+  let from: { revision: number; state: unknown; clients: Record<string, unknown>; base: SqlDoc['base']; log: SqlDoc['log']; changes?: KeptChanges; published?: Published };
   if (start >= 0) {
     const row = rows[start]!;
     const body = JSON.parse(decodeText(String(row.body))) as SnapshotBody;
     const snapshot = await readSnapshot(key, Number(row.revision), body);
     if (!snapshot) return 'missing';
     const revision = Number(row.revision);
-    from = { revision, state: snapshot.s, clients: snapshot.c, base: { revision, snap: body.k ?? null, bytes: Number(row.size), older: body.o === 1 }, log: { bytes: 0, entries: 0 } };
+    from = { revision, state: snapshot.s, clients: snapshot.c, base: { revision, snap: body.k ?? null, bytes: Number(row.size), older: body.o === 1 }, log: { bytes: 0, entries: 0 }, published: publishedOf(body.u) };
   } else {
     if (!prior) return 'missing';
-    from = { revision: prior.doc.revision, state: prior.doc.state, clients: prior.doc.clients, base: prior.base, log: prior.log };
+    from = { revision: prior.doc.revision, state: prior.doc.state, clients: prior.doc.clients, base: prior.base, log: prior.log, changes: prior.changes, published: prior.published };
   }
   const after = rows.slice(start + 1);
   if (after.some((row, i) => Number(row.revision) !== from.revision + i + 1)) return 'missing';
-  const entries = after.map((row) => JSON.parse(decodeText(String(row.body))) as LogEntry);
+  const entries = after.map((row) => JSON.parse(decodeText(String(row.body))) as SqlLogEntry);
   const { state, clients } = replayEntries(from.state, from.clients, entries);
+  const changes = keepChanges(from.changes, from.revision, entries.map((entry, i) => ({ entry, chars: String(after[i]!.body).length })));
+  const published = entries.reduce((p, entry) => laterPublished(p, publishedOf(entry.u)), from.published);
   const last = rows[rows.length - 1]!;
   const bytes = after.reduce((n, row) => n + utf8(String(row.body)), from.log.bytes);
   const doc = { revision: Number(last.revision), schemaVersion: Number(last.schema_version), state, clients } as DurableDoc<unknown>;
-  return { doc, base: from.base, log: { bytes, entries: from.log.entries + after.length }, size: Number(last.size) };
+  return { doc, base: from.base, log: { bytes, entries: from.log.entries + after.length }, size: Number(last.size), changes, ...(published ? { published } : {}) };
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { DurableDoc } from '@bgstore/core/durable';
 import type { DocRead } from '../storage/port';
+import type { KeptChanges, Published } from './sqlChanges';
 
 // Documents in Forge SQL (PROTOCOL.md, "Forge SQL layout"): one `bgstore_log` row per revision,
 // keyed (document, revision) — a snapshot of the whole document, or the change since the row before.
@@ -23,6 +24,10 @@ export interface SqlDoc extends DocRead {
   size: number;
   /** @internal */
   clientTexts?: Map<string, string>;
+  /** @internal the latest rows' entries, for the changes since a revision (see sqlChanges.ts) */
+  changes?: KeptChanges;
+  /** @internal the last Realtime publish the rows read record */
+  published?: Published;
 }
 
 /** Thrown when other commits got there first: the revision was taken, or a read kept missing what they replaced. */

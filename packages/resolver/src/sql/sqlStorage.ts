@@ -7,6 +7,7 @@ import { createInstanceCommit } from './instanceCommit';
 import { createInstanceInbox } from './instanceInbox';
 import { createInstanceRead } from './instanceRead';
 import { readSqlRevision } from './readSqlDoc';
+import { readSqlChanges } from './sqlChanges';
 import { createWarmSqlDocs, SqlLostRaceError, type SqlDoc } from './sqlDocStore';
 import { createWithTables, misconfiguration } from './tables';
 
@@ -49,6 +50,8 @@ export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc>
     read: createInstanceRead(instance),
     guess: (key) => instance.guesses.take(key),
     readRevision: (key) => instance.withTables(() => readSqlRevision(key)),
+    readChanges: (key, since, upTo) => instance.withTables(() => readSqlChanges(key, since, upTo)),
+    lastPublished: (read) => read.published,
     commit: createInstanceCommit(instance),
     // The inbox comes with every read at no extra request, so it is always worth looking.
     mayHaveWaiting: () => true,

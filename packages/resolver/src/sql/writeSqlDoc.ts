@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { DurableDoc } from '@bgstore/core/durable';
 import { SyncError } from '@bgstore/protocol';
-import { clientTexts, makeEntry } from '../kvs/docLog';
+import { clientTexts, makeEntry, type LogEntry } from '../kvs/docLog';
 import { encodeText, storedBytes, utf8 } from '../kvs/pieces';
 import { write } from './client';
 import { insertRow } from './insertRow';
 import { snapshotBody, writePieces } from './snapshot';
+import { keepChanges, type SqlLogEntry } from './sqlChanges';
 import type { SqlDoc, WarmSqlDocs } from './sqlDocStore';
 
 // Storing documents in Forge SQL (see sqlDocStore.ts): the next revision's log row (a change, or a
@@ -21,12 +22,13 @@ const LOG_FLOOR = 65_536;
 /** …or has this many rows. */
 const MAX_ENTRIES = 1024;
 
-/** The log row taking `previous` to `next`, when the log has room for it. */
-function entryFor(previous: SqlDoc | undefined, next: DurableDoc<unknown>): { body: string; bytes: number; size: number } | undefined {
+/** The log row taking `previous` to `next` (marked published at `publishedAt`, when it is), when the log has room for it. */
+function entryFor(previous: SqlDoc | undefined, next: DurableDoc<unknown>, publishedAt: number | undefined): { entry: LogEntry; body: string; bytes: number; size: number } | undefined {
   if (!previous || previous.doc.schemaVersion !== next.schemaVersion) return undefined;
   const texts = (previous.clientTexts ??= clientTexts(previous.doc.clients));
   const made = makeEntry(next.revision, previous.doc, next, texts);
-  const text = JSON.stringify(made.entry);
+  const entry: SqlLogEntry = publishedAt === undefined ? made.entry : { ...made.entry, u: [next.revision, publishedAt] };
+  const text = JSON.stringify(entry);
   const bytes = storedBytes(text);
   const size = previous.size + made.growth;
   // The log stays under a fifth of the snapshot, and snapshot and log under 1.2× the document (a
@@ -34,7 +36,7 @@ function entryFor(previous: SqlDoc | undefined, next: DurableDoc<unknown>): { bo
   const room = Math.max(LOG_FLOOR, LOG_SHARE * previous.base.bytes);
   const stored = previous.base.bytes + previous.log.bytes + bytes;
   const fits = bytes <= MAX_ROW_BYTES && previous.log.bytes + bytes <= room && stored <= Math.max(LOG_FLOOR, (1 + LOG_SHARE) * size) && previous.log.entries < MAX_ENTRIES && size < MAX_DOC_BYTES;
-  return fits ? { body: encodeText(text), bytes: utf8(encodeText(text)), size } : undefined;
+  return fits ? { entry, body: encodeText(text), bytes: utf8(encodeText(text)), size } : undefined;
 }
 
 /** Deletes what the snapshot before `previous`'s made garbage: older rows, and pieces of neither of the last two snapshots. */
@@ -55,15 +57,19 @@ async function collect(key: string, previous: SqlDoc, snapshot: { revision: numb
 
 /**
  * Stores `next` as the revision after `previous` (or as the first): a log row with the change, or a
- * new snapshot when the log has grown enough, the schema changed, or the document is new.
+ * new snapshot when the log has grown enough, the schema changed, or the document is new. With
+ * `publishedAt`, the row records that this commit is published on Realtime then; a snapshot's row
+ * records the last publish before it too (the rows that did are collected).
  * @throws SqlLostRaceError when another commit took the revision; SyncError `TOO_LARGE` (nothing
  *   stored) when the document is too large
  */
-export async function writeSqlDoc(key: string, previous: SqlDoc | undefined, next: DurableDoc<unknown>, warm: WarmSqlDocs, now: number, post?: string): Promise<void> {
-  const entry = entryFor(previous, next);
+export async function writeSqlDoc(key: string, previous: SqlDoc | undefined, next: DurableDoc<unknown>, warm: WarmSqlDocs, now: number, post?: string, publishedAt?: number): Promise<void> {
+  const published = publishedAt === undefined ? previous?.published : { revision: next.revision, at: publishedAt };
+  const entry = entryFor(previous, next, publishedAt);
   if (entry && previous) {
     await insertRow(key, next, 'e', entry.size, entry.body, post);
-    warm.set(key, { doc: next, base: previous.base, log: { bytes: previous.log.bytes + entry.bytes, entries: previous.log.entries + 1 }, size: entry.size });
+    const changes = keepChanges(previous.changes, previous.doc.revision, [{ entry: entry.entry, chars: entry.body.length }]);
+    warm.set(key, { doc: next, base: previous.base, log: { bytes: previous.log.bytes + entry.bytes, entries: previous.log.entries + 1 }, size: entry.size, changes, ...(published ? { published } : {}) });
     return;
   }
   const text = JSON.stringify({ s: next.state, c: next.clients });
@@ -75,8 +81,8 @@ export async function writeSqlDoc(key: string, previous: SqlDoc | undefined, nex
   const snap = inline ? null : randomBytes(12).toString('base64url');
   const pieces = snap ? await writePieces(key, next.revision, snap, text) : 0;
   const older = previous?.base.snap != null;
-  await insertRow(key, next, 's', size, encodeText(snapshotBody(inline ? text : undefined, snap, pieces, older)), post);
+  await insertRow(key, next, 's', size, encodeText(snapshotBody(inline ? text : undefined, snap, pieces, older, published)), post);
   const base = { revision: next.revision, snap, bytes: size, older };
-  warm.set(key, { doc: next, base, log: { bytes: 0, entries: 0 }, size });
+  warm.set(key, { doc: next, base, log: { bytes: 0, entries: 0 }, size, changes: keepChanges(undefined, next.revision, []), ...(published ? { published } : {}) });
   if (previous) await collect(key, previous, base, now);
 }
