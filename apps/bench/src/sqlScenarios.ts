@@ -249,6 +249,8 @@ export async function sqlScenarios(add: Add, quick: boolean): Promise<void> {
         // (`BGSTORE_BENCH_SQL_UNTOLD=1`: this checkout once more with pages keeping their own gap.)
         const untold = process.env.BGSTORE_BENCH_SQL_UNTOLD ? [{ ...CURRENT, label: ' (gap not told)', untold: true }] : [];
         for (const release of [...(before ? [before] : []), ...untold, CURRENT]) await sqlContention(add, server, pages, seconds, readsAreDml, true, release);
+        // (`BGSTORE_BENCH_SQL_READ_FIRST=1`: this checkout once more with guesses off — every commit reads first.)
+        if (process.env.BGSTORE_BENCH_SQL_READ_FIRST) await sqlContention(add, server, pages, seconds, readsAreDml, false);
       }
     }
   } finally {

@@ -3,6 +3,7 @@ import { commitAnswer, commitIntents, emptyDoc, upgradeDoc, type ClientTableOpti
 import { isSyncError, type StoredIntent, type SyncError } from '@bgstore/protocol';
 import { retryContended, type ContentionOptions } from './contention';
 import { checkWait, CONTENDED_MS, LetOlderLead, olderLeads } from './inboxWait';
+import { writersIn } from './writers';
 import { publishing, settle, type AnswerBase, type Publishing, type Settled } from './settle';
 import type { DocRead, InboxEntry, StoragePort } from './storage/port';
 
@@ -228,8 +229,9 @@ export async function commitBatch<R extends DocRead>(storage: StoragePort<R>, de
   const ttl = settings.budgetMs + INBOX_GRACE_MS;
   const posted = { key: storage.inbox.keyOf(key, batch.caller, batch.intents, settings.now()), live: false };
   const postFirst = storage.contended?.(key, settings.now()) ?? false;
-  const c: Commit<R> = { storage, definition, key, batch, settings, ttl, posted, previous: undefined, lost: false, waiting: false, carry: true, postFirst, guessed: postFirst ? undefined : storage.guess?.(key) };
-  /** Checks made so far: a posted batch waits on its own schedule (see inboxWait.ts). */
+  const guessed = postFirst ? undefined : storage.guess?.(key);
+  const c: Commit<R> = { storage, definition, key, batch, settings, ttl, posted, previous: undefined, lost: false, waiting: false, carry: true, postFirst, guessed };
+  // Checks made so far: a posted batch waits on its own schedule (see inboxWait.ts).
   let checks = 0;
   const random = settings.random ?? Math.random;
   try {
@@ -241,7 +243,8 @@ export async function commitBatch<R extends DocRead>(storage: StoragePort<R>, de
         c.lost = true;
         await post(c);
       },
-      raceWait: () => (c.waiting ? checkWait(++checks, posted.key, settings.retryDelayMs, random) : undefined),
+      // (Sooner with few writers, where storage has room for it: `StoragePort.earlyChecks`.)
+      raceWait: () => (c.waiting ? checkWait(++checks, posted.key, settings.retryDelayMs, random, storage.earlyChecks ? writersIn((c.previous ?? guessed)?.doc, settings.now()) : Infinity) : undefined),
     });
   } finally {
     // Whatever the answer, the entry leaves the inbox with it: nothing applies it after.

@@ -30,6 +30,14 @@ const EAGER = 0.6;
 /** The first check after posting, eager and not, then later checks, in units: [from, to). */
 const EAGER_CHECK: readonly [number, number] = [2, 2.4];
 const FIRST_CHECK: readonly [number, number] = [10, 10.8];
+/**
+ * A non-eager batch waits {@link FIRST_CHECK} for the round's eager leader when the document has
+ * this many writers or more; with fewer, a round seldom has an eager post (10 pages, ~10 commits a
+ * second: about one slot in four) and the request quota has room for a check that comes too soon,
+ * so the first wait shrinks with the writers, to {@link FEWEST_UNITS} at the least.
+ */
+const FULL_WAIT_WRITERS = 50;
+const FEWEST_UNITS = 3;
 const NEXT_CHECK: readonly [number, number] = [2.4, 3.6];
 /** A batch waiting longer than this many units is presumed stuck (its poster gone or slow): younger ones lead. */
 const LEAD_STALE = 30;
@@ -40,10 +48,20 @@ export const isEager = (entryKey: string, unit: number) => {
   return at >= 0 && at % Math.max(1, SLOT * unit) < EAGER * unit;
 };
 
-/** The wait before the `n`-th check (1: the first) of the batch posted under `entryKey`, in ms, with waits of `unit` ms, jittered by `random` in [0, 1). */
-export function checkWait(n: number, entryKey: string, unit: number, random: () => number): number {
-  const [from, to] = n > 1 ? NEXT_CHECK : isEager(entryKey, unit) ? EAGER_CHECK : FIRST_CHECK;
+/**
+ * The wait before the `n`-th check (1: the first) of the batch posted under `entryKey`, in ms, with
+ * waits of `unit` ms, jittered by `random` in [0, 1); `writers`, the document's (unknown: many).
+ */
+export function checkWait(n: number, entryKey: string, unit: number, random: () => number, writers = Infinity): number {
+  const [from, to] = n > 1 ? NEXT_CHECK : isEager(entryKey, unit) ? EAGER_CHECK : firstCheck(writers);
   return Math.round((from + (to - from) * random()) * unit);
+}
+
+/** A non-eager batch's first check, in units, for a document with `writers` writers. */
+function firstCheck(writers: number): readonly [number, number] {
+  if (writers >= FULL_WAIT_WRITERS) return FIRST_CHECK;
+  const from = Math.max(FEWEST_UNITS, (FIRST_CHECK[0] * writers) / FULL_WAIT_WRITERS);
+  return [from, from + FIRST_CHECK[1] - FIRST_CHECK[0]];
 }
 
 /** When an entry was posted (its key holds the time, see `Inbox.keyOf`); `otherwise` for keys of other shapes. */

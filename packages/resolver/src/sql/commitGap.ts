@@ -1,4 +1,5 @@
 import type { DurableDoc } from '@bgstore/core/durable';
+import { countWriters } from '../writers';
 
 // How wide a page's gap between commits to a Forge SQL document need be (#19, `StoragePort.commitGapMs`).
 // A page under contention widens its gap (core's save.ts) so that each commit carries more actions
@@ -22,15 +23,7 @@ export const COMMIT_REQUESTS_PER_S = 75;
  * (the bench at 50 pages: 2.37).
  */
 export const REQUESTS_PER_COMMIT = 2.4;
-/** A client whose intents were recorded this recently counts as a writer. */
-export const WRITER_MS = 5_000;
-
 /** The gap (ms) that keeps `doc`'s writers at `now` within {@link COMMIT_REQUESTS_PER_S}. */
 export function sqlCommitGapMs(doc: DurableDoc<unknown>, now: number): number {
-  let writers = 0;
-  for (const record of Object.values(doc.clients)) {
-    const seen = (record as { seen?: unknown } | null)?.seen;
-    if (typeof seen === 'number' && seen > now - WRITER_MS) writers++;
-  }
-  return Math.round((writers * REQUESTS_PER_COMMIT * 1000) / COMMIT_REQUESTS_PER_S);
+  return Math.round((countWriters(doc, now) * REQUESTS_PER_COMMIT * 1000) / COMMIT_REQUESTS_PER_S);
 }

@@ -56,6 +56,7 @@ export function sqlStorage(options: SqlStorageOptions = {}): StoragePort<SqlDoc>
     // The inbox comes with every read at no extra request, so it is always worth looking.
     mayHaveWaiting: () => true,
     commitGapMs: sqlCommitGapMs,
+    earlyChecks: true,
     isLostRace: (error) => error instanceof SqlLostRaceError,
     leftWaiting: (error) => error instanceof SqlLostRaceError && error.posted,
     misconfiguration,

@@ -156,6 +156,12 @@ export interface StoragePort<R extends DocRead = DocRead> {
    * without it (KVS): none is told.
    */
   commitGapMs?(doc: DurableDoc<unknown>, now: number): number | undefined;
+  /**
+   * Whether a posted batch's first check may come sooner on a document with few writers (see
+   * inboxWait.ts): where the request quota has room for a check that comes too soon (Forge SQL).
+   * Optional; without it (KVS, whose read units bind first) the full wait.
+   */
+  readonly earlyChecks?: boolean;
   /** Whether `error` (from `read` or `commit`) means other commits got there first: retry, do not fail. */
   isLostRace(error: unknown): boolean;
   /**
