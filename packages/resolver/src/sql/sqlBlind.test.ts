@@ -97,6 +97,38 @@ function recordQueries(inst: { sqlFetch?: { setFaults(faults: (call: { body: unk
     expect(loaded).toMatchObject({ revision: 6, state: { items: ['first', 'b-1', 'x-1', 'c-1', 'x-2', 'b-2', 'x-3', 'd-1'] } });
   });
 
+  it('#19.3 a posted batch checks sooner when its document has few writers: after 150 ms with 3, the full 500 ms with 60', async () => {
+    for (const [writers, from, to] of [
+      [3, 150, 180],
+      [60, 500, 540],
+    ] as const) {
+      const inst = await backend.create([list], instanceOptions());
+      let revision = 0;
+      for (let w = 0; w < writers; w++) revision = (await inst.call(F.commit, { store: 'list', baseRevision: revision, intents: [intent(`w${w}`, 1, 'add', `w${w}`)] }, { accountId: `user-${w}` })).revision as number;
+      // X reads, then its INSERT is held until B took the revision: it loses, its batch waits on B's row.
+      let holding = true;
+      const queries = recordQueries(inst, (query, params) => (holding && query.startsWith('INSERT INTO bgstore_log') && params.includes('x-1') ? ((holding = false), 1_000) : undefined));
+      const lost = inst.again([list], instanceOptions()).call(F.commit, { store: 'list', baseRevision: revision, intents: [intent('tx', 1, 'add', 'x-1')] }, { accountId: 'user-x' });
+      await until(() => !holding);
+      await inst.again([list], instanceOptions()).call(F.commit, { store: 'list', baseRevision: revision, intents: [intent('tb', 1, 'add', 'b-1')] }, { accountId: 'user-b' });
+      await clock.advanceAsync(1_000);
+      // Posted and waiting: the first check is X's next request.
+      await until(() => clock.pending() > 0);
+      queries.length = 0;
+      let waited = 0;
+      while (queries.length === 0 && waited < 2_000) {
+        await clock.advanceAsync(10);
+        waited += 10;
+        await until(() => queries.length > 0 || clock.pending() > 0);
+      }
+      expect(queries[0]).toBe('SELECT revision, schema_version,');
+      expect(waited).toBeGreaterThanOrEqual(from);
+      expect(waited).toBeLessThanOrEqual(to + 10);
+      await settle(lost);
+      expect(await lost).toMatchObject({ outcomes: [{ clientId: 'tx', seq: 1, ok: true }] });
+    }
+  });
+
   it('#19.3 the answer tells the page a gap by the document’s writers of the last seconds', async () => {
     const inst = await backend.create([list], instanceOptions());
     const perWriter = (REQUESTS_PER_COMMIT * 1000) / COMMIT_REQUESTS_PER_S;
