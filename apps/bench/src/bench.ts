@@ -1,7 +1,8 @@
 // npm run bench [-- --quick]: bgstore against the floor (hand-written minimal patches) and naive
 // full-state sync, side by side in one run on the emulator's JSON-copying bus. Writes a table to
 // stdout and bench-results.json (quick mode: bench-results.quick.json) at the repository root.
-// `--budget` runs only the quota budget, `--policy` only the server policy cost (#21).
+// `--budget` runs only the quota budget, `--policy` only the server policy cost (#21); `--no-sql` leaves
+// the Forge SQL scenarios out.
 import './noBridge';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -29,6 +30,8 @@ const sqlOnly = process.argv.includes('--sql');
 const writersOnly = process.argv.includes('--writers');
 /** `--policy`: only the policy cost (#21), its rows replaced in bench-results.json (the rest kept). */
 const policyOnly = process.argv.includes('--policy');
+/** `--no-sql`: the rest of the bench without the Forge SQL scenarios (no MariaDB server started). */
+const noSql = process.argv.includes('--no-sql');
 const BUDGET_ITEMS = quick ? [100, 1000] : [100, 1000, 10_000, 100_000];
 const ITEMS = quick ? [100, 10_000] : [100, 10_000, 100_000];
 const REPLICAS = quick ? [1, 5] : [1, 5, 10];
@@ -326,7 +329,7 @@ async function main() {
   await mixedScenario(10_000, quick ? 1000 : 10_000);
   for (const pages of quick ? [1, 10] : [1, 10, 50, 200]) await contentionScenario(pages, quick ? 5 : 20);
   const writerRows = await writersSection();
-  await sqlScenarios(add, quick);
+  if (!noSql) await sqlScenarios(add, quick);
   await heapScenario(HEAP_ITEMS);
   const latency = await latencyScenarios(quick, Number(process.env.BGSTORE_SEED ?? 1));
   const budget = await budgetSection();
