@@ -20,6 +20,8 @@ import { budgetRows, dailyUsers, printBudget, type ScenarioRow } from './budgetR
 import { sqlScenarios } from './sqlScenarios';
 import { policyCostScenarios } from './policyCost';
 import { measureBundles, printBundles } from '../../../scripts/bundle-size.js';
+import { assertDigestProbe } from './digestProbe';
+import { assertDigestChecksOn, digestLoads } from './replicas';
 
 const quick = process.argv.includes('--quick');
 /** `--budget`: only the quota budget (written to bench-results.budget.json), to re-run it alone. */
@@ -319,6 +321,8 @@ async function main() {
     console.log(`\nwrote ${file} in ${Math.round((Date.now() - started) / 1000)} s`);
     return;
   }
+  // Replicas without their digest code would measure what users never run: fail now, not after every section.
+  await assertDigestProbe();
   for (const items of ITEMS) for (const replicas of REPLICAS) await syncScenario(items, replicas);
   for (const items of ITEMS) await hostScenario(items);
   for (const items of ITEMS) add(`items=${items}`, 'replica_apply_us', 'µs', await replicaApplyUs(items, quick ? 200 : 1000));
@@ -338,6 +342,7 @@ async function main() {
   const policyCost = { loadavg: loadavg().map((x) => Number(x.toFixed(2))), rows: await policySection() };
   // What a feed and a background script bundle of bgstore (#20: a feed ≤ 7 KB min+gzip), from the sources.
   const bundle = measureBundles(true);
+  assertDigestChecksOn();
 
   const machine = { node: process.version, platform: `${process.platform} ${process.arch}`, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memory_gb: Math.round(totalmem() / 2 ** 30), date: new Date().toISOString(), mode: quick ? 'quick' : 'full', seconds: Math.round((Date.now() - started) / 1000) };
   const file = join(__dirname, '..', '..', '..', quick ? 'bench-results.quick.json' : 'bench-results.json');
@@ -358,7 +363,8 @@ async function main() {
   printBigRows(bigstores);
   console.log('\nbundle sizes (#20), bgstore alone, production:');
   printBundles(bundle);
-  console.log(`\nwrote ${file} in ${machine.seconds} s`);
+  console.log(`\nno replica failed to load its digest code (${digestLoads().replicas} replicas made)`);
+  console.log(`wrote ${file} in ${machine.seconds} s`);
 }
 
 main().then(
