@@ -65,12 +65,12 @@ export function printBigRows(rows: BigRow[]) {
 if (require.main === module) {
   assertDigestProbe()
     .then(() => bigStoreScenarios(process.argv.includes('--quick'), process.argv.includes('--join-only')))
+    .then((rows) => {
+      assertDigestChecksOn();
+      printBigRows(rows);
+    })
     .then(
-      (rows) => {
-        assertDigestChecksOn();
-        printBigRows(rows);
-        process.exit(0);
-      },
+      () => process.exit(0),
       (error) => {
         console.error(error);
         process.exit(1);
