@@ -95,36 +95,13 @@ export function createEventBus(options: EventBusOptions): EventBus {
   let faults = options.faults;
   let selfDelivery = options.selfDelivery ?? true;
   const subs = new Set<Sub>();
-  const observers = new Set<(record: DeliveryRecord) => void>();
-  const stats: BusStats = { emitted: 0, delivered: 0, dropped: 0, duplicated: 0, delayed: 0, bytes: 0, listenerErrors: 0 };
-  let inFlight = 0;
-
-  const report = (record: DeliveryRecord) => {
-    for (const o of observers) o(record);
+  const traffic: Traffic = {
+    stats: { emitted: 0, delivered: 0, dropped: 0, duplicated: 0, delayed: 0, bytes: 0, listenerErrors: 0 },
+    inFlight: 0,
+    observers: new Set(),
+    onListenerError: options.onListenerError,
   };
-
-  const deliver = (sub: Sub, json: string | undefined, record: DeliveryRecord) => {
-    inFlight--;
-    if (!sub.active) {
-      report({ ...record, fate: 'gone' });
-      return;
-    }
-    stats.delivered++;
-    report(record);
-    try {
-      const result = sub.callback(json === undefined ? undefined : (sub.member.parse ?? JSON.parse)(json));
-      if (result && typeof (result as Promise<unknown>).then === 'function') {
-        (result as Promise<unknown>).then(undefined, (error) => listenerError(error, sub));
-      }
-    } catch (error) {
-      listenerError(error, sub);
-    }
-  };
-
-  const listenerError = (error: unknown, sub: Sub) => {
-    stats.listenerErrors++;
-    options.onListenerError?.(error, sub.member, sub.event);
-  };
+  const { stats } = traffic;
 
   return {
     subscribe(member, event, callback, isPublic = false) {
@@ -150,24 +127,7 @@ export function createEventBus(options: EventBusOptions): EventBus {
         if (sub.member.id === member.id && !selfDelivery) continue;
         const base = { event, from: member.id, to: sub.member.id, public: isPublic, bytes };
         const plan = planDelivery(faults, random, [member.id, member.moduleKey], [sub.member.id, sub.member.moduleKey]);
-        if (plan.copies.length === 0) {
-          stats.dropped++;
-          report({ ...base, fate: 'dropped', delayMs: 0 });
-          continue;
-        }
-        if (plan.copies.length > 1) stats.duplicated++;
-        plan.copies.forEach((ms, i) => {
-          inFlight++;
-          stats.bytes += bytes;
-          const fate = i > 0 ? 'duplicated' : ms > 0 ? 'delayed' : 'delivered';
-          const record: DeliveryRecord = { ...base, fate, delayMs: ms };
-          if (ms > 0) {
-            stats.delayed++;
-            clock.setTimeout(() => deliver(sub, json, record), ms);
-          } else {
-            queueMicrotask(() => deliver(sub, json, record));
-          }
-        });
+        send(traffic, clock, sub, json, base, plan.copies);
       }
     },
 
@@ -187,10 +147,69 @@ export function createEventBus(options: EventBusOptions): EventBus {
       selfDelivery = on;
     },
     observe(listener) {
-      observers.add(listener);
-      return () => observers.delete(listener);
+      traffic.observers.add(listener);
+      return () => traffic.observers.delete(listener);
     },
     stats: () => ({ ...stats }),
-    inFlight: () => inFlight,
+    inFlight: () => traffic.inFlight,
   };
+}
+
+/** The bus's counters and watchers, shared by the functions that move one event. */
+interface Traffic {
+  stats: BusStats;
+  /** Deliveries scheduled but not yet made. */
+  inFlight: number;
+  observers: Set<(record: DeliveryRecord) => void>;
+  onListenerError?: EventBusOptions['onListenerError'];
+}
+
+/** Schedules the copies a delivery plan made of one event for one subscription: none is a drop. */
+function send(t: Traffic, clock: Clock, sub: Sub, json: string | undefined, base: Omit<DeliveryRecord, 'fate' | 'delayMs'>, copies: readonly number[]): void {
+  const { stats } = t;
+  if (copies.length === 0) {
+    stats.dropped++;
+    report(t, { ...base, fate: 'dropped', delayMs: 0 });
+    return;
+  }
+  if (copies.length > 1) stats.duplicated++;
+  copies.forEach((ms, i) => {
+    t.inFlight++;
+    stats.bytes += base.bytes;
+    const fate = i > 0 ? 'duplicated' : ms > 0 ? 'delayed' : 'delivered';
+    const record: DeliveryRecord = { ...base, fate, delayMs: ms };
+    if (ms > 0) {
+      stats.delayed++;
+      clock.setTimeout(() => deliver(t, sub, json, record), ms);
+    } else {
+      queueMicrotask(() => deliver(t, sub, json, record));
+    }
+  });
+}
+
+function report(t: Traffic, record: DeliveryRecord): void {
+  for (const o of t.observers) o(record);
+}
+
+function deliver(t: Traffic, sub: Sub, json: string | undefined, record: DeliveryRecord): void {
+  t.inFlight--;
+  if (!sub.active) {
+    report(t, { ...record, fate: 'gone' });
+    return;
+  }
+  t.stats.delivered++;
+  report(t, record);
+  try {
+    const result = sub.callback(json === undefined ? undefined : (sub.member.parse ?? JSON.parse)(json));
+    if (result && typeof (result as Promise<unknown>).then === 'function') {
+      (result as Promise<unknown>).then(undefined, (error) => listenerError(t, error, sub));
+    }
+  } catch (error) {
+    listenerError(t, error, sub);
+  }
+}
+
+function listenerError(t: Traffic, error: unknown, sub: Sub): void {
+  t.stats.listenerErrors++;
+  t.onListenerError?.(error, sub.member, sub.event);
 }

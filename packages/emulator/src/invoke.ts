@@ -171,26 +171,15 @@ export function createInvoker(options: { clock: Clock; limits?: Partial<InvokeLi
     if (fault && 'fail' in fault) throw new InvokeError('INJECTED_FAILURE', `There was an error invoking the function - ${fault.fail}`);
     if (fault && 'delayMs' in fault) await sleep(fault.delayMs);
 
-    const payload = call.payload === undefined ? undefined : JSON.parse(JSON.stringify(call.payload));
-    const event = { call: { functionKey, payload }, context: JSON.parse(JSON.stringify(call.context)) };
-    const runtime: ResolverRuntime = { ...call.runtime, ...(call.accountId ? { principal: { accountId: call.accountId } } : {}) };
-
-    let timer: { id: number } | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = clock.setTimeout(
-        () => reject(new InvokeError('TIMEOUT', `There was an error invoking the function - the function timed out after ${limits.timeoutMs / 1000} seconds`)),
-        limits.timeoutMs,
-      );
-    });
+    const { event, runtime } = handlerArgs(call, functionKey);
+    const deadline = startDeadline(clock, limits.timeoutMs);
     let result: unknown;
     try {
-      result = await Promise.race([Promise.resolve().then(() => call.handler!(event, runtime)), timeout]);
+      result = await Promise.race([Promise.resolve().then(() => call.handler!(event, runtime)), deadline.expired]);
     } catch (error) {
-      if (error instanceof InvokeError) throw error;
-      const message = error instanceof Error ? error.message : String(error);
-      throw new InvokeError('FUNCTION_ERROR', `There was an error invoking the function - ${message}`, { cause: error });
+      throw asInvokeError(error);
     } finally {
-      if (timer) clock.clearTimeout(timer);
+      deadline.cancel();
     }
     if (fault && 'loseResponse' in fault) {
       throw new InvokeError('INJECTED_FAILURE', 'There was an error invoking the function - the response was lost');
@@ -218,4 +207,36 @@ export function createInvoker(options: { clock: Clock; limits?: Partial<InvokeLi
     },
     stats: () => ({ ...stats }),
   };
+}
+
+/** The resolver's two arguments: JSON copies of the call, as Forge's function runtime receives them. */
+function handlerArgs(call: InvokeCall, functionKey: string): { event: ResolverEvent; runtime: ResolverRuntime } {
+  const payload = call.payload === undefined ? undefined : JSON.parse(JSON.stringify(call.payload));
+  const event = { call: { functionKey, payload }, context: JSON.parse(JSON.stringify(call.context)) };
+  const runtime: ResolverRuntime = { ...call.runtime, ...(call.accountId ? { principal: { accountId: call.accountId } } : {}) };
+  return { event, runtime };
+}
+
+/** A promise that rejects with TIMEOUT once `timeoutMs` pass on `clock`, unless cancelled first. */
+function startDeadline(clock: Clock, timeoutMs: number): { expired: Promise<never>; cancel(): void } {
+  let timer: { id: number } | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = clock.setTimeout(
+      () => reject(new InvokeError('TIMEOUT', `There was an error invoking the function - the function timed out after ${timeoutMs / 1000} seconds`)),
+      timeoutMs,
+    );
+  });
+  return {
+    expired,
+    cancel() {
+      if (timer) clock.clearTimeout(timer);
+    },
+  };
+}
+
+/** What a resolver's own error becomes: the platform's errors pass as they are, any other is FUNCTION_ERROR. */
+function asInvokeError(error: unknown): InvokeError {
+  if (error instanceof InvokeError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new InvokeError('FUNCTION_ERROR', `There was an error invoking the function - ${message}`, { cause: error });
 }

@@ -1,4 +1,7 @@
 import type { Clock } from './clock';
+import { admit as admitOn, counter, roll, view, type Counter, type QuotaDecision, type QuotaName, type QuotaWindow } from './quotaWindow';
+
+export type { QuotaDecision, QuotaName, QuotaWindow } from './quotaWindow';
 
 /**
  * Forge's per-installation quotas (developer.atlassian.com: limits-kvs-ce, limits-invocation,
@@ -34,20 +37,6 @@ export const FORGE_QUOTAS: ForgeQuotas = {
   userInvocationsPerMinute: 1200,
   realtimeOpsPerSecond: 50,
 };
-
-/** The name of one quota window, as the meter and its 429s name it. */
-export type QuotaName = 'kvsRequests' | 'kvsReadUnits' | 'kvsWriteUnits' | 'invocationsPerSecond' | 'invocationsPerMinute' | 'userInvocations' | 'realtimeOps';
-
-/** One fixed window of one quota, as {@link QuotaMeter.snapshot} shows it. */
-export interface QuotaWindow {
-  used: number;
-  limit: number;
-  /** Emulator-clock time (ms) when this window ends and `used` starts again from 0. */
-  resetsAt: number;
-}
-
-/** Admission of one request: allowed, or refused by the named quota until `resetsAt`. */
-export type QuotaDecision = { ok: true } | { ok: false; quota: QuotaName; limit: number; resetsAt: number; retryAfterMs: number };
 
 /** What an installation has used, since the meter was made or last reset, and in its current windows. */
 export interface QuotaSnapshot {
@@ -111,30 +100,6 @@ export interface QuotaMeter {
   resetTotals(): void;
 }
 
-interface Counter {
-  windowMs: number;
-  limit: number;
-  start: number;
-  used: number;
-}
-
-const counter = (windowMs: number, limit: number): Counter => ({ windowMs, limit, start: -Infinity, used: 0 });
-
-/** Rolls a counter into the window holding `now`. */
-function roll(c: Counter, now: number): Counter {
-  const start = Math.floor(now / c.windowMs) * c.windowMs;
-  if (start !== c.start) {
-    c.start = start;
-    c.used = 0;
-  }
-  return c;
-}
-
-const view = (c: Counter, now: number): QuotaWindow => {
-  roll(c, now);
-  return { used: c.used, limit: c.limit, resetsAt: c.start + c.windowMs };
-};
-
 /** Options of {@link createQuotaMeter}. */
 export interface QuotaMeterOptions {
   clock: Clock;
@@ -155,39 +120,14 @@ export function createQuotaMeter(options: QuotaMeterOptions): QuotaMeter {
   const { clock } = options;
   const limits: ForgeQuotas = { ...FORGE_QUOTAS, ...options.limits };
   let enforcing = options.enforce ?? true;
-  const c = {
-    kvsRequests: counter(1000, limits.kvsRequestsPerSecond),
-    kvsReadUnits: counter(60_000, limits.kvsReadUnitsPerMinute),
-    kvsWriteUnits: counter(60_000, limits.kvsWriteUnitsPerMinute),
-    invocationsPerSecond: counter(1000, limits.invocationsPerSecond),
-    invocationsPerMinute: counter(60_000, limits.invocationsPerMinute),
-    realtimeOps: counter(1000, limits.realtimeOpsPerSecond),
-  };
+  const c = installationCounters(limits);
   const users = new Map<string, Counter>();
-  const emptyTotals = (): QuotaSnapshot['totals'] => ({ kvsRequests: 0, kvsReads: 0, kvsWrites: 0, kvsReadUnits: 0, kvsWriteUnits: 0, invocations: 0, realtimeOps: 0 });
   let totals = emptyTotals();
   let throttled: QuotaSnapshot['throttled'] = {};
   const units = (bytes: number) => Math.max(1, Math.ceil(bytes / limits.kvsUnitBytes));
-  const userCounter = (accountId: string | undefined) => {
-    const key = accountId ?? 'anonymous';
-    let u = users.get(key);
-    if (!u) users.set(key, (u = counter(60_000, limits.userInvocationsPerMinute)));
-    return u;
-  };
+  const userCounter = (accountId: string | undefined) => userCounterOf(users, accountId, limits.userInvocationsPerMinute);
 
-  /** Admits `cost` on every named counter (all must have room), or names the first that has none. */
-  function admit(checks: [QuotaName, Counter, number][]): QuotaDecision {
-    const now = clock.now();
-    for (const [name, k, cost] of checks) {
-      roll(k, now);
-      if (enforcing && k.used + cost > k.limit) {
-        throttled[name] = (throttled[name] ?? 0) + 1;
-        return { ok: false, quota: name, limit: k.limit, resetsAt: k.start + k.windowMs, retryAfterMs: k.start + k.windowMs - now };
-      }
-    }
-    for (const [, k, cost] of checks) k.used += cost;
-    return { ok: true };
-  }
+  const admit = (checks: [QuotaName, Counter, number][]) => admitOn(checks, clock.now(), enforcing, throttled);
 
   return {
     limits,
@@ -244,21 +184,46 @@ export function createQuotaMeter(options: QuotaMeterOptions): QuotaMeter {
         enforcing,
         totals: { ...totals },
         throttled: { ...throttled },
-        windows: {
-          kvsRequests: view(c.kvsRequests, now),
-          kvsReadUnits: view(c.kvsReadUnits, now),
-          kvsWriteUnits: view(c.kvsWriteUnits, now),
-          invocationsPerSecond: view(c.invocationsPerSecond, now),
-          invocationsPerMinute: view(c.invocationsPerMinute, now),
-          realtimeOps: view(c.realtimeOps, now),
-          users: Object.fromEntries([...users].map(([user, k]) => [user, view(k, now)])),
-        },
+        windows: { ...installationWindows(c, now), users: Object.fromEntries([...users].map(([user, k]) => [user, view(k, now)])) },
       };
     },
     resetTotals() {
       totals = emptyTotals();
       throttled = {};
     },
+  };
+}
+
+const emptyTotals = (): QuotaSnapshot['totals'] => ({ kvsRequests: 0, kvsReads: 0, kvsWrites: 0, kvsReadUnits: 0, kvsWriteUnits: 0, invocations: 0, realtimeOps: 0 });
+
+/** The user's own per-minute invocation window, made on first use; anonymous callers share one. */
+function userCounterOf(users: Map<string, Counter>, accountId: string | undefined, limit: number): Counter {
+  const key = accountId ?? 'anonymous';
+  let u = users.get(key);
+  if (!u) users.set(key, (u = counter(60_000, limit)));
+  return u;
+}
+
+/** The installation-wide windows (a user's own invocation window is made on first use). */
+function installationCounters(limits: ForgeQuotas) {
+  return {
+    kvsRequests: counter(1000, limits.kvsRequestsPerSecond),
+    kvsReadUnits: counter(60_000, limits.kvsReadUnitsPerMinute),
+    kvsWriteUnits: counter(60_000, limits.kvsWriteUnitsPerMinute),
+    invocationsPerSecond: counter(1000, limits.invocationsPerSecond),
+    invocationsPerMinute: counter(60_000, limits.invocationsPerMinute),
+    realtimeOps: counter(1000, limits.realtimeOpsPerSecond),
+  };
+}
+
+function installationWindows(c: ReturnType<typeof installationCounters>, now: number): Omit<QuotaSnapshot['windows'], 'users'> {
+  return {
+    kvsRequests: view(c.kvsRequests, now),
+    kvsReadUnits: view(c.kvsReadUnits, now),
+    kvsWriteUnits: view(c.kvsWriteUnits, now),
+    invocationsPerSecond: view(c.invocationsPerSecond, now),
+    invocationsPerMinute: view(c.invocationsPerMinute, now),
+    realtimeOps: view(c.realtimeOps, now),
   };
 }
 

@@ -1,6 +1,9 @@
 import type { Clock } from './clock';
 import type { RealtimeHub } from './realtime';
+import { createRealtimeTokens, type RealtimePermission } from './realtimeTokens';
 import type { ForgeFetch } from './site';
+
+export type { RealtimePermission } from './realtimeTokens';
 
 // Forge Realtime's backend side, as `@forge/realtime` reaches it: the app's functions post GraphQL
 // to `__forge_fetch__({type: 'realtime'}, '/')` to publish on a channel or to sign a channel token.
@@ -9,8 +12,7 @@ import type { ForgeFetch } from './site';
 // that grants `publish`. The app's own functions publish without one (they act as the app).
 // Emulated: global channels (`publishGlobal`) only, tokens checked when a page subscribes or
 // publishes (not again while a subscription lasts); `claims` are kept in the token, not matched.
-// A token is JWT-shaped (its body readable, as `@forge/realtime` reads it); the emulator knows the
-// tokens it issued, which is what makes one valid (browser-safe: no crypto needed).
+// How tokens are made and checked: realtimeTokens.ts.
 
 /** Options of {@link createRealtimeBackend}. */
 export interface RealtimeBackendOptions {
@@ -26,9 +28,6 @@ export interface RealtimeBackendOptions {
    */
   admitSign?: () => boolean;
 }
-
-/** What a page may do on a channel, checked against the token it passes. */
-export type RealtimePermission = 'subscribe' | 'publish';
 
 /** Counts of the backend's Realtime traffic and refusals. */
 export interface RealtimeBackendStats {
@@ -55,57 +54,20 @@ export interface RealtimeBackend {
   stats(): RealtimeBackendStats;
 }
 
-interface TokenBody {
-  channel: { name: string };
-  claims?: unknown;
-  permissions?: RealtimePermission[];
-  iat: number;
-  exp: number;
-}
-
-const b64 = (text: string) => btoa(String.fromCharCode(...new TextEncoder().encode(text))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 const GRAPHQL_HEADERS = { 'content-type': 'application/json' };
 
 /** Creates a {@link RealtimeBackend} over a site's realtime hub. */
 export function createRealtimeBackend(options: RealtimeBackendOptions): RealtimeBackend {
-  const issued = new Map<string, TokenBody>();
-  let serial = 0;
   const ttl = options.tokenTtlMs ?? 3_600_000;
-  const guarded = new Set<string>();
   const stats: RealtimeBackendStats = { published: 0, tokensSigned: 0, refusedPublishes: 0, refusedSubscribes: 0 };
-
-  function verify(token: unknown, channel: string, permission: RealtimePermission): string | undefined {
-    if (typeof token !== 'string') return `channel '${channel}' is protected by a token; none was given`;
-    const claims = issued.get(token);
-    if (!claims) return 'INVALID_TOKEN: not a token this installation signed';
-    if (claims.channel?.name !== channel) return 'CHANNEL_NAME_MISMATCH';
-    if (options.clock.now() / 1000 >= claims.exp) return 'TOKEN_EXPIRED';
-    if (claims.permissions && !claims.permissions.includes(permission)) return `MISSING_PERMISSION: the token does not grant '${permission}'`;
-    return undefined;
-  }
-
-  function signToken(variables: Record<string, unknown>) {
-    const name = variables.channelName;
-    if (typeof name !== 'string' || name === '') return { errors: [{ message: 'channelName is required' }] };
-    const permissions = variables.permissions as RealtimePermission[] | undefined;
-    if (permissions !== undefined && (!Array.isArray(permissions) || !permissions.every((p) => p === 'subscribe' || p === 'publish'))) return { errors: [{ message: `bad permissions ${JSON.stringify(permissions)}` }] };
-    const iat = Math.floor(options.clock.now() / 1000);
-    const body: TokenBody = { channel: { name }, claims: variables.claims, ...(permissions ? { permissions } : {}), iat, exp: iat + Math.ceil(ttl / 1000) };
-    const unsigned = `${b64(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64(JSON.stringify(body))}`;
-    guarded.add(name);
-    stats.tokensSigned++;
-    for (const [jwt, issuedBody] of issued) if (issuedBody.exp <= iat) issued.delete(jwt);
-    const jwt = `${unsigned}.${b64(`emulated-signature-${++serial}`)}`;
-    issued.set(jwt, body);
-    return { data: { ecosystem: { signRealtimeToken: { success: true, errors: null, forgeRealtimeToken: { jwt, expiresAt: new Date(body.exp * 1000).toISOString() } } } } };
-  }
+  const tokens = createRealtimeTokens(options.clock, ttl, () => stats.tokensSigned++);
 
   function publish(variables: Record<string, unknown>) {
     const name = variables.name;
     if (typeof name !== 'string' || name === '') return { errors: [{ message: 'name is required' }] };
     if (variables.isGlobal !== true) return { errors: [{ message: '[emulator] only publishGlobal is emulated for functions' }] };
     if (variables.token !== undefined && variables.token !== null) {
-      const refusal = verify(variables.token, name, 'publish');
+      const refusal = tokens.verify(variables.token, name, 'publish');
       if (refusal) return { errors: [{ message: `Realtime token validation failed: ${refusal}` }] };
     }
     let payload: unknown;
@@ -138,7 +100,7 @@ export function createRealtimeBackend(options: RealtimeBackendOptions): Realtime
         const variables = request.variables ?? {};
         if (/mutation\s+signRealtimeToken/.test(query)) {
           if (options.admitSign && !options.admitSign()) return new Response('', { status: 429, statusText: 'Too Many Requests' });
-          return answer(signToken(variables));
+          return answer(tokens.sign(variables));
         }
         if (/mutation\s+publishRealtimeChannel/.test(query)) {
           try {
@@ -153,8 +115,8 @@ export function createRealtimeBackend(options: RealtimeBackendOptions): Realtime
       };
     },
     check(channel, permission, token) {
-      if (!guarded.has(channel)) return undefined;
-      const refusal = verify(token, channel, permission);
+      if (!tokens.guards(channel)) return undefined;
+      const refusal = tokens.verify(token, channel, permission);
       if (refusal) stats[permission === 'publish' ? 'refusedPublishes' : 'refusedSubscribes']++;
       return refusal;
     },

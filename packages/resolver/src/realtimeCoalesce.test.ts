@@ -1,5 +1,6 @@
 import { defineStore } from '@bgstore/core';
 import { RESOLVER_FUNCTIONS as F, type RealtimeChange } from '@bgstore/protocol';
+import { describeBackends } from '../test/backends';
 import { createBackend, intent, resolverCall, stateAfter } from '../test/harness';
 import { channelOf } from './realtime';
 import { documentKey } from './scope';
@@ -98,5 +99,58 @@ describe('#17 coalesced Realtime publishes', () => {
     expect(w.got).toHaveLength(2);
     // Anonymous callers may read but not write (the default policy): they may not ask.
     expect(await w.backend.call(F.revision, { store: 'board', publish: 3, heard: 1 }, { accountId: null })).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
+  });
+});
+
+// The same guarantee on every backend (#19): Forge SQL keeps the last publish on its log rows (and a
+// snapshot's), and answers the changes since a revision from what a read kept, as KVS does from its head.
+describeBackends('#17 coalesced Realtime publishes', (backend) => {
+  async function installed() {
+    let time = 1_000_000;
+    const now = () => time;
+    const inst = await backend.create([board], { now });
+    const got: RealtimeChange[] = [];
+    inst.realtime.subscribe('installation-1|global', channelOf(SITE_KEY), (payload) => got.push(payload as RealtimeChange));
+    const states: unknown[] = [];
+    const load = async () => (await inst.call(F.load, { store: 'board' })) as { revision: number; state: unknown };
+    const commitAt = async (at: number, call = inst.call) => {
+      time = 1_000_000 + at;
+      const revision = (await load()).revision;
+      if (states.length === 0) states.push((await load()).state);
+      await call(F.commit, { store: 'board', baseRevision: revision, intents: [intent('tab', revision + 1, 'toggle', (revision * 37) % 300)] });
+      states[revision + 1] = (await load()).state;
+      await settle();
+    };
+    return { inst, got, states, commitAt, now, setTime: (at: number) => void (time = 1_000_000 + at) };
+  }
+
+  it('#19 a burst publishes once an interval, on every function instance, and the next publish carries every change since, with marks', async () => {
+    const w = await installed();
+    const other = w.inst.again([board], { now: w.now }).call;
+    for (const [at, call] of [[0], [50], [100, other], [200]] as const) await w.commitAt(at, call);
+    expect(w.got.map((c) => [c.base, c.revision])).toEqual([[0, 1]]);
+    await w.commitAt(300, other);
+    expect(w.got.map((c) => [c.base, c.revision])).toEqual([
+      [0, 1],
+      [1, 5],
+    ]);
+    const change = w.got[1]!;
+    expect(change.marks?.map(([r]) => r)).toEqual([2, 3, 4]);
+    for (let known = 1; known <= 4; known++) expect(applyFrom(w.states[known], known, change)).toEqual(w.states[5]);
+  });
+
+  it('#19 a writer’s ask publishes what followed the revision it heard, from a function instance that never read the document', async () => {
+    const w = await installed();
+    for (const at of [0, 50, 100]) await w.commitAt(at);
+    expect(w.got).toHaveLength(1);
+    w.setTime(1500);
+    const cold = w.inst.again([board], { now: w.now }).call;
+    expect(await cold(F.revision, { store: 'board', publish: 3, heard: 1 })).toEqual({ revision: 3 });
+    await settle();
+    expect(w.got.map((c) => [c.base, c.revision])).toEqual([
+      [0, 1],
+      [1, 3],
+    ]);
+    expect(applyFrom(w.states[2], 2, w.got[1]!)).toEqual(w.states[3]);
   });
 });

@@ -1,7 +1,7 @@
 // The storage backends the conformance suite runs every guarantee against: Forge KVS and Forge SQL,
 // both through the real @forge/resolver, @forge/kvs and @forge/sql on the emulator (SQL on a real,
 // private MariaDB). Each `create` is a fresh installation; `again` is a new deploy on the same storage.
-import { createKvsFaults as createKvsFaultsSync, createKvsFetch, createSqlFetch, routeForgeFetch, type ForgeFetch, type KvsFetch, type SqlExecutor, type SqlFetch, type SqlFetchOptions } from '@bgstore/emulator';
+import { createKvsFaults as createKvsFaultsSync, createKvsFetch, createRealClock, createRealtimeBackend, createRealtimeHub, createSqlFetch, routeForgeFetch, type ForgeFetch, type KvsFetch, type RealtimeHub, type SqlExecutor, type SqlFetch, type SqlFetchOptions } from '@bgstore/emulator';
 import { createMysqlExecutor, findMariaDb, startMariaDb, type MariaDbServer } from '@bgstore/emulator/node';
 import { DOC_ENTITY_DECLARATION, type RegisteredStore, type RegisterStoresOptions } from '../src';
 import { sqlStorage } from '../src/sql';
@@ -33,6 +33,8 @@ export interface Installation {
   close(): Promise<void>;
   /** Commit writes since the last call (KVS transactions; SQL inserts of log rows). */
   commitWrites(): number;
+  /** The installation's Forge Realtime, where the resolver publishes (global channels: `installation-1|global`). */
+  realtime: RealtimeHub;
 }
 
 /** A backend under test. */
@@ -48,20 +50,27 @@ export interface BackendKind {
   misconfigured(definitions: RegisteredStore[]): Promise<Installation>;
 }
 
-/** The installation's resolver, with `fetch` as the Forge runtime's storage for each call. */
-function resolverCallOn(definitions: RegisteredStore[], options: RegisterStoresOptions, fetch: ForgeFetch): Call {
+/** The installation's resolver, with `fetch` as the Forge runtime's storage, and `realtime` its Realtime, for each call. */
+function resolverCallOn(definitions: RegisteredStore[], options: RegisterStoresOptions, fetch: ForgeFetch, realtime: RealtimeHub): Call {
   const call = resolverCall(definitions, options);
+  const routed = createRealtimeBackend({ hub: realtime, installation: INSTALLATION, clock: createRealClock() }).route(fetch);
   return (functionKey, payload, caller) => {
-    (globalThis as { __forge_fetch__?: unknown }).__forge_fetch__ = fetch;
+    const runtime = globalThis as { __forge_fetch__?: unknown; __forge_runtime__?: unknown };
+    runtime.__forge_fetch__ = routed;
+    // (A test may be another installation meanwhile: it sets its own.)
+    runtime.__forge_runtime__ ??= { appContext: { installationId: INSTALLATION } };
     return call(functionKey, payload, caller);
   };
 }
 
-function kvsInstallation(kvs: KvsFetch, definitions: RegisteredStore[], options: RegisterStoresOptions): Installation {
+const INSTALLATION = 'installation-1';
+
+function kvsInstallation(kvs: KvsFetch, definitions: RegisteredStore[], options: RegisterStoresOptions, realtime = createRealtimeHub()): Installation {
   let counted = kvs.stats().writes;
   return {
-    call: resolverCallOn(definitions, options, kvs),
-    again: (defs, opts = {}) => kvsInstallation(kvs, defs, opts),
+    call: resolverCallOn(definitions, options, kvs, realtime),
+    again: (defs, opts = {}) => kvsInstallation(kvs, defs, opts, realtime),
+    realtime,
     setRandomFaults(faults) {
       kvs.setFaults(faults && createKvsFaultsSync(faults));
     },
@@ -96,15 +105,16 @@ export const kvsBackend: BackendKind = {
 
 const isLogInsert = (body: unknown) => typeof (body as { query?: unknown })?.query === 'string' && (body as { query: string }).query.startsWith('INSERT INTO bgstore_log');
 
-function sqlInstallation(fetch: SqlFetch, definitions: RegisteredStore[], options: RegisterStoresOptions): Installation {
+function sqlInstallation(fetch: SqlFetch, definitions: RegisteredStore[], options: RegisterStoresOptions, realtime = createRealtimeHub()): Installation {
   const count = async (query: string) => {
     const out = await fetch.executor.run(query, [], { timeoutMs: 10_000 });
     return 'rows' in out ? Number(out.rows[0]?.n ?? 0) : 0;
   };
   let counted = fetch.stats().byKind.dml;
   return {
-    call: resolverCallOn(definitions, { ...options, storage: options.storage ?? sqlStorage({ warmDocuments: options.warmDocuments }) }, routeForgeFetch({ sql: fetch })),
-    again: (defs, opts = {}) => sqlInstallation(fetch, defs, opts),
+    call: resolverCallOn(definitions, { ...options, storage: options.storage ?? sqlStorage({ warmDocuments: options.warmDocuments }) }, routeForgeFetch({ sql: fetch }), realtime),
+    again: (defs, opts = {}) => sqlInstallation(fetch, defs, opts, realtime),
+    realtime,
     sqlFetch: fetch,
     close: () => fetch.executor.close(),
     setRandomFaults(faults) {
@@ -156,7 +166,7 @@ export function sqlBackend(service: Omit<SqlFetchOptions, 'executor'> = {}): Bac
       // Forge SQL not enabled for the app: the SQL service answers APP_NOT_ENABLED.
       const fetch = await make();
       const inst = sqlInstallation(fetch, definitions, {});
-      const call = resolverCallOn(definitions, { storage: sqlStorage() }, routeForgeFetch({}));
+      const call = resolverCallOn(definitions, { storage: sqlStorage() }, routeForgeFetch({}), inst.realtime);
       return { ...inst, call };
     },
   };

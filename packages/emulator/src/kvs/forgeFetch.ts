@@ -124,7 +124,6 @@ export function createKvsFetch(options: KvsFetchOptions = {}): KvsFetch {
     const headers = { 'content-type': 'application/json', 'x-trace-id': `emulated-${++traceSeq}` };
     return new Response(body === undefined || status === 204 ? null : JSON.stringify(body), { status, statusText: STATUS_TEXT[status] ?? '', headers });
   };
-  const errorBody = (code: string, message: string) => ({ code, message });
 
   const context = (bodyBytes: number): HandlerContext => ({
     backend,
@@ -144,27 +143,10 @@ export function createKvsFetch(options: KvsFetchOptions = {}): KvsFetch {
     },
   });
 
-  const handle = (path: string, init: KvsFetchInit | undefined, text: string, body: unknown): HandlerResult => {
-    const route = ROUTES[path];
-    if (!route) throw new KvsServiceError(404, 'NOT_FOUND', `No KVS endpoint at ${path}`);
-    if ((init?.method ?? 'GET').toUpperCase() !== 'POST') throw new KvsServiceError(405, 'METHOD_NOT_ALLOWED', `${path} only accepts POST`);
-    if (body === undefined) throw new KvsServiceError(400, 'BAD_REQUEST', 'Provided request body is invalid: not JSON');
-    return route(body, context(byteLength(text)));
-  };
-
   const fetch = async (_context: unknown, path: string, init?: KvsFetchInit): Promise<Response> => {
     const text = typeof init?.body === 'string' ? init.body : '';
-    stats.calls++;
-    const pathStats = (stats.byPath[path] ??= { calls: 0, errors: 0, requestBytes: 0 });
-    pathStats.calls++;
-    pathStats.requestBytes += byteLength(text);
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-
+    countRequest(stats, path, byteLength(text));
+    const body = parseBody(text);
     const fault: KvsFault | undefined = faults?.({ path, body });
     if (fault?.delayMs !== undefined && fault.delayMs > 0) {
       stats.faults.delayed++;
@@ -175,18 +157,7 @@ export function createKvsFetch(options: KvsFetchOptions = {}): KvsFetch {
       return respond(fault.status, errorBody(fault.code, fault.message ?? 'Injected failure'), path);
     }
 
-    let status: number;
-    let out: unknown;
-    try {
-      const result = handle(path, init, text, body);
-      status = result.status;
-      out = result.body;
-    } catch (e) {
-      // A backend failure (disk full, a bug) reaches the app the way Forge's own outages do.
-      const err = e instanceof KvsServiceError ? e : new KvsServiceError(500, 'INTERNAL_SERVER_ERROR', `An internal server error has occurred: ${String(e)}`);
-      status = err.status;
-      out = errorBody(err.code, err.message);
-    }
+    const { status, body: out } = answer(path, init, text, body, context);
     if (fault && 'loseResponse' in fault) {
       stats.faults.lostResponses++;
       return respond(fault.status ?? 500, errorBody(fault.code ?? 'INTERNAL_SERVER_ERROR', fault.message ?? 'An internal server error has occurred'), path);
@@ -194,20 +165,7 @@ export function createKvsFetch(options: KvsFetchOptions = {}): KvsFetch {
     return respond(status, out, path);
   };
 
-  const inspect = (namespace?: KvsNamespace): KvsInspectEntry[] => {
-    const now = clock.now();
-    return (namespace === undefined ? backend.namespaces() : [namespace]).flatMap((ns) =>
-      backend.list(ns).map(({ key, record }) => ({
-        namespace: ns,
-        key,
-        value: record.value,
-        createdAt: record.createdAt,
-        updatedAt: record.updatedAt,
-        ...(record.expireTime !== undefined ? { expireTime: isoTime(record.expireTime) } : {}),
-        expired: isExpired(record, now),
-      })),
-    );
-  };
+  const inspect = (namespace?: KvsNamespace): KvsInspectEntry[] => inspectBackend(backend, clock.now(), namespace);
 
   return Object.assign(fetch, {
     backend,
@@ -219,10 +177,60 @@ export function createKvsFetch(options: KvsFetchOptions = {}): KvsFetch {
       stats = emptyStats();
     },
     inspect,
-    dump() {
-      const out: Record<KvsNamespace, Record<string, unknown>> = {};
-      for (const e of inspect()) if (!e.expired) (out[e.namespace] ??= {})[e.key] = e.value;
-      return out;
-    },
+    dump: () => liveValues(inspect()),
   });
+}
+
+function countRequest(stats: KvsStats, path: string, bytes: number): void {
+  stats.calls++;
+  const pathStats = (stats.byPath[path] ??= { calls: 0, errors: 0, requestBytes: 0 });
+  pathStats.calls++;
+  pathStats.requestBytes += bytes;
+}
+
+function errorBody(code: string, message: string) {
+  return { code, message };
+}
+
+function parseBody(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The service's own answer to a request, before any injected fault: a route's result, or the error Forge would give. */
+function answer(path: string, init: KvsFetchInit | undefined, text: string, body: unknown, context: (bodyBytes: number) => HandlerContext): HandlerResult {
+  try {
+    const route = ROUTES[path];
+    if (!route) throw new KvsServiceError(404, 'NOT_FOUND', `No KVS endpoint at ${path}`);
+    if ((init?.method ?? 'GET').toUpperCase() !== 'POST') throw new KvsServiceError(405, 'METHOD_NOT_ALLOWED', `${path} only accepts POST`);
+    if (body === undefined) throw new KvsServiceError(400, 'BAD_REQUEST', 'Provided request body is invalid: not JSON');
+    return route(body, context(byteLength(text)));
+  } catch (e) {
+    // A backend failure (disk full, a bug) reaches the app the way Forge's own outages do.
+    const err = e instanceof KvsServiceError ? e : new KvsServiceError(500, 'INTERNAL_SERVER_ERROR', `An internal server error has occurred: ${String(e)}`);
+    return { status: err.status, body: errorBody(err.code, err.message) };
+  }
+}
+
+function inspectBackend(backend: KvsBackend, now: number, namespace?: KvsNamespace): KvsInspectEntry[] {
+  return (namespace === undefined ? backend.namespaces() : [namespace]).flatMap((ns) =>
+    backend.list(ns).map(({ key, record }) => ({
+      namespace: ns,
+      key,
+      value: record.value,
+      createdAt: record.createdAt,
+      updatedAt: record.updatedAt,
+      ...(record.expireTime !== undefined ? { expireTime: isoTime(record.expireTime) } : {}),
+      expired: isExpired(record, now),
+    })),
+  );
+}
+
+function liveValues(entries: KvsInspectEntry[]): Record<KvsNamespace, Record<string, unknown>> {
+  const out: Record<KvsNamespace, Record<string, unknown>> = {};
+  for (const e of entries) if (!e.expired) (out[e.namespace] ??= {})[e.key] = e.value;
+  return out;
 }

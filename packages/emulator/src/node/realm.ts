@@ -1,8 +1,9 @@
 import path from 'node:path';
 import vm from 'node:vm';
-import { createRealClock, type Clock, type TimerHandle } from '../clock';
+import { createRealClock, type Clock } from '../clock';
 import type { CallBridge } from '../page';
 import { loadBundle, type Bundle, type BundleOptions } from './realmBundle';
+import { createRealmScheduler } from './realmScheduler';
 import { inlineSourceMap, mapRealmStacks } from './realmStack';
 
 /** Options for {@link createNodeRealm}. */
@@ -58,8 +59,6 @@ export interface NodeRealm {
   dispose(): void;
 }
 
-type Callback = (...args: unknown[]) => unknown;
-
 const scripts = new WeakMap<Bundle, vm.Script>();
 const maps = new WeakMap<Bundle, ReturnType<typeof inlineSourceMap>>();
 const SCRIPT_PREFIX = '(function (module, exports) {';
@@ -83,77 +82,15 @@ export async function createNodeRealm(options: NodeRealmOptions): Promise<NodeRe
   const bundle = await loadBundle(options.entry, { sourcemap: true, ...options.bundle });
   const clock = options.clock ?? createRealClock();
   const report = options.onError ?? ((error: unknown) => console.error(`[emulator] uncaught error in realm '${options.name}':`, error));
+  const scheduler = createRealmScheduler(clock, report);
   let disposed = false;
-
-  const guard = (fn: Callback, args: unknown[]) => () => {
-    if (disposed) return;
-    try {
-      fn(...args);
-    } catch (error) {
-      report(error);
-    }
-  };
-
-  const timers = new Map<number, TimerHandle>();
-  let nextTimerId = 1;
-  const setTimer = (fn: unknown, ms: unknown, args: unknown[], repeat: boolean): number => {
-    if (typeof fn !== 'function') throw new TypeError('[emulator] setTimeout/setInterval with a string of code is not supported in a realm');
-    if (disposed) return 0;
-    const id = nextTimerId++;
-    const delay = Math.max(0, Number(ms) || 0);
-    const run = guard(fn as Callback, args);
-    const arm = () => {
-      timers.set(
-        id,
-        clock.setTimeout(() => {
-          if (!timers.has(id) || disposed) return;
-          // An interval re-arms before running, so the callback can clear it.
-          if (repeat) arm();
-          else timers.delete(id);
-          run();
-        }, delay),
-      );
-    };
-    arm();
-    return id;
-  };
-  const clearTimer = (id: unknown) => {
-    const handle = timers.get(Number(id));
-    if (!handle) return;
-    timers.delete(Number(id));
-    clock.clearTimeout(handle);
-  };
-
-  const immediates = new Set<NodeJS.Immediate>();
-  const realmSetImmediate = (fn: Callback, ...args: unknown[]) => {
-    if (disposed) return undefined;
-    const run = guard(fn, args);
-    const immediate = setImmediate(() => {
-      immediates.delete(immediate);
-      run();
-    });
-    immediates.add(immediate);
-    return immediate;
-  };
-  const realmClearImmediate = (immediate: NodeJS.Immediate | undefined) => {
-    if (!immediate || !immediates.delete(immediate)) return;
-    clearImmediate(immediate);
-  };
 
   const bridge = options.callBridge;
   const callBridge: CallBridge | undefined = bridge && ((method, args) => (disposed ? new Promise(() => undefined) : bridge(method, args)));
 
   const sandbox: Record<string, unknown> = {
     console,
-    setTimeout: (fn: unknown, ms?: unknown, ...args: unknown[]) => setTimer(fn, ms, args, false),
-    clearTimeout: clearTimer,
-    setInterval: (fn: unknown, ms?: unknown, ...args: unknown[]) => setTimer(fn, ms, args, true),
-    clearInterval: clearTimer,
-    setImmediate: realmSetImmediate,
-    clearImmediate: realmClearImmediate,
-    queueMicrotask: (fn: Callback) => {
-      if (!disposed) queueMicrotask(guard(fn, []));
-    },
+    ...scheduler.globals,
     structuredClone,
     TextEncoder,
     TextDecoder,
@@ -181,10 +118,7 @@ export async function createNodeRealm(options: NodeRealmOptions): Promise<NodeRe
   const dispose = () => {
     if (disposed) return;
     disposed = true;
-    for (const handle of timers.values()) clock.clearTimeout(handle);
-    timers.clear();
-    for (const immediate of immediates) clearImmediate(immediate);
-    immediates.clear();
+    scheduler.dispose();
   };
 
   const module = vm.runInContext('({ exports: {} })', context) as { exports: unknown };

@@ -108,11 +108,14 @@ export function createSqlFetch(options: SqlFetchOptions): SqlFetch {
   const clock = options.clock ?? createRealClock();
   const limits: SqlLimits = { ...FORGE_SQL_LIMITS, ...options.limits };
   const quota = createSqlQuota(clock, limits);
-  let stats = emptyStats();
+  // One record the request functions below share; resetStats replaces `stats` in it, so a request
+  // in flight across a reset counts into the new figures.
+  const svc: SqlService = { executor, clock, limits, quota, queryCostMs: options.queryCostMs, stats: emptyStats() };
   let faults = options.faults;
   let traceSeq = 0;
 
   const respond = (status: number, body: unknown): Response => {
+    const { stats } = svc;
     if (status >= 300) stats.errors++;
     const text = JSON.stringify(body);
     if (status < 300) {
@@ -122,41 +125,10 @@ export function createSqlFetch(options: SqlFetchOptions): SqlFetch {
     }
     return new Response(text, { status, statusText: STATUS_TEXT[status] ?? '', headers: { 'content-type': 'application/json', 'x-trace-id': `emulated-sql-${++traceSeq}` } });
   };
-  const errorBody = (e: SqlServiceError) => ({ code: e.code, message: e.message, ...(e.debug ? { debug: e.debug } : {}) });
-
-  /** Checks and runs one request; throws SqlServiceError for every refusal. */
-  const serve = async (path: string, method: string, text: string, fault: SqlFault | undefined): Promise<unknown> => {
-    const endpoint = path === SQL_PATHS.ddl ? 'ddl' : path === SQL_PATHS.execute ? 'dml' : undefined;
-    if (!endpoint) throw new SqlServiceError(404, 'NOT_FOUND', `No Forge SQL endpoint at ${path}`);
-    if (method !== 'POST') throw new SqlServiceError(405, 'METHOD_NOT_ALLOWED', `${path} only accepts POST`);
-    if (byteLength(text) > limits.requestBytes) throw new SqlServiceError(413, 'REQUEST_TOO_LARGE', `Request size exceeds the limit of ${limits.requestBytes} bytes`);
-    const { query, params } = parseBody(text);
-    const info = inspectStatement(query);
-    checkStatement(info, endpoint);
-    const breach = quota.admit(endpoint, info.kind);
-    if (breach) {
-      stats.throttled[breach]++;
-      throw new SqlServiceError(429, 'RATE_LIMIT_EXCEEDED', QUOTA_MESSAGE[breach]);
-    }
-    if (fault && 'code' in fault && !('loseResponse' in fault)) {
-      stats.faults.failed++;
-      throw new SqlServiceError(fault.status, fault.code, fault.message ?? 'Injected failure', fault.debug);
-    }
-    if (info.verb === 'CREATE' && info.words.has('TABLE') && (await executor.tableCount()) >= limits.tables) {
-      throw invalidQuery(`An installation may have at most ${limits.tables} tables`);
-    }
-    stats.byKind[info.kind === 'select' ? 'select' : info.kind === 'ddl' ? 'ddl' : 'dml']++;
-    const started = clock.now();
-    return runStatement(executor, query, params, info, limits, (serverMs) => {
-      const elapsed = serverMs ?? clock.now() - started;
-      const ms = options.queryCostMs ? options.queryCostMs(info, elapsed) : elapsed;
-      quota.charge(ms);
-      stats.queryMs += ms;
-    });
-  };
 
   const fetch = async (_context: unknown, path: string, init?: { method?: string; body?: string }): Promise<Response> => {
     const text = typeof init?.body === 'string' ? init.body : '';
+    const { stats } = svc;
     stats.calls++;
     stats.requestBytes += byteLength(text);
     const fault: SqlFault | undefined = faults?.({ path, body: parseJson(text) });
@@ -167,15 +139,12 @@ export function createSqlFetch(options: SqlFetchOptions): SqlFetch {
     let status = 200;
     let out: unknown;
     try {
-      out = await serve(path, (init?.method ?? 'GET').toUpperCase(), text, fault);
-      if (byteLength(JSON.stringify(out)) > limits.responseBytes) throw new SqlServiceError(400, 'RESPONSE_TOO_LARGE', `Response size exceeds the limit of ${limits.responseBytes} bytes`);
+      out = sizeChecked(await serve(svc, path, (init?.method ?? 'GET').toUpperCase(), text, fault), limits);
     } catch (e) {
-      const err = e instanceof SqlServiceError ? e : new SqlServiceError(500, 'UNKNOWN_ERROR', `An internal server error has occurred: ${String(e)}`);
-      status = err.status;
-      out = errorBody(err);
+      ({ status, out } = failure(e));
     }
     if (fault && 'loseResponse' in fault) {
-      stats.faults.lostResponses++;
+      svc.stats.faults.lostResponses++;
       return respond(fault.status ?? 500, { code: fault.code ?? 'UNKNOWN_ERROR', message: fault.message ?? 'An internal server error has occurred' });
     }
     return respond(status, out);
@@ -187,10 +156,68 @@ export function createSqlFetch(options: SqlFetchOptions): SqlFetch {
     setFaults(next: SqlFaults | KvsFaults | undefined) {
       faults = next;
     },
-    stats: (): SqlStats => ({ ...structuredClone(stats), peaks: quota.peaks() }),
+    stats: (): SqlStats => ({ ...structuredClone(svc.stats), peaks: quota.peaks() }),
     resetStats() {
-      stats = emptyStats();
+      svc.stats = emptyStats();
       quota.resetPeaks();
     },
+  });
+}
+
+/** What the request functions share: the database, the quota and the live counters. */
+interface SqlService {
+  executor: SqlExecutor;
+  clock: Clock;
+  limits: SqlLimits;
+  quota: ReturnType<typeof createSqlQuota>;
+  queryCostMs?: SqlFetchOptions['queryCostMs'];
+  stats: Omit<SqlStats, 'peaks'>;
+}
+
+/** A result within Forge's response size limit, as it is; a larger one is a 400. */
+function sizeChecked(out: unknown, limits: SqlLimits): unknown {
+  if (byteLength(JSON.stringify(out)) > limits.responseBytes) throw new SqlServiceError(400, 'RESPONSE_TOO_LARGE', `Response size exceeds the limit of ${limits.responseBytes} bytes`);
+  return out;
+}
+
+/** The answer a refusal becomes; an error that is not the service's own is a 500. */
+function failure(e: unknown): { status: number; out: unknown } {
+  const err = e instanceof SqlServiceError ? e : new SqlServiceError(500, 'UNKNOWN_ERROR', `An internal server error has occurred: ${String(e)}`);
+  return { status: err.status, out: errorBody(err) };
+}
+
+function errorBody(e: SqlServiceError) {
+  return { code: e.code, message: e.message, ...(e.debug ? { debug: e.debug } : {}) };
+}
+
+/** Checks and runs one request; throws SqlServiceError for every refusal. */
+async function serve(svc: SqlService, path: string, method: string, text: string, fault: SqlFault | undefined): Promise<unknown> {
+  const { executor, clock, limits, quota } = svc;
+  const endpoint = path === SQL_PATHS.ddl ? 'ddl' : path === SQL_PATHS.execute ? 'dml' : undefined;
+  if (!endpoint) throw new SqlServiceError(404, 'NOT_FOUND', `No Forge SQL endpoint at ${path}`);
+  if (method !== 'POST') throw new SqlServiceError(405, 'METHOD_NOT_ALLOWED', `${path} only accepts POST`);
+  if (byteLength(text) > limits.requestBytes) throw new SqlServiceError(413, 'REQUEST_TOO_LARGE', `Request size exceeds the limit of ${limits.requestBytes} bytes`);
+  const { query, params } = parseBody(text);
+  const info = inspectStatement(query);
+  checkStatement(info, endpoint);
+  const breach = quota.admit(endpoint, info.kind);
+  if (breach) {
+    svc.stats.throttled[breach]++;
+    throw new SqlServiceError(429, 'RATE_LIMIT_EXCEEDED', QUOTA_MESSAGE[breach]);
+  }
+  if (fault && 'code' in fault && !('loseResponse' in fault)) {
+    svc.stats.faults.failed++;
+    throw new SqlServiceError(fault.status, fault.code, fault.message ?? 'Injected failure', fault.debug);
+  }
+  if (info.verb === 'CREATE' && info.words.has('TABLE') && (await executor.tableCount()) >= limits.tables) {
+    throw invalidQuery(`An installation may have at most ${limits.tables} tables`);
+  }
+  svc.stats.byKind[info.kind === 'select' ? 'select' : info.kind === 'ddl' ? 'ddl' : 'dml']++;
+  const started = clock.now();
+  return runStatement(executor, query, params, info, limits, (serverMs) => {
+    const elapsed = serverMs ?? clock.now() - started;
+    const ms = svc.queryCostMs ? svc.queryCostMs(info, elapsed) : elapsed;
+    quota.charge(ms);
+    svc.stats.queryMs += ms;
   });
 }

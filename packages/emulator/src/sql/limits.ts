@@ -20,8 +20,9 @@ export interface SqlLimits {
   /** Tables in the installation's database. */
   tables: number;
   /**
-   * Whether reads (SELECT …) count as DML requests. Forge does not say; MySQL's manual files
-   * SELECT under data manipulation statements, so the emulator counts them unless told not to.
+   * Whether reads (SELECT …) count as DML requests. They do: Forge SQL's REST reference names SELECT
+   * among the DML statements of its `execute` endpoint, where `@forge/sql` sends every query but
+   * DDL. Off only to ask what would happen if they did not.
    */
   readsAreDml: boolean;
 }

@@ -3,7 +3,7 @@ import type { DurableDoc } from '@bgstore/core/durable';
 // How wide a page's gap between commits to a Forge SQL document need be (#19, `StoragePort.commitGapMs`).
 // A page under contention widens its gap (core's save.ts) so that each commit carries more actions
 // and the quotas pay for fewer commits; its default ceiling, 2 s, is set for KVS. Forge SQL's quota
-// is per installation: 150 DML requests a second (reads counted too, as Forge may count them). The
+// is per installation: 150 DML requests a second, reads counted too (Forge's SQL REST reference). The
 // document's writers — clients whose intents were recorded in the last few seconds, as its client
 // table says — each commit once a gap, so the gap that keeps them within the quota is known from
 // their number. Told with every answer, it lets a few dozen writers commit more often than every

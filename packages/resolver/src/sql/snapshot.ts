@@ -7,13 +7,15 @@ import { select, write } from './client';
 
 /**
  * The body of a snapshot's log row: the document inline (`d`), or its pieces' id and count; `o: 1`
- * when the snapshot before had pieces (the next snapshot deletes them).
+ * when the snapshot before had pieces (the next snapshot deletes them); `u`, the last Realtime
+ * publish as of the snapshot, `[revision, at]` (see sqlChanges.ts).
  */
 export interface SnapshotBody {
   d?: { s: unknown; c: Record<string, unknown> };
   k?: string;
   n?: number;
   o?: 1;
+  u?: [number, number];
 }
 
 /** Characters per piece to start from; pieces whose escaped text is larger are halved. */
@@ -23,8 +25,8 @@ const MAX_PIECE_BYTES = 800_000;
 const PIECES_PER_READ = 4;
 
 /** The JSON text of a snapshot row's body. */
-export const snapshotBody = (inlineText: string | undefined, snap: string | null, pieces: number, older: boolean): string =>
-  `{${older ? '"o":1,' : ''}${inlineText !== undefined ? `"d":${inlineText}` : `"k":${JSON.stringify(snap)},"n":${pieces}`}}`;
+export const snapshotBody = (inlineText: string | undefined, snap: string | null, pieces: number, older: boolean, published?: { revision: number; at: number }): string =>
+  `{${older ? '"o":1,' : ''}${published ? `"u":[${published.revision},${published.at}],` : ''}${inlineText !== undefined ? `"d":${inlineText}` : `"k":${JSON.stringify(snap)},"n":${pieces}`}}`;
 
 /** Cuts `text` into pieces that each fit one request, never between the halves of a surrogate pair. */
 export function cutText(text: string): string[] {

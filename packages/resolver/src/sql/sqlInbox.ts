@@ -2,7 +2,7 @@ import type { StoredIntent } from '@bgstore/protocol';
 import type { Inbox, InboxEntry } from '../storage/port';
 import { decodeText, encodeText, nameOf, storedBytes } from '../kvs/pieces';
 import { marks, select, write, type Row } from './client';
-import { INBOX_READ_LIMIT } from './sqlDocStore';
+import { INBOX_READ_LIMIT } from './readSqlDoc';
 
 // A document's inbox in Forge SQL: one row per waiting batch, keyed (document, entry), where the
 // entry sorts by the time it was posted, so the longest-waiting batches are read first. Entries are
