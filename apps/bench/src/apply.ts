@@ -2,7 +2,8 @@
 // the zustand store holding the new state — decode, validate, apply, notify. No bus, no host: the
 // systems get the same payload text, and each is timed the same way.
 import { createStore } from 'zustand/vanilla';
-import { createReplica, type Transport } from '@bgstore/core';
+import type { Transport } from '@bgstore/core';
+import { createReplica } from './replicas';
 import { benchStore, makeState, setIn, type State } from './systems';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;

@@ -1,7 +1,8 @@
 // npm run bench [-- --quick]: bgstore against the floor (hand-written minimal patches) and naive
 // full-state sync, side by side in one run on the emulator's JSON-copying bus. Writes a table to
 // stdout and bench-results.json (quick mode: bench-results.quick.json) at the repository root.
-// `--budget` runs only the quota budget, `--policy` only the server policy cost (#21).
+// `--budget` runs only the quota budget, `--policy` only the server policy cost (#21); `--no-sql` leaves
+// the Forge SQL scenarios out.
 import './noBridge';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -19,6 +20,8 @@ import { budgetRows, dailyUsers, printBudget, type ScenarioRow } from './budgetR
 import { sqlScenarios } from './sqlScenarios';
 import { policyCostScenarios } from './policyCost';
 import { measureBundles, printBundles } from '../../../scripts/bundle-size.js';
+import { assertDigestProbe } from './digestProbe';
+import { assertDigestChecksOn, digestLoads } from './replicas';
 
 const quick = process.argv.includes('--quick');
 /** `--budget`: only the quota budget (written to bench-results.budget.json), to re-run it alone. */
@@ -29,6 +32,8 @@ const sqlOnly = process.argv.includes('--sql');
 const writersOnly = process.argv.includes('--writers');
 /** `--policy`: only the policy cost (#21), its rows replaced in bench-results.json (the rest kept). */
 const policyOnly = process.argv.includes('--policy');
+/** `--no-sql`: the rest of the bench without the Forge SQL scenarios (no MariaDB server started). */
+const noSql = process.argv.includes('--no-sql');
 const BUDGET_ITEMS = quick ? [100, 1000] : [100, 1000, 10_000, 100_000];
 const ITEMS = quick ? [100, 10_000] : [100, 10_000, 100_000];
 const REPLICAS = quick ? [1, 5] : [1, 5, 10];
@@ -316,6 +321,8 @@ async function main() {
     console.log(`\nwrote ${file} in ${Math.round((Date.now() - started) / 1000)} s`);
     return;
   }
+  // Replicas without their digest code would measure what users never run: fail now, not after every section.
+  await assertDigestProbe();
   for (const items of ITEMS) for (const replicas of REPLICAS) await syncScenario(items, replicas);
   for (const items of ITEMS) await hostScenario(items);
   for (const items of ITEMS) add(`items=${items}`, 'replica_apply_us', 'µs', await replicaApplyUs(items, quick ? 200 : 1000));
@@ -326,7 +333,7 @@ async function main() {
   await mixedScenario(10_000, quick ? 1000 : 10_000);
   for (const pages of quick ? [1, 10] : [1, 10, 50, 200]) await contentionScenario(pages, quick ? 5 : 20);
   const writerRows = await writersSection();
-  await sqlScenarios(add, quick);
+  if (!noSql) await sqlScenarios(add, quick);
   await heapScenario(HEAP_ITEMS);
   const latency = await latencyScenarios(quick, Number(process.env.BGSTORE_SEED ?? 1));
   const budget = await budgetSection();
@@ -335,6 +342,7 @@ async function main() {
   const policyCost = { loadavg: loadavg().map((x) => Number(x.toFixed(2))), rows: await policySection() };
   // What a feed and a background script bundle of bgstore (#20: a feed ≤ 7 KB min+gzip), from the sources.
   const bundle = measureBundles(true);
+  assertDigestChecksOn();
 
   const machine = { node: process.version, platform: `${process.platform} ${process.arch}`, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memory_gb: Math.round(totalmem() / 2 ** 30), date: new Date().toISOString(), mode: quick ? 'quick' : 'full', seconds: Math.round((Date.now() - started) / 1000) };
   const file = join(__dirname, '..', '..', '..', quick ? 'bench-results.quick.json' : 'bench-results.json');
@@ -355,7 +363,8 @@ async function main() {
   printBigRows(bigstores);
   console.log('\nbundle sizes (#20), bgstore alone, production:');
   printBundles(bundle);
-  console.log(`\nwrote ${file} in ${machine.seconds} s`);
+  console.log(`\nno replica failed to load its digest code (${digestLoads().replicas} replicas made)`);
+  console.log(`wrote ${file} in ${machine.seconds} s`);
 }
 
 main().then(

@@ -1,9 +1,11 @@
 // Issue 22's scenarios: late joins after a burst (with the longest replica task) and the collection
 // shape beside the plain array. Part of `npm run bench`; also runs alone:
-//   NODE_ENV=production node --expose-gc --conditions=@bgstore/source -r esbuild-register src/bigstores.ts [--quick] [--join-only]
+//   NODE_ENV=production node --expose-gc --conditions=@bgstore/source -r ./register.js src/bigstores.ts [--quick] [--join-only]
 import './noBridge';
 import { asBench, compareShapes } from './collections';
+import { assertDigestProbe } from './digestProbe';
 import { lateJoinAfterBurst } from './lateJoin';
+import { assertDigestChecksOn } from './replicas';
 
 /** A row of this section: one value per column (`array`, `collection`). */
 export interface BigRow {
@@ -61,14 +63,17 @@ export function printBigRows(rows: BigRow[]) {
 }
 
 if (require.main === module) {
-  bigStoreScenarios(process.argv.includes('--quick'), process.argv.includes('--join-only')).then(
-    (rows) => {
+  assertDigestProbe()
+    .then(() => bigStoreScenarios(process.argv.includes('--quick'), process.argv.includes('--join-only')))
+    .then((rows) => {
+      assertDigestChecksOn();
       printBigRows(rows);
-      process.exit(0);
-    },
-    (error) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
+    })
+    .then(
+      () => process.exit(0),
+      (error) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
 }

@@ -1,7 +1,7 @@
 // #17 the resolver's commit CPU with the head's state hash: a warm instance's lone commit at 10,000
 // and 100,000 items (the hash rehashes only what changed), and a cold commit verifying a caller's
 // base (the whole state hashed). CPU ms of the process on this machine, in production mode; run it on the
-// commit before and after a change to compare: `node --conditions=@bgstore/source -r esbuild-register src/commitCpu.ts`.
+// commit before and after a change to compare: `node --conditions=@bgstore/source -r ./register.js src/commitCpu.ts`.
 import './noBridge';
 import { deflateRawSync } from 'node:zlib';
 import { runIntent } from '@bgstore/core/durable';

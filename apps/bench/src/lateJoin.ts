@@ -3,7 +3,8 @@
 // the longest main-thread task a replica ran (a message handled or a timer): during the burst
 // (applying patches), and after it (beats, digest checks and slices, on every replica and the joiner).
 import { readFileSync } from 'node:fs';
-import { createHost, createReplica, systemClock, type Clock, type Transport } from '@bgstore/core';
+import { createHost, systemClock, type Clock, type Transport } from '@bgstore/core';
+import { createReplica } from './replicas';
 import { benchStore, createBusWorld, drain, settle } from './systems';
 
 const BURST = 25;

@@ -8,6 +8,7 @@ import { createKvsFetch, createManualClock, createPage, createRealClock, createS
 import { createNodeRealm } from '@bgstore/emulator/node';
 import type { StartHostOptions } from '@bgstore/forge';
 import { notes } from '../modules/store';
+import { countReplicas } from './replicas';
 
 type State = { notes: string[] };
 interface HostLike {
@@ -19,6 +20,7 @@ interface ReplicaLike {
   getState(): State;
   actions: { add(id: string): Promise<void> };
   sync: { getState(): { epoch: string | null; version: number | null } };
+  stats(): { digestLoadFailures: number };
 }
 
 const resolver = new Resolver();
@@ -86,6 +88,7 @@ export async function recoverScenario(options: { loss: number; feeds?: number; t
       // Users do not click in lockstep with the heartbeat.
       await clock.advanceAsync(site.random.int(0, 3000));
     }
+    countReplicas(replicas);
     return { repair, click };
   } finally {
     page.close();
@@ -121,6 +124,7 @@ export async function crossTabScenario(options: { trials: number; realtimeHint: 
       // Not in step with the other tab's periodic check.
       await new Promise((r) => setTimeout(r, 200 + Math.floor(Math.random() * 800)));
     }
+    countReplicas([feedA!, feedB!]);
     return samples;
   } finally {
     a.close();

@@ -1,10 +1,11 @@
 // Storage cost of actions, in a burst or one at a time: bgstore measured end to end (host → invoke →
 // resolver → the emulator's KVS); the floor and naive figures follow from their write pattern.
 import Resolver from '@forge/resolver';
-import { createHost, createReplica, defineStore } from '@bgstore/core';
+import { createHost, defineStore } from '@bgstore/core';
 import { createKvsFetch, createRandom } from '@bgstore/emulator';
 import { createInvokePersistence } from '@bgstore/forge';
 import { DOC_ENTITY_DECLARATION, registerStores } from '@bgstore/resolver';
+import { createReplica } from './replicas';
 import { createResolverWorld } from './resolverWorld';
 import { benchStore, createBusWorld, drain, makeState } from './systems';
 

@@ -1,8 +1,9 @@
 // The three ways to sync one store across modules that the bench compares, over the emulator's
 // JSON-copying event bus: bgstore, a hand-written floor, and naive full-state sync.
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { createHost, createReplica, defineStore, type Host, type Transport } from '@bgstore/core';
+import { createHost, defineStore, type Host, type Transport } from '@bgstore/core';
 import { createEventBus, createRandom, createRealClock, type EventBus } from '@bgstore/emulator';
+import { createReplica } from './replicas';
 
 export interface Item {
   id: string;
