@@ -244,7 +244,7 @@ export async function commitBatch<R extends DocRead>(storage: StoragePort<R>, de
         await post(c);
       },
       // (Sooner with few writers, where storage has room for it: `StoragePort.earlyChecks`.)
-      raceWait: () => (c.waiting ? checkWait(++checks, posted.key, settings.retryDelayMs, random, storage.earlyChecks ? writersIn((c.previous ?? guessed)?.doc, settings.now()) : Infinity) : undefined),
+      raceWait: () => (c.waiting ? checkWait(++checks, posted.key, settings.retryDelayMs, random, storage.earlyChecks ? writersIn((c.previous ?? guessed)?.doc) : Infinity) : undefined),
     });
   } finally {
     // Whatever the answer, the entry leaves the inbox with it: nothing applies it after.
