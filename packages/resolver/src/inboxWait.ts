@@ -36,7 +36,7 @@ const FIRST_CHECK: readonly [number, number] = [10, 10.8];
  * second: about one slot in four) and the request quota has room for a check that comes too soon,
  * so the first wait shrinks with the writers, to {@link FEWEST_UNITS} at the least.
  */
-const FULL_WAIT_WRITERS = 50;
+const FULL_WAIT_WRITERS = 30;
 const FEWEST_UNITS = 3;
 const NEXT_CHECK: readonly [number, number] = [2.4, 3.6];
 /** A batch waiting longer than this many units is presumed stuck (its poster gone or slow): younger ones lead. */
