@@ -22,24 +22,38 @@ const board = defineStore({
 const SITE_KEY = documentKey('board', 'site', { installContext: 'ari:cloud:confluence::site/cloud-1' });
 const settle = () => new Promise((r) => setImmediate(r));
 
-function world() {
+type Call = (functionKey: string, payload: unknown, caller?: { accountId?: string | null }) => Promise<Record<string, unknown>>;
+
+/** The time the resolver stamps commits with: `set(at)` is `at` ms into the test. */
+function testClock() {
   let time = 1_000_000;
-  const now = () => time;
-  const backend = createBackend([board], { now });
+  return { now: () => time, setTime: (at: number) => void (time = 1_000_000 + at) };
+}
+
+/**
+ * Watches one installation's document: every publish on its channel (`subscribe`), and the state of
+ * every revision. `commitAt` commits a toggle at `at` ms (on `on`, another function instance, if given).
+ */
+function observe(call: Call, subscribe: (channel: string, onEvent: (payload: unknown) => void) => unknown, clock: ReturnType<typeof testClock>) {
   const got: RealtimeChange[] = [];
-  backend.hub.subscribe('installation-1|global', channelOf(SITE_KEY), (payload) => got.push(payload as RealtimeChange));
+  subscribe(channelOf(SITE_KEY), (payload) => got.push(payload as RealtimeChange));
   const states: unknown[] = [];
-  const load = async () => (await backend.call(F.load, { store: 'board' })) as { revision: number; state: unknown };
-  /** Commits a toggle at `at` ms on `call`, and keeps the state of every revision. */
-  const commitAt = async (at: number, call = backend.call) => {
-    time = 1_000_000 + at;
+  const load = async () => (await call(F.load, { store: 'board' })) as { revision: number; state: unknown };
+  const commitAt = async (at: number, on = call) => {
+    clock.setTime(at);
     const revision = (await load()).revision;
     if (states.length === 0) states.push((await load()).state);
-    await call(F.commit, { store: 'board', baseRevision: revision, intents: [intent('tab', revision + 1, 'toggle', (revision * 37) % 300)] });
+    await on(F.commit, { store: 'board', baseRevision: revision, intents: [intent('tab', revision + 1, 'toggle', (revision * 37) % 300)] });
     states[revision + 1] = (await load()).state;
     await settle();
   };
-  return { backend, got, states, commitAt, now, setTime: (at: number) => void (time = 1_000_000 + at) };
+  return { got, states, commitAt, ...clock };
+}
+
+function world() {
+  const clock = testClock();
+  const backend = createBackend([board], { now: clock.now });
+  return { backend, ...observe(backend.call, (channel, onEvent) => backend.hub.subscribe('installation-1|global', channel, onEvent), clock) };
 }
 
 /** What a page at revision `known` makes of `change`: the change from there on, through its marks. */
@@ -106,22 +120,9 @@ describe('#17 coalesced Realtime publishes', () => {
 // snapshot's), and answers the changes since a revision from what a read kept, as KVS does from its head.
 describeBackends('#17 coalesced Realtime publishes', (backend) => {
   async function installed() {
-    let time = 1_000_000;
-    const now = () => time;
-    const inst = await backend.create([board], { now });
-    const got: RealtimeChange[] = [];
-    inst.realtime.subscribe('installation-1|global', channelOf(SITE_KEY), (payload) => got.push(payload as RealtimeChange));
-    const states: unknown[] = [];
-    const load = async () => (await inst.call(F.load, { store: 'board' })) as { revision: number; state: unknown };
-    const commitAt = async (at: number, call = inst.call) => {
-      time = 1_000_000 + at;
-      const revision = (await load()).revision;
-      if (states.length === 0) states.push((await load()).state);
-      await call(F.commit, { store: 'board', baseRevision: revision, intents: [intent('tab', revision + 1, 'toggle', (revision * 37) % 300)] });
-      states[revision + 1] = (await load()).state;
-      await settle();
-    };
-    return { inst, got, states, commitAt, now, setTime: (at: number) => void (time = 1_000_000 + at) };
+    const clock = testClock();
+    const inst = await backend.create([board], { now: clock.now });
+    return { inst, ...observe(inst.call, (channel, onEvent) => inst.realtime.subscribe('installation-1|global', channel, onEvent), clock) };
   }
 
   it('#19 a burst publishes once an interval, on every function instance, and the next publish carries every change since, with marks', async () => {

@@ -3,21 +3,13 @@
 // or leaves it on the row that won, with no read first — and the answer tells the page how wide a
 // gap between its commits the installation's request quota asks, by the document's writers. On the
 // emulator's manual clock: every race is made, not hoped for.
-import { defineStore } from '@bgstore/core';
 import { createManualClock } from '@bgstore/emulator';
 import { RESOLVER_FUNCTIONS as F } from '@bgstore/protocol';
 import { kvsBackend, sqlBackend } from '../../test/backends';
 import { intent, until as waitFor } from '../../test/harness';
+import { list } from '../../test/stores';
 import { COMMIT_REQUESTS_PER_S, REQUESTS_PER_COMMIT } from './commitGap';
 import { sqlStorage } from './sqlStorage';
-
-const list = defineStore({
-  name: 'list',
-  initialState: { items: [] as string[] },
-  actions: {
-    add: (draft, item: string) => void draft.items.push(item),
-  },
-});
 
 const clock = createManualClock(1_700_000_000_000);
 const backend = sqlBackend({ clock });

@@ -2,20 +2,12 @@
 // revision or leaves the batch on the row that won (no separate inbox post), and the loser, waiting
 // as the commit loop has it wait, is answered once a later commit carried it. Everything waits on the emulator's manual clock: the race is made, not
 // hoped for (a loser's INSERT is held until the winner has committed).
-import { defineStore } from '@bgstore/core';
 import { createManualClock } from '@bgstore/emulator';
 import { RESOLVER_FUNCTIONS as F } from '@bgstore/protocol';
 import { sqlBackend } from '../../test/backends';
 import { intent, until as waitFor } from '../../test/harness';
+import { list } from '../../test/stores';
 import { sqlStorage } from './sqlStorage';
-
-const list = defineStore({
-  name: 'list',
-  initialState: { items: [] as string[] },
-  actions: {
-    add: (draft, item: string) => void draft.items.push(item),
-  },
-});
 
 const clock = createManualClock(1_700_000_000_000);
 const backend = sqlBackend({ clock });
